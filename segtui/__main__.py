@@ -1,0 +1,6 @@
+"""``python -m segtui``."""
+
+from segtui.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The ``segtui`` command line: a thin Typer face over :mod:`segtui.engine`.
+
+Each command lives in its own module and registers itself on ``app``; heavy modules
+(the engine, scikit-learn, Textual) are imported inside the command functions so that
+``segtui --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="segtui",
+    help="Customer segmentation from transaction data, in the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from segtui import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the version and exit.",
+        is_eager=True,
+        callback=_print_version,
+    ),
+) -> None:
+    """Customer segmentation from transaction data, in the terminal."""
+
+
+# Command modules register themselves on `app` when imported.
+from segtui.cli import run_cmd, sample_cmd  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

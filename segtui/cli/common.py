@@ -1,0 +1,154 @@
+"""What every command shares: option declarations, error handling, output streams."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from segtui.config import Settings
+
+SourceArg = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional at runtime
+    typer.Argument(
+        help="Folder with Customers, Products and Transactions (.csv/.parquet). "
+        "Omit to use the bundled sample data.",
+        show_default=False,
+    ),
+]
+KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of segments.")]
+FeaturesOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--features",
+        "-f",
+        help="Comma-separated feature names (default: total_spend,avg_transaction_value,"
+        "frequency,total_quantity,region). Others: avg_quantity, recency_days, tenure_days, "
+        "distinct_products, distinct_categories, category_shares.",
+        show_default=False,
+    ),
+]
+ScalingOpt = Annotated[
+    str, typer.Option("--scaling", help="standard (z-score), robust (median/IQR) or minmax.")
+]
+LogOpt = Annotated[
+    bool, typer.Option("--log/--no-log", help="log1p-transform money and count features.")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are reproducible).")]
+NInitOpt = Annotated[int, typer.Option("--n-init", help="K-Means restarts; the best is kept.")]
+AsOfOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--as-of",
+        help="Snapshot date YYYY-MM-DD: only earlier transactions count; recency and "
+        "tenure are measured to it. Default: the day after the last transaction.",
+        show_default=False,
+    ),
+]
+CatWeightOpt = Annotated[
+    str,
+    typer.Option(
+        "--categorical-weight",
+        help="Weight of a categorical feature's one-hot block, in numeric features "
+        "(default 1), or 'raw' for unit-variance one-hot columns as notebooks do.",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the summary as JSON on stdout and nothing else.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
+
+
+def build_settings(
+    source: Path | None,
+    *,
+    k: int,
+    features: str | None,
+    scaling: str,
+    log: bool,
+    seed: int,
+    n_init: int,
+    as_of: str | None,
+    categorical_weight: str,
+) -> Settings:
+    """Turn command-line values into a Settings object (raises OptionError)."""
+    from segtui.config import Settings
+    from segtui.engine.dates import parse_date_option
+    from segtui.engine.errors import OptionError
+
+    weight: float | str
+    if categorical_weight.strip().lower() == "raw":
+        weight = "raw"
+    else:
+        try:
+            weight = float(categorical_weight)
+        except ValueError:
+            raise OptionError(
+                "--categorical-weight expects a number or 'raw'", value=categorical_weight
+            ) from None
+    settings = Settings(
+        source=source,
+        k=k,
+        scaling=scaling,
+        log=log,
+        seed=seed,
+        n_init=n_init,
+        as_of=parse_date_option(as_of) if as_of else None,
+        categorical_weight=weight,
+    )
+    if features is not None:
+        settings = settings.replace(features=tuple(f.strip() for f in features.split(",")))
+    return settings
+
+
+@contextlib.contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn user errors into one line on stderr and exit 2; Ctrl-C into exit 130."""
+    from segtui.engine.errors import SegtuiError
+
+    try:
+        yield
+    except SegtuiError as exc:
+        typer.echo(f"segtui: error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("segtui: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr); plain when not a terminal."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextlib.contextmanager
+def progress_display(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """Yield a progress callback: a spinner with the stage on a terminal, else nothing."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _stage: None
+        return
+    from rich.console import Console
+
+    status = Console(stderr=True).status("Starting…")
+    status.start()
+    try:
+        yield lambda stage: status.update(f"{stage}…")
+    finally:
+        status.stop()
+
+
+def emit_json(data: Any) -> None:
+    """Write a JSON document to stdout."""
+    from segtui.engine.outputs import json_text
+
+    sys.stdout.write(json_text(data))

@@ -1,0 +1,55 @@
+"""Human-readable rendering of a run summary with rich (CLI only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def render_summary(summary: dict[str, Any], console: Console) -> None:
+    """Print counts, features, metrics, the segment table and warnings."""
+    m = summary["metrics"]
+    dq = summary.get("data_quality", {})
+    console.print(
+        f"[bold]segtui[/] · {summary['source']} · as of {summary['as_of']}\n"
+        f"{summary['n_customers']:,} customers ({summary['n_clustered']:,} clustered, "
+        f"{summary['no_purchases']['size']:,} without purchases) · "
+        f"{dq.get('transaction_rows', 0):,} transaction rows"
+    )
+    params = summary["params"]
+    console.print(
+        f"k = {summary['k']} · features: {', '.join(summary['features'])} · "
+        f"scaling {params['scaling']}{' + log' if params['log'] else ''} · seed {params['seed']}"
+    )
+    console.print(
+        f"Davies-Bouldin [bold]{m['davies_bouldin']:.3f}[/] (lower is better) · "
+        f"silhouette {m['silhouette']:.3f} (n={m['silhouette_sample_size']:,}) · "
+        f"Calinski-Harabasz {m['calinski_harabasz']:,.1f} · inertia {m['inertia']:,.1f}"
+    )
+    table = Table(show_lines=False, pad_edge=False)
+    table.add_column("id", justify="right")
+    table.add_column("segment")
+    table.add_column("customers", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("revenue", justify="right")
+    table.add_column("how it differs")
+    for seg in summary["segments"]:
+        table.add_row(
+            str(seg["id"]),
+            seg["name"],
+            f"{seg['size']:,}",
+            f"{seg['share']:.0%}",
+            f"{seg['revenue_share']:.0%}",
+            ", ".join(seg["evidence"][:2]),
+        )
+    nop = summary["no_purchases"]
+    if nop["size"]:
+        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "no transactions")
+    console.print(table)
+    for seg in summary["segments"]:
+        console.print(f"[bold]{seg['id']}. {seg['name']}[/]: {seg['description']}")
+        console.print(f"   → {seg['action']}")
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}")

@@ -1,0 +1,111 @@
+"""``segtui run``: headless segmentation with files, JSON and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from segtui.cli import app
+from segtui.cli.common import (
+    AsOfOpt,
+    CatWeightOpt,
+    FeaturesOpt,
+    ForceOpt,
+    JsonOpt,
+    KOpt,
+    LogOpt,
+    NInitOpt,
+    QuietOpt,
+    ScalingOpt,
+    SeedOpt,
+    SourceArg,
+    build_settings,
+    console,
+    emit_json,
+    handle_errors,
+    progress_display,
+)
+from segtui.config import DEFAULT_K, DEFAULT_N_INIT, DEFAULT_SEED
+
+
+@app.command()
+def run(
+    source: SourceArg = None,
+    k: KOpt = DEFAULT_K,
+    features: FeaturesOpt = None,
+    scaling: ScalingOpt = "standard",
+    log: LogOpt = False,
+    seed: SeedOpt = DEFAULT_SEED,
+    n_init: NInitOpt = DEFAULT_N_INIT,
+    as_of: AsOfOpt = None,
+    categorical_weight: CatWeightOpt = "1",
+    out: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--out",
+            "-o",
+            help="Segments file (.csv, .parquet or .json); '-' writes CSV to stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    summary: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--summary", help="Summary report (.json or .md).", show_default=False),
+    ] = None,
+    raw_csv: Annotated[
+        bool,
+        typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV text."),
+    ] = False,
+    force: ForceOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Segment customers and write the segments file and summary."""
+    with handle_errors():
+        from segtui.engine.errors import OptionError
+        from segtui.engine.outputs import (
+            SEGMENT_FORMATS,
+            STDOUT,
+            SUMMARY_FORMATS,
+            check_target,
+        )
+        from segtui.engine.pipeline import run as run_pipeline
+
+        if json and out == STDOUT:
+            raise OptionError("--json and --out - both want stdout; choose one")
+        settings = build_settings(
+            source,
+            k=k,
+            features=features,
+            scaling=scaling,
+            log=log,
+            seed=seed,
+            n_init=n_init,
+            as_of=as_of,
+            categorical_weight=categorical_weight,
+        )
+        # Fail on unwritable outputs before spending time on the data.
+        if out is not None and out != STDOUT:
+            check_target(Path(out), force=force, allowed=SEGMENT_FORMATS, what="segments file")
+        if summary is not None:
+            check_target(summary, force=force, allowed=SUMMARY_FORMATS, what="summary")
+        with progress_display(not quiet and not json) as progress:
+            result = run_pipeline(settings, progress=progress)
+        written = result.write(out, summary, force=force, raw_csv=raw_csv)
+        if json:
+            emit_json(result.summary())
+            return
+        if quiet:
+            return
+        from segtui.cli.render import render_summary
+
+        # stdout may be carrying the CSV: the human summary then goes to stderr.
+        screen = console(stderr=out == STDOUT)
+        render_summary(result.summary(), screen)
+        for path in written:
+            screen.print(f"wrote {path}")
+        if out is None and not written and sys.stdout.isatty():
+            screen.print("(use --out segments.csv to write the segments file)")

@@ -1,0 +1,120 @@
+"""K-Means and its quality metrics on a clustering matrix.
+
+scikit-learn is imported inside the functions so that importing the engine (and
+``segtui --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from segtui.engine.errors import OptionError
+
+
+@dataclass
+class Metrics:
+    """Clustering quality on the clustering space. Davies-Bouldin: lower is better."""
+
+    davies_bouldin: float
+    silhouette: float
+    silhouette_sample_size: int
+    calinski_harabasz: float
+    inertia: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass
+class Clustering:
+    """Labels 0..k-1 (ordered by mean total_spend, descending) and their centroids."""
+
+    labels: np.ndarray
+    centers: np.ndarray
+    inertia: float
+    n_iter: int
+
+
+def check_k(k: int, X: np.ndarray) -> None:
+    """Raise OptionError unless 2 <= k <= number of distinct rows of ``X``."""
+    n = X.shape[0]
+    if k < 2:
+        raise OptionError(f"k must be at least 2 (got {k})")
+    if k > n:
+        raise OptionError(
+            f"k={k} is larger than the number of customers with purchases ({n})",
+            hint=f"choose k between 2 and {n}",
+        )
+    distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
+    if k > distinct:
+        raise OptionError(
+            f"k={k} is larger than the number of distinct customer profiles ({distinct})",
+            hint=f"choose k between 2 and {max(distinct, 2)}",
+        )
+
+
+def kmeans(X: np.ndarray, k: int, *, seed: int, n_init: int) -> Clustering:
+    """Fit K-Means (k-means++ init, Lloyd) and return labels and centroids."""
+    from sklearn.cluster import KMeans
+
+    if n_init < 1:
+        raise OptionError(f"n-init must be at least 1 (got {n_init})")
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    labels = model.fit_predict(X)
+    return Clustering(
+        labels=labels.astype(np.int64),
+        centers=model.cluster_centers_.astype(np.float64),
+        inertia=float(model.inertia_),
+        n_iter=int(model.n_iter_),
+    )
+
+
+def order_by(clustering: Clustering, value: np.ndarray) -> Clustering:
+    """Renumber segments by mean ``value`` descending (ties: larger segment first).
+
+    Makes ids stable: the same data and seed always give the same numbering.
+    """
+    k = clustering.centers.shape[0]
+    means = np.array([value[clustering.labels == s].mean() for s in range(k)])
+    sizes = np.bincount(clustering.labels, minlength=k)
+    order = sorted(range(k), key=lambda s: (-means[s], -sizes[s], s))
+    remap = np.empty(k, dtype=np.int64)
+    remap[order] = np.arange(k)
+    return Clustering(
+        labels=remap[clustering.labels],
+        centers=clustering.centers[order],
+        inertia=clustering.inertia,
+        n_iter=clustering.n_iter,
+    )
+
+
+def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: int) -> Metrics:
+    """Davies-Bouldin, silhouette (sampled above ``silhouette_sample`` rows),
+    Calinski-Harabasz and inertia (sum of squared distances to segment means)."""
+    from sklearn.metrics import (
+        calinski_harabasz_score,
+        davies_bouldin_score,
+        silhouette_score,
+    )
+
+    n = X.shape[0]
+    sample = n if n <= silhouette_sample else silhouette_sample
+    silhouette = silhouette_score(
+        X, labels, sample_size=None if sample == n else sample, random_state=seed
+    )
+    k = int(labels.max()) + 1
+    inertia = 0.0
+    for s in range(k):
+        members = X[labels == s]
+        inertia += float(((members - members.mean(axis=0)) ** 2).sum())
+    return Metrics(
+        davies_bouldin=float(davies_bouldin_score(X, labels)),
+        silhouette=float(silhouette),
+        silhouette_sample_size=int(sample),
+        calinski_harabasz=float(calinski_harabasz_score(X, labels)),
+        inertia=inertia,
+    )

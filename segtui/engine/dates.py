@@ -1,0 +1,67 @@
+"""Date handling: detect an explicit format once, then parse with it.
+
+``try_parse_dates`` is several times slower than ``strptime`` with a known format on large
+files, so a format is detected from a sample of values and used for the whole column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+# Tried in order; the first one that parses every sampled value wins.
+CANDIDATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y",
+    "%Y%m%d",
+)
+
+
+def detect_format(values: pl.Series) -> str | None:
+    """Return the first candidate format that parses every non-null value, or None."""
+    sample = values.drop_nulls().str.strip_chars()
+    sample = sample.filter(sample != "")
+    if sample.len() == 0:
+        return None
+    for fmt in CANDIDATE_FORMATS:
+        parsed = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+        if parsed.null_count() == 0:
+            return fmt
+    return None
+
+
+def parse_expr(column: str, fmt: str) -> pl.Expr:
+    """An expression parsing string ``column`` to Datetime with ``fmt`` (nulls on failure)."""
+    return (
+        pl.col(column)
+        .str.strip_chars()
+        .str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+    )
+
+
+def parse_date_option(text: str, *, option: str = "--as-of") -> dt.date:
+    """Parse a ``YYYY-MM-DD`` option value; raise OptionError with the value otherwise."""
+    from segtui.engine.errors import OptionError
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise OptionError(
+            f"{option} expects a date as YYYY-MM-DD", value=text, hint="for example 2024-12-31"
+        ) from None

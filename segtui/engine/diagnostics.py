@@ -1,0 +1,92 @@
+"""Diagnostics that say how far the segments can be trusted.
+
+Each diagnostic returns plain data for the summary plus readable warning sentences.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.engine.features import feature_kind
+
+DOMINANCE_V = 0.8
+SMALL_SHARE = 0.02
+SKEW_LOG_HINT = 2.0
+MONEY_FEATURES = ("total_spend", "avg_transaction_value")
+
+
+def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
+    """Cramér's V between two label arrays (0 = unrelated, 1 = one determines the other)."""
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    table = np.zeros((ai.max() + 1, bi.max() + 1))
+    np.add.at(table, (ai, bi), 1)
+    n = table.sum()
+    r, c = table.shape
+    if n == 0 or min(r, c) < 2:
+        return 0.0
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
+    chi2 = float(((table - expected) ** 2 / np.where(expected > 0, expected, 1)).sum())
+    return float(np.sqrt(chi2 / (n * (min(r, c) - 1))))
+
+
+def dominance(
+    clustered: pl.DataFrame, labels: np.ndarray, features: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Cramér's V between segment and each categorical feature (and Region)."""
+    columns = [f for f in features if feature_kind(f) == "categorical"]
+    if "Region" in clustered.columns and "region" not in columns:
+        columns.append("Region")
+    rows, warnings = [], []
+    for column in columns:
+        values = clustered.get_column(column).cast(pl.String).fill_null("(missing)").to_numpy()
+        v = cramers_v(labels, values)
+        used = column in features
+        rows.append({"feature": column, "cramers_v": round(v, 6), "clustering_feature": used})
+        if v >= DOMINANCE_V and used:
+            warnings.append(
+                f"Segments mirror {column} (Cramér's V = {v:.2f}): the segments are mostly "
+                f"the {column} values, not behaviour. Consider dropping {column} from the "
+                "features or lowering its weight (--categorical-weight)."
+            )
+    return rows, warnings
+
+
+def small_segments(sizes: list[int]) -> list[str]:
+    """Warnings for segments under 2% of clustered customers or with one member."""
+    total = sum(sizes)
+    warnings = []
+    for seg, size in enumerate(sizes):
+        if size == 1:
+            warnings.append(f"Segment {seg} has a single customer: it is an outlier, not a group.")
+        elif total and size / total < SMALL_SHARE:
+            warnings.append(
+                f"Segment {seg} holds only {size} customers ({size / total:.1%}); treat it as "
+                "outliers or try a smaller k."
+            )
+    return warnings
+
+
+def skewness(
+    clustered: pl.DataFrame, features: list[str], log: bool
+) -> tuple[dict[str, float], list[str]]:
+    """Skewness of money features; suggests --log when high and not already used."""
+    result: dict[str, float] = {}
+    warnings = []
+    for name in MONEY_FEATURES:
+        if name not in clustered.columns:
+            continue
+        values = clustered.get_column(name).cast(pl.Float64).drop_nulls()
+        skew = values.skew()
+        if skew is None or not np.isfinite(skew):
+            continue
+        result[name] = round(float(skew), 4)
+        if skew > SKEW_LOG_HINT and not log and name in features:
+            warnings.append(
+                f"{name} is strongly right-skewed (skewness {skew:.1f}); a few big spenders "
+                "pull the centroids. Consider --log."
+            )
+    return result, warnings

@@ -1,0 +1,385 @@
+"""The feature engine: per-customer features as Polars expressions in one lazy query.
+
+Every feature has one canonical name and one definition here; the CLI, the UI, model files
+and other engines refer to features by these names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from segtui.engine.errors import InputError, OptionError, plural
+from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What a feature is: its kind (money, count, days, share, categorical) and meaning."""
+
+    name: str
+    kind: str
+    description: str
+    needs: tuple[tuple[str, str], ...] = ()  # (table kind, canonical column)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "categorical"
+
+
+FEATURES: dict[str, FeatureSpec] = {
+    spec.name: spec
+    for spec in (
+        FeatureSpec("total_spend", "money", "sum of line totals"),
+        FeatureSpec("frequency", "count", "number of transactions"),
+        FeatureSpec("avg_transaction_value", "money", "total_spend / frequency"),
+        FeatureSpec(
+            "total_quantity", "count", "sum of quantities", (("transactions", "Quantity"),)
+        ),
+        FeatureSpec(
+            "avg_quantity", "count", "total_quantity / frequency", (("transactions", "Quantity"),)
+        ),
+        FeatureSpec("recency_days", "days", "days from the last purchase to the as-of date"),
+        FeatureSpec(
+            "tenure_days",
+            "days",
+            "days from signup to the as-of date",
+            (("customers", "SignupDate"),),
+        ),
+        FeatureSpec(
+            "distinct_products",
+            "count",
+            "number of different products bought",
+            (("transactions", "ProductID"),),
+        ),
+        FeatureSpec(
+            "distinct_categories",
+            "count",
+            "number of different categories bought",
+            (("products", "Category"),),
+        ),
+        FeatureSpec("region", "categorical", "the customer's region", (("customers", "Region"),)),
+    )
+}
+CATEGORY_SHARES = "category_shares"
+SHARE_PREFIX = "share_"
+NO_PURCHASES = "No purchases"
+
+
+def share_name(category: str) -> str:
+    """Canonical feature name of a category's spend share: ``share_home_decor``."""
+    slug = re.sub(r"[^0-9a-z]+", "_", category.lower()).strip("_")
+    return SHARE_PREFIX + (slug or "unknown")
+
+
+def feature_kind(name: str) -> str:
+    """Kind of a feature name, including ``share_*`` names."""
+    if name.startswith(SHARE_PREFIX):
+        return "share"
+    return FEATURES[name].kind
+
+
+@dataclass
+class FeatureTable:
+    """Per-customer features of one source.
+
+    ``frame`` has one row per customer, sorted by CustomerID: CustomerID, CustomerName and
+    Region when the source has them, ``has_purchases``, and every computed feature.
+    """
+
+    frame: pl.DataFrame
+    features: list[str]
+    as_of: dt.date
+    data_quality: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def _category_available(tables: Tables) -> bool:
+    return tables.has("transactions", "Category") or (
+        tables.has("products", "Category") and tables.has("transactions", "ProductID")
+    )
+
+
+def resolve_features(requested: Sequence[str], tables: Tables) -> tuple[list[str], list[str]]:
+    """Validate feature names; expand ``category_shares``.
+
+    Returns (feature names, category values). Raises OptionError for unknown names and
+    InputError for features whose columns the source lacks.
+    """
+    names = [name.strip() for name in requested if name.strip()]
+    if not names:
+        raise OptionError("no features given", hint=f"choose from {', '.join(available_names())}")
+    needs_categories = any(n == CATEGORY_SHARES or n.startswith(SHARE_PREFIX) for n in names)
+    categories: list[str] = []
+    if needs_categories or "distinct_categories" in names:
+        if not _category_available(tables):
+            raise InputError(
+                "category features need a Category column (in Products, joined on ProductID)",
+                file=tables.label,
+                column="Category",
+            )
+    if needs_categories:
+        categories = _category_values(tables)
+    share_names = [share_name(c) for c in categories]
+    resolved: list[str] = []
+    for name in names:
+        if name == CATEGORY_SHARES:
+            resolved.extend(share_names)
+            continue
+        if name.startswith(SHARE_PREFIX):
+            if name not in share_names:
+                raise OptionError(
+                    f"unknown category share {name!r}",
+                    hint=f"this data has {', '.join(share_names) or 'no categories'}",
+                )
+        elif name not in FEATURES:
+            raise OptionError(
+                f"unknown feature {name!r}",
+                hint=f"choose from {', '.join(available_names())}",
+            )
+        else:
+            for table, column in FEATURES[name].needs:
+                if table == "products" and name == "distinct_categories":
+                    continue  # checked above; Category may also come from transactions
+                if not tables.has(table, column):
+                    raise InputError(
+                        f"feature {name!r} needs a {column} column in the {table} table",
+                        file=tables.files[table].path if table in tables.files else tables.label,
+                        column=column,
+                    )
+        resolved.append(name)
+    seen: set[str] = set()
+    unique = [n for n in resolved if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+    return unique, categories
+
+
+def available_names() -> list[str]:
+    """Every feature name a user can ask for (category shares as one token)."""
+    return [*FEATURES, CATEGORY_SHARES]
+
+
+def _category_values(tables: Tables) -> list[str]:
+    if tables.has("products", "Category") and tables.products is not None:
+        lf = tables.products.select("Category")
+    else:
+        lf = tables.transactions.select("Category")
+    values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    return sorted(str(v) for v in values)
+
+
+def _with_category(tables: Tables) -> pl.LazyFrame:
+    tx = tables.transactions
+    if tables.has("transactions", "Category") or tables.products is None:
+        return tx
+    products = tables.products.select("ProductID", "Category").unique("ProductID", keep="first")
+    return tx.join(products, on="ProductID", how="left")
+
+
+def _aggregations(tables: Tables, categories: list[str], need_category: bool) -> list[pl.Expr]:
+    value = pl.col("TotalValue")
+    aggs = [
+        value.sum().alias("total_spend"),
+        (
+            pl.col("TransactionID").n_unique()
+            if tables.has("transactions", "TransactionID")
+            else pl.len()
+        ).alias("frequency"),
+        pl.col("TransactionDate").max().alias("last_purchase"),
+        pl.col("TransactionDate").min().alias("first_purchase"),
+        pl.len().alias("n_lines"),
+    ]
+    if tables.has("transactions", "Quantity"):
+        aggs.append(pl.col("Quantity").sum().alias("total_quantity"))
+    if tables.has("transactions", "ProductID"):
+        aggs.append(pl.col("ProductID").n_unique().alias("distinct_products"))
+    if need_category:
+        aggs.append(pl.col("Category").drop_nulls().n_unique().alias("distinct_categories"))
+        for category in categories:
+            aggs.append(
+                value.filter(pl.col("Category") == category).sum().alias(share_name(category))
+            )
+    return aggs
+
+
+def compute_features(
+    tables: Tables, requested: Sequence[str], as_of: dt.date | None = None
+) -> FeatureTable:
+    """Compute per-customer features for every customer of ``tables``.
+
+    Returns a :class:`FeatureTable`; customers without transactions are kept with
+    ``has_purchases`` false, zero totals and null averages/recency.
+    """
+    features, categories = resolve_features(requested, tables)
+    need_category = bool(categories) or "distinct_categories" in features
+    tx = _with_category(tables) if need_category else tables.transactions
+    if as_of is not None:
+        tx = tx.filter(pl.col("TransactionDate") < pl.lit(dt.datetime.combine(as_of, dt.time())))
+    counts_query = tx.select(
+        pl.len().alias("rows"),
+        pl.col("CustomerID").is_null().sum().alias("missing_customer"),
+        pl.col("TransactionDate").is_null().sum().alias("missing_date"),
+    )
+    tx = tx.filter(pl.col("CustomerID").is_not_null())
+    agg_query = tx.group_by("CustomerID").agg(_aggregations(tables, categories, need_category))
+    customers_query = tables.customers
+    queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
+    try:
+        collected = pl.collect_all(queries)
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
+    agg, counts = collected[0], collected[1]
+    customers = collected[2] if customers_query is not None else None
+    if counts["missing_date"][0]:
+        raise find_bad_date(tables.files["transactions"], "TransactionDate")
+    if agg.height == 0:
+        raise InputError(
+            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
+            file=tables.files["transactions"].path,
+        )
+    data_quality: dict[str, Any] = {
+        "transaction_rows": int(counts["rows"][0]),
+        "rows_without_customer": int(counts["missing_customer"][0]),
+    }
+    warnings: list[str] = []
+    frame = _join_customers(agg, customers, tables, data_quality, warnings)
+    if as_of is None:
+        last = frame.get_column("last_purchase").max()
+        assert isinstance(last, dt.datetime)
+        as_of = last.date() + dt.timedelta(days=1)
+    frame = _derive(frame, as_of, categories, tables)
+    frame, dropped = _drop_not_yet_signed_up(frame, as_of)
+    data_quality["customers_signed_up_after_as_of"] = dropped
+    if dropped:
+        warnings.append(
+            f"Not in this snapshot: {plural(dropped, 'customer')} who signed up on or after "
+            f"the as-of date {as_of} without earlier purchases."
+        )
+    n_without = int((~frame.get_column("has_purchases")).sum())
+    data_quality["customers"] = frame.height
+    data_quality["customers_without_transactions"] = n_without
+    if data_quality["rows_without_customer"]:
+        warnings.append(
+            f"Left out: {plural(data_quality['rows_without_customer'], 'transaction row')} "
+            "without a CustomerID."
+        )
+    if n_without:
+        warnings.append(
+            f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
+            f"'{NO_PURCHASES}' and left out of the clustering."
+        )
+    return FeatureTable(
+        frame=frame,
+        features=features,
+        as_of=as_of,
+        data_quality=data_quality,
+        warnings=warnings,
+        categories=categories,
+    )
+
+
+def _join_customers(
+    agg: pl.DataFrame,
+    customers: pl.DataFrame | None,
+    tables: Tables,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> pl.DataFrame:
+    if customers is None:
+        return agg.with_columns(pl.lit(True).alias("has_purchases"))
+    spec = tables.files["customers"]
+    customers = customers.filter(pl.col("CustomerID").is_not_null())
+    dup = customers.with_row_index("row", offset=1).filter(
+        ~pl.col("CustomerID").is_first_distinct()
+    )
+    if dup.height:
+        raise InputError(
+            "duplicate CustomerID in the customers table",
+            file=spec.path,
+            column=spec.columns["CustomerID"],
+            row=int(dup["row"][0]),
+            value=dup["CustomerID"][0],
+        )
+    if "SignupDate" in customers.columns:
+        bad = customers.with_row_index("row", offset=1).filter(pl.col("SignupDate").is_null())
+        if bad.height:
+            # A missing signup date only matters for tenure_days; say so, don't fail.
+            warnings.append(
+                f"{plural(bad.height, 'customer')} without SignupDate ({spec.path.name})."
+            )
+    frame = customers.join(agg, on="CustomerID", how="full", coalesce=True)
+    frame = frame.with_columns(pl.col("n_lines").is_not_null().alias("has_purchases"))
+    unknown = frame.filter(
+        pl.col("has_purchases") & ~pl.col("CustomerID").is_in(customers["CustomerID"].implode())
+    ).height
+    data_quality["customers_not_in_customers_table"] = unknown
+    if unknown:
+        warnings.append(
+            f"{plural(unknown, 'customer')} in the transactions but not in "
+            f"{spec.path.name}; they are kept without region or signup date."
+        )
+    if "SignupDate" in frame.columns:
+        before = frame.filter(pl.col("first_purchase") < pl.col("SignupDate")).height
+        data_quality["customers_buying_before_signup"] = before
+        if before:
+            warnings.append(
+                f"{plural(before, 'customer')} with purchases dated before their SignupDate."
+            )
+    return frame
+
+
+def _derive(
+    frame: pl.DataFrame, as_of: dt.date, categories: list[str], tables: Tables
+) -> pl.DataFrame:
+    as_of_dt = pl.lit(dt.datetime.combine(as_of, dt.time()))
+    has = pl.col("has_purchases")
+    freq = pl.col("frequency")
+    exprs = [
+        pl.col("total_spend").fill_null(0.0),
+        freq.fill_null(0).cast(pl.Int64),
+        pl.when(has).then(pl.col("total_spend") / freq).alias("avg_transaction_value"),
+        (as_of_dt - pl.col("last_purchase").dt.truncate("1d"))
+        .dt.total_days()
+        .alias("recency_days"),
+    ]
+    if "total_quantity" in frame.columns:
+        exprs.append(pl.col("total_quantity").fill_null(0.0))
+        exprs.append(pl.when(has).then(pl.col("total_quantity") / freq).alias("avg_quantity"))
+    if "distinct_products" in frame.columns:
+        exprs.append(pl.col("distinct_products").fill_null(0).cast(pl.Int64))
+    if "distinct_categories" in frame.columns:
+        exprs.append(pl.col("distinct_categories").fill_null(0).cast(pl.Int64))
+    if "Region" in frame.columns:
+        exprs.append(pl.col("Region").alias("region"))
+    if "SignupDate" in frame.columns:
+        exprs.append(
+            (as_of_dt - pl.col("SignupDate").dt.truncate("1d")).dt.total_days().alias("tenure_days")
+        )
+    spend = pl.col("total_spend")
+    for category in categories:
+        name = share_name(category)
+        exprs.append(
+            pl.when(has & (spend > 0)).then(pl.col(name).fill_null(0.0) / spend).alias(name)
+        )
+    frame = frame.with_columns(exprs)
+    # Quantities are usually whole numbers: keep them integers in the output when they are.
+    if "total_quantity" in frame.columns:
+        q = frame.get_column("total_quantity")
+        if q.len() and (q.round(0) == q).all():
+            frame = frame.with_columns(pl.col("total_quantity").cast(pl.Int64))
+    return frame.sort("CustomerID")
+
+
+def _drop_not_yet_signed_up(frame: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, int]:
+    if "SignupDate" not in frame.columns:
+        return frame, 0
+    late = ~pl.col("has_purchases") & (
+        pl.col("SignupDate") >= pl.lit(dt.datetime.combine(as_of, dt.time()))
+    )
+    dropped = frame.filter(late).height
+    return frame.filter(~late.fill_null(False)), dropped

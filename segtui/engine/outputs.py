@@ -1,0 +1,160 @@
+"""Writers. Every file is written to a temporary file in the target folder and renamed,
+so an interrupted write leaves the old file (or nothing) and never a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from segtui.engine.errors import OutputError
+
+SEGMENT_FORMATS = (".csv", ".parquet", ".json")
+SUMMARY_FORMATS = (".json", ".md")
+STDOUT = "-"
+# OWASP CSV-injection guidance: cells starting with these may be run as formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_target(path: Path, *, force: bool, allowed: tuple[str, ...], what: str) -> None:
+    """Raise OutputError when ``path`` cannot be written (before any work is done)."""
+    if path.suffix.lower() not in allowed:
+        raise OutputError(
+            f"cannot tell the {what} format from the extension {path.suffix or '(none)'!r}",
+            file=path,
+            hint=f"use one of {', '.join(allowed)}",
+        )
+    if path.is_dir():
+        raise OutputError("is a folder, expected a file name", file=path)
+    if not path.parent.exists():
+        raise OutputError("the folder does not exist", file=path.parent)
+    if path.exists() and not force:
+        raise OutputError("already exists", file=path, hint="use --force to overwrite it")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success rename it over ``path``.
+
+    On any exception (including KeyboardInterrupt) the temporary file is removed and the
+    old ``path`` is untouched.
+    """
+    if path.exists() and not force:
+        raise OutputError("already exists", file=path, hint="use --force to overwrite it")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:
+        raise OutputError("the folder does not exist", file=path.parent) from None
+    except PermissionError:
+        raise OutputError("permission denied", file=path.parent) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    # mkstemp creates 0600; give the file the mode a plain open() would have.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if path.exists() and not force:  # appeared while we were writing
+            raise OutputError("already exists", file=path, hint="use --force to overwrite it")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path, force=force) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            col = pl.col(name)
+            risky = pl.any_horizontal([col.str.starts_with(ch) for ch in FORMULA_START])
+            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _csv_text(frame: pl.DataFrame, raw: bool) -> str:
+    return (frame if raw else neutralise_formulas(frame)).write_csv()
+
+
+def write_frame(
+    frame: pl.DataFrame,
+    target: Path | str,
+    *,
+    force: bool = False,
+    raw_csv: bool = False,
+    stdout: IO[str] | None = None,
+) -> Path | None:
+    """Write a table as CSV, Parquet or JSON (by extension), atomically.
+
+    ``target == "-"`` writes CSV to ``stdout`` (default ``sys.stdout``) and returns None;
+    otherwise returns the absolute path written.
+    """
+    if str(target) == STDOUT:
+        (stdout or sys.stdout).write(_csv_text(frame, raw_csv))
+        return None
+    path = Path(target)
+    check_target(path, force=force, allowed=SEGMENT_FORMATS, what="segments file")
+    writers: dict[str, Callable[[Path], object]] = {
+        ".csv": lambda p: p.write_text(_csv_text(frame, raw_csv), encoding="utf-8"),
+        ".parquet": lambda p: frame.write_parquet(p, statistics=False),
+        ".json": lambda p: p.write_text(json_text(frame.to_dicts()), encoding="utf-8"),
+    }
+    with atomic_path(path, force=force) as tmp:
+        writers[path.suffix.lower()](tmp)
+    return path.resolve()
+
+
+def json_text(data: Any) -> str:
+    """Deterministic, readable JSON (NaN written as null)."""
+    return json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def write_summary(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:
+    """Write the run summary as JSON or Markdown (by extension), atomically."""
+    from segtui.engine.report import markdown_report
+
+    path = Path(target)
+    check_target(path, force=force, allowed=SUMMARY_FORMATS, what="summary")
+    text = json_text(summary) if path.suffix.lower() == ".json" else markdown_report(summary)
+    write_text_atomic(path, text, force=force)
+    return path.resolve()
+
+
+def frame_to_csv_string(frame: pl.DataFrame) -> str:
+    """CSV text of a frame (used for stdout and tests)."""
+    buffer = io.StringIO()
+    buffer.write(frame.write_csv())
+    return buffer.getvalue()

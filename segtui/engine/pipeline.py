@@ -1,0 +1,303 @@
+"""``run(settings) -> SegmentationResult``: the single entry point both faces call.
+
+source -> tables -> features -> clustering space -> K-Means -> metrics -> profiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui import __version__
+from segtui.config import Settings
+from segtui.engine import clustering, diagnostics
+from segtui.engine.clustering import Clustering, Metrics
+from segtui.engine.errors import OptionError
+from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
+from segtui.engine.outputs import write_frame, write_summary
+from segtui.engine.profiles import SegmentProfile, build_profiles
+from segtui.engine.sources import Tables, load_source
+from segtui.engine.space import SpaceSpec, fit_space
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SegmentationResult:
+    """Everything a run produced. ``segments`` is the segments file as a DataFrame."""
+
+    settings: Settings
+    source: str
+    features: list[str]
+    as_of: dt.date
+    segments: pl.DataFrame
+    profiles: list[SegmentProfile]
+    metrics: Metrics
+    space: SpaceSpec
+    centers: np.ndarray
+    matrix: np.ndarray
+    labels: np.ndarray
+    feature_table: FeatureTable
+    diagnostics: dict[str, Any]
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return self.centers.shape[0]
+
+    @property
+    def n_customers(self) -> int:
+        return self.segments.height
+
+    @property
+    def n_clustered(self) -> int:
+        return int(self.labels.shape[0])
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary as plain JSON-ready data (the ``--summary``/``--json`` document)."""
+        no_purchases = self.n_customers - self.n_clustered
+        return {
+            "version": __version__,
+            "source": self.source,
+            "k": self.k,
+            "n_customers": self.n_customers,
+            "n_clustered": self.n_clustered,
+            "as_of": self.as_of.isoformat(),
+            "features": self.features,
+            "params": self.settings.params() | {"features": self.features},
+            "metrics": self.metrics.to_dict(),
+            "segments": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "size": p.size,
+                    "share": p.share,
+                    "revenue_share": p.revenue_share,
+                    "means": p.means,
+                    "medians": p.medians,
+                    "z": p.z,
+                    "evidence": p.evidence,
+                    "description": p.description,
+                    "action": p.action,
+                    "mix": p.mix,
+                }
+                for p in self.profiles
+            ],
+            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
+            "data_quality": self.feature_table.data_quality,
+            "diagnostics": self.diagnostics,
+            "warnings": self.warnings,
+        }
+
+    def write(
+        self,
+        out: Path | str | None = None,
+        summary: Path | str | None = None,
+        *,
+        force: bool = False,
+        raw_csv: bool = False,
+    ) -> list[Path]:
+        """Write the segments file and/or the summary exactly as ``segtui run`` does.
+
+        Returns the absolute paths written (stdout is not listed).
+        """
+        written: list[Path] = []
+        if out is not None:
+            path = write_frame(self.segments, out, force=force, raw_csv=raw_csv)
+            if path is not None:
+                written.append(path)
+        if summary is not None:
+            written.append(write_summary(self.summary(), summary, force=force))
+        return written
+
+
+def segment(
+    source: Path | str | None = None,
+    *,
+    k: int = Settings.k,
+    features: Sequence[str] | str | None = None,
+    scaling: str = Settings.scaling,
+    log: bool = Settings.log,
+    seed: int = Settings.seed,
+    n_init: int = Settings.n_init,
+    as_of: dt.date | str | None = None,
+    categorical_weight: float | str = Settings.categorical_weight,
+    progress: Progress | None = None,
+) -> SegmentationResult:
+    """Segment the customers of ``source`` (a folder; None = bundled sample data).
+
+    ``features`` is a list of names or a comma-separated string. Returns a
+    :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
+    problems the user can fix.
+    """
+    if isinstance(features, str):
+        features = [f for f in features.split(",")]
+    if isinstance(as_of, str):
+        from segtui.engine.dates import parse_date_option
+
+        as_of = parse_date_option(as_of)
+    settings = Settings(
+        source=Path(source) if source is not None else None,
+        k=k,
+        features=tuple(features) if features is not None else Settings.features,
+        scaling=scaling,
+        log=log,
+        seed=seed,
+        n_init=n_init,
+        as_of=as_of,
+        categorical_weight=categorical_weight,
+    )
+    return run(settings, progress=progress)
+
+
+def validate_settings(settings: Settings) -> None:
+    """Check option values that need no data; raises OptionError."""
+    from segtui.config import SCALINGS
+
+    if settings.scaling not in SCALINGS:
+        raise OptionError(
+            f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
+        )
+    if settings.k < 2:
+        raise OptionError(f"k must be at least 2 (got {settings.k})")
+    if settings.n_init < 1:
+        raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
+
+
+def run(
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    tables: Tables | None = None,
+    feature_table: FeatureTable | None = None,
+) -> SegmentationResult:
+    """Run the whole pipeline for ``settings``.
+
+    ``tables``/``feature_table`` may be passed to reuse work (the UI re-clusters without
+    re-reading when only clustering options change).
+    """
+    step = progress or (lambda _stage: None)
+    timings: dict[str, float] = {}
+    validate_settings(settings)
+    started = time.perf_counter()
+    if feature_table is None:
+        step("Reading data")
+        tables = tables or load_source(settings.source)
+        step("Computing features")
+        feature_table = compute_features(tables, settings.features, settings.as_of)
+        timings["features"] = time.perf_counter() - started
+    source_label = tables.label if tables is not None else str(settings.source)
+    return cluster(feature_table, settings, source_label, progress=step, timings=timings)
+
+
+def cluster(
+    table: FeatureTable,
+    settings: Settings,
+    source_label: str,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> SegmentationResult:
+    """Cluster an already computed feature table. Returns the full result."""
+    step = progress or (lambda _stage: None)
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+    features = table.features
+    frame = table.frame
+    clustered = frame.filter(pl.col("has_purchases"))
+    step("Clustering")
+    space, space_warnings = fit_space(
+        clustered,
+        features,
+        scaling=settings.scaling,
+        log=settings.log,
+        categorical_weight=settings.categorical_weight,
+    )
+    X = space.transform(clustered)
+    clustering.check_k(settings.k, X)
+    spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
+    fitted: Clustering = clustering.order_by(
+        clustering.kmeans(X, settings.k, seed=settings.seed, n_init=settings.n_init), spend
+    )
+    timings["clustering"] = time.perf_counter() - started
+    step("Scoring")
+    scores = clustering.metrics(
+        X, fitted.labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
+    )
+    step("Profiling")
+    profiles = build_profiles(clustered, fitted.labels, features)
+    dominance_rows, dominance_warnings = diagnostics.dominance(clustered, fitted.labels, features)
+    skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+    sizes = [p.size for p in profiles]
+    diag = {"dominance": dominance_rows, "skewness": skew}
+    warnings = (
+        table.warnings
+        + space_warnings
+        + dominance_warnings
+        + diagnostics.small_segments(sizes)
+        + skew_warnings
+    )
+    segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
+    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
+    return SegmentationResult(
+        settings=settings.replace(features=tuple(features)),
+        source=source_label,
+        features=features,
+        as_of=table.as_of,
+        segments=segments,
+        profiles=profiles,
+        metrics=scores,
+        space=space,
+        centers=fitted.centers,
+        matrix=X,
+        labels=fitted.labels,
+        feature_table=table,
+        diagnostics=diag,
+        warnings=warnings,
+        timings=timings,
+    )
+
+
+def segments_frame(
+    frame: pl.DataFrame,
+    clustered: pl.DataFrame,
+    labels: np.ndarray,
+    profiles: list[SegmentProfile],
+    features: list[str],
+) -> pl.DataFrame:
+    """The segments file: CustomerID, segment, segment_name, features, CustomerName, Region.
+
+    Every customer appears once, sorted by CustomerID; customers without purchases get
+    segment -1 and the name "No purchases".
+    """
+    names = {p.id: p.name for p in profiles}
+    assigned = pl.DataFrame(
+        {
+            "CustomerID": clustered.get_column("CustomerID"),
+            "segment": pl.Series(labels, dtype=pl.Int64),
+        }
+    )
+    out = frame.join(assigned, on="CustomerID", how="left").with_columns(
+        pl.col("segment").fill_null(-1)
+    )
+    out = out.with_columns(
+        pl.col("segment")
+        .replace_strict(list(names) + [-1], list(names.values()) + [NO_PURCHASES])
+        .alias("segment_name")
+    )
+    feature_columns = [
+        pl.col(f).cast(pl.String) if feature_kind(f) == "categorical" else pl.col(f)
+        for f in features
+    ]
+    extras = [c for c in ("CustomerName", "Region") if c in out.columns]
+    return out.select(
+        pl.col("CustomerID"), pl.col("segment"), pl.col("segment_name"), *feature_columns, *extras
+    ).sort("CustomerID")

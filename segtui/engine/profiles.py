@@ -1,0 +1,158 @@
+"""Segment profiles: sizes, shares, means and medians, names, descriptions, actions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.engine import naming
+from segtui.engine.features import feature_kind
+
+# Always profiled (when available), whatever the clustering features were.
+CORE_PROFILE = ("total_spend", "frequency", "avg_transaction_value", "recency_days")
+
+
+@dataclass
+class SegmentProfile:
+    """How one segment looks, in original units and in z-scores against all customers."""
+
+    id: int
+    name: str
+    size: int
+    share: float
+    revenue_share: float
+    means: dict[str, float]
+    medians: dict[str, float]
+    z: dict[str, float]
+    evidence: list[str]
+    description: str
+    action: str
+    archetype: str
+    mix: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return asdict(self)
+
+
+def profile_columns(frame: pl.DataFrame, features: list[str]) -> list[str]:
+    """Numeric columns described in profiles: the numeric features plus the core ones."""
+    columns = [f for f in features if feature_kind(f) != "categorical"]
+    for name in CORE_PROFILE:
+        if name in frame.columns and name not in columns:
+            columns.append(name)
+    return columns
+
+
+def _mix_columns(frame: pl.DataFrame, features: list[str]) -> list[str]:
+    columns = [f for f in features if feature_kind(f) == "categorical"]
+    if "Region" in frame.columns and "region" not in columns:
+        columns.append("Region")
+    return columns
+
+
+def build_profiles(
+    clustered: pl.DataFrame, labels: np.ndarray, features: list[str]
+) -> list[SegmentProfile]:
+    """Profile each segment of ``clustered`` (the clustered customers, row-aligned with
+    ``labels``). Returns profiles ordered by segment id, with unique names."""
+    columns = profile_columns(clustered, features)
+    frame = clustered.with_columns(pl.Series("segment", labels))
+    stats = frame.select(
+        [pl.col(c).cast(pl.Float64).mean().alias(f"{c}__mean") for c in columns]
+        + [pl.col(c).cast(pl.Float64).std(ddof=0).alias(f"{c}__std") for c in columns]
+    ).row(0, named=True)
+    total_revenue = float(frame.get_column("total_spend").sum())
+    grouped = (
+        frame.group_by("segment")
+        .agg(
+            [pl.len().alias("__size"), pl.col("total_spend").sum().alias("__revenue")]
+            + [pl.col(c).cast(pl.Float64).mean().alias(f"{c}__mean") for c in columns]
+            + [pl.col(c).cast(pl.Float64).median().alias(f"{c}__median") for c in columns]
+        )
+        .sort("segment")
+    )
+    mixes = {col: _mix(frame, col) for col in _mix_columns(frame, features)}
+    n = frame.height
+    drafts: list[dict[str, Any]] = []
+    for row in grouped.iter_rows(named=True):
+        seg = int(row["segment"])
+        means = {c: _num(row[f"{c}__mean"]) for c in columns}
+        medians = {c: _num(row[f"{c}__median"]) for c in columns}
+        z = {}
+        for c in columns:
+            std = stats[f"{c}__std"] or 0.0
+            z[c] = (means[c] - stats[f"{c}__mean"]) / std if std > 0 else 0.0
+        name, arch = naming.base_name(z, means)
+        ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
+        size = int(row["__size"])
+        revenue_share = float(row["__revenue"]) / total_revenue if total_revenue else 0.0
+        drafts.append(
+            dict(
+                id=seg,
+                name=name,
+                size=size,
+                share=size / n,
+                revenue_share=revenue_share,
+                means=means,
+                medians=medians,
+                z=z,
+                evidence=[naming.describe_trait(c, z[c]) for c in ranked],
+                action=arch.action,
+                archetype=arch.key,
+                mix={col: mix.get(seg, {}) for col, mix in mixes.items()},
+                overall={c: stats[f"{c}__mean"] for c in columns},
+            )
+        )
+    unique = naming.make_unique([d["name"] for d in drafts], [d["z"] for d in drafts])
+    profiles = []
+    for draft, name in zip(drafts, unique, strict=True):
+        overall = draft.pop("overall")
+        draft["name"] = name
+        draft["description"] = describe(draft, overall)
+        profiles.append(SegmentProfile(**draft))
+    return profiles
+
+
+def _num(value: Any) -> float:
+    return float(value) if value is not None else float("nan")
+
+
+def _mix(frame: pl.DataFrame, column: str) -> dict[int, dict[str, float]]:
+    counts = (
+        frame.group_by("segment", pl.col(column).cast(pl.String).fill_null("(missing)"))
+        .len()
+        .sort("segment", "len", column, descending=[False, True, False])
+    )
+    result: dict[int, dict[str, float]] = {}
+    for seg, level, count in counts.iter_rows():
+        result.setdefault(int(seg), {})[str(level)] = float(count)
+    for seg, levels in result.items():
+        total = sum(levels.values())
+        result[seg] = {k: v / total for k, v in levels.items()}
+    return result
+
+
+def describe(draft: dict[str, Any], overall: dict[str, float]) -> str:
+    """One sentence: who they are, in numbers a marketer reads."""
+    means = draft["means"]
+    parts = [
+        f"{draft['size']:,} customers ({draft['share']:.0%}) bringing "
+        f"{draft['revenue_share']:.0%} of revenue"
+    ]
+    spend, avg_spend = means.get("total_spend"), overall.get("total_spend")
+    if spend is not None and avg_spend:
+        ratio = spend / avg_spend
+        times = f"{ratio:.1f}×" if ratio >= 0.1 else "under 0.1×"
+        parts.append(f"spending {times} the average ({spend:,.0f} each)")
+    if "frequency" in means:
+        parts.append(f"over {means['frequency']:.1f} purchases")
+    if "avg_transaction_value" in means:
+        parts.append(f"of {means['avg_transaction_value']:,.0f} on average")
+    text = ", ".join(parts[:2]) + (" " + " ".join(parts[2:]) if len(parts) > 2 else "")
+    if "recency_days" in means and np.isfinite(means["recency_days"]):
+        text += f"; last purchase {means['recency_days']:.0f} days ago on average"
+    return text + "."

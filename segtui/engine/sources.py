@@ -1,0 +1,316 @@
+"""Finding and reading input: the three-table folder (Customers, Products, Transactions).
+
+Readers return lazy frames with canonical column names and types (see ``columns.py``);
+nothing is collected here except a small head sample used to detect the date format.
+Identifiers are always read as text so ``00001`` stays ``00001``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from segtui.engine import dates
+from segtui.engine.columns import REQUIRED, match_columns
+from segtui.engine.errors import InputError
+
+TABLE_KINDS = ("customers", "products", "transactions")
+SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
+TEXT_COLUMNS = (
+    "CustomerID",
+    "CustomerName",
+    "Region",
+    "ProductID",
+    "ProductName",
+    "Category",
+    "TransactionID",
+)
+NUMBER_COLUMNS = ("Quantity", "TotalValue", "Price")
+DATE_COLUMNS = ("TransactionDate", "SignupDate")
+
+
+@dataclass
+class TableFile:
+    """One input file: where it is, its kind, and canonical -> actual column names."""
+
+    path: Path
+    kind: str
+    columns: dict[str, str]
+    date_formats: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.path.suffix.lower() in (".parquet", ".pq")
+
+
+@dataclass
+class Tables:
+    """The canonical lazy tables of one source. Customers and products are optional."""
+
+    transactions: pl.LazyFrame
+    customers: pl.LazyFrame | None
+    products: pl.LazyFrame | None
+    files: dict[str, TableFile]
+    label: str
+
+    def has(self, kind: str, column: str) -> bool:
+        """True when table ``kind`` exists and provides canonical ``column``."""
+        table = self.files.get(kind)
+        return table is not None and column in table.columns
+
+
+def bundled_sample_dir() -> Path:
+    """The sample dataset shipped inside the package."""
+    return Path(str(importlib.resources.files("segtui") / "data" / "sample"))
+
+
+def find_table_files(folder: Path) -> dict[str, Path]:
+    """Find Customers/Products/Transactions files in ``folder`` (names case-insensitive)."""
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if not entry.is_file() or entry.suffix.lower() not in SUFFIXES:
+            continue
+        stem = entry.stem.lower()
+        for kind in TABLE_KINDS:
+            if stem == kind or stem == kind.rstrip("s"):
+                if kind in found:
+                    raise InputError(
+                        f"two {kind} tables found ({found[kind].name} and {entry.name})",
+                        file=folder,
+                        hint="keep one of them in the folder",
+                    )
+                found[kind] = entry
+    return found
+
+
+def load_source(source: Path | str | None) -> Tables:
+    """Read a source: None (bundled sample) or a folder in the three-table layout."""
+    if source is None:
+        return load_folder(bundled_sample_dir(), label="bundled sample data")
+    path = Path(source)
+    if not path.exists():
+        raise InputError("no such file or folder", file=path)
+    if path.is_dir():
+        return load_folder(path)
+    raise InputError(
+        "expected a folder holding Customers, Products and Transactions tables",
+        file=path,
+        hint="pass the folder that contains Transactions.csv",
+    )
+
+
+def load_folder(folder: Path, label: str | None = None) -> Tables:
+    """Read the three-table layout from ``folder``; Transactions is required."""
+    files = find_table_files(folder)
+    if "transactions" not in files:
+        raise InputError(
+            "no Transactions table found (looked for Transactions.csv or .parquet)",
+            file=folder,
+        )
+    tables: dict[str, pl.LazyFrame] = {}
+    specs: dict[str, TableFile] = {}
+    for kind, path in files.items():
+        spec = _inspect(path, kind)
+        specs[kind] = spec
+        tables[kind] = _scan(spec)
+    return Tables(
+        transactions=tables["transactions"],
+        customers=tables.get("customers"),
+        products=tables.get("products"),
+        files=specs,
+        label=label or str(folder),
+    )
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except PermissionError:
+        raise InputError("permission denied", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, expected a file", file=path) from None
+
+
+def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) -> pl.LazyFrame:
+    if path.suffix.lower() in (".parquet", ".pq"):
+        lf = pl.scan_parquet(path)
+        return lf.head(n_rows) if n_rows else lf
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    return pl.scan_csv(
+        path,
+        separator=separator,
+        infer_schema=not all_text,
+        n_rows=n_rows,
+    )
+
+
+def _header(path: Path) -> list[str]:
+    _check_readable(path)
+    try:
+        return list(_raw_scan(path, all_text=True, n_rows=1).collect_schema().names())
+    except pl.exceptions.NoDataError:
+        raise InputError("the file is empty", file=path) from None
+    except pl.exceptions.ComputeError as exc:
+        raise InputError(f"cannot read the file ({_first_line(exc)})", file=path) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _inspect(path: Path, kind: str) -> TableFile:
+    header = _header(path)
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise InputError("duplicated column", file=path, column=duplicates[0])
+    columns = match_columns(header, kind)
+    for needed in REQUIRED[kind]:
+        if needed not in columns:
+            raise InputError(
+                f"missing column; the {kind} table needs {', '.join(REQUIRED[kind])} "
+                f"and has {', '.join(header)}",
+                file=path,
+                column=needed,
+            )
+    spec = TableFile(path=path, kind=kind, columns=columns)
+    for canonical in DATE_COLUMNS:
+        if canonical in columns:
+            spec.date_formats[canonical] = _detect_date_format(spec, canonical)
+    return spec
+
+
+def _detect_date_format(spec: TableFile, canonical: str) -> str:
+    actual = spec.columns[canonical]
+    head = _raw_scan(spec.path, all_text=True, n_rows=2000).select(actual).collect()
+    values = head.get_column(actual)
+    if values.dtype in (pl.Date, pl.Datetime):
+        return "native"
+    values = values.cast(pl.String)
+    fmt = dates.detect_format(values)
+    if fmt is not None:
+        return fmt
+    non_null = values.drop_nulls()
+    if non_null.len() == 0:
+        return "%Y-%m-%d"  # an all-empty column: nothing to parse
+    # Find the first value no candidate format reads, to name it in the error.
+    for index, value in enumerate(values.to_list()):
+        if value is None or not value.strip():
+            continue
+        if dates.detect_format(pl.Series([value])) is None:
+            raise InputError(
+                "unparsable date",
+                file=spec.path,
+                column=actual,
+                row=index + 1,
+                value=value,
+                hint="dates must look like 2024-12-31 or 2024-12-31 13:45:00",
+            )
+    raise InputError(
+        "dates in mixed formats",
+        file=spec.path,
+        column=actual,
+        row=1,
+        value=non_null[0],
+        hint="use one date format in the whole column",
+    )
+
+
+def _scan(spec: TableFile) -> pl.LazyFrame:
+    """A lazy frame with canonical names and types for one table file."""
+    if spec.is_parquet:
+        lf = pl.scan_parquet(spec.path)
+    else:
+        overrides: dict[str, pl.DataType] = {}
+        for canonical, actual in spec.columns.items():
+            if canonical in TEXT_COLUMNS or canonical in DATE_COLUMNS:
+                overrides[actual] = pl.String()
+            elif canonical in NUMBER_COLUMNS:
+                overrides[actual] = pl.Float64()
+        separator = "\t" if spec.path.suffix.lower() == ".tsv" else ","
+        lf = pl.scan_csv(
+            spec.path, separator=separator, schema_overrides=overrides, infer_schema_length=0
+        )
+    exprs: list[pl.Expr] = []
+    for canonical, actual in spec.columns.items():
+        if canonical in DATE_COLUMNS:
+            fmt = spec.date_formats[canonical]
+            if fmt == "native":
+                expr = pl.col(actual).cast(pl.Datetime("us"))
+            else:
+                expr = dates.parse_expr(actual, fmt)
+        elif canonical in NUMBER_COLUMNS:
+            expr = pl.col(actual).cast(pl.Float64)
+        else:
+            expr = pl.col(actual).cast(pl.String)
+        exprs.append(expr.alias(canonical))
+    return lf.select(exprs)
+
+
+def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
+    """Turn a Polars error raised while collecting into an InputError naming the bad cell.
+
+    Re-reads each file as text and looks for the first value that does not parse as the
+    type its column needs; falls back to Polars' own message.
+    """
+    for spec in tables.files.values():
+        text = _raw_scan(spec.path, all_text=True) if not spec.is_parquet else None
+        if text is None:
+            continue
+        for canonical in NUMBER_COLUMNS:
+            actual = spec.columns.get(canonical)
+            if actual is None:
+                continue
+            bad = (
+                text.select(pl.col(actual))
+                .with_row_index("row", offset=1)
+                .filter(
+                    pl.col(actual).is_not_null()
+                    & pl.col(actual).str.strip_chars().cast(pl.Float64, strict=False).is_null()
+                )
+                .head(1)
+                .collect()
+            )
+            if bad.height:
+                return InputError(
+                    "not a number",
+                    file=spec.path,
+                    column=actual,
+                    row=int(bad["row"][0]),
+                    value=bad[actual][0],
+                )
+    return InputError(f"cannot read the input ({_first_line(exc)})", file=tables.label)
+
+
+def find_bad_date(spec: TableFile, canonical: str) -> InputError:
+    """The first row of ``spec`` whose ``canonical`` date is missing or unparsable."""
+    actual = spec.columns[canonical]
+    fmt = spec.date_formats.get(canonical, "native")
+    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
+    parsed = (
+        pl.col(actual).cast(pl.Datetime("us"), strict=False)
+        if fmt == "native"
+        else (dates.parse_expr(actual, fmt))
+    )
+    bad = (
+        raw.select(pl.col(actual), parsed.alias("_parsed"))
+        .with_row_index("row", offset=1)
+        .filter(pl.col("_parsed").is_null())
+        .head(1)
+        .collect()
+    )
+    if bad.height == 0:
+        return InputError("unparsable date", file=spec.path, column=actual)
+    value = bad[actual][0]
+    if value is None or str(value).strip() == "":
+        return InputError("missing date", file=spec.path, column=actual, row=int(bad["row"][0]))
+    return InputError(
+        f"unparsable date (expected format {fmt})",
+        file=spec.path,
+        column=actual,
+        row=int(bad["row"][0]),
+        value=value,
+    )

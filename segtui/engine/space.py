@@ -1,0 +1,177 @@
+"""The clustering space: how per-customer features become the matrix K-Means sees.
+
+Numeric features are (optionally log-transformed and) scaled column by column. A
+categorical feature becomes a one-hot block, centred, and scaled so that the whole block
+carries ``categorical_weight`` times the variance of one scaled numeric feature (with
+standard scaling: total variance = weight). Raw one-hot columns each get unit variance and
+so a 4-level Region would count as four features, which is how notebook pipelines end up
+with "segments" that are just the regions; ``categorical_weight="raw"`` reproduces that.
+
+A :class:`SpaceSpec` holds every fitted parameter as plain numbers so a model file can
+store it and new customers can be transformed without refitting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.engine.errors import OptionError
+from segtui.engine.features import feature_kind
+
+LOG_KINDS = ("money", "count")
+MISSING_LEVEL = "(missing)"
+
+
+@dataclass
+class NumericColumn:
+    """One numeric feature: x -> (f(x) - center) / scale, f = signed log1p when ``log``."""
+
+    name: str
+    log: bool
+    center: float
+    scale: float
+    fill: float  # value (before log) used for a missing cell
+
+
+@dataclass
+class CategoricalBlock:
+    """One categorical feature: indicator(level) -> (indicator - center) * scale."""
+
+    name: str
+    levels: list[str]
+    centers: list[float]
+    scales: list[float]
+
+
+@dataclass
+class SpaceSpec:
+    """Fitted transformation from feature table to clustering matrix."""
+
+    scaling: str
+    categorical_weight: float | str
+    numeric: list[NumericColumn] = field(default_factory=list)
+    categorical: list[CategoricalBlock] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """Names of the matrix columns (``region=Asia`` for one-hot columns)."""
+        names = [c.name for c in self.numeric]
+        for block in self.categorical:
+            names.extend(f"{block.name}={level}" for level in block.levels)
+        return names
+
+    def transform(self, frame: pl.DataFrame) -> np.ndarray:
+        """Apply the stored parameters to ``frame``; returns an (n, d) float64 matrix.
+
+        A categorical level not seen at fit time gets all-zero indicators (it sits at the
+        block's centre minus the level proportions: "none of the known levels").
+        """
+        parts: list[np.ndarray] = []
+        for col in self.numeric:
+            values = frame.get_column(col.name).cast(pl.Float64).fill_null(col.fill).to_numpy()
+            if col.log:
+                values = signed_log1p(values)
+            parts.append(((values - col.center) / col.scale)[:, None])
+        for block in self.categorical:
+            raw = frame.get_column(block.name).cast(pl.String).fill_null(MISSING_LEVEL)
+            for level, center, scale in zip(block.levels, block.centers, block.scales, strict=True):
+                indicator = (raw == level).cast(pl.Float64).to_numpy()
+                parts.append(((indicator - center) * scale)[:, None])
+        if not parts:
+            return np.empty((frame.height, 0))
+        return np.ascontiguousarray(np.hstack(parts))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (for model files)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpaceSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            scaling=data["scaling"],
+            categorical_weight=data["categorical_weight"],
+            numeric=[NumericColumn(**c) for c in data["numeric"]],
+            categorical=[CategoricalBlock(**b) for b in data["categorical"]],
+        )
+
+
+def signed_log1p(values: np.ndarray) -> np.ndarray:
+    """log1p that keeps the sign, so net-negative spend (returns) stays defined."""
+    return np.sign(values) * np.log1p(np.abs(values))
+
+
+def _center_scale(values: np.ndarray, scaling: str) -> tuple[float, float]:
+    if scaling == "standard":
+        center, scale = float(values.mean()), float(values.std())
+    elif scaling == "robust":
+        q25, median, q75 = np.percentile(values, [25, 50, 75])
+        center, scale = float(median), float(q75 - q25)
+    elif scaling == "minmax":
+        center, scale = float(values.min()), float(values.max() - values.min())
+    else:
+        raise OptionError(f"unknown scaling {scaling!r}", hint="use standard, robust or minmax")
+    if not np.isfinite(scale) or scale <= 1e-12 * max(1.0, abs(center)):
+        scale = 1.0  # a constant column contributes nothing either way
+    return center, scale
+
+
+def fit_space(
+    frame: pl.DataFrame,
+    features: list[str],
+    *,
+    scaling: str = "standard",
+    log: bool = False,
+    categorical_weight: float | str = 1.0,
+) -> tuple[SpaceSpec, list[str]]:
+    """Fit the transformation on ``frame`` (the clustered customers).
+
+    Returns the spec and a list of warnings (constant features, imputed cells).
+    """
+    if isinstance(categorical_weight, str) and categorical_weight != "raw":
+        raise OptionError("categorical weight must be a number or 'raw'", value=categorical_weight)
+    if not isinstance(categorical_weight, str) and not categorical_weight >= 0:
+        raise OptionError("categorical weight must be 0 or more", value=categorical_weight)
+    spec = SpaceSpec(scaling=scaling, categorical_weight=categorical_weight)
+    warnings: list[str] = []
+    numeric_vars: list[float] = []
+    for name in features:
+        if feature_kind(name) == "categorical":
+            continue
+        series = frame.get_column(name).cast(pl.Float64)
+        nulls = series.null_count()
+        fill = float(series.median()) if nulls < series.len() else 0.0  # type: ignore[arg-type]
+        if nulls:
+            warnings.append(
+                f"{nulls} customers have no value for {name}; the median ({fill:g}) was used."
+            )
+        values = series.fill_null(fill).to_numpy()
+        use_log = log and feature_kind(name) in LOG_KINDS
+        if use_log:
+            values = signed_log1p(values)
+        center, scale = _center_scale(values, scaling)
+        if np.ptp(values) == 0:
+            warnings.append(f"{name} has the same value for every customer; it cannot separate.")
+        numeric_vars.append(float(np.var((values - center) / scale)))
+        spec.numeric.append(NumericColumn(name, use_log, center, scale, fill))
+    # The block's target variance: `weight` numeric features' worth (1 with standard scaling).
+    unit = float(np.mean(numeric_vars)) if numeric_vars else 1.0
+    for name in features:
+        if feature_kind(name) != "categorical":
+            continue
+        raw = frame.get_column(name).cast(pl.String).fill_null(MISSING_LEVEL)
+        levels = sorted(raw.unique().to_list())
+        props = [float((raw == level).mean()) for level in levels]  # type: ignore[arg-type]
+        variances = [p * (1.0 - p) for p in props]
+        if categorical_weight == "raw":
+            scales = [1.0 / np.sqrt(v) if v > 0 else 1.0 for v in variances]
+        else:
+            total = sum(variances)
+            factor = float(np.sqrt(float(categorical_weight) * unit / total)) if total > 0 else 0.0
+            scales = [factor] * len(levels)
+        spec.categorical.append(CategoricalBlock(name, levels, props, [float(s) for s in scales]))
+    return spec, warnings

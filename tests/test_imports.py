@@ -1,0 +1,49 @@
+"""The layering rules: the engine never imports a UI library; --help stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import segtui
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_engine_does_not_import_textual_typer_or_rich():
+    out = run_python(
+        "import sys, segtui.engine.pipeline, segtui.engine.sample;"
+        "print(sorted(m for m in ('textual','typer','rich') if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
+def test_help_does_not_import_scikit_learn():
+    out = run_python(
+        "import sys\n"
+        "from segtui.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'sklearn' in sys.modules or 'polars' in sys.modules else 'CLEAN')"
+    )
+    assert out.endswith("CLEAN")
+
+
+def test_run_help_does_not_import_scikit_learn():
+    out = run_python(
+        "import sys\n"
+        "from segtui.cli import app\n"
+        "try:\n    app(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'sklearn' in sys.modules else 'CLEAN')"
+    )
+    assert out.endswith("CLEAN")
+
+
+def test_python_m_segtui_works():
+    done = subprocess.run(
+        [sys.executable, "-m", "segtui", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == segtui.__version__
