@@ -110,3 +110,32 @@ def test_reclustering_reuses_the_feature_table(zeotap_dir):
     first = run(Settings(source=zeotap_dir))
     again = run(Settings(source=zeotap_dir, k=3), feature_table=first.feature_table)
     assert again.k == 3 and again.n_customers == 200
+
+
+def test_output_does_not_depend_on_thread_count(zeotap_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for threads in ("1", "2", "2"):
+        out, summary = tmp_path / f"t{threads}{len(digests)}.csv", tmp_path / f"{len(digests)}.json"
+        env = dict(os.environ, POLARS_MAX_THREADS=threads, OMP_NUM_THREADS=threads)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "segtui",
+                "run",
+                str(zeotap_dir),
+                "--out",
+                str(out),
+                "--summary",
+                str(summary),
+                "-q",
+            ],
+            check=True,
+            env=env,
+        )
+        digests.append((out.read_bytes(), summary.read_bytes()))
+    assert digests[0] == digests[1] == digests[2]

@@ -23,7 +23,10 @@ SourceArg = Annotated[
         show_default=False,
     ),
 ]
-KOpt = Annotated[int, typer.Option("--k", "-k", help="Number of segments.")]
+KOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--k", "-k", help="Number of segments [default: 4].", show_default=False),
+]
 FeaturesOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -36,13 +39,27 @@ FeaturesOpt = Annotated[
     ),
 ]
 ScalingOpt = Annotated[
-    str, typer.Option("--scaling", help="standard (z-score), robust (median/IQR) or minmax.")
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--scaling",
+        help="standard (z-score, default), robust (median/IQR) or minmax.",
+        show_default=False,
+    ),
 ]
 LogOpt = Annotated[
-    bool, typer.Option("--log/--no-log", help="log1p-transform money and count features.")
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--log/--no-log", help="log1p-transform money and count features.", show_default=False
+    ),
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (results are reproducible).")]
-NInitOpt = Annotated[int, typer.Option("--n-init", help="K-Means restarts; the best is kept.")]
+SeedOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--seed", help="Random seed [default: 42].", show_default=False),
+]
+NInitOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--n-init", help="K-Means restarts [default: 10].", show_default=False),
+]
 AsOfOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -53,11 +70,20 @@ AsOfOpt = Annotated[
     ),
 ]
 CatWeightOpt = Annotated[
-    str,
+    Optional[str],  # noqa: UP045
     typer.Option(
         "--categorical-weight",
         help="Weight of a categorical feature's one-hot block, in numeric features "
         "(default 1), or 'raw' for unit-variance one-hot columns as notebooks do.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        help="Settings file (TOML). Default: ./segtui.toml when present. Flags override it.",
+        show_default=False,
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
@@ -67,46 +93,24 @@ JsonOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 
 
-def build_settings(
+def load_settings(
     source: Path | None,
-    *,
-    k: int,
-    features: str | None,
-    scaling: str,
-    log: bool,
-    seed: int,
-    n_init: int,
-    as_of: str | None,
-    categorical_weight: str,
-) -> Settings:
-    """Turn command-line values into a Settings object (raises OptionError)."""
-    from segtui.config import Settings
-    from segtui.engine.dates import parse_date_option
-    from segtui.engine.errors import OptionError
+    config: Path | None,
+    **flags: Any,
+) -> tuple[Settings, dict[str, Any]]:
+    """Settings from defaults < config file < flags (None = not given).
 
-    weight: float | str
-    if categorical_weight.strip().lower() == "raw":
-        weight = "raw"
-    else:
-        try:
-            weight = float(categorical_weight)
-        except ValueError:
-            raise OptionError(
-                "--categorical-weight expects a number or 'raw'", value=categorical_weight
-            ) from None
-    settings = Settings(
-        source=source,
-        k=k,
-        scaling=scaling,
-        log=log,
-        seed=seed,
-        n_init=n_init,
-        as_of=parse_date_option(as_of) if as_of else None,
-        categorical_weight=weight,
+    Returns the settings and the raw config-file values (for its ``[output]`` table).
+    """
+    from segtui import settings_file
+
+    path = settings_file.find_config(config)
+    file_values = settings_file.read_config(path) if path is not None else {}
+    flags = dict(flags, source=source)
+    settings = settings_file.merge(
+        file_values, flags, base_dir=path.parent if path is not None else None
     )
-    if features is not None:
-        settings = settings.replace(features=tuple(f.strip() for f in features.split(",")))
-    return settings
+    return settings, file_values
 
 
 @contextlib.contextmanager

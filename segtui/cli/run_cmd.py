@@ -12,8 +12,8 @@ from segtui.cli import app
 from segtui.cli.common import (
     AsOfOpt,
     CatWeightOpt,
+    ConfigOpt,
     FeaturesOpt,
-    ForceOpt,
     JsonOpt,
     KOpt,
     LogOpt,
@@ -22,26 +22,26 @@ from segtui.cli.common import (
     ScalingOpt,
     SeedOpt,
     SourceArg,
-    build_settings,
     console,
     emit_json,
     handle_errors,
+    load_settings,
     progress_display,
 )
-from segtui.config import DEFAULT_K, DEFAULT_N_INIT, DEFAULT_SEED
 
 
 @app.command()
 def run(
     source: SourceArg = None,
-    k: KOpt = DEFAULT_K,
+    k: KOpt = None,
     features: FeaturesOpt = None,
-    scaling: ScalingOpt = "standard",
-    log: LogOpt = False,
-    seed: SeedOpt = DEFAULT_SEED,
-    n_init: NInitOpt = DEFAULT_N_INIT,
+    scaling: ScalingOpt = None,
+    log: LogOpt = None,
+    seed: SeedOpt = None,
+    n_init: NInitOpt = None,
     as_of: AsOfOpt = None,
-    categorical_weight: CatWeightOpt = "1",
+    categorical_weight: CatWeightOpt = None,
+    config: ConfigOpt = None,
     out: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -56,10 +56,17 @@ def run(
         typer.Option("--summary", help="Summary report (.json or .md).", show_default=False),
     ] = None,
     raw_csv: Annotated[
-        bool,
-        typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV text."),
-    ] = False,
-    force: ForceOpt = False,
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--raw-csv",
+            help="Do not neutralise spreadsheet formulas in CSV text.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--force", help="Overwrite existing output files.", show_default=False),
+    ] = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -74,10 +81,9 @@ def run(
         )
         from segtui.engine.pipeline import run as run_pipeline
 
-        if json and out == STDOUT:
-            raise OptionError("--json and --out - both want stdout; choose one")
-        settings = build_settings(
+        settings, file_values = load_settings(
             source,
+            config,
             k=k,
             features=features,
             scaling=scaling,
@@ -87,6 +93,22 @@ def run(
             as_of=as_of,
             categorical_weight=categorical_weight,
         )
+        from segtui.settings_file import output_settings
+
+        outputs = output_settings(
+            file_values,
+            {
+                "out": out,
+                "summary": str(summary) if summary else None,
+                "force": force,
+                "raw_csv": raw_csv,
+            },
+        )
+        out = outputs.out
+        summary = Path(outputs.summary) if outputs.summary else None
+        force, raw_csv = outputs.force, outputs.raw_csv
+        if json and out == STDOUT:
+            raise OptionError("--json and --out - both want stdout; choose one")
         # Fail on unwritable outputs before spending time on the data.
         if out is not None and out != STDOUT:
             check_target(Path(out), force=force, allowed=SEGMENT_FORMATS, what="segments file")

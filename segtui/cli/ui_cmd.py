@@ -6,6 +6,7 @@ from segtui.cli import app
 from segtui.cli.common import (
     AsOfOpt,
     CatWeightOpt,
+    ConfigOpt,
     FeaturesOpt,
     KOpt,
     LogOpt,
@@ -13,28 +14,29 @@ from segtui.cli.common import (
     ScalingOpt,
     SeedOpt,
     SourceArg,
-    build_settings,
     handle_errors,
+    load_settings,
 )
-from segtui.config import DEFAULT_K, DEFAULT_N_INIT, DEFAULT_SEED
 
 
 @app.command()
 def ui(
     source: SourceArg = None,
-    k: KOpt = DEFAULT_K,
+    k: KOpt = None,
     features: FeaturesOpt = None,
-    scaling: ScalingOpt = "standard",
-    log: LogOpt = False,
-    seed: SeedOpt = DEFAULT_SEED,
-    n_init: NInitOpt = DEFAULT_N_INIT,
+    scaling: ScalingOpt = None,
+    log: LogOpt = None,
+    seed: SeedOpt = None,
+    n_init: NInitOpt = None,
     as_of: AsOfOpt = None,
-    categorical_weight: CatWeightOpt = "1",
+    categorical_weight: CatWeightOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Open the interactive segmentation workbench."""
     with handle_errors():
-        settings = build_settings(
+        settings, _ = load_settings(
             source,
+            config,
             k=k,
             features=features,
             scaling=scaling,

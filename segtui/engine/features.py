@@ -181,10 +181,20 @@ def _with_category(tables: Tables) -> pl.LazyFrame:
     return tx.join(products, on="ProductID", how="left")
 
 
+# Money is summed as fixed-point decimals (6 places): exact, so the result does not depend
+# on the order in which a parallel group-by meets the rows. Float sums do, in the last bits,
+# which made two runs on the same file write different bytes.
+MONEY_DECIMAL = pl.Decimal(38, 6)
+
+
+def _exact_sum(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
+
+
 def _aggregations(tables: Tables, categories: list[str], need_category: bool) -> list[pl.Expr]:
     value = pl.col("TotalValue")
     aggs = [
-        value.sum().alias("total_spend"),
+        _exact_sum(value).alias("total_spend"),
         (
             pl.col("TransactionID").n_unique()
             if tables.has("transactions", "TransactionID")
@@ -195,14 +205,14 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
         pl.len().alias("n_lines"),
     ]
     if tables.has("transactions", "Quantity"):
-        aggs.append(pl.col("Quantity").sum().alias("total_quantity"))
+        aggs.append(_exact_sum(pl.col("Quantity")).alias("total_quantity"))
     if tables.has("transactions", "ProductID"):
         aggs.append(pl.col("ProductID").n_unique().alias("distinct_products"))
     if need_category:
         aggs.append(pl.col("Category").drop_nulls().n_unique().alias("distinct_categories"))
         for category in categories:
             aggs.append(
-                value.filter(pl.col("Category") == category).sum().alias(share_name(category))
+                _exact_sum(value.filter(pl.col("Category") == category)).alias(share_name(category))
             )
     return aggs
 

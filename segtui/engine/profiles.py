@@ -61,35 +61,28 @@ def build_profiles(
     ``labels``). Returns profiles ordered by segment id, with unique names."""
     columns = profile_columns(clustered, features)
     frame = clustered.with_columns(pl.Series("segment", labels))
-    stats = frame.select(
-        [pl.col(c).cast(pl.Float64).mean().alias(f"{c}__mean") for c in columns]
-        + [pl.col(c).cast(pl.Float64).std(ddof=0).alias(f"{c}__std") for c in columns]
-    ).row(0, named=True)
-    total_revenue = float(frame.get_column("total_spend").sum())
-    grouped = (
-        frame.group_by("segment")
-        .agg(
-            [pl.len().alias("__size"), pl.col("total_spend").sum().alias("__revenue")]
-            + [pl.col(c).cast(pl.Float64).mean().alias(f"{c}__mean") for c in columns]
-            + [pl.col(c).cast(pl.Float64).median().alias(f"{c}__median") for c in columns]
-        )
-        .sort("segment")
-    )
+    # numpy reductions in a fixed order: the numbers in the summary are reproducible to
+    # the last bit, whatever the thread count.
+    values = {c: frame.get_column(c).cast(pl.Float64).to_numpy() for c in columns}
+    spend = frame.get_column("total_spend").cast(pl.Float64).to_numpy()
+    overall_mean = {c: float(np.nanmean(v)) for c, v in values.items()}
+    overall_std = {c: float(np.nanstd(v)) for c, v in values.items()}
+    total_revenue = float(spend.sum())
     mixes = {col: _mix(frame, col) for col in _mix_columns(frame, features)}
     n = frame.height
     drafts: list[dict[str, Any]] = []
-    for row in grouped.iter_rows(named=True):
-        seg = int(row["segment"])
-        means = {c: _num(row[f"{c}__mean"]) for c in columns}
-        medians = {c: _num(row[f"{c}__median"]) for c in columns}
-        z = {}
-        for c in columns:
-            std = stats[f"{c}__std"] or 0.0
-            z[c] = (means[c] - stats[f"{c}__mean"]) / std if std > 0 else 0.0
+    for seg in range(int(labels.max()) + 1 if labels.size else 0):
+        members = labels == seg
+        means = {c: _nan_stat(np.nanmean, v[members]) for c, v in values.items()}
+        medians = {c: _nan_stat(np.nanmedian, v[members]) for c, v in values.items()}
+        z = {
+            c: (means[c] - overall_mean[c]) / overall_std[c] if overall_std[c] > 0 else 0.0
+            for c in columns
+        }
         name, arch = naming.base_name(z, means)
         ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
-        size = int(row["__size"])
-        revenue_share = float(row["__revenue"]) / total_revenue if total_revenue else 0.0
+        size = int(members.sum())
+        revenue_share = float(spend[members].sum()) / total_revenue if total_revenue else 0.0
         drafts.append(
             dict(
                 id=seg,
@@ -104,7 +97,7 @@ def build_profiles(
                 action=arch.action,
                 archetype=arch.key,
                 mix={col: mix.get(seg, {}) for col, mix in mixes.items()},
-                overall={c: stats[f"{c}__mean"] for c in columns},
+                overall=overall_mean,
             )
         )
     unique = naming.make_unique([d["name"] for d in drafts], [d["z"] for d in drafts])
@@ -117,8 +110,10 @@ def build_profiles(
     return profiles
 
 
-def _num(value: Any) -> float:
-    return float(value) if value is not None else float("nan")
+def _nan_stat(func: Any, values: np.ndarray) -> float:
+    if values.size == 0 or np.all(np.isnan(values)):
+        return float("nan")
+    return float(func(values))
 
 
 def _mix(frame: pl.DataFrame, column: str) -> dict[int, dict[str, float]]:

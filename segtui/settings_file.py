@@ -1,0 +1,176 @@
+"""The settings file (``segtui.toml``): read, merge with flags, write.
+
+A file holds the same keys as :class:`segtui.config.Settings` plus an ``[output]`` table.
+Precedence: built-in defaults < file < command-line flags. The UI's "save settings" writes
+this format and ``segtui run --config FILE`` replays it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from segtui.config import Settings
+from segtui.engine.errors import OptionError
+
+DEFAULT_NAME = "segtui.toml"
+SETTING_KEYS = (
+    "source",
+    "k",
+    "features",
+    "scaling",
+    "log",
+    "seed",
+    "n_init",
+    "as_of",
+    "categorical_weight",
+)
+OUTPUT_KEYS = ("out", "summary", "force", "raw_csv")
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """Where a run writes (the ``[output]`` table)."""
+
+    out: str | None = None
+    summary: str | None = None
+    force: bool = False
+    raw_csv: bool = False
+
+
+def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
+    """The config file to use: ``explicit`` (must exist) or ``./segtui.toml`` if present."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise OptionError("config file not found", file=explicit)
+        return explicit
+    candidate = (cwd or Path.cwd()) / DEFAULT_NAME
+    return candidate if candidate.is_file() else None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """Parse a TOML settings file; unknown keys are an error naming the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise OptionError(f"not valid TOML ({exc})", file=path) from None
+    except UnicodeDecodeError:
+        raise OptionError("not UTF-8 text", file=path) from None
+    allowed = set(SETTING_KEYS) | {"output", "mapping"}
+    for key in data:
+        if key not in allowed:
+            raise OptionError(
+                f"unknown setting {key!r}", file=path, hint=f"known: {', '.join(sorted(allowed))}"
+            )
+    for key in data.get("output", {}):
+        if key not in OUTPUT_KEYS:
+            raise OptionError(f"unknown [output] setting {key!r}", file=path)
+    return data
+
+
+def merge(
+    file_values: Mapping[str, Any], flags: Mapping[str, Any], *, base_dir: Path | None = None
+) -> Settings:
+    """Settings from defaults, then ``file_values``, then non-None ``flags``.
+
+    A relative ``source`` in a file is taken relative to the file's folder (``base_dir``).
+    """
+    values: dict[str, Any] = {}
+    for key in SETTING_KEYS:
+        if key in file_values:
+            values[key] = file_values[key]
+    if "source" in values and base_dir is not None and values["source"] is not None:
+        source = Path(values["source"])
+        values["source"] = source if source.is_absolute() else base_dir / source
+    for key, value in flags.items():
+        if value is not None:
+            values[key] = value
+    return _coerce(values)
+
+
+def _coerce(values: dict[str, Any]) -> Settings:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "source":
+            out[key] = Path(value) if value is not None else None
+        elif key in ("k", "seed", "n_init"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise OptionError(f"{key} must be a whole number", value=value)
+            out[key] = value
+        elif key == "features":
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",")]
+            out[key] = tuple(str(v).strip() for v in value if str(v).strip())
+        elif key == "as_of":
+            if isinstance(value, str):
+                from segtui.engine.dates import parse_date_option
+
+                value = parse_date_option(value)
+            if value is not None and not isinstance(value, dt.date):
+                raise OptionError("as_of must be a date YYYY-MM-DD", value=value)
+            out[key] = value
+        elif key == "categorical_weight":
+            out[key] = _weight(value)
+        elif key == "log":
+            out[key] = bool(value)
+        else:
+            out[key] = value
+    return Settings(**out)
+
+
+def _weight(value: Any) -> float | str:
+    if isinstance(value, str):
+        if value.strip().lower() == "raw":
+            return "raw"
+        try:
+            return float(value)
+        except ValueError:
+            raise OptionError("categorical weight expects a number or 'raw'", value=value) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise OptionError("categorical weight expects a number or 'raw'", value=value)
+    return float(value)
+
+
+def output_settings(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> OutputSettings:
+    """The ``[output]`` table overridden by non-None flags."""
+    values = dict(file_values.get("output", {}))
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return OutputSettings(**{k: values[k] for k in OUTPUT_KEYS if k in values})
+
+
+def dump(settings: Settings, output: OutputSettings | None = None) -> str:
+    """TOML text that :func:`read_config` + :func:`merge` turn back into ``settings``."""
+    lines = ["# segtui settings: replay with `segtui run --config THIS_FILE`"]
+    if settings.source is not None:
+        lines.append(f"source = {_toml(str(Path(settings.source).resolve()))}")
+    lines += [
+        f"k = {settings.k}",
+        f"features = [{', '.join(_toml(f) for f in settings.features)}]",
+        f"scaling = {_toml(settings.scaling)}",
+        f"log = {_toml(settings.log)}",
+        f"seed = {settings.seed}",
+        f"n_init = {settings.n_init}",
+    ]
+    if settings.as_of is not None:
+        lines.append(f"as_of = {_toml(settings.as_of.isoformat())}")
+    lines.append(f"categorical_weight = {_toml(settings.categorical_weight)}")
+    if output is not None and (output.out or output.summary):
+        lines += ["", "[output]"]
+        for key in OUTPUT_KEYS:
+            value = getattr(output, key)
+            if value not in (None, False):
+                lines.append(f"{key} = {_toml(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
