@@ -76,7 +76,9 @@ def test_later_snapshot_uses_the_stored_scaling_not_a_refit(zeotap_dir, tmp_path
     refit, _ = fit_space(buyers, model.features)
     assert np.array_equal(snap.matrix, model.space.transform(buyers))
     assert not np.allclose(snap.matrix, refit.transform(buyers))
-    assert np.array_equal(snap.labels, nearest_centroid(model.space.transform(buyers), model.centroids)[0])
+    assert np.array_equal(
+        snap.labels, nearest_centroid(model.space.transform(buyers), model.centroids)[0]
+    )
     assert str(snap.as_of) == "2024-12-29"
 
 
@@ -98,9 +100,10 @@ def test_tenfold_money_moves_customers_where_a_refit_would_hide_it(zeotap_dir, t
     # The stored scaling sees ten times the money: most customers change segment.
     moved = (after.snapshot.labels != result.labels).sum()
     assert moved > result.labels.shape[0] / 2
-    assert after.snapshot.distances.mean() > 2 * np.linalg.norm(
-        result.matrix - result.centers[result.labels], axis=1
-    ).mean()
+    assert (
+        after.snapshot.distances.mean()
+        > 2 * np.linalg.norm(result.matrix - result.centers[result.labels], axis=1).mean()
+    )
 
 
 def test_unseen_region_gets_no_indicator_and_a_warning(zeotap_dir, tmp_path):

@@ -28,9 +28,7 @@ def brute_force(X: np.ndarray, ids: list[str], queries: list[str], top: int) -> 
         candidates = sorted((distances[i, j], ids[j]) for j in range(len(ids)) if j != i)
         for rank, (d, other) in enumerate(candidates[:top], start=1):
             rows.append((query, rank, other, 1.0 / (1.0 + d)))
-    return pl.DataFrame(
-        rows, schema=["CustomerID", "rank", "LookalikeID", "score"], orient="row"
-    )
+    return pl.DataFrame(rows, schema=["CustomerID", "rank", "LookalikeID", "score"], orient="row")
 
 
 def test_top3_for_c0001_to_c0020_equal_brute_force(snapshot):
@@ -68,9 +66,7 @@ def test_identical_profiles_are_each_others_lookalike_with_score_one():
 
 def test_customer_without_purchases_is_skipped_and_reported(snapshot):
     all_ids = ["C0180", *snapshot.customer_ids.to_list()]
-    result = lookalikes(
-        snapshot.customer_ids, snapshot.matrix, ["C0179", "C0180"], all_ids=all_ids
-    )
+    result = lookalikes(snapshot.customer_ids, snapshot.matrix, ["C0179", "C0180"], all_ids=all_ids)
     assert result.skipped_no_purchases == ["C0180"]
     assert set(result.table["CustomerID"]) == {"C0179"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import polars as pl
 import pytest
 
@@ -32,8 +31,15 @@ def snapshots(tmp_path_factory):
     movers = [c for c in lapsed["CustomerID"].to_list() if c not in LOST_IDS][:MOVERS]
     premium = data.products.sort("Price", descending=True).row(0, named=True)
     extra = [
-        (f"X{i:05d}", cid, premium["ProductID"], f"2025-01-{1 + i % 28:02d} 10:00:00", 1,
-         premium["Price"], premium["Price"])
+        (
+            f"X{i:05d}",
+            cid,
+            premium["ProductID"],
+            f"2025-01-{1 + i % 28:02d} 10:00:00",
+            1,
+            premium["Price"],
+            premium["Price"],
+        )
         for i, cid in enumerate(c for c in movers + NEW_IDS for _ in range(30))
     ]
     extra_tx = pl.DataFrame(extra, schema=tx.schema, orient="row")
@@ -93,7 +99,9 @@ def test_planted_movers_and_only_they_move(migration, snapshots):
     assert set(moved["segment_after"].to_list()) == {0}  # the top-spend segment
     counts = migration.counts()
     assert counts["moved"] == MOVERS
-    assert counts["stayed"] + counts["moved"] + counts["lost"] == migration.before.table.frame.height
+    assert (
+        counts["stayed"] + counts["moved"] + counts["lost"] == migration.before.table.frame.height
+    )
 
 
 def test_export_table_has_one_column_per_after_state(migration):

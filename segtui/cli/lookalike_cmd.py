@@ -74,7 +74,9 @@ def lookalike(
             try:
                 tokens += ids_file.read_text(encoding="utf-8-sig").split()
             except OSError as exc:
-                raise InputError(f"cannot read the ids file ({exc.strerror})", file=ids_file)
+                raise InputError(
+                    f"cannot read the ids file ({exc.strerror})", file=ids_file
+                ) from None
         if all_customers == bool(tokens):
             raise OptionError(
                 "give customer ids (or --ids-file) or --all, not both"

@@ -138,7 +138,9 @@ def render_migration(summary: dict[str, Any], screen: Console) -> None:
     ):
         table.add_row(label, *(f"{v:,}" for v in row), f"{total:,}")
     table.add_row(
-        "total", *(f"{v:,}" for v in summary["column_totals"]), f"{sum(summary['row_totals']):,}",
+        "total",
+        *(f"{v:,}" for v in summary["column_totals"]),
+        f"{sum(summary['row_totals']):,}",
         style="bold",
     )
     screen.print(table)

@@ -46,8 +46,7 @@ def expand_ids(tokens: Sequence[str]) -> list[str]:
         prefix, start, end = match["a"], match["an"], match["bn"]
         if match["b"] not in ("", prefix) or len(start) != len(end) or int(start) > int(end):
             raise OptionError(
-                "a range of ids needs the same prefix and digit count on both ends, "
-                "smallest first",
+                "a range of ids needs the same prefix and digit count on both ends, smallest first",
                 value=token,
                 hint="for example C0001..C0020",
             )

@@ -146,9 +146,7 @@ def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) ->
         training["input"] = hash_files(files)
     return SegmentModel(
         features=list(result.features),
-        feature_definitions=feature_definitions(
-            result.features, result.feature_table.categories
-        ),
+        feature_definitions=feature_definitions(result.features, result.feature_table.categories),
         space=result.space,
         centroids=np.asarray(result.centers, dtype=np.float64),
         segments=list(result.profiles),
@@ -194,7 +192,7 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
     """Validate a parsed model document and build the model; raises InputError."""
     reader = _Reader(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"not a segtui model file (no \"format\": \"{FORMAT}\")", file=path)
+        raise InputError(f'not a segtui model file (no "format": "{FORMAT}")', file=path)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise InputError(
