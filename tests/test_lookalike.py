@@ -8,7 +8,7 @@ import pytest
 
 from segtui.engine.assign import project
 from segtui.engine.errors import OptionError
-from segtui.engine.lookalike import expand_ids, lookalikes
+from segtui.engine.lookalike import expand_ids, lookalikes, result_lookalikes
 from segtui.engine.model import build_model
 from segtui.engine.pipeline import segment
 from segtui.engine.sources import load_source
@@ -84,3 +84,10 @@ def test_id_range_keeps_zero_padding_and_order():
 def test_malformed_range_is_refused(token):
     with pytest.raises(OptionError, match="range"):
         expand_ids([token])
+
+
+def test_a_run_gives_the_same_lookalikes_as_its_saved_model(zeotap_dir, snapshot):
+    from_run = result_lookalikes(segment(zeotap_dir), ["C0001", "C0180", "C0042"], top=4)
+    from_model = lookalikes(snapshot.customer_ids, snapshot.matrix, ["C0001", "C0042"], top=4)
+    assert from_run.table.equals(from_model.table)
+    assert from_run.skipped_no_purchases == ["C0180"]

@@ -17,7 +17,7 @@ from segtui.cli.common import (
     handle_errors,
     progress_display,
 )
-from segtui.cli.model_options import ModelOpt, ModelSourceArg, OutOpt, check_out, parse_as_of
+from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,12 +27,20 @@ if TYPE_CHECKING:
 
 @app.command()
 def migrate(
-    before: ModelSourceArg,
+    before: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier snapshot's folder (or the only one, with --as-of-before).",
+            metavar="BEFORE",
+            show_default=False,
+        ),
+    ],
     model: ModelOpt,
     after: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Argument(
             help="The later snapshot's folder. Omit to compare two as-of dates of BEFORE.",
+            metavar="AFTER",
             show_default=False,
         ),
     ] = None,

@@ -21,6 +21,7 @@ ModelSourceArg = Annotated[
     Path,
     typer.Argument(
         help="Folder with Customers, Products and Transactions (.csv/.parquet).",
+        metavar="SOURCE",
         show_default=False,
     ),
 ]

@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError, plural
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
 
 SCORE_DEFINITION = "1 / (1 + Euclidean distance in the model's scaled feature space)"
 QUERY_CHUNK = 4096
@@ -162,3 +165,22 @@ def lookalikes(
         },
     )
     return Lookalikes(table=table, top=width, skipped_no_purchases=skipped)
+
+
+def result_lookalikes(
+    result: SegmentationResult, customer_ids: Sequence[str] | None, *, top: int = 3
+) -> Lookalikes:
+    """Lookalikes in a finished run's space, without a model file (for the UI).
+
+    Same as a saved model of ``result`` applied to the same source: ``result.matrix`` rows
+    are the customers with purchases in CustomerID order.
+    """
+    frame = result.feature_table.frame
+    buyers = frame.filter(pl.col("has_purchases")).get_column("CustomerID")
+    return lookalikes(
+        buyers,
+        result.matrix,
+        customer_ids,
+        top=top,
+        all_ids=frame.get_column("CustomerID").to_list(),
+    )
