@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -147,3 +149,25 @@ def test_segment_without_a_name_is_refused(model_path):
 def test_missing_model_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="model file not found"):
         load_model(tmp_path / "nope.json")
+
+
+def test_log_flag_that_is_not_a_boolean_is_refused(model_path):
+    _broken(model_path, lambda d: d["space"]["numeric"][1].update(log="yes"))
+    with pytest.raises(InputError, match="avg_transaction_value.log should be true or false"):
+        load_model(model_path)
+
+
+def test_segment_ids_must_match_the_centroids(model_path):
+    _broken(model_path, lambda d: d["segments"][3].update(id=7))
+    with pytest.raises(InputError, match="ids 0..3, one per centroid"):
+        load_model(model_path)
+
+
+def test_model_modules_do_not_import_ui_libraries():
+    code = (
+        "import sys, segtui.engine.model, segtui.engine.assign, segtui.engine.lookalike,"
+        " segtui.engine.migration;"
+        "print(sorted(m for m in ('textual','typer','rich','sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

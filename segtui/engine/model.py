@@ -286,7 +286,11 @@ class _Reader:
         names = [c.name for c in space.numeric] + [b.name for b in space.categorical]
         if sorted(names) != sorted(features):
             raise self.fail("'space' does not cover exactly the model's features")
+        if not isinstance(space.scaling, str):
+            raise self.fail("space.scaling should be a string")
         for col in space.numeric:
+            if not isinstance(col.log, bool):
+                raise self.fail(f"space {col.name}.log should be true or false")
             for attr in ("center", "scale", "fill"):
                 self.number(getattr(col, attr), f"space {col.name}.{attr}")
             if col.scale == 0:
@@ -295,6 +299,8 @@ class _Reader:
             n = len(block.levels)
             if not n or len(block.centers) != n or len(block.scales) != n:
                 raise self.fail(f"space block {block.name} has mismatched levels")
+            if not all(isinstance(level, str) for level in block.levels):
+                raise self.fail(f"space block {block.name} has a level that is not text")
             for v in [*block.centers, *block.scales]:
                 self.number(v, f"space block {block.name}")
         return space
@@ -308,6 +314,8 @@ class _Reader:
                 profiles.append(SegmentProfile(**item))
             except TypeError as exc:
                 raise self.fail(f"segment {i} is malformed ({exc})") from None
+            if not isinstance(profiles[-1].name, str) or isinstance(profiles[-1].id, bool):
+                raise self.fail(f"segment {i} needs an integer id and a text name")
         if sorted(p.id for p in profiles) != list(range(k)):
             raise self.fail(f"'segments' should have ids 0..{k - 1}, one per centroid")
         return sorted(profiles, key=lambda p: p.id)
