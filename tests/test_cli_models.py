@@ -175,3 +175,16 @@ def test_migrate_prints_the_cross_table(trained, zeotap_dir):
 def test_migrate_one_source_without_before_date_exits_2(trained, zeotap_dir):
     model, _ = trained
     assert_user_error(invoke("migrate", "-m", model, zeotap_dir), "--as-of-before")
+
+
+def test_assign_bad_as_of_exits_2(trained, zeotap_dir):
+    model, _ = trained
+    assert_user_error(invoke("assign", "-m", model, zeotap_dir, "--as-of", "July"), "--as-of")
+
+
+def test_assign_out_dash_pipes_csv_and_moves_the_summary_to_stderr(trained, zeotap_dir):
+    model, _ = trained
+    result = invoke("assign", "-m", model, zeotap_dir, "--out", "-")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith(",distance")
+    assert "mean distance" in result.stderr

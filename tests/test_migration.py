@@ -126,3 +126,13 @@ def test_one_source_needs_an_earlier_before_date(snapshots):
         migrate_sources(model, before)
     with pytest.raises(OptionError, match="must be earlier"):
         migrate_sources(model, before, as_of_before=dt.date(2025, 6, 1))
+
+
+def test_moves_name_every_customer_before_and_after(migration, snapshots):
+    *_, movers = snapshots
+    moves = migration.moves()
+    new = moves.filter(pl.col("CustomerID") == NEW_IDS[0]).row(0, named=True)
+    assert new["segment_before"] is None and new["name_before"] is None
+    assert new["name_after"] == migration.model.names[new["segment_after"]]
+    lost = moves.filter(pl.col("CustomerID") == LOST_IDS[0]).row(0, named=True)
+    assert lost["segment_after"] is None and lost["name_before"] is not None

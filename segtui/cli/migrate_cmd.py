@@ -22,8 +22,6 @@ from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from segtui.engine.migration import Migration
-
 
 @app.command()
 def migrate(
@@ -100,7 +98,7 @@ def migrate(
             path = write_frame(result.table(), out, force=force)
             written += [path] if path is not None else []
         if moves is not None:
-            written.append(write_frame(moves_frame(result), moves, force=force))
+            written.append(write_frame(result.moves(), moves, force=force))
         if json:
             emit_json(result.summary())
             return
@@ -110,18 +108,6 @@ def migrate(
         render_migration(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")
-
-
-def moves_frame(result: Migration) -> Any:
-    """Every customer's before and after segment id and name (null = not in that snapshot)."""
-    import polars as pl
-
-    names = result.model.names | {-1: "No purchases"}
-    keys, values = list(names), list(names.values())
-    return result.customers.with_columns(
-        pl.col("segment_before").replace_strict(keys, values, default=None).alias("name_before"),
-        pl.col("segment_after").replace_strict(keys, values, default=None).alias("name_after"),
-    ).select("CustomerID", "segment_before", "name_before", "segment_after", "name_after")
 
 
 def render_migration(summary: dict[str, Any], screen: Console) -> None:

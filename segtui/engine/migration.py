@@ -80,6 +80,17 @@ class Migration:
             data[label] = self.matrix[:, j].astype(np.int64)
         return pl.DataFrame(data)
 
+    def moves(self) -> pl.DataFrame:
+        """Every customer's before and after segment id and name (null = not in that snapshot)."""
+        names = self.model.names | {-1: NO_PURCHASES}
+        keys, values = list(names), list(names.values())
+        return self.customers.with_columns(
+            pl.col("segment_before")
+            .replace_strict(keys, values, default=None)
+            .alias("name_before"),
+            pl.col("segment_after").replace_strict(keys, values, default=None).alias("name_after"),
+        ).select("CustomerID", "segment_before", "name_before", "segment_after", "name_after")
+
     def counts(self) -> dict[str, int]:
         """Customers who stayed, moved, were new or were lost (present in both = stayed+moved)."""
         both = self.customers.filter(
