@@ -142,8 +142,18 @@ def test_unknown_feature_is_refused(model_path):
 
 def test_segment_without_a_name_is_refused(model_path):
     _broken(model_path, lambda d: d["segments"][0].pop("name"))
-    with pytest.raises(InputError, match="segment 0 is malformed"):
+    with pytest.raises(InputError, match="segment 0 is missing 'name'"):
         load_model(model_path)
+
+
+def test_profile_statistics_added_or_dropped_later_do_not_break_a_model(model_path):
+    def edit(doc):
+        doc["segments"][0].pop("medians")
+        doc["segments"][0]["confidence"] = 0.9
+
+    _broken(model_path, edit)
+    model = load_model(model_path)
+    assert model.segments[0].medians == {} and model.segments[0].name
 
 
 def test_missing_model_file_is_an_input_error(tmp_path):

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ RULE_DEFAULT = "day after the last transaction"
 RULE_FIXED = "fixed date"
 HASH_ALGORITHM = "blake2b-256"
 HASH_CHUNK = 1 << 20
+REQUIRED_SEGMENT_KEYS = ("id", "name", "size", "description", "action")
 
 
 @dataclass
@@ -306,16 +307,38 @@ class _Reader:
         return space
 
     def segments(self, items: list[Any], k: int) -> list[SegmentProfile]:
+        # Only what assignment and the faces need is required; statistics a newer or older
+        # segtui adds or drops default to empty, so profile changes do not break models.
+        known = {f.name: f for f in fields(SegmentProfile)}
         profiles = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise self.fail(f"segment {i} should be an object")
-            try:
-                profiles.append(SegmentProfile(**item))
-            except TypeError as exc:
-                raise self.fail(f"segment {i} is malformed ({exc})") from None
-            if not isinstance(profiles[-1].name, str) or isinstance(profiles[-1].id, bool):
-                raise self.fail(f"segment {i} needs an integer id and a text name")
+            missing = [key for key in REQUIRED_SEGMENT_KEYS if key not in item]
+            if missing:
+                raise self.fail(f"segment {i} is missing {', '.join(map(repr, missing))}")
+            if isinstance(item["id"], bool) or not isinstance(item["id"], int):
+                raise self.fail(f"segment {i} needs an integer id")
+            for key in ("name", "description", "action"):
+                if not isinstance(item[key], str):
+                    raise self.fail(f"segment {i} {key} should be text")
+            values = {key: value for key, value in item.items() if key in known}
+            for name, spec in known.items():
+                if name not in values:
+                    values[name] = _empty(spec.type)
+            profiles.append(SegmentProfile(**values))
         if sorted(p.id for p in profiles) != list(range(k)):
             raise self.fail(f"'segments' should have ids 0..{k - 1}, one per centroid")
         return sorted(profiles, key=lambda p: p.id)
+
+
+def _empty(annotation: Any) -> Any:
+    """Default for a profile statistic missing from a model file (by its type's name)."""
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if text.startswith("dict"):
+        return {}
+    if text.startswith("list"):
+        return []
+    if text in ("float", "int"):
+        return 0
+    return ""
