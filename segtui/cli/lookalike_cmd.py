@@ -62,12 +62,11 @@ def lookalike(
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors():
-        from segtui.engine.assign import project
+        from segtui.engine.assign import load_for_model, project
         from segtui.engine.errors import InputError, OptionError
         from segtui.engine.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
         from segtui.engine.model import load_model
         from segtui.engine.outputs import STDOUT, write_frame
-        from segtui.engine.sources import load_source
 
         tokens = list(customer_ids or [])
         if ids_file is not None:
@@ -90,7 +89,7 @@ def lookalike(
         loaded = load_model(model)
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
-            snap = project(loaded, load_source(source), date)
+            snap = project(loaded, load_for_model(loaded, source), date)
             result = lookalikes(
                 snap.customer_ids,
                 snap.matrix,

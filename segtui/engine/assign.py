@@ -74,6 +74,17 @@ class Snapshot:
         return self.clustered.get_column("CustomerID")
 
 
+def load_for_model(model: SegmentModel, source: Path | str | None) -> Tables:
+    """Read ``source`` as the model's training source was read: with the same column
+    mapping and returns rule when the model records them (single transaction logs)."""
+    mapping = model.settings.get("mapping") or None
+    returns = model.settings.get("returns")
+    if mapping is None and returns is None:
+        return load_source(source)
+    # Models from segtui versions that read single logs; load_source then takes both.
+    return load_source(source, mapping, returns=returns)  # type: ignore[call-arg,unused-ignore]
+
+
 def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the nearest centroid for every row (ties: lower index) and the distance.
 
@@ -251,7 +262,7 @@ def assign(
     """
     step = progress or (lambda _stage: None)
     step("Reading data")
-    tables = source if isinstance(source, Tables) else load_source(source)
+    tables = source if isinstance(source, Tables) else load_for_model(model, source)
     step("Computing features")
     snap = project(model, tables, as_of)
     step("Assigning")

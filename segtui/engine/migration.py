@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.assign import Snapshot, project
+from segtui.engine.assign import Snapshot, load_for_model, project
 from segtui.engine.errors import OptionError
 from segtui.engine.features import NO_PURCHASES
 from segtui.engine.model import SegmentModel
-from segtui.engine.sources import Tables, load_source
+from segtui.engine.sources import Tables
 
 NEW = "new"
 LOST = "lost"
@@ -187,7 +187,7 @@ def migrate_sources(
     With one source ``as_of_before`` is required and must be earlier than the after
     snapshot's as-of date (``as_of_after`` or the day after the last transaction).
     """
-    before_tables = load_source(before)
+    before_tables = load_for_model(model, before)
     if after is None or Path(after) == Path(before):
         if as_of_before is None:
             raise OptionError(
@@ -213,5 +213,9 @@ def migrate_sources(
             )
         return result
     return migrate(
-        model, before_tables, load_source(after), as_of_before=as_of_before, as_of_after=as_of_after
+        model,
+        before_tables,
+        load_for_model(model, after),
+        as_of_before=as_of_before,
+        as_of_after=as_of_after,
     )
