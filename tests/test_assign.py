@@ -158,3 +158,18 @@ def test_fixed_training_date_without_as_of_warns(zeotap_dir, tmp_path):
     model = saved(segment(zeotap_dir, as_of="2024-07-01"), tmp_path)
     result = assign(model, zeotap_dir)
     assert any("fixed as-of date 2024-07-01" in w for w in result.warnings)
+
+
+def test_new_sources_are_read_with_the_models_mapping_and_returns_rule(
+    zeotap_dir, tmp_path, monkeypatch
+):
+    import segtui.engine.assign as assign_module
+
+    model = saved(segment(zeotap_dir), tmp_path)
+    model.settings = model.settings | {"mapping": {"customer_col": "cust"}, "returns": "drop"}
+    calls = []
+    monkeypatch.setattr(
+        assign_module, "load_source", lambda *args, **kwargs: calls.append((args, kwargs))
+    )
+    assign_module.load_for_model(model, "orders.csv")
+    assert calls == [(("orders.csv", {"customer_col": "cust"}), {"returns": "drop"})]
