@@ -188,3 +188,17 @@ def test_assign_out_dash_pipes_csv_and_moves_the_summary_to_stderr(trained, zeot
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].endswith(",distance")
     assert "mean distance" in result.stderr
+
+
+def test_assign_and_lookalike_files_are_byte_identical_across_runs(trained, zeotap_dir, tmp_path):
+    model, _ = trained
+    outputs = []
+    for attempt in ("a", "b"):
+        assigned, similar = tmp_path / f"assign_{attempt}.csv", tmp_path / f"look_{attempt}.csv"
+        assert invoke("assign", "-m", model, zeotap_dir, "-o", assigned, "-q").exit_code == 0
+        assert (
+            invoke("lookalike", "-m", model, zeotap_dir, "--all", "-o", similar, "-q").exit_code
+            == 0
+        )
+        outputs.append((assigned.read_bytes(), similar.read_bytes()))
+    assert outputs[0] == outputs[1]
