@@ -41,7 +41,13 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from segtui.cli import run_cmd, sample_cmd  # noqa: E402,F401
+from segtui.cli import (  # noqa: E402,F401
+    assign_cmd,
+    lookalike_cmd,
+    migrate_cmd,
+    run_cmd,
+    sample_cmd,
+)
 
 
 def main() -> None:

@@ -55,6 +55,14 @@ def run(
         Optional[Path],  # noqa: UP045
         typer.Option("--summary", help="Summary report (.json or .md).", show_default=False),
     ] = None,
+    save_model: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--save-model",
+            help="Save the fitted model as JSON, for segtui assign / lookalike / migrate.",
+            show_default=False,
+        ),
+    ] = None,
     raw_csv: Annotated[
         Optional[bool],  # noqa: UP045
         typer.Option(
@@ -114,9 +122,17 @@ def run(
             check_target(Path(out), force=force, allowed=SEGMENT_FORMATS, what="segments file")
         if summary is not None:
             check_target(summary, force=force, allowed=SUMMARY_FORMATS, what="summary")
+        if save_model is not None:
+            check_target(save_model, force=force, allowed=(".json",), what="model file")
         with progress_display(not quiet and not json) as progress:
             result = run_pipeline(settings, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
+        if save_model is not None:
+            from segtui.engine.model import build_model
+            from segtui.engine.model import save_model as write_model
+
+            model = build_model(result, result.input_files)
+            written.append(write_model(model, save_model, force=force))
         if json:
             emit_json(result.summary())
             return

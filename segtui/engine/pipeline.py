@@ -48,6 +48,8 @@ class SegmentationResult:
     diagnostics: dict[str, Any]
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    # The files the run read (for the model file's input hash); empty when unknown.
+    input_files: list[Path] = field(default_factory=list)
 
     @property
     def k(self) -> int:
@@ -195,7 +197,10 @@ def run(
         feature_table = compute_features(tables, settings.features, settings.as_of)
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
-    return cluster(feature_table, settings, source_label, progress=step, timings=timings)
+    result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
+    if tables is not None:
+        result.input_files = [spec.path for spec in tables.files.values()]
+    return result
 
 
 def cluster(

@@ -1,0 +1,109 @@
+"""``segtui assign``: put the customers of a source into a saved model's segments."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from segtui.cli import app
+from segtui.cli.common import (
+    AsOfOpt,
+    ForceOpt,
+    JsonOpt,
+    QuietOpt,
+    console,
+    emit_json,
+    handle_errors,
+    progress_display,
+)
+from segtui.cli.model_options import (
+    ModelOpt,
+    ModelSourceArg,
+    OutOpt,
+    RawCsvOpt,
+    check_out,
+    parse_as_of,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@app.command()
+def assign(
+    source: ModelSourceArg,
+    model: ModelOpt,
+    out: OutOpt = None,
+    as_of: AsOfOpt = None,
+    force: ForceOpt = False,
+    raw_csv: RawCsvOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Assign SOURCE's customers to the model's segments with its stored scaling.
+
+    Writes the segments file in the format of segtui run plus a distance column (to the
+    nearest centroid, in the model's space). Customers without purchases get -1.
+    """
+    with handle_errors():
+        from segtui.engine.assign import assign as assign_customers
+        from segtui.engine.model import load_model
+        from segtui.engine.outputs import STDOUT
+
+        check_out(out, json=json, force=force)
+        date = parse_as_of(as_of)
+        loaded = load_model(model)
+        with progress_display(not quiet and not json) as progress:
+            result = assign_customers(loaded, source, as_of=date, progress=progress)
+        written = result.write(out, force=force, raw_csv=raw_csv) if out is not None else None
+        if json:
+            emit_json(result.summary())
+            return
+        if quiet:
+            return
+        screen = console(stderr=out == STDOUT)
+        render_assign(result.summary(), screen)
+        if written is not None:
+            screen.print(f"wrote {written}")
+        elif out is None and sys.stdout.isatty():
+            screen.print("(use --out segments.csv to write the segments file)")
+
+
+def render_assign(summary: dict[str, Any], screen: Console) -> None:
+    """Print the assignment summary: counts per segment, distances, warnings."""
+    from rich.table import Table
+
+    same = summary["same_input_as_training"]
+    screen.print(
+        f"[bold]segtui assign[/] · {summary['model']} → {summary['source']} · "
+        f"as of {summary['as_of']}\n{summary['n_customers']:,} customers "
+        f"({summary['n_assigned']:,} assigned, {summary['no_purchases']['size']:,} without "
+        "purchases)"
+        + ("" if same is None else f" · same input as training: {'yes' if same else 'no'}")
+    )
+    table = Table(pad_edge=False)
+    for name, justify in (
+        ("id", "right"),
+        ("segment", "left"),
+        ("customers", "right"),
+        ("share", "right"),
+        ("in training", "right"),
+        ("mean distance", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]  # literal str
+    for seg in summary["segments"]:
+        mean = seg["mean_distance"]
+        table.add_row(
+            str(seg["id"]),
+            seg["name"],
+            f"{seg['size']:,}",
+            f"{seg['share']:.0%}",
+            f"{seg['training_size']:,}",
+            "" if mean is None else f"{mean:.3f}",
+        )
+    nop = summary["no_purchases"]
+    if nop["size"]:
+        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "")
+    screen.print(table)
+    for warning in summary["warnings"]:
+        screen.print(f"[yellow]warning:[/] {warning}")

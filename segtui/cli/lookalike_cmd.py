@@ -1,0 +1,135 @@
+"""``segtui lookalike``: the most similar customers in a saved model's feature space."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from segtui.cli import app
+from segtui.cli.common import (
+    AsOfOpt,
+    ForceOpt,
+    JsonOpt,
+    QuietOpt,
+    console,
+    emit_json,
+    handle_errors,
+    progress_display,
+)
+from segtui.cli.model_options import (
+    ModelOpt,
+    ModelSourceArg,
+    OutOpt,
+    RawCsvOpt,
+    check_out,
+    parse_as_of,
+)
+
+SHOWN_ROWS = 60
+
+
+@app.command()
+def lookalike(
+    source: ModelSourceArg,
+    model: ModelOpt,
+    customer_ids: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(
+            help="Customer ids; A..B is an inclusive range (C0001..C0020).",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Lookalikes per customer.")] = 3,
+    all_customers: Annotated[
+        bool, typer.Option("--all", help="Lookalikes for every customer with purchases.")
+    ] = False,
+    ids_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--ids-file", help="File with one customer id per line.", show_default=False),
+    ] = None,
+    as_of: AsOfOpt = None,
+    out: OutOpt = None,
+    force: ForceOpt = False,
+    raw_csv: RawCsvOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Top lookalikes of CUSTOMER_IDs in the model's scaled feature space.
+
+    Long format: CustomerID, rank, LookalikeID, score, with score = 1 / (1 + Euclidean
+    distance in the model's space) (1.0 = identical profile).
+    """
+    with handle_errors():
+        from segtui.engine.assign import load_for_model, project
+        from segtui.engine.errors import InputError, OptionError
+        from segtui.engine.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
+        from segtui.engine.model import load_model
+        from segtui.engine.outputs import STDOUT, write_frame
+
+        tokens = list(customer_ids or [])
+        if ids_file is not None:
+            try:
+                tokens += ids_file.read_text(encoding="utf-8-sig").split()
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read the ids file ({exc.strerror})", file=ids_file
+                ) from None
+        if all_customers == bool(tokens):
+            raise OptionError(
+                "give customer ids (or --ids-file) or --all, not both"
+                if tokens
+                else "give customer ids, --ids-file or --all",
+                hint="for example: segtui lookalike --model model.json DATA C0001..C0020",
+            )
+        queries = None if all_customers else expand_ids(tokens)
+        check_out(out, json=json, force=force)
+        date = parse_as_of(as_of)
+        loaded = load_model(model)
+        with progress_display(not quiet and not json) as progress:
+            progress("Reading data")
+            snap = project(loaded, load_for_model(loaded, source), date)
+            result = lookalikes(
+                snap.customer_ids,
+                snap.matrix,
+                queries,
+                top=top,
+                all_ids=snap.table.frame.get_column("CustomerID").to_list(),
+                progress=progress,
+            )
+        written = (
+            write_frame(result.table, out, force=force, raw_csv=raw_csv)
+            if out is not None
+            else None
+        )
+        if json:
+            emit_json(
+                {"model": loaded.label(), "source": snap.source, "as_of": snap.as_of.isoformat()}
+                | result.summary()
+            )
+            return
+        if quiet:
+            return
+        from rich.table import Table
+
+        screen = console(stderr=out == STDOUT)
+        screen.print(
+            f"[bold]segtui lookalike[/] · {loaded.label()} → {snap.source} · as of "
+            f"{snap.as_of} · score = {SCORE_DEFINITION}"
+        )
+        if written is None and out is None:
+            table = Table(pad_edge=False)
+            for name in result.table.columns:
+                table.add_column(name, justify="right" if name in ("rank", "score") else "left")
+            for row in result.table.head(SHOWN_ROWS).iter_rows():
+                table.add_row(row[0], str(row[1]), row[2], f"{row[3]:.3f}")
+            screen.print(table)
+            if result.table.height > SHOWN_ROWS:
+                screen.print(
+                    f"… {result.table.height - SHOWN_ROWS:,} more rows (use --out FILE for all)"
+                )
+        for cid in result.skipped_no_purchases:
+            screen.print(f"[yellow]warning:[/] {cid} has no purchases; it has no lookalikes.")
+        if written is not None:
+            screen.print(f"wrote {written}")

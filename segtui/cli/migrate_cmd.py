@@ -1,0 +1,146 @@
+"""``segtui migrate``: how many customers moved between segments from one snapshot to the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from segtui.cli import app
+from segtui.cli.common import (
+    ForceOpt,
+    JsonOpt,
+    QuietOpt,
+    console,
+    emit_json,
+    handle_errors,
+    progress_display,
+)
+from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@app.command()
+def migrate(
+    before: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier snapshot's folder (or the only one, with --as-of-before).",
+            metavar="BEFORE",
+            show_default=False,
+        ),
+    ],
+    model: ModelOpt,
+    after: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(
+            help="The later snapshot's folder. Omit to compare two as-of dates of BEFORE.",
+            metavar="AFTER",
+            show_default=False,
+        ),
+    ] = None,
+    as_of_before: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of-before",
+            help="As-of date of the before snapshot (required with one source).",
+            show_default=False,
+        ),
+    ] = None,
+    as_of_after: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of-after",
+            help="As-of date of the after snapshot (default: day after its last transaction).",
+            show_default=False,
+        ),
+    ] = None,
+    out: OutOpt = None,
+    moves: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--moves",
+            help="Also write every customer's before and after segment (.csv/.parquet/.json).",
+            show_default=False,
+        ),
+    ] = None,
+    force: ForceOpt = False,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Cross-table of customers moving between the model's segments across two snapshots.
+
+    Rows: segment before (plus 'new': only in the after snapshot); columns: segment after
+    (plus 'lost': only in the before snapshot). Rows sum to the before snapshot's segment
+    sizes, columns to the after snapshot's.
+    """
+    with handle_errors():
+        from segtui.engine.migration import migrate_sources
+        from segtui.engine.model import load_model
+        from segtui.engine.outputs import STDOUT, write_frame
+
+        check_out(out, json=json, force=force)
+        if moves is not None:
+            check_out(str(moves), json=False, force=force)
+        date_before = parse_as_of(as_of_before, "--as-of-before")
+        date_after = parse_as_of(as_of_after, "--as-of-after")
+        loaded = load_model(model)
+        with progress_display(not quiet and not json) as progress:
+            progress("Assigning both snapshots")
+            result = migrate_sources(
+                loaded, before, after, as_of_before=date_before, as_of_after=date_after
+            )
+        written = []
+        if out is not None:
+            path = write_frame(result.table(), out, force=force)
+            written += [path] if path is not None else []
+        if moves is not None:
+            written.append(write_frame(result.moves(), moves, force=force))
+        if json:
+            emit_json(result.summary())
+            return
+        if quiet:
+            return
+        screen = console(stderr=out == STDOUT)
+        render_migration(result.summary(), screen)
+        for path in written:
+            screen.print(f"wrote {path}")
+
+
+def render_migration(summary: dict[str, Any], screen: Console) -> None:
+    """Print the cross-table with row and column totals, then the counts and warnings."""
+    from rich.table import Table
+
+    before, after = summary["before"], summary["after"]
+    screen.print(
+        f"[bold]segtui migrate[/] · {summary['model']}\n"
+        f"before: {before['source']} as of {before['as_of']} ({before['n_customers']:,} "
+        f"customers) → after: {after['source']} as of {after['as_of']} "
+        f"({after['n_customers']:,} customers)"
+    )
+    table = Table(title="rows: segment before · columns: segment after", pad_edge=False)
+    table.add_column("before \\ after")
+    # Column headers are the ids only (the rows carry the names) so the table fits.
+    for label in summary["columns"]:
+        table.add_column(label.split(" ", 1)[0], justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for label, row, total in zip(
+        summary["rows"], summary["matrix"], summary["row_totals"], strict=True
+    ):
+        table.add_row(label, *(f"{v:,}" for v in row), f"{total:,}")
+    table.add_row(
+        "total",
+        *(f"{v:,}" for v in summary["column_totals"]),
+        f"{sum(summary['row_totals']):,}",
+        style="bold",
+    )
+    screen.print(table)
+    screen.print(
+        f"stayed {summary['stayed']:,} · moved {summary['moved']:,} · "
+        f"new {summary['new']:,} · lost {summary['lost']:,}"
+    )
+    for warning in summary["warnings"]:
+        screen.print(f"[yellow]warning:[/] {warning}")

@@ -1,0 +1,186 @@
+"""Lookalikes: the customers most similar to given customers in a model's feature space.
+
+Similarity is measured in the model's clustering space (stored scaling, categorical block
+weighting), where every feature counts in standard-deviation units; on unscaled features
+a cosine similarity is ~1.0 for nearly everyone because total_spend dwarfs the rest.
+
+``score = 1 / (1 + d)`` with ``d`` the Euclidean distance in that space: 1.0 only for an
+identical profile, 0.5 at one standard deviation's worth of distance, falling towards 0.
+Ties in distance are broken by CustomerID so results are deterministic. Customers without
+purchases have no features and are neither queried nor offered as lookalikes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from segtui.engine.errors import OptionError, plural
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
+
+SCORE_DEFINITION = "1 / (1 + Euclidean distance in the model's scaled feature space)"
+QUERY_CHUNK = 4096
+RANGE = re.compile(r"^(?P<a>.*?)(?P<an>\d+)\.\.(?P<b>.*?)(?P<bn>\d+)$")
+Progress = Callable[[str], None]
+
+
+def expand_ids(tokens: Sequence[str]) -> list[str]:
+    """Customer ids from command-line tokens; ``C0001..C0020`` is an inclusive range.
+
+    A range needs the same prefix and digit count on both ends (zero padding is kept).
+    Returns the ids in the order given, duplicates removed.
+    """
+    out: list[str] = []
+    for token in tokens:
+        token = token.strip()
+        if not token:
+            continue
+        match = RANGE.match(token)
+        if match is None:
+            out.append(token)
+            continue
+        prefix, start, end = match["a"], match["an"], match["bn"]
+        if match["b"] not in ("", prefix) or len(start) != len(end) or int(start) > int(end):
+            raise OptionError(
+                "a range of ids needs the same prefix and digit count on both ends, smallest first",
+                value=token,
+                hint="for example C0001..C0020",
+            )
+        width = len(start)
+        out.extend(f"{prefix}{n:0{width}d}" for n in range(int(start), int(end) + 1))
+    seen: set[str] = set()
+    return [i for i in out if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+
+
+@dataclass
+class Lookalikes:
+    """Long-format table ``CustomerID, rank, LookalikeID, score`` and what was skipped."""
+
+    table: pl.DataFrame
+    top: int
+    skipped_no_purchases: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready form: the definition of the score and every row."""
+        return {
+            "top": self.top,
+            "score": SCORE_DEFINITION,
+            "n_customers": self.table.get_column("CustomerID").n_unique(),
+            "skipped_no_purchases": self.skipped_no_purchases,
+            "lookalikes": self.table.to_dicts(),
+        }
+
+
+def nearest_neighbours(
+    X: np.ndarray, queries: np.ndarray, top: int, progress: Progress | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row index in ``queries``: the ``top`` nearest other rows of ``X``.
+
+    Returns (indices, distances), each of shape (len(queries), top), sorted by distance
+    then row index. scikit-learn's NearestNeighbors (a k-d or ball tree in the low
+    dimensions used here) proposes candidates in chunks; distances are then recomputed
+    exactly and re-sorted so ties do not depend on the tree.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    n = X.shape[0]
+    top = min(top, n - 1)
+    # One spare candidate besides self, so exact ties at the cut are still seen.
+    fetch = min(top + 2, n)
+    index = NearestNeighbors(n_neighbors=fetch).fit(X)
+    out_idx = np.empty((len(queries), top), dtype=np.int64)
+    out_dist = np.empty((len(queries), top), dtype=np.float64)
+    for start in range(0, len(queries), QUERY_CHUNK):
+        if progress is not None and len(queries) > QUERY_CHUNK:
+            progress(f"Lookalikes {start:,}/{len(queries):,}")
+        rows = queries[start : start + QUERY_CHUNK]
+        _, candidates = index.kneighbors(X[rows], n_neighbors=fetch)
+        dist = np.sqrt(((X[candidates] - X[rows][:, None, :]) ** 2).sum(axis=2))
+        dist[candidates == rows[:, None]] = np.inf  # a customer is not its own lookalike
+        order = np.lexsort((candidates, dist), axis=1)[:, :top]
+        out_idx[start : start + len(rows)] = np.take_along_axis(candidates, order, axis=1)
+        out_dist[start : start + len(rows)] = np.take_along_axis(dist, order, axis=1)
+    return out_idx, out_dist
+
+
+def lookalikes(
+    ids: pl.Series,
+    X: np.ndarray,
+    query_ids: Sequence[str] | None,
+    *,
+    top: int = 3,
+    all_ids: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Lookalikes:
+    """Top-``top`` lookalikes for ``query_ids`` (None = every customer with purchases).
+
+    ``ids``/``X`` are the customers with purchases and their rows in the model space;
+    ``all_ids`` lists every customer of the snapshot, to tell "no purchases" (skipped,
+    reported) from "unknown id" (OptionError).
+    """
+    if top < 1:
+        raise OptionError(f"--top must be at least 1 (got {top})")
+    if X.shape[0] < 2:
+        raise OptionError("lookalikes need at least 2 customers with purchases")
+    id_list = ids.to_list()
+    position = {cid: i for i, cid in enumerate(id_list)}
+    skipped: list[str] = []
+    if query_ids is None:
+        rows = np.arange(len(id_list))
+    else:
+        known = set(all_ids) | set(position)
+        unknown = [q for q in query_ids if q not in known]
+        if unknown:
+            raise OptionError(
+                f"{plural(len(unknown), 'customer id')} not in the source: "
+                + ", ".join(unknown[:5])
+                + (" …" if len(unknown) > 5 else "")
+            )
+        skipped = [q for q in query_ids if q not in position]
+        rows = np.array([position[q] for q in query_ids if q in position], dtype=np.int64)
+    if rows.size == 0:
+        raise OptionError("none of the given customers has purchases; nothing to compare")
+    neighbours, distances = nearest_neighbours(X, rows, top, progress)
+    width = neighbours.shape[1]
+    id_array = np.array(id_list, dtype=object)
+    table = pl.DataFrame(
+        {
+            "CustomerID": np.repeat(id_array[rows], width).tolist(),
+            "rank": np.tile(np.arange(1, width + 1), len(rows)),
+            "LookalikeID": id_array[neighbours.ravel()].tolist(),
+            "score": 1.0 / (1.0 + distances.ravel()),
+        },
+        schema={
+            "CustomerID": pl.String,
+            "rank": pl.Int64,
+            "LookalikeID": pl.String,
+            "score": pl.Float64,
+        },
+    )
+    return Lookalikes(table=table, top=width, skipped_no_purchases=skipped)
+
+
+def result_lookalikes(
+    result: SegmentationResult, customer_ids: Sequence[str] | None, *, top: int = 3
+) -> Lookalikes:
+    """Lookalikes in a finished run's space, without a model file (for the UI).
+
+    Same as a saved model of ``result`` applied to the same source: ``result.matrix`` rows
+    are the customers with purchases in CustomerID order.
+    """
+    frame = result.feature_table.frame
+    buyers = frame.filter(pl.col("has_purchases")).get_column("CustomerID")
+    return lookalikes(
+        buyers,
+        result.matrix,
+        customer_ids,
+        top=top,
+        all_ids=frame.get_column("CustomerID").to_list(),
+    )

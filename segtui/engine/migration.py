@@ -1,0 +1,221 @@
+"""Migration between two snapshots: who moved from which segment to which.
+
+Both snapshots are assigned with the same model (stored scaling, stored centroids), so a
+customer's segment means the same thing before and after. The cross-table has one row
+per *before* state and one column per *after* state:
+
+- states: the model's segments ``0..k-1`` and ``-1`` (No purchases);
+- an extra row ``new``: customers only in the after snapshot;
+- an extra column ``lost``: customers only in the before snapshot.
+
+So each row sums to the before snapshot's count in that state (the ``new`` row to the
+number of new customers) and each column to the after snapshot's count (``lost`` to the
+number of lost customers); the grand total is the union of both snapshots' customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.engine.assign import Snapshot, load_for_model, project
+from segtui.engine.errors import OptionError
+from segtui.engine.features import NO_PURCHASES
+from segtui.engine.model import SegmentModel
+from segtui.engine.sources import Tables
+
+NEW = "new"
+LOST = "lost"
+
+
+def snapshot_segments(snap: Snapshot) -> pl.DataFrame:
+    """Every customer of a snapshot with its segment (-1 without purchases)."""
+    assigned = pl.DataFrame(
+        {"CustomerID": snap.customer_ids, "segment": pl.Series(snap.labels, dtype=pl.Int64)}
+    )
+    return (
+        snap.table.frame.select("CustomerID")
+        .join(assigned, on="CustomerID", how="left", maintain_order="left")
+        .with_columns(pl.col("segment").fill_null(-1))
+    )
+
+
+@dataclass
+class Migration:
+    """The cross-table of two snapshots and every customer's before/after segment."""
+
+    model: SegmentModel
+    before: Snapshot
+    after: Snapshot
+    customers: pl.DataFrame  # CustomerID, segment_before (null = new), segment_after (null = lost)
+    matrix: np.ndarray  # (k + 2 rows: segments, -1, new) x (k + 2 columns: segments, -1, lost)
+
+    @property
+    def state_ids(self) -> list[int]:
+        """Segment ids in row/column order: 0..k-1 then -1."""
+        return [*range(self.model.k), -1]
+
+    def _name(self, state: int) -> str:
+        return self.model.names.get(state, NO_PURCHASES)
+
+    @property
+    def row_labels(self) -> list[str]:
+        """'0 Top-value regulars', …, '-1 No purchases', 'new'."""
+        return [f"{s} {self._name(s)}" for s in self.state_ids] + [NEW]
+
+    @property
+    def column_labels(self) -> list[str]:
+        """Same as the rows, with 'lost' instead of 'new'."""
+        return [f"{s} {self._name(s)}" for s in self.state_ids] + [LOST]
+
+    def table(self) -> pl.DataFrame:
+        """The cross-table as a frame: a ``from`` column, then one column per after state."""
+        data: dict[str, Any] = {"from": self.row_labels}
+        for j, label in enumerate(self.column_labels):
+            data[label] = self.matrix[:, j].astype(np.int64)
+        return pl.DataFrame(data)
+
+    def moves(self) -> pl.DataFrame:
+        """Every customer's before and after segment id and name (null = not in that snapshot)."""
+        names = self.model.names | {-1: NO_PURCHASES}
+        keys, values = list(names), list(names.values())
+        return self.customers.with_columns(
+            pl.col("segment_before")
+            .replace_strict(keys, values, default=None)
+            .alias("name_before"),
+            pl.col("segment_after").replace_strict(keys, values, default=None).alias("name_after"),
+        ).select("CustomerID", "segment_before", "name_before", "segment_after", "name_after")
+
+    def counts(self) -> dict[str, int]:
+        """Customers who stayed, moved, were new or were lost (present in both = stayed+moved)."""
+        both = self.customers.filter(
+            pl.col("segment_before").is_not_null() & pl.col("segment_after").is_not_null()
+        )
+        stayed = int((both["segment_before"] == both["segment_after"]).sum())
+        return {
+            "stayed": stayed,
+            "moved": both.height - stayed,
+            "new": int(self.customers["segment_before"].is_null().sum()),
+            "lost": int(self.customers["segment_after"].is_null().sum()),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: both snapshots, labels, the matrix, its totals and counts."""
+
+        def side(snap: Snapshot) -> dict[str, Any]:
+            return {
+                "source": snap.source,
+                "as_of": snap.as_of.isoformat(),
+                "n_customers": snap.table.frame.height,
+            }
+
+        return {
+            "model": self.model.label(),
+            "before": side(self.before),
+            "after": side(self.after),
+            "rows": self.row_labels,
+            "columns": self.column_labels,
+            "matrix": self.matrix.astype(int).tolist(),
+            "row_totals": self.matrix.sum(axis=1).astype(int).tolist(),
+            "column_totals": self.matrix.sum(axis=0).astype(int).tolist(),
+            **self.counts(),
+            "warnings": [f"before: {w}" for w in self.before.warnings]
+            + [f"after: {w}" for w in self.after.warnings],
+        }
+
+
+def cross_table(customers: pl.DataFrame, k: int) -> np.ndarray:
+    """Count (before, after) pairs into a (k+2) x (k+2) matrix (see the module docstring)."""
+
+    def index(column: str) -> np.ndarray:
+        seg = customers.get_column(column).fill_null(-2).to_numpy().astype(np.int64)
+        # segments 0..k-1 -> themselves, -1 (no purchases) -> k, absent (new/lost) -> k + 1
+        return np.where(seg == -1, k, np.where(seg == -2, k + 1, seg))
+
+    rows, cols = index("segment_before"), index("segment_after")
+    size = k + 2
+    flat = np.bincount(rows * size + cols, minlength=size * size)
+    return flat.reshape(size, size)
+
+
+def migrate(
+    model: SegmentModel,
+    before: Tables,
+    after: Tables,
+    *,
+    as_of_before: dt.date | None = None,
+    as_of_after: dt.date | None = None,
+) -> Migration:
+    """Assign both snapshots with ``model`` and cross-tabulate the moves."""
+    snap_before = project(model, before, as_of_before)
+    snap_after = project(model, after, as_of_after)
+    customers = (
+        snapshot_segments(snap_before)
+        .rename({"segment": "segment_before"})
+        .join(
+            snapshot_segments(snap_after).rename({"segment": "segment_after"}),
+            on="CustomerID",
+            how="full",
+            coalesce=True,
+        )
+        .sort("CustomerID")
+    )
+    return Migration(
+        model=model,
+        before=snap_before,
+        after=snap_after,
+        customers=customers,
+        matrix=cross_table(customers, model.k),
+    )
+
+
+def migrate_sources(
+    model: SegmentModel,
+    before: Path | str,
+    after: Path | str | None = None,
+    *,
+    as_of_before: dt.date | None = None,
+    as_of_after: dt.date | None = None,
+) -> Migration:
+    """Migration between two sources, or two as-of dates of one source (``after`` None).
+
+    With one source ``as_of_before`` is required and must be earlier than the after
+    snapshot's as-of date (``as_of_after`` or the day after the last transaction).
+    """
+    before_tables = load_for_model(model, before)
+    if after is None or Path(after) == Path(before):
+        if as_of_before is None:
+            raise OptionError(
+                "with one source, give --as-of-before (and optionally --as-of-after)",
+                hint="or pass a second source",
+            )
+        if as_of_after is not None and as_of_after <= as_of_before:
+            raise OptionError(
+                f"--as-of-before ({as_of_before}) must be earlier than --as-of-after "
+                f"({as_of_after})"
+            )
+        result = migrate(
+            model,
+            before_tables,
+            before_tables,
+            as_of_before=as_of_before,
+            as_of_after=as_of_after,
+        )
+        if result.after.as_of <= as_of_before:
+            raise OptionError(
+                f"--as-of-before ({as_of_before}) must be earlier than the after snapshot "
+                f"({result.after.as_of})"
+            )
+        return result
+    return migrate(
+        model,
+        before_tables,
+        load_for_model(model, after),
+        as_of_before=as_of_before,
+        as_of_after=as_of_after,
+    )

@@ -1,0 +1,183 @@
+"""Model files: plain versioned JSON that round-trips exactly and refuses broken input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from segtui.engine.errors import InputError, OutputError
+from segtui.engine.model import (
+    FORMAT,
+    RULE_DEFAULT,
+    RULE_FIXED,
+    SCHEMA_VERSION,
+    build_model,
+    hash_files,
+    load_model,
+    save_model,
+)
+from segtui.engine.pipeline import segment
+
+
+@pytest.fixture(scope="module")
+def zeotap_result(zeotap_dir):
+    return segment(zeotap_dir)
+
+
+@pytest.fixture()
+def model_path(zeotap_result, tmp_path):
+    return save_model(build_model(zeotap_result, zeotap_result.input_files), tmp_path / "m.json")
+
+
+def test_model_file_is_versioned_plain_json_with_everything_needed(model_path):
+    doc = json.loads(model_path.read_text())
+    assert doc["format"] == FORMAT and doc["schema_version"] == SCHEMA_VERSION
+    assert [f["name"] for f in doc["features"]] == [
+        "total_spend",
+        "avg_transaction_value",
+        "frequency",
+        "total_quantity",
+        "region",
+    ]
+    assert doc["as_of"] == {"rule": RULE_DEFAULT, "training_as_of": "2024-12-29"}
+    assert doc["space"]["categorical"][0]["levels"] == [
+        "Asia",
+        "Europe",
+        "North America",
+        "South America",
+    ]
+    assert len(doc["centroids"]) == 4 and len(doc["centroids"][0]) == len(doc["columns"]) == 8
+    assert {"name", "description", "action"} <= set(doc["segments"][0])
+    assert doc["metrics"]["davies_bouldin"] > 0
+    assert doc["settings"]["k"] == 4 and doc["settings"]["seed"] == 42
+    names = sorted(f["name"] for f in doc["training"]["input"]["files"])
+    assert names == ["Customers.csv", "Products.csv", "Transactions.csv"]
+
+
+def test_saved_and_loaded_model_equals_the_run(zeotap_result, model_path):
+    model = load_model(model_path)
+    assert np.array_equal(model.centroids, zeotap_result.centers)
+    assert model.space == zeotap_result.space
+    assert [p.name for p in model.segments] == [p.name for p in zeotap_result.profiles]
+
+
+def test_saving_twice_writes_identical_bytes(zeotap_result, tmp_path):
+    model = build_model(zeotap_result, zeotap_result.input_files)
+    a, b = save_model(model, tmp_path / "a.json"), save_model(model, tmp_path / "b.json")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_existing_model_file_is_not_overwritten_without_force(zeotap_result, model_path):
+    with pytest.raises(OutputError, match="already exists"):
+        save_model(build_model(zeotap_result), model_path)
+
+
+def test_fixed_as_of_is_recorded_as_the_rule(zeotap_dir):
+    model = build_model(segment(zeotap_dir, as_of="2024-10-01"))
+    assert model.as_of_rule == RULE_FIXED and str(model.training_as_of) == "2024-10-01"
+
+
+def test_input_hash_changes_when_one_byte_changes(tmp_path):
+    a = tmp_path / "Transactions.csv"
+    a.write_bytes(b"x,y\n1,2\n")
+    before = hash_files([a])
+    a.write_bytes(b"x,y\n1,3\n")
+    after = hash_files([a])
+    assert before["digest"] != after["digest"]
+    assert before["files"][0]["bytes"] == 8
+
+
+def _broken(model_path, edit):
+    doc = json.loads(model_path.read_text())
+    edit(doc)
+    model_path.write_text(json.dumps(doc))
+    return model_path
+
+
+def test_truncated_model_file_is_refused(model_path):
+    model_path.write_text(model_path.read_text()[:500])
+    with pytest.raises(InputError, match="truncated or corrupted"):
+        load_model(model_path)
+
+
+def test_newer_schema_version_is_refused(model_path):
+    _broken(model_path, lambda d: d.update(schema_version=SCHEMA_VERSION + 1))
+    with pytest.raises(InputError, match="schema version 2 is not supported"):
+        load_model(model_path)
+
+
+def test_other_json_is_not_a_model(model_path):
+    model_path.write_text('{"segments": []}')
+    with pytest.raises(InputError, match="not a segtui model file"):
+        load_model(model_path)
+
+
+def test_missing_centroids_are_named(model_path):
+    _broken(model_path, lambda d: d.pop("centroids"))
+    with pytest.raises(InputError, match="missing 'centroids'"):
+        load_model(model_path)
+
+
+def test_centroid_of_the_wrong_width_is_refused(model_path):
+    _broken(model_path, lambda d: d["centroids"][1].pop())
+    with pytest.raises(InputError, match="centroid 1 should have 8 numbers"):
+        load_model(model_path)
+
+
+def test_non_numeric_scale_is_refused(model_path):
+    _broken(model_path, lambda d: d["space"]["numeric"][0].update(scale="wide"))
+    with pytest.raises(InputError, match="total_spend.scale should be a number"):
+        load_model(model_path)
+
+
+def test_unknown_feature_is_refused(model_path):
+    _broken(model_path, lambda d: d["features"][0].update(name="lifetime_value"))
+    with pytest.raises(InputError, match="unknown feature 'lifetime_value'"):
+        load_model(model_path)
+
+
+def test_segment_without_a_name_is_refused(model_path):
+    _broken(model_path, lambda d: d["segments"][0].pop("name"))
+    with pytest.raises(InputError, match="segment 0 is missing 'name'"):
+        load_model(model_path)
+
+
+def test_profile_statistics_added_or_dropped_later_do_not_break_a_model(model_path):
+    def edit(doc):
+        doc["segments"][0].pop("medians")
+        doc["segments"][0]["confidence"] = 0.9
+
+    _broken(model_path, edit)
+    model = load_model(model_path)
+    assert model.segments[0].medians == {} and model.segments[0].name
+
+
+def test_missing_model_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="model file not found"):
+        load_model(tmp_path / "nope.json")
+
+
+def test_log_flag_that_is_not_a_boolean_is_refused(model_path):
+    _broken(model_path, lambda d: d["space"]["numeric"][1].update(log="yes"))
+    with pytest.raises(InputError, match="avg_transaction_value.log should be true or false"):
+        load_model(model_path)
+
+
+def test_segment_ids_must_match_the_centroids(model_path):
+    _broken(model_path, lambda d: d["segments"][3].update(id=7))
+    with pytest.raises(InputError, match="ids 0..3, one per centroid"):
+        load_model(model_path)
+
+
+def test_model_modules_do_not_import_ui_libraries():
+    code = (
+        "import sys, segtui.engine.model, segtui.engine.assign, segtui.engine.lookalike,"
+        " segtui.engine.migration;"
+        "print(sorted(m for m in ('textual','typer','rich','sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
