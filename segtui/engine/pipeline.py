@@ -20,7 +20,13 @@ from segtui.config import Settings
 from segtui.engine import clustering, diagnostics
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
-from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
+from segtui.engine.features import (
+    NO_PURCHASES,
+    FeatureTable,
+    compute_features,
+    drop_unavailable_defaults,
+    feature_kind,
+)
 from segtui.engine.outputs import write_frame, write_summary
 from segtui.engine.profiles import SegmentProfile, build_profiles
 from segtui.engine.sources import Tables, load_source
@@ -190,9 +196,13 @@ def run(
     started = time.perf_counter()
     if feature_table is None:
         step("Reading data")
-        tables = tables or load_source(settings.source)
+        tables = tables or load_source(
+            settings.source, settings.mapping_dict(), returns=settings.returns
+        )
         step("Computing features")
-        feature_table = compute_features(tables, settings.features, settings.as_of)
+        requested, notes = drop_unavailable_defaults(settings.features, tables)
+        feature_table = compute_features(tables, requested, settings.as_of)
+        feature_table.warnings[:0] = notes
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
     return cluster(feature_table, settings, source_label, progress=step, timings=timings)
