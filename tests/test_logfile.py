@@ -297,3 +297,15 @@ def test_run_json_on_a_log_carries_mapping_and_data_quality(tmp_path, lines):
     assert summary["params"]["mapping"]["customer_col"] == "Kunde"
     assert summary["data_quality"]["column_mapping"]["CustomerID"] == "Kunde"
     assert summary["data_quality"]["rows_without_customer"] == 2
+
+
+def test_semicolon_log_with_decimal_commas_reads_them_as_decimals(tmp_path):
+    log = tmp_path / "orders.csv"
+    log.write_text(
+        "Kunde;Datum;Betrag\n00007;05/01/2024;1.234,50\n00007;06/01/2024;-0,5\n",
+        encoding="utf-8",
+    )
+    mapping = {"customer_col": "Kunde", "date_col": "Datum", "amount_col": "Betrag"}
+    table = compute_features(load_source(log, mapping), ["total_spend", "frequency"])
+    assert table.frame.row(0, named=True)["total_spend"] == pytest.approx(1234.0)
+    assert table.frame.row(0, named=True)["frequency"] == 1

@@ -336,9 +336,7 @@ def _mark_returns_only(
             f"{plural(count, 'customer')} with returns but no purchases: kept as segment -1 "
             f"'{NO_PURCHASES}'."
         )
-    return frame.with_columns(
-        (pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases")
-    )
+    return frame.with_columns((pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases"))
 
 
 def drop_unavailable_defaults(

@@ -77,7 +77,8 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
         text_scan=lambda: _text_scan(path, separator),
     )
     cancel = _cancellation_applies(raw, columns.get("TransactionID"))
-    transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns))
+    comma = separator not in (None, ",") and _decimal_comma(raw, columns, schema)
+    transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
     files = {"transactions": spec}
     customers = None
     if mapping.get("customers"):
@@ -101,6 +102,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
             "date_format": date_format,
             "returns_rule": returns,
             "cancelled_order_prefix": "C" if cancel else None,
+            "decimal_comma": comma,
         },
     }
     return Tables(
@@ -239,15 +241,38 @@ def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
     return bool(share < 0.5)
 
 
+def _decimal_comma(raw: pl.LazyFrame, columns: dict[str, str], schema: pl.Schema) -> bool:
+    """True when the number columns write decimals with a comma (``12,50``, ``1.234,50``):
+    some sampled value has a decimal comma and none a decimal point."""
+    text = [columns[c] for c in NUMBERS if c in columns and not schema[columns[c]].is_numeric()]
+    if not text:
+        return False
+    sample = raw.select(text).head(SAMPLE_ROWS).collect()
+    values = pl.concat([sample[c].drop_nulls().str.strip_chars() for c in text])
+    comma = values.str.contains(r"^-?[0-9.]*[0-9],[0-9]+$").any()
+    point = (
+        values.str.contains(r"^-?[0-9]+\.[0-9]+$")
+        & ~values.str.contains(r"^-?[0-9]{1,3}(\.[0-9]{3})+$")
+    ).any()
+    return bool(comma and not point)
+
+
+def number_text(expr: pl.Expr, decimal_comma: bool) -> pl.Expr:
+    """Text to Float64, reading ``1.234,50`` as 1234.5 when ``decimal_comma``."""
+    if decimal_comma:
+        expr = expr.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return expr.cast(pl.Float64)
+
+
 def _text(actual: str) -> pl.Expr:
     value = pl.col(actual).cast(pl.String).str.strip_chars()
     return pl.when(value == "").then(None).otherwise(value)
 
 
-def _number(actual: str, dtype: pl.DataType) -> pl.Expr:
+def _number(actual: str, dtype: pl.DataType, decimal_comma: bool) -> pl.Expr:
     if dtype.is_numeric():
         return pl.col(actual).cast(pl.Float64)
-    return _text(actual).cast(pl.Float64)
+    return number_text(_text(actual), decimal_comma)
 
 
 def date_expr(actual: str, fmt: str) -> pl.Expr:
@@ -263,13 +288,16 @@ def _canonical(
     date_format: str,
     cancel: bool,
     returns: str,
+    decimal_comma: bool,
 ) -> list[pl.Expr]:
     exprs: list[pl.Expr] = [date_expr(columns["TransactionDate"], date_format)]
     exprs[0] = exprs[0].alias("TransactionDate")
     for canonical in TEXT:
         if canonical in columns:
             exprs.append(_text(columns[canonical]).alias(canonical))
-    numbers = {c: _number(columns[c], schema[columns[c]]) for c in NUMBERS if c in columns}
+    numbers = {
+        c: _number(columns[c], schema[columns[c]], decimal_comma) for c in NUMBERS if c in columns
+    }
     if "TotalValue" not in numbers:
         numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
     cancelled = (
