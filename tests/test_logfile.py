@@ -309,3 +309,23 @@ def test_semicolon_log_with_decimal_commas_reads_them_as_decimals(tmp_path):
     table = compute_features(load_source(log, mapping), ["total_spend", "frequency"])
     assert table.frame.row(0, named=True)["total_spend"] == pytest.approx(1234.0)
     assert table.frame.row(0, named=True)["frequency"] == 1
+
+
+def test_python_api_segments_a_log_with_a_mapping(tmp_path, lines):
+    import segtui
+
+    log = write_log(
+        tmp_path / "orders.csv", lines, OWN_NAMES, delimiter=";", date_format="%d/%m/%Y %H:%M"
+    )
+    result = segtui.segment(log, k=3, features="total_spend,frequency", mapping=OWN_MAPPING)
+    assert result.n_customers == len(hand_features(lines)[0])
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("orders.xlsx", "Save the sheet as CSV"), ("orders.json", "extension")]
+)
+def test_unsupported_file_formats_are_refused_with_a_hint(tmp_path, name, message):
+    path = tmp_path / name
+    path.write_bytes(b"PK")
+    with pytest.raises(InputError, match=message):
+        load_source(path)

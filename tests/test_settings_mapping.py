@@ -129,3 +129,8 @@ def test_summary_params_carry_the_mapping_and_returns_rule(tmp_path, log):
     result = CliRunner().invoke(app, args)
     params = json.loads(result.stdout)["params"]
     assert params["mapping"] == FLAGS and params["returns"] == "net"
+
+
+def test_delimiter_flag_accepts_the_word_tab():
+    merged = settings_file.merge({}, {"mapping": {"delimiter": "tab"}})
+    assert merged.mapping_dict() == {"delimiter": "\t"}

@@ -136,11 +136,15 @@ def segment(
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
     categorical_weight: float | str = Settings.categorical_weight,
+    mapping: dict[str, str] | None = None,
+    returns: str = Settings.returns,
     progress: Progress | None = None,
 ) -> SegmentationResult:
-    """Segment the customers of ``source`` (a folder; None = bundled sample data).
+    """Segment the customers of ``source`` (a folder, a single transaction log file, or
+    None = bundled sample data).
 
-    ``features`` is a list of names or a comma-separated string. Returns a
+    ``features`` is a list of names or a comma-separated string; ``mapping`` names a
+    log's columns (keys as the ``[mapping]`` table: ``customer_col``...). Returns a
     :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
     problems the user can fix.
     """
@@ -160,6 +164,8 @@ def segment(
         n_init=n_init,
         as_of=as_of,
         categorical_weight=categorical_weight,
+        mapping=tuple(sorted((mapping or {}).items())),
+        returns=returns,
     )
     return run(settings, progress=progress)
 
