@@ -329,3 +329,19 @@ def test_unsupported_file_formats_are_refused_with_a_hint(tmp_path, name, messag
     path.write_bytes(b"PK")
     with pytest.raises(InputError, match=message):
         load_source(path)
+
+
+def test_dates_that_read_both_day_first_and_month_first_are_flagged(tmp_path):
+    log = tmp_path / "orders.csv"
+    log.write_text("Customer,Date,Amount\n1,05/01/2024,3\n2,06/02/2024,4\n", encoding="utf-8")
+    table = compute_features(load_source(log), ["total_spend"])
+    assert table.data_quality["date_format"] == "%d/%m/%Y"
+    assert any("also reads as %m/%d/%Y" in w for w in table.warnings)
+
+
+def test_a_given_date_format_is_not_second_guessed(tmp_path):
+    log = tmp_path / "orders.csv"
+    log.write_text("Customer,Date,Amount\n1,05/01/2024,3\n2,06/02/2024,4\n", encoding="utf-8")
+    table = compute_features(load_source(log, {"date_format": "%m/%d/%Y"}), ["recency_days"])
+    assert table.as_of.isoformat() == "2024-06-03"
+    assert not any("also reads" in w for w in table.warnings)

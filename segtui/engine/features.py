@@ -15,6 +15,12 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError, plural
+from segtui.engine.returns import (
+    line_count,
+    mark_returns_only,
+    purchase_aggregations,
+    purchases_only,
+)
 from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
 
@@ -191,42 +197,29 @@ def _exact_sum(expr: pl.Expr) -> pl.Expr:
     return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
 
 
-# Single logs mark return/cancellation lines (logfile.py): they count in the money and
-# quantity sums but are not purchases (no frequency, recency, products, categories).
-RETURN_MARKER = "IsReturn"
-
-
-def _has_return_marker(tables: Tables) -> bool:
-    return bool(tables.info.get("kind") == "log")
-
-
-def _purchase(expr: pl.Expr, tables: Tables) -> pl.Expr:
-    return expr.filter(~pl.col(RETURN_MARKER)) if _has_return_marker(tables) else expr
-
-
 def _aggregations(tables: Tables, categories: list[str], need_category: bool) -> list[pl.Expr]:
     value = pl.col("TotalValue")
-    marked = _has_return_marker(tables)
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            _purchase(pl.col("TransactionID"), tables).n_unique()
+            purchases_only(pl.col("TransactionID"), tables).n_unique()
             if tables.has("transactions", "TransactionID")
-            else ((~pl.col(RETURN_MARKER)).sum() if marked else pl.len())
+            else line_count(tables)
         ).alias("frequency"),
-        _purchase(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
-        _purchase(pl.col("TransactionDate"), tables).min().alias("first_purchase"),
+        purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
+        purchases_only(pl.col("TransactionDate"), tables).min().alias("first_purchase"),
         pl.len().alias("n_lines"),
+        *purchase_aggregations(tables),
     ]
-    if marked:
-        aggs.append((~pl.col(RETURN_MARKER)).sum().alias("n_purchase_lines"))
     if tables.has("transactions", "Quantity"):
         aggs.append(_exact_sum(pl.col("Quantity")).alias("total_quantity"))
     if tables.has("transactions", "ProductID"):
-        aggs.append(_purchase(pl.col("ProductID"), tables).n_unique().alias("distinct_products"))
+        aggs.append(
+            purchases_only(pl.col("ProductID"), tables).n_unique().alias("distinct_products")
+        )
     if need_category:
         aggs.append(
-            _purchase(pl.col("Category"), tables)
+            purchases_only(pl.col("Category"), tables)
             .drop_nulls()
             .n_unique()
             .alias("distinct_categories")
@@ -279,7 +272,7 @@ def compute_features(
     }
     warnings: list[str] = []
     frame = _join_customers(agg, customers, tables, data_quality, warnings)
-    frame = _mark_returns_only(frame, tables, data_quality, warnings)
+    frame = mark_returns_only(frame, tables, data_quality, warnings)
     if as_of is None:
         last = frame.get_column("last_purchase").max()
         if last is None:
@@ -316,58 +309,6 @@ def compute_features(
         warnings=warnings,
         categories=categories,
     )
-
-
-def _mark_returns_only(
-    frame: pl.DataFrame, tables: Tables, data_quality: dict[str, Any], warnings: list[str]
-) -> pl.DataFrame:
-    """Single logs: a customer whose lines are all returns has no purchase (segment -1)."""
-    if "n_purchase_lines" not in frame.columns:
-        return frame
-    data_quality.update(tables.info.get("data_quality", {}))
-    only_returns = pl.col("n_lines").is_not_null() & (pl.col("n_purchase_lines") == 0)
-    count = frame.filter(only_returns).height
-    data_quality["return_lines"] = int(frame.get_column("n_lines").fill_null(0).sum()) - int(
-        frame.get_column("n_purchase_lines").fill_null(0).sum()
-    )
-    data_quality["customers_with_only_returns"] = count
-    if count:
-        warnings.append(
-            f"{plural(count, 'customer')} with returns but no purchases: kept as segment -1 "
-            f"'{NO_PURCHASES}'."
-        )
-    return frame.with_columns((pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases"))
-
-
-def drop_unavailable_defaults(
-    requested: Sequence[str], tables: Tables
-) -> tuple[list[str], list[str]]:
-    """The default feature list minus features this source cannot provide.
-
-    Returns (features, warnings). Only for the defaults: an explicit ``--features`` list
-    keeps failing with a message naming the missing column.
-    """
-    from segtui.config import DEFAULT_FEATURES
-
-    if tuple(requested) != DEFAULT_FEATURES:
-        return list(requested), []
-    kept: list[str] = []
-    notes: list[str] = []
-    for name in requested:
-        missing = [
-            column
-            for table, column in FEATURES[name].needs
-            if not (tables.has(table, column) or tables.has("transactions", column))
-        ]
-        if missing:
-            notes.append(
-                f"Feature {name!r} left out: the source has no {missing[0]} column"
-                + (" (add --customers FILE)" if name == "region" else "")
-                + "."
-            )
-        else:
-            kept.append(name)
-    return kept, notes
 
 
 def _join_customers(

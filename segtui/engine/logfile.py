@@ -27,6 +27,7 @@ import polars as pl
 from segtui.engine import dates, readers
 from segtui.engine.columns import match_columns
 from segtui.engine.errors import InputError, OptionError
+from segtui.engine.returns import RETURN_MARKER
 from segtui.engine.sources import TableFile, Tables
 
 # mapping key -> canonical transaction column
@@ -45,7 +46,6 @@ NUMBERS = ("Quantity", "Price", "TotalValue")
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
 SAMPLE_ROWS = 2000
-RETURN_MARKER = "IsReturn"
 
 
 def flag_name(key: str) -> str:
@@ -69,6 +69,14 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
     date_format = _date_format(path, raw, columns["TransactionDate"], mapping.get("date_format"))
+    warnings = []
+    if not mapping.get("date_format"):
+        other = ambiguous_alternative(raw, columns["TransactionDate"], date_format)
+        if other:
+            warnings.append(
+                f"Dates read as {date_format}; every sampled date also reads as {other}. "
+                "Give --date-format if that is wrong."
+            )
     spec = TableFile(
         path=path,
         kind="transactions",
@@ -91,6 +99,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     shown.update({c: columns[c] for c in CUSTOMER_COLUMNS if c in columns})
     info: dict[str, Any] = {
         "kind": "log",
+        "warnings": warnings,
         "mapping": shown,
         "detected": [c for c in shown if c in detected],
         "date_format": date_format,
@@ -220,6 +229,24 @@ def _date_format(path: Path, raw: pl.LazyFrame, actual: str, given: str | None) 
             hint="give the format with --date-format, e.g. '%d/%m/%Y'",
         )
     return best
+
+
+def ambiguous_alternative(raw: pl.LazyFrame, actual: str, fmt: str) -> str | None:
+    """The month-first twin of a day-first format (or the reverse) when it also reads
+    every sampled date, e.g. all days <= 12; None when the format is unambiguous."""
+    swaps = {"%d/%m/%Y": "%m/%d/%Y", "%m/%d/%Y": "%d/%m/%Y"}
+    other = next((fmt.replace(a, b) for a, b in swaps.items() if fmt.startswith(a)), None)
+    if other is None:
+        return None
+    head = raw.select(pl.col(actual).cast(pl.String)).head(SAMPLE_ROWS).collect().to_series()
+    return other if dates.detect_format(head) and _reads_all(head, other) else None
+
+
+def _reads_all(values: pl.Series, fmt: str) -> bool:
+    sample = values.drop_nulls().str.strip_chars()
+    sample = sample.filter(sample != "")
+    parsed = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+    return sample.len() > 0 and parsed.null_count() == 0
 
 
 def _first_row(values: pl.Series, value: str) -> int:

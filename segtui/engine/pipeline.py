@@ -18,15 +18,10 @@ import polars as pl
 from segtui import __version__
 from segtui.config import Settings
 from segtui.engine import clustering, diagnostics
+from segtui.engine.availability import drop_unavailable_defaults
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
-from segtui.engine.features import (
-    NO_PURCHASES,
-    FeatureTable,
-    compute_features,
-    drop_unavailable_defaults,
-    feature_kind,
-)
+from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
 from segtui.engine.outputs import write_frame, write_summary
 from segtui.engine.profiles import SegmentProfile, build_profiles
 from segtui.engine.sources import Tables, load_source
