@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 SourceArg = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional at runtime
     typer.Argument(
-        help="Folder with Customers, Products and Transactions (.csv/.parquet). "
+        help="Folder with Customers, Products and Transactions (.csv/.parquet), or one "
+        "transaction log file (.csv, .tsv, .csv.gz, .parquet). "
         "Omit to use the bundled sample data.",
         show_default=False,
     ),

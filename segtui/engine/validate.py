@@ -77,6 +77,9 @@ def validate_source(
     findings: list[Finding] = []
     missing = {str(tx_spec.path): _missing(tx, tx_spec)}
     findings += _transaction_checks(tx, tx_spec, tables)
+    for warning in tables.info.get("warnings", []):
+        # e.g. dates that read both day-first and month-first
+        findings.append(Finding("read_warning", "warning", warning, 1, str(tx_spec.path)))
     customers = None
     cust_spec = tables.files.get("customers")
     if cust_spec is not None and cust_spec.path != tx_spec.path:
