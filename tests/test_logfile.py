@@ -345,3 +345,11 @@ def test_a_given_date_format_is_not_second_guessed(tmp_path):
     table = compute_features(load_source(log, {"date_format": "%m/%d/%Y"}), ["recency_days"])
     assert table.as_of.isoformat() == "2024-06-03"
     assert not any("also reads" in w for w in table.warnings)
+
+
+def test_bad_number_in_a_decimal_comma_log_names_its_own_row(tmp_path):
+    log = tmp_path / "orders.csv"
+    log.write_text("Kunde;Datum;Betrag\n1;05/01/2024;3,5\n2;06/01/2024;zwei\n", encoding="utf-8")
+    mapping = {"customer_col": "Kunde", "date_col": "Datum", "amount_col": "Betrag"}
+    with pytest.raises(InputError, match="row 2: not a number .value: 'zwei'"):
+        compute_features(load_source(log, mapping), ["total_spend"])

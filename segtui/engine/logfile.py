@@ -24,9 +24,19 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine import dates, readers
+from segtui.engine import readers
 from segtui.engine.columns import match_columns
 from segtui.engine.errors import InputError, OptionError
+from segtui.engine.logvalues import (
+    SAMPLE_ROWS,
+    ambiguous_alternative,
+    comma_to_point,
+    date_expr,
+    detect_date_format,
+    number_value,
+    text_value,
+    uses_decimal_comma,
+)
 from segtui.engine.returns import RETURN_MARKER
 from segtui.engine.sources import TableFile, Tables
 
@@ -45,7 +55,6 @@ TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "Custo
 NUMBERS = ("Quantity", "Price", "TotalValue")
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
-SAMPLE_ROWS = 2000
 
 
 def flag_name(key: str) -> str:
@@ -68,7 +77,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     columns, detected = resolve_columns(header, mapping, path)
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
-    date_format = _date_format(path, raw, columns["TransactionDate"], mapping.get("date_format"))
+    date_format = detect_date_format(
+        path, raw, columns["TransactionDate"], mapping.get("date_format")
+    )
     warnings = []
     if not mapping.get("date_format"):
         other = ambiguous_alternative(raw, columns["TransactionDate"], date_format)
@@ -77,15 +88,17 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
                 f"Dates read as {date_format}; every sampled date also reads as {other}. "
                 "Give --date-format if that is wrong."
             )
+    cancel = _cancellation_applies(raw, columns.get("TransactionID"))
+    comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+    # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
+    commas = [columns[c] for c in NUMBERS if c in columns] if comma else []
     spec = TableFile(
         path=path,
         kind="transactions",
         columns={c: a for c, a in columns.items() if c not in CUSTOMER_COLUMNS},
         date_formats={"TransactionDate": date_format},
-        text_scan=lambda: _text_scan(path, separator),
+        text_scan=lambda: _text_scan(path, separator, commas),
     )
-    cancel = _cancellation_applies(raw, columns.get("TransactionID"))
-    comma = separator not in (None, ",") and _decimal_comma(raw, columns, schema)
     transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
     files = {"transactions": spec}
     customers = None
@@ -182,78 +195,17 @@ def _find_column(header: list[str], wanted: str, key: str, path: Path) -> str:
     )
 
 
-def _text_scan(path: Path, separator: str | None) -> pl.LazyFrame:
+def _text_scan(
+    path: Path, separator: str | None, decimal_comma_columns: list[str] | None = None
+) -> pl.LazyFrame:
     raw = readers.scan_raw(path, separator)
-    return raw.select(pl.all().cast(pl.String)) if readers.is_parquet(path) else raw
-
-
-def _date_format(path: Path, raw: pl.LazyFrame, actual: str, given: str | None) -> str:
-    """The date format: native for typed Parquet dates, ``given``, or detected."""
-    head = raw.select(actual).head(SAMPLE_ROWS).collect().get_column(actual)
-    if head.dtype in (pl.Date, pl.Datetime):
-        return "native"
-    values = head.cast(pl.String)
-    non_empty = values.drop_nulls().str.strip_chars()
-    non_empty = non_empty.filter(non_empty != "")
-    if given:
-        parsed = non_empty.str.strptime(pl.Datetime("us"), given, strict=False, exact=True)
-        if non_empty.len() and parsed.null_count() == non_empty.len():
-            raise InputError(
-                f"no date matches --date-format {given!r}",
-                file=path,
-                column=actual,
-                row=_first_row(values, non_empty[0]),
-                value=non_empty[0],
-            )
-        return given
-    found = dates.detect_format(values)
-    if found is not None or non_empty.len() == 0:
-        return found or "%Y-%m-%d"
-    # Some values do not parse: keep the format that reads most of them, so the run names
-    # the bad row and `segtui validate` can list them all.
-    best, best_count = None, 0
-    for fmt in dates.CANDIDATE_FORMATS:
-        ok = (
-            non_empty.len()
-            - non_empty.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True).null_count()
+    if readers.is_parquet(path):
+        return raw.select(pl.all().cast(pl.String))
+    if decimal_comma_columns:
+        raw = raw.with_columns(
+            comma_to_point(pl.col(c).str.strip_chars()) for c in decimal_comma_columns
         )
-        if ok > best_count:
-            best, best_count = fmt, ok
-    if best is None:
-        raise InputError(
-            "unparsable date",
-            file=path,
-            column=actual,
-            row=_first_row(values, non_empty[0]),
-            value=non_empty[0],
-            hint="give the format with --date-format, e.g. '%d/%m/%Y'",
-        )
-    return best
-
-
-def ambiguous_alternative(raw: pl.LazyFrame, actual: str, fmt: str) -> str | None:
-    """The month-first twin of a day-first format (or the reverse) when it also reads
-    every sampled date, e.g. all days <= 12; None when the format is unambiguous."""
-    swaps = {"%d/%m/%Y": "%m/%d/%Y", "%m/%d/%Y": "%d/%m/%Y"}
-    other = next((fmt.replace(a, b) for a, b in swaps.items() if fmt.startswith(a)), None)
-    if other is None:
-        return None
-    head = raw.select(pl.col(actual).cast(pl.String)).head(SAMPLE_ROWS).collect().to_series()
-    return other if dates.detect_format(head) and _reads_all(head, other) else None
-
-
-def _reads_all(values: pl.Series, fmt: str) -> bool:
-    sample = values.drop_nulls().str.strip_chars()
-    sample = sample.filter(sample != "")
-    parsed = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
-    return sample.len() > 0 and parsed.null_count() == 0
-
-
-def _first_row(values: pl.Series, value: str) -> int:
-    for index, item in enumerate(values.to_list()):
-        if item is not None and item.strip() == value:
-            return index + 1
-    return 1
+    return raw
 
 
 def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
@@ -268,47 +220,6 @@ def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
     return bool(share < 0.5)
 
 
-def _decimal_comma(raw: pl.LazyFrame, columns: dict[str, str], schema: pl.Schema) -> bool:
-    """True when the number columns write decimals with a comma (``12,50``, ``1.234,50``):
-    some sampled value has a decimal comma and none a decimal point."""
-    text = [columns[c] for c in NUMBERS if c in columns and not schema[columns[c]].is_numeric()]
-    if not text:
-        return False
-    sample = raw.select(text).head(SAMPLE_ROWS).collect()
-    values = pl.concat([sample[c].drop_nulls().str.strip_chars() for c in text])
-    comma = values.str.contains(r"^-?[0-9.]*[0-9],[0-9]+$").any()
-    point = (
-        values.str.contains(r"^-?[0-9]+\.[0-9]+$")
-        & ~values.str.contains(r"^-?[0-9]{1,3}(\.[0-9]{3})+$")
-    ).any()
-    return bool(comma and not point)
-
-
-def number_text(expr: pl.Expr, decimal_comma: bool) -> pl.Expr:
-    """Text to Float64, reading ``1.234,50`` as 1234.5 when ``decimal_comma``."""
-    if decimal_comma:
-        expr = expr.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    return expr.cast(pl.Float64)
-
-
-def _text(actual: str) -> pl.Expr:
-    value = pl.col(actual).cast(pl.String).str.strip_chars()
-    return pl.when(value == "").then(None).otherwise(value)
-
-
-def _number(actual: str, dtype: pl.DataType, decimal_comma: bool) -> pl.Expr:
-    if dtype.is_numeric():
-        return pl.col(actual).cast(pl.Float64)
-    return number_text(_text(actual), decimal_comma)
-
-
-def date_expr(actual: str, fmt: str) -> pl.Expr:
-    """Parse column ``actual`` with ``fmt`` ('native' = already a date); nulls on failure."""
-    if fmt == "native":
-        return pl.col(actual).cast(pl.Datetime("us"))
-    return dates.parse_expr(actual, fmt)
-
-
 def _canonical(
     columns: dict[str, str],
     schema: pl.Schema,
@@ -321,14 +232,16 @@ def _canonical(
     exprs[0] = exprs[0].alias("TransactionDate")
     for canonical in TEXT:
         if canonical in columns:
-            exprs.append(_text(columns[canonical]).alias(canonical))
+            exprs.append(text_value(columns[canonical]).alias(canonical))
     numbers = {
-        c: _number(columns[c], schema[columns[c]], decimal_comma) for c in NUMBERS if c in columns
+        c: number_value(columns[c], schema[columns[c]], decimal_comma)
+        for c in NUMBERS
+        if c in columns
     }
     if "TotalValue" not in numbers:
         numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
     cancelled = (
-        _text(columns["TransactionID"]).str.contains(r"^[Cc][0-9]").fill_null(False)
+        text_value(columns["TransactionID"]).str.contains(r"^[Cc][0-9]").fill_null(False)
         if cancel
         else pl.lit(False)
     )
@@ -387,9 +300,11 @@ def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFram
     raw = readers.scan_raw(path, separator)
     formats: dict[str, str] = {}
     if "SignupDate" in columns:
-        formats["SignupDate"] = _date_format(path, raw, columns["SignupDate"], None)
+        formats["SignupDate"] = detect_date_format(path, raw, columns["SignupDate"], None)
     exprs = [
-        _text(columns[c]).alias(c) for c in ("CustomerID", "CustomerName", "Region") if c in columns
+        text_value(columns[c]).alias(c)
+        for c in ("CustomerID", "CustomerName", "Region")
+        if c in columns
     ]
     if "SignupDate" in columns:
         exprs.append(date_expr(columns["SignupDate"], formats["SignupDate"]).alias("SignupDate"))
@@ -398,6 +313,6 @@ def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFram
         kind="customers",
         columns=columns,
         date_formats=formats,
-        text_scan=lambda: _text_scan(path, separator),
+        text_scan=lambda: _text_scan(path, separator, []),
     )
     return raw.select(exprs), spec

@@ -72,8 +72,7 @@ def validate_source(
     raises InputError when the source cannot be read at all (missing file or column)."""
     tables = load_source(source, mapping or {}, returns=returns)
     tx_spec = tables.files["transactions"]
-    comma = bool(tables.info.get("data_quality", {}).get("decimal_comma"))
-    tx = _typed(tx_spec, _raw(tx_spec), decimal_comma=comma).collect()
+    tx = _typed(tx_spec, _raw(tx_spec)).collect()
     findings: list[Finding] = []
     missing = {str(tx_spec.path): _missing(tx, tx_spec)}
     findings += _transaction_checks(tx, tx_spec, tables)
@@ -124,7 +123,7 @@ def _raw(spec: TableFile) -> pl.LazyFrame:
     return raw.with_row_index("row", offset=1)
 
 
-def _typed(spec: TableFile, raw: pl.LazyFrame, *, decimal_comma: bool = False) -> pl.LazyFrame:
+def _typed(spec: TableFile, raw: pl.LazyFrame) -> pl.LazyFrame:
     """Row number, each mapped column as raw text (``raw:<canonical>``) and parsed
     (canonical name; null when missing or unparsable)."""
     texts: list[pl.Expr] = [pl.col("row")]
@@ -140,9 +139,6 @@ def _typed(spec: TableFile, raw: pl.LazyFrame, *, decimal_comma: bool = False) -
             else:
                 value = value.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
         elif canonical in NUMBER_COLUMNS:
-            if decimal_comma:
-                value = value.str.replace_all(".", "", literal=True)
-                value = value.str.replace(",", ".", literal=True)
             value = value.cast(pl.Float64, strict=False)
         parsed.append(value.alias(canonical))
     frame = raw.select(texts).with_columns(parsed)
