@@ -172,3 +172,21 @@ def test_validate_reports_dates_that_read_both_ways(tmp_path):
     log = write(tmp_path / "orders.csv", "Customer,Date,Amount\n1,05/01/2024,3\n2,06/02/2024,4\n")
     found = [f for f in validate_source(log).findings if f.check == "read_warning"]
     assert len(found) == 1 and "also reads as %m/%d/%Y" in found[0].message
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".parquet"])
+def test_validate_names_rows_in_gzip_and_parquet_logs(tmp_path, suffix):
+    import polars as pl
+
+    text = write(tmp_path / "plain.csv", BROKEN_LOG)
+    frame = pl.read_csv(text, infer_schema=False)
+    path = tmp_path / f"orders{suffix}"
+    if suffix == ".parquet":
+        frame.write_parquet(path)
+    else:
+        import gzip
+
+        path.write_bytes(gzip.compress(text.read_bytes()))
+    found = {f.check: f for f in validate_source(path).findings}
+    assert [e["row"] for e in found["unparsable_dates"].examples] == [3]
+    assert [e["row"] for e in found["not_a_number_Quantity"].examples] == [12]
