@@ -28,6 +28,25 @@ DEFAULT_N_INIT = 10
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 10_000
+# How a single transaction log's columns are named: the keys of the `[mapping]` table and
+# of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
+# strftime date format, a customers file path, or a one-character delimiter.
+MAPPING_KEYS: tuple[str, ...] = (
+    "customer_col",
+    "date_col",
+    "date_format",
+    "amount_col",
+    "quantity_col",
+    "price_col",
+    "order_col",
+    "product_col",
+    "category_col",
+    "customers",
+    "delimiter",
+)
+# Returns and cancellations: "net" (reduce spend and quantity, not frequency) or "drop".
+RETURNS_RULES: tuple[str, ...] = ("net", "drop")
+DEFAULT_RETURNS = "net"
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,9 @@ class Settings:
     as_of: dt.date | None = None
     categorical_weight: float | str = DEFAULT_CATEGORICAL_WEIGHT
     silhouette_sample: int = SILHOUETTE_SAMPLE
+    # (key, value) pairs sorted by key, keys from MAPPING_KEYS: a tuple so Settings hashes.
+    mapping: tuple[tuple[str, str], ...] = ()
+    returns: str = DEFAULT_RETURNS
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -66,4 +88,10 @@ class Settings:
             "n_init": self.n_init,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "categorical_weight": self.categorical_weight,
+            "mapping": self.mapping_dict(),
+            "returns": self.returns,
         }
+
+    def mapping_dict(self) -> dict[str, str]:
+        """The column mapping as a plain dict (empty when nothing was given)."""
+        return dict(self.mapping)

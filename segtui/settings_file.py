@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from segtui.config import Settings
+from segtui.config import MAPPING_KEYS, RETURNS_RULES, Settings
 from segtui.engine.errors import OptionError
 
 DEFAULT_NAME = "segtui.toml"
@@ -28,6 +28,7 @@ SETTING_KEYS = (
     "n_init",
     "as_of",
     "categorical_weight",
+    "returns",
 )
 OUTPUT_KEYS = ("out", "summary", "force", "raw_csv")
 
@@ -69,6 +70,18 @@ def read_config(path: Path) -> dict[str, Any]:
     for key in data.get("output", {}):
         if key not in OUTPUT_KEYS:
             raise OptionError(f"unknown [output] setting {key!r}", file=path)
+    mapping = data.get("mapping", {})
+    if not isinstance(mapping, dict):
+        raise OptionError("[mapping] must be a table of column names", file=path)
+    for key, value in mapping.items():
+        if key not in MAPPING_KEYS:
+            raise OptionError(
+                f"unknown [mapping] setting {key!r}",
+                file=path,
+                hint=f"known: {', '.join(MAPPING_KEYS)}",
+            )
+        if not isinstance(value, str):
+            raise OptionError(f"[mapping] {key} must be a string", file=path, value=value)
     return data
 
 
@@ -86,9 +99,17 @@ def merge(
     if "source" in values and base_dir is not None and values["source"] is not None:
         source = Path(values["source"])
         values["source"] = source if source.is_absolute() else base_dir / source
+    mapping = dict(file_values.get("mapping", {}))
+    if "customers" in mapping and base_dir is not None:
+        customers = Path(mapping["customers"])
+        mapping["customers"] = str(customers if customers.is_absolute() else base_dir / customers)
     for key, value in flags.items():
-        if value is not None:
+        if key == "mapping" and value is not None:
+            mapping.update({k: v for k, v in value.items() if v is not None})
+        elif value is not None:
             values[key] = value
+    if mapping:
+        values["mapping"] = mapping
     return _coerce(values)
 
 
@@ -117,9 +138,32 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = _weight(value)
         elif key == "log":
             out[key] = bool(value)
+        elif key == "mapping":
+            out[key] = _mapping(value)
+        elif key == "returns":
+            if value not in RETURNS_RULES:
+                raise OptionError("returns must be one of " + ", ".join(RETURNS_RULES), value=value)
+            out[key] = value
         else:
             out[key] = value
     return Settings(**out)
+
+
+def _mapping(value: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, tuple):
+        value = dict(value)
+    pairs = []
+    for key, text in dict(value).items():
+        if key not in MAPPING_KEYS:
+            raise OptionError(f"unknown mapping key {key!r}", hint=", ".join(MAPPING_KEYS))
+        if key == "delimiter":
+            text = {"\\t": "\t", "tab": "\t"}.get(str(text).lower(), str(text))
+            if len(text) != 1:
+                raise OptionError(
+                    "the delimiter must be one character (or 'tab')", value=value[key]
+                )
+        pairs.append((key, str(text)))
+    return tuple(sorted(pairs))
 
 
 def _weight(value: Any) -> float | str:
@@ -158,6 +202,13 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     if settings.as_of is not None:
         lines.append(f"as_of = {_toml(settings.as_of.isoformat())}")
     lines.append(f"categorical_weight = {_toml(settings.categorical_weight)}")
+    lines.append(f"returns = {_toml(settings.returns)}")
+    if settings.mapping:
+        lines += ["", "[mapping]"]
+        for key, value in settings.mapping:
+            if key == "customers":
+                value = str(Path(value).resolve())
+            lines.append(f"{key} = {_toml(value)}")
     if output is not None and (output.out or output.summary):
         lines += ["", "[output]"]
         for key in OUTPUT_KEYS:

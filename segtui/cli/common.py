@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 SourceArg = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional at runtime
     typer.Argument(
-        help="Folder with Customers, Products and Transactions (.csv/.parquet). "
+        help="Folder with Customers, Products and Transactions (.csv/.parquet), or one "
+        "transaction log file (.csv, .tsv, .csv.gz, .parquet). "
         "Omit to use the bundled sample data.",
         show_default=False,
     ),
@@ -156,3 +157,68 @@ def emit_json(data: Any) -> None:
     from segtui.engine.outputs import json_text
 
     sys.stdout.write(json_text(data))
+
+
+def _mapping_option(flag: str, text: str) -> Any:
+    return Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(flag, help=text, show_default=False, rich_help_panel="Single log"),
+    ]
+
+
+# Column mapping of a single transaction log (SOURCE is a file). Each flag is the
+# `[mapping]` key of the settings file with dashes: --customer-col = customer_col.
+CustomerColOpt = _mapping_option("--customer-col", "Customer id column of a single log.")
+DateColOpt = _mapping_option("--date-col", "Date column of a single log.")
+DateFormatOpt = _mapping_option(
+    "--date-format", "strftime format of the dates, e.g. '%d/%m/%Y %H:%M' (default: detected)."
+)
+AmountColOpt = _mapping_option(
+    "--amount-col", "Line total column (default: detected, else quantity x price)."
+)
+QuantityColOpt = _mapping_option("--quantity-col", "Quantity column.")
+PriceColOpt = _mapping_option("--price-col", "Unit price column.")
+OrderColOpt = _mapping_option(
+    "--order-col", "Order/invoice id column: frequency then counts orders, not lines."
+)
+ProductColOpt = _mapping_option("--product-col", "Product id column.")
+CategoryColOpt = _mapping_option("--category-col", "Product category column.")
+CustomersFileOpt = _mapping_option(
+    "--customers", "Customers file (CustomerID, Region, SignupDate...) joined on the id."
+)
+DelimiterOpt = _mapping_option(
+    "--delimiter", "Field delimiter of a CSV log, one character or 'tab' (default: detected)."
+)
+ReturnsOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--returns",
+        help="Returns and cancellations: net (reduce spend and quantity, not frequency; "
+        "default) or drop.",
+        show_default=False,
+        rich_help_panel="Single log",
+    ),
+]
+
+
+def mapping_flags(**values: str | None) -> dict[str, str | None]:
+    """The mapping flags as a ``[mapping]``-style dict (None = not given)."""
+    return dict(values)
+
+
+def describe_mapping(data_quality: dict[str, Any]) -> list[str]:
+    """How a single log's columns were read (from the summary's data_quality), as lines;
+    empty for the folder layout."""
+    mapping = data_quality.get("column_mapping")
+    if not mapping:
+        return []
+    detected = set(data_quality.get("detected_columns", []))
+    parts = [
+        f"{canonical} = {actual}{' (detected)' if canonical in detected else ''}"
+        for canonical, actual in mapping.items()
+    ]
+    return [
+        f"Read {data_quality.get('source_format')}, dates as {data_quality.get('date_format')}, "
+        f"returns: {data_quality.get('returns_rule')}",
+        "Columns: " + ", ".join(parts),
+    ]

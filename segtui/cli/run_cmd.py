@@ -10,22 +10,36 @@ import typer
 
 from segtui.cli import app
 from segtui.cli.common import (
+    AmountColOpt,
     AsOfOpt,
+    CategoryColOpt,
     CatWeightOpt,
     ConfigOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
     FeaturesOpt,
     JsonOpt,
     KOpt,
     LogOpt,
     NInitOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
     QuietOpt,
+    ReturnsOpt,
     ScalingOpt,
     SeedOpt,
     SourceArg,
     console,
+    describe_mapping,
     emit_json,
     handle_errors,
     load_settings,
+    mapping_flags,
     progress_display,
 )
 
@@ -42,6 +56,18 @@ def run(
     as_of: AsOfOpt = None,
     categorical_weight: CatWeightOpt = None,
     config: ConfigOpt = None,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
     out: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -100,6 +126,20 @@ def run(
             n_init=n_init,
             as_of=as_of,
             categorical_weight=categorical_weight,
+            returns=returns,
+            mapping=mapping_flags(
+                customer_col=customer_col,
+                date_col=date_col,
+                date_format=date_format,
+                amount_col=amount_col,
+                quantity_col=quantity_col,
+                price_col=price_col,
+                order_col=order_col,
+                product_col=product_col,
+                category_col=category_col,
+                customers=customers,
+                delimiter=delimiter,
+            ),
         )
         from segtui.settings_file import output_settings
 
@@ -142,6 +182,8 @@ def run(
 
         # stdout may be carrying the CSV: the human summary then goes to stderr.
         screen = console(stderr=out == STDOUT)
+        for line in describe_mapping(result.feature_table.data_quality):
+            screen.print(line, markup=False, soft_wrap=True)
         render_summary(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 from segtui.cli import app
 from segtui.cli.common import (
+    AmountColOpt,
     AsOfOpt,
+    CategoryColOpt,
     CatWeightOpt,
     ConfigOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
     FeaturesOpt,
     KOpt,
     LogOpt,
     NInitOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
+    ReturnsOpt,
     ScalingOpt,
     SeedOpt,
     SourceArg,
     handle_errors,
     load_settings,
+    mapping_flags,
 )
 
 
@@ -31,6 +44,18 @@ def ui(
     as_of: AsOfOpt = None,
     categorical_weight: CatWeightOpt = None,
     config: ConfigOpt = None,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
 ) -> None:
     """Open the interactive segmentation workbench."""
     with handle_errors():
@@ -45,6 +70,20 @@ def ui(
             n_init=n_init,
             as_of=as_of,
             categorical_weight=categorical_weight,
+            returns=returns,
+            mapping=mapping_flags(
+                customer_col=customer_col,
+                date_col=date_col,
+                date_format=date_format,
+                amount_col=amount_col,
+                quantity_col=quantity_col,
+                price_col=price_col,
+                order_col=order_col,
+                product_col=product_col,
+                category_col=category_col,
+                customers=customers,
+                delimiter=delimiter,
+            ),
         )
         from segtui.tui.app import SegtuiApp
 

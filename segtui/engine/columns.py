@@ -11,30 +11,83 @@ import re
 # canonical name -> accepted spellings (compared after lower-casing and removing
 # spaces, underscores and dashes)
 ALIASES: dict[str, tuple[str, ...]] = {
-    "CustomerID": ("customerid", "customer", "custid", "clientid", "customerno", "customernumber"),
+    "CustomerID": (
+        "customerid",
+        "customer",
+        "custid",
+        "clientid",
+        "customerno",
+        "customernumber",
+        "customercode",
+        "clientnumber",
+        "buyerid",
+        "userid",
+    ),
     "CustomerName": ("customername", "name", "clientname"),
     "Region": ("region", "country", "area"),
     "SignupDate": ("signupdate", "signup", "registrationdate", "createdat", "joindate"),
-    "ProductID": ("productid", "product", "stockcode", "sku", "itemid"),
+    "ProductID": ("productid", "product", "stockcode", "sku", "itemid", "productcode", "itemcode"),
     "ProductName": ("productname", "description", "itemname"),
     "Category": ("category", "productcategory", "department"),
     "Price": ("price", "unitprice", "itemprice"),
-    "TransactionID": ("transactionid", "invoiceno", "invoice", "orderid", "order", "orderno"),
-    "TransactionDate": ("transactiondate", "invoicedate", "orderdate", "date", "timestamp"),
+    "TransactionID": (
+        "transactionid",
+        "invoiceno",
+        "invoice",
+        "orderid",
+        "order",
+        "orderno",
+        "ordernumber",
+        "invoicenumber",
+        "invoiceid",
+        "receiptid",
+    ),
+    "TransactionDate": (
+        "transactiondate",
+        "invoicedate",
+        "orderdate",
+        "purchasedate",
+        "date",
+        "datetime",
+        "timestamp",
+    ),
     "Quantity": ("quantity", "qty", "units"),
-    "TotalValue": ("totalvalue", "amount", "total", "linetotal", "revenue", "sales", "value"),
+    "TotalValue": (
+        "totalvalue",
+        "amount",
+        "total",
+        "linetotal",
+        "lineamount",
+        "totalprice",
+        "revenue",
+        "sales",
+        "value",
+    ),
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "transactions": ("CustomerID", "TransactionDate", "TotalValue"),
     "customers": ("CustomerID",),
     "products": ("ProductID",),
+    "log": (),  # a single transaction log: requirements are checked by logfile.py
 }
 
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "transactions": ("TransactionID", "ProductID", "Quantity", "Price", "Category"),
     "customers": ("CustomerName", "Region", "SignupDate"),
     "products": ("ProductName", "Category", "Price"),
+    "log": (
+        "CustomerID",
+        "TransactionDate",
+        "TotalValue",
+        "Quantity",
+        "Price",
+        "TransactionID",
+        "ProductID",
+        "Category",
+        "Region",
+        "CustomerName",
+    ),
 }
 
 

@@ -15,6 +15,12 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError, plural
+from segtui.engine.returns import (
+    line_count,
+    mark_returns_only,
+    purchase_aggregations,
+    purchases_only,
+)
 from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
 
@@ -196,20 +202,28 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            pl.col("TransactionID").n_unique()
+            purchases_only(pl.col("TransactionID"), tables).n_unique()
             if tables.has("transactions", "TransactionID")
-            else pl.len()
+            else line_count(tables)
         ).alias("frequency"),
-        pl.col("TransactionDate").max().alias("last_purchase"),
-        pl.col("TransactionDate").min().alias("first_purchase"),
+        purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
+        purchases_only(pl.col("TransactionDate"), tables).min().alias("first_purchase"),
         pl.len().alias("n_lines"),
+        *purchase_aggregations(tables),
     ]
     if tables.has("transactions", "Quantity"):
         aggs.append(_exact_sum(pl.col("Quantity")).alias("total_quantity"))
     if tables.has("transactions", "ProductID"):
-        aggs.append(pl.col("ProductID").n_unique().alias("distinct_products"))
+        aggs.append(
+            purchases_only(pl.col("ProductID"), tables).n_unique().alias("distinct_products")
+        )
     if need_category:
-        aggs.append(pl.col("Category").drop_nulls().n_unique().alias("distinct_categories"))
+        aggs.append(
+            purchases_only(pl.col("Category"), tables)
+            .drop_nulls()
+            .n_unique()
+            .alias("distinct_categories")
+        )
         for category in categories:
             aggs.append(
                 _exact_sum(value.filter(pl.col("Category") == category)).alias(share_name(category))
@@ -258,8 +272,11 @@ def compute_features(
     }
     warnings: list[str] = []
     frame = _join_customers(agg, customers, tables, data_quality, warnings)
+    frame = mark_returns_only(frame, tables, data_quality, warnings)
     if as_of is None:
         last = frame.get_column("last_purchase").max()
+        if last is None:
+            raise InputError("no purchases, only returns", file=tables.label)
         assert isinstance(last, dt.datetime)
         as_of = last.date() + dt.timedelta(days=1)
     frame = _derive(frame, as_of, categories, tables)
@@ -271,6 +288,7 @@ def compute_features(
             f"the as-of date {as_of} without earlier purchases."
         )
     n_without = int((~frame.get_column("has_purchases")).sum())
+    n_without -= data_quality.get("customers_with_only_returns", 0)
     data_quality["customers"] = frame.height
     data_quality["customers_without_transactions"] = n_without
     if data_quality["rows_without_customer"]:

@@ -18,6 +18,7 @@ import polars as pl
 from segtui import __version__
 from segtui.config import Settings
 from segtui.engine import clustering, diagnostics
+from segtui.engine.availability import drop_unavailable_defaults
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
 from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
@@ -132,11 +133,15 @@ def segment(
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
     categorical_weight: float | str = Settings.categorical_weight,
+    mapping: dict[str, str] | None = None,
+    returns: str = Settings.returns,
     progress: Progress | None = None,
 ) -> SegmentationResult:
-    """Segment the customers of ``source`` (a folder; None = bundled sample data).
+    """Segment the customers of ``source`` (a folder, a single transaction log file, or
+    None = bundled sample data).
 
-    ``features`` is a list of names or a comma-separated string. Returns a
+    ``features`` is a list of names or a comma-separated string; ``mapping`` names a
+    log's columns (keys as the ``[mapping]`` table: ``customer_col``...). Returns a
     :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
     problems the user can fix.
     """
@@ -156,6 +161,8 @@ def segment(
         n_init=n_init,
         as_of=as_of,
         categorical_weight=categorical_weight,
+        mapping=tuple(sorted((mapping or {}).items())),
+        returns=returns,
     )
     return run(settings, progress=progress)
 
@@ -192,9 +199,13 @@ def run(
     started = time.perf_counter()
     if feature_table is None:
         step("Reading data")
-        tables = tables or load_source(settings.source)
+        tables = tables or load_source(
+            settings.source, settings.mapping_dict(), returns=settings.returns
+        )
         step("Computing features")
-        feature_table = compute_features(tables, settings.features, settings.as_of)
+        requested, notes = drop_unavailable_defaults(settings.features, tables)
+        feature_table = compute_features(tables, requested, settings.as_of)
+        feature_table.warnings[:0] = notes
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
     result = cluster(feature_table, settings, source_label, progress=step, timings=timings)

@@ -8,8 +8,10 @@ Identifiers are always read as text so ``00001`` stays ``00001``.
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -40,6 +42,9 @@ class TableFile:
     kind: str
     columns: dict[str, str]
     date_formats: dict[str, str] = field(default_factory=dict)
+    # How to re-read the file as raw values (single logs: their delimiter/compression);
+    # None = the folder layout's reader. Used to name the row of a bad value.
+    text_scan: Callable[[], pl.LazyFrame] | None = None
 
     @property
     def is_parquet(self) -> bool:
@@ -55,6 +60,9 @@ class Tables:
     products: pl.LazyFrame | None
     files: dict[str, TableFile]
     label: str
+    # Facts about how the source was read (single logs: format, mapping, returns rule),
+    # reported in the summary's data_quality.
+    info: dict[str, Any] = field(default_factory=dict)
 
     def has(self, kind: str, column: str) -> bool:
         """True when table ``kind`` exists and provides canonical ``column``."""
@@ -86,15 +94,32 @@ def find_table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def load_source(source: Path | str | None) -> Tables:
-    """Read a source: None (bundled sample) or a folder in the three-table layout."""
+def load_source(
+    source: Path | str | None,
+    mapping: Mapping[str, str] | None = None,
+    returns: str = "net",
+) -> Tables:
+    """Read a source: None (bundled sample), a folder in the three-table layout, or one
+    transaction log file (``mapping`` names its columns, see :mod:`logfile`)."""
     if source is None:
         return load_folder(bundled_sample_dir(), label="bundled sample data")
     path = Path(source)
     if not path.exists():
         raise InputError("no such file or folder", file=path)
     if path.is_dir():
+        if mapping:
+            from segtui.engine.errors import OptionError
+
+            raise OptionError(
+                "column mapping options apply to a single transaction log, not a folder",
+                file=path,
+                hint=f"drop {', '.join('--' + k.replace('_', '-') for k in mapping)}",
+            )
         return load_folder(path)
+    if path.is_file():
+        from segtui.engine.logfile import load_log
+
+        return load_log(path, mapping or {}, returns=returns)
     raise InputError(
         "expected a folder holding Customers, Products and Transactions tables",
         file=path,
@@ -257,7 +282,11 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
     type its column needs; falls back to Polars' own message.
     """
     for spec in tables.files.values():
-        text = _raw_scan(spec.path, all_text=True) if not spec.is_parquet else None
+        text: pl.LazyFrame | None
+        if spec.text_scan is not None:
+            text = spec.text_scan()
+        else:
+            text = _raw_scan(spec.path, all_text=True) if not spec.is_parquet else None
         if text is None:
             continue
         for canonical in NUMBER_COLUMNS:
@@ -289,7 +318,10 @@ def find_bad_date(spec: TableFile, canonical: str) -> InputError:
     """The first row of ``spec`` whose ``canonical`` date is missing or unparsable."""
     actual = spec.columns[canonical]
     fmt = spec.date_formats.get(canonical, "native")
-    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
+    if spec.text_scan is not None:
+        raw = spec.text_scan()
+    else:
+        raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
     parsed = (
         pl.col(actual).cast(pl.Datetime("us"), strict=False)
         if fmt == "native"

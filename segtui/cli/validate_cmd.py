@@ -1,0 +1,124 @@
+"""``segtui validate``: a data-quality report on a source, without clustering."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from segtui.cli import app
+from segtui.cli.common import (
+    AmountColOpt,
+    CategoryColOpt,
+    ConfigOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
+    JsonOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
+    QuietOpt,
+    ReturnsOpt,
+    SourceArg,
+    console,
+    describe_mapping,
+    emit_json,
+    handle_errors,
+    load_settings,
+    mapping_flags,
+)
+
+
+@app.command()
+def validate(
+    source: SourceArg = None,
+    config: ConfigOpt = None,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
+    json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
+    with handle_errors():
+        from segtui.engine.validate import validate_source
+
+        settings, _ = load_settings(
+            source,
+            config,
+            returns=returns,
+            mapping=mapping_flags(
+                customer_col=customer_col,
+                date_col=date_col,
+                date_format=date_format,
+                amount_col=amount_col,
+                quantity_col=quantity_col,
+                price_col=price_col,
+                order_col=order_col,
+                product_col=product_col,
+                category_col=category_col,
+                customers=customers,
+                delimiter=delimiter,
+            ),
+        )
+        report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
+        data = report.to_dict()
+        if json:
+            emit_json(data)
+        elif not quiet:
+            _render(data)
+        if not report.usable:
+            raise typer.Exit(2)
+
+
+def _render(data: dict[str, Any]) -> None:
+    screen = console()
+    screen.soft_wrap = True  # long file paths and examples stay on one line
+    first, last = data["date_range"]["first"], data["date_range"]["last"]
+    for line in describe_mapping(data["read_as"]):
+        screen.print(line, markup=False)
+    customers = data["customers_in_customers_table"]
+    screen.print(
+        f"{data['source']}: {data['transaction_rows']:,} transaction rows, "
+        f"{data['customers_in_transactions']:,} customers with transactions"
+        + (f", {customers:,} in the customers table" if customers is not None else "")
+        + f"; dates {first} to {last}",
+        markup=False,
+    )
+    for file, columns in data["missing"].items():
+        gaps = {c: n for c, n in columns.items() if n}
+        if gaps:
+            listed = ", ".join(f"{c}: {n:,}" for c, n in gaps.items())
+            screen.print(f"missing values in {file}: {listed}", markup=False)
+    for finding in data["findings"]:
+        where = ", ".join(x for x in (finding["file"], finding["column"]) if x)
+        screen.print(
+            f"{finding['severity']}: {finding['count']:,} {finding['message']}"
+            + (f" [{where}]" if where else ""),
+            markup=False,
+        )
+        examples = [
+            f"row {e['row']}" + (f": {e['value']!r}" if e.get("value") is not None else "")
+            for e in finding["examples"]
+        ]
+        if examples:
+            screen.print("    " + "; ".join(examples), markup=False)
+    verdict = "usable" if data["usable"] else "NOT usable"
+    screen.print(
+        f"{verdict}: {data['errors']} errors, {data['warnings']} warnings "
+        "(rows count from 1 = the first line after the header)",
+        markup=False,
+    )

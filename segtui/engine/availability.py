@@ -1,0 +1,38 @@
+"""Which features a source can provide: the default list shrinks to fit a single log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from segtui.config import DEFAULT_FEATURES
+from segtui.engine.features import FEATURES
+from segtui.engine.sources import Tables
+
+
+def drop_unavailable_defaults(
+    requested: Sequence[str], tables: Tables
+) -> tuple[list[str], list[str]]:
+    """The default feature list minus the features this source cannot provide.
+
+    Returns (features, warnings). Only for the defaults: an explicit feature list keeps
+    failing with a message naming the missing column.
+    """
+    if tuple(requested) != DEFAULT_FEATURES:
+        return list(requested), []
+    kept: list[str] = []
+    notes: list[str] = []
+    for name in requested:
+        missing = [
+            column
+            for table, column in FEATURES[name].needs
+            if not (tables.has(table, column) or tables.has("transactions", column))
+        ]
+        if missing:
+            notes.append(
+                f"Feature {name!r} left out: the source has no {missing[0]} column"
+                + (" (add --customers FILE)" if name == "region" else "")
+                + "."
+            )
+        else:
+            kept.append(name)
+    return kept, notes

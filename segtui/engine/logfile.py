@@ -1,0 +1,318 @@
+"""A single transaction log (one order export) read into the canonical :class:`Tables`.
+
+The feature engine sees the same canonical columns as for the three-table folder, so every
+feature is computed by the same code. Columns are named by the mapping (``--customer-col``
+... or the ``[mapping]`` table) or detected from common spellings (``columns.ALIASES``).
+
+Returns and cancellations (a documented rule, ``returns``):
+- a *return line* has a negative quantity or amount, or belongs to a *cancelled order*
+  (order id ``C`` followed by a digit, as in the Online Retail exports; not applied when
+  most order ids start with ``C``, i.e. when ``C`` is just the id scheme);
+- ``net`` (default): return lines reduce spend and quantity (a cancellation's values count
+  as negative) but are not purchases: they add no frequency, recency, products or
+  categories;
+- ``drop``: return lines count for nothing.
+Either way their customer stays in the output; a customer whose lines are all returns has
+no purchase and gets segment -1 like customers without transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from segtui.engine import readers
+from segtui.engine.columns import match_columns
+from segtui.engine.errors import InputError, OptionError
+from segtui.engine.logvalues import (
+    SAMPLE_ROWS,
+    ambiguous_alternative,
+    comma_to_point,
+    date_expr,
+    detect_date_format,
+    number_value,
+    text_value,
+    uses_decimal_comma,
+)
+from segtui.engine.returns import RETURN_MARKER
+from segtui.engine.sources import TableFile, Tables
+
+# mapping key -> canonical transaction column
+FLAG_COLUMNS: dict[str, str] = {
+    "customer_col": "CustomerID",
+    "date_col": "TransactionDate",
+    "amount_col": "TotalValue",
+    "quantity_col": "Quantity",
+    "price_col": "Price",
+    "order_col": "TransactionID",
+    "product_col": "ProductID",
+    "category_col": "Category",
+}
+TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "CustomerName")
+NUMBERS = ("Quantity", "Price", "TotalValue")
+CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
+COMPUTED_AMOUNT = "Quantity × Price"
+
+
+def flag_name(key: str) -> str:
+    """The command-line flag of a mapping key: ``customer_col`` -> ``--customer-col``."""
+    return "--" + key.replace("_", "-")
+
+
+def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Tables:
+    """Read one transaction log file (CSV/TSV/gzip CSV/Parquet) as canonical tables.
+
+    Returns :class:`Tables` whose transactions carry CustomerID, TransactionDate,
+    TotalValue and the optional columns found, plus the boolean ``IsReturn``; customers
+    come from ``mapping['customers']`` or from Region/CustomerName columns of the log.
+    """
+    if returns not in ("net", "drop"):
+        raise OptionError("--returns must be net or drop", value=returns)
+    delimiter = mapping.get("delimiter")
+    header = readers.read_header(path, delimiter)
+    separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path, delimiter)
+    columns, detected = resolve_columns(header, mapping, path)
+    raw = readers.scan_raw(path, separator)
+    schema = raw.collect_schema()
+    date_format = detect_date_format(
+        path, raw, columns["TransactionDate"], mapping.get("date_format")
+    )
+    warnings = []
+    if not mapping.get("date_format"):
+        other = ambiguous_alternative(raw, columns["TransactionDate"], date_format)
+        if other:
+            warnings.append(
+                f"Dates read as {date_format}; every sampled date also reads as {other}. "
+                "Give --date-format if that is wrong."
+            )
+    cancel = _cancellation_applies(raw, columns.get("TransactionID"))
+    comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+    # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
+    commas = [columns[c] for c in NUMBERS if c in columns] if comma else []
+    spec = TableFile(
+        path=path,
+        kind="transactions",
+        columns={c: a for c, a in columns.items() if c not in CUSTOMER_COLUMNS},
+        date_formats={"TransactionDate": date_format},
+        text_scan=lambda: _text_scan(path, separator, commas),
+    )
+    transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
+    files = {"transactions": spec}
+    customers = None
+    if mapping.get("customers"):
+        customers, files["customers"] = _load_customers(Path(mapping["customers"]), mapping)
+    elif any(c in columns for c in CUSTOMER_COLUMNS):
+        customers, files["customers"] = _customers_from_log(transactions, columns, spec)
+    shown = {c: columns.get(c, COMPUTED_AMOUNT) for c in FLAG_COLUMNS.values() if c in columns}
+    if "TotalValue" not in columns:
+        shown["TotalValue"] = COMPUTED_AMOUNT
+    shown.update({c: columns[c] for c in CUSTOMER_COLUMNS if c in columns})
+    info: dict[str, Any] = {
+        "kind": "log",
+        "warnings": warnings,
+        "mapping": shown,
+        "detected": [c for c in shown if c in detected],
+        "date_format": date_format,
+        "format": readers.describe_format(path, separator),
+        "data_quality": {
+            "source_format": readers.describe_format(path, separator),
+            "column_mapping": shown,
+            "detected_columns": [c for c in shown if c in detected],
+            "date_format": date_format,
+            "returns_rule": returns,
+            "cancelled_order_prefix": "C" if cancel else None,
+            "decimal_comma": comma,
+        },
+    }
+    return Tables(
+        transactions=transactions,
+        customers=customers,
+        products=None,
+        files=files,
+        label=str(path),
+        info=info,
+    )
+
+
+def resolve_columns(
+    header: list[str], mapping: Mapping[str, str], path: Path
+) -> tuple[dict[str, str], set[str]]:
+    """Canonical -> actual column names: given flags first, then detected spellings.
+
+    Returns the mapping and the canonical names that were detected (not given). Raises
+    InputError when a given column is absent or a required one cannot be found.
+    """
+    columns: dict[str, str] = {}
+    for key, canonical in FLAG_COLUMNS.items():
+        wanted = mapping.get(key)
+        if wanted:
+            columns[canonical] = _find_column(header, wanted, key, path)
+    used = set(columns.values())
+    rest = [h for h in header if h not in used]
+    detected: set[str] = set()
+    for canonical, actual in match_columns(rest, "log").items():
+        if canonical not in columns:
+            columns[canonical] = actual
+            detected.add(canonical)
+    listing = ", ".join(header)
+    if "CustomerID" not in columns:
+        raise InputError(
+            f"no customer id column found (columns: {listing})",
+            file=path,
+            hint="name it with --customer-col",
+        )
+    if "TransactionDate" not in columns:
+        raise InputError(
+            f"no date column found (columns: {listing})", file=path, hint="name it with --date-col"
+        )
+    if "TotalValue" not in columns and not ("Quantity" in columns and "Price" in columns):
+        raise InputError(
+            f"no amount column, and no quantity and price columns to compute it "
+            f"(columns: {listing})",
+            file=path,
+            hint="name them with --amount-col, or --quantity-col and --price-col",
+        )
+    return columns, detected
+
+
+def _fold(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def _find_column(header: list[str], wanted: str, key: str, path: Path) -> str:
+    if wanted in header:
+        return wanted
+    matches = [h for h in header if _fold(h) == _fold(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(
+        f"no such column (given by {flag_name(key)}); the file has {', '.join(header)}",
+        file=path,
+        column=wanted,
+    )
+
+
+def _text_scan(
+    path: Path, separator: str | None, decimal_comma_columns: list[str] | None = None
+) -> pl.LazyFrame:
+    raw = readers.scan_raw(path, separator)
+    if readers.is_parquet(path):
+        return raw.select(pl.all().cast(pl.String))
+    if decimal_comma_columns:
+        raw = raw.with_columns(
+            comma_to_point(pl.col(c).str.strip_chars()) for c in decimal_comma_columns
+        )
+    return raw
+
+
+def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
+    """True when order ids starting with C mark cancellations (not the id scheme)."""
+    if order is None:
+        return False
+    ids = raw.select(pl.col(order).cast(pl.String)).head(SAMPLE_ROWS).collect().to_series()
+    ids = ids.drop_nulls()
+    if ids.len() == 0:
+        return False
+    share = ids.str.contains(r"^\s*[Cc]").sum() / ids.len()
+    return bool(share < 0.5)
+
+
+def _canonical(
+    columns: dict[str, str],
+    schema: pl.Schema,
+    date_format: str,
+    cancel: bool,
+    returns: str,
+    decimal_comma: bool,
+) -> list[pl.Expr]:
+    exprs: list[pl.Expr] = [date_expr(columns["TransactionDate"], date_format)]
+    exprs[0] = exprs[0].alias("TransactionDate")
+    for canonical in TEXT:
+        if canonical in columns:
+            exprs.append(text_value(columns[canonical]).alias(canonical))
+    numbers = {
+        c: number_value(columns[c], schema[columns[c]], decimal_comma)
+        for c in NUMBERS
+        if c in columns
+    }
+    if "TotalValue" not in numbers:
+        numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
+    cancelled = (
+        text_value(columns["TransactionID"]).str.contains(r"^[Cc][0-9]").fill_null(False)
+        if cancel
+        else pl.lit(False)
+    )
+    is_return = cancelled | (numbers["TotalValue"] < 0).fill_null(False)
+    if "Quantity" in numbers:
+        is_return = is_return | (numbers["Quantity"] < 0).fill_null(False)
+    for name in ("TotalValue", "Quantity"):
+        if name not in numbers:
+            continue
+        value = numbers[name]
+        if returns == "net":
+            value = pl.when(cancelled).then(-value.abs()).otherwise(value)
+        else:
+            value = pl.when(is_return).then(0.0).otherwise(value)
+        numbers[name] = value
+    exprs += [expr.alias(name) for name, expr in numbers.items()]
+    exprs.append(is_return.alias(RETURN_MARKER))
+    return exprs
+
+
+def _customers_from_log(
+    transactions: pl.LazyFrame, columns: dict[str, str], spec: TableFile
+) -> tuple[pl.LazyFrame, TableFile]:
+    """One row per customer with the most frequent Region/CustomerName on their lines
+    (ties: the alphabetically first), so every customer id of the log is listed."""
+    present = [c for c in CUSTOMER_COLUMNS if c in columns]
+    frame = (
+        transactions.filter(pl.col("CustomerID").is_not_null())
+        .group_by("CustomerID")
+        .agg([pl.col(c).drop_nulls().mode().sort().first().alias(c) for c in present])
+    )
+    derived = TableFile(
+        path=spec.path,
+        kind="customers",
+        columns={"CustomerID": columns["CustomerID"], **{c: columns[c] for c in present}},
+        text_scan=spec.text_scan,
+    )
+    return frame, derived
+
+
+def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFrame, TableFile]:
+    """The ``--customers`` file (any supported format): CustomerID plus CustomerName,
+    Region, SignupDate when present; the id column may be named like the log's."""
+    header = readers.read_header(path, None)
+    separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path)
+    wanted = mapping.get("customer_col")
+    columns = match_columns(header, "customers")
+    if wanted and any(_fold(h) == _fold(wanted) for h in header):
+        columns["CustomerID"] = _find_column(header, wanted, "customer_col", path)
+    if "CustomerID" not in columns:
+        raise InputError(
+            f"no customer id column in the customers file (columns: {', '.join(header)})",
+            file=path,
+            column="CustomerID",
+        )
+    raw = readers.scan_raw(path, separator)
+    formats: dict[str, str] = {}
+    if "SignupDate" in columns:
+        formats["SignupDate"] = detect_date_format(path, raw, columns["SignupDate"], None)
+    exprs = [
+        text_value(columns[c]).alias(c)
+        for c in ("CustomerID", "CustomerName", "Region")
+        if c in columns
+    ]
+    if "SignupDate" in columns:
+        exprs.append(date_expr(columns["SignupDate"], formats["SignupDate"]).alias("SignupDate"))
+    spec = TableFile(
+        path=path,
+        kind="customers",
+        columns=columns,
+        date_formats=formats,
+        text_scan=lambda: _text_scan(path, separator, []),
+    )
+    return raw.select(exprs), spec
