@@ -147,3 +147,8 @@ def test_bundled_sample_matches_the_repository_copy():
     repo = Path(__file__).resolve().parents[1] / "sample_data"
     for name in ("Customers.csv", "Products.csv", "Transactions.csv"):
         assert (bundled_sample_dir() / name).read_bytes() == (repo / name).read_bytes()
+
+
+def test_k_equal_to_the_customer_count_is_a_user_error(tiny_dir):
+    # 5 customers with purchases: k=5 would leave every segment with one member.
+    assert_user_error(invoke("run", str(tiny_dir), "--k", "5"), "k=5", "between 2 and 4")

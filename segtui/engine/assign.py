@@ -77,12 +77,11 @@ class Snapshot:
 def load_for_model(model: SegmentModel, source: Path | str | None) -> Tables:
     """Read ``source`` as the model's training source was read: with the same column
     mapping and returns rule when the model records them (single transaction logs)."""
+    from segtui.config import DEFAULT_RETURNS
+
     mapping = model.settings.get("mapping") or None
-    returns = model.settings.get("returns")
-    if mapping is None and returns is None:
-        return load_source(source)
-    # Models from segtui versions that read single logs; load_source then takes both.
-    return load_source(source, mapping, returns=returns)  # type: ignore[call-arg,unused-ignore]
+    returns = str(model.settings.get("returns") or DEFAULT_RETURNS)
+    return load_source(source, dict(mapping) if mapping else None, returns=returns)
 
 
 def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,10 +44,12 @@ def check_k(k: int, X: np.ndarray) -> None:
     n = X.shape[0]
     if k < 2:
         raise OptionError(f"k must be at least 2 (got {k})")
-    if k > n:
+    if k >= n:
+        # Silhouette (and any notion of a segment) needs at least one segment with two
+        # members, so k may be at most n - 1.
         raise OptionError(
-            f"k={k} is larger than the number of customers with purchases ({n})",
-            hint=f"choose k between 2 and {n}",
+            f"k={k} is not smaller than the number of customers with purchases ({n})",
+            hint=f"choose k between 2 and {max(n - 1, 2)}",
         )
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
     if k > distinct:
