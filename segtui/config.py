@@ -28,6 +28,22 @@ DEFAULT_N_INIT = 10
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 10_000
+# `k = "auto"`: choose k from a sweep of AUTO_K_MIN..AUTO_K_MAX (see engine/sweep.py).
+AUTO_K = "auto"
+AUTO_K_MIN = 2
+AUTO_K_MAX = 10
+# Auto-k: the lowest Davies-Bouldin among k whose stability is at least this.
+AUTO_K_MIN_STABILITY = 0.9
+# Sweep: above this many customers K-Means is fitted on a seeded sample of this size and
+# every customer is then assigned to the nearest centre; at or below, on all of them.
+SWEEP_FIT_SAMPLE = 50_000
+# Sweep silhouette: one seeded sample, its distance matrix reused for every k.
+SWEEP_SILHOUETTE_SAMPLE = 5_000
+# Stability (engine/stability.py): subsamples, their share and cap, the common sample.
+STABILITY_RESAMPLES = 5
+STABILITY_SHARE = 0.8
+STABILITY_MAX_SAMPLE = 10_000
+STABILITY_EVAL_SAMPLE = 5_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,7 @@ class Settings:
     """
 
     source: Path | None = None
-    k: int = DEFAULT_K
+    k: int | str = DEFAULT_K  # a number, or AUTO_K ("auto") to choose it by a sweep
     features: tuple[str, ...] = DEFAULT_FEATURES
     scaling: str = "standard"
     log: bool = False

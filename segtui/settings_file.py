@@ -97,7 +97,9 @@ def _coerce(values: dict[str, Any]) -> Settings:
     for key, value in values.items():
         if key == "source":
             out[key] = Path(value) if value is not None else None
-        elif key in ("k", "seed", "n_init"):
+        elif key == "k":
+            out[key] = _k(value)
+        elif key in ("seed", "n_init"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise OptionError(f"{key} must be a whole number", value=value)
             out[key] = value
@@ -120,6 +122,21 @@ def _coerce(values: dict[str, Any]) -> Settings:
         else:
             out[key] = value
     return Settings(**out)
+
+
+def _k(value: Any) -> int | str:
+    """A whole number of segments, or "auto" (chosen by a sweep)."""
+    from segtui.config import AUTO_K
+
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == AUTO_K:
+            return AUTO_K
+        if text.lstrip("+-").isdigit():
+            return int(text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise OptionError("k must be a whole number or 'auto'", value=value)
 
 
 def _weight(value: Any) -> float | str:
@@ -148,7 +165,7 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     if settings.source is not None:
         lines.append(f"source = {_toml(str(Path(settings.source).resolve()))}")
     lines += [
-        f"k = {settings.k}",
+        f"k = {_toml(settings.k)}",
         f"features = [{', '.join(_toml(f) for f in settings.features)}]",
         f"scaling = {_toml(settings.scaling)}",
         f"log = {_toml(settings.log)}",

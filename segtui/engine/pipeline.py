@@ -17,7 +17,7 @@ import polars as pl
 
 from segtui import __version__
 from segtui.config import Settings
-from segtui.engine import clustering, diagnostics
+from segtui.engine import clustering, diagnostics, stability, sweep
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
 from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
@@ -48,6 +48,8 @@ class SegmentationResult:
     diagnostics: dict[str, Any]
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    # With k = "auto": the sweep that chose k (rows, recommended_k, rule); else None.
+    k_selection: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -95,6 +97,7 @@ class SegmentationResult:
             "data_quality": self.feature_table.data_quality,
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
+            "k_selection": self.k_selection,
         }
 
     def write(
@@ -122,7 +125,7 @@ class SegmentationResult:
 def segment(
     source: Path | str | None = None,
     *,
-    k: int = Settings.k,
+    k: int | str = Settings.k,
     features: Sequence[str] | str | None = None,
     scaling: str = Settings.scaling,
     log: bool = Settings.log,
@@ -166,7 +169,12 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(
             f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
         )
-    if settings.k < 2:
+    if isinstance(settings.k, str):
+        from segtui.config import AUTO_K
+
+        if settings.k != AUTO_K:
+            raise OptionError("k must be a whole number or 'auto'", value=settings.k)
+    elif settings.k < 2:
         raise OptionError(f"k must be at least 2 (got {settings.k})")
     if settings.n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
@@ -222,10 +230,11 @@ def cluster(
         categorical_weight=settings.categorical_weight,
     )
     X = space.transform(clustered)
-    clustering.check_k(settings.k, X)
+    k, k_sweep = sweep.choose_k(X, settings, progress=step)
+    clustering.check_k(k, X)
     spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
     fitted: Clustering = clustering.order_by(
-        clustering.kmeans(X, settings.k, seed=settings.seed, n_init=settings.n_init), spend
+        clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
     )
     timings["clustering"] = time.perf_counter() - started
     step("Scoring")
@@ -237,13 +246,21 @@ def cluster(
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, fitted.labels, features)
     skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
     sizes = [p.size for p in profiles]
-    diag = {"dominance": dominance_rows, "skewness": skew}
+    step("Checking stability")
+    stable, stability_warnings = trust_checks(X, k, settings, k_sweep)
+    diag = {
+        "dominance": dominance_rows,
+        "separation": diagnostics.separation(space, X, fitted.labels),
+        "stability": stable,
+        "skewness": skew,
+    }
     warnings = (
         table.warnings
         + space_warnings
         + dominance_warnings
         + diagnostics.small_segments(sizes)
         + skew_warnings
+        + stability_warnings
     )
     segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
@@ -263,7 +280,18 @@ def cluster(
         diagnostics=diag,
         warnings=warnings,
         timings=timings,
+        k_selection=k_sweep.to_dict() if k_sweep is not None else None,
     )
+
+
+def trust_checks(
+    X: np.ndarray, k: int, settings: Settings, k_sweep: sweep.SweepResult | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Stability of the chosen k (taken from the sweep when there was one: same plan,
+    same value) as the ``diagnostics.stability`` entry, plus its warnings."""
+    plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
+    value = k_sweep.row(k).stability if k_sweep is not None else stability.stability(X, k, plan)
+    return diagnostics.stability_check(value, k, plan.describe())
 
 
 def segments_frame(
