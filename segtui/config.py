@@ -65,6 +65,7 @@ class Settings:
     as_of: dt.date | None = None
     categorical_weight: float | str = DEFAULT_CATEGORICAL_WEIGHT
     silhouette_sample: int = SILHOUETTE_SAMPLE
+    rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -82,4 +83,5 @@ class Settings:
             "n_init": self.n_init,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "categorical_weight": self.categorical_weight,
+            "rfm": self.rfm,
         }

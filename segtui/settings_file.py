@@ -28,6 +28,7 @@ SETTING_KEYS = (
     "n_init",
     "as_of",
     "categorical_weight",
+    "rfm",
 )
 OUTPUT_KEYS = ("out", "summary", "force", "raw_csv")
 
@@ -117,7 +118,7 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = value
         elif key == "categorical_weight":
             out[key] = _weight(value)
-        elif key == "log":
+        elif key in ("log", "rfm"):
             out[key] = bool(value)
         else:
             out[key] = value
@@ -175,6 +176,8 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     if settings.as_of is not None:
         lines.append(f"as_of = {_toml(settings.as_of.isoformat())}")
     lines.append(f"categorical_weight = {_toml(settings.categorical_weight)}")
+    if settings.rfm:
+        lines.append("rfm = true")
     if output is not None and (output.out or output.summary):
         lines += ["", "[output]"]
         for key in OUTPUT_KEYS:

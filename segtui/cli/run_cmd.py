@@ -67,6 +67,15 @@ def run(
         Optional[bool],  # noqa: UP045
         typer.Option("--force", help="Overwrite existing output files.", show_default=False),
     ] = None,
+    rfm: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--rfm",
+            help="Add RFM quintile scores (r_score, f_score, m_score, rfm_cell) and the "
+            "RFM label (rfm_segment: Champions, At Risk, ...) to the segments file.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -92,6 +101,7 @@ def run(
             n_init=n_init,
             as_of=as_of,
             categorical_weight=categorical_weight,
+            rfm=rfm,
         )
         from segtui.settings_file import output_settings
 

@@ -263,6 +263,10 @@ def cluster(
         + stability_warnings
     )
     segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
+    if settings.rfm:
+        from segtui.engine.rfm import add_rfm
+
+        segments = add_rfm(segments, frame)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
     return SegmentationResult(
         settings=settings.replace(features=tuple(features)),
