@@ -60,7 +60,9 @@ def test_quiet_prints_nothing(zeotap_dir):
 
 
 def test_feature_options_change_the_space(zeotap_dir):
-    result = invoke("sweep", str(zeotap_dir), "--k-max", "3", "--json", "-f", "total_spend,frequency")
+    result = invoke(
+        "sweep", str(zeotap_dir), "--k-max", "3", "--json", "-f", "total_spend,frequency"
+    )
     assert json.loads(result.stdout)["features"] == ["total_spend", "frequency"]
 
 

@@ -133,7 +133,11 @@ def test_stability_of_structureless_data_at_large_k_is_low():
 def test_progress_reports_every_k(zeotap_dir, zeotap_table):
     stages: list[str] = []
     sweep.sweep(zeotap_table, Settings(source=zeotap_dir), 2, 4, progress=stages.append)
-    assert [s for s in stages if s.startswith("k = ")] == ["k = 2 (1/3)", "k = 3 (2/3)", "k = 4 (3/3)"]
+    assert [s for s in stages if s.startswith("k = ")] == [
+        "k = 2 (1/3)",
+        "k = 3 (2/3)",
+        "k = 4 (3/3)",
+    ]
 
 
 def test_sweep_reads_the_source_when_given_no_table(tiny_dir):
