@@ -36,7 +36,7 @@ AUTO_K_MAX = 10
 AUTO_K_MIN_STABILITY = 0.9
 # Sweep: above this many customers K-Means is fitted on a seeded sample of this size and
 # every customer is then assigned to the nearest centre; at or below, on all of them.
-SWEEP_FIT_SAMPLE = 50_000
+SWEEP_FIT_SAMPLE = 25_000
 # Sweep silhouette: one seeded sample, its distance matrix reused for every k.
 SWEEP_SILHOUETTE_SAMPLE = 5_000
 # Stability (engine/stability.py): subsamples, their share and cap, the common sample.

@@ -293,8 +293,14 @@ def trust_checks(
 ) -> tuple[dict[str, Any], list[str]]:
     """Stability of the chosen k (taken from the sweep when there was one: same plan,
     same value) as the ``diagnostics.stability`` entry, plus its warnings."""
+    from threadpoolctl import threadpool_limits
+
     plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
-    value = k_sweep.row(k).stability if k_sweep is not None else stability.stability(X, k, plan)
+    if k_sweep is not None:
+        value = k_sweep.row(k).stability
+    else:
+        with threadpool_limits(limits=1):  # small fits: threads cost more than they save
+            value = stability.stability(X, k, plan)
     return diagnostics.stability_check(value, k, plan.describe())
 
 
