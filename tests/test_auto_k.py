@@ -90,3 +90,9 @@ def test_k_auto_text_in_a_file_is_case_insensitive():
 def test_settings_file_rejects_a_fractional_k():
     with pytest.raises(OptionError, match="whole number or 'auto'"):
         settings_file.merge({"k": 2.5}, {})
+
+
+def test_auto_k_summary_is_identical_across_runs(zeotap_dir, tmp_path):
+    first = run(Settings(source=zeotap_dir, k="auto")).write(summary=tmp_path / "a.json")[0]
+    second = run(Settings(source=zeotap_dir, k="auto")).write(summary=tmp_path / "b.json")[0]
+    assert first.read_bytes() == second.read_bytes()

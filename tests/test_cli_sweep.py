@@ -97,3 +97,19 @@ def test_k_max_above_the_customers_is_a_user_error(zeotap_dir):
 def test_unknown_feature_is_a_user_error(zeotap_dir):
     result = invoke("sweep", str(zeotap_dir), "-f", "total_spend,colour")
     assert_user_error(result, "colour")
+
+
+def test_chart_bar_runs_from_one_cell_at_the_minimum_to_full_width():
+    from segtui.cli.sweep_render import BAR_WIDTH, bar
+
+    assert bar(1.0, 1.0, 2.0) == "█"
+    assert bar(2.0, 1.0, 2.0) == "█" * BAR_WIDTH
+    assert bar(float("nan"), 1.0, 2.0) == ""
+
+
+def test_run_output_shows_the_auto_rule_stability_and_separation(zeotap_dir):
+    result = invoke("run", str(zeotap_dir), "--k", "auto")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "k chosen automatically" in out and "stability of k = " in out
+    assert "separating features" in out
