@@ -133,11 +133,13 @@ def segment(
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
     categorical_weight: float | str = Settings.categorical_weight,
+    rfm: bool = False,
     progress: Progress | None = None,
 ) -> SegmentationResult:
     """Segment the customers of ``source`` (a folder; None = bundled sample data).
 
-    ``features`` is a list of names or a comma-separated string. Returns a
+    ``features`` is a list of names or a comma-separated string; ``k`` may be "auto"
+    (chosen by a sweep, recorded in ``result.k_selection``). Returns a
     :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
     problems the user can fix.
     """
@@ -157,6 +159,7 @@ def segment(
         n_init=n_init,
         as_of=as_of,
         categorical_weight=categorical_weight,
+        rfm=rfm,
     )
     return run(settings, progress=progress)
 

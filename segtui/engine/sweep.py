@@ -120,8 +120,9 @@ def sweep(
 ) -> SweepResult:
     """Sweep k = ``k_min``..``k_max`` with the scaling/features/seed/n_init of ``settings``.
 
-    ``data`` is a computed feature table (the UI keeps one), a ready clustering matrix,
-    or None to read ``settings.source`` and compute the features. ``progress`` receives
+    ``data`` is a computed feature table (the UI keeps one; its features are used, not
+    ``settings.features``), a ready clustering matrix, or None to read
+    ``settings.source`` and compute ``settings.features``. ``progress`` receives
     a short stage text before each step (it may raise to cancel). Returns a
     :class:`SweepResult`; raises OptionError for a bad range.
     """
