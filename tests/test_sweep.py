@@ -144,3 +144,11 @@ def test_sweep_reads_the_source_when_given_no_table(tiny_dir):
     result = sweep.sweep(None, Settings(source=tiny_dir, features=("total_spend",)), 2, 3)
     assert result.n_clustered == 5 and result.features == ["total_spend"]
     assert all(math.isfinite(row.davies_bouldin) for row in result.rows)
+
+
+def test_on_row_receives_each_row_as_it_is_scored(zeotap_dir, zeotap_table):
+    seen: list[int] = []
+    result = sweep.sweep(
+        zeotap_table, Settings(source=zeotap_dir), 2, 4, on_row=lambda row: seen.append(row.k)
+    )
+    assert seen == [2, 3, 4] == [row.k for row in result.rows]

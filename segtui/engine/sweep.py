@@ -117,13 +117,16 @@ def sweep(
     k_min: int = 2,
     k_max: int = 10,
     progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
     """Sweep k = ``k_min``..``k_max`` with the scaling/features/seed/n_init of ``settings``.
 
     ``data`` is a computed feature table (the UI keeps one; its features are used, not
     ``settings.features``), a ready clustering matrix, or None to read
     ``settings.source`` and compute ``settings.features``. ``progress`` receives
-    a short stage text before each step (it may raise to cancel). Returns a
+    a short stage text before each step (it may raise to cancel); ``on_row`` receives
+    each :class:`SweepRow` as soon as it is scored (a UI can draw the chart as it
+    grows). Returns a
     :class:`SweepResult`; raises OptionError for a bad range.
     """
     step = progress or (lambda _stage: None)
@@ -142,7 +145,7 @@ def sweep(
         X = clustering_matrix(data, settings)
         features = list(data.features)
     result = sweep_matrix(
-        X, k_min, k_max, seed=settings.seed, n_init=settings.n_init, progress=step
+        X, k_min, k_max, seed=settings.seed, n_init=settings.n_init, progress=step, on_row=on_row
     )
     result.features = features
     return result
@@ -173,6 +176,7 @@ def sweep_matrix(
     seed: int,
     n_init: int,
     progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
     """Sweep k over a ready clustering matrix ``X``; returns a :class:`SweepResult`.
 
@@ -183,7 +187,9 @@ def sweep_matrix(
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return _sweep_matrix(X, k_min, k_max, seed=seed, n_init=n_init, progress=progress)
+        return _sweep_matrix(
+            X, k_min, k_max, seed=seed, n_init=n_init, progress=progress, on_row=on_row
+        )
 
 
 def _sweep_matrix(
@@ -194,6 +200,7 @@ def _sweep_matrix(
     seed: int,
     n_init: int,
     progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
     step = progress or (lambda _stage: None)
     started = time.perf_counter()
@@ -214,18 +221,19 @@ def _sweep_matrix(
         if fit_X is not X:
             labels = scores.assign(X, centers)
         quality = scores.label_scores(X, labels)
-        rows.append(
-            SweepRow(
-                k=k,
-                davies_bouldin=quality.davies_bouldin,
-                silhouette=scores.silhouette_from_distances(distances, labels[sil_rows]),
-                silhouette_sample_size=int(sil_rows.shape[0]),
-                calinski_harabasz=quality.calinski_harabasz,
-                inertia=quality.inertia,
-                stability=stability.stability(X, k, plan),
-                n_segments=quality.n_segments,
-            )
+        row = SweepRow(
+            k=k,
+            davies_bouldin=quality.davies_bouldin,
+            silhouette=scores.silhouette_from_distances(distances, labels[sil_rows]),
+            silhouette_sample_size=int(sil_rows.shape[0]),
+            calinski_harabasz=quality.calinski_harabasz,
+            inertia=quality.inertia,
+            stability=stability.stability(X, k, plan),
+            n_segments=quality.n_segments,
         )
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
     recommended, rule = recommend_k(rows)
     return SweepResult(
         rows=rows,
