@@ -47,6 +47,22 @@ MAPPING_KEYS: tuple[str, ...] = (
 # Returns and cancellations: "net" (reduce spend and quantity, not frequency) or "drop".
 RETURNS_RULES: tuple[str, ...] = ("net", "drop")
 DEFAULT_RETURNS = "net"
+# `k = "auto"`: choose k from a sweep of AUTO_K_MIN..AUTO_K_MAX (see engine/sweep.py).
+AUTO_K = "auto"
+AUTO_K_MIN = 2
+AUTO_K_MAX = 10
+# Auto-k: the lowest Davies-Bouldin among k whose stability is at least this.
+AUTO_K_MIN_STABILITY = 0.9
+# Sweep: above this many customers K-Means is fitted on a seeded sample of this size and
+# every customer is then assigned to the nearest centre; at or below, on all of them.
+SWEEP_FIT_SAMPLE = 25_000
+# Sweep silhouette: one seeded sample, its distance matrix reused for every k.
+SWEEP_SILHOUETTE_SAMPLE = 5_000
+# Stability (engine/stability.py): subsamples, their share and cap, the common sample.
+STABILITY_RESAMPLES = 5
+STABILITY_SHARE = 0.8
+STABILITY_MAX_SAMPLE = 10_000
+STABILITY_EVAL_SAMPLE = 5_000
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,7 @@ class Settings:
     """
 
     source: Path | None = None
-    k: int = DEFAULT_K
+    k: int | str = DEFAULT_K  # a number, or AUTO_K ("auto") to choose it by a sweep
     features: tuple[str, ...] = DEFAULT_FEATURES
     scaling: str = "standard"
     log: bool = False
@@ -71,6 +87,7 @@ class Settings:
     # (key, value) pairs sorted by key, keys from MAPPING_KEYS: a tuple so Settings hashes.
     mapping: tuple[tuple[str, str], ...] = ()
     returns: str = DEFAULT_RETURNS
+    rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -90,6 +107,7 @@ class Settings:
             "categorical_weight": self.categorical_weight,
             "mapping": self.mapping_dict(),
             "returns": self.returns,
+            "rfm": self.rfm,
         }
 
     def mapping_dict(self) -> dict[str, str]:

@@ -29,6 +29,7 @@ SETTING_KEYS = (
     "as_of",
     "categorical_weight",
     "returns",
+    "rfm",
 )
 OUTPUT_KEYS = ("out", "summary", "force", "raw_csv")
 
@@ -118,7 +119,9 @@ def _coerce(values: dict[str, Any]) -> Settings:
     for key, value in values.items():
         if key == "source":
             out[key] = Path(value) if value is not None else None
-        elif key in ("k", "seed", "n_init"):
+        elif key == "k":
+            out[key] = _k(value)
+        elif key in ("seed", "n_init"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise OptionError(f"{key} must be a whole number", value=value)
             out[key] = value
@@ -136,7 +139,7 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = value
         elif key == "categorical_weight":
             out[key] = _weight(value)
-        elif key == "log":
+        elif key in ("log", "rfm"):
             out[key] = bool(value)
         elif key == "mapping":
             out[key] = _mapping(value)
@@ -164,6 +167,19 @@ def _mapping(value: Any) -> tuple[tuple[str, str], ...]:
                 )
         pairs.append((key, str(text)))
     return tuple(sorted(pairs))
+def _k(value: Any) -> int | str:
+    """A whole number of segments, or "auto" (chosen by a sweep)."""
+    from segtui.config import AUTO_K
+
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == AUTO_K:
+            return AUTO_K
+        if text.lstrip("+-").isdigit():
+            return int(text)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise OptionError("k must be a whole number or 'auto'", value=value)
 
 
 def _weight(value: Any) -> float | str:
@@ -192,7 +208,7 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     if settings.source is not None:
         lines.append(f"source = {_toml(str(Path(settings.source).resolve()))}")
     lines += [
-        f"k = {settings.k}",
+        f"k = {_toml(settings.k)}",
         f"features = [{', '.join(_toml(f) for f in settings.features)}]",
         f"scaling = {_toml(settings.scaling)}",
         f"log = {_toml(settings.log)}",
@@ -203,6 +219,8 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
         lines.append(f"as_of = {_toml(settings.as_of.isoformat())}")
     lines.append(f"categorical_weight = {_toml(settings.categorical_weight)}")
     lines.append(f"returns = {_toml(settings.returns)}")
+    if settings.rfm:
+        lines.append("rfm = true")
     if settings.mapping:
         lines += ["", "[mapping]"]
         for key, value in settings.mapping:

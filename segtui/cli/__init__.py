@@ -47,6 +47,7 @@ from segtui.cli import (  # noqa: E402,F401
     migrate_cmd,
     run_cmd,
     sample_cmd,
+    sweep_cmd,
     validate_cmd,
 )
 

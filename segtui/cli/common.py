@@ -25,8 +25,14 @@ SourceArg = Annotated[
     ),
 ]
 KOpt = Annotated[
-    Optional[int],  # noqa: UP045
-    typer.Option("--k", "-k", help="Number of segments [default: 4].", show_default=False),
+    Optional[str],  # noqa: UP045 - a number or "auto"; checked by settings_file
+    typer.Option(
+        "--k",
+        "-k",
+        help="Number of segments [default: 4], or 'auto' to choose it by a k sweep "
+        "(Davies-Bouldin among stable k; see `segtui sweep`).",
+        show_default=False,
+    ),
 ]
 FeaturesOpt = Annotated[
     Optional[str],  # noqa: UP045

@@ -51,5 +51,24 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for seg in summary["segments"]:
         console.print(f"[bold]{seg['id']}. {seg['name']}[/]: {seg['description']}")
         console.print(f"   → {seg['action']}")
+    render_trust(summary, console)
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
+
+
+def render_trust(summary: dict[str, Any], console: Console) -> None:
+    """Print how k was chosen (k = auto), the stability and the separating features."""
+    selection = summary.get("k_selection")
+    if selection:
+        console.print(f"k chosen automatically: {selection['rule']}")
+    diag = summary.get("diagnostics") or {}
+    stable = diag.get("stability")
+    if stable and stable.get("stability") is not None:
+        console.print(
+            f"stability of k = {stable['k']}: {stable['stability']:.2f} "
+            "(mean adjusted Rand index of resampled fits; 1 = fully reproducible)"
+        )
+    separation = diag.get("separation") or []
+    if separation:
+        ranked = ", ".join(f"{r['feature']} {r['eta_squared']:.0%}" for r in separation)
+        console.print(f"separating features (variance explained by segment): {ranked}")

@@ -101,6 +101,15 @@ def run(
         Optional[bool],  # noqa: UP045
         typer.Option("--force", help="Overwrite existing output files.", show_default=False),
     ] = None,
+    rfm: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option(
+            "--rfm",
+            help="Add RFM quintile scores (r_score, f_score, m_score, rfm_cell) and the "
+            "RFM label (rfm_segment: Champions, At Risk, ...) to the segments file.",
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -140,6 +149,7 @@ def run(
                 customers=customers,
                 delimiter=delimiter,
             ),
+            rfm=rfm,
         )
         from segtui.settings_file import output_settings
 

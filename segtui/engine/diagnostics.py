@@ -11,10 +11,13 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.features import feature_kind
+from segtui.engine.space import SpaceSpec
 
 DOMINANCE_V = 0.8
 SMALL_SHARE = 0.02
 SKEW_LOG_HINT = 2.0
+# Below this stability (mean adjusted Rand index of resampled fits) a run warns.
+UNSTABLE_ARI = 0.8
 MONEY_FEATURES = ("total_spend", "avg_transaction_value")
 
 
@@ -90,3 +93,50 @@ def skewness(
                 "pull the centroids. Consider --log."
             )
     return result, warnings
+
+
+def separation(space: SpaceSpec, X: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
+    """How strongly each feature separates the segments, most separating first.
+
+    For each feature (a categorical feature's one-hot columns taken together), in the
+    clustering space: between-segment sum of squares / within-segment sum of squares
+    (``between_within``) and the share of its variance explained by the segment
+    (``eta_squared`` = between / total, 0…1).
+    """
+    from segtui.engine.scores import segment_means
+
+    k = int(labels.max()) + 1 if labels.size else 0
+    means, sizes = segment_means(X, labels, k)
+    overall = X.mean(axis=0)
+    between = (sizes[:, None] * (means - overall) ** 2).sum(axis=0)
+    total = ((X - overall) ** 2).sum(axis=0)
+    groups: list[tuple[str, list[int]]] = [(c.name, [i]) for i, c in enumerate(space.numeric)]
+    start = len(space.numeric)
+    for block in space.categorical:
+        groups.append((block.name, list(range(start, start + len(block.levels)))))
+        start += len(block.levels)
+    rows = []
+    for name, columns in groups:
+        b, t = float(between[columns].sum()), float(total[columns].sum())
+        within = max(t - b, 0.0)
+        rows.append(
+            {
+                "feature": name,
+                "between_within": b / within if within > 0 else (float("inf") if b else 0.0),
+                "eta_squared": b / t if t > 0 else 0.0,
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["eta_squared"], r["feature"]))
+
+
+def stability_check(value: float, k: int, method: str) -> tuple[dict[str, Any], list[str]]:
+    """The stability diagnostic of the chosen k and a warning when it is low."""
+    row = {"k": k, "stability": value, "method": method}
+    warnings = []
+    if np.isfinite(value) and value < UNSTABLE_ARI:
+        warnings.append(
+            f"The {k} segments are not stable: fits on resampled customers agree only "
+            f"{value:.2f} (adjusted Rand index, 1 = identical). Compare k values with "
+            "`segtui sweep` before acting on them."
+        )
+    return row, warnings

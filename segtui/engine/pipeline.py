@@ -17,7 +17,7 @@ import polars as pl
 
 from segtui import __version__
 from segtui.config import Settings
-from segtui.engine import clustering, diagnostics
+from segtui.engine import clustering, diagnostics, stability, sweep
 from segtui.engine.availability import drop_unavailable_defaults
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
@@ -51,6 +51,8 @@ class SegmentationResult:
     timings: dict[str, float] = field(default_factory=dict)
     # The files the run read (for the model file's input hash); empty when unknown.
     input_files: list[Path] = field(default_factory=list)
+    # With k = "auto": the sweep that chose k (rows, recommended_k, rule); else None.
+    k_selection: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -98,6 +100,7 @@ class SegmentationResult:
             "data_quality": self.feature_table.data_quality,
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
+            "k_selection": self.k_selection,
         }
 
     def write(
@@ -125,7 +128,7 @@ class SegmentationResult:
 def segment(
     source: Path | str | None = None,
     *,
-    k: int = Settings.k,
+    k: int | str = Settings.k,
     features: Sequence[str] | str | None = None,
     scaling: str = Settings.scaling,
     log: bool = Settings.log,
@@ -135,12 +138,14 @@ def segment(
     categorical_weight: float | str = Settings.categorical_weight,
     mapping: dict[str, str] | None = None,
     returns: str = Settings.returns,
+    rfm: bool = False,
     progress: Progress | None = None,
 ) -> SegmentationResult:
     """Segment the customers of ``source`` (a folder, a single transaction log file, or
     None = bundled sample data).
 
-    ``features`` is a list of names or a comma-separated string; ``mapping`` names a
+    ``features`` is a list of names or a comma-separated string; ``k`` may be "auto"
+    (chosen by a sweep, recorded in ``result.k_selection``); ``mapping`` names a
     log's columns (keys as the ``[mapping]`` table: ``customer_col``...). Returns a
     :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
     problems the user can fix.
@@ -163,6 +168,7 @@ def segment(
         categorical_weight=categorical_weight,
         mapping=tuple(sorted((mapping or {}).items())),
         returns=returns,
+        rfm=rfm,
     )
     return run(settings, progress=progress)
 
@@ -175,7 +181,12 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(
             f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
         )
-    if settings.k < 2:
+    if isinstance(settings.k, str):
+        from segtui.config import AUTO_K
+
+        if settings.k != AUTO_K:
+            raise OptionError("k must be a whole number or 'auto'", value=settings.k)
+    elif settings.k < 2:
         raise OptionError(f"k must be at least 2 (got {settings.k})")
     if settings.n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
@@ -198,20 +209,30 @@ def run(
     validate_settings(settings)
     started = time.perf_counter()
     if feature_table is None:
-        step("Reading data")
-        tables = tables or load_source(
-            settings.source, settings.mapping_dict(), returns=settings.returns
-        )
-        step("Computing features")
-        requested, notes = drop_unavailable_defaults(settings.features, tables)
-        feature_table = compute_features(tables, requested, settings.as_of)
-        feature_table.warnings[:0] = notes
+        tables, feature_table = load_features(settings, tables=tables, progress=step)
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
     result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
     if tables is not None:
         result.input_files = [spec.path for spec in tables.files.values()]
     return result
+
+
+def load_features(
+    settings: Settings, *, tables: Tables | None = None, progress: Progress | None = None
+) -> tuple[Tables, FeatureTable]:
+    """Read ``settings.source`` (with its mapping and returns rule) unless ``tables`` is
+    given, and compute ``settings.features``. Returns the tables and the feature table."""
+    step = progress or (lambda _stage: None)
+    step("Reading data")
+    tables = tables or load_source(
+        settings.source, settings.mapping_dict(), returns=settings.returns
+    )
+    step("Computing features")
+    requested, notes = drop_unavailable_defaults(settings.features, tables)
+    feature_table = compute_features(tables, requested, settings.as_of)
+    feature_table.warnings[:0] = notes
+    return tables, feature_table
 
 
 def cluster(
@@ -238,10 +259,11 @@ def cluster(
         categorical_weight=settings.categorical_weight,
     )
     X = space.transform(clustered)
-    clustering.check_k(settings.k, X)
+    k, k_sweep = sweep.choose_k(X, settings, progress=step)
+    clustering.check_k(k, X)
     spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
     fitted: Clustering = clustering.order_by(
-        clustering.kmeans(X, settings.k, seed=settings.seed, n_init=settings.n_init), spend
+        clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
     )
     timings["clustering"] = time.perf_counter() - started
     step("Scoring")
@@ -253,15 +275,27 @@ def cluster(
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, fitted.labels, features)
     skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
     sizes = [p.size for p in profiles]
-    diag = {"dominance": dominance_rows, "skewness": skew}
+    step("Checking stability")
+    stable, stability_warnings = trust_checks(X, k, settings, k_sweep)
+    diag = {
+        "dominance": dominance_rows,
+        "separation": diagnostics.separation(space, X, fitted.labels),
+        "stability": stable,
+        "skewness": skew,
+    }
     warnings = (
         table.warnings
         + space_warnings
         + dominance_warnings
         + diagnostics.small_segments(sizes)
         + skew_warnings
+        + stability_warnings
     )
     segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
+    if settings.rfm:
+        from segtui.engine.rfm import add_rfm
+
+        segments = add_rfm(segments, frame)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
     return SegmentationResult(
         settings=settings.replace(features=tuple(features)),
@@ -279,7 +313,24 @@ def cluster(
         diagnostics=diag,
         warnings=warnings,
         timings=timings,
+        k_selection=k_sweep.to_dict() if k_sweep is not None else None,
     )
+
+
+def trust_checks(
+    X: np.ndarray, k: int, settings: Settings, k_sweep: sweep.SweepResult | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Stability of the chosen k (taken from the sweep when there was one: same plan,
+    same value) as the ``diagnostics.stability`` entry, plus its warnings."""
+    from threadpoolctl import threadpool_limits
+
+    plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
+    if k_sweep is not None:
+        value = k_sweep.row(k).stability
+    else:
+        with threadpool_limits(limits=1):  # small fits: threads cost more than they save
+            value = stability.stability(X, k, plan)
+    return diagnostics.stability_check(value, k, plan.describe())
 
 
 def segments_frame(

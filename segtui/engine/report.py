@@ -67,11 +67,8 @@ def markdown_report(summary: dict[str, Any]) -> str:
         lines.append("")
     if summary.get("warnings"):
         lines += ["## Warnings", ""] + [f"- {w}" for w in summary["warnings"]] + [""]
-    diag = summary.get("diagnostics") or {}
-    if diag.get("dominance"):
-        lines += ["## Diagnostics", "", "| categorical | Cramér's V with segment |", "|---|---|"]
-        lines += [f"| {d['feature']} | {d['cramers_v']:.2f} |" for d in diag["dominance"]]
-        lines.append("")
+    lines += diagnostics_section(summary.get("diagnostics") or {})
+    lines += k_selection_section(summary.get("k_selection"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [
@@ -79,3 +76,65 @@ def markdown_report(summary: dict[str, Any]) -> str:
         ]
         lines.append("")
     return "\n".join(lines)
+
+
+def diagnostics_section(diag: dict[str, Any]) -> list[str]:
+    """Markdown lines for the diagnostics: separation, stability, dominance, skewness."""
+    if not diag:
+        return []
+    lines = ["## Diagnostics", ""]
+    if diag.get("separation"):
+        lines += [
+            "Which features separate the segments (clustering space; share of the feature's "
+            "variance explained by the segment, and between/within sum of squares):",
+            "",
+            "| rank | feature | explained | between / within |",
+            "|---|---|---|---|",
+        ]
+        for rank, row in enumerate(diag["separation"], 1):
+            lines.append(
+                f"| {rank} | {row['feature']} | {row['eta_squared']:.0%} | "
+                f"{_fmt(row['between_within'])} |"
+            )
+        lines.append("")
+    stable = diag.get("stability")
+    if stable:
+        lines += [
+            f"Stability of k = {stable['k']}: **{_fmt(stable['stability'])}** (mean adjusted "
+            f"Rand index, 1 = resampled fits agree completely; {stable['method']}).",
+            "",
+        ]
+    if diag.get("dominance"):
+        lines += ["| categorical | Cramér's V with segment |", "|---|---|"]
+        lines += [f"| {d['feature']} | {d['cramers_v']:.2f} |" for d in diag["dominance"]]
+        lines.append("")
+    if diag.get("skewness"):
+        lines += [
+            "Skewness: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in diag["skewness"].items()),
+            "",
+        ]
+    return lines
+
+
+def k_selection_section(selection: dict[str, Any] | None) -> list[str]:
+    """Markdown lines for an automatic choice of k: the rule and the sweep table."""
+    if not selection:
+        return []
+    lines = [
+        "## Choice of k",
+        "",
+        f"k = {selection['recommended_k']} was chosen automatically. Rule: {selection['rule']}",
+        "",
+        "| k | Davies-Bouldin | silhouette | Calinski-Harabasz | inertia | stability |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in selection["rows"]:
+        mark = " ◀" if row["k"] == selection["recommended_k"] else ""
+        lines.append(
+            f"| {row['k']}{mark} | {_fmt(row['davies_bouldin'], 3)} | {_fmt(row['silhouette'], 3)}"
+            f" | {_fmt(row['calinski_harabasz'], 1)} | {_fmt(row['inertia'], 1)} | "
+            f"{_fmt(row['stability'])} |"
+        )
+    lines.append("")
+    return lines

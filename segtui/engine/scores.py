@@ -1,0 +1,125 @@
+"""Clustering scores computed from a matrix and labels in O(n·k·d), for the k sweep.
+
+The formulas are scikit-learn's (``davies_bouldin_score``, ``calinski_harabasz_score``,
+``silhouette_score``) re-written so that one pass over a million rows per k is cheap:
+per-segment means by ``bincount``, no label encoder, no pairwise matrix over all rows.
+Silhouette works on a fixed sample whose pairwise distances are computed once and reused
+for every k. Tests check each function against scikit-learn on the reference data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Rows per block when assigning customers to centroids: bounds memory to ~block*k floats.
+ASSIGN_BLOCK = 65_536
+
+
+@dataclass
+class LabelScores:
+    """Davies-Bouldin (lower is better), Calinski-Harabasz (higher is better), inertia
+    (within-segment sum of squares) and the number of non-empty segments."""
+
+    davies_bouldin: float
+    calinski_harabasz: float
+    inertia: float
+    n_segments: int
+
+
+def segment_means(X: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment means (k, d) and sizes (k,); empty segments have a zero mean."""
+    sizes = np.bincount(labels, minlength=k)
+    sums = np.empty((k, X.shape[1]))
+    for j in range(X.shape[1]):
+        sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
+    means = sums / np.maximum(sizes, 1)[:, None]
+    return means, sizes
+
+
+def label_scores(X: np.ndarray, labels: np.ndarray) -> LabelScores:
+    """Davies-Bouldin, Calinski-Harabasz and inertia of ``labels`` on ``X``.
+
+    Equal to scikit-learn's scores up to floating-point rounding; empty label values are
+    ignored as scikit-learn's label encoding does. NaN when fewer than 2 segments remain.
+    """
+    k = int(labels.max()) + 1 if labels.size else 0
+    means, sizes = segment_means(X, labels, k)
+    present = np.flatnonzero(sizes)
+    diff = X - means[labels]
+    dist_sq = np.einsum("ij,ij->i", diff, diff)
+    inertia = float(dist_sq.sum())
+    m = present.shape[0]
+    if m < 2:
+        return LabelScores(float("nan"), float("nan"), inertia, m)
+    n = X.shape[0]
+    # Davies-Bouldin: mean over segments of max_j (s_i + s_j) / d(c_i, c_j).
+    intra = np.bincount(labels, weights=np.sqrt(dist_sq), minlength=k)[present] / sizes[present]
+    centers = means[present]
+    gaps = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+    if np.allclose(intra, 0) or np.allclose(gaps, 0):
+        db = 0.0
+    else:
+        gaps[gaps == 0] = np.inf
+        combined = intra[:, None] + intra[None, :]
+        db = float(np.mean(np.max(combined / gaps, axis=1)))
+    # Calinski-Harabasz: between/within dispersion, each per degree of freedom.
+    overall = X.mean(axis=0)
+    between = float((sizes[present] * ((centers - overall) ** 2).sum(axis=1)).sum())
+    ch = 1.0 if inertia == 0 else between * (n - m) / (inertia * (m - 1))
+    return LabelScores(db, ch, inertia, m)
+
+
+def assign(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre for every row of ``X`` (ties: lowest index), in blocks."""
+    labels = np.empty(X.shape[0], dtype=np.int64)
+    center_sq = (centers**2).sum(axis=1)
+    for start in range(0, X.shape[0], ASSIGN_BLOCK):
+        block = X[start : start + ASSIGN_BLOCK]
+        # ||x-c||^2 minus the constant ||x||^2: same argmin, one matrix product.
+        dist = center_sq[None, :] - 2.0 * (block @ centers.T)
+        labels[start : start + block.shape[0]] = np.argmin(dist, axis=1)
+    return labels
+
+
+def pairwise_distances(sample: np.ndarray) -> np.ndarray:
+    """Euclidean distance matrix of ``sample`` (m, m), computed once per sweep.
+
+    scikit-learn's formula (||a||² + ||b||² − 2a·b, clipped at 0, zero diagonal), done in
+    place so a 5,000-row sample costs one 200 MB matrix and no temporaries.
+    """
+    norms = np.einsum("ij,ij->i", sample, sample)
+    out = sample @ sample.T
+    out *= -2.0
+    out += norms[:, None]
+    out += norms[None, :]
+    np.maximum(out, 0.0, out=out)
+    np.fill_diagonal(out, 0.0)
+    return np.sqrt(out, out=out)
+
+
+def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette of ``labels`` given the precomputed distance matrix of the same rows.
+
+    Same definition as scikit-learn: a point alone in its segment scores 0. NaN when the
+    rows fall into fewer than 2 segments.
+    """
+    _, codes = np.unique(labels, return_inverse=True)
+    k = int(codes.max()) + 1 if codes.size else 0
+    if k < 2:
+        return float("nan")
+    onehot = np.zeros((codes.shape[0], k))
+    onehot[np.arange(codes.shape[0]), codes] = 1.0
+    sums = distances @ onehot  # (m, k): distance from each row to each segment, summed
+    sizes = onehot.sum(axis=0)
+    own = sums[np.arange(codes.shape[0]), codes]
+    own_size = sizes[codes]
+    a = own / np.maximum(own_size - 1, 1)
+    mean_other = sums / sizes[None, :]
+    mean_other[np.arange(codes.shape[0]), codes] = np.inf
+    b = mean_other.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own_size > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean())

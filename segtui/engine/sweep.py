@@ -1,0 +1,312 @@
+"""The k sweep: quality and stability of K-Means for every k in a range, and a recommended k.
+
+The clustering space is built once; every k reuses it. Per k:
+
+* K-Means (k-means++, ``n_init`` restarts, the run's seed) on all clustered customers, or,
+  above ``SWEEP_FIT_SAMPLE`` customers, on a seeded sample of that size, after which every
+  customer is assigned to its nearest centre. At or below the threshold the fit is exactly
+  the one ``segtui run --k K`` makes, so the sweep row and the run agree.
+* Davies-Bouldin, Calinski-Harabasz and inertia on **all** clustered customers (O(n·k·d),
+  :mod:`segtui.engine.scores`).
+* Silhouette on one seeded sample of ``SWEEP_SILHOUETTE_SAMPLE`` customers whose distance
+  matrix is computed once for all k (never O(n²) on the full data).
+* Stability: mean pairwise adjusted Rand index of resampled fits
+  (:mod:`segtui.engine.stability`).
+
+The recommended k (the rule behind ``--k auto``) combines Davies-Bouldin with stability,
+because Davies-Bouldin alone tends to favour the extremes of the range: among the k whose
+stability is at least ``AUTO_K_MIN_STABILITY``, the one with the lowest Davies-Bouldin
+(ties: the smaller k); when no k is that stable, the most stable k (ties: lower
+Davies-Bouldin, then smaller k).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from segtui.config import (
+    AUTO_K_MIN_STABILITY,
+    SWEEP_FIT_SAMPLE,
+    SWEEP_SILHOUETTE_SAMPLE,
+    Settings,
+)
+from segtui.engine import scores, stability
+from segtui.engine.errors import OptionError
+
+if TYPE_CHECKING:
+    from segtui.engine.features import FeatureTable
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SweepRow:
+    """Scores of K-Means with ``k`` segments. NaN where a score is undefined."""
+
+    k: int
+    davies_bouldin: float
+    silhouette: float
+    silhouette_sample_size: int
+    calinski_harabasz: float
+    inertia: float
+    stability: float
+    n_segments: int  # non-empty segments; < k when there are fewer distinct customers
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass
+class SweepResult:
+    """One row per k, the recommended k and the rule (in words) that picked it."""
+
+    rows: list[SweepRow]
+    recommended_k: int
+    rule: str
+    n_clustered: int
+    fit_sample_size: int
+    silhouette_sample_size: int
+    stability_method: str
+    features: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def row(self, k: int) -> SweepRow:
+        """The row for ``k`` (KeyError if ``k`` was not swept)."""
+        for row in self.rows:
+            if row.k == k:
+                return row
+        raise KeyError(k)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``segtui sweep --json`` document (and the summary's ``k_selection.rows``)."""
+        return {
+            "rows": [row.to_dict() for row in self.rows],
+            "recommended_k": self.recommended_k,
+            "rule": self.rule,
+            "n_clustered": self.n_clustered,
+            "fit_sample_size": self.fit_sample_size,
+            "silhouette_sample_size": self.silhouette_sample_size,
+            "stability_method": self.stability_method,
+            "features": self.features,
+        }
+
+
+def check_range(k_min: int, k_max: int, n: int) -> None:
+    """Raise OptionError unless 2 <= k_min <= k_max < n (n = customers with purchases)."""
+    if k_min < 2:
+        raise OptionError(f"k-min must be at least 2 (got {k_min})")
+    if k_max < k_min:
+        raise OptionError(f"k-max ({k_max}) is smaller than k-min ({k_min})")
+    if k_max >= n:
+        raise OptionError(
+            f"k-max={k_max} needs more customers with purchases than the {n:,} there are",
+            hint=f"choose k-max of at most {n - 1}" if n > 2 else "add data",
+        )
+
+
+def sweep(
+    data: FeatureTable | np.ndarray | None,
+    settings: Settings,
+    k_min: int = 2,
+    k_max: int = 10,
+    progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
+) -> SweepResult:
+    """Sweep k = ``k_min``..``k_max`` with the scaling/features/seed/n_init of ``settings``.
+
+    ``data`` is a computed feature table (the UI keeps one; its features are used, not
+    ``settings.features``), a ready clustering matrix, or None to read
+    ``settings.source`` and compute ``settings.features``. ``progress`` receives
+    a short stage text before each step (it may raise to cancel); ``on_row`` receives
+    each :class:`SweepRow` as soon as it is scored (a UI can draw the chart as it
+    grows). Returns a
+    :class:`SweepResult`; raises OptionError for a bad range.
+    """
+    step = progress or (lambda _stage: None)
+    features: list[str] = []
+    if data is None:
+        from segtui.engine.pipeline import load_features
+
+        _tables, data = load_features(settings, progress=step)
+    if isinstance(data, np.ndarray):
+        X = data
+    else:
+        X = clustering_matrix(data, settings)
+        features = list(data.features)
+    result = sweep_matrix(
+        X, k_min, k_max, seed=settings.seed, n_init=settings.n_init, progress=step, on_row=on_row
+    )
+    result.features = features
+    return result
+
+
+def clustering_matrix(table: FeatureTable, settings: Settings) -> np.ndarray:
+    """The clustering matrix of the customers with purchases, as ``segtui run`` builds it."""
+    import polars as pl
+
+    from segtui.engine.space import fit_space
+
+    clustered = table.frame.filter(pl.col("has_purchases"))
+    space, _warnings = fit_space(
+        clustered,
+        table.features,
+        scaling=settings.scaling,
+        log=settings.log,
+        categorical_weight=settings.categorical_weight,
+    )
+    return space.transform(clustered)
+
+
+def sweep_matrix(
+    X: np.ndarray,
+    k_min: int,
+    k_max: int,
+    *,
+    seed: int,
+    n_init: int,
+    progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
+) -> SweepResult:
+    """Sweep k over a ready clustering matrix ``X``; returns a :class:`SweepResult`.
+
+    Runs with BLAS and OpenMP limited to one thread: every step works on thin matrices
+    (d ~ 10 columns) where thread start-up and spinning cost more than they save
+    (measured 3-5x slower wall time with threads on a busy 2-core machine).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _sweep_matrix(
+            X, k_min, k_max, seed=seed, n_init=n_init, progress=progress, on_row=on_row
+        )
+
+
+def _sweep_matrix(
+    X: np.ndarray,
+    k_min: int,
+    k_max: int,
+    *,
+    seed: int,
+    n_init: int,
+    progress: Progress | None = None,
+    on_row: Callable[[SweepRow], None] | None = None,
+) -> SweepResult:
+    step = progress or (lambda _stage: None)
+    started = time.perf_counter()
+    n = X.shape[0]
+    check_range(k_min, k_max, n)
+    if n_init < 1:
+        raise OptionError(f"n-init must be at least 1 (got {n_init})")
+    fit_rows = stability.sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
+    sil_rows = stability.sample_rows(n, SWEEP_SILHOUETTE_SAMPLE, [seed, 2])
+    step("Preparing the sweep")
+    distances = scores.pairwise_distances(X[sil_rows])
+    plan = stability.make_plan(n, seed=seed, n_init=n_init)
+    fit_X = X[fit_rows] if fit_rows.shape[0] < n else X
+    rows = []
+    for k in range(k_min, k_max + 1):
+        step(f"k = {k} ({k - k_min + 1}/{k_max - k_min + 1})")
+        labels, centers = stability.fit_centers(fit_X, k, seed=seed, n_init=n_init)
+        if fit_X is not X:
+            labels = scores.assign(X, centers)
+        quality = scores.label_scores(X, labels)
+        row = SweepRow(
+            k=k,
+            davies_bouldin=quality.davies_bouldin,
+            silhouette=scores.silhouette_from_distances(distances, labels[sil_rows]),
+            silhouette_sample_size=int(sil_rows.shape[0]),
+            calinski_harabasz=quality.calinski_harabasz,
+            inertia=quality.inertia,
+            stability=stability.stability(X, k, plan),
+            n_segments=quality.n_segments,
+        )
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    recommended, rule = recommend_k(rows)
+    return SweepResult(
+        rows=rows,
+        recommended_k=recommended,
+        rule=rule,
+        n_clustered=n,
+        fit_sample_size=int(fit_X.shape[0]),
+        silhouette_sample_size=int(sil_rows.shape[0]),
+        stability_method=plan.describe(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _finite(value: float) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def recommend_k(
+    rows: list[SweepRow], min_stability: float = AUTO_K_MIN_STABILITY
+) -> tuple[int, str]:
+    """The recommended k and the rule that chose it, in one readable sentence.
+
+    Among rows with stability >= ``min_stability`` (and all k segments non-empty), the
+    lowest Davies-Bouldin; otherwise the most stable k. See the module docstring.
+    """
+    usable = [r for r in rows if _finite(r.davies_bouldin) and r.n_segments == r.k]
+    if not usable:
+        usable = rows
+    stable = [r for r in usable if _finite(r.stability) and r.stability >= min_stability]
+    rule = (
+        f"lowest Davies-Bouldin among the k whose stability (mean adjusted Rand index "
+        f"of resampled fits) is at least {min_stability:g}; if none is, the most stable k"
+    )
+    if stable:
+        best = min(stable, key=lambda r: (r.davies_bouldin, r.k))
+        because = (
+            f"k = {best.k}: Davies-Bouldin {best.davies_bouldin:.3f}, the lowest of the "
+            f"{len(stable)} k with stability >= {min_stability:g} "
+            f"(stability {best.stability:.2f})"
+        )
+    else:
+        best = max(
+            usable,
+            key=lambda r: (
+                r.stability if _finite(r.stability) else -math.inf,
+                -(r.davies_bouldin if _finite(r.davies_bouldin) else math.inf),
+                -r.k,
+            ),
+        )
+        because = (
+            f"k = {best.k}: no k reached stability {min_stability:g}; this is the most "
+            f"stable (stability {best.stability:.2f}), so treat the segments with caution"
+        )
+    return best.k, f"{rule}. Chosen: {because}."
+
+
+def choose_k(
+    X: np.ndarray, settings: Settings, progress: Progress | None = None
+) -> tuple[int, SweepResult | None]:
+    """The k to use for ``settings``: ``settings.k`` itself, or for ``k = "auto"`` the
+    recommended k of a sweep over AUTO_K_MIN..AUTO_K_MAX (capped below the number of
+    customers). Returns (k, the sweep or None)."""
+    from segtui.config import AUTO_K, AUTO_K_MAX, AUTO_K_MIN
+
+    if settings.k != AUTO_K:
+        return int(settings.k), None
+    n = X.shape[0]
+    if n <= AUTO_K_MIN:
+        raise OptionError(
+            f"k = auto needs at least {AUTO_K_MIN + 1} customers with purchases (got {n})"
+        )
+    result = sweep_matrix(
+        X,
+        AUTO_K_MIN,
+        min(AUTO_K_MAX, n - 1),
+        seed=settings.seed,
+        n_init=settings.n_init,
+        progress=progress,
+    )
+    return result.recommended_k, result
