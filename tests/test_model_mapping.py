@@ -128,6 +128,13 @@ def test_assign_json_prints_only_json_with_mapping_flags(logs):
     assert summary["data_quality"]["column_mapping"]["CustomerID"] == "client_ref"
 
 
+def test_assign_quiet_prints_nothing_with_mapping_flags(logs):
+    _, renamed, model, _ = logs
+    result = invoke("assign", "-m", model, renamed, *flags(NEW_FLAGS), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+
+
 def test_returns_flag_overrides_the_models_returns_rule(logs):
     _, renamed, model, _ = logs
     result = invoke("assign", "-m", model, renamed, *flags(NEW_FLAGS), "--returns", "drop")
