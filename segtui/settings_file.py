@@ -31,7 +31,7 @@ SETTING_KEYS = (
     "returns",
     "rfm",
 )
-OUTPUT_KEYS = ("out", "summary", "force", "raw_csv")
+OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class OutputSettings:
     summary: str | None = None
     force: bool = False
     raw_csv: bool = False
+    save_model: str | None = None
 
 
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
@@ -68,9 +69,13 @@ def read_config(path: Path) -> dict[str, Any]:
             raise OptionError(
                 f"unknown setting {key!r}", file=path, hint=f"known: {', '.join(sorted(allowed))}"
             )
-    for key in data.get("output", {}):
+    for key, value in data.get("output", {}).items():
         if key not in OUTPUT_KEYS:
             raise OptionError(f"unknown [output] setting {key!r}", file=path)
+        kind = bool if key in ("force", "raw_csv") else str
+        if not isinstance(value, kind):
+            what = "true or false" if kind is bool else "a path string"
+            raise OptionError(f"[output] {key} must be {what}", file=path, value=value)
     mapping = data.get("mapping", {})
     if not isinstance(mapping, dict):
         raise OptionError("[mapping] must be a table of column names", file=path)
@@ -227,7 +232,7 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
             if key == "customers":
                 value = str(Path(value).resolve())
             lines.append(f"{key} = {_toml(value)}")
-    if output is not None and (output.out or output.summary):
+    if output is not None and (output.out or output.summary or output.save_model):
         lines += ["", "[output]"]
         for key in OUTPUT_KEYS:
             value = getattr(output, key)

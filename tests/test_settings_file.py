@@ -64,3 +64,64 @@ def test_run_config_replays_the_same_segments(zeotap_dir, tmp_path):
 def test_missing_config_file_is_a_user_error(tmp_path):
     result = CliRunner().invoke(app, ["run", "--config", str(tmp_path / "none.toml")])
     assert result.exit_code == 2 and "config file not found" in result.stderr
+
+
+def test_output_save_model_survives_dump_and_read(tmp_path):
+    output = settings_file.OutputSettings(
+        out=str(tmp_path / "segments.csv"), save_model=str(tmp_path / "model.json")
+    )
+    path = tmp_path / "segtui.toml"
+    path.write_text(settings_file.dump(Settings(source=tmp_path), output))
+    assert settings_file.output_settings(settings_file.read_config(path), {}) == output
+
+
+def test_output_table_with_only_save_model_is_written(tmp_path):
+    text = settings_file.dump(Settings(), settings_file.OutputSettings(save_model="m.json"))
+    assert '[output]\nsave_model = "m.json"' in text
+
+
+def test_run_config_with_save_model_writes_the_same_model_as_the_flag(zeotap_dir, tmp_path):
+    runner = CliRunner()
+    direct = tmp_path / "direct.json"
+    # dump() writes the resolved source path, which the model records as its source.
+    source = str(zeotap_dir.resolve())
+    args = ["run", source, "--k", "3", "--seed", "5", "--save-model", str(direct), "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    replayed = tmp_path / "replayed.json"
+    config = tmp_path / "saved.toml"
+    config.write_text(
+        settings_file.dump(
+            Settings(source=zeotap_dir, k=3, seed=5),
+            settings_file.OutputSettings(save_model=str(replayed)),
+        )
+    )
+    result = runner.invoke(app, ["run", "--config", str(config), "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert replayed.read_bytes() == direct.read_bytes()
+
+
+def test_save_model_flag_overrides_the_config_file(zeotap_dir, tmp_path):
+    config = tmp_path / "segtui.toml"
+    config.write_text(f'k = 3\n\n[output]\nsave_model = "{tmp_path / "from_file.json"}"\n')
+    flag = tmp_path / "from_flag.json"
+    args = ["run", str(zeotap_dir), "--config", str(config), "--save-model", str(flag), "-q"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert flag.is_file() and not (tmp_path / "from_file.json").exists()
+
+
+def test_config_save_model_is_not_overwritten_without_force(zeotap_dir, tmp_path):
+    existing = tmp_path / "model.json"
+    existing.write_text("{}")
+    config = tmp_path / "segtui.toml"
+    config.write_text(f'k = 3\n\n[output]\nsave_model = "{existing}"\n')
+    result = CliRunner().invoke(app, ["run", str(zeotap_dir), "--config", str(config), "-q"])
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert existing.read_text() == "{}"
+
+
+def test_output_save_model_that_is_not_a_string_is_an_error(tmp_path):
+    path = tmp_path / "segtui.toml"
+    path.write_text("[output]\nsave_model = 3\n")
+    with pytest.raises(OptionError, match=r"\[output\] save_model must be a path string"):
+        settings_file.read_config(path)

@@ -7,13 +7,27 @@ from typing import TYPE_CHECKING, Any
 
 from segtui.cli import app
 from segtui.cli.common import (
+    AmountColOpt,
     AsOfOpt,
+    CategoryColOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
     ForceOpt,
     JsonOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
     QuietOpt,
+    ReturnsOpt,
     console,
+    describe_mapping,
     emit_json,
     handle_errors,
+    mapping_flags,
     progress_display,
 )
 from segtui.cli.model_options import (
@@ -37,6 +51,18 @@ def assign(
     as_of: AsOfOpt = None,
     force: ForceOpt = False,
     raw_csv: RawCsvOpt = False,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -53,8 +79,28 @@ def assign(
         check_out(out, json=json, force=force)
         date = parse_as_of(as_of)
         loaded = load_model(model)
+        overrides = mapping_flags(
+            customer_col=customer_col,
+            date_col=date_col,
+            date_format=date_format,
+            amount_col=amount_col,
+            quantity_col=quantity_col,
+            price_col=price_col,
+            order_col=order_col,
+            product_col=product_col,
+            category_col=category_col,
+            customers=customers,
+            delimiter=delimiter,
+        )
         with progress_display(not quiet and not json) as progress:
-            result = assign_customers(loaded, source, as_of=date, progress=progress)
+            result = assign_customers(
+                loaded,
+                source,
+                as_of=date,
+                progress=progress,
+                mapping_overrides=overrides,
+                returns=returns,
+            )
         written = result.write(out, force=force, raw_csv=raw_csv) if out is not None else None
         if json:
             emit_json(result.summary())
@@ -62,6 +108,8 @@ def assign(
         if quiet:
             return
         screen = console(stderr=out == STDOUT)
+        for line in describe_mapping(result.snapshot.table.data_quality):
+            screen.print(line, markup=False, soft_wrap=True)
         render_assign(result.summary(), screen)
         if written is not None:
             screen.print(f"wrote {written}")

@@ -9,13 +9,27 @@ import typer
 
 from segtui.cli import app
 from segtui.cli.common import (
+    AmountColOpt,
     AsOfOpt,
+    CategoryColOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
     ForceOpt,
     JsonOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
     QuietOpt,
+    ReturnsOpt,
     console,
+    describe_mapping,
     emit_json,
     handle_errors,
+    mapping_flags,
     progress_display,
 )
 from segtui.cli.model_options import (
@@ -53,6 +67,18 @@ def lookalike(
     out: OutOpt = None,
     force: ForceOpt = False,
     raw_csv: RawCsvOpt = False,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -87,9 +113,23 @@ def lookalike(
         check_out(out, json=json, force=force)
         date = parse_as_of(as_of)
         loaded = load_model(model)
+        overrides = mapping_flags(
+            customer_col=customer_col,
+            date_col=date_col,
+            date_format=date_format,
+            amount_col=amount_col,
+            quantity_col=quantity_col,
+            price_col=price_col,
+            order_col=order_col,
+            product_col=product_col,
+            category_col=category_col,
+            customers=customers,
+            delimiter=delimiter,
+        )
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
-            snap = project(loaded, load_for_model(loaded, source), date)
+            tables = load_for_model(loaded, source, overrides, returns)
+            snap = project(loaded, tables, date)
             result = lookalikes(
                 snap.customer_ids,
                 snap.matrix,
@@ -114,6 +154,8 @@ def lookalike(
         from rich.table import Table
 
         screen = console(stderr=out == STDOUT)
+        for line in describe_mapping(snap.table.data_quality):
+            screen.print(line, markup=False, soft_wrap=True)
         screen.print(
             f"[bold]segtui lookalike[/] · {loaded.label()} → {snap.source} · as of "
             f"{snap.as_of} · score = {SCORE_DEFINITION}"

@@ -9,12 +9,26 @@ import typer
 
 from segtui.cli import app
 from segtui.cli.common import (
+    AmountColOpt,
+    CategoryColOpt,
+    CustomerColOpt,
+    CustomersFileOpt,
+    DateColOpt,
+    DateFormatOpt,
+    DelimiterOpt,
     ForceOpt,
     JsonOpt,
+    OrderColOpt,
+    PriceColOpt,
+    ProductColOpt,
+    QuantityColOpt,
     QuietOpt,
+    ReturnsOpt,
     console,
+    describe_mapping,
     emit_json,
     handle_errors,
+    mapping_flags,
     progress_display,
 )
 from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
@@ -22,13 +36,16 @@ from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from segtui.engine.migration import Migration
+
 
 @app.command()
 def migrate(
     before: Annotated[
         Path,
         typer.Argument(
-            help="The earlier snapshot's folder (or the only one, with --as-of-before).",
+            help="The earlier snapshot's folder or log file (or the only one, with "
+            "--as-of-before).",
             metavar="BEFORE",
             show_default=False,
         ),
@@ -37,7 +54,8 @@ def migrate(
     after: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Argument(
-            help="The later snapshot's folder. Omit to compare two as-of dates of BEFORE.",
+            help="The later snapshot's folder or log file. Omit to compare two as-of dates "
+            "of BEFORE.",
             metavar="AFTER",
             show_default=False,
         ),
@@ -68,6 +86,18 @@ def migrate(
         ),
     ] = None,
     force: ForceOpt = False,
+    customer_col: CustomerColOpt = None,
+    date_col: DateColOpt = None,
+    date_format: DateFormatOpt = None,
+    amount_col: AmountColOpt = None,
+    quantity_col: QuantityColOpt = None,
+    price_col: PriceColOpt = None,
+    order_col: OrderColOpt = None,
+    product_col: ProductColOpt = None,
+    category_col: CategoryColOpt = None,
+    customers: CustomersFileOpt = None,
+    delimiter: DelimiterOpt = None,
+    returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -88,10 +118,29 @@ def migrate(
         date_before = parse_as_of(as_of_before, "--as-of-before")
         date_after = parse_as_of(as_of_after, "--as-of-after")
         loaded = load_model(model)
+        overrides = mapping_flags(
+            customer_col=customer_col,
+            date_col=date_col,
+            date_format=date_format,
+            amount_col=amount_col,
+            quantity_col=quantity_col,
+            price_col=price_col,
+            order_col=order_col,
+            product_col=product_col,
+            category_col=category_col,
+            customers=customers,
+            delimiter=delimiter,
+        )
         with progress_display(not quiet and not json) as progress:
             progress("Assigning both snapshots")
             result = migrate_sources(
-                loaded, before, after, as_of_before=date_before, as_of_after=date_after
+                loaded,
+                before,
+                after,
+                as_of_before=date_before,
+                as_of_after=date_after,
+                mapping_overrides=overrides,
+                returns=returns,
             )
         written = []
         if out is not None:
@@ -105,9 +154,20 @@ def migrate(
         if quiet:
             return
         screen = console(stderr=out == STDOUT)
+        print_mappings(result, screen)
         render_migration(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")
+
+
+def print_mappings(result: Migration, screen: Console) -> None:
+    """How each snapshot's log was read (once when both come from the same source)."""
+    before = describe_mapping(result.before.table.data_quality)
+    after = describe_mapping(result.after.table.data_quality)
+    same = result.before.source == result.after.source
+    for prefix, lines in (("", before),) if same else (("before: ", before), ("after: ", after)):
+        for line in lines:
+            screen.print(prefix + line, markup=False, soft_wrap=True)
 
 
 def render_migration(summary: dict[str, Any], screen: Console) -> None:

@@ -20,7 +20,9 @@ ModelOpt = Annotated[
 ModelSourceArg = Annotated[
     Path,
     typer.Argument(
-        help="Folder with Customers, Products and Transactions (.csv/.parquet).",
+        help="Folder with Customers, Products and Transactions (.csv/.parquet), or one "
+        "transaction log file (.csv, .tsv, .csv.gz, .parquet) read with the model's column "
+        "mapping; mapping flags override it key by key.",
         metavar="SOURCE",
         show_default=False,
     ),

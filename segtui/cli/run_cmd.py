@@ -160,11 +160,13 @@ def run(
                 "summary": str(summary) if summary else None,
                 "force": force,
                 "raw_csv": raw_csv,
+                "save_model": str(save_model) if save_model else None,
             },
         )
         out = outputs.out
         summary = Path(outputs.summary) if outputs.summary else None
         force, raw_csv = outputs.force, outputs.raw_csv
+        save_model = Path(outputs.save_model) if outputs.save_model else None
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
         # Fail on unwritable outputs before spending time on the data.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.errors import InputError, SegtuiError, plural
+from segtui.config import DEFAULT_RETURNS, MAPPING_KEYS
+from segtui.engine.errors import InputError, OptionError, SegtuiError, plural
 from segtui.engine.features import (
     CATEGORY_SHARES,
     NO_PURCHASES,
@@ -74,14 +75,64 @@ class Snapshot:
         return self.clustered.get_column("CustomerID")
 
 
-def load_for_model(model: SegmentModel, source: Path | str | None) -> Tables:
-    """Read ``source`` as the model's training source was read: with the same column
-    mapping and returns rule when the model records them (single transaction logs)."""
-    from segtui.config import DEFAULT_RETURNS
+def load_for_model(
+    model: SegmentModel,
+    source: Path | str | None,
+    mapping_overrides: Mapping[str, str | None] | None = None,
+    returns: str | None = None,
+) -> Tables:
+    """Read ``source`` as the model's training source was read: with the column mapping
+    and returns rule the model records (single transaction logs), overridden key by key
+    by ``mapping_overrides`` (None values = not given) and by ``returns``.
 
-    mapping = model.settings.get("mapping") or None
-    returns = str(model.settings.get("returns") or DEFAULT_RETURNS)
-    return load_source(source, dict(mapping) if mapping else None, returns=returns)
+    Returns the canonical tables. A folder source ignores the recorded mapping (it names
+    a log's columns), so only overrides given for it are refused.
+    """
+    mapping = model_mapping(model, mapping_overrides, folder=_is_folder(source))
+    rule = returns or str(model.settings.get("returns") or DEFAULT_RETURNS)
+    try:
+        return load_source(source, mapping or None, returns=rule)
+    except InputError as exc:
+        given = {k for k, v in (mapping_overrides or {}).items() if v is not None}
+        recorded = [k for k, v in mapping.items() if v == exc.column and k not in given]
+        if recorded:
+            # The user did not type this flag: say the model holds it and how to override.
+            flag = "--" + recorded[0].replace("_", "-")
+            exc.message = exc.message.replace(
+                f"(given by {flag})", f"({flag} recorded in {model.label()})"
+            )
+            exc.hint = f"name this file's column with {flag}"
+        raise
+
+
+def model_mapping(
+    model: SegmentModel,
+    overrides: Mapping[str, str | None] | None = None,
+    *,
+    folder: bool = False,
+) -> dict[str, str]:
+    """The column mapping to read a new source with: the model's recorded mapping, each
+    key replaced by a non-None override. An empty override drops the recorded key (the
+    column is then detected). With ``folder`` the recorded mapping is left out.
+
+    Raises OptionError for an unknown key or a delimiter that is not one character.
+    """
+    recorded = {} if folder else dict(model.settings.get("mapping") or {})
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in MAPPING_KEYS:
+            raise OptionError(f"unknown mapping key {key!r}", hint=", ".join(MAPPING_KEYS))
+        if key == "delimiter" and value:
+            value = {"\\t": "\t", "tab": "\t"}.get(value.lower(), value)
+            if len(value) != 1:
+                raise OptionError("the delimiter must be one character (or 'tab')", value=value)
+        recorded[key] = value
+    return {key: str(value) for key, value in recorded.items() if value != ""}
+
+
+def _is_folder(source: Path | str | None) -> bool:
+    return source is not None and Path(source).is_dir()
 
 
 def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,15 +304,24 @@ def assign(
     *,
     as_of: dt.date | None = None,
     progress: Progress | None = None,
+    mapping_overrides: Mapping[str, str | None] | None = None,
+    returns: str | None = None,
 ) -> AssignResult:
     """Assign every customer of ``source`` to the model's nearest segment.
+
+    A path source is read by :func:`load_for_model` (the model's recorded mapping,
+    overridden by ``mapping_overrides`` and ``returns``).
 
     Returns an :class:`AssignResult` whose ``segments`` frame has the columns of the
     ``segtui run`` segments file plus ``distance`` (null for customers without purchases).
     """
     step = progress or (lambda _stage: None)
     step("Reading data")
-    tables = source if isinstance(source, Tables) else load_for_model(model, source)
+    tables = (
+        source
+        if isinstance(source, Tables)
+        else load_for_model(model, source, mapping_overrides, returns)
+    )
     step("Computing features")
     snap = project(model, tables, as_of)
     step("Assigning")

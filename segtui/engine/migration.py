@@ -16,6 +16,7 @@ number of lost customers); the grand total is the union of both snapshots' custo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,13 +182,18 @@ def migrate_sources(
     *,
     as_of_before: dt.date | None = None,
     as_of_after: dt.date | None = None,
+    mapping_overrides: Mapping[str, str | None] | None = None,
+    returns: str | None = None,
 ) -> Migration:
     """Migration between two sources, or two as-of dates of one source (``after`` None).
+
+    Both sources are read with the model's recorded mapping overridden by
+    ``mapping_overrides`` and ``returns`` (see :func:`load_for_model`).
 
     With one source ``as_of_before`` is required and must be earlier than the after
     snapshot's as-of date (``as_of_after`` or the day after the last transaction).
     """
-    before_tables = load_for_model(model, before)
+    before_tables = load_for_model(model, before, mapping_overrides, returns)
     if after is None or Path(after) == Path(before):
         if as_of_before is None:
             raise OptionError(
@@ -215,7 +221,7 @@ def migrate_sources(
     return migrate(
         model,
         before_tables,
-        load_for_model(model, after),
+        load_for_model(model, after, mapping_overrides, returns),
         as_of_before=as_of_before,
         as_of_after=as_of_after,
     )
