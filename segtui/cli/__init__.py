@@ -41,7 +41,7 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from segtui.cli import run_cmd, sample_cmd  # noqa: E402,F401
+from segtui.cli import run_cmd, sample_cmd, ui_cmd  # noqa: E402,F401
 
 
 def main() -> None:
