@@ -183,7 +183,7 @@ class FrameTable(ScrollView, can_focus=True):
 
     # -- cursor -----------------------------------------------------------------------
     def watch_cursor_row(self, _old: int, row: int) -> None:
-        visible = max(self.size.height - 1, 1)
+        visible = max(self.scrollable_content_region.height - 1, 1)
         top = int(self.scroll_offset.y)
         if row < top:
             self.scroll_to(y=row, animate=False)
@@ -198,8 +198,8 @@ class FrameTable(ScrollView, can_focus=True):
         right = left + self.widths[column]
         if left < self.scroll_offset.x:
             self.scroll_to(x=left, animate=False)
-        elif right > self.scroll_offset.x + self.size.width:
-            self.scroll_to(x=right - self.size.width, animate=False)
+        elif right > self.scroll_offset.x + self.scrollable_content_region.width:
+            self.scroll_to(x=right - self.scrollable_content_region.width, animate=False)
         self.refresh()
 
     def on_focus(self) -> None:
@@ -213,7 +213,7 @@ class FrameTable(ScrollView, can_focus=True):
             self.cursor_row = max(0, min(self.frame.height - 1, self.cursor_row + delta))
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(self.size.height - 2, 1))
+        self.action_cursor(direction * max(self.scrollable_content_region.height - 2, 1))
 
     def action_jump(self, where: int) -> None:
         if self.frame.height:
