@@ -10,6 +10,8 @@ from textual.pilot import Pilot
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
 
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "zeotap"
+
 
 async def settle(pilot: Pilot) -> None:
     """Wait until every worker finished and the screen caught up (no sleeps)."""
@@ -41,7 +43,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     import asyncio
     import inspect
 
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+    if not inspect.iscoroutinefunction(pyfuncitem.obj) or "snap_compare" in pyfuncitem.funcargs:
         return None
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
