@@ -14,6 +14,9 @@ from segtui.engine import lookup
 from segtui.engine.features import NO_PURCHASES
 from segtui.tui.widgets.frame_table import FrameTable
 
+# Above this many customers the search runs on Enter instead of on every keystroke.
+LIVE_SEARCH_ROWS = 200_000
+
 
 class CustomersView(Vertical):
     """Customers with their segment; ``segment`` filters, the search box matches text."""
@@ -82,10 +85,12 @@ class CustomersView(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.search = event.value
+        if self.frame.height <= LIVE_SEARCH_ROWS or not event.value:
+            self.search = event.value
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.search = event.value
         self.query_one(FrameTable).focus()
 
     def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
