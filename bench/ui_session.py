@@ -95,16 +95,24 @@ async def session(data: Path) -> dict[str, object]:
         figures["end"] = await key(app, "end", lambda: table.cursor_row == table.row_count - 1,
                                    "")
         table.cursor_column = table.columns.index("total_spend")
-        figures["sort_total_spend"] = await key(
-            app, "o", lambda: table.sort_column == "total_spend")
-        figures["sort_reverse"] = await key(app, "o", lambda: table.sort_descending)
+        t0 = time.perf_counter()
         view = app.query_one(CustomersView)
-        figures["filter_segment"] = await key(app, "f", lambda: view.segment == 0)
+        figures["sort_key_answered"] = await key(
+            app, "o", lambda: table.sort_column == "total_spend")
+        while view.pending:
+            await asyncio.sleep(0.005)
+        paint(app)
+        figures["sort_total_spend_done"] = time.perf_counter() - t0
+        figures["sort_reverse_done"] = await key(
+            app, "o", lambda: table.sort_descending and not view.pending)
+        figures["filter_segment_done"] = await key(
+            app, "f", lambda: view.segment == 0 and not view.pending)
         figures["filter_rows"] = table.row_count
         wanted = str(table.frame["CustomerID"][0])
         app.query_one("#search").value = wanted
         app.query_one("#search").focus()
-        figures["search_enter"] = await key(app, "enter", lambda: view.search == wanted, "\r")
+        figures["search_enter_done"] = await key(
+            app, "enter", lambda: view.search == wanted and not view.pending, "\r")
         figures["search_matches"] = table.row_count
         table.focus()
         if table.row_count:

@@ -93,6 +93,7 @@ class SegtuiApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self.generation = 0
         self.last_error: str | None = None
+        self.raw_tables: tuple[dict[str, int], dict[str, pl.DataFrame]] | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -228,9 +229,10 @@ class SegtuiApp(App[None]):
         names = {p.id: p.name for p in result.profiles}
         self.query_one(CustomersView).show(result.segments, names)
         if outcome.counts is not None and outcome.heads is not None:
+            self.raw_tables = (outcome.counts, outcome.heads)
+        if self.raw_tables is not None:
             self.query_one(DataView).show(
-                outcome.counts,
-                outcome.heads,
+                *self.raw_tables,
                 result.feature_table.data_quality,
                 result.warnings,
                 HEAD_ROWS,

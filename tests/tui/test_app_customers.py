@@ -175,3 +175,19 @@ async def test_charts_show_a_bar_per_segment_and_the_projection(make_app) -> Non
             assert f"{profile.size:>7,} {profile.share:5.1%}" in text
         assert "PCA of the clustering space" in text
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in text)
+
+
+async def test_large_tables_sort_in_a_worker_and_then_show_sorted(make_app, monkeypatch) -> None:
+    from segtui.tui.widgets import customers_view
+
+    monkeypatch.setattr(customers_view, "BACKGROUND_ROWS", 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "right", "right", "right", "o", "o")
+        await settle(pilot)
+        view = app.query_one(CustomersView)
+        assert not view.pending
+        spend = customer_table(app).frame["total_spend"].to_list()
+        assert spend[0] == max(s for s in spend if s is not None)
+        assert "showing 200 of 200" in screen_text(app)

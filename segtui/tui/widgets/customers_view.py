@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import polars as pl
+from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -16,6 +17,8 @@ from segtui.tui.widgets.frame_table import FrameTable
 
 # Above this many customers the search runs on Enter instead of on every keystroke.
 LIVE_SEARCH_ROWS = 200_000
+# Above this many customers sorting and filtering run in a worker thread.
+BACKGROUND_ROWS = 100_000
 
 
 class CustomersView(Vertical):
@@ -35,6 +38,8 @@ class CustomersView(Vertical):
         self.names: dict[int, str] = {}
         self.sort_by: str | None = None
         self.descending = False
+        self.pending = False
+        self._request = 0
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="breadcrumb")
@@ -54,16 +59,34 @@ class CustomersView(Vertical):
         self.refilter()
 
     def refilter(self, keep_cursor: bool = False) -> None:
-        """Apply segment, search and sort to the frame and redraw."""
-        view = lookup.browse(
-            self.frame,
-            segment=self.segment,
-            text=self.search,
-            sort_by=self.sort_by,
-            descending=self.descending,
-        )
+        """Apply segment, search and sort to the frame and redraw (large frames: in a
+        worker, so keys stay answered while Polars sorts a million rows)."""
+        self._request += 1
+        options = {
+            "segment": self.segment,
+            "text": self.search,
+            "sort_by": self.sort_by,
+            "descending": self.descending,
+        }
         table = self.query_one(FrameTable)
         table.sort_column, table.sort_descending = self.sort_by, self.descending
+        if self.frame.height > BACKGROUND_ROWS:
+            self.pending = True
+            self.query_one("#showing", Static).update("sorting/filtering…")
+            self._browse(self._request, options, keep_cursor)
+        else:
+            self._show_view(self._request, lookup.browse(self.frame, **options), keep_cursor)
+
+    @work(thread=True, exclusive=True, group="browse")
+    def _browse(self, request: int, options: dict[str, object], keep_cursor: bool) -> None:
+        view = lookup.browse(self.frame, **options)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._show_view, request, view, keep_cursor)
+
+    def _show_view(self, request: int, view: pl.DataFrame, keep_cursor: bool) -> None:
+        if request != self._request:
+            return  # a newer filter or sort superseded this one
+        self.pending = False
+        table = self.query_one(FrameTable)
         table.set_frame(view, keep_cursor=keep_cursor)
         self.query_one("#showing", Static).update(
             f"showing {view.height:,} of {self.frame.height:,}"
