@@ -191,3 +191,18 @@ async def test_large_tables_sort_in_a_worker_and_then_show_sorted(make_app, monk
         spend = customer_table(app).frame["total_spend"].to_list()
         assert spend[0] == max(s for s in spend if s is not None)
         assert "showing 200 of 200" in screen_text(app)
+
+
+async def test_arrow_page_and_home_keys_move_the_cursor(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = customer_table(app)
+        await pilot.press("2", "down", "down", "up")
+        assert table.cursor_row == 1
+        await pilot.press("pagedown", "pagedown", "pageup")
+        assert table.cursor_row == 1 + table.scrollable_content_region.height - 2
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("right", "right", "left")
+        assert table.cursor_column == 1
