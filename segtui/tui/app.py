@@ -73,7 +73,7 @@ class SegtuiApp(App[None]):
         Binding("n", "reseed", "New seed"),
         Binding("e", "export", "Export"),
         Binding("w", "save_settings", "Save settings"),
-        Binding("escape", "back", "Back/cancel", key_display="esc"),
+        Binding("escape", "back_or_cancel", "Back/cancel", key_display="esc"),
         Binding("1", "show_tab('segments')", "Segments view", show=False),
         Binding("2", "show_tab('customers')", "Customers view", show=False),
         Binding("3", "show_tab('data')", "Data view", show=False),
@@ -93,6 +93,7 @@ class SegtuiApp(App[None]):
         self.export_dir = export_dir or Path.cwd()
         self.generation = 0
         self.last_error: str | None = None
+        self.ui_ready = False
         self.raw_tables: tuple[dict[str, int], dict[str, pl.DataFrame]] | None = None
 
     # -- layout ---------------------------------------------------------------------
@@ -115,6 +116,7 @@ class SegtuiApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.ui_ready = True
         self.refresh_header()
         self.query_one("#segment-list", ListView).focus()
         self.start(self.settings)
@@ -130,11 +132,11 @@ class SegtuiApp(App[None]):
         )
 
     def watch_busy(self) -> None:
-        if self.is_mounted:
+        if self.ui_ready:
             self.refresh_header()
 
     def watch_status(self) -> None:
-        if self.is_mounted:
+        if self.ui_ready:
             self.refresh_header()
 
     # -- work -----------------------------------------------------------------------
@@ -312,7 +314,7 @@ class SegtuiApp(App[None]):
         if widget.can_focus:
             widget.focus()
 
-    def action_back(self) -> None:
+    def action_back_or_cancel(self) -> None:
         """Cancel a running job; otherwise go back one level."""
         if self.busy:
             self.workers.cancel_group(self, "segment")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import polars as pl
@@ -19,6 +20,26 @@ from segtui.tui.widgets.frame_table import FrameTable
 LIVE_SEARCH_ROWS = 200_000
 # Above this many customers sorting and filtering run in a worker thread.
 BACKGROUND_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class BrowseOptions:
+    """One filter/sort request for the customers table."""
+
+    segment: int | None
+    text: str
+    sort_by: str | None
+    descending: bool
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of ``frame`` this request selects, in its order."""
+        return lookup.browse(
+            frame,
+            segment=self.segment,
+            text=self.text,
+            sort_by=self.sort_by,
+            descending=self.descending,
+        )
 
 
 class CustomersView(Vertical):
@@ -62,12 +83,7 @@ class CustomersView(Vertical):
         """Apply segment, search and sort to the frame and redraw (large frames: in a
         worker, so keys stay answered while Polars sorts a million rows)."""
         self._request += 1
-        options = {
-            "segment": self.segment,
-            "text": self.search,
-            "sort_by": self.sort_by,
-            "descending": self.descending,
-        }
+        options = BrowseOptions(self.segment, self.search, self.sort_by, self.descending)
         table = self.query_one(FrameTable)
         table.sort_column, table.sort_descending = self.sort_by, self.descending
         if self.frame.height > BACKGROUND_ROWS:
@@ -75,11 +91,11 @@ class CustomersView(Vertical):
             self.query_one("#showing", Static).update("sorting/filtering…")
             self._browse(self._request, options, keep_cursor)
         else:
-            self._show_view(self._request, lookup.browse(self.frame, **options), keep_cursor)
+            self._show_view(self._request, options.apply(self.frame), keep_cursor)
 
     @work(thread=True, exclusive=True, group="browse")
-    def _browse(self, request: int, options: dict[str, object], keep_cursor: bool) -> None:
-        view = lookup.browse(self.frame, **options)  # type: ignore[arg-type]
+    def _browse(self, request: int, options: BrowseOptions, keep_cursor: bool) -> None:
+        view = options.apply(self.frame)
         self.app.call_from_thread(self._show_view, request, view, keep_cursor)
 
     def _show_view(self, request: int, view: pl.DataFrame, keep_cursor: bool) -> None:
