@@ -46,7 +46,7 @@ class CustomersView(Vertical):
     """Customers with their segment; ``segment`` filters, the search box matches text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search"),
+        Binding("slash", "search", "Search", key_display="/"),
         Binding("f", "next_segment", "Filter segment"),
     ]
 
