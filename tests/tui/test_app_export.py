@@ -24,7 +24,7 @@ async def export_to(pilot, path: Path | str, key: str = "e") -> None:
     field = pilot.app.screen.query_one("#export-path")
     field.value = str(path)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_export_dialog_opens_with_a_focused_default_path(make_app, tmp_path) -> None:
@@ -36,7 +36,7 @@ async def test_export_dialog_opens_with_a_focused_default_path(make_app, tmp_pat
         assert app.focused.id == "export-path"
         assert app.focused.value == str(tmp_path / "segments_k4.csv")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, ExportScreen)
         assert (tmp_path / "segments_k4.csv").is_file()
 
@@ -74,7 +74,7 @@ async def test_export_with_report_option_writes_both_files(make_app, tmp_path) -
         app.screen.query_one("#with-report").value = True
         app.screen.query_one("#export-path").value = str(tmp_path / "seg.parquet")
         await pilot.click("#do-export")
-        await pilot.pause()
+        await settle(pilot)
         assert (tmp_path / "seg.parquet").is_file()
         assert (tmp_path / "seg.md").read_text(encoding="utf-8").startswith("# Customer")
 
@@ -89,7 +89,7 @@ async def test_existing_file_asks_before_overwriting_and_yes_overwrites(make_app
         assert isinstance(app.screen, ConfirmScreen)
         assert target.read_text(encoding="utf-8") == "old\n"
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, (ConfirmScreen, ExportScreen))
         assert target.read_text(encoding="utf-8").startswith("CustomerID,segment")
 
@@ -129,7 +129,7 @@ async def test_bad_path_shows_the_error_in_the_dialog_and_the_app_keeps_running(
 async def export_to_same_dialog(pilot, path: Path) -> None:
     pilot.app.screen.query_one("#export-path").value = str(path)
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_cancel_button_closes_without_writing(make_app, tmp_path) -> None:
@@ -179,7 +179,7 @@ async def test_saved_settings_replayed_by_run_give_identical_segments(
         await pilot.press("w")
         assert app.screen.query_one("#export-path").value == str(tmp_path / "segtui.toml")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         await export_to(pilot, tmp_path / "ui.csv")
     config = (tmp_path / "segtui.toml").read_text(encoding="utf-8")
     assert "k = 5" in config and "seed = 43" in config

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -107,18 +108,34 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         self.app.push_screen(ConfirmScreen(f"Overwrite {names}?"), answered)
 
     def write(self, paths: list[Path], *, force: bool) -> None:
-        """Export to every path; on error stay open and show it."""
+        """Export to every path in a worker (a million-row file takes seconds); the
+        dialog shows progress, then closes on success or shows the error and stays."""
+        self.query_one("#export-error", Static).update("writing…")
+        self.query_one("#do-export", Button).disabled = True
+        self._write(paths, force)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _write(self, paths: list[Path], force: bool) -> None:
         written: list[Path] = []
         try:
             for path in paths:
                 written.append(export(self.result, path, force=force))
         except SegtuiError as exc:
-            self.show_error(str(exc))
+            self.app.call_from_thread(self._failed, str(exc))
             return
         except OSError as exc:
-            self.show_error(f"{exc.strerror or exc}: {exc.filename or paths[0]}")
+            self.app.call_from_thread(
+                self._failed, f"{exc.strerror or exc}: {exc.filename or paths[0]}"
+            )
             return
-        self.dismiss(written)
+        except Exception as exc:  # the dialog reports it; the session goes on
+            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
+            return
+        self.app.call_from_thread(self.dismiss, written)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#do-export", Button).disabled = False
+        self.show_error(message)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
