@@ -241,3 +241,22 @@ async def test_q_quits(make_app) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, monkeypatch):
+    gate = threading.Event()
+    real_cluster = app_module.cluster
+    monkeypatch.setattr(
+        app_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("plus", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        gate.set()
+        await settle(pilot)
+        assert app.is_running
+        assert app.result.k == 5
+        await pilot.press("escape")
+        assert panel_ids(app) == [0, 1, 2, 3, 4, -1]
