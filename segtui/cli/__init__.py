@@ -48,6 +48,7 @@ from segtui.cli import (  # noqa: E402,F401
     run_cmd,
     sample_cmd,
     sweep_cmd,
+    ui_cmd,
     validate_cmd,
 )
 

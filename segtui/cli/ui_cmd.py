@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from segtui.cli import app
 from segtui.cli.common import (
     AmountColOpt,
@@ -56,6 +60,11 @@ def ui(
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
     returns: ReturnsOpt = None,
+    no_mouse: Annotated[
+        bool,
+        typer.Option("--no-mouse", help="Do not capture the mouse (keyboard only; lets the "
+                     "terminal select text, e.g. over SSH)."),
+    ] = False,
 ) -> None:
     """Open the interactive segmentation workbench."""
     with handle_errors():
@@ -87,4 +96,4 @@ def ui(
         )
         from segtui.tui.app import SegtuiApp
 
-        SegtuiApp(settings).run()
+        SegtuiApp(settings).run(mouse=not no_mouse)

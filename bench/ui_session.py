@@ -1,0 +1,152 @@
+"""Drive `segtui ui` with the Textual pilot on a large generated dataset and time it.
+
+    python bench/ui_session.py [--customers 1000000] [--transactions 10000000] [--data DIR]
+
+Generates the dataset (parquet) unless --data points at one, then measures:
+time to first paint, key latency while the first load runs, time to the first result,
+time to re-cluster after `+`, and sort / filter / search / drill-down latencies in the
+Customers view. Prints one JSON document (figures in seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual import events
+
+from segtui.config import Settings
+from segtui.tui.app import SegtuiApp
+from segtui.tui.screens.dialogs import HelpScreen
+from segtui.tui.screens.transactions import TransactionsScreen
+from segtui.tui.widgets.customers_view import CustomersView
+
+
+def paint(app) -> None:
+    """Render the whole screen once (what a terminal refresh costs)."""
+    app.screen._compositor.render_strips()
+
+
+async def key(app, name: str, done, char: str | None = None, limit: float = 120.0) -> float:
+    """Seconds from posting key ``name`` until ``done()`` holds and the screen is painted.
+
+    The pilot's own ``press`` waits for the whole process to go idle (up to 1 s per key
+    while a worker computes), so it would measure the pilot, not the app.
+    """
+    started = time.perf_counter()
+    app.post_message(events.Key(name, char if char is not None else name))
+    while not done():
+        if time.perf_counter() - started > limit:
+            raise TimeoutError(f"key {name} not answered in {limit} s")
+        await asyncio.sleep(0.002)
+    paint(app)
+    return time.perf_counter() - started
+
+
+async def session(data: Path) -> dict[str, object]:
+    figures: dict[str, object] = {}
+    started = time.perf_counter()
+    app = SegtuiApp(Settings(source=data), export_dir=Path(tempfile.mkdtemp()))
+    async with app.run_test(size=(120, 40)):
+        paint(app)
+        figures["first_paint"] = time.perf_counter() - started
+        print("first paint", figures["first_paint"], file=sys.stderr)
+        tabs = app.query_one("#tabs")
+        # Keys while the first load is still running.
+        latencies = {
+            "2": await key(app, "2", lambda: tabs.active == "customers"),
+            "3": await key(app, "3", lambda: tabs.active == "data"),
+            "?": await key(app, "question_mark", lambda: isinstance(app.screen, HelpScreen),
+                           "?"),
+            "esc": await key(app, "escape",
+                             lambda: not isinstance(app.screen, HelpScreen), ""),
+            "1": await key(app, "1", lambda: tabs.active == "segments"),
+        }
+        figures["keys_while_loading"] = {
+            "still_loading_after_keys": app.busy,
+            "latency": latencies,
+        }
+        while app.busy:
+            await asyncio.sleep(0.01)
+        paint(app)
+        figures["first_result"] = time.perf_counter() - started
+        figures["customers"] = app.result.n_customers
+        figures["engine_timings_first"] = app.result.timings
+        t0 = time.perf_counter()
+        figures["plus_key_answered"] = await key(app, "plus", lambda: app.busy, "+")
+        while app.busy:
+            await asyncio.sleep(0.01)
+        paint(app)
+        figures["recluster_k_plus_1"] = time.perf_counter() - t0
+        figures["k_after"] = app.result.k
+        await key(app, "minus", lambda: app.busy, "-")
+        figures["cancel_answered"] = await key(app, "escape", lambda: not app.busy, "")
+        while any(worker.is_running for worker in app.workers):
+            await asyncio.sleep(0.01)
+        table = app.query_one("#customer-table")
+        figures["open_customers"] = await key(app, "2", lambda: tabs.active == "customers")
+        figures["page_down"] = await key(app, "pagedown", lambda: table.cursor_row > 0, "")
+        figures["end"] = await key(app, "end", lambda: table.cursor_row == table.row_count - 1,
+                                   "")
+        table.cursor_column = table.columns.index("total_spend")
+        t0 = time.perf_counter()
+        view = app.query_one(CustomersView)
+        figures["sort_key_answered"] = await key(
+            app, "o", lambda: table.sort_column == "total_spend")
+        while view.pending:
+            await asyncio.sleep(0.005)
+        paint(app)
+        figures["sort_total_spend_done"] = time.perf_counter() - t0
+        figures["sort_reverse_done"] = await key(
+            app, "o", lambda: table.sort_descending and not view.pending)
+        figures["filter_segment_done"] = await key(
+            app, "f", lambda: view.segment == 0 and not view.pending)
+        figures["filter_rows"] = table.row_count
+        wanted = str(table.frame["CustomerID"][0])
+        app.query_one("#search").value = wanted
+        app.query_one("#search").focus()
+        figures["search_enter_done"] = await key(
+            app, "enter", lambda: view.search == wanted and not view.pending, "\r")
+        figures["search_matches"] = table.row_count
+        table.focus()
+        if table.row_count:
+            figures["drill_down_transactions"] = await key(
+                app, "enter",
+                lambda: isinstance(app.screen, TransactionsScreen)
+                and any(t.row_count for t in app.screen.query("#tx-table")), "\r")
+            figures["drill_down_rows"] = app.screen.query_one("#tx-table").row_count
+            await app.pop_screen()
+        while any(worker.is_running for worker in app.workers):
+            await asyncio.sleep(0.01)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--transactions", type=int, default=10_000_000)
+    parser.add_argument("--data", type=Path, help="existing dataset folder (skips generation)")
+    args = parser.parse_args()
+    data = args.data
+    if data is None:
+        data = Path(tempfile.mkdtemp(prefix="segtui-ui-bench-"))
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "segtui", "sample", str(data), "--customers",
+             str(args.customers), "--transactions", str(args.transactions),
+             "--format", "parquet", "--quiet"],
+            check=True,
+        )
+        print(f"generated {data} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    figures = asyncio.run(session(data))
+    print(json.dumps({"data": str(data), **figures}, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

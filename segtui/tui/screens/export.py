@@ -1,0 +1,141 @@
+"""The export dialog: a path (format from its extension) and an optional Markdown report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Static
+
+from segtui.engine.errors import SegtuiError
+from segtui.engine.export import EXPORT_FORMATS, check_export, export, export_kind
+from segtui.tui.screens.dialogs import ConfirmScreen
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
+
+
+def default_export_path(result: SegmentationResult, folder: Path) -> Path:
+    """``segments_k<k>.csv`` in ``folder`` (a sensible, non-clobbering-looking default)."""
+    return folder / f"segments_k{result.k}.csv"
+
+
+class ExportScreen(ModalScreen[list[Path] | None]):
+    """Export the current result; dismisses with the absolute paths written (or None)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, result: SegmentationResult, path: Path) -> None:
+        super().__init__()
+        self.result = result
+        self.initial = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Static("Export", classes="dialog-title")
+            yield Static(
+                f"Format from the extension: {', '.join(EXPORT_FORMATS)} "
+                "(.md = report, .toml = settings for `segtui run --config`)",
+                classes="hint",
+            )
+            yield Input(str(self.initial), id="export-path")
+            yield Checkbox("Also write a Markdown report (.md beside it)", id="with-report")
+            yield Static(id="export-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", variant="primary", id="do-export")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    def targets(self) -> list[Path]:
+        """Paths the current form would write (validated; raises SegtuiError)."""
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            from segtui.engine.errors import OutputError
+
+            raise OutputError("give a file name to export to")
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        paths = [path]
+        if self.query_one("#with-report", Checkbox).value and export_kind(path) == "segments":
+            paths.append(path.with_suffix(".md"))
+        for target in paths:
+            check_export(target, force=True)
+        return paths
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` in the dialog (which stays open)."""
+        self.query_one("#export-error", Static).update(f"✖ {message}")
+        self.add_class("has-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "do-export":
+            self.start()
+        else:
+            self.dismiss(None)
+
+    def start(self) -> None:
+        """Validate, confirm overwriting existing files, then write."""
+        try:
+            paths = self.targets()
+        except SegtuiError as exc:
+            self.show_error(str(exc))
+            return
+        existing = [p for p in paths if p.exists()]
+        if not existing:
+            self.write(paths, force=False)
+            return
+        names = ", ".join(str(p) for p in existing)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.write(paths, force=True)
+            else:
+                self.show_error("not exported: the file exists (choose another name)")
+
+        self.app.push_screen(ConfirmScreen(f"Overwrite {names}?"), answered)
+
+    def write(self, paths: list[Path], *, force: bool) -> None:
+        """Export to every path in a worker (a million-row file takes seconds); the
+        dialog shows progress, then closes on success or shows the error and stays."""
+        self.query_one("#export-error", Static).update("writing…")
+        self.query_one("#do-export", Button).disabled = True
+        self._write(paths, force)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _write(self, paths: list[Path], force: bool) -> None:
+        written: list[Path] = []
+        try:
+            for path in paths:
+                written.append(export(self.result, path, force=force))
+        except SegtuiError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except OSError as exc:
+            self.app.call_from_thread(
+                self._failed, f"{exc.strerror or exc}: {exc.filename or paths[0]}"
+            )
+            return
+        except Exception as exc:  # the dialog reports it; the session goes on
+            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
+            return
+        self.app.call_from_thread(self.dismiss, written)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#do-export", Button).disabled = False
+        self.show_error(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

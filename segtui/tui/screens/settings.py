@@ -1,0 +1,100 @@
+"""The settings dialog: k, seed, scaling, log transform and the feature list."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, Switch
+
+from segtui.config import SCALINGS, Settings
+from segtui.engine.features import available_names
+
+
+class SettingsScreen(ModalScreen[Settings | None]):
+    """Edit clustering settings; dismisses with the new Settings (or None)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply"),
+    ]
+
+    def __init__(self, settings: Settings, features: list[str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.current_features = features
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        names = available_names()
+        extra = [f for f in self.current_features if f not in names]
+        chosen = set(s.features) | set(self.current_features)
+        with Vertical(id="settings-box"):
+            yield Static("Settings  (ctrl+s or Enter applies, esc cancels)",
+                         classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Label("k")
+                yield Input(str(s.k), id="k", type="integer")
+                yield Label("seed")
+                yield Input(str(s.seed), id="seed", type="integer")
+            with Horizontal(classes="field"):
+                yield Label("scaling")
+                yield Select([(name, name) for name in SCALINGS], value=s.scaling,
+                             allow_blank=False, id="scaling")
+                yield Label("log")
+                yield Switch(s.log, id="log")
+            yield SelectionList[str](
+                *[(name, name, name in chosen) for name in names + extra], id="features"
+            )
+            yield Static(id="settings-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#k", Input).focus()
+
+    def collect(self) -> Settings | str:
+        """The edited settings, or an error message."""
+        try:
+            k = int(self.query_one("#k", Input).value)
+            seed = int(self.query_one("#seed", Input).value)
+        except ValueError:
+            return "k and seed must be whole numbers"
+        if k < 2:
+            return f"k must be at least 2 (got {k})"
+        features = tuple(self.query_one("#features", SelectionList).selected)
+        if not features:
+            return "choose at least one feature"
+        scaling = self.query_one("#scaling", Select).value
+        return self.settings.replace(
+            k=k,
+            seed=seed,
+            scaling=str(scaling),
+            log=self.query_one("#log", Switch).value,
+            features=features,
+        )
+
+    def action_apply(self) -> None:
+        outcome = self.collect()
+        if isinstance(outcome, str):
+            self.query_one("#settings-error", Static).update(f"✖ {outcome}")
+            return
+        self.dismiss(outcome)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "apply":
+            self.action_apply()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,66 @@
+"""One customer's transactions (drill-down from the Customers view)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from segtui.engine import lookup
+from segtui.engine.errors import SegtuiError
+from segtui.engine.sources import Tables
+from segtui.tui.widgets.frame_table import FrameTable, format_cell
+
+
+class TransactionsScreen(Screen[None]):
+    """A customer's features and transactions; Esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, tables: Tables, customer: dict[str, Any], crumbs: list[str]) -> None:
+        super().__init__()
+        self.tables = tables
+        self.customer = customer
+        self.crumbs = crumbs
+
+    def compose(self) -> ComposeResult:
+        cid = self.customer.get("CustomerID", "")
+        name = self.customer.get("CustomerName") or ""
+        yield Static(" › ".join([*self.crumbs, f"{cid} {name}".strip()]), id="breadcrumb")
+        details = Text()
+        for key, value in self.customer.items():
+            if key not in ("CustomerID", "CustomerName"):
+                details.append(f"{key} ", style="dim")
+                details.append(f"{format_cell(value)}  ")
+        yield Static(details, id="customer-details")
+        yield Static("loading transactions…", id="tx-count")
+        yield FrameTable(id="tx-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FrameTable).focus()
+        self.load(str(self.customer.get("CustomerID", "")))
+
+    @work(thread=True, exclusive=True, group="transactions")
+    def load(self, customer_id: str) -> None:
+        """Read the customer's transactions off the UI thread."""
+        try:
+            frame = lookup.customer_transactions(self.tables, customer_id)
+        except SegtuiError as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.show, frame)
+
+    def show(self, frame: pl.DataFrame) -> None:
+        """Display ``frame`` (the customer's transactions)."""
+        self.query_one("#tx-count", Static).update(f"{frame.height:,} transactions")
+        self.query_one(FrameTable).set_frame(frame)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,161 @@
+"""The Customers view: virtual table of the segments frame, filter, search, drill-down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+from segtui.engine import lookup
+from segtui.engine.features import NO_PURCHASES
+from segtui.tui.widgets.frame_table import FrameTable
+
+# Above this many customers the search runs on Enter instead of on every keystroke.
+LIVE_SEARCH_ROWS = 200_000
+# Above this many customers sorting and filtering run in a worker thread.
+BACKGROUND_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class BrowseOptions:
+    """One filter/sort request for the customers table."""
+
+    segment: int | None
+    text: str
+    sort_by: str | None
+    descending: bool
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of ``frame`` this request selects, in its order."""
+        return lookup.browse(
+            frame,
+            segment=self.segment,
+            text=self.text,
+            sort_by=self.sort_by,
+            descending=self.descending,
+        )
+
+
+class CustomersView(Vertical):
+    """Customers with their segment; ``segment`` filters, the search box matches text."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("f", "next_segment", "Filter segment"),
+    ]
+
+    segment: reactive[int | None] = reactive(None, init=False)
+    search: reactive[str] = reactive("", init=False)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.frame = pl.DataFrame()
+        self.names: dict[int, str] = {}
+        self.sort_by: str | None = None
+        self.descending = False
+        self.pending = False
+        self._request = 0
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="breadcrumb")
+        with Horizontal(id="customer-tools"):
+            yield Input(placeholder="/ search id, name, region…", id="search")
+            yield Static(id="showing")
+        yield FrameTable(id="customer-table", sort_in_place=False)
+
+    def show(self, frame: pl.DataFrame, names: dict[int, str]) -> None:
+        """Browse ``frame`` (the segments frame); ``names`` maps segment id to name."""
+        self.frame = frame
+        self.names = dict(names)
+        if frame.height and (frame["segment"] == -1).any():
+            self.names[-1] = NO_PURCHASES
+        if self.segment is not None and self.segment not in self.names:
+            self.segment = None
+        self.refilter()
+
+    def refilter(self, keep_cursor: bool = False) -> None:
+        """Apply segment, search and sort to the frame and redraw (large frames: in a
+        worker, so keys stay answered while Polars sorts a million rows)."""
+        self._request += 1
+        options = BrowseOptions(self.segment, self.search, self.sort_by, self.descending)
+        table = self.query_one(FrameTable)
+        table.sort_column, table.sort_descending = self.sort_by, self.descending
+        if self.frame.height > BACKGROUND_ROWS:
+            self.pending = True
+            self.query_one("#showing", Static).update("sorting/filtering…")
+            self._browse(self._request, options, keep_cursor)
+        else:
+            self._show_view(self._request, options.apply(self.frame), keep_cursor)
+
+    @work(thread=True, exclusive=True, group="browse")
+    def _browse(self, request: int, options: BrowseOptions, keep_cursor: bool) -> None:
+        view = options.apply(self.frame)
+        self.app.call_from_thread(self._show_view, request, view, keep_cursor)
+
+    def _show_view(self, request: int, view: pl.DataFrame, keep_cursor: bool) -> None:
+        if request != self._request:
+            return  # a newer filter or sort superseded this one
+        self.pending = False
+        table = self.query_one(FrameTable)
+        table.set_frame(view, keep_cursor=keep_cursor)
+        self.query_one("#showing", Static).update(
+            f"showing {view.height:,} of {self.frame.height:,}"
+        )
+        crumbs = ["Segments"]
+        if self.segment is not None:
+            crumbs.append(f"{self.segment} {self.names.get(self.segment, '')}")
+        else:
+            crumbs.append("all customers")
+        if self.search.strip():
+            crumbs.append(f"“{self.search.strip()}”")
+        self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
+
+    def watch_segment(self) -> None:
+        self.refilter()
+
+    def watch_search(self) -> None:
+        self.refilter()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.frame.height <= LIVE_SEARCH_ROWS or not event.value:
+            self.search = event.value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search = event.value
+        self.query_one(FrameTable).focus()
+
+    def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
+        event.stop()
+        self.sort_by, self.descending = event.column, event.descending
+        self.refilter()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_next_segment(self) -> None:
+        """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), all."""
+        order: list[int | None] = [None, *sorted(i for i in self.names if i >= 0)]
+        if -1 in self.names:
+            order.append(-1)
+        position = order.index(self.segment) if self.segment in order else 0
+        self.segment = order[(position + 1) % len(order)]
+
+    def back(self) -> bool:
+        """Undo one level (search, then segment filter). Returns False at the top."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self.query_one(FrameTable).focus()
+            return True
+        if self.segment is not None:
+            self.segment = None
+            return False
+        return False

@@ -1,0 +1,82 @@
+"""The Data view: row counts, data quality, warnings, and the raw tables (paged)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from segtui.tui.widgets.frame_table import FrameTable
+
+TABLES = ("customers", "products", "transactions")
+
+
+def quality_text(
+    counts: dict[str, int], quality: dict[str, Any], warnings: list[str], head_rows: int
+) -> Text:
+    """Row counts, the data-quality figures and warnings as Text."""
+    text = Text()
+    text.append("Rows: ", style="bold")
+    text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
+    text.append("Quality: ", style="bold")
+    text.append(
+        " · ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in quality.items()
+                   if isinstance(value, int))
+        + "\n"
+    )
+    for line in warnings:
+        text.append(f"⚠ {line}\n", style="yellow")
+    text.append(f"t switches table; tables show their first {head_rows:,} rows", style="dim")
+    return text
+
+
+class DataView(Vertical):
+    """Raw input tables and what the engine found wrong with them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "next_table", "Next table")]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.heads: dict[str, pl.DataFrame] = {}
+        self.current = "customers"
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="quality")
+        yield Static(id="table-title")
+        yield FrameTable(id="raw-table")
+
+    def show(
+        self,
+        counts: dict[str, int],
+        heads: dict[str, pl.DataFrame],
+        quality: dict[str, Any],
+        warnings: list[str],
+        head_rows: int,
+    ) -> None:
+        """Show the counts, quality summary and table heads."""
+        self.heads = heads
+        self.counts = counts
+        self.query_one("#quality", Static).update(
+            quality_text(counts, quality, warnings, head_rows)
+        )
+        if self.current not in heads and heads:
+            self.current = next(iter(heads))
+        self._show_table()
+
+    def _show_table(self) -> None:
+        frame = self.heads.get(self.current, pl.DataFrame())
+        total = self.counts.get(self.current, frame.height)
+        self.query_one("#table-title", Static).update(
+            f"{self.current.title()} · {frame.height:,} of {total:,} rows shown"
+        )
+        self.query_one("#raw-table", FrameTable).set_frame(frame)
+
+    def action_next_table(self) -> None:
+        present = [t for t in TABLES if t in self.heads]
+        if present:
+            self.current = present[(present.index(self.current) + 1) % len(present)]
+            self._show_table()

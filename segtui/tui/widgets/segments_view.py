@@ -1,0 +1,83 @@
+"""The Segments view: one summary panel per segment, selectable with Enter."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import ListItem, ListView, Static
+
+from segtui.engine.features import NO_PURCHASES
+from segtui.engine.pipeline import SegmentationResult
+from segtui.engine.profiles import SegmentProfile
+from segtui.tui.palette import segment_colour
+
+
+def overall_means(profiles: list[SegmentProfile]) -> dict[str, float]:
+    """Size-weighted mean of each feature over all clustered customers."""
+    total = sum(p.size for p in profiles) or 1
+    names = profiles[0].means.keys() if profiles else []
+    return {n: sum(p.means.get(n, 0.0) * p.size for p in profiles) / total for n in names}
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def panel_text(profile: SegmentProfile, overall: dict[str, float]) -> Text:
+    """A segment's panel: name, size and shares, key means vs overall, description, action."""
+    colour = segment_colour(profile.id)
+    text = Text()
+    text.append("● ", style=colour)
+    text.append(f"{profile.id} {profile.name}", style=f"bold {colour}")
+    text.append(
+        f"  {profile.size:,} customers · {profile.share:.1%} of customers · "
+        f"{profile.revenue_share:.1%} of revenue\n"
+    )
+    keys = sorted(profile.z, key=lambda n: -abs(profile.z[n]))[:4]
+    parts = [
+        f"{n} {_number(profile.means[n])} vs {_number(overall.get(n, 0.0))} "
+        f"({profile.z[n]:+.1f}σ)"
+        for n in keys
+        if n in profile.means
+    ]
+    text.append("  " + " · ".join(parts) + "\n", style="dim" if not parts else "")
+    text.append("  " + profile.description + "\n")
+    text.append("  → " + profile.action, style="italic")
+    return text
+
+
+class SegmentItem(ListItem):
+    """One segment panel in the list; ``segment`` is its id (-1 = no purchases)."""
+
+    def __init__(self, segment: int, body: Text) -> None:
+        super().__init__(Static(body, classes="segment-panel"))
+        self.segment = segment
+
+
+class SegmentsView(Vertical):
+    """Panels for every segment plus the customers left out (no purchases)."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield ListView(id="segment-list")
+        yield Static(id="segment-warnings")
+
+    def show(self, result: SegmentationResult) -> None:
+        """Replace the panels with ``result``'s segments."""
+        listing = self.query_one("#segment-list", ListView)
+        index = listing.index or 0
+        listing.clear()
+        overall = overall_means(result.profiles)
+        items = [SegmentItem(p.id, panel_text(p, overall)) for p in result.profiles]
+        left_out = result.n_customers - result.n_clustered
+        if left_out:
+            body = Text()
+            body.append("● ", style=segment_colour(-1))
+            body.append(f"-1 {NO_PURCHASES}", style="bold")
+            body.append(f"  {left_out:,} customers without transactions, not clustered")
+            items.append(SegmentItem(-1, body))
+        listing.extend(items)
+        listing.index = min(index, len(items) - 1)
+        warnings = Text()
+        for line in result.warnings:
+            warnings.append(f"⚠ {line}\n", style="yellow")
+        self.query_one("#segment-warnings", Static).update(warnings)

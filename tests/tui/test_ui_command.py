@@ -1,0 +1,47 @@
+"""The `segtui ui` command: registered, options, errors before the app starts, NO_COLOR."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from segtui.cli import app as cli
+from segtui.config import Settings
+from segtui.tui.app import SegtuiApp
+
+from .conftest import settle
+
+
+def test_ui_command_is_registered_with_run_options_and_no_mouse() -> None:
+    outcome = CliRunner().invoke(cli, ["ui", "--help"])
+    assert outcome.exit_code == 0
+    for option in ("--k", "--features", "--scaling", "--log", "--seed", "--as-of",
+                   "--config", "--no-mouse"):
+        assert option in outcome.stdout
+
+
+def test_ui_with_an_unknown_config_file_exits_2_before_opening(tmp_path) -> None:
+    outcome = CliRunner().invoke(cli, ["ui", "--config", str(tmp_path / "none.toml")])
+    assert outcome.exit_code == 2
+    assert "config file not found" in outcome.stderr
+
+
+def test_ui_help_does_not_import_textual() -> None:
+    code = (
+        "import sys\nfrom segtui.cli import app\n"
+        "try:\n    app(['ui', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if 'textual' in sys.modules else 'CLEAN')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().endswith("CLEAN")
+
+
+async def test_no_color_environment_turns_colour_off(zeotap_dir, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = SegtuiApp(Settings(source=zeotap_dir))
+    assert app.no_color
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.result is not None
