@@ -40,6 +40,9 @@ def sample(
             )
         if out_dir.exists() and not out_dir.is_dir():
             raise OutputError("is a file, expected a folder", file=out_dir)
+        blocking = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise OutputError("is a file, not a folder", file=blocking)
         data = generate(customers, transactions, seed=seed, groups=groups)
         written = data.write(out_dir, fmt=fmt, force=force)
         if json:

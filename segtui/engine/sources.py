@@ -8,6 +8,7 @@ Identifiers are always read as text so ``00001`` stays ``00001``.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,12 +71,17 @@ def bundled_sample_dir() -> Path:
 def find_table_files(folder: Path) -> dict[str, Path]:
     """Find Customers/Products/Transactions files in ``folder`` (names case-insensitive)."""
     found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_file() or entry.suffix.lower() not in SUFFIXES:
+    try:
+        entries = sorted(folder.iterdir())
+    except PermissionError:
+        raise InputError("permission denied", file=folder) from None
+    for entry in entries:
+        if entry.suffix.lower() not in SUFFIXES:
             continue
         stem = entry.stem.lower()
         for kind in TABLE_KINDS:
             if stem == kind or stem == kind.rstrip("s"):
+                _check_regular_file(entry)
                 if kind in found:
                     raise InputError(
                         f"two {kind} tables found ({found[kind].name} and {entry.name})",
@@ -125,6 +131,15 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
     )
 
 
+def _check_regular_file(path: Path) -> None:
+    """A table name that is a folder, FIFO or device is an error, not silently skipped
+    (opening a FIFO would block forever)."""
+    if path.is_dir():
+        raise InputError("is a folder, expected a file", file=path)
+    if not path.is_file():
+        raise InputError("not a regular file", file=path)
+
+
 def _check_readable(path: Path) -> None:
     try:
         with path.open("rb") as handle:
@@ -150,6 +165,10 @@ def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) 
 
 def _header(path: Path) -> list[str]:
     _check_readable(path)
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        from segtui.engine.checks import check_structure
+
+        check_structure(path, "\t" if path.suffix.lower() == ".tsv" else ",")
     try:
         return list(_raw_scan(path, all_text=True, n_rows=1).collect_schema().names())
     except pl.exceptions.NoDataError:
@@ -164,7 +183,9 @@ def _first_line(exc: BaseException) -> str:
 
 def _inspect(path: Path, kind: str) -> TableFile:
     header = _header(path)
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    # Polars renames a repeated header to NAME_duplicated_0; report it under its own name.
+    renamed = [m.group(1) for h in header if (m := re.fullmatch(r"(.+)_duplicated_\d+", h))]
+    duplicates = sorted({h for h in header if header.count(h) > 1} | set(renamed))
     if duplicates:
         raise InputError("duplicated column", file=path, column=duplicates[0])
     columns = match_columns(header, kind)
@@ -196,6 +217,7 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
     non_null = values.drop_nulls()
     if non_null.len() == 0:
         return "%Y-%m-%d"  # an all-empty column: nothing to parse
+    majority = dates.most_common_format(values)
     # Find the first value no candidate format reads, to name it in the error.
     for index, value in enumerate(values.to_list()):
         if value is None or not value.strip():
@@ -209,14 +231,20 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
                 value=value,
                 hint="dates must look like 2024-12-31 or 2024-12-31 13:45:00",
             )
-    raise InputError(
-        "dates in mixed formats",
-        file=spec.path,
-        column=actual,
-        row=1,
-        value=non_null[0],
-        hint="use one date format in the whole column",
-    )
+    assert majority is not None  # every value parses with some format
+    parsed = dates.parse_series(values, majority)
+    for index, (value, ok) in enumerate(zip(values.to_list(), parsed.is_not_null(), strict=True)):
+        if value is not None and value.strip() and not ok:
+            raise InputError(
+                "dates in mixed formats",
+                file=spec.path,
+                column=actual,
+                row=index + 1,
+                value=value,
+                hint=f"most dates in this column are written as {majority}; "
+                "use one format in the whole column",
+            )
+    raise InputError("dates in mixed formats", file=spec.path, column=actual)
 
 
 def _scan(spec: TableFile) -> pl.LazyFrame:
@@ -250,39 +278,93 @@ def _scan(spec: TableFile) -> pl.LazyFrame:
     return lf.select(exprs)
 
 
+# Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.
+MAX_ABS_NUMBER = 1e32
+
+
 def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
     """Turn a Polars error raised while collecting into an InputError naming the bad cell.
 
-    Re-reads each file as text and looks for the first value that does not parse as the
-    type its column needs; falls back to Polars' own message.
+    Re-reads each file and looks for the first value that is not UTF-8, not a number, not
+    finite (NaN, inf) or too large to sum; falls back to Polars' own message.
     """
+    from segtui.engine.checks import find_bad_utf8
+
     for spec in tables.files.values():
-        text = _raw_scan(spec.path, all_text=True) if not spec.is_parquet else None
-        if text is None:
-            continue
+        if not spec.is_parquet and "utf-8" in str(exc).lower():
+            bad_text = find_bad_utf8(spec.path)
+            if bad_text is not None:
+                return bad_text
         for canonical in NUMBER_COLUMNS:
             actual = spec.columns.get(canonical)
-            if actual is None:
-                continue
-            bad = (
-                text.select(pl.col(actual))
-                .with_row_index("row", offset=1)
-                .filter(
-                    pl.col(actual).is_not_null()
-                    & pl.col(actual).str.strip_chars().cast(pl.Float64, strict=False).is_null()
-                )
-                .head(1)
-                .collect()
-            )
-            if bad.height:
-                return InputError(
-                    "not a number",
-                    file=spec.path,
-                    column=actual,
-                    row=int(bad["row"][0]),
-                    value=bad[actual][0],
-                )
+            if actual is not None:
+                bad_number = _find_bad_number(spec, actual)
+                if bad_number is not None:
+                    return bad_number
+    if "more fields" in str(exc):
+        return InputError(
+            "a row has more fields than the header",
+            file=tables.label,
+            hint="a value containing the separator must be in double quotes",
+        )
     return InputError(f"cannot read the input ({_first_line(exc)})", file=tables.label)
+
+
+def _find_bad_number(spec: TableFile, actual: str) -> InputError | None:
+    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
+    col = pl.col(actual)
+    if spec.is_parquet:
+        number = col.cast(pl.Float64, strict=False)
+    else:
+        number = col.str.strip_chars().cast(pl.Float64, strict=False)
+    bad = (
+        raw.select(col, number.alias("_number"))
+        .with_row_index("row", offset=1)
+        .filter(
+            (col.is_not_null() & pl.col("_number").is_null())
+            | ~pl.col("_number").is_finite()
+            | (pl.col("_number").abs() >= MAX_ABS_NUMBER)
+        )
+        .head(1)
+        .collect()
+    )
+    if not bad.height:
+        return None
+    value, number_value = bad[actual][0], bad["_number"][0]
+    if number_value is None:
+        problem = "not a number"
+    elif number_value != number_value or number_value in (float("inf"), float("-inf")):
+        problem = "not a finite number"
+    else:
+        problem = "number too large to add up exactly (limit 1e32)"
+    return InputError(problem, file=spec.path, column=actual, row=int(bad["row"][0]), value=value)
+
+
+def find_date_out_of_range(spec: TableFile, canonical: str) -> InputError:
+    """The first row of ``spec`` whose ``canonical`` date is before 1900 or after 2199."""
+    actual = spec.columns[canonical]
+    fmt = spec.date_formats.get(canonical, "native")
+    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
+    parsed = (
+        pl.col(actual).cast(pl.Datetime("us"), strict=False)
+        if fmt == "native"
+        else dates.parse_expr(actual, fmt)
+    )
+    bad = (
+        raw.select(pl.col(actual), parsed.alias("_parsed"))
+        .with_row_index("row", offset=1)
+        .filter((pl.col("_parsed") < dates.EARLIEST) | (pl.col("_parsed") >= dates.LATEST))
+        .head(1)
+        .collect()
+    )
+    return InputError(
+        f"date out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1})",
+        file=spec.path,
+        column=actual,
+        row=int(bad["row"][0]) if bad.height else None,
+        value=bad[actual][0] if bad.height else None,
+        hint="placeholder dates such as 0001-01-01 or 9999-12-31 must be removed or left empty",
+    )
 
 
 def find_bad_date(spec: TableFile, canonical: str) -> InputError:

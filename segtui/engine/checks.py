@@ -1,0 +1,115 @@
+"""Cheap structural checks on input text files, and finding the row behind a read failure.
+
+Polars reads only the columns a run needs, so it does not notice a row with too many
+fields, and it fills a short row with empty cells. Both usually mean the row is shifted
+(an unquoted comma in a name) and every value after it is wrong, so they are errors here,
+named by file and row. The check streams the start of each file (``STRUCTURE_CHECK_BYTES``)
+with the csv module; beyond that, a row with too many fields is still caught when Polars
+parses the whole row (``diagnose_text`` re-reads the file to name it).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+from segtui.engine.errors import InputError
+
+# How much of each CSV file is checked up front for ragged rows and encoding (bytes).
+STRUCTURE_CHECK_BYTES = 8 * 1024 * 1024
+_SNIFF_BYTES = 64 * 1024
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+_UTF8_HINT = "save the file as UTF-8 text (any spreadsheet can: 'CSV UTF-8')"
+
+
+def sniff_text(path: Path) -> None:
+    """Raise InputError when ``path`` is clearly not UTF-8 text (UTF-16/32, binary)."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :]
+    if head.startswith(_UTF16_BOMS) or b"\x00" in head:
+        raise InputError(
+            "not UTF-8 text (it looks like UTF-16 or a binary file)", file=path, hint=_UTF8_HINT
+        )
+
+
+def check_structure(path: Path, separator: str, limit: int = STRUCTURE_CHECK_BYTES) -> None:
+    """Check the first ``limit`` bytes of a CSV file: valid UTF-8, closed quotes, and every
+    row with as many fields as the header. Raises InputError naming the first bad row
+    (rows are counted from 1 after the header, as in every segtui message)."""
+    sniff_text(path)
+    with path.open("rb") as raw:
+        data = raw.read(limit)
+        complete = raw.read(1) == b""
+    if not complete:
+        # Stop at the last line break so the final, cut-off row is not judged.
+        data = data[: data.rfind(b"\n") + 1]
+    text = _decode(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        width = len(header)
+        for row_number, row in enumerate(reader, start=1):
+            if not row:  # a blank line: Polars skips it too
+                continue
+            if len(row) != width:
+                raise InputError(
+                    f"row has {len(row)} fields, the header has {width}",
+                    file=path,
+                    row=row_number,
+                    hint="a value containing the separator must be in double quotes",
+                )
+    except csv.Error as exc:
+        if not complete and "unexpected end of data" in str(exc):
+            return  # a quoted field that continues past the checked part
+        raise InputError(
+            f"malformed CSV ({exc})",
+            file=path,
+            row=max(reader.line_num - 1, 1),
+            hint="check the quotes on that line",
+        ) from None
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 4 and exc.reason == "unexpected end of data":
+            return data[: exc.start].decode("utf-8-sig")  # a character cut by the limit
+        raise bad_utf8(path, data, exc.start) from None
+
+
+def bad_utf8(path: Path, data: bytes, offset: int) -> InputError:
+    """The error for a non-UTF-8 byte at ``offset`` of ``data`` (the file's start)."""
+    line = data[:offset].count(b"\n")  # 0 = header line
+    return InputError(
+        f"not UTF-8 text (byte 0x{data[offset]:02x})",
+        file=path,
+        row=line if line else None,
+        hint=_UTF8_HINT,
+    )
+
+
+def find_bad_utf8(path: Path) -> InputError | None:
+    """Stream the whole file; the error for its first non-UTF-8 byte, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                row = lines + chunk[: exc.start].count(b"\n")
+                return InputError(
+                    f"not UTF-8 text (byte 0x{chunk[exc.start]:02x})",
+                    file=path,
+                    row=row if row else None,
+                    hint=_UTF8_HINT,
+                )
+            lines += chunk.count(b"\n")
+    return None
