@@ -271,6 +271,7 @@ SOURCE_CASES: tuple[Case, ...] = (
         ERROR,
         ("k=2", "distinct customer profiles (1)"),
     ),
+    Case("k_equal_to_buying_customers", lambda f: None, ERROR, ("k=5", "(5)"), ("-k", "5")),
     Case("k_larger_than_distinct_points", lambda f: None, ERROR, ("k=9",), ("-k", "9")),
     Case(
         "as_of_before_all_transactions",

@@ -40,14 +40,18 @@ class Clustering:
 
 
 def check_k(k: int, X: np.ndarray) -> None:
-    """Raise OptionError unless 2 <= k <= number of distinct rows of ``X``."""
+    """Raise OptionError unless 2 <= k < rows of ``X`` and k <= its distinct rows."""
     n = X.shape[0]
     if k < 2:
         raise OptionError(f"k must be at least 2 (got {k})")
-    if k > n:
+    if k >= n:
+        # k == n puts every customer alone: no segmentation, and silhouette,
+        # Davies-Bouldin and Calinski-Harabasz are undefined (they need k < n).
         raise OptionError(
-            f"k={k} is larger than the number of customers with purchases ({n})",
-            hint=f"choose k between 2 and {n}",
+            f"k={k} is not smaller than the number of customers with purchases ({n})",
+            hint=f"choose k between 2 and {n - 1}"
+            if n >= 3
+            else "segmenting needs at least 3 customers with purchases",
         )
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
     if k > distinct:
