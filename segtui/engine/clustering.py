@@ -13,6 +13,8 @@ import numpy as np
 
 from segtui.engine.errors import OptionError
 
+SILHOUETTE_WORKING_MEMORY_MB = 128
+
 
 @dataclass
 class Metrics:
@@ -107,9 +109,14 @@ def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: 
 
     n = X.shape[0]
     sample = n if n <= silhouette_sample else silhouette_sample
-    silhouette = silhouette_score(
-        X, labels, sample_size=None if sample == n else sample, random_state=seed
-    )
+    from sklearn import config_context
+
+    # sklearn computes silhouette in chunks of `working_memory` MB; its 1 GB default made
+    # a 10,000-customer sample peak near 1 GB. Chunking does not change the result.
+    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        silhouette = silhouette_score(
+            X, labels, sample_size=None if sample == n else sample, random_state=seed
+        )
     k = int(labels.max()) + 1
     inertia = 0.0
     for s in range(k):

@@ -116,6 +116,9 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
             "no Transactions table found (looked for Transactions.csv or .parquet)",
             file=folder,
         )
+    from segtui.engine.resources import check_memory
+
+    check_memory(files.values(), label or str(folder))
     tables: dict[str, pl.LazyFrame] = {}
     specs: dict[str, TableFile] = {}
     for kind, path in files.items():
