@@ -125,7 +125,7 @@ SOURCE_CASES: tuple[Case, ...] = (
         WARN,
         ("not in Customers.csv",),
     ),
-    Case("whitespace_only_transactions", put(TX, "\n\n  \n"), ERROR, (TX,)),
+    Case("whitespace_only_transactions", put(TX, "\n\n  \n"), ERROR, (TX, "empty")),
     Case("empty_folder", both(remove(TX), remove(CU), remove(PR)), ERROR, ("no Transactions",)),
     # --- columns
     Case(
@@ -205,7 +205,7 @@ SOURCE_CASES: tuple[Case, ...] = (
         "mixed_date_formats",
         replace(TX, "2024-03-20 08:00:00", "20/03/2024 08:00"),
         ERROR,
-        (TX, "TransactionDate", "20/03/2024"),
+        (TX, "TransactionDate", "row 6", "20/03/2024", "2024-01-05 10:00:00"),
     ),
     Case(
         "missing_date",
@@ -241,7 +241,12 @@ SOURCE_CASES: tuple[Case, ...] = (
     Case("ragged_row_too_long", replace(TX, ",120.0,40", ",120.0,40,extra"), ERROR, (TX, "row 4")),
     Case("ragged_row_too_short", replace(TX, ",3,120.0,40", ",3"), ERROR, (TX, "row 4")),
     Case("quoted_newline_in_name", replace(CU, "C2,Bob,", 'C2,"Bob\nBobson",'), OK),
-    Case("unterminated_quote", replace(CU, "C2,Bob,", 'C2,"Bob,'), ERROR, (CU,)),
+    Case(
+        "unterminated_quote",
+        replace(CU, "C2,Bob,", 'C2,"Bob,'),
+        ERROR,
+        (CU, "row 2", "never closed"),
+    ),
     Case("nul_bytes", lambda f: (f / TX).write_bytes(b"\x00" * 64), ERROR, (TX,)),
     # --- identifiers and relations
     Case(
@@ -269,10 +274,17 @@ SOURCE_CASES: tuple[Case, ...] = (
         "all_customers_identical",
         transactions(*SAME),
         ERROR,
-        ("k=2", "distinct customer profiles (1)"),
+        ("all 3 customers", "same profile"),
     ),
     Case("k_equal_to_buying_customers", lambda f: None, ERROR, ("k=5", "(5)"), ("-k", "5")),
-    Case("k_larger_than_distinct_points", lambda f: None, ERROR, ("k=9",), ("-k", "9")),
+    Case("k_larger_than_buying_customers", lambda f: None, ERROR, ("k=9", "(5)"), ("-k", "9")),
+    Case(
+        "k_larger_than_distinct_points",
+        transactions(*SAME, "T4,C4,P2,2024-02-05,1,40.0,40"),
+        ERROR,
+        ("k=3", "distinct customer profiles (2)"),
+        ("-k", "3", "--features", "total_spend,frequency"),
+    ),
     Case(
         "as_of_before_all_transactions",
         lambda f: None,

@@ -49,19 +49,23 @@ def check_structure(path: Path, separator: str, limit: int = STRUCTURE_CHECK_BYT
         data = data[: data.rfind(b"\n") + 1]
     text = _decode(path, data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    rows_read = 0
     try:
-        header = next(reader, None)
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
         if header is None:
+            if complete:
+                raise InputError("the file is empty (no header line)", file=path)
             return
         width = len(header)
-        for row_number, row in enumerate(reader, start=1):
+        for row in reader:
+            rows_read += 1
             if not row:  # a blank line: Polars skips it too
                 continue
             if len(row) != width:
                 raise InputError(
-                    f"row has {len(row)} fields, the header has {width}",
+                    f"row has {len(row)} field{'s' * (len(row) != 1)}, the header has {width}",
                     file=path,
-                    row=row_number,
+                    row=rows_read,
                     hint="a value containing the separator must be in double quotes",
                 )
     except csv.Error as exc:
@@ -70,8 +74,10 @@ def check_structure(path: Path, separator: str, limit: int = STRUCTURE_CHECK_BYT
         raise InputError(
             f"malformed CSV ({exc})",
             file=path,
-            row=max(reader.line_num - 1, 1),
-            hint="check the quotes on that line",
+            row=rows_read + 1,
+            hint="a quote opened in this row is never closed"
+            if "unexpected end of data" in str(exc)
+            else "check the quotes in this row",
         ) from None
 
 

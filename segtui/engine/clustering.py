@@ -56,10 +56,16 @@ def check_k(k: int, X: np.ndarray) -> None:
             else "segmenting needs at least 3 customers with purchases",
         )
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
+    if distinct < 2:
+        raise OptionError(
+            f"all {n} customers with purchases have the same profile on the chosen "
+            "features: there is nothing to segment",
+            hint="choose features on which the customers differ",
+        )
     if k > distinct:
         raise OptionError(
             f"k={k} is larger than the number of distinct customer profiles ({distinct})",
-            hint=f"choose k between 2 and {max(distinct, 2)}",
+            hint=f"choose k between 2 and {distinct}" if distinct > 2 else "choose k=2",
         )
 
 

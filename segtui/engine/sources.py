@@ -236,6 +236,7 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
             )
     assert majority is not None  # every value parses with some format
     parsed = dates.parse_series(values, majority)
+    example = values.filter(parsed.is_not_null())[0]
     for index, (value, ok) in enumerate(zip(values.to_list(), parsed.is_not_null(), strict=True)):
         if value is not None and value.strip() and not ok:
             raise InputError(
@@ -244,7 +245,7 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
                 column=actual,
                 row=index + 1,
                 value=value,
-                hint=f"most dates in this column are written as {majority}; "
+                hint=f"most dates in this column look like {example!r}; "
                 "use one format in the whole column",
             )
     raise InputError("dates in mixed formats", file=spec.path, column=actual)
