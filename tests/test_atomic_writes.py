@@ -218,3 +218,17 @@ def test_written_file_gets_the_usual_permissions_not_mkstemps_0600(tmp_path: Pat
     finally:
         os.umask(umask)
     assert path is not None and (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_sigterm_mid_write_exits_143_and_cleans_up(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "segments.csv"
+    out.write_text(OLD)
+    child, _ = start(
+        BLOCK_IN_WRITE, "run", str(source), "-k", "2", "-q", "--force", "--out", str(out)
+    )
+    child.terminate()
+    _, stderr = child.communicate()
+    assert child.returncode == 143
+    assert stderr.strip().splitlines() == ["segtui: terminated"]
+    assert out.read_text() == OLD
+    assert leftovers(tmp_path) == []

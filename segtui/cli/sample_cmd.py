@@ -27,7 +27,7 @@ def sample(
 ) -> None:
     """Write a deterministic synthetic dataset (Customers, Products, Transactions) with
     planted behavioural groups; Customers.PlantedGroup holds the truth."""
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError, OutputError
         from segtui.engine.sample import generate
 
