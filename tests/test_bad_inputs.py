@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS, write_tables
 from typer.testing import CliRunner
@@ -302,6 +303,60 @@ SOURCE_CASES: tuple[Case, ...] = (
         ("two transactions tables",),
     ),
     Case(
+        "parquet_text_amount",
+        both(
+            remove(TX),
+            lambda f: pl.DataFrame(
+                {
+                    "CustomerID": ["C1", "C2"],
+                    "TransactionDate": ["2024-01-01"] * 2,
+                    "TotalValue": ["10.5", "lots"],
+                }
+            ).write_parquet(f / "Transactions.parquet"),
+        ),
+        ERROR,
+        ("Transactions.parquet", "TotalValue", "row 2", "lots"),
+        ("--features", "total_spend,frequency"),
+    ),
+    Case(
+        "parquet_missing_column",
+        both(
+            remove(TX),
+            lambda f: pl.DataFrame({"CustomerID": ["C1"], "TotalValue": [1.0]}).write_parquet(
+                f / "Transactions.parquet"
+            ),
+        ),
+        ERROR,
+        ("Transactions.parquet", "TransactionDate", "missing column"),
+    ),
+    Case(
+        "broken_link_instead_of_file",
+        lambda f: ((f / TX).unlink(), (f / TX).symlink_to(f / "gone.csv")),
+        ERROR,
+        (TX, "broken link"),
+    ),
+    Case(
+        "malformed_config_file",
+        put("bad.toml", "k = [unclosed\n"),
+        ERROR,
+        ("bad.toml", "not valid TOML"),
+        ("--config", "{src}/bad.toml"),
+    ),
+    Case(
+        "config_with_unknown_setting",
+        put("bad.toml", "clusters = 4\n"),
+        ERROR,
+        ("bad.toml", "unknown setting 'clusters'"),
+        ("--config", "{src}/bad.toml"),
+    ),
+    Case(
+        "output_folder_is_a_file",
+        put("notafolder", "x"),
+        ERROR,
+        ("notafolder", "not a folder"),
+        ("--out", "{src}/notafolder/segments.csv"),
+    ),
+    Case(
         "corrupt_parquet",
         both(remove(TX), put("Transactions.parquet", b"PAR1 this is not parquet")),
         ERROR,
@@ -311,7 +366,7 @@ SOURCE_CASES: tuple[Case, ...] = (
 
 
 def run_args(folder: Path, extra: tuple[str, ...], tmp: Path) -> list[str]:
-    return ["run", str(folder), "-k", "2", "--json", *extra]
+    return ["run", str(folder), "-k", "2", "--json", *(a.format(src=folder) for a in extra)]
 
 
 # command name -> argv builder. Add `validate`, `sweep`, `assign`, … here as they land.

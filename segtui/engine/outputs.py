@@ -38,6 +38,8 @@ def check_target(path: Path, *, force: bool, allowed: tuple[str, ...], what: str
         raise OutputError("is a folder, expected a file name", file=path)
     if not path.parent.exists():
         raise OutputError("the folder does not exist", file=path.parent)
+    if not path.parent.is_dir():
+        raise OutputError("is a file, not a folder", file=path.parent)
     if path.exists() and not force:
         raise OutputError("already exists", file=path, hint="use --force to overwrite it")
 

@@ -139,6 +139,8 @@ def _check_regular_file(path: Path) -> None:
     (opening a FIFO would block forever)."""
     if path.is_dir():
         raise InputError("is a folder, expected a file", file=path)
+    if path.is_symlink() and not path.exists():
+        raise InputError("a broken link (its target does not exist)", file=path)
     if not path.is_file():
         raise InputError("not a regular file", file=path)
 
