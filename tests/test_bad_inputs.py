@@ -551,3 +551,25 @@ def test_bad_sample_arguments(case: SampleCase, tmp_path: Path) -> None:
     assert_one_line_error(result, case.needles)
     if case.id == "sample_existing_dataset":
         assert (out / "Transactions.csv").read_text() == "keep"
+
+
+# ------------------------------------------- beyond the part checked up front (8 MB)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "needles"),
+    [
+        (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
+        (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
+    ],
+    ids=["latin1_late", "text_amount_late"],
+)
+def test_problems_past_the_checked_start_are_still_user_errors(
+    tmp_path: Path, monkeypatch, name: str, old: bytes, new: bytes, needles: tuple[str, ...]
+) -> None:
+    monkeypatch.setattr("segtui.engine.checks.STRUCTURE_CHECK_BYTES", 40)
+    folder = tiny(tmp_path)
+    data = (folder / name).read_bytes()
+    assert old in data
+    (folder / name).write_bytes(data.replace(old, new))
+    assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), needles)

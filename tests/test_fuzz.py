@@ -10,6 +10,7 @@ customer count. Derandomized, so CI sees the same examples every run.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ from segtui.engine.pipeline import run
 from segtui.engine.sources import load_source
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("SEGTUI_FUZZ_EXAMPLES", "40")),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -165,3 +166,27 @@ def test_pipeline_assigns_every_customer_exactly_once(source, k: int) -> None:
     assert sum(sizes) + no_purchases == segments.height
     assert sorted(set(segments["segment"]) - {-1}) == list(range(k))
     assert len(sizes) == k and min(sizes) >= 1
+
+
+HEADERS = [
+    "CustomerID,TransactionDate,TotalValue",
+    "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price",
+    "TotalValue,CustomerID,TransactionDate,TotalValue",
+    "",
+]
+NOISE = st.text(alphabet=',"\n\r\t0123456789.-:eE CPTx\u00e9\x00\ufeff', max_size=160)
+
+
+@FUZZ
+@given(st.sampled_from(HEADERS), NOISE, st.sampled_from(["utf-8", "latin-1"]))
+def test_arbitrary_csv_text_gives_a_result_or_a_user_error(header: str, body: str, enc) -> None:
+    """Random bytes after a plausible header: the loader and feature engine either work
+    or raise SegtuiError, never anything else."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = (header + "\n" + body).encode(enc, errors="replace")
+        (Path(tmp) / "Transactions.csv").write_bytes(data)
+        try:
+            table = compute_features(load_source(tmp), ["total_spend", "frequency"])
+        except SegtuiError:
+            return
+    assert table.frame["CustomerID"].n_unique() == table.frame.height

@@ -36,18 +36,19 @@ def sniff_text(path: Path) -> None:
         )
 
 
-def check_structure(path: Path, separator: str, limit: int = STRUCTURE_CHECK_BYTES) -> None:
-    """Check the first ``limit`` bytes of a CSV file: valid UTF-8, closed quotes, and every
+def check_structure(path: Path, separator: str, limit: int | None = None) -> None:
+    """Check the first ``limit`` (default ``STRUCTURE_CHECK_BYTES``) bytes of a CSV file: valid UTF-8, closed quotes, and every
     row with as many fields as the header. Raises InputError naming the first bad row
     (rows are counted from 1 after the header, as in every segtui message)."""
     sniff_text(path)
+    limit = STRUCTURE_CHECK_BYTES if limit is None else limit
     with path.open("rb") as raw:
         data = raw.read(limit)
         complete = raw.read(1) == b""
     if not complete:
         # Stop at the last line break so the final, cut-off row is not judged.
         data = data[: data.rfind(b"\n") + 1]
-    text = _decode(path, data)
+    text = _decode(path, data, cut=not complete)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     rows_read = 0
     try:
@@ -81,11 +82,11 @@ def check_structure(path: Path, separator: str, limit: int = STRUCTURE_CHECK_BYT
         ) from None
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, *, cut: bool) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if exc.start >= len(data) - 4 and exc.reason == "unexpected end of data":
+        if cut and exc.start >= len(data) - 4 and exc.reason == "unexpected end of data":
             return data[: exc.start].decode("utf-8-sig")  # a character cut by the limit
         raise bad_utf8(path, data, exc.start) from None
 

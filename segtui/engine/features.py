@@ -175,7 +175,10 @@ def _category_values(tables: Tables) -> list[str]:
         lf = tables.products.select("Category")
     else:
         lf = tables.transactions.select("Category")
-    values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    try:
+        values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
     return sorted(str(v) for v in values)
 
 

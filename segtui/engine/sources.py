@@ -122,7 +122,10 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
     tables: dict[str, pl.LazyFrame] = {}
     specs: dict[str, TableFile] = {}
     for kind, path in files.items():
-        spec = _inspect(path, kind)
+        try:
+            spec = _inspect(path, kind)
+        except pl.exceptions.PolarsError as exc:
+            raise explain_read_error(path, exc) from None
         specs[kind] = spec
         tables[kind] = _scan(spec)
     return Tables(
@@ -282,6 +285,17 @@ def _scan(spec: TableFile) -> pl.LazyFrame:
             expr = pl.col(actual).cast(pl.String)
         exprs.append(expr.alias(canonical))
     return lf.select(exprs)
+
+
+def explain_read_error(path: Path, exc: BaseException) -> InputError:
+    """An InputError for a Polars failure while reading ``path`` (names a non-UTF-8 row)."""
+    from segtui.engine.checks import find_bad_utf8
+
+    if "utf-8" in str(exc).lower() and path.suffix.lower() not in (".parquet", ".pq"):
+        bad_text = find_bad_utf8(path)
+        if bad_text is not None:
+            return bad_text
+    return InputError(f"cannot read the file ({_first_line(exc)})", file=path)
 
 
 # Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.
