@@ -4,8 +4,9 @@ Polars reads only the columns a run needs, so it does not notice a row with too 
 fields, and it fills a short row with empty cells. Both usually mean the row is shifted
 (an unquoted comma in a name) and every value after it is wrong, so they are errors here,
 named by file and row. The check streams the start of each file (``STRUCTURE_CHECK_BYTES``)
-with the csv module; beyond that, a row with too many fields is still caught when Polars
-parses the whole row (``diagnose_text`` re-reads the file to name it).
+with the csv module; beyond that, Polars ignores extra fields and reads missing ones as
+empty cells (caught later only where they break a number or a date). Non-UTF-8 bytes
+further down are still found: the read fails and ``find_bad_utf8`` names the row.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def sniff_text(path: Path) -> None:
 
 
 def check_structure(path: Path, separator: str, limit: int | None = None) -> None:
-    """Check the first ``limit`` (default ``STRUCTURE_CHECK_BYTES``) bytes of a CSV file: valid UTF-8, closed quotes, and every
-    row with as many fields as the header. Raises InputError naming the first bad row
-    (rows are counted from 1 after the header, as in every segtui message)."""
+    """Check the first ``limit`` (default ``STRUCTURE_CHECK_BYTES``) bytes of a CSV file:
+    valid UTF-8, closed quotes, and every row with as many fields as the header. Raises
+    InputError naming the first bad row (counted from 1 after the header, as in every
+    segtui message)."""
     sniff_text(path)
     limit = STRUCTURE_CHECK_BYTES if limit is None else limit
     with path.open("rb") as raw:
