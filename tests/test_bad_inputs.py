@@ -276,6 +276,13 @@ SOURCE_CASES: tuple[Case, ...] = (
         transactions(*SAME),
         ERROR,
         ("all 3 customers", "same profile"),
+        ("--features", "total_spend,frequency,total_quantity"),
+    ),
+    Case(
+        "identical_behaviour_different_regions_segments_by_region",
+        transactions(*SAME, "T4,C4,P1,2024-01-05,1,10.0,10"),
+        WARN,
+        ("total_spend has the same value for every customer", "Segments mirror region"),
     ),
     Case("k_equal_to_buying_customers", lambda f: None, ERROR, ("k=5", "(5)"), ("-k", "5")),
     Case("k_larger_than_buying_customers", lambda f: None, ERROR, ("k=9", "(5)"), ("-k", "9")),

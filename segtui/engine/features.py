@@ -329,14 +329,17 @@ def _value_warnings(
     data_quality["rows_with_negative_value"] = negative
     data_quality["rows_without_value"] = missing
     if negative:
+        verb = "is" if negative == 1 else "are"
         warnings.append(
             f"{plural(negative, 'transaction row')} with a negative TotalValue (returns or "
-            "refunds) are counted as they are and lower total_spend."
+            f"refunds) {verb} counted as {'it is' if negative == 1 else 'they are'} and "
+            f"lower{'s' if negative == 1 else ''} total_spend."
         )
     if missing:
         warnings.append(
-            f"{plural(missing, 'transaction row')} without a TotalValue count as purchases "
-            "of 0."
+            f"{plural(missing, 'transaction row')} without a TotalValue "
+            f"count{'s' if missing == 1 else ''} as {'a purchase' if missing == 1 else 'purchases'}"
+            " of 0."
         )
 
 
