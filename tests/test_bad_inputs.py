@@ -293,6 +293,16 @@ SOURCE_CASES: tuple[Case, ...] = (
         ("k=3", "distinct customer profiles (2)"),
         ("-k", "3", "--features", "total_spend,frequency"),
     ),
+    Case("negative_seed", lambda f: None, ERROR, ("seed", "-1"), ("--seed", "-1")),
+    Case("seed_too_large", lambda f: None, ERROR, ("seed", "4294967296"), ("--seed", "4294967296")),
+    Case("absurd_n_init", lambda f: None, ERROR, ("n-init", "at most"), ("--n-init", "1000000000")),
+    Case(
+        "infinite_categorical_weight",
+        lambda f: None,
+        ERROR,
+        ("categorical weight", "inf"),
+        ("--categorical-weight", "inf"),
+    ),
     Case(
         "as_of_before_all_transactions",
         lambda f: None,

@@ -134,8 +134,10 @@ def fit_space(
     """
     if isinstance(categorical_weight, str) and categorical_weight != "raw":
         raise OptionError("categorical weight must be a number or 'raw'", value=categorical_weight)
-    if not isinstance(categorical_weight, str) and not categorical_weight >= 0:
-        raise OptionError("categorical weight must be 0 or more", value=categorical_weight)
+    if not isinstance(categorical_weight, str) and not 0 <= categorical_weight < float("inf"):
+        raise OptionError(
+            "categorical weight must be a finite number, 0 or more", value=categorical_weight
+        )
     spec = SpaceSpec(scaling=scaling, categorical_weight=categorical_weight)
     warnings: list[str] = []
     numeric_vars: list[float] = []
