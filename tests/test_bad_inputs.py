@@ -536,6 +536,11 @@ SAMPLE_CASES: tuple[SampleCase, ...] = (
     SampleCase("sample_zero_customers", ("--customers", "0"), ("customers",)),
     SampleCase("sample_negative_transactions", ("--transactions", "-5"), ("transaction", "-5")),
     SampleCase("sample_one_group", ("--groups", "1"), ("groups",)),
+    SampleCase(
+        "sample_too_large_for_memory",
+        ("--transactions", "100000000000"),
+        ("100,000,000,000 transactions", "memory", "available"),
+    ),
     SampleCase("sample_too_many_groups", ("--groups", "99"), ("groups",)),
     SampleCase("sample_unknown_format", ("--format", "xlsx"), ("--format", "xlsx")),
     SampleCase(
