@@ -240,7 +240,27 @@ SOURCE_CASES: tuple[Case, ...] = (
         OK,
     ),
     Case("ragged_row_too_long", replace(TX, ",120.0,40", ",120.0,40,extra"), ERROR, (TX, "row 4")),
-    Case("ragged_row_too_short", replace(TX, ",3,120.0,40", ",3"), ERROR, (TX, "row 4")),
+    Case(
+        "ragged_row_too_short",
+        replace(CU, "C2,Bob,Asia,2024-03-15", "C2,Bob,Asia"),
+        WARN,
+        ("1 row of Customers.csv has fewer fields than the header (first: row 2)",),
+    ),
+    Case(
+        "ragged_row_too_short_losing_an_amount",
+        replace(TX, ",3,120.0,40", ",3"),
+        WARN,
+        (
+            "row of Transactions.csv has fewer fields than the header (first: row 4)",
+            "1 transaction row without a TotalValue",
+        ),
+    ),
+    Case(
+        "ragged_row_too_short_losing_a_date",
+        replace(TX, "T4,C2,P2,2024-04-01 12:00:00,3,120.0,40", "T4,C2,P2"),
+        ERROR,
+        (TX, "TransactionDate", "row 4", "missing date"),
+    ),
     Case("quoted_newline_in_name", replace(CU, "C2,Bob,", 'C2,"Bob\nBobson",'), OK),
     Case(
         "unterminated_quote",

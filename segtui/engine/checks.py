@@ -37,11 +37,12 @@ def sniff_text(path: Path) -> None:
         )
 
 
-def check_structure(path: Path, separator: str, limit: int | None = None) -> None:
+def check_structure(path: Path, separator: str, limit: int | None = None) -> list[str]:
     """Check the first ``limit`` (default ``STRUCTURE_CHECK_BYTES``) bytes of a CSV file:
-    valid UTF-8, closed quotes, and every row with as many fields as the header. Raises
+    valid UTF-8, closed quotes, and no row with more fields than the header. Raises
     InputError naming the first bad row (counted from 1 after the header, as in every
-    segtui message)."""
+    segtui message). Rows with fewer fields are usable (some tools drop trailing empty
+    cells): returns a warning about them, or an empty list."""
     sniff_text(path)
     limit = STRUCTURE_CHECK_BYTES if limit is None else limit
     with path.open("rb") as raw:
@@ -58,13 +59,17 @@ def check_structure(path: Path, separator: str, limit: int | None = None) -> Non
         if header is None:
             if complete:
                 raise InputError("the file is empty (no header line)", file=path)
-            return
+            return []
         width = len(header)
+        short_rows, first_short = 0, 0
         for row in reader:
             rows_read += 1
             if not row:  # a blank line: Polars skips it too
                 continue
-            if len(row) != width:
+            if len(row) < width:
+                short_rows += 1
+                first_short = first_short or rows_read
+            elif len(row) > width:
                 raise InputError(
                     f"row has {len(row)} field{'s' * (len(row) != 1)}, the header has {width}",
                     file=path,
@@ -73,7 +78,7 @@ def check_structure(path: Path, separator: str, limit: int | None = None) -> Non
                 )
     except csv.Error as exc:
         if not complete and "unexpected end of data" in str(exc):
-            return  # a quoted field that continues past the checked part
+            return []  # a quoted field that continues past the checked part
         raise InputError(
             f"malformed CSV ({exc})",
             file=path,
@@ -82,6 +87,13 @@ def check_structure(path: Path, separator: str, limit: int | None = None) -> Non
             if "unexpected end of data" in str(exc)
             else "check the quotes in this row",
         ) from None
+    if not short_rows:
+        return []
+    return [
+        f"{short_rows:,} row{'s' * (short_rows != 1)} of {path.name} "
+        f"{'have' if short_rows != 1 else 'has'} fewer fields than the header (first: row "
+        f"{first_short}); the missing cells are read as empty."
+    ]
 
 
 def _decode(path: Path, data: bytes, *, cut: bool) -> str:

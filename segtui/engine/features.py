@@ -270,7 +270,7 @@ def compute_features(
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
-    warnings: list[str] = []
+    warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
     _value_warnings(counts, data_quality, warnings)
     frame = _join_customers(agg, customers, tables, data_quality, warnings)
     if as_of is None:

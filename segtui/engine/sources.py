@@ -41,6 +41,7 @@ class TableFile:
     kind: str
     columns: dict[str, str]
     date_formats: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # usable oddities found on reading
 
     @property
     def is_parquet(self) -> bool:
@@ -171,12 +172,14 @@ def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) 
     )
 
 
-def _header(path: Path) -> list[str]:
+def _header(path: Path, warnings: list[str] | None = None) -> list[str]:
     _check_readable(path)
     if path.suffix.lower() not in (".parquet", ".pq"):
         from segtui.engine.checks import check_structure
 
-        check_structure(path, "\t" if path.suffix.lower() == ".tsv" else ",")
+        found = check_structure(path, "\t" if path.suffix.lower() == ".tsv" else ",")
+        if warnings is not None:
+            warnings.extend(found)
     try:
         return list(_raw_scan(path, all_text=True, n_rows=1).collect_schema().names())
     except pl.exceptions.NoDataError:
@@ -190,7 +193,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _inspect(path: Path, kind: str) -> TableFile:
-    header = _header(path)
+    structure_warnings: list[str] = []
+    header = _header(path, structure_warnings)
     # Polars renames a repeated header to NAME_duplicated_0; report it under its own name.
     renamed = [m.group(1) for h in header if (m := re.fullmatch(r"(.+)_duplicated_\d+", h))]
     duplicates = sorted({h for h in header if header.count(h) > 1} | set(renamed))
@@ -205,7 +209,7 @@ def _inspect(path: Path, kind: str) -> TableFile:
                 file=path,
                 column=needed,
             )
-    spec = TableFile(path=path, kind=kind, columns=columns)
+    spec = TableFile(path=path, kind=kind, columns=columns, warnings=structure_warnings)
     for canonical in DATE_COLUMNS:
         if canonical in columns:
             spec.date_formats[canonical] = _detect_date_format(spec, canonical)
