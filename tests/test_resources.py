@@ -51,6 +51,12 @@ def test_available_memory_is_detected_without_an_override(monkeypatch) -> None:
     assert available is not None and available > 0
 
 
+def test_memory_check_can_be_turned_off(zeotap_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "off")
+    assert available_memory() is None
+    check_memory(list(find_table_files(zeotap_dir).values()), "zeotap")
+
+
 def test_estimate_grows_with_the_input_files(zeotap_dir: Path) -> None:
     files = list(find_table_files(zeotap_dir).values())
     on_disk = sum(p.stat().st_size for p in files)

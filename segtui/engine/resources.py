@@ -5,7 +5,8 @@ message, exit 137, and nothing to tell the user what to do instead. The estimate
 deliberately simple (bytes on disk times a measured factor, plus a fixed reserve) and
 is compared with the memory actually available to this process (``MemAvailable`` and,
 in a container, the cgroup limit). ``SEGTUI_MEMORY_LIMIT`` (for example ``2GB``)
-replaces the detected figure: to test the check, or to be stricter on a shared machine.
+replaces the detected figure: to test the check, or to be stricter on a shared machine;
+``SEGTUI_MEMORY_LIMIT=off`` turns the check off.
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ def human(size: float) -> str:
 
 def available_memory() -> int | None:
     """Bytes this process may still use: ``SEGTUI_MEMORY_LIMIT`` if set, else the smaller
-    of the kernel's MemAvailable and the cgroup's remaining allowance (None if unknown)."""
+    of the kernel's MemAvailable and the cgroup's remaining allowance (None if unknown or
+    the check is turned off with ``off``)."""
     override = os.environ.get(MEMORY_LIMIT_ENV)
+    if override and override.strip().lower() == "off":
+        return None
     if override:
         return parse_size(override)
     figures = [f for f in (_meminfo_available(), _cgroup_remaining()) if f is not None]
