@@ -1,4 +1,8 @@
-"""Cheap structural checks on input text files, and finding the row behind a read failure.
+"""Checks on input data, and finding the row behind a failure.
+
+Structure (below), then values: numbers must be finite and summable, dates must fall in
+1900-2199, negative or missing line totals are warnings. The ``find_*`` functions run
+only after something failed, re-reading a file to name the first bad row.
 
 Polars reads only the columns a run needs, so it does not notice a row with too many
 fields, and it fills a short row with empty cells. Both usually mean the row is shifted
@@ -15,13 +19,20 @@ import codecs
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
-from segtui.engine.errors import InputError
+import polars as pl
+
+from segtui.engine import dates
+from segtui.engine.errors import InputError, plural
+from segtui.engine.sources import TableFile, Tables, raw_scan
 
 # How much of each CSV file is checked up front for ragged rows and encoding (bytes).
 STRUCTURE_CHECK_BYTES = 8 * 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+# Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.
+MAX_ABS_NUMBER = 1e32
 _UTF8_HINT = "save the file as UTF-8 text (any spreadsheet can: 'CSV UTF-8')"
 
 
@@ -134,3 +145,93 @@ def find_bad_utf8(path: Path) -> InputError | None:
                 )
             lines += chunk.count(b"\n")
     return None
+
+
+def find_bad_number(spec: TableFile, actual: str) -> InputError | None:
+    """The first cell of number column ``actual`` that is not a number, not finite or too
+    large to sum exactly (None when every cell is fine)."""
+    raw = pl.scan_parquet(spec.path) if spec.is_parquet else raw_scan(spec.path, all_text=True)
+    col = pl.col(actual)
+    if spec.is_parquet:
+        number = col.cast(pl.Float64, strict=False)
+    else:
+        number = col.str.strip_chars().cast(pl.Float64, strict=False)
+    bad = (
+        raw.select(col, number.alias("_number"))
+        .with_row_index("row", offset=1)
+        .filter(
+            (col.is_not_null() & pl.col("_number").is_null())
+            | ~pl.col("_number").is_finite()
+            | (pl.col("_number").abs() >= MAX_ABS_NUMBER)
+        )
+        .head(1)
+        .collect()
+    )
+    if not bad.height:
+        return None
+    value, number_value = bad[actual][0], bad["_number"][0]
+    if number_value is None:
+        problem = "not a number"
+    elif number_value != number_value or number_value in (float("inf"), float("-inf")):
+        problem = "not a finite number"
+    else:
+        problem = "number too large to add up exactly (limit 1e32)"
+    return InputError(problem, file=spec.path, column=actual, row=int(bad["row"][0]), value=value)
+
+
+def find_date_out_of_range(spec: TableFile, canonical: str) -> InputError:
+    """The first row of ``spec`` whose ``canonical`` date is before 1900 or after 2199."""
+    actual = spec.columns[canonical]
+    fmt = spec.date_formats.get(canonical, "native")
+    raw = pl.scan_parquet(spec.path) if spec.is_parquet else raw_scan(spec.path, all_text=True)
+    parsed = (
+        pl.col(actual).cast(pl.Datetime("us"), strict=False)
+        if fmt == "native"
+        else dates.parse_expr(actual, fmt)
+    )
+    bad = (
+        raw.select(pl.col(actual), parsed.alias("_parsed"))
+        .with_row_index("row", offset=1)
+        .filter((pl.col("_parsed") < dates.EARLIEST) | (pl.col("_parsed") >= dates.LATEST))
+        .head(1)
+        .collect()
+    )
+    return InputError(
+        f"date out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1})",
+        file=spec.path,
+        column=actual,
+        row=int(bad["row"][0]) if bad.height else None,
+        value=bad[actual][0] if bad.height else None,
+        hint="placeholder dates such as 0001-01-01 or 9999-12-31 must be removed or left empty",
+    )
+
+
+def check_date_range(tables: Tables, counts: pl.DataFrame, customers: pl.DataFrame | None) -> None:
+    """Raise InputError for a transaction or signup date outside 1900-2199 (placeholders)."""
+    earliest, latest = counts["earliest_date"][0], counts["latest_date"][0]
+    if earliest is not None and (earliest < dates.EARLIEST or latest >= dates.LATEST):
+        raise find_date_out_of_range(tables.files["transactions"], "TransactionDate")
+    if customers is not None and "SignupDate" in customers.columns:
+        signup = customers.get_column("SignupDate").drop_nulls()
+        if signup.len() and (signup.min() < dates.EARLIEST or signup.max() >= dates.LATEST):  # type: ignore[operator]
+            raise find_date_out_of_range(tables.files["customers"], "SignupDate")
+
+
+def value_warnings(counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str]) -> None:
+    """Negative and missing line totals are usable (returns; unknown amounts): say so."""
+    negative, missing = int(counts["negative_value"][0]), int(counts["missing_value"][0])
+    data_quality["rows_with_negative_value"] = negative
+    data_quality["rows_without_value"] = missing
+    if negative:
+        verb = "is" if negative == 1 else "are"
+        warnings.append(
+            f"{plural(negative, 'transaction row')} with a negative TotalValue (returns or "
+            f"refunds) {verb} counted as {'it is' if negative == 1 else 'they are'} and "
+            f"lower{'s' if negative == 1 else ''} total_spend."
+        )
+    if missing:
+        warnings.append(
+            f"{plural(missing, 'transaction row')} without a TotalValue "
+            f"count{'s' if missing == 1 else ''} as {'a purchase' if missing == 1 else 'purchases'}"
+            " of 0."
+        )

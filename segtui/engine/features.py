@@ -14,14 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.dates import EARLIEST, LATEST
+from segtui.engine.checks import check_date_range, value_warnings
 from segtui.engine.errors import InputError, OptionError, plural
-from segtui.engine.sources import (
-    Tables,
-    diagnose_failure,
-    find_bad_date,
-    find_date_out_of_range,
-)
+from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
 
 @dataclass(frozen=True)
@@ -260,7 +255,7 @@ def compute_features(
     customers = collected[2] if customers_query is not None else None
     if counts["missing_date"][0]:
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
-    _check_date_range(tables, counts, customers)
+    check_date_range(tables, counts, customers)
     if agg.height == 0:
         raise InputError(
             "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
@@ -271,7 +266,7 @@ def compute_features(
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
     warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
-    _value_warnings(counts, data_quality, warnings)
+    value_warnings(counts, data_quality, warnings)
     frame = _join_customers(agg, customers, tables, data_quality, warnings)
     if as_of is None:
         last = frame.get_column("last_purchase").max()
@@ -306,41 +301,6 @@ def compute_features(
         warnings=warnings,
         categories=categories,
     )
-
-
-def _check_date_range(
-    tables: Tables, counts: pl.DataFrame, customers: pl.DataFrame | None
-) -> None:
-    """Raise InputError for a transaction or signup date outside 1900-2199 (placeholders)."""
-    earliest, latest = counts["earliest_date"][0], counts["latest_date"][0]
-    if earliest is not None and (earliest < EARLIEST or latest >= LATEST):
-        raise find_date_out_of_range(tables.files["transactions"], "TransactionDate")
-    if customers is not None and "SignupDate" in customers.columns:
-        signup = customers.get_column("SignupDate").drop_nulls()
-        if signup.len() and (signup.min() < EARLIEST or signup.max() >= LATEST):  # type: ignore[operator]
-            raise find_date_out_of_range(tables.files["customers"], "SignupDate")
-
-
-def _value_warnings(
-    counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str]
-) -> None:
-    """Negative and missing line totals are usable (returns; unknown amounts): say so."""
-    negative, missing = int(counts["negative_value"][0]), int(counts["missing_value"][0])
-    data_quality["rows_with_negative_value"] = negative
-    data_quality["rows_without_value"] = missing
-    if negative:
-        verb = "is" if negative == 1 else "are"
-        warnings.append(
-            f"{plural(negative, 'transaction row')} with a negative TotalValue (returns or "
-            f"refunds) {verb} counted as {'it is' if negative == 1 else 'they are'} and "
-            f"lower{'s' if negative == 1 else ''} total_spend."
-        )
-    if missing:
-        warnings.append(
-            f"{plural(missing, 'transaction row')} without a TotalValue "
-            f"count{'s' if missing == 1 else ''} as {'a purchase' if missing == 1 else 'purchases'}"
-            " of 0."
-        )
 
 
 def _join_customers(

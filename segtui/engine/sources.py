@@ -172,6 +172,11 @@ def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) 
     )
 
 
+def raw_scan(path: Path, *, all_text: bool = True) -> pl.LazyFrame:
+    """A lazy scan of ``path`` with its own column names (CSV: every column as text)."""
+    return _raw_scan(path, all_text=all_text)
+
+
 def _header(path: Path, warnings: list[str] | None = None) -> list[str]:
     _check_readable(path)
     if path.suffix.lower() not in (".parquet", ".pq"):
@@ -302,17 +307,13 @@ def explain_read_error(path: Path, exc: BaseException) -> InputError:
     return InputError(f"cannot read the file ({_first_line(exc)})", file=path)
 
 
-# Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.
-MAX_ABS_NUMBER = 1e32
-
-
 def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
     """Turn a Polars error raised while collecting into an InputError naming the bad cell.
 
     Re-reads each file and looks for the first value that is not UTF-8, not a number, not
     finite (NaN, inf) or too large to sum; falls back to Polars' own message.
     """
-    from segtui.engine.checks import find_bad_utf8
+    from segtui.engine.checks import find_bad_number, find_bad_utf8
 
     for spec in tables.files.values():
         if not spec.is_parquet and "utf-8" in str(exc).lower():
@@ -322,7 +323,7 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
         for canonical in NUMBER_COLUMNS:
             actual = spec.columns.get(canonical)
             if actual is not None:
-                bad_number = _find_bad_number(spec, actual)
+                bad_number = find_bad_number(spec, actual)
                 if bad_number is not None:
                     return bad_number
     if "more fields" in str(exc):
@@ -332,63 +333,6 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
             hint="a value containing the separator must be in double quotes",
         )
     return InputError(f"cannot read the input ({_first_line(exc)})", file=tables.label)
-
-
-def _find_bad_number(spec: TableFile, actual: str) -> InputError | None:
-    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
-    col = pl.col(actual)
-    if spec.is_parquet:
-        number = col.cast(pl.Float64, strict=False)
-    else:
-        number = col.str.strip_chars().cast(pl.Float64, strict=False)
-    bad = (
-        raw.select(col, number.alias("_number"))
-        .with_row_index("row", offset=1)
-        .filter(
-            (col.is_not_null() & pl.col("_number").is_null())
-            | ~pl.col("_number").is_finite()
-            | (pl.col("_number").abs() >= MAX_ABS_NUMBER)
-        )
-        .head(1)
-        .collect()
-    )
-    if not bad.height:
-        return None
-    value, number_value = bad[actual][0], bad["_number"][0]
-    if number_value is None:
-        problem = "not a number"
-    elif number_value != number_value or number_value in (float("inf"), float("-inf")):
-        problem = "not a finite number"
-    else:
-        problem = "number too large to add up exactly (limit 1e32)"
-    return InputError(problem, file=spec.path, column=actual, row=int(bad["row"][0]), value=value)
-
-
-def find_date_out_of_range(spec: TableFile, canonical: str) -> InputError:
-    """The first row of ``spec`` whose ``canonical`` date is before 1900 or after 2199."""
-    actual = spec.columns[canonical]
-    fmt = spec.date_formats.get(canonical, "native")
-    raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
-    parsed = (
-        pl.col(actual).cast(pl.Datetime("us"), strict=False)
-        if fmt == "native"
-        else dates.parse_expr(actual, fmt)
-    )
-    bad = (
-        raw.select(pl.col(actual), parsed.alias("_parsed"))
-        .with_row_index("row", offset=1)
-        .filter((pl.col("_parsed") < dates.EARLIEST) | (pl.col("_parsed") >= dates.LATEST))
-        .head(1)
-        .collect()
-    )
-    return InputError(
-        f"date out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1})",
-        file=spec.path,
-        column=actual,
-        row=int(bad["row"][0]) if bad.height else None,
-        value=bad[actual][0] if bad.height else None,
-        hint="placeholder dates such as 0001-01-01 or 9999-12-31 must be removed or left empty",
-    )
 
 
 def find_bad_date(spec: TableFile, canonical: str) -> InputError:
