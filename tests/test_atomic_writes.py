@@ -232,3 +232,42 @@ def test_sigterm_mid_write_exits_143_and_cleans_up(source: Path, tmp_path: Path)
     assert stderr.strip().splitlines() == ["segtui: terminated"]
     assert out.read_text() == OLD
     assert leftovers(tmp_path) == []
+
+
+# Child: block while writing the third table (Transactions) of `segtui sample`.
+BLOCK_IN_THIRD_TABLE = """
+import pathlib, sys
+import polars as pl
+real = pl.DataFrame.write_csv
+def block_on_transactions(self, file=None, *args, **kwargs):
+    if file is not None and pathlib.Path(file).name.startswith(".Transactions.csv."):
+        pathlib.Path(file).write_text("partial")
+        print("READY", file, flush=True)
+        sys.stdin.readline()
+    return real(self, file, *args, **kwargs)
+pl.DataFrame.write_csv = block_on_transactions
+"""
+
+
+def test_sigint_during_sample_leaves_the_old_dataset_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    old = {name: f"old {name}\n" for name in ("Customers.csv", "Products.csv", "Transactions.csv")}
+    for name, text in old.items():
+        (folder / name).write_text(text)
+    child, _ = start(
+        BLOCK_IN_THIRD_TABLE,
+        "sample",
+        str(folder),
+        "--customers",
+        "50",
+        "--transactions",
+        "200",
+        "--force",
+        "-q",
+    )
+    assert len(leftovers(folder)) == 3  # all three written to temporaries, none renamed
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate()
+    assert child.returncode == 130, stderr
+    assert {p.name: p.read_text() for p in folder.iterdir()} == old
