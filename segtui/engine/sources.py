@@ -234,7 +234,6 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
     non_null = values.drop_nulls()
     if non_null.len() == 0:
         return "%Y-%m-%d"  # an all-empty column: nothing to parse
-    majority = dates.most_common_format(values)
     # Find the first value no candidate format reads, to name it in the error.
     for index, value in enumerate(values.to_list()):
         if value is None or not value.strip():
@@ -248,6 +247,7 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
                 value=value,
                 hint="dates must look like 2024-12-31 or 2024-12-31 13:45:00",
             )
+    majority = dates.most_common_format(values)
     assert majority is not None  # every value parses with some format
     parsed = dates.parse_series(values, majority)
     example = values.filter(parsed.is_not_null())[0]
