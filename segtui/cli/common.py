@@ -120,11 +120,30 @@ def load_settings(
     return settings, file_values
 
 
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM arrives (see ``handle_errors``)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 @contextlib.contextmanager
-def handle_errors() -> Iterator[None]:
-    """Turn user errors into one line on stderr and exit 2; Ctrl-C into exit 130."""
+def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
+    """Turn user errors into one line on stderr and exit 2; Ctrl-C into exit 130.
+
+    With ``catch_sigterm`` (headless commands; not the UI, whose terminal Textual must
+    restore itself), SIGTERM unwinds like Ctrl-C, so temporary output files are removed,
+    and exits 143.
+    """
+    import signal
+    import threading
+
     from segtui.engine.errors import SegtuiError
 
+    previous = None
+    if catch_sigterm and threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
     except SegtuiError as exc:
@@ -133,6 +152,12 @@ def handle_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("segtui: interrupted", err=True)
         raise typer.Exit(130) from None
+    except Terminated:
+        typer.echo("segtui: terminated", err=True)
+        raise typer.Exit(143) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def console(*, stderr: bool = False) -> Console:

@@ -114,7 +114,7 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """Segment customers and write the segments file and summary."""
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.outputs import (
             SEGMENT_FORMATS,

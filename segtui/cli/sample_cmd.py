@@ -27,7 +27,7 @@ def sample(
 ) -> None:
     """Write a deterministic synthetic dataset (Customers, Products, Transactions) with
     planted behavioural groups; Customers.PlantedGroup holds the truth."""
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError, OutputError
         from segtui.engine.sample import generate
 
@@ -40,6 +40,12 @@ def sample(
             )
         if out_dir.exists() and not out_dir.is_dir():
             raise OutputError("is a file, expected a folder", file=out_dir)
+        blocking = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise OutputError("is a file, not a folder", file=blocking)
+        from segtui.engine.resources import check_sample_memory
+
+        check_sample_memory(customers, transactions)
         data = generate(customers, transactions, seed=seed, groups=groups)
         written = data.write(out_dir, fmt=fmt, force=force)
         if json:

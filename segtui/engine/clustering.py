@@ -13,6 +13,8 @@ import numpy as np
 
 from segtui.engine.errors import OptionError
 
+SILHOUETTE_WORKING_MEMORY_MB = 128
+
 
 @dataclass
 class Metrics:
@@ -40,22 +42,30 @@ class Clustering:
 
 
 def check_k(k: int, X: np.ndarray) -> None:
-    """Raise OptionError unless 2 <= k <= number of distinct rows of ``X``."""
+    """Raise OptionError unless 2 <= k < rows of ``X`` and k <= its distinct rows."""
     n = X.shape[0]
     if k < 2:
         raise OptionError(f"k must be at least 2 (got {k})")
     if k >= n:
-        # Silhouette (and any notion of a segment) needs at least one segment with two
-        # members, so k may be at most n - 1.
+        # k == n puts every customer alone: no segmentation, and silhouette,
+        # Davies-Bouldin and Calinski-Harabasz are undefined (they need k < n).
         raise OptionError(
             f"k={k} is not smaller than the number of customers with purchases ({n})",
-            hint=f"choose k between 2 and {max(n - 1, 2)}",
+            hint=f"choose k between 2 and {n - 1}"
+            if n >= 3
+            else "segmenting needs at least 3 customers with purchases",
         )
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
+    if distinct < 2:
+        raise OptionError(
+            f"all {n} customers with purchases have the same profile on the chosen "
+            "features: there is nothing to segment",
+            hint="choose features on which the customers differ",
+        )
     if k > distinct:
         raise OptionError(
             f"k={k} is larger than the number of distinct customer profiles ({distinct})",
-            hint=f"choose k between 2 and {max(distinct, 2)}",
+            hint=f"choose k between 2 and {distinct}" if distinct > 2 else "choose k=2",
         )
 
 
@@ -105,9 +115,14 @@ def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: 
 
     n = X.shape[0]
     sample = n if n <= silhouette_sample else silhouette_sample
-    silhouette = silhouette_score(
-        X, labels, sample_size=None if sample == n else sample, random_state=seed
-    )
+    from sklearn import config_context
+
+    # sklearn computes silhouette in chunks of `working_memory` MB; its 1 GB default made
+    # a 10,000-customer sample peak near 1 GB. Chunking does not change the result.
+    with config_context(working_memory=SILHOUETTE_WORKING_MEMORY_MB):
+        silhouette = silhouette_score(
+            X, labels, sample_size=None if sample == n else sample, random_state=seed
+        )
     k = int(labels.max()) + 1
     inertia = 0.0
     for s in range(k):

@@ -65,3 +65,25 @@ def parse_date_option(text: str, *, option: str = "--as-of") -> dt.date:
         raise OptionError(
             f"{option} expects a date as YYYY-MM-DD", value=text, hint="for example 2024-12-31"
         ) from None
+
+
+def most_common_format(values: pl.Series) -> str | None:
+    """The candidate format that parses the most values (None when none parses any)."""
+    sample = values.drop_nulls().str.strip_chars()
+    best, best_count = None, 0
+    for fmt in CANDIDATE_FORMATS:
+        count = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True).count()
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
+
+
+def parse_series(values: pl.Series, fmt: str) -> pl.Series:
+    """``values`` parsed with ``fmt`` (null where a value does not match)."""
+    return values.str.strip_chars().str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+
+
+# Dates outside this range are typos or placeholders (0001-01-01, 9999-12-31); they would
+# make recency and tenure meaningless, and 9999-12-31 cannot even have a "day after".
+EARLIEST = dt.datetime(1900, 1, 1)
+LATEST = dt.datetime(2200, 1, 1)  # exclusive

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from segtui.engine.checks import check_date_range, value_warnings
 from segtui.engine.errors import InputError, OptionError, plural
 from segtui.engine.returns import (
     line_count,
@@ -175,7 +176,10 @@ def _category_values(tables: Tables) -> list[str]:
         lf = tables.products.select("Category")
     else:
         lf = tables.transactions.select("Category")
-    values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    try:
+        values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
     return sorted(str(v) for v in values)
 
 
@@ -248,6 +252,10 @@ def compute_features(
         pl.len().alias("rows"),
         pl.col("CustomerID").is_null().sum().alias("missing_customer"),
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
+        pl.col("TransactionDate").min().alias("earliest_date"),
+        pl.col("TransactionDate").max().alias("latest_date"),
+        (pl.col("TotalValue") < 0).sum().alias("negative_value"),
+        pl.col("TotalValue").is_null().sum().alias("missing_value"),
     )
     tx = tx.filter(pl.col("CustomerID").is_not_null())
     agg_query = tx.group_by("CustomerID").agg(_aggregations(tables, categories, need_category))
@@ -261,6 +269,7 @@ def compute_features(
     customers = collected[2] if customers_query is not None else None
     if counts["missing_date"][0]:
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
+    check_date_range(tables, counts, customers)
     if agg.height == 0:
         raise InputError(
             "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
@@ -270,7 +279,8 @@ def compute_features(
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
-    warnings: list[str] = []
+    warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
+    value_warnings(counts, data_quality, warnings)
     frame = _join_customers(agg, customers, tables, data_quality, warnings)
     frame = mark_returns_only(frame, tables, data_quality, warnings)
     if as_of is None:

@@ -21,8 +21,9 @@ from segtui.engine.errors import OutputError
 SEGMENT_FORMATS = (".csv", ".parquet", ".json")
 SUMMARY_FORMATS = (".json", ".md")
 STDOUT = "-"
-# OWASP CSV-injection guidance: cells starting with these may be run as formulas.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP CSV-injection guidance (and OWASP ASVS 1.2.10, which adds NUL): text cells starting
+# with these may be run as formulas by Excel, LibreOffice or Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def check_target(path: Path, *, force: bool, allowed: tuple[str, ...], what: str) -> None:
@@ -37,6 +38,8 @@ def check_target(path: Path, *, force: bool, allowed: tuple[str, ...], what: str
         raise OutputError("is a folder, expected a file name", file=path)
     if not path.parent.exists():
         raise OutputError("the folder does not exist", file=path.parent)
+    if not path.parent.is_dir():
+        raise OutputError("is a file, not a folder", file=path.parent)
     if path.exists() and not force:
         raise OutputError("already exists", file=path, hint="use --force to overwrite it")
 
@@ -50,8 +53,11 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
     """
     if path.exists() and not force:
         raise OutputError("already exists", file=path, hint="use --force to overwrite it")
+    remove_stale_temporaries(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f"{temporary_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=path.parent
+        )
     except FileNotFoundError:
         raise OutputError("the folder does not exist", file=path.parent) from None
     except PermissionError:
@@ -69,9 +75,57 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
         if path.exists() and not force:  # appeared while we were writing
             raise OutputError("already exists", file=path, hint="use --force to overwrite it")
         os.replace(tmp, path)
+    except OSError as exc:
+        # Disk full, quota, a read-only file system: the user can fix these.
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write the file ({exc.strerror or exc})", file=path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def temporary_prefix(path: Path) -> str:
+    """Temporary files for ``path`` are ``.<name>.<pid>.<random>.tmp`` beside it: hidden,
+    and with a suffix no reader of segtui (or a spreadsheet) takes for a data file."""
+    return f".{path.name}."
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete temporary files left beside ``path`` by a writer that was killed (SIGKILL,
+    power loss: no code runs to clean up). Only files whose writing process no longer
+    exists are removed, so a concurrent writer's file is left alone. Returns those removed.
+    """
+    removed: list[Path] = []
+    prefix = temporary_prefix(path)
+    try:
+        candidates = list(path.parent.glob(f"{glob_escape(prefix)}*.tmp"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        pid_text = candidate.name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob metacharacters escaped."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def write_text_atomic(path: Path, text: str, *, force: bool) -> None:

@@ -28,6 +28,8 @@ from segtui.engine.sources import Tables, load_source
 from segtui.engine.space import SpaceSpec, fit_space
 
 Progress = Callable[[str], None]
+# More restarts than this is a typo (it would run for hours), not a setting.
+MAX_N_INIT = 1000
 
 
 @dataclass
@@ -190,6 +192,10 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"k must be at least 2 (got {settings.k})")
     if settings.n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
+    if settings.n_init > MAX_N_INIT:
+        raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
+    if not 0 <= settings.seed < 2**32:
+        raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
 
 
 def run(

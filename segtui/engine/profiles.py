@@ -65,8 +65,8 @@ def build_profiles(
     # the last bit, whatever the thread count.
     values = {c: frame.get_column(c).cast(pl.Float64).to_numpy() for c in columns}
     spend = frame.get_column("total_spend").cast(pl.Float64).to_numpy()
-    overall_mean = {c: float(np.nanmean(v)) for c, v in values.items()}
-    overall_std = {c: float(np.nanstd(v)) for c, v in values.items()}
+    overall_mean = {c: _nan_stat(np.nanmean, v) for c, v in values.items()}
+    overall_std = {c: _nan_stat(np.nanstd, v) for c, v in values.items()}
     total_revenue = float(spend.sum())
     mixes = {col: _mix(frame, col) for col in _mix_columns(frame, features)}
     n = frame.height

@@ -98,22 +98,27 @@ class SampleData:
     def write(self, folder: Path, *, fmt: str = "csv", force: bool = True) -> list[Path]:
         """Write Customers/Products/Transactions as ``fmt`` (csv or parquet) to ``folder``,
         each file atomically. Returns the paths written."""
+        import contextlib
+
         from segtui.engine.outputs import atomic_path
 
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, frame in (
-            ("Customers", self.customers),
-            ("Products", self.products),
-            ("Transactions", self.transactions),
-        ):
-            path = folder / f"{name}.{fmt}"
-            with atomic_path(path, force=force) as tmp:
+        # All three temporary files are written before any is renamed, so an interrupted
+        # run leaves the old dataset whole instead of new Customers beside old Transactions.
+        with contextlib.ExitStack() as stack:
+            for name, frame in (
+                ("Customers", self.customers),
+                ("Products", self.products),
+                ("Transactions", self.transactions),
+            ):
+                path = folder / f"{name}.{fmt}"
+                tmp = stack.enter_context(atomic_path(path, force=force))
                 if fmt == "parquet":
                     frame.write_parquet(tmp)
                 else:
                     frame.write_csv(tmp)
-            written.append(path)
+                written.append(path)
         return written
 
 

@@ -8,6 +8,7 @@ Identifiers are always read as text so ``00001`` stays ``00001``.
 from __future__ import annotations
 
 import importlib.resources
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class TableFile:
     # How to re-read the file as raw values (single logs: their delimiter/compression);
     # None = the folder layout's reader. Used to name the row of a bad value.
     text_scan: Callable[[], pl.LazyFrame] | None = None
+    warnings: list[str] = field(default_factory=list)  # usable oddities found on reading
 
     @property
     def is_parquet(self) -> bool:
@@ -78,12 +80,17 @@ def bundled_sample_dir() -> Path:
 def find_table_files(folder: Path) -> dict[str, Path]:
     """Find Customers/Products/Transactions files in ``folder`` (names case-insensitive)."""
     found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
-        if not entry.is_file() or entry.suffix.lower() not in SUFFIXES:
+    try:
+        entries = sorted(folder.iterdir())
+    except PermissionError:
+        raise InputError("permission denied", file=folder) from None
+    for entry in entries:
+        if entry.suffix.lower() not in SUFFIXES:
             continue
         stem = entry.stem.lower()
         for kind in TABLE_KINDS:
             if stem == kind or stem == kind.rstrip("s"):
+                _check_regular_file(entry)
                 if kind in found:
                     raise InputError(
                         f"two {kind} tables found ({found[kind].name} and {entry.name})",
@@ -135,10 +142,16 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
             "no Transactions table found (looked for Transactions.csv or .parquet)",
             file=folder,
         )
+    from segtui.engine.resources import check_memory
+
+    check_memory(files.values(), label or str(folder))
     tables: dict[str, pl.LazyFrame] = {}
     specs: dict[str, TableFile] = {}
     for kind, path in files.items():
-        spec = _inspect(path, kind)
+        try:
+            spec = _inspect(path, kind)
+        except pl.exceptions.PolarsError as exc:
+            raise explain_read_error(path, exc) from None
         specs[kind] = spec
         tables[kind] = _scan(spec)
     return Tables(
@@ -148,6 +161,17 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
         files=specs,
         label=label or str(folder),
     )
+
+
+def _check_regular_file(path: Path) -> None:
+    """A table name that is a folder, FIFO or device is an error, not silently skipped
+    (opening a FIFO would block forever)."""
+    if path.is_dir():
+        raise InputError("is a folder, expected a file", file=path)
+    if path.is_symlink() and not path.exists():
+        raise InputError("a broken link (its target does not exist)", file=path)
+    if not path.is_file():
+        raise InputError("not a regular file", file=path)
 
 
 def _check_readable(path: Path) -> None:
@@ -173,8 +197,19 @@ def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) 
     )
 
 
-def _header(path: Path) -> list[str]:
+def raw_scan(path: Path, *, all_text: bool = True) -> pl.LazyFrame:
+    """A lazy scan of ``path`` with its own column names (CSV: every column as text)."""
+    return _raw_scan(path, all_text=all_text)
+
+
+def _header(path: Path, warnings: list[str] | None = None) -> list[str]:
     _check_readable(path)
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        from segtui.engine.checks import check_structure
+
+        found = check_structure(path, "\t" if path.suffix.lower() == ".tsv" else ",")
+        if warnings is not None:
+            warnings.extend(found)
     try:
         return list(_raw_scan(path, all_text=True, n_rows=1).collect_schema().names())
     except pl.exceptions.NoDataError:
@@ -188,8 +223,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _inspect(path: Path, kind: str) -> TableFile:
-    header = _header(path)
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    structure_warnings: list[str] = []
+    header = _header(path, structure_warnings)
+    # Polars renames a repeated header to NAME_duplicated_0; report it under its own name.
+    renamed = [m.group(1) for h in header if (m := re.fullmatch(r"(.+)_duplicated_\d+", h))]
+    duplicates = sorted({h for h in header if header.count(h) > 1} | set(renamed))
     if duplicates:
         raise InputError("duplicated column", file=path, column=duplicates[0])
     columns = match_columns(header, kind)
@@ -201,7 +239,7 @@ def _inspect(path: Path, kind: str) -> TableFile:
                 file=path,
                 column=needed,
             )
-    spec = TableFile(path=path, kind=kind, columns=columns)
+    spec = TableFile(path=path, kind=kind, columns=columns, warnings=structure_warnings)
     for canonical in DATE_COLUMNS:
         if canonical in columns:
             spec.date_formats[canonical] = _detect_date_format(spec, canonical)
@@ -234,14 +272,22 @@ def _detect_date_format(spec: TableFile, canonical: str) -> str:
                 value=value,
                 hint="dates must look like 2024-12-31 or 2024-12-31 13:45:00",
             )
-    raise InputError(
-        "dates in mixed formats",
-        file=spec.path,
-        column=actual,
-        row=1,
-        value=non_null[0],
-        hint="use one date format in the whole column",
-    )
+    majority = dates.most_common_format(values)
+    assert majority is not None  # every value parses with some format
+    parsed = dates.parse_series(values, majority)
+    example = values.filter(parsed.is_not_null())[0]
+    for index, (value, ok) in enumerate(zip(values.to_list(), parsed.is_not_null(), strict=True)):
+        if value is not None and value.strip() and not ok:
+            raise InputError(
+                "dates in mixed formats",
+                file=spec.path,
+                column=actual,
+                row=index + 1,
+                value=value,
+                hint=f"most dates in this column look like {example!r}; "
+                "use one format in the whole column",
+            )
+    raise InputError("dates in mixed formats", file=spec.path, column=actual)
 
 
 def _scan(spec: TableFile) -> pl.LazyFrame:
@@ -275,53 +321,58 @@ def _scan(spec: TableFile) -> pl.LazyFrame:
     return lf.select(exprs)
 
 
+def explain_read_error(path: Path, exc: BaseException) -> InputError:
+    """An InputError for a Polars failure while reading ``path`` (names a non-UTF-8 row)."""
+    from segtui.engine.checks import find_bad_utf8
+
+    if "utf-8" in str(exc).lower() and path.suffix.lower() not in (".parquet", ".pq"):
+        bad_text = find_bad_utf8(path)
+        if bad_text is not None:
+            return bad_text
+    return InputError(f"cannot read the file ({_first_line(exc)})", file=path)
+
+
 def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
     """Turn a Polars error raised while collecting into an InputError naming the bad cell.
 
-    Re-reads each file as text and looks for the first value that does not parse as the
-    type its column needs; falls back to Polars' own message.
+    Re-reads each file and looks for the first value that is not UTF-8, not a number, not
+    finite (NaN, inf) or too large to sum; falls back to Polars' own message.
     """
+    from segtui.engine.checks import find_bad_number, find_bad_utf8
+
     for spec in tables.files.values():
-        text: pl.LazyFrame | None
-        if spec.text_scan is not None:
-            text = spec.text_scan()
-        else:
-            text = _raw_scan(spec.path, all_text=True) if not spec.is_parquet else None
-        if text is None:
-            continue
+        if not spec.is_parquet and "utf-8" in str(exc).lower():
+            bad_text = find_bad_utf8(spec.path)
+            if bad_text is not None:
+                return bad_text
         for canonical in NUMBER_COLUMNS:
             actual = spec.columns.get(canonical)
-            if actual is None:
-                continue
-            bad = (
-                text.select(pl.col(actual))
-                .with_row_index("row", offset=1)
-                .filter(
-                    pl.col(actual).is_not_null()
-                    & pl.col(actual).str.strip_chars().cast(pl.Float64, strict=False).is_null()
-                )
-                .head(1)
-                .collect()
-            )
-            if bad.height:
-                return InputError(
-                    "not a number",
-                    file=spec.path,
-                    column=actual,
-                    row=int(bad["row"][0]),
-                    value=bad[actual][0],
-                )
+            if actual is not None:
+                bad_number = find_bad_number(spec, actual)
+                if bad_number is not None:
+                    return bad_number
+    if "more fields" in str(exc):
+        return InputError(
+            "a row has more fields than the header",
+            file=tables.label,
+            hint="a value containing the separator must be in double quotes",
+        )
     return InputError(f"cannot read the input ({_first_line(exc)})", file=tables.label)
+
+
+def text_frame(spec: TableFile) -> pl.LazyFrame:
+    """The file re-read as raw values, to find the row of a bad value: a single log's own
+    reader (delimiter, compression) when it has one, else Parquet or an all-text CSV scan."""
+    if spec.text_scan is not None:
+        return spec.text_scan()
+    return pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
 
 
 def find_bad_date(spec: TableFile, canonical: str) -> InputError:
     """The first row of ``spec`` whose ``canonical`` date is missing or unparsable."""
     actual = spec.columns[canonical]
     fmt = spec.date_formats.get(canonical, "native")
-    if spec.text_scan is not None:
-        raw = spec.text_scan()
-    else:
-        raw = pl.scan_parquet(spec.path) if spec.is_parquet else _raw_scan(spec.path, all_text=True)
+    raw = text_frame(spec)
     parsed = (
         pl.col(actual).cast(pl.Datetime("us"), strict=False)
         if fmt == "native"

@@ -134,8 +134,10 @@ def fit_space(
     """
     if isinstance(categorical_weight, str) and categorical_weight != "raw":
         raise OptionError("categorical weight must be a number or 'raw'", value=categorical_weight)
-    if not isinstance(categorical_weight, str) and not categorical_weight >= 0:
-        raise OptionError("categorical weight must be 0 or more", value=categorical_weight)
+    if not isinstance(categorical_weight, str) and not 0 <= categorical_weight < float("inf"):
+        raise OptionError(
+            "categorical weight must be a finite number, 0 or more", value=categorical_weight
+        )
     spec = SpaceSpec(scaling=scaling, categorical_weight=categorical_weight)
     warnings: list[str] = []
     numeric_vars: list[float] = []
@@ -156,7 +158,10 @@ def fit_space(
         center, scale = _center_scale(values, scaling)
         if np.ptp(values) == 0:
             warnings.append(f"{name} has the same value for every customer; it cannot separate.")
-        numeric_vars.append(float(np.var((values - center) / scale)))
+        else:
+            # A constant column carries no variance; counting it would shrink the
+            # categorical block's share (to nothing when every numeric is constant).
+            numeric_vars.append(float(np.var((values - center) / scale)))
         spec.numeric.append(NumericColumn(name, use_log, center, scale, fill))
     # The block's target variance: `weight` numeric features' worth (1 with standard scaling).
     unit = float(np.mean(numeric_vars)) if numeric_vars else 1.0

@@ -1,0 +1,630 @@
+"""The bad-input matrix: deliberately broken inputs against every command that reads them.
+
+Each case starts from the tiny three-table dataset (tests/conftest.py), breaks it in one
+way, and states what segtui must do:
+
+* ``ERROR``: exit 2 and exactly ONE line on stderr that contains every needle (file,
+  column, row, value where they apply), never a traceback;
+* ``WARN``: the data is still usable, so exit 0, and the summary's ``warnings`` say what
+  was wrong (needles);
+* ``OK``: the input only looks odd (BOM, CRLF, quoted newlines, an alias header) and must
+  simply work.
+
+Commands that read a source folder are listed in ``SOURCE_COMMANDS`` as a function from
+(folder, extra args, tmp dir) to argv; a new command (``validate``, ``sweep``, ``assign``…)
+joins the matrix by adding one entry there. Commands that write a dataset
+(``segtui sample``) have their own table, ``SAMPLE_CASES``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS, write_tables
+from typer.testing import CliRunner
+
+from segtui.cli import app
+
+runner = CliRunner()
+
+ERROR, WARN, OK = "error", "warning", "ok"
+TX, CU, PR = "Transactions.csv", "Customers.csv", "Products.csv"
+TX_HEADER = "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price\n"
+
+
+# ---------------------------------------------------------------- ways to break a folder
+
+
+def replace(name: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
+    """Replace the first ``count`` occurrences of ``old`` in one file of the folder."""
+
+    def apply(folder: Path) -> None:
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"fixture text {old!r} not in {name}"
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    return apply
+
+
+def put(name: str, content: str | bytes) -> Callable[[Path], None]:
+    """Overwrite one file with ``content`` (text is written as UTF-8)."""
+
+    def apply(folder: Path) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (folder / name).write_bytes(data)
+
+    return apply
+
+
+def transactions(*rows: str) -> Callable[[Path], None]:
+    """Replace Transactions.csv by the standard header and ``rows``."""
+    return put(TX, TX_HEADER + "".join(row + "\n" for row in rows))
+
+
+def remove(name: str) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).unlink()
+
+
+def make_dir(name: str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        (folder / name).unlink()
+        (folder / name).mkdir()
+
+    return apply
+
+
+def make_fifo(name: str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        (folder / name).unlink()
+        os.mkfifo(folder / name)
+
+    return apply
+
+
+def both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        for step in steps:
+            step(folder)
+
+    return apply
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed input and the expected outcome."""
+
+    id: str
+    setup: Callable[[Path], None]
+    expect: str
+    needles: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+
+# Identical customers: three buyers with the same spend, count, quantity and region.
+SAME = (
+    "T1,C1,P1,2024-01-05,1,10.0,10",
+    "T2,C2,P1,2024-01-05,1,10.0,10",
+    "T3,C3,P1,2024-01-05,1,10.0,10",
+)
+
+SOURCE_CASES: tuple[Case, ...] = (
+    # --- empty and truncated files
+    Case("empty_transactions", put(TX, ""), ERROR, (TX, "empty")),
+    Case("header_only_transactions", transactions(), ERROR, (TX, "no transactions")),
+    Case("empty_customers", put(CU, ""), ERROR, (CU, "empty")),
+    Case(
+        "header_only_customers",
+        put(CU, "CustomerID,CustomerName,Region,SignupDate\n"),
+        WARN,
+        ("not in Customers.csv",),
+    ),
+    Case("whitespace_only_transactions", put(TX, "\n\n  \n"), ERROR, (TX, "empty")),
+    Case("empty_folder", both(remove(TX), remove(CU), remove(PR)), ERROR, ("no Transactions",)),
+    # --- columns
+    Case(
+        "missing_required_column",
+        replace(TX, "TotalValue", "Amountish"),
+        ERROR,
+        (TX, "TotalValue", "missing column"),
+    ),
+    Case("renamed_column_alias", replace(TX, "TotalValue", "Amount"), OK),
+    Case(
+        "duplicated_column",
+        replace(TX, "Quantity", "TotalValue"),
+        ERROR,
+        (TX, "TotalValue", "duplicated column"),
+    ),
+    # Asked for explicitly, a feature whose column is missing is an error…
+    Case(
+        "feature_column_missing",
+        replace(CU, "Region", "Zone"),
+        ERROR,
+        ("region", "Region"),
+        ("--features", "total_spend,frequency,region"),
+    ),
+    # …while the default feature list drops it and says so.
+    Case(
+        "default_feature_column_missing",
+        replace(CU, "Region", "Zone"),
+        WARN,
+        ("region",),
+    ),
+    # --- wrong types and bad numbers
+    Case(
+        "text_in_amount",
+        replace(TX, ",120.0,", ",lots,"),
+        ERROR,
+        (TX, "TotalValue", "row 4", "lots"),
+    ),
+    Case(
+        "text_in_quantity",
+        replace(TX, ",3,120.0", ",three,120.0"),
+        ERROR,
+        (TX, "Quantity", "row 4", "three"),
+    ),
+    Case("nan_amount", replace(TX, ",120.0,", ",NaN,"), ERROR, (TX, "TotalValue", "row 4", "NaN")),
+    Case("inf_amount", replace(TX, ",120.0,", ",inf,"), ERROR, (TX, "TotalValue", "row 4", "inf")),
+    Case(
+        "huge_amount",
+        replace(TX, ",120.0,", ",1e300,"),
+        ERROR,
+        (TX, "TotalValue", "row 4", "1e300"),
+    ),
+    Case("negative_amount_is_a_return", replace(TX, ",120.0,", ",-120.0,"), WARN, ("negative",)),
+    Case("missing_amount", replace(TX, ",120.0,", ",,"), WARN, ("without a TotalValue",)),
+    # --- dates
+    Case(
+        "unparsable_date",
+        replace(TX, "2024-03-20 08:00:00", "20th of March"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "20th of March"),
+    ),
+    Case(
+        "impossible_date",
+        replace(TX, "2024-03-20 08:00:00", "2024-02-30 08:00:00"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "2024-02-30"),
+    ),
+    Case(
+        "year_9999",
+        replace(TX, "2024-03-20 08:00:00", "9999-12-31 08:00:00"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "9999"),
+    ),
+    Case(
+        "year_0001",
+        replace(TX, "2024-03-20 08:00:00", "0001-01-01 08:00:00"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "0001"),
+    ),
+    Case(
+        "signup_year_9999",
+        replace(CU, "2024-03-15", "9999-03-15"),
+        ERROR,
+        (CU, "SignupDate", "row 2", "9999"),
+    ),
+    Case(
+        "mixed_date_formats",
+        replace(TX, "2024-03-20 08:00:00", "20/03/2024 08:00"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "20/03/2024", "2024-01-05 10:00:00"),
+    ),
+    Case(
+        "missing_date",
+        replace(TX, "2024-03-20 08:00:00", ""),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "missing date"),
+    ),
+    # --- encodings and CSV structure
+    Case(
+        "latin1_bytes",
+        lambda f: (f / CU).write_bytes((f / CU).read_bytes().replace(b"Ann", b"Ann\xe9")),
+        ERROR,
+        (CU, "UTF-8", "row 1", "0xe9"),
+    ),
+    Case(
+        "utf16_file",
+        lambda f: (f / TX).write_bytes((f / TX).read_text().encode("utf-16")),
+        ERROR,
+        (TX, "UTF-8"),
+    ),
+    Case(
+        "bom_everywhere",
+        lambda f: [
+            p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes()) for p in (f / TX, f / CU, f / PR)
+        ],
+        OK,
+    ),
+    Case(
+        "crlf_line_endings",
+        lambda f: (f / TX).write_bytes((f / TX).read_bytes().replace(b"\n", b"\r\n")),
+        OK,
+    ),
+    Case("ragged_row_too_long", replace(TX, ",120.0,40", ",120.0,40,extra"), ERROR, (TX, "row 4")),
+    Case(
+        "ragged_row_too_short",
+        replace(CU, "C2,Bob,Asia,2024-03-15", "C2,Bob,Asia"),
+        WARN,
+        ("1 row of Customers.csv has fewer fields than the header (first: row 2)",),
+    ),
+    Case(
+        "ragged_row_too_short_losing_an_amount",
+        replace(TX, ",3,120.0,40", ",3"),
+        WARN,
+        (
+            "row of Transactions.csv has fewer fields than the header (first: row 4)",
+            "1 transaction row without a TotalValue",
+        ),
+    ),
+    Case(
+        "ragged_row_too_short_losing_a_date",
+        replace(TX, "T4,C2,P2,2024-04-01 12:00:00,3,120.0,40", "T4,C2,P2"),
+        ERROR,
+        (TX, "TransactionDate", "row 4", "missing date"),
+    ),
+    Case("quoted_newline_in_name", replace(CU, "C2,Bob,", 'C2,"Bob\nBobson",'), OK),
+    Case(
+        "unterminated_quote",
+        replace(CU, "C2,Bob,", 'C2,"Bob,'),
+        ERROR,
+        (CU, "row 2", "never closed"),
+    ),
+    Case("nul_bytes", lambda f: (f / TX).write_bytes(b"\x00" * 64), ERROR, (TX,)),
+    # --- identifiers and relations
+    Case(
+        "duplicate_customer_id",
+        replace(CU, "C2,Bob", "C1,Bob"),
+        ERROR,
+        (CU, "CustomerID", "row 2", "C1"),
+    ),
+    Case("duplicate_transaction_id_is_a_multi_line_order", replace(TX, "T6,", "T5,"), OK),
+    Case(
+        "transactions_for_unknown_customer",
+        replace(TX, "T8,00006", "T8,C999"),
+        WARN,
+        ("not in Customers.csv",),
+    ),
+    Case("missing_customer_id", replace(TX, "T8,00006", "T8,"), WARN, ("without a CustomerID",)),
+    # --- degenerate data for clustering
+    Case(
+        "single_customer",
+        transactions("T1,C1,P1,2024-01-05,1,10.0,10", "T2,C1,P2,2024-02-05,1,40.0,40"),
+        ERROR,
+        ("k=2", "(1)"),
+    ),
+    Case(
+        "all_customers_identical",
+        transactions(*SAME),
+        ERROR,
+        ("all 3 customers", "same profile"),
+        ("--features", "total_spend,frequency,total_quantity"),
+    ),
+    Case(
+        "identical_behaviour_different_regions_segments_by_region",
+        transactions(*SAME, "T4,C4,P1,2024-01-05,1,10.0,10"),
+        WARN,
+        ("total_spend has the same value for every customer", "Segments mirror region"),
+    ),
+    Case("k_equal_to_buying_customers", lambda f: None, ERROR, ("k=5", "(5)"), ("-k", "5")),
+    Case("k_larger_than_buying_customers", lambda f: None, ERROR, ("k=9", "(5)"), ("-k", "9")),
+    Case(
+        "k_larger_than_distinct_points",
+        transactions(*SAME, "T4,C4,P2,2024-02-05,1,40.0,40"),
+        ERROR,
+        ("k=3", "distinct customer profiles (2)"),
+        ("-k", "3", "--features", "total_spend,frequency"),
+    ),
+    Case("negative_seed", lambda f: None, ERROR, ("seed", "-1"), ("--seed", "-1")),
+    Case("seed_too_large", lambda f: None, ERROR, ("seed", "4294967296"), ("--seed", "4294967296")),
+    Case("absurd_n_init", lambda f: None, ERROR, ("n-init", "at most"), ("--n-init", "1000000000")),
+    Case(
+        "infinite_categorical_weight",
+        lambda f: None,
+        ERROR,
+        ("categorical weight", "inf"),
+        ("--categorical-weight", "inf"),
+    ),
+    Case(
+        "as_of_before_all_transactions",
+        lambda f: None,
+        ERROR,
+        (TX, "no transactions before"),
+        ("--as-of", "2000-01-01"),
+    ),
+    # --- files that are not readable files
+    Case("directory_instead_of_file", make_dir(TX), ERROR, (TX, "folder")),
+    Case("fifo_instead_of_file", make_fifo(TX), ERROR, (TX, "not a regular file")),
+    Case(
+        "two_transactions_tables",
+        lambda f: (f / "transactions.tsv").write_text("a\tb\n"),
+        ERROR,
+        ("two transactions tables",),
+    ),
+    Case(
+        "parquet_text_amount",
+        both(
+            remove(TX),
+            lambda f: pl.DataFrame(
+                {
+                    "CustomerID": ["C1", "C2"],
+                    "TransactionDate": ["2024-01-01"] * 2,
+                    "TotalValue": ["10.5", "lots"],
+                }
+            ).write_parquet(f / "Transactions.parquet"),
+        ),
+        ERROR,
+        ("Transactions.parquet", "TotalValue", "row 2", "lots"),
+        ("--features", "total_spend,frequency"),
+    ),
+    Case(
+        "parquet_missing_column",
+        both(
+            remove(TX),
+            lambda f: pl.DataFrame({"CustomerID": ["C1"], "TotalValue": [1.0]}).write_parquet(
+                f / "Transactions.parquet"
+            ),
+        ),
+        ERROR,
+        ("Transactions.parquet", "TransactionDate", "missing column"),
+    ),
+    Case(
+        "broken_link_instead_of_file",
+        lambda f: ((f / TX).unlink(), (f / TX).symlink_to(f / "gone.csv")),
+        ERROR,
+        (TX, "broken link"),
+    ),
+    Case(
+        "malformed_config_file",
+        put("bad.toml", "k = [unclosed\n"),
+        ERROR,
+        ("bad.toml", "not valid TOML"),
+        ("--config", "{src}/bad.toml"),
+    ),
+    Case(
+        "config_with_unknown_setting",
+        put("bad.toml", "clusters = 4\n"),
+        ERROR,
+        ("bad.toml", "unknown setting 'clusters'"),
+        ("--config", "{src}/bad.toml"),
+    ),
+    Case(
+        "output_folder_is_a_file",
+        put("notafolder", "x"),
+        ERROR,
+        ("notafolder", "not a folder"),
+        ("--out", "{src}/notafolder/segments.csv"),
+    ),
+    Case(
+        "corrupt_parquet",
+        both(remove(TX), put("Transactions.parquet", b"PAR1 this is not parquet")),
+        ERROR,
+        ("Transactions.parquet",),
+    ),
+)
+
+
+def run_args(folder: Path, extra: tuple[str, ...], tmp: Path) -> list[str]:
+    return ["run", str(folder), "-k", "2", "--json", *(a.format(src=folder) for a in extra)]
+
+
+# command name -> argv builder. Add `validate`, `sweep`, `assign`, … here as they land.
+SOURCE_COMMANDS: dict[str, Callable[[Path, tuple[str, ...], Path], list[str]]] = {
+    "run": run_args,
+}
+
+
+def tiny(tmp_path: Path) -> Path:
+    return write_tables(tmp_path / "src", TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS)
+
+
+def assert_one_line_error(result, needles: tuple[str, ...]) -> None:
+    output = result.stdout + result.stderr
+    assert result.exit_code == 2, (result.exit_code, output, result.exception)
+    assert "Traceback" not in output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+def test_matrix_has_at_least_thirty_distinct_inputs():
+    ids = [case.id for case in SOURCE_CASES] + [case.id for case in SAMPLE_CASES]
+    assert len(set(ids)) == len(ids) >= 30
+
+
+@pytest.mark.parametrize("command", sorted(SOURCE_COMMANDS))
+@pytest.mark.parametrize("case", SOURCE_CASES, ids=lambda c: c.id)
+def test_bad_source(case: Case, command: str, tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    case.setup(folder)
+    argv = SOURCE_COMMANDS[command](folder, case.args, tmp_path)
+    result = runner.invoke(app, argv)
+    if case.expect == ERROR:
+        assert_one_line_error(result, case.needles)
+        return
+    assert result.exit_code == 0, (result.stderr, result.exception)
+    assert result.stderr == ""
+    if command == "run":
+        warnings = " ".join(json.loads(result.stdout)["warnings"])
+        for needle in case.needles:
+            assert needle in warnings, (needle, warnings)
+
+
+def test_input_files_are_never_modified(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    out = tmp_path / "segments.csv"
+    assert (
+        runner.invoke(app, ["run", str(folder), "-k", "2", "-q", "--out", str(out)]).exit_code == 0
+    )
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert after == before
+
+
+# ------------------------------------------------------------- permissions (root-aware)
+
+
+def _still_readable(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+        return True
+    except PermissionError:
+        return False
+
+
+def test_unreadable_file_is_a_user_error(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    (folder / TX).chmod(0)
+    if os.geteuid() == 0 and _still_readable(folder / TX):
+        pytest.skip("running as root: chmod 000 does not stop root reading the file")
+    assert_one_line_error(runner.invoke(app, ["run", str(folder)]), (TX, "permission denied"))
+
+
+def test_permission_error_while_opening_is_a_user_error(tmp_path: Path, monkeypatch) -> None:
+    """Works as root too: the OS refusal is simulated where segtui opens the file."""
+    folder = tiny(tmp_path)
+    real_open = Path.open
+
+    def refusing_open(self: Path, *args, **kwargs):
+        if self.name == TX:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    assert_one_line_error(runner.invoke(app, ["run", str(folder)]), (TX, "permission denied"))
+
+
+def test_unlistable_folder_is_a_user_error(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    folder.chmod(0)
+    try:
+        if os.geteuid() == 0 and os.access(folder, os.R_OK):
+            pytest.skip("running as root: chmod 000 does not stop root listing the folder")
+        assert_one_line_error(runner.invoke(app, ["run", str(folder)]), ("permission denied",))
+    finally:
+        folder.chmod(stat.S_IRWXU)
+
+
+def test_unlistable_folder_simulated_is_a_user_error(tmp_path: Path, monkeypatch) -> None:
+    folder = tiny(tmp_path)
+    real_iterdir = Path.iterdir
+
+    def refusing_iterdir(self: Path):
+        if self == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", refusing_iterdir)
+    assert_one_line_error(runner.invoke(app, ["run", str(folder)]), ("src", "permission denied"))
+
+
+def test_source_file_that_is_not_an_order_log_is_a_user_error(tmp_path: Path) -> None:
+    # A single file is read as an order log; a products table has no customer column.
+    folder = tiny(tmp_path)
+    assert_one_line_error(
+        runner.invoke(app, ["run", str(folder / "Products.csv")]),
+        ("Products.csv", "no customer id column", "--customer-col"),
+    )
+
+
+def test_output_into_a_missing_folder_is_a_user_error(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    out = tmp_path / "nope" / "segments.csv"
+    result = runner.invoke(app, ["run", str(folder), "-k", "2", "--out", str(out)])
+    assert_one_line_error(result, ("nope", "does not exist"))
+
+
+def test_output_onto_a_folder_is_a_user_error(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    (tmp_path / "segments.csv").mkdir()
+    result = runner.invoke(
+        app, ["run", str(folder), "-k", "2", "--out", str(tmp_path / "segments.csv")]
+    )
+    assert_one_line_error(result, ("segments.csv", "folder"))
+
+
+# ---------------------------------------------------------------------- segtui sample
+
+
+@dataclass(frozen=True)
+class SampleCase:
+    """Arguments to ``segtui sample`` (``{out}`` = a fresh path) and the expected error."""
+
+    id: str
+    args: tuple[str, ...]
+    needles: tuple[str, ...]
+    setup: Callable[[Path], None] = lambda out: None
+
+
+SAMPLE_CASES: tuple[SampleCase, ...] = (
+    SampleCase("sample_zero_customers", ("--customers", "0"), ("customers",)),
+    SampleCase("sample_negative_transactions", ("--transactions", "-5"), ("transaction", "-5")),
+    SampleCase("sample_one_group", ("--groups", "1"), ("groups",)),
+    SampleCase(
+        "sample_too_large_for_memory",
+        ("--transactions", "100000000000"),
+        ("100,000,000,000 transactions", "memory", "available"),
+    ),
+    SampleCase("sample_too_many_groups", ("--groups", "99"), ("groups",)),
+    SampleCase("sample_unknown_format", ("--format", "xlsx"), ("--format", "xlsx")),
+    SampleCase(
+        "sample_target_is_a_file", (), ("expected a folder",), lambda out: out.write_text("x")
+    ),
+    SampleCase(
+        "sample_target_inside_a_file",
+        ("--sub",),
+        ("not a folder",),
+        lambda out: out.write_text("x"),
+    ),
+    SampleCase(
+        "sample_existing_dataset",
+        (),
+        ("already holds", "--force"),
+        lambda out: (out.mkdir(), (out / "Transactions.csv").write_text("keep")),
+    ),
+)
+
+
+@pytest.mark.parametrize("case", SAMPLE_CASES, ids=lambda c: c.id)
+def test_bad_sample_arguments(case: SampleCase, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    case.setup(out)
+    args = [a for a in case.args if a != "--sub"]
+    target = out / "inner" if "--sub" in case.args else out
+    result = runner.invoke(
+        app, ["sample", str(target), "--customers", "50", "--transactions", "200", *args]
+    )
+    assert_one_line_error(result, case.needles)
+    if case.id == "sample_existing_dataset":
+        assert (out / "Transactions.csv").read_text() == "keep"
+
+
+# ------------------------------------------- beyond the part checked up front (8 MB)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "needles"),
+    [
+        (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
+        (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
+    ],
+    ids=["latin1_late", "text_amount_late"],
+)
+def test_problems_past_the_checked_start_are_still_user_errors(
+    tmp_path: Path, monkeypatch, name: str, old: bytes, new: bytes, needles: tuple[str, ...]
+) -> None:
+    monkeypatch.setattr("segtui.engine.checks.STRUCTURE_CHECK_BYTES", 40)
+    folder = tiny(tmp_path)
+    data = (folder / name).read_bytes()
+    assert old in data
+    (folder / name).write_bytes(data.replace(old, new))
+    assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), needles)

@@ -1,0 +1,123 @@
+"""Resource bounds (a clear error instead of an out-of-memory kill) and progress display
+(on a terminal only; nothing when piped or --quiet)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segtui.cli import app
+from segtui.cli.common import progress_display
+from segtui.engine.errors import InputError, OptionError
+from segtui.engine.resources import (
+    MEMORY_LIMIT_ENV,
+    RESERVED_BYTES,
+    available_memory,
+    check_memory,
+    estimate_memory,
+    parse_size,
+)
+from segtui.engine.sources import find_table_files
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1500000", 1_500_000),
+        ("512MB", 512 * 1024**2),
+        ("2G", 2 * 1024**3),
+        ("1.5 GiB", 1610612736),
+    ],
+)
+def test_memory_limit_sizes_are_parsed(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_memory_limit_that_is_not_a_size_is_an_option_error(monkeypatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(OptionError, match=MEMORY_LIMIT_ENV):
+        available_memory()
+
+
+def test_available_memory_is_detected_without_an_override(monkeypatch) -> None:
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    available = available_memory()
+    assert available is not None and available > 0
+
+
+def test_memory_check_can_be_turned_off(zeotap_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "off")
+    assert available_memory() is None
+    check_memory(list(find_table_files(zeotap_dir).values()), "zeotap")
+
+
+def test_estimate_grows_with_the_input_files(zeotap_dir: Path) -> None:
+    files = list(find_table_files(zeotap_dir).values())
+    on_disk = sum(p.stat().st_size for p in files)
+    assert estimate_memory(files) == RESERVED_BYTES + int(3 * on_disk)
+
+
+def test_input_fits_exactly_at_the_estimate_and_not_one_byte_below(
+    zeotap_dir: Path, monkeypatch
+) -> None:
+    files = list(find_table_files(zeotap_dir).values())
+    needed = estimate_memory(files)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, str(needed))
+    check_memory(files, "zeotap")
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, str(needed - 1))
+    with pytest.raises(InputError, match="more than the"):
+        check_memory(files, "zeotap")
+
+
+def test_run_that_cannot_fit_stops_with_one_line_suggesting_spark(zeotap_dir: Path) -> None:
+    result = runner.invoke(app, ["run", str(zeotap_dir)], env={MEMORY_LIMIT_ENV: "64MB"})
+    assert result.exit_code == 2, result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert str(zeotap_dir) in lines[0]
+    assert "64.0 MB available" in lines[0] and "--engine spark" in lines[0]
+    assert MEMORY_LIMIT_ENV in lines[0]
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_piped_run_prints_no_progress_on_stderr(zeotap_dir: Path) -> None:
+    result = runner.invoke(app, ["run", str(zeotap_dir)])
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(monkeypatch) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_display(True) as step:
+        step("Reading data")
+    assert stream.getvalue() == ""
+
+
+def test_progress_is_silent_on_a_terminal_when_quiet(monkeypatch) -> None:
+    stream = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_display(False) as step:
+        step("Reading data")
+    assert stream.getvalue() == ""
+
+
+def test_progress_shows_the_stage_on_a_terminal(monkeypatch) -> None:
+    stream = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with progress_display(True) as step:
+        step("Computing features")
+    assert "Computing features" in stream.getvalue()
