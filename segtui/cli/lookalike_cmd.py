@@ -87,7 +87,7 @@ def lookalike(
     Long format: CustomerID, rank, LookalikeID, score, with score = 1 / (1 + Euclidean
     distance in the model's space) (1.0 = identical profile).
     """
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.assign import load_for_model, project
         from segtui.engine.errors import InputError, OptionError
         from segtui.engine.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
