@@ -1,7 +1,7 @@
 """The bad-input matrix: deliberately broken inputs against every command that reads them.
 
 Each case starts from the tiny three-table dataset (tests/conftest.py), breaks it in one
-way, and states what segtui must do:
+way, and states what ``segtui run`` must do:
 
 * ``ERROR``: exit 2 and exactly ONE line on stderr that contains every needle (file,
   column, row, value where they apply), never a traceback;
@@ -11,9 +11,32 @@ way, and states what segtui must do:
   simply work.
 
 Commands that read a source folder are listed in ``SOURCE_COMMANDS`` as a function from
-(folder, extra args, tmp dir) to argv; a new command (``validate``, ``sweep``, ``assign``…)
-joins the matrix by adding one entry there. Commands that write a dataset
-(``segtui sample``) have their own table, ``SAMPLE_CASES``.
+(folder, extra args, model file) to argv; a command joins the matrix by adding one entry
+there. All of run, sweep, validate, assign, lookalike (``--all``) and migrate (one
+source, ``--as-of-before 2024-03-01``) are in it; assign/lookalike/migrate use a model
+trained once on the intact tiny data. Per-command rules:
+
+* A case runs on a command only when its options exist there (the builder returns None
+  otherwise): sweep has no ``--out`` (a case's ``-k N`` becomes ``--k-min N --k-max N``;
+  default range 2..2); validate takes only ``--config``; the model commands take only
+  ``--as-of`` (migrate: as ``--as-of-before``) and ``--out``. run gets every case;
+  every other command at least 45.
+* ``validate`` reports instead of failing. On an ``ERROR`` case it either fails like run
+  (one stderr line, when the source cannot be read at all) or exits 2 with its JSON
+  report on stdout, ``usable: false``, nothing on stderr, and the findings carrying the
+  case's file and row needles. On ``WARN``/``OK`` it exits 0 with ``usable: true``; a
+  ``WARN`` case must raise at least one warning finding (its wording differs from run's).
+* ``OVERRIDES`` lists where a command legitimately differs from run: validate ignores
+  clustering (one customer, a feature's column missing from the default list); sweep
+  names its k range and reports k above the distinct profiles as a warning (a row with
+  fewer segments) rather than an error; a saved model needs every feature it was
+  trained on (``Region`` missing is an error) and does no clustering (one customer is
+  fine for assign; lookalike needs two); migrate on logs that end before the fixed
+  before-date has no later snapshot to compare.
+* Warnings' needles are checked in the ``--json`` summary's ``warnings`` of every command
+  except validate.
+
+Commands that write a dataset (``segtui sample``) have their own table, ``SAMPLE_CASES``.
 """
 
 from __future__ import annotations
@@ -411,18 +434,161 @@ SOURCE_CASES: tuple[Case, ...] = (
 )
 
 
-def run_args(folder: Path, extra: tuple[str, ...], tmp: Path) -> list[str]:
+Argv = Callable[[Path, tuple[str, ...], Path], "list[str] | None"]
+
+
+def _pairs(extra: tuple[str, ...], src: Path) -> list[tuple[str, str]]:
+    """A case's extra arguments as (flag, value) pairs, with ``{src}`` filled in."""
+    assert len(extra) % 2 == 0, extra
+    values = [a.format(src=src) for a in extra]
+    return list(zip(values[::2], values[1::2], strict=True))
+
+
+def run_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str]:
     return ["run", str(folder), "-k", "2", "--json", *(a.format(src=folder) for a in extra)]
 
 
-# command name -> argv builder. Add `validate`, `sweep`, `assign`, … here as they land.
-SOURCE_COMMANDS: dict[str, Callable[[Path, tuple[str, ...], Path], list[str]]] = {
+SWEEP_FLAGS = {"--features", "--seed", "--n-init", "--categorical-weight", "--as-of", "--config"}
+
+
+def sweep_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    argv = ["sweep", str(folder), "--json"]
+    k_range = ["--k-min", "2", "--k-max", "2"]
+    for flag, value in _pairs(extra, folder):
+        if flag == "-k":  # one k: a sweep over exactly that k
+            k_range = ["--k-min", value, "--k-max", value]
+        elif flag in SWEEP_FLAGS:
+            argv += [flag, value]
+        else:
+            return None
+    return argv + k_range
+
+
+def validate_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    argv = ["validate", str(folder), "--json"]
+    for flag, value in _pairs(extra, folder):
+        if flag != "--config":
+            return None
+        argv += [flag, value]
+    return argv
+
+
+def model_args(command: str, *fixed: str) -> Argv:
+    """Argv builder of a saved-model command: only --as-of and --out apply (the model
+    fixes k, features, seed and scaling; these commands take no --config)."""
+
+    def build(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+        argv = [command, str(folder), "--model", str(model), "--json", *fixed]
+        for flag, value in _pairs(extra, folder):
+            if flag not in ("--as-of", "--out"):
+                return None
+            argv += [flag, value]
+        return argv
+
+    return build
+
+
+def migrate_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    """One source, two as-of dates; a case's --as-of becomes the before date."""
+    options = {"--as-of-before": "2024-03-01"}
+    for flag, value in _pairs(extra, folder):
+        if flag not in ("--as-of", "--out"):
+            return None
+        options["--as-of-before" if flag == "--as-of" else flag] = value
+    argv = ["migrate", str(folder), "--model", str(model), "--json"]
+    return argv + [x for pair in options.items() for x in pair]
+
+
+# command name -> argv builder; None = the case's options do not exist for the command.
+SOURCE_COMMANDS: dict[str, Argv] = {
     "run": run_args,
+    "sweep": sweep_args,
+    "validate": validate_args,
+    "assign": model_args("assign"),
+    "lookalike": model_args("lookalike", "--all"),
+    "migrate": migrate_args,
 }
+
+
+# Needles that locate a problem (file, row): validate's report must carry them too.
+LOCATION_NEEDLES = {TX, CU, PR, *(f"row {n}" for n in range(1, 10))}
+MODEL_COMMANDS = {"assign", "lookalike", "migrate"}
+
+# command -> case id -> (expectation, needles) where a command legitimately differs from
+# the case's own expectation (which is `run`'s). See the module docstring.
+_REGION_NEEDED = (ERROR, (CU, "Region", "feature 'region'"))
+_NO_AFTER_SNAPSHOT = (ERROR, ("--as-of-before (2024-03-01)", "must be earlier"))
+OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    # validate checks data, not clustering: no feature list, no k
+    "validate": {
+        "default_feature_column_missing": (OK, ()),
+        "single_customer": (OK, ()),
+    },
+    # sweep names the k range it was given; several k are fine with fewer profiles
+    "sweep": {
+        "single_customer": (ERROR, ("k-max=2", "the 1 there are")),
+        "identical_behaviour_different_regions_segments_by_region": (
+            WARN,
+            ("total_spend has the same value for every customer",),
+        ),
+        "k_equal_to_buying_customers": (ERROR, ("k-max=5", "the 5 there are")),
+        "k_larger_than_buying_customers": (ERROR, ("k-max=9", "the 5 there are")),
+        "k_larger_than_distinct_points": (WARN, ("k=3 found only 2 segments",)),
+    },
+    # a saved model needs every feature it was trained on, and does no clustering
+    "assign": {
+        "default_feature_column_missing": _REGION_NEEDED,
+        "single_customer": (OK, ()),
+        "identical_behaviour_different_regions_segments_by_region": (OK, ()),
+    },
+    "lookalike": {
+        "default_feature_column_missing": _REGION_NEEDED,
+        "single_customer": (ERROR, ("lookalikes need at least 2 customers with purchases",)),
+        "identical_behaviour_different_regions_segments_by_region": (OK, ()),
+    },
+    # these logs end before the fixed before date: there is no later snapshot to compare
+    "migrate": {
+        "default_feature_column_missing": _REGION_NEEDED,
+        "single_customer": _NO_AFTER_SNAPSHOT,
+        "identical_behaviour_different_regions_segments_by_region": _NO_AFTER_SNAPSHOT,
+    },
+}
+
+
+def findings_text(report: dict) -> str:
+    """validate's findings as one searchable text: file, column, message, example rows."""
+    parts = []
+    for f in report["findings"]:
+        rows = " ".join(f"row {e['row']} {e.get('value')}" for e in f["examples"])
+        parts.append(f"{f['file']} {f['column']} {f['message']} {rows}")
+    return " | ".join(parts)
+
+
+def assert_validate_report(result, needles: tuple[str, ...]) -> None:
+    output = result.stdout + result.stderr
+    assert result.exit_code == 2, (result.exit_code, output, result.exception)
+    assert "Traceback" not in output and result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["usable"] is False
+    text = findings_text(report)
+    for needle in needles:
+        assert needle in text, (needle, text)
 
 
 def tiny(tmp_path: Path) -> Path:
     return write_tables(tmp_path / "src", TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained once on the intact tiny dataset, for assign/lookalike/migrate."""
+    root = tmp_path_factory.mktemp("model")
+    model = root / "model.json"
+    result = runner.invoke(
+        app, ["run", str(tiny(root)), "-k", "2", "-q", "--save-model", str(model)]
+    )
+    assert result.exit_code == 0, result.stderr
+    return model
 
 
 def assert_one_line_error(result, needles: tuple[str, ...]) -> None:
@@ -440,22 +606,58 @@ def test_matrix_has_at_least_thirty_distinct_inputs():
     assert len(set(ids)) == len(ids) >= 30
 
 
-@pytest.mark.parametrize("command", sorted(SOURCE_COMMANDS))
-@pytest.mark.parametrize("case", SOURCE_CASES, ids=lambda c: c.id)
-def test_bad_source(case: Case, command: str, tmp_path: Path) -> None:
+def applies(command: str, case: Case) -> bool:
+    """Whether the case's options exist for the command (see the module docstring)."""
+    return SOURCE_COMMANDS[command](Path("src"), case.args, Path("model.json")) is not None
+
+
+MATRIX = [
+    pytest.param(command, case, id=f"{command}-{case.id}")
+    for command in sorted(SOURCE_COMMANDS)
+    for case in SOURCE_CASES
+    if applies(command, case)
+]
+
+
+def test_every_command_meets_most_of_the_matrix():
+    for command in SOURCE_COMMANDS:
+        count = sum(applies(command, case) for case in SOURCE_CASES)
+        assert count >= 45 if command != "run" else count == len(SOURCE_CASES), (command, count)
+
+
+def expectation(command: str, case: Case) -> tuple[str, tuple[str, ...]]:
+    """The outcome the command must give: the case's own, unless OVERRIDES says otherwise."""
+    return OVERRIDES.get(command, {}).get(case.id, (case.expect, case.needles))
+
+
+@pytest.mark.parametrize(("command", "case"), MATRIX)
+def test_bad_source(command: str, case: Case, tmp_path: Path, request) -> None:
     folder = tiny(tmp_path)
     case.setup(folder)
-    argv = SOURCE_COMMANDS[command](folder, case.args, tmp_path)
+    model = request.getfixturevalue("model_file") if command in MODEL_COMMANDS else Path("-")
+    argv = SOURCE_COMMANDS[command](folder, case.args, model)
+    assert argv is not None
     result = runner.invoke(app, argv)
-    if case.expect == ERROR:
-        assert_one_line_error(result, case.needles)
+    expect, needles = expectation(command, case)
+    if command == "validate" and expect == ERROR and result.stderr == "":
+        # validate read the source and reports the problem instead of failing
+        assert_validate_report(result, tuple(n for n in needles if n in LOCATION_NEEDLES))
+        return
+    if expect == ERROR:
+        assert_one_line_error(result, needles)
         return
     assert result.exit_code == 0, (result.stderr, result.exception)
     assert result.stderr == ""
-    if command == "run":
-        warnings = " ".join(json.loads(result.stdout)["warnings"])
-        for needle in case.needles:
-            assert needle in warnings, (needle, warnings)
+    summary = json.loads(result.stdout)
+    if command == "validate":
+        # usable; a WARN case must show up as at least one warning (wording differs)
+        assert summary["usable"] is True, summary["findings"]
+        assert expect != WARN or summary["warnings"] >= 1, summary["findings"]
+        needles, text = (), findings_text(summary)
+    else:
+        text = " ".join(summary.get("warnings", []))
+    for needle in needles:
+        assert needle in text, (needle, text)
 
 
 def test_input_files_are_never_modified(tmp_path: Path) -> None:

@@ -202,3 +202,26 @@ def test_assign_and_lookalike_files_are_byte_identical_across_runs(trained, zeot
         )
         outputs.append((assigned.read_bytes(), similar.read_bytes()))
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("assign",),
+        ("lookalike", "C0001"),
+        ("migrate", "--as-of-before", "2024-07-01"),
+    ],
+    ids=lambda c: c[0],
+)
+def test_out_is_not_overwritten_without_force(trained, zeotap_dir, tmp_path, command):
+    model, _ = trained
+    out = tmp_path / "existing.csv"
+    out.write_text("keep\n")
+    name, *extra = command
+    argv = [name, zeotap_dir, "--model", model, *extra, "--out", out, "-q"]
+    assert_user_error(invoke(*argv), "existing.csv", "--force")
+    assert out.read_text() == "keep\n"
+    forced = invoke(*argv, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("from,") if name == "migrate" else "CustomerID" in header

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import typer
 
+from segtui.cli.usage import OneLineUsageGroup
+
 app = typer.Typer(
     name="segtui",
+    cls=OneLineUsageGroup,  # usage errors on one line (segtui/cli/usage.py)
     help="Customer segmentation from transaction data, in the terminal.",
     no_args_is_help=True,
     add_completion=False,

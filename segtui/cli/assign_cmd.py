@@ -71,7 +71,7 @@ def assign(
     Writes the segments file in the format of segtui run plus a distance column (to the
     nearest centroid, in the model's space). Customers without purchases get -1.
     """
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.assign import assign as assign_customers
         from segtui.engine.model import load_model
         from segtui.engine.outputs import STDOUT

@@ -87,7 +87,7 @@ def lookalike(
     Long format: CustomerID, rank, LookalikeID, score, with score = 1 / (1 + Euclidean
     distance in the model's space) (1.0 = identical profile).
     """
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.assign import load_for_model, project
         from segtui.engine.errors import InputError, OptionError
         from segtui.engine.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
@@ -147,6 +147,7 @@ def lookalike(
             emit_json(
                 {"model": loaded.label(), "source": snap.source, "as_of": snap.as_of.isoformat()}
                 | result.summary()
+                | {"warnings": snap.warnings}
             )
             return
         if quiet:
@@ -171,6 +172,8 @@ def lookalike(
                 screen.print(
                     f"… {result.table.height - SHOWN_ROWS:,} more rows (use --out FILE for all)"
                 )
+        for warning in snap.warnings:
+            screen.print(f"[yellow]warning:[/] {warning}")
         for cid in result.skipped_no_purchases:
             screen.print(f"[yellow]warning:[/] {cid} has no purchases; it has no lookalikes.")
         if written is not None:

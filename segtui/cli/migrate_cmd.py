@@ -107,7 +107,7 @@ def migrate(
     (plus 'lost': only in the before snapshot). Rows sum to the before snapshot's segment
     sizes, columns to the after snapshot's.
     """
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.migration import migrate_sources
         from segtui.engine.model import load_model
         from segtui.engine.outputs import STDOUT, write_frame

@@ -70,7 +70,7 @@ def sweep(
 ) -> None:
     """Try every k from --k-min to --k-max: Davies-Bouldin, silhouette, Calinski-Harabasz,
     inertia and stability, with a chart and the recommended k (the rule of --k auto)."""
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.pipeline import validate_settings
         from segtui.engine.sweep import sweep as run_sweep

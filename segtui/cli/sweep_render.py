@@ -98,3 +98,5 @@ def render_sweep(result: SweepResult, settings: Settings, console: Console) -> N
     console.print(chart)
     console.print(f"[bold]Recommended k = {result.recommended_k}[/]. Rule: {result.rule}")
     console.print(f"Use it: segtui run … --k {result.recommended_k}   (or --k auto)")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")

@@ -53,7 +53,7 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
-    with handle_errors():
+    with handle_errors(catch_sigterm=True):
         from segtui.engine.validate import validate_source
 
         settings, _ = load_settings(

@@ -55,6 +55,18 @@ def check_k(k: int, X: np.ndarray) -> None:
             if n >= 3
             else "segmenting needs at least 3 customers with purchases",
         )
+    distinct = check_distinct(X)
+    if k > distinct:
+        raise OptionError(
+            f"k={k} is larger than the number of distinct customer profiles ({distinct})",
+            hint=f"choose k between 2 and {distinct}" if distinct > 2 else "choose k=2",
+        )
+
+
+def check_distinct(X: np.ndarray) -> int:
+    """The number of distinct rows of ``X`` (capped work: rows beyond 2,000,000 are
+    assumed distinct); raises OptionError when all rows are the same."""
+    n = X.shape[0]
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
     if distinct < 2:
         raise OptionError(
@@ -62,11 +74,7 @@ def check_k(k: int, X: np.ndarray) -> None:
             "features: there is nothing to segment",
             hint="choose features on which the customers differ",
         )
-    if k > distinct:
-        raise OptionError(
-            f"k={k} is larger than the number of distinct customer profiles ({distinct})",
-            hint=f"choose k between 2 and {distinct}" if distinct > 2 else "choose k=2",
-        )
+    return distinct
 
 
 def kmeans(X: np.ndarray, k: int, *, seed: int, n_init: int) -> Clustering:

@@ -76,6 +76,9 @@ class SweepResult:
     stability_method: str
     features: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Data-quality and scaling warnings of the input, then one per k that found fewer
+    # segments than asked (fewer distinct customer profiles than k).
+    warnings: list[str] = field(default_factory=list)
 
     def row(self, k: int) -> SweepRow:
         """The row for ``k`` (KeyError if ``k`` was not swept)."""
@@ -95,6 +98,7 @@ class SweepResult:
             "silhouette_sample_size": self.silhouette_sample_size,
             "stability_method": self.stability_method,
             "features": self.features,
+            "warnings": self.warnings,
         }
 
 
@@ -135,33 +139,41 @@ def sweep(
         from segtui.engine.pipeline import load_features
 
         _tables, data = load_features(settings, progress=step)
+    warnings: list[str] = []
     if isinstance(data, np.ndarray):
         X = data
     else:
-        X = clustering_matrix(data, settings)
+        X, space_warnings = _matrix_and_warnings(data, settings)
         features = list(data.features)
+        warnings = list(data.warnings) + space_warnings
     result = sweep_matrix(
         X, k_min, k_max, seed=settings.seed, n_init=settings.n_init, progress=step, on_row=on_row
     )
     result.features = features
+    result.warnings = warnings + result.warnings
     return result
 
 
 def clustering_matrix(table: FeatureTable, settings: Settings) -> np.ndarray:
     """The clustering matrix of the customers with purchases, as ``segtui run`` builds it."""
+    return _matrix_and_warnings(table, settings)[0]
+
+
+def _matrix_and_warnings(table: FeatureTable, settings: Settings) -> tuple[np.ndarray, list[str]]:
+
     import polars as pl
 
     from segtui.engine.space import fit_space
 
     clustered = table.frame.filter(pl.col("has_purchases"))
-    space, _warnings = fit_space(
+    space, warnings = fit_space(
         clustered,
         table.features,
         scaling=settings.scaling,
         log=settings.log,
         categorical_weight=settings.categorical_weight,
     )
-    return space.transform(clustered)
+    return space.transform(clustered), warnings
 
 
 def sweep_matrix(
@@ -204,6 +216,9 @@ def _sweep_matrix(
     check_range(k_min, k_max, n)
     if n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {n_init})")
+    from segtui.engine.clustering import check_distinct
+
+    check_distinct(X)  # all customers alike: no k can segment them
     fit_rows = stability.sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
     sil_rows = stability.sample_rows(n, SWEEP_SILHOUETTE_SAMPLE, [seed, 2])
     step("Preparing the sweep")
@@ -240,6 +255,12 @@ def _sweep_matrix(
         silhouette_sample_size=int(sil_rows.shape[0]),
         stability_method=plan.describe(),
         seconds=time.perf_counter() - started,
+        warnings=[
+            f"k={row.k} found only {row.n_segments} segments: there are fewer distinct "
+            "customer profiles than k"
+            for row in rows
+            if row.n_segments < row.k
+        ],
     )
 
 

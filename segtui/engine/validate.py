@@ -90,6 +90,9 @@ def validate_source(
         products = _typed(prod_spec, _raw(prod_spec)).collect()
         missing[str(prod_spec.path)] = _missing(products, prod_spec)
         findings += _product_checks(tx, products, tx_spec, prod_spec)
+    from segtui.engine.validate_limits import limit_findings
+
+    findings += limit_findings(tx, tx_spec, customers, cust_spec, prod_spec)
     first, last = tx["TransactionDate"].min(), tx["TransactionDate"].max()
     ids = tx["CustomerID"].drop_nulls()
     return ValidationReport(

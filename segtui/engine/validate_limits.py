@@ -1,0 +1,81 @@
+"""The checks of ``segtui validate`` that mirror ``segtui run``'s hard limits.
+
+``validate`` promises that a source it calls usable is one ``run`` can read; these
+checks report, as findings, what ``run`` refuses (numbers that are not finite or too
+large to add up exactly, dates outside 1900-2199) or reads by a documented rule (rows
+with fewer fields than the header, empty line totals).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segtui.engine import dates
+from segtui.engine.checks import MAX_ABS_NUMBER
+
+if TYPE_CHECKING:
+    from segtui.engine.sources import TableFile
+    from segtui.engine.validate import Finding
+
+NUMBER_COLUMNS = ("Quantity", "Price", "TotalValue")
+
+
+def limit_findings(
+    tx: pl.DataFrame,
+    tx_spec: TableFile,
+    customers: pl.DataFrame | None,
+    cust_spec: TableFile | None,
+    products_spec: TableFile | None,
+) -> list[Finding]:
+    """Findings for out-of-range numbers and dates, empty line totals and short rows.
+
+    ``tx`` and ``customers`` are validate's typed frames (``raw:<column>`` text plus the
+    parsed column). Returns the findings, possibly none."""
+    from segtui.engine.validate import Finding, _finding
+
+    out: list[Finding] = []
+    for canonical in NUMBER_COLUMNS:
+        if canonical not in tx_spec.columns:
+            continue
+        value = pl.col(canonical)
+        out += _finding(
+            f"not_finite_{canonical}",
+            "error",
+            f"{canonical} values that are not finite or too large to add up exactly (limit 1e32)",
+            tx.filter(value.is_not_null() & (~value.is_finite() | (value.abs() >= MAX_ABS_NUMBER))),
+            tx_spec,
+            canonical,
+        )
+    if "TotalValue" in tx_spec.columns:
+        out += _finding(
+            "missing_TotalValue",
+            "warning",
+            "transaction rows without a TotalValue (each counts as a purchase of 0)",
+            tx.filter(pl.col("raw:TotalValue").is_null()),
+            tx_spec,
+            "TotalValue",
+        )
+    out += _date_range(tx, tx_spec, "TransactionDate")
+    if customers is not None and cust_spec is not None and "SignupDate" in cust_spec.columns:
+        out += _date_range(customers, cust_spec, "SignupDate")
+    for spec in (tx_spec, cust_spec, products_spec):
+        if spec is not None:
+            out += [Finding("read_warning", "warning", w, 1, str(spec.path)) for w in spec.warnings]
+    return out
+
+
+def _date_range(frame: pl.DataFrame, spec: TableFile, canonical: str) -> list[Finding]:
+    from segtui.engine.validate import _finding
+
+    date = pl.col(canonical)
+    return _finding(
+        f"out_of_range_{canonical}",
+        "error",
+        f"dates out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1}); placeholders "
+        "such as 0001-01-01 or 9999-12-31 must be removed or left empty",
+        frame.filter(date.is_not_null() & ((date < dates.EARLIEST) | (date >= dates.LATEST))),
+        spec,
+        canonical,
+    )
