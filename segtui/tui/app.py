@@ -74,7 +74,7 @@ class SegtuiApp(App[None]):
         Binding("n", "reseed", "New seed"),
         Binding("e", "export", "Export"),
         Binding("w", "save_settings", "Save settings"),
-        Binding("k", "sweep", "Sweep k (choose k)"),
+        Binding("k", "sweep", "Choose k (sweep)"),
         Binding("escape", "back_or_cancel", "Back/cancel", key_display="esc"),
         Binding("1", "show_tab('segments')", "Segments view", show=False),
         Binding("2", "show_tab('customers')", "Customers view", show=False),
