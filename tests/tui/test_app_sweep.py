@@ -211,3 +211,19 @@ async def test_settings_dialog_rejects_a_word_other_than_auto(make_app) -> None:
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SettingsScreen)
         assert "whole number or auto" in screen_text(app)
+
+
+def test_ui_command_and_config_hand_k_auto_to_the_app(zeotap_dir, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from segtui.cli import app as cli
+    from segtui.tui.app import SegtuiApp
+
+    started: list[object] = []
+    monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: started.append(self.settings.k))
+    config = tmp_path / "segtui.toml"
+    config.write_text('k = "auto"\n', encoding="utf-8")
+    by_flag = CliRunner().invoke(cli, ["ui", str(zeotap_dir), "--k", "auto"])
+    by_config = CliRunner().invoke(cli, ["ui", str(zeotap_dir), "--config", str(config)])
+    assert by_flag.exit_code == 0 and by_config.exit_code == 0
+    assert started == ["auto", "auto"]
