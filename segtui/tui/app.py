@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
-from segtui.config import Settings
+from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
 from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features import FeatureTable
@@ -31,6 +31,7 @@ from segtui.engine.sources import Tables, load_source
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.export import ExportScreen, default_export_path
 from segtui.tui.screens.settings import SettingsScreen
+from segtui.tui.screens.sweep import SweepCache, SweepScreen
 from segtui.tui.screens.transactions import TransactionsScreen
 from segtui.tui.widgets.charts import Scatter, SizeBars
 from segtui.tui.widgets.customers_view import CustomersView
@@ -73,6 +74,7 @@ class SegtuiApp(App[None]):
         Binding("n", "reseed", "New seed"),
         Binding("e", "export", "Export"),
         Binding("w", "save_settings", "Save settings"),
+        Binding("k", "sweep", "Choose k (sweep)"),
         Binding("escape", "back_or_cancel", "Back/cancel", key_display="esc"),
         Binding("1", "show_tab('segments')", "Segments view", show=False),
         Binding("2", "show_tab('customers')", "Customers view", show=False),
@@ -95,6 +97,9 @@ class SegtuiApp(App[None]):
         self.last_error: str | None = None
         self.ui_ready = False
         self.raw_tables: tuple[dict[str, int], dict[str, pl.DataFrame]] | None = None
+        # The k range of the sweep view (capped below the customers with purchases).
+        self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
+        self.sweep_cache = SweepCache()
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -252,9 +257,47 @@ class SegtuiApp(App[None]):
 
     # -- actions --------------------------------------------------------------------
     def action_change_k(self, delta: int) -> None:
-        """Re-cluster with k changed by ``delta`` (k stays at least 2)."""
-        k = max(2, self.settings.k + delta)
+        """Re-cluster with k changed by ``delta`` (k stays at least 2). With k = auto the
+        change starts from the k auto chose and replaces auto by that number."""
+        if isinstance(self.settings.k, int):
+            current = self.settings.k
+        elif self.result is not None:
+            current = self.result.k
+        else:
+            self.notify("k = auto is still being chosen; try again when it is shown",
+                        severity="warning")
+            return
+        k = max(2, current + delta)
         if k != self.settings.k:
+            self.start(self.settings.replace(k=k))
+
+    def action_sweep(self) -> None:
+        """Open the k sweep view on the current feature table; picking a k re-clusters."""
+        if isinstance(self.screen, SweepScreen):
+            return
+        result = self.result
+        if result is None:
+            self.notify("nothing to sweep yet: the first result is still computing",
+                        severity="warning")
+            return
+        k_min, k_max = self.sweep_range[0], min(self.sweep_range[1], result.n_clustered - 1)
+        if k_max < k_min:
+            self.notify(f"too few customers with purchases ({result.n_clustered}) to sweep k",
+                        severity="warning")
+            return
+        if result.k_selection is not None:
+            self.sweep_cache.put_selection(result.feature_table, result.settings,
+                                           result.k_selection)
+        screen = SweepScreen(result.feature_table, result.settings, k_min, k_max,
+                             current=result.k, cache=self.sweep_cache)
+        self.push_screen(screen, self._sweep_picked)
+
+    def _sweep_picked(self, k: int | None) -> None:
+        """Re-cluster with the k picked in the sweep view and show the Segments view."""
+        if k is None:
+            return
+        self.action_show_tab("segments")
+        if k != self.settings.k or self.busy:
             self.start(self.settings.replace(k=k))
 
     def action_reseed(self) -> None:
@@ -383,6 +426,7 @@ def help_rows() -> list[tuple[str, str, str]]:
         ("transactions", TransactionsScreen.BINDINGS),
         ("export dialog", Export.BINDINGS),
         ("settings dialog", SettingsDialog.BINDINGS),
+        ("sweep view", SweepScreen.BINDINGS),
     ]
     rows = []
     for where, bindings in sources:

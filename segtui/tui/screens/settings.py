@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, Switch
 
-from segtui.config import SCALINGS, Settings
+from segtui.config import AUTO_K, SCALINGS, Settings
 from segtui.engine.features import available_names
 
 
@@ -36,8 +36,8 @@ class SettingsScreen(ModalScreen[Settings | None]):
             yield Static("Settings  (ctrl+s or Enter applies, esc cancels)",
                          classes="dialog-title")
             with Horizontal(classes="field"):
-                yield Label("k")
-                yield Input(str(s.k), id="k", type="integer")
+                yield Label("k (or auto)")
+                yield Input(str(s.k), id="k", restrict=r"[0-9]*|[aA][uUtToO]*")
                 yield Label("seed")
                 yield Input(str(s.seed), id="seed", type="integer")
             with Horizontal(classes="field"):
@@ -59,12 +59,13 @@ class SettingsScreen(ModalScreen[Settings | None]):
 
     def collect(self) -> Settings | str:
         """The edited settings, or an error message."""
+        raw_k = self.query_one("#k", Input).value.strip().lower()
         try:
-            k = int(self.query_one("#k", Input).value)
+            k: int | str = AUTO_K if raw_k == AUTO_K else int(raw_k)
             seed = int(self.query_one("#seed", Input).value)
         except ValueError:
-            return "k and seed must be whole numbers"
-        if k < 2:
+            return "k must be a whole number or auto, and seed a whole number"
+        if isinstance(k, int) and k < 2:
             return f"k must be at least 2 (got {k})"
         features = tuple(self.query_one("#features", SelectionList).selected)
         if not features:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from segtui.config import Settings
+from segtui.config import AUTO_K, Settings
 from segtui.engine.pipeline import SegmentationResult
 
 
 def settings_line(settings: Settings, result: SegmentationResult | None) -> Text:
     """k, seed, scaling, log, customers clustered and features. Returns Text."""
     text = Text()
-    text.append(f"k={settings.k}", style="bold")
+    text.append(k_label(settings, result), style="bold")
     text.append(f" · seed {settings.seed} · {settings.scaling}")
     text.append(" · log" if settings.log else " · no log")
     if result is not None:
@@ -20,6 +20,16 @@ def settings_line(settings: Settings, result: SegmentationResult | None) -> Text
     else:
         text.append(" · " + ", ".join(settings.features))
     return text
+
+
+def k_label(settings: Settings, result: SegmentationResult | None) -> str:
+    """The k shown in the header: "k=4", or with k = auto "k=5 (auto)" once a result
+    chose it and "k=auto" before."""
+    if settings.k != AUTO_K:
+        return f"k={settings.k}"
+    if result is not None and result.settings.k == AUTO_K:
+        return f"k={result.k} (auto)"
+    return "k=auto"
 
 
 def metrics_line(result: SegmentationResult | None) -> Text:

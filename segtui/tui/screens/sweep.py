@@ -1,0 +1,333 @@
+"""The k sweep view: scores for every k drawn as they arrive, pick one to re-cluster.
+
+The sweep itself is :func:`segtui.engine.sweep.sweep` on the feature table the app
+already holds, in one exclusive thread worker; esc cancels it (the rows scored so far
+stay pickable), esc again goes back. Enter dismisses with the k under the cursor.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from segtui.config import Settings
+from segtui.engine.errors import SegtuiError
+from segtui.engine.features import FeatureTable
+from segtui.engine.sweep import SweepResult, SweepRow, sweep
+from segtui.tui.widgets.sweep_chart import SweepChart, fmt
+
+
+class SweepCancelled(Exception):
+    """Raised from the sweep's progress callback once the worker is cancelled."""
+
+
+def details_line(row: SweepRow | None) -> Text:
+    """Every score of the k under the cursor (or a hint when it is not scored yet)."""
+    text = Text()
+    if row is None:
+        text.append("not scored yet", style="dim")
+        return text
+    text.append(f"k = {row.k}: ", style="bold")
+    text.append(f"Davies-Bouldin {row.davies_bouldin:.3f} · ")
+    text.append(f"silhouette {row.silhouette:.3f} · ")
+    text.append(f"Calinski-Harabasz {fmt(row.calinski_harabasz)} · ")
+    text.append(f"inertia {fmt(row.inertia)} · stability {row.stability:.2f}")
+    if row.n_segments < row.k:
+        text.append(f" · only {row.n_segments} non-empty segments", style="yellow")
+    return text
+
+
+def rule_text(result: SweepResult | None, error: str | None) -> Text:
+    """The recommended k and the rule that chose it, or why there is none yet."""
+    text = Text()
+    if error is not None:
+        text.append(f"✖ {error}", style="bold red")
+        return text
+    if result is None:
+        text.append("The recommended k (★) appears when every k is scored.", style="dim")
+        return text
+    rule, _, because = result.rule.partition(" Chosen: ")
+    because = because.removeprefix(f"k = {result.recommended_k}: ")
+    text.append(f"★ Recommended k = {result.recommended_k}", style="bold green")
+    text.append(f": {because} " if because else ". ")
+    text.append(f"Rule: {rule}")
+    text.append(
+        f" Silhouette on a seeded sample of {result.silhouette_sample_size:,} customers;"
+        f" stability: {result.stability_method}.",
+        style="dim",
+    )
+    return text
+
+
+class SweepScreen(Screen[int | None]):
+    """Sweep k over ``k_min..k_max`` and dismiss with the k the user picks (or None)."""
+
+    DEFAULT_CSS = """
+    SweepScreen #sweep-title, SweepScreen #sweep-status {
+        height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    SweepScreen #sweep-title { background: $boost; text-style: bold; }
+    SweepScreen #sweep-chart { padding: 0 1; margin-top: 1; }
+    SweepScreen { overflow: hidden; }
+    SweepScreen #sweep-details { height: auto; padding: 0 1; margin-top: 1; }
+    SweepScreen #sweep-rule { height: auto; padding: 0 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,left", "move(-1)", "Move", key_display="↑↓"),
+        Binding("down,right", "move(1)", "Larger k", show=False),
+        Binding("home", "jump('first')", "First k", show=False),
+        Binding("end", "jump('last')", "Last k", show=False),
+        Binding("r", "jump('recommended')", "Recommended"),
+        Binding("enter", "pick", "Re-cluster"),
+        Binding("escape", "cancel_or_back", "Cancel/back", key_display="esc"),
+    ]
+
+    def __init__(
+        self,
+        feature_table: FeatureTable,
+        settings: Settings,
+        k_min: int,
+        k_max: int,
+        *,
+        current: int | None = None,
+        cache: SweepCache | None = None,
+    ) -> None:
+        super().__init__()
+        self.feature_table = feature_table
+        self.settings = settings
+        self.k_min, self.k_max = k_min, k_max
+        self.current = current
+        self.rows: list[SweepRow] = []
+        self.cache = cache if cache is not None else SweepCache()
+        self.result = self.cache.get(feature_table, settings, k_min, k_max)
+        self.running = False
+        self.status = ""
+        self.error: str | None = None
+        self.cursor = current if current is not None and k_min <= current <= k_max else k_min
+        self.moved = False
+        self.generation = 0
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        log = " + log" if s.log else ""
+        yield Static(
+            f"Choose k · sweep k = {self.k_min}…{self.k_max} on "
+            f"{int(self.feature_table.frame['has_purchases'].sum()):,} customers with "
+            f"purchases · {s.scaling}{log} · seed {s.seed} · "
+            + ", ".join(self.feature_table.features),
+            id="sweep-title",
+        )
+        yield Static(id="sweep-status")
+        yield SweepChart(range(self.k_min, self.k_max + 1), id="sweep-chart")
+        yield Static(id="sweep-details")
+        yield Static(id="sweep-rule")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.result is not None:
+            self.rows = list(self.result.rows)
+            self.status = f"{len(self.rows)} k scored earlier"
+            self.cursor = self.result.recommended_k
+            self.redraw()
+        else:
+            self.start()
+
+    # -- work -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Run the sweep in the background (replacing any earlier rows)."""
+        self.generation += 1
+        self.rows, self.result, self.error = [], None, None
+        self.running = True
+        self.status = "Starting"
+        self.redraw()
+        self.run_sweep(self.generation)
+
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
+    def run_sweep(self, generation: int) -> None:
+        """Sweep on the held feature table; rows and the result go to the UI thread."""
+        worker = get_current_worker()
+
+        def progress(stage: str) -> None:
+            if worker.is_cancelled:
+                raise SweepCancelled
+            self.app.call_from_thread(self._progress, generation, stage)
+
+        def on_row(row: SweepRow) -> None:
+            if worker.is_cancelled:
+                raise SweepCancelled
+            self.app.call_from_thread(self._row, generation, row)
+
+        try:
+            result = sweep(
+                self.feature_table, self.settings, self.k_min, self.k_max,
+                progress=progress, on_row=on_row,
+            )
+        except SweepCancelled:
+            return
+        except SegtuiError as exc:
+            self.app.call_from_thread(self._failed, generation, str(exc))
+            return
+        except Exception as exc:  # never crash the session; say what broke
+            self.app.call_from_thread(self._failed, generation, f"internal error: {exc!r}")
+            return
+        self.app.call_from_thread(self._done, generation, result)
+
+    def _progress(self, generation: int, stage: str) -> None:
+        if generation == self.generation:
+            self.status = stage
+            self.redraw()
+
+    def _row(self, generation: int, row: SweepRow) -> None:
+        if generation == self.generation:
+            self.rows.append(row)
+            self.redraw()
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.running, self.error, self.status = False, message, "Failed"
+            self.redraw()
+
+    def _done(self, generation: int, result: SweepResult) -> None:
+        if generation != self.generation:
+            return
+        self.running = False
+        self.result = result
+        self.rows = list(result.rows)
+        self.cache.put(self.feature_table, self.settings, self.k_min, self.k_max, result)
+        self.status = f"Done: {len(result.rows)} k scored"
+        if not self.moved:
+            self.cursor = result.recommended_k
+        self.redraw()
+
+    # -- drawing --------------------------------------------------------------------
+    def running_k(self) -> int | None:
+        """The k being scored now (None when idle)."""
+        if self.running and self.status.startswith("k ="):
+            return self.k_min + len(self.rows)
+        return None
+
+    def redraw(self) -> None:
+        """Update status, chart, details and rule from the screen's state."""
+        status = Text()
+        if self.running:
+            status.append(f"⟳ {self.status} (esc cancels)", style="bold")
+        else:
+            status.append(self.status + " · ")
+            status.append("★ recommended · ● current · Enter re-clusters", style="dim")
+        self.query_one("#sweep-status", Static).update(status)
+        self.query_one(SweepChart).update_chart(
+            rows=list(self.rows),
+            cursor=self.cursor,
+            recommended=self.result.recommended_k if self.result else None,
+            current=self.current,
+            running=self.running_k(),
+        )
+        row = next((r for r in self.rows if r.k == self.cursor), None)
+        self.query_one("#sweep-details", Static).update(details_line(row))
+        self.query_one("#sweep-rule", Static).update(rule_text(self.result, self.error))
+
+    # -- actions --------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        """Move the cursor to the next smaller/larger k."""
+        self.cursor = min(max(self.cursor + delta, self.k_min), self.k_max)
+        self.moved = True
+        self.redraw()
+
+    def action_jump(self, where: str) -> None:
+        """Move the cursor to the first, last or recommended k."""
+        if where == "recommended":
+            if self.result is None:
+                self.notify("no recommendation yet: the sweep is not finished",
+                            severity="warning")
+                return
+            self.cursor = self.result.recommended_k
+        else:
+            self.cursor = self.k_min if where == "first" else self.k_max
+        self.moved = True
+        self.redraw()
+
+    def action_pick(self) -> None:
+        """Dismiss with the k under the cursor (it must be scored)."""
+        if not any(r.k == self.cursor for r in self.rows):
+            self.notify(f"k = {self.cursor} is not scored yet", severity="warning")
+            return
+        self.cancel()
+        self.dismiss(self.cursor)
+
+    def cancel(self) -> None:
+        """Stop a running sweep; its late rows are ignored."""
+        if self.running:
+            self.app.workers.cancel_group(self, "sweep")
+            self.generation += 1
+            self.running = False
+
+    def action_cancel_or_back(self) -> None:
+        """Cancel a running sweep; otherwise go back without changing anything."""
+        if self.running:
+            self.cancel()
+            self.status = f"Cancelled after {len(self.rows)} k"
+            self.redraw()
+            return
+        self.dismiss(None)
+
+
+class SweepCache:
+    """Finished sweeps of one feature table, by the settings that shape the scores, so
+    reopening the view (or opening it after a ``k = auto`` run) costs nothing."""
+
+    def __init__(self) -> None:
+        self.table: FeatureTable | None = None
+        self.results: dict[tuple[object, ...], SweepResult] = {}
+
+    @staticmethod
+    def key(settings: Settings, k_min: int, k_max: int) -> tuple[object, ...]:
+        """What the sweep's numbers depend on besides the feature table."""
+        return (settings.scaling, settings.log, settings.categorical_weight,
+                settings.seed, settings.n_init, k_min, k_max)
+
+    def get(
+        self, table: FeatureTable, settings: Settings, k_min: int, k_max: int
+    ) -> SweepResult | None:
+        """The stored sweep for these inputs, or None."""
+        if table is not self.table:
+            return None
+        return self.results.get(self.key(settings, k_min, k_max))
+
+    def put(
+        self, table: FeatureTable, settings: Settings, k_min: int, k_max: int,
+        result: SweepResult,
+    ) -> None:
+        """Remember ``result`` (forgetting sweeps of any other feature table)."""
+        if table is not self.table:
+            self.table, self.results = table, {}
+        self.results[self.key(settings, k_min, k_max)] = result
+
+    def put_selection(self, table: FeatureTable, settings: Settings,
+                      selection: dict[str, object]) -> None:
+        """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
+        raw_rows = selection["rows"]
+        assert isinstance(raw_rows, list)
+        rows = [SweepRow(**row) for row in raw_rows]
+        if not rows:
+            return
+        result = SweepResult(
+            rows=rows,
+            recommended_k=int(selection["recommended_k"]),  # type: ignore[call-overload]
+            rule=str(selection["rule"]),
+            n_clustered=int(selection["n_clustered"]),  # type: ignore[call-overload]
+            fit_sample_size=int(selection["fit_sample_size"]),  # type: ignore[call-overload]
+            silhouette_sample_size=int(
+                selection["silhouette_sample_size"]  # type: ignore[call-overload]
+            ),
+            stability_method=str(selection["stability_method"]),
+            features=list(table.features),
+        )
+        self.put(table, settings, rows[0].k, rows[-1].k, result)
