@@ -124,8 +124,9 @@ class CustomersView(Vertical):
         self._jump = customer_id
         search = self.query_one("#search", Input)
         search.value = ""
-        self.search = ""
-        self.segment = None
+        # Set both filters without their watchers so exactly one refilter applies the jump.
+        self.set_reactive(CustomersView.search, "")
+        self.set_reactive(CustomersView.segment, None)
         self.refilter()
 
     def _apply_jump(self, table: FrameTable, view: pl.DataFrame) -> None:
