@@ -215,7 +215,8 @@ class SegtuiApp(App[None]):
         self.busy = False
         if self.applied is not None:
             self.settings = self.applied
-        self.status = ""
+        # The toast fades; the status line keeps saying what is wrong until a result lands.
+        self.status = f"✖ {message}"
         self.refresh_header()
         self.notify(message, title="Could not segment", severity="error", timeout=8)
 
