@@ -320,7 +320,7 @@ class SegtuiApp(App[None]):
         if self.result is None or self.tables is None:
             self.notify("no result yet to compare with", severity="warning")
             return
-        self.push_screen(MigrationScreen(self.result, self.tables))
+        self.push_screen(MigrationScreen(self.result, self.tables, self.export_dir))
 
     def action_lookalikes(self) -> None:
         """Show the lookalikes of the customer under the cursor (Customers view)."""

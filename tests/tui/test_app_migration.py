@@ -127,3 +127,42 @@ async def test_save_model_refuses_a_non_json_name(make_app, tmp_path) -> None:
         assert isinstance(app.screen, SaveModelScreen)
         assert "model file format" in screen_text(app)
         assert not (tmp_path / "model.csv").exists()
+
+
+async def test_ctrl_s_saves_the_migration_table_as_migrate_out_does(make_app, tmp_path) -> None:
+    import polars as pl
+
+    from segtui.engine.outputs import write_frame
+    from segtui.tui.screens.save_table import SaveTableScreen
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("m", "enter")
+        await settle(pilot)
+        migration = app.screen.migration
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveTableScreen)
+        target = tmp_path / f"migration_{migration.before.as_of}_{migration.after.as_of}.csv"
+        assert app.focused.value == str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MigrationScreen)
+        back = pl.read_csv(target)
+        assert back.height == len(migration.row_labels)
+        assert back.drop("from").to_numpy().tolist() == migration.matrix.tolist()
+        reference = write_frame(migration.table(), tmp_path / "as_cli.csv")
+        assert target.read_bytes() == reference.read_bytes()
+        assert any(str(target) in n.message for n in app._notifications)
+
+
+async def test_save_table_before_computing_says_to_compute_first(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("m", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MigrationScreen)
+        assert "compute the migration first" in screen_text(app)
+        assert not list(tmp_path.glob("migration_*"))

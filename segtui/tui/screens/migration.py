@@ -5,6 +5,7 @@ after + lost; totals)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
@@ -83,10 +84,16 @@ def compute_migration(
 class MigrationScreen(ModalScreen[None]):
     """Ask for an earlier as-of date, then show who moved between segments since then."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "save_table", "Save table"),
+    ]
 
-    def __init__(self, result: SegmentationResult, tables: Tables) -> None:
+    def __init__(
+        self, result: SegmentationResult, tables: Tables, folder: Path | None = None
+    ) -> None:
         super().__init__()
+        self.folder = folder or Path.cwd()
         self.result = result
         self.tables = tables
         self.migration: Migration | None = None
@@ -103,7 +110,9 @@ class MigrationScreen(ModalScreen[None]):
                 yield Label("earlier as-of")
                 yield Input(default.isoformat(), id="as-of-before")
                 yield Button("Compute", variant="primary", id="compute")
-            yield Static("enter computes · esc closes", id="migration-status")
+                yield Button("Save table", id="save-table", disabled=True)
+            yield Static("enter computes · ctrl+s saves the table · esc closes",
+                         id="migration-status")
             yield FrameTable(id="migration-table")
 
     def on_mount(self) -> None:
@@ -115,7 +124,10 @@ class MigrationScreen(ModalScreen[None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.start()
+        if event.button.id == "save-table":
+            self.action_save_table()
+        else:
+            self.start()
 
     def start(self) -> None:
         """Validate the date and compute in a worker."""
@@ -145,6 +157,7 @@ class MigrationScreen(ModalScreen[None]):
     def _show(self, migration: Migration) -> None:
         self.migration = migration
         self.query_one("#compute", Button).disabled = False
+        self.query_one("#save-table", Button).disabled = False
         self.query_one("#migration-status", Static).update(counts_line(migration))
         table = self.query_one(FrameTable)
         table.set_frame(migration_frame(migration))
@@ -153,6 +166,26 @@ class MigrationScreen(ModalScreen[None]):
     def _failed(self, message: str) -> None:
         self.query_one("#compute", Button).disabled = False
         self.query_one("#migration-status", Static).update(f"✖ {message}")
+
+    def action_save_table(self) -> None:
+        """Save the cross-table (the file `segtui migrate --out` writes; asks before
+        overwriting)."""
+        from segtui.tui.screens.save_table import SaveTableScreen
+
+        if self.migration is None:
+            self.query_one("#migration-status", Static).update(
+                "✖ compute the migration first (enter)"
+            )
+            return
+        m = self.migration
+        path = self.folder / f"migration_{m.before.as_of}_{m.after.as_of}.csv"
+
+        def done(paths: list[Path] | None) -> None:
+            if paths:
+                self.app.notify(f"Wrote {paths[0]}", title="Migration saved")
+
+        screen = SaveTableScreen(self.result, m.table(), path, "Save migration table")
+        self.app.push_screen(screen, done)
 
     def action_close(self) -> None:
         self.dismiss(None)
