@@ -63,6 +63,10 @@ STABILITY_RESAMPLES = 5
 STABILITY_SHARE = 0.8
 STABILITY_MAX_SAMPLE = 10_000
 STABILITY_EVAL_SAMPLE = 5_000
+# UI: lookalikes shown for a customer, and how far before the current as-of date the
+# migration dialog's "before" snapshot starts.
+UI_LOOKALIKES_TOP = 5
+UI_MIGRATION_DAYS_BEFORE = 90
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.sources import Tables
+from segtui.engine.sources import Tables, diagnose_failure
 
 
 def browse(
@@ -75,16 +75,25 @@ def row_counts(tables: Tables) -> dict[str, int]:
     for kind in ("customers", "products", "transactions"):
         lazy = getattr(tables, kind)
         if lazy is not None:
-            counts[kind] = int(lazy.select(pl.len()).collect().item())
+            try:
+                counts[kind] = int(lazy.select(pl.len()).collect().item())
+            except pl.exceptions.PolarsError as exc:
+                raise diagnose_failure(tables, exc) from None
     return counts
 
 
 def table_head(tables: Tables, kind: str, limit: int) -> pl.DataFrame:
-    """The first ``limit`` rows of table ``kind`` (empty frame when it is absent)."""
+    """The first ``limit`` rows of table ``kind`` (empty frame when it is absent).
+
+    A value the typed reader cannot parse raises InputError naming file, column, row and
+    value (the UI reads these heads before segmenting, so they meet bad data first)."""
     lazy = getattr(tables, kind)
     if lazy is None:
         return pl.DataFrame()
-    return lazy.head(limit).collect()
+    try:
+        return lazy.head(limit).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
 
 
 def column_names(frame: pl.DataFrame, preferred: Sequence[str]) -> list[str]:

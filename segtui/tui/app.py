@@ -75,6 +75,8 @@ class SegtuiApp(App[None]):
         Binding("e", "export", "Export"),
         Binding("w", "save_settings", "Save settings"),
         Binding("k", "sweep", "Choose k (sweep)"),
+        Binding("m", "migration", "Migration", show=False),
+        Binding("M", "save_model", "Save model", key_display="M", show=False),
         Binding("escape", "back_or_cancel", "Back/cancel", key_display="esc"),
         Binding("1", "show_tab('segments')", "Segments view", show=False),
         Binding("2", "show_tab('customers')", "Customers view", show=False),
@@ -218,7 +220,8 @@ class SegtuiApp(App[None]):
         self.busy = False
         if self.applied is not None:
             self.settings = self.applied
-        self.status = ""
+        # The toast fades; the status line keeps saying what is wrong until a result lands.
+        self.status = f"✖ {message}"
         self.refresh_header()
         self.notify(message, title="Could not segment", severity="error", timeout=8)
 
@@ -336,6 +339,49 @@ class SegtuiApp(App[None]):
     def action_save_settings(self) -> None:
         """Open the export dialog on a settings file that `segtui run --config` replays."""
         self._open_export(self.export_dir / "segtui.toml")
+
+    def action_save_model(self) -> None:
+        """Open the save-model dialog (a .json model for assign/lookalike/migrate)."""
+        from segtui.tui.screens.save_model import SaveModelScreen, default_model_path
+
+        if self.result is None or self.tables is None:
+            self.notify("no model yet: the first result is still computing", severity="warning")
+            return
+        files = [spec.path for spec in self.tables.files.values()]
+
+        def done(paths: list[Path] | None) -> None:
+            if paths:
+                self.notify(f"Wrote {paths[0]}", title="Model saved")
+
+        path = default_model_path(self.result, self.export_dir)
+        self.push_screen(SaveModelScreen(self.result, path, files), done)
+
+    def action_migration(self) -> None:
+        """Open the migration dialog: segment moves since an earlier as-of date."""
+        from segtui.tui.screens.migration import MigrationScreen
+
+        if self.result is None or self.tables is None:
+            self.notify("no result yet to compare with", severity="warning")
+            return
+        self.push_screen(MigrationScreen(self.result, self.tables, self.export_dir))
+
+    def action_lookalikes(self) -> None:
+        """Show the lookalikes of the customer under the cursor (Customers view)."""
+        from segtui.tui.screens.lookalikes import LookalikesScreen
+
+        table = self.query_one("#customer-table", FrameTable)
+        if self.result is None or not table.frame.height:
+            self.notify("no customer selected", severity="warning")
+            return
+        values = table.row_values(table.cursor_row)
+        customer = str(values.get("CustomerID", ""))
+
+        def chosen(lookalike: str | None) -> None:
+            if lookalike:
+                self.query_one(CustomersView).jump_to(lookalike)
+
+        name = str(values.get("CustomerName") or "")
+        self.push_screen(LookalikesScreen(self.result, customer, name), chosen)
 
     def action_help(self) -> None:
         """Show every key."""

@@ -48,6 +48,7 @@ class CustomersView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("f", "next_segment", "Filter segment"),
+        Binding("l", "app.lookalikes", "Lookalikes"),
     ]
 
     segment: reactive[int | None] = reactive(None, init=False)
@@ -61,6 +62,7 @@ class CustomersView(Vertical):
         self.descending = False
         self.pending = False
         self._request = 0
+        self._jump: str | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="breadcrumb")
@@ -104,6 +106,7 @@ class CustomersView(Vertical):
         self.pending = False
         table = self.query_one(FrameTable)
         table.set_frame(view, keep_cursor=keep_cursor)
+        self._apply_jump(table, view)
         self.query_one("#showing", Static).update(
             f"showing {view.height:,} of {self.frame.height:,}"
         )
@@ -115,6 +118,25 @@ class CustomersView(Vertical):
         if self.search.strip():
             crumbs.append(f"“{self.search.strip()}”")
         self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
+
+    def jump_to(self, customer_id: str) -> None:
+        """Clear the search and segment filter and put the cursor on ``customer_id``."""
+        self._jump = customer_id
+        search = self.query_one("#search", Input)
+        search.value = ""
+        # Set both filters without their watchers so exactly one refilter applies the jump.
+        self.set_reactive(CustomersView.search, "")
+        self.set_reactive(CustomersView.segment, None)
+        self.refilter()
+
+    def _apply_jump(self, table: FrameTable, view: pl.DataFrame) -> None:
+        if self._jump is None or "CustomerID" not in view.columns:
+            return
+        hits = view.with_row_index("row").filter(pl.col("CustomerID") == self._jump)
+        self._jump = None
+        if hits.height:
+            table.cursor_row = int(hits["row"][0])
+        table.focus()
 
     def watch_segment(self) -> None:
         self.refilter()

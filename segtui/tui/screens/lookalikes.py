@@ -1,0 +1,109 @@
+"""The lookalikes dialog: a customer's most similar customers in the clustering space."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import polars as pl
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from segtui.config import UI_LOOKALIKES_TOP
+from segtui.engine.errors import SegtuiError
+from segtui.tui.widgets.frame_table import FrameTable
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
+
+SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
+
+
+def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
+    """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
+    segments frame). Raises OptionError for a customer without purchases."""
+    from segtui.engine.lookalike import result_lookalikes
+
+    table = result_lookalikes(result, [customer_id], top=top).table
+    extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]
+    details = result.segments.select(
+        pl.col("CustomerID").alias("LookalikeID"), *[pl.col(c) for c in extra]
+    )
+    return (
+        table.join(details, on="LookalikeID", how="left", maintain_order="left")
+        .with_columns(pl.col("score").round(3))
+        .select("rank", "LookalikeID", *extra, "score")
+    )
+
+
+class LookalikesScreen(ModalScreen[str | None]):
+    """Top lookalikes of one customer; Enter dismisses with the chosen LookalikeID."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,l", "close", "Close"),
+    ]
+
+    def __init__(
+        self, result: SegmentationResult, customer_id: str, name: str = "",
+        top: int = UI_LOOKALIKES_TOP,
+    ) -> None:
+        super().__init__()
+        self.result = result
+        self.customer_id = customer_id
+        self.customer_name = name
+        self.top = top
+        self.rows: pl.DataFrame | None = None
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="lookalike-box"):
+            yield Static(
+                f"Lookalikes of {self.customer_id} {self.customer_name}".rstrip(),
+                classes="dialog-title",
+            )
+            yield Static(
+                "score = 1/(1 + distance in the scaled feature space) · "
+                "enter opens the customer · esc closes",
+                classes="hint",
+            )
+            yield Static("finding lookalikes…", id="lookalike-status")
+            yield FrameTable(id="lookalike-table")
+
+    def on_mount(self) -> None:
+        self.query_one(FrameTable).focus()
+        self.find()
+
+    @work(thread=True, exclusive=True, group="lookalikes")
+    def find(self) -> None:
+        """Nearest neighbours off the UI thread (a million customers take seconds)."""
+        try:
+            rows = lookalike_rows(self.result, self.customer_id, self.top)
+        except SegtuiError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # the dialog reports it; the session goes on
+            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
+            return
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: pl.DataFrame) -> None:
+        self.rows = rows
+        self.query_one("#lookalike-status", Static).update(
+            f"{rows.height} most similar customers"
+        )
+        self.query_one(FrameTable).set_frame(rows)
+
+    def _failed(self, message: str) -> None:
+        self.error = message
+        self.query_one("#lookalike-status", Static).update(f"✖ {message}")
+
+    def on_frame_table_row_chosen(self, event: FrameTable.RowChosen) -> None:
+        event.stop()
+        chosen = event.values.get("LookalikeID")
+        self.dismiss(str(chosen) if chosen is not None else None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
