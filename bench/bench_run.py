@@ -153,8 +153,17 @@ def bench_scale(
         "",
         f"{repeats} runs each; load average {load_before} before, {load()} after.",
         "",
-        fmt_row(["pipeline", "input", "median s", "min–max s", "peak RSS MB", "pandas ÷ this",
-                 "duckdb ÷ this"]),
+        fmt_row(
+            [
+                "pipeline",
+                "input",
+                "median s",
+                "min–max s",
+                "peak RSS MB",
+                "pandas ÷ this",
+                "duckdb ÷ this",
+            ]
+        ),
         fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:"]),
     ]
     for fmt in formats:
@@ -165,9 +174,16 @@ def bench_scale(
                 base = med.get((ref, fmt))
                 ratio.append(f"{base / med[(name, fmt)]:.2f}×" if base else "–")
             lines.append(
-                fmt_row([name if name != "segtui" else "**segtui run**", fmt,
-                         f"{med[(name, fmt)]:.2f}", f"{min(walls):.2f}–{max(walls):.2f}",
-                         f"{peak[(name, fmt)]:.0f}", *ratio])
+                fmt_row(
+                    [
+                        name if name != "segtui" else "**segtui run**",
+                        fmt,
+                        f"{med[(name, fmt)]:.2f}",
+                        f"{min(walls):.2f}–{max(walls):.2f}",
+                        f"{peak[(name, fmt)]:.0f}",
+                        *ratio,
+                    ]
+                )
             )
     if "segtui" in pipelines:
         check = inertia_check(folders[formats[0]])
@@ -192,12 +208,21 @@ def bench_small(repeats: int, work: Path) -> list[str]:
         fmt_row(["command", "median s", "min–max s", "peak RSS MB"]),
         fmt_row(["---", "---:", "---:", "---:"]),
     ]
-    for label, data in (("`segtui --help`", help_runs), ("`segtui run` (bundled sample)",
-                                                          sample_runs)):
+    for label, data in (
+        ("`segtui --help`", help_runs),
+        ("`segtui run` (bundled sample)", sample_runs),
+    ):
         walls = [w for w, _ in data]
-        rows.append(fmt_row([label, f"{statistics.median(walls):.3f}",
-                             f"{min(walls):.3f}–{max(walls):.3f}",
-                             f"{max(r for _, r in data):.0f}"]))
+        rows.append(
+            fmt_row(
+                [
+                    label,
+                    f"{statistics.median(walls):.3f}",
+                    f"{min(walls):.3f}–{max(walls):.3f}",
+                    f"{max(r for _, r in data):.0f}",
+                ]
+            )
+        )
     return ["### Start-up and the bundled sample", "", *rows, ""]
 
 
@@ -232,7 +257,7 @@ def main() -> None:
         lines += bench_small(args.repeats, work)
     for n in scales:
         lines += bench_scale(n, formats, pipelines, args.repeats, work)
-        print("\n".join(lines[-(len(formats) * len(pipelines) + 8):]), flush=True)
+        print("\n".join(lines[-(len(formats) * len(pipelines) + 8) :]), flush=True)
     out = args.out or BENCH / "results" / f"{today}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines))

@@ -28,6 +28,12 @@ DEFAULT_N_INIT = 10
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 10_000
+# Large inputs (see bench/ and README "Performance"): above KMEANS_SAMPLE_ABOVE clustered
+# customers, the n_init k-means++ restarts run on a seeded sample of KMEANS_SAMPLE rows and
+# one full-data Lloyd run refines the best start. SEGTUI_PLAIN_PATH=1 turns every such
+# shortcut off (the reference path the fast one is tested against).
+KMEANS_SAMPLE_ABOVE = 200_000
+KMEANS_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)

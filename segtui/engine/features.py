@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError, plural
+from segtui.engine.fastpath import distinct_ids_check, frequency_fast, plain_path
 from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
 
@@ -191,13 +192,22 @@ def _exact_sum(expr: pl.Expr) -> pl.Expr:
     return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
 
 
-def _aggregations(tables: Tables, categories: list[str], need_category: bool) -> list[pl.Expr]:
+def _aggregations(
+    tables: Tables,
+    categories: list[str],
+    need_category: bool,
+    wanted: Sequence[str] | None = None,
+    ids_unique: bool = False,
+) -> list[pl.Expr]:
+    """Per-customer aggregations. ``wanted`` (fast path): skip distinct_products unless
+    asked for; ``ids_unique``: TransactionIDs are known distinct, so frequency is the line
+    count (see ``fastpath.frequency_fast``)."""
     value = pl.col("TotalValue")
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
             pl.col("TransactionID").n_unique()
-            if tables.has("transactions", "TransactionID")
+            if tables.has("transactions", "TransactionID") and not ids_unique
             else pl.len()
         ).alias("frequency"),
         pl.col("TransactionDate").max().alias("last_purchase"),
@@ -206,7 +216,9 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
     ]
     if tables.has("transactions", "Quantity"):
         aggs.append(_exact_sum(pl.col("Quantity")).alias("total_quantity"))
-    if tables.has("transactions", "ProductID"):
+    if tables.has("transactions", "ProductID") and (
+        wanted is None or "distinct_products" in wanted
+    ):
         aggs.append(pl.col("ProductID").n_unique().alias("distinct_products"))
     if need_category:
         aggs.append(pl.col("Category").drop_nulls().n_unique().alias("distinct_categories"))
@@ -218,29 +230,42 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
 
 
 def compute_features(
-    tables: Tables, requested: Sequence[str], as_of: dt.date | None = None
+    tables: Tables,
+    requested: Sequence[str],
+    as_of: dt.date | None = None,
+    *,
+    plain: bool | None = None,
 ) -> FeatureTable:
     """Compute per-customer features for every customer of ``tables``.
 
     Returns a :class:`FeatureTable`; customers without transactions are kept with
-    ``has_purchases`` false, zero totals and null averages/recency.
+    ``has_purchases`` false, zero totals and null averages/recency. ``plain=True`` (or
+    SEGTUI_PLAIN_PATH=1) skips the large-input shortcuts; the values are the same.
     """
+    fast = not plain_path(plain)
     features, categories = resolve_features(requested, tables)
     need_category = bool(categories) or "distinct_categories" in features
     tx = _with_category(tables) if need_category else tables.transactions
     if as_of is not None:
         tx = tx.filter(pl.col("TransactionDate") < pl.lit(dt.datetime.combine(as_of, dt.time())))
+    check_ids = fast and tables.has("transactions", "TransactionID")
     counts_query = tx.select(
         pl.len().alias("rows"),
         pl.col("CustomerID").is_null().sum().alias("missing_customer"),
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
+        *([distinct_ids_check()] if check_ids else []),
     )
     tx = tx.filter(pl.col("CustomerID").is_not_null())
-    agg_query = tx.group_by("CustomerID").agg(_aggregations(tables, categories, need_category))
+    aggs = _aggregations(
+        tables, categories, need_category, features if fast else None, ids_unique=check_ids
+    )
+    agg_query = tx.group_by("CustomerID").agg(aggs)
     customers_query = tables.customers
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
     try:
-        collected = pl.collect_all(queries)
+        collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
+        if check_ids:
+            collected[0] = frequency_fast(collected[0], collected[1], tx)
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]

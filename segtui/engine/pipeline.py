@@ -20,6 +20,7 @@ from segtui.config import Settings
 from segtui.engine import clustering, diagnostics
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
+from segtui.engine.fastpath import preload_sklearn
 from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
 from segtui.engine.outputs import write_frame, write_summary
 from segtui.engine.profiles import SegmentProfile, build_profiles
@@ -189,6 +190,7 @@ def run(
     validate_settings(settings)
     started = time.perf_counter()
     if feature_table is None:
+        preload_sklearn()  # overlaps the scikit-learn import with reading
         step("Reading data")
         tables = tables or load_source(settings.source)
         step("Computing features")

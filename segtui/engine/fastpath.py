@@ -1,0 +1,71 @@
+"""Switches and helpers for the large-input fast paths (see README "Performance").
+
+Every shortcut sits behind the same public functions as the plain computation and can be
+turned off with ``SEGTUI_PLAIN_PATH=1`` (or ``plain=True`` where a function takes it), so
+tests and ``bench/inertia_check.py`` compare the two on the same data.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import polars as pl
+
+PLAIN_ENV = "SEGTUI_PLAIN_PATH"
+DISTINCT_HASHES = "_distinct_id_hashes"
+_preload: threading.Thread | None = None
+
+
+def plain_path(plain: bool | None = None) -> bool:
+    """True when the plain (non-optimised) path is requested: ``plain`` if given, else the
+    ``SEGTUI_PLAIN_PATH`` environment variable."""
+    if plain is not None:
+        return plain
+    return os.environ.get(PLAIN_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _import_sklearn() -> None:
+    import sklearn.cluster  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+
+def preload_sklearn() -> None:
+    """Start importing scikit-learn in a daemon thread (once) and return at once.
+
+    Importing scikit-learn takes ~1 s of pure Python work; Polars releases the GIL while it
+    reads and aggregates, so the import overlaps with reading instead of following it. A
+    later ``import sklearn...`` in the main thread simply waits for the import lock.
+    """
+    global _preload
+    if _preload is None:
+        _preload = threading.Thread(target=_import_sklearn, name="segtui-preload", daemon=True)
+        _preload.start()
+
+
+def distinct_ids_check() -> pl.Expr:
+    """Expression for the transactions' counts query: the number of distinct TransactionID
+    hashes (``_distinct_id_hashes``).
+
+    Counting distinct strings per customer is the costliest aggregation on large logs.
+    When the number of distinct *hashes* over all rows equals the row count, every
+    TransactionID is distinct (equal strings hash equal), so each customer's frequency is
+    exactly their line count. A hash collision can only make the check fail, never pass
+    wrongly; :func:`frequency_fast` then counts exactly.
+    """
+    return pl.col("TransactionID").hash(seed=0).n_unique().alias(DISTINCT_HASHES)
+
+
+def frequency_fast(
+    agg: pl.DataFrame, counts: pl.DataFrame, transactions: pl.LazyFrame
+) -> pl.DataFrame:
+    """``agg`` (frequency = line count) when the ids proved distinct; otherwise ``agg`` with
+    frequency recomputed exactly as the number of distinct TransactionIDs per customer."""
+    if int(counts[DISTINCT_HASHES][0]) == int(counts["rows"][0]):
+        return agg
+    exact = (
+        transactions.group_by("CustomerID")
+        .agg(pl.col("TransactionID").n_unique().alias("frequency"))
+        .collect(engine="streaming")
+    )
+    return agg.drop("frequency").join(exact, on="CustomerID", how="left").select(agg.columns)
