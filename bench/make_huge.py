@@ -37,10 +37,12 @@ def main() -> None:
         print(f"chunk {c + 1}/{args.chunks}", file=sys.stderr, flush=True)
         data = generate(n_tx // 10, n_tx, seed=100 + c)
         prefix = pl.lit(f"C{c}")
-        customers = data.customers.with_columns(prefix + pl.col("CustomerID").str.slice(1))
+        customers = data.customers.with_columns(
+            (prefix + pl.col("CustomerID").str.slice(1)).alias("CustomerID")
+        )
         transactions = data.transactions.with_columns(
-            prefix + pl.col("CustomerID").str.slice(1),
-            pl.lit(f"T{c}") + pl.col("TransactionID").str.slice(1),
+            (prefix + pl.col("CustomerID").str.slice(1)).alias("CustomerID"),
+            (pl.lit(f"T{c}") + pl.col("TransactionID").str.slice(1)).alias("TransactionID"),
         )
         if c == 0:
             data.products.write_parquet(folder / "Products.parquet")
@@ -58,7 +60,8 @@ def main() -> None:
     for name in ("Transactions", "Customers"):
         (folder / f"{name}.parquet.tmp").replace(folder / f"{name}.parquet")
     if args.csv:
-        csv_folder = folder.with_name(folder.name.replace("parquet", "csv"))
+        csv_name = folder.name.replace("parquet", "csv")
+        csv_folder = folder.with_name(csv_name if csv_name != folder.name else csv_name + "_csv")
         csv_folder.mkdir(parents=True, exist_ok=True)
         for name in ("Customers", "Products", "Transactions"):
             print(f"csv {name}", file=sys.stderr, flush=True)
