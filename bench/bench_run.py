@@ -192,7 +192,10 @@ def bench_scale(
             f"Inertia on segtui's matrix ({check['n']:,} customers × {check['d']} columns): "
             f"segtui {check['segtui']:.6g}, scikit-learn KMeans(n_init=10) "
             f"{check['sklearn']:.6g} → segtui is {check['worse_pct']:+.3f}% "
-            "(negative = better; target ≤ +0.5%).",
+            "(negative = better; target ≤ +0.5%). Plain path (SEGTUI_PLAIN_PATH=1): "
+            f"inertia {check['plain_inertia']:.6g}, "
+            f"{check['same_segment_as_plain']:.4%} of customers in the same segment, "
+            f"feature values {'identical' if check['features_equal'] else 'DIFFERENT'}.",
         ]
     return lines + [""]
 

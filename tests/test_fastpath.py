@@ -9,18 +9,17 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
 
 from segtui import config
 from segtui.config import Settings
 from segtui.engine import clustering
 from segtui.engine.errors import OptionError
-from segtui.engine.features import compute_features
 from segtui.engine.fastpath import PLAIN_ENV, plain_path
+from segtui.engine.features import compute_features
 from segtui.engine.pipeline import run
 from segtui.engine.sample import generate
 from segtui.engine.sources import load_source
-
-from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
 
 
 @pytest.fixture(scope="module")

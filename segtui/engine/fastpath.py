@@ -69,3 +69,47 @@ def frequency_fast(
         .collect(engine="streaming")
     )
     return agg.drop("frequency").join(exact, on="CustomerID", how="left").select(agg.columns)
+
+
+# Money and quantities are summed as integer micro-units on the fast path: as exact and
+# order-independent as the Decimal(38, 6) sums of the plain path (so outputs stay
+# byte-identical across thread counts), with a third less memory in the streaming
+# group-by. Int64 holds 9.2e18 micro-units: safe while rows x max |value| < SAFE_TOTAL.
+MICRO = 1_000_000
+SAFE_TOTAL = 9.0e12
+MAX_ABS = "_max_abs_"
+
+
+def micro_sum(expr: pl.Expr) -> pl.Expr:
+    """Exact sum of ``expr`` rounded to 6 decimals, as Int64 micro-units (convert the
+    collected column with :func:`from_micro`)."""
+    return (expr * MICRO).round().cast(pl.Int64).sum()
+
+
+def from_micro(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` with micro-unit ``columns`` turned into Float64 amounts.
+
+    The division runs in numpy, which rounds it correctly, so the result equals the plain
+    path's Decimal -> Float64 cast bit for bit (Polars divides by a literal through its
+    reciprocal, which is off by one unit in the last place for ~30% of values).
+    """
+    return frame.with_columns(
+        pl.Series(name, frame.get_column(name).cast(pl.Float64).to_numpy() / MICRO)
+        for name in columns
+    )
+
+
+def max_abs_checks(columns: list[str]) -> list[pl.Expr]:
+    """Counts-query expressions: the largest absolute value of each summed column."""
+    return [pl.col(c).abs().max().alias(MAX_ABS + c) for c in columns]
+
+
+def micro_sums_safe(counts: pl.DataFrame) -> bool:
+    """True when no micro-unit sum can overflow Int64 (rows x max |value| < SAFE_TOTAL)."""
+    rows = int(counts["rows"][0])
+    for name in counts.columns:
+        if name.startswith(MAX_ABS):
+            biggest = counts[name][0]
+            if biggest is not None and float(biggest) * rows >= SAFE_TOTAL:
+                return False
+    return True

@@ -15,7 +15,15 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError, plural
-from segtui.engine.fastpath import distinct_ids_check, frequency_fast, plain_path
+from segtui.engine.fastpath import (
+    distinct_ids_check,
+    frequency_fast,
+    from_micro,
+    max_abs_checks,
+    micro_sum,
+    micro_sums_safe,
+    plain_path,
+)
 from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
 
@@ -188,7 +196,7 @@ def _with_category(tables: Tables) -> pl.LazyFrame:
 MONEY_DECIMAL = pl.Decimal(38, 6)
 
 
-def _exact_sum(expr: pl.Expr) -> pl.Expr:
+def _decimal_sum(expr: pl.Expr) -> pl.Expr:
     return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
 
 
@@ -198,10 +206,12 @@ def _aggregations(
     need_category: bool,
     wanted: Sequence[str] | None = None,
     ids_unique: bool = False,
+    micro: bool = False,
 ) -> list[pl.Expr]:
     """Per-customer aggregations. ``wanted`` (fast path): skip distinct_products unless
     asked for; ``ids_unique``: TransactionIDs are known distinct, so frequency is the line
-    count (see ``fastpath.frequency_fast``)."""
+    count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
+    _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
     aggs = [
         _exact_sum(value).alias("total_spend"),
@@ -249,15 +259,22 @@ def compute_features(
     if as_of is not None:
         tx = tx.filter(pl.col("TransactionDate") < pl.lit(dt.datetime.combine(as_of, dt.time())))
     check_ids = fast and tables.has("transactions", "TransactionID")
+    summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     counts_query = tx.select(
         pl.len().alias("rows"),
         pl.col("CustomerID").is_null().sum().alias("missing_customer"),
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
         *([distinct_ids_check()] if check_ids else []),
+        *(max_abs_checks(summed) if fast else []),
     )
     tx = tx.filter(pl.col("CustomerID").is_not_null())
     aggs = _aggregations(
-        tables, categories, need_category, features if fast else None, ids_unique=check_ids
+        tables,
+        categories,
+        need_category,
+        features if fast else None,
+        ids_unique=check_ids,
+        micro=fast,
     )
     agg_query = tx.group_by("CustomerID").agg(aggs)
     customers_query = tables.customers
@@ -269,6 +286,11 @@ def compute_features(
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]
+    if fast:
+        if not micro_sums_safe(counts):
+            return compute_features(tables, requested, as_of, plain=True)
+        sums = ["total_spend", "total_quantity", *(share_name(c) for c in categories)]
+        agg = from_micro(agg, [c for c in sums if c in agg.columns])
     customers = collected[2] if customers_query is not None else None
     if counts["missing_date"][0]:
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
