@@ -54,8 +54,9 @@ def dataset(n: int, fmt: str) -> Path:
     return folder
 
 
-def measure(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; returns (wall seconds, peak RSS in MB). Raises on a non-zero exit."""
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Run ``cmd``; returns (wall seconds, peak RSS in MB, CPU seconds user+sys).
+    Raises on a non-zero exit."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -64,7 +65,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024  # Linux: KB
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux: KB
 
 
 def pipeline_command(name: str, folder: Path, out: Path) -> list[str]:
@@ -138,16 +139,17 @@ def bench_scale(
         for fmt in formats:
             for name in pipelines:
                 out = work / f"{name}_{fmt}.csv"
-                wall, rss = measure(pipeline_command(name, folders[fmt], out))
-                runs.setdefault((name, fmt), []).append((wall, rss))
+                wall, rss, cpu = measure(pipeline_command(name, folders[fmt], out))
+                runs.setdefault((name, fmt), []).append((wall, rss, cpu))
                 print(
                     f"  1e{len(str(n)) - 1} {fmt:8} {name:7} run {repeat + 1}: "
-                    f"{wall:6.2f} s {rss:7.0f} MB",
+                    f"{wall:6.2f} s {rss:7.0f} MB cpu {cpu:6.2f} s",
                     file=sys.stderr,
                     flush=True,
                 )
-    med = {key: statistics.median(w for w, _ in vals) for key, vals in runs.items()}
-    peak = {key: max(r for _, r in vals) for key, vals in runs.items()}
+    med = {key: statistics.median(v[0] for v in vals) for key, vals in runs.items()}
+    peak = {key: max(v[1] for v in vals) for key, vals in runs.items()}
+    cpu = {key: statistics.median(v[2] for v in vals) for key, vals in runs.items()}
     lines = [
         f"### {n:,} transactions, {n // 10:,} customers ({scale_tag(n)})",
         "",
@@ -160,15 +162,16 @@ def bench_scale(
                 "median s",
                 "min–max s",
                 "peak RSS MB",
+                "median CPU s",
                 "pandas ÷ this",
                 "duckdb ÷ this",
             ]
         ),
-        fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:"]),
+        fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:"]),
     ]
     for fmt in formats:
         for name in pipelines:
-            walls = [w for w, _ in runs[(name, fmt)]]
+            walls = [v[0] for v in runs[(name, fmt)]]
             ratio = []
             for ref in ("pandas", "duckdb"):
                 base = med.get((ref, fmt))
@@ -181,6 +184,7 @@ def bench_scale(
                         f"{med[(name, fmt)]:.2f}",
                         f"{min(walls):.2f}–{max(walls):.2f}",
                         f"{peak[(name, fmt)]:.0f}",
+                        f"{cpu[(name, fmt)]:.2f}",
                         *ratio,
                     ]
                 )
@@ -215,14 +219,14 @@ def bench_small(repeats: int, work: Path) -> list[str]:
         ("`segtui --help`", help_runs),
         ("`segtui run` (bundled sample)", sample_runs),
     ):
-        walls = [w for w, _ in data]
+        walls = [v[0] for v in data]
         rows.append(
             fmt_row(
                 [
                     label,
                     f"{statistics.median(walls):.3f}",
                     f"{min(walls):.3f}–{max(walls):.3f}",
-                    f"{max(r for _, r in data):.0f}",
+                    f"{max(v[1] for v in data):.0f}",
                 ]
             )
         )
