@@ -88,3 +88,33 @@ def test_plain_path_switch_reads_the_environment(monkeypatch):
     assert plain_path(False) is False
     monkeypatch.delenv(PLAIN_ENV)
     assert plain_path() is False
+
+
+@pytest.fixture
+def tiny_batches(monkeypatch):
+    from segtui.engine import fastpath
+
+    monkeypatch.setattr(fastpath, "BATCH_ABOVE_BYTES", {"csv": 0, "parquet": 0})
+    monkeypatch.setattr(fastpath, "BATCH_ROWS", 7000)
+
+
+def test_batched_aggregation_equals_the_plain_path(planted_5k, tiny_batches):
+    tables = load_source(planted_5k)
+    wanted = [*Settings.features, "recency_days", "tenure_days"]
+    fast = compute_features(tables, wanted)
+    plain = compute_features(tables, wanted, plain=True)
+    assert fast.frame.select(wanted).equals(plain.frame.select(wanted))
+    assert fast.data_quality == plain.data_quality
+    assert fast.as_of == plain.as_of
+
+
+def test_batched_aggregation_falls_back_when_ids_repeat(tmp_path, tiny_batches):
+    lines = """
+        TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price
+        T1,C1,P1,2024-01-05 10:00:00,4,10.0,2.5
+        T1,C1,P2,2024-01-05 10:00:00,1,40.0,40
+        T2,C2,P2,2024-04-01 12:00:00,3,120.0,40
+    """
+    folder = write_tables(tmp_path, TINY_CUSTOMERS, TINY_PRODUCTS, lines)
+    frame = compute_features(load_source(folder), Settings.features).frame
+    assert frame.filter(pl.col("CustomerID") == "C1")["frequency"].item() == 1

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 PLAIN_ENV = "SEGTUI_PLAIN_PATH"
@@ -113,3 +115,97 @@ def micro_sums_safe(counts: pl.DataFrame) -> bool:
             if biggest is not None and float(biggest) * rows >= SAFE_TOTAL:
                 return False
     return True
+
+
+# Polars' streaming group-by builds its hash tables only after it has seen every row, so
+# its memory grows with the row count (pola-rs/polars#25607): ~12 GB at 1e8 rows. Above
+# these file sizes the transactions are streamed in batches of BATCH_ROWS rows, each
+# batch aggregated and merged into a running per-customer table: memory stays at about
+# one batch plus the customers, whatever the row count.
+BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
+BATCH_ROWS = 5_000_000
+_MERGE = {"max": ("last_purchase",), "min": ("first_purchase",)}
+
+
+def wants_batches(path: Path, is_parquet: bool) -> bool:
+    """True when the transactions file is large enough for batched aggregation."""
+    limit = BATCH_ABOVE_BYTES["parquet" if is_parquet else "csv"]
+    try:
+        return path.stat().st_size > limit
+    except OSError:
+        return False
+
+
+def _merge_expr(name: str) -> pl.Expr | None:
+    if name in _MERGE["max"]:
+        return pl.col(name).max()
+    if name in _MERGE["min"]:
+        return pl.col(name).min()
+    if name in ("total_spend", "total_quantity", "frequency", "n_lines") or name.startswith(
+        "share_"
+    ):
+        return pl.col(name).sum()
+    return None  # distinct counts cannot be merged from partial results
+
+
+def aggregate_in_batches(
+    transactions: pl.LazyFrame, aggs: list[pl.Expr], check_ids: bool, summed: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """Per-customer ``aggs`` and the counts row, computed batch by batch in bounded memory.
+
+    Returns None when an aggregation cannot be merged across batches (distinct counts) or
+    when the TransactionIDs are not provably distinct; the caller then takes the one-shot
+    path. Every merged aggregation is exact (integer sums, min, max), so the result equals
+    the one-shot aggregation.
+    """
+    names = [a.meta.output_name() for a in aggs]
+    merges = [_merge_expr(n) for n in names]
+    if any(m is None for m in merges):
+        return None
+    merge_exprs = [m.alias(n) for m, n in zip(merges, names, strict=True) if m is not None]
+    needed = {"CustomerID", "TransactionDate", *summed}
+    needed.update(root for a in aggs for root in a.meta.root_names())
+    if check_ids:
+        needed.add("TransactionID")
+    columns = [c for c in transactions.collect_schema().names() if c in needed]
+    transactions = transactions.select(columns)
+    state: pl.DataFrame | None = None
+    rows = missing_customer = missing_date = 0
+    max_abs = dict.fromkeys(summed, 0.0)
+    hashes = np.empty(0, dtype=np.uint64)
+    for batch in transactions.collect_batches(chunk_size=BATCH_ROWS, maintain_order=False):
+        rows += batch.height
+        missing_customer += batch.get_column("CustomerID").null_count()
+        missing_date += batch.get_column("TransactionDate").null_count()
+        for col in summed:
+            biggest = batch.get_column(col).abs().max()
+            if biggest is not None:
+                max_abs[col] = max(max_abs[col], float(biggest))  # type: ignore[arg-type]
+        if check_ids:
+            h = np.unique(batch.get_column("TransactionID").hash(seed=0).to_numpy())
+            if h.shape[0] < batch.height:
+                return None  # repeated ids (or a collision): needs exact distinct counts
+            hashes = np.concatenate([hashes, h])
+        part = batch.filter(pl.col("CustomerID").is_not_null()).group_by("CustomerID").agg(aggs)
+        del batch
+        state = (
+            part
+            if state is None
+            else pl.concat([state, part]).group_by("CustomerID").agg(merge_exprs)
+        )
+    if check_ids:
+        hashes.sort()
+        if bool((hashes[1:] == hashes[:-1]).any()):
+            return None
+    del hashes
+    counts = pl.DataFrame(
+        {
+            "rows": [rows],
+            "missing_customer": [missing_customer],
+            "missing_date": [missing_date],
+            **{MAX_ABS + c: [v] for c, v in max_abs.items()},
+        }
+    )
+    if state is None:
+        state = transactions.head(0).group_by("CustomerID").agg(aggs).collect()
+    return state, counts

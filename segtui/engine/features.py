@@ -16,6 +16,7 @@ import polars as pl
 
 from segtui.engine.errors import InputError, OptionError, plural
 from segtui.engine.fastpath import (
+    aggregate_in_batches,
     distinct_ids_check,
     frequency_fast,
     from_micro,
@@ -23,6 +24,7 @@ from segtui.engine.fastpath import (
     micro_sum,
     micro_sums_safe,
     plain_path,
+    wants_batches,
 )
 from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
 
@@ -267,6 +269,7 @@ def compute_features(
         *([distinct_ids_check()] if check_ids else []),
         *(max_abs_checks(summed) if fast else []),
     )
+    tx_all = tx
     tx = tx.filter(pl.col("CustomerID").is_not_null())
     aggs = _aggregations(
         tables,
@@ -280,9 +283,19 @@ def compute_features(
     customers_query = tables.customers
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
     try:
-        collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
-        if check_ids:
-            collected[0] = frequency_fast(collected[0], collected[1], tx)
+        spec = tables.files["transactions"]
+        batched = (
+            aggregate_in_batches(tx_all, aggs, check_ids, summed)
+            if fast and wants_batches(spec.path, spec.is_parquet)
+            else None
+        )
+        if batched is not None:
+            rest = pl.collect_all(queries[2:], engine="streaming")
+            collected = [*batched, *rest]
+        else:
+            collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
+            if check_ids:
+                collected[0] = frequency_fast(collected[0], collected[1], tx)
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]
