@@ -123,7 +123,7 @@ def micro_sums_safe(counts: pl.DataFrame) -> bool:
 # batch aggregated and merged into a running per-customer table: memory stays at about
 # one batch plus the customers, whatever the row count.
 BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
-BATCH_ROWS = 5_000_000
+BATCH_ROWS = 2_000_000
 _MERGE = {"max": ("last_purchase",), "min": ("first_purchase",)}
 
 
