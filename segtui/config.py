@@ -67,6 +67,12 @@ STABILITY_EVAL_SAMPLE = 5_000
 # migration dialog's "before" snapshot starts.
 UI_LOOKALIKES_TOP = 5
 UI_MIGRATION_DAYS_BEFORE = 90
+# Large inputs (see bench/ and README "Performance"): above KMEANS_SAMPLE_ABOVE clustered
+# customers, the n_init k-means++ restarts run on a seeded sample of KMEANS_SAMPLE rows and
+# one full-data Lloyd run refines the best start. SEGTUI_PLAIN_PATH=1 turns every such
+# shortcut off (the reference path the fast one is tested against).
+KMEANS_SAMPLE_ABOVE = 200_000
+KMEANS_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,11 @@ def dominance(
         columns.append("Region")
     rows, warnings = [], []
     for column in columns:
-        values = clustered.get_column(column).cast(pl.String).fill_null("(missing)").to_numpy()
+        # Dense integer codes (same contingency table, V unchanged): np.unique on a
+        # million Python strings cost most of a second.
+        values = (
+            clustered.get_column(column).cast(pl.String).fill_null("(missing)").rank("dense")
+        ).to_numpy()
         v = cramers_v(labels, values)
         used = column in features
         rows.append({"feature": column, "cramers_v": round(v, 6), "clustering_feature": used})

@@ -16,7 +16,19 @@ import polars as pl
 
 from segtui.engine.checks import check_date_range, value_warnings
 from segtui.engine.errors import InputError, OptionError, plural
+from segtui.engine.fastpath import (
+    aggregate_in_batches,
+    distinct_ids_check,
+    frequency_fast,
+    from_micro,
+    max_abs_checks,
+    micro_sum,
+    micro_sums_safe,
+    plain_path,
+    wants_batches,
+)
 from segtui.engine.returns import (
+    is_marked,
     line_count,
     mark_returns_only,
     purchase_aggregations,
@@ -197,17 +209,28 @@ def _with_category(tables: Tables) -> pl.LazyFrame:
 MONEY_DECIMAL = pl.Decimal(38, 6)
 
 
-def _exact_sum(expr: pl.Expr) -> pl.Expr:
+def _decimal_sum(expr: pl.Expr) -> pl.Expr:
     return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
 
 
-def _aggregations(tables: Tables, categories: list[str], need_category: bool) -> list[pl.Expr]:
+def _aggregations(
+    tables: Tables,
+    categories: list[str],
+    need_category: bool,
+    wanted: Sequence[str] | None = None,
+    ids_unique: bool = False,
+    micro: bool = False,
+) -> list[pl.Expr]:
+    """Per-customer aggregations. ``wanted`` (fast path): skip distinct_products unless
+    asked for; ``ids_unique``: TransactionIDs are known distinct, so frequency is the line
+    count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
+    _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
             purchases_only(pl.col("TransactionID"), tables).n_unique()
-            if tables.has("transactions", "TransactionID")
+            if tables.has("transactions", "TransactionID") and not ids_unique
             else line_count(tables)
         ).alias("frequency"),
         purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
@@ -217,7 +240,9 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
     ]
     if tables.has("transactions", "Quantity"):
         aggs.append(_exact_sum(pl.col("Quantity")).alias("total_quantity"))
-    if tables.has("transactions", "ProductID"):
+    if tables.has("transactions", "ProductID") and (
+        wanted is None or "distinct_products" in wanted
+    ):
         aggs.append(
             purchases_only(pl.col("ProductID"), tables).n_unique().alias("distinct_products")
         )
@@ -236,18 +261,27 @@ def _aggregations(tables: Tables, categories: list[str], need_category: bool) ->
 
 
 def compute_features(
-    tables: Tables, requested: Sequence[str], as_of: dt.date | None = None
+    tables: Tables,
+    requested: Sequence[str],
+    as_of: dt.date | None = None,
+    *,
+    plain: bool | None = None,
 ) -> FeatureTable:
     """Compute per-customer features for every customer of ``tables``.
 
     Returns a :class:`FeatureTable`; customers without transactions are kept with
-    ``has_purchases`` false, zero totals and null averages/recency.
+    ``has_purchases`` false, zero totals and null averages/recency. ``plain=True`` (or
+    SEGTUI_PLAIN_PATH=1) skips the large-input shortcuts; the values are the same.
     """
+    fast = not plain_path(plain)
     features, categories = resolve_features(requested, tables)
     need_category = bool(categories) or "distinct_categories" in features
     tx = _with_category(tables) if need_category else tables.transactions
     if as_of is not None:
         tx = tx.filter(pl.col("TransactionDate") < pl.lit(dt.datetime.combine(as_of, dt.time())))
+    # Frequency from line counts needs provably distinct ids and no return lines to skip.
+    check_ids = fast and tables.has("transactions", "TransactionID") and not is_marked(tables)
+    summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     counts_query = tx.select(
         pl.len().alias("rows"),
         pl.col("CustomerID").is_null().sum().alias("missing_customer"),
@@ -256,16 +290,44 @@ def compute_features(
         pl.col("TransactionDate").max().alias("latest_date"),
         (pl.col("TotalValue") < 0).sum().alias("negative_value"),
         pl.col("TotalValue").is_null().sum().alias("missing_value"),
+        *([distinct_ids_check()] if check_ids else []),
+        *(max_abs_checks(summed) if fast else []),
     )
+    tx_all = tx
     tx = tx.filter(pl.col("CustomerID").is_not_null())
-    agg_query = tx.group_by("CustomerID").agg(_aggregations(tables, categories, need_category))
+    aggs = _aggregations(
+        tables,
+        categories,
+        need_category,
+        features if fast else None,
+        ids_unique=check_ids,
+        micro=fast,
+    )
+    agg_query = tx.group_by("CustomerID").agg(aggs)
     customers_query = tables.customers
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
     try:
-        collected = pl.collect_all(queries)
+        spec = tables.files["transactions"]
+        batched = (
+            aggregate_in_batches(tx_all, aggs, check_ids, summed)
+            if fast and wants_batches(spec.path, spec.is_parquet)
+            else None
+        )
+        if batched is not None:
+            rest = pl.collect_all(queries[2:], engine="streaming")
+            collected = [*batched, *rest]
+        else:
+            collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
+            if check_ids:
+                collected[0] = frequency_fast(collected[0], collected[1], tx)
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]
+    if fast:
+        if not micro_sums_safe(counts):
+            return compute_features(tables, requested, as_of, plain=True)
+        sums = ["total_spend", "total_quantity", *(share_name(c) for c in categories)]
+        agg = from_micro(agg, [c for c in sums if c in agg.columns])
     customers = collected[2] if customers_query is not None else None
     if counts["missing_date"][0]:
         raise find_bad_date(tables.files["transactions"], "TransactionDate")

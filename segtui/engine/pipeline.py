@@ -21,6 +21,7 @@ from segtui.engine import clustering, diagnostics, stability, sweep
 from segtui.engine.availability import drop_unavailable_defaults
 from segtui.engine.clustering import Clustering, Metrics
 from segtui.engine.errors import OptionError
+from segtui.engine.fastpath import preload_sklearn
 from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
 from segtui.engine.outputs import write_frame, write_summary
 from segtui.engine.profiles import SegmentProfile, build_profiles
@@ -215,6 +216,7 @@ def run(
     validate_settings(settings)
     started = time.perf_counter()
     if feature_table is None:
+        preload_sklearn()  # overlaps the scikit-learn import with reading
         tables, feature_table = load_features(settings, tables=tables, progress=step)
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)

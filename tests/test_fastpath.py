@@ -1,0 +1,120 @@
+"""The large-input fast paths give the same results as the plain path.
+
+The shortcuts switch on only for large inputs, so these tests lower the thresholds to
+small data instead of timing anything (speed is measured in bench/, not here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
+
+from segtui import config
+from segtui.config import Settings
+from segtui.engine import clustering
+from segtui.engine.errors import OptionError
+from segtui.engine.fastpath import PLAIN_ENV, plain_path
+from segtui.engine.features import compute_features
+from segtui.engine.pipeline import run
+from segtui.engine.sample import generate
+from segtui.engine.sources import load_source
+
+
+@pytest.fixture(scope="module")
+def planted_5k(tmp_path_factory) -> object:
+    folder = tmp_path_factory.mktemp("planted5k")
+    generate(5000, 50_000, seed=11, groups=4).write(folder)
+    return folder
+
+
+def test_fast_path_gives_the_same_segments_as_the_plain_path(planted_5k, monkeypatch):
+    monkeypatch.setattr(config, "KMEANS_SAMPLE_ABOVE", 1000)
+    monkeypatch.setattr(config, "KMEANS_SAMPLE", 1500)
+    monkeypatch.setenv(PLAIN_ENV, "1")
+    plain = run(Settings(source=planted_5k))
+    monkeypatch.setenv(PLAIN_ENV, "0")
+    fast = run(Settings(source=planted_5k))
+    assert fast.segments.equals(plain.segments)
+    assert fast.metrics.inertia == pytest.approx(plain.metrics.inertia, rel=1e-9)
+
+
+def test_sampled_restarts_are_no_worse_than_full_restarts_by_half_a_percent(monkeypatch):
+    rng = np.random.default_rng(5)
+    centers = rng.normal(scale=4.0, size=(5, 6))
+    X = np.vstack([c + rng.normal(size=(3000, 6)) for c in centers])
+    monkeypatch.setattr(config, "KMEANS_SAMPLE_ABOVE", 2000)
+    monkeypatch.setattr(config, "KMEANS_SAMPLE", 2000)
+    fast = clustering.kmeans(X, 5, seed=42, n_init=10)
+    plain = clustering.kmeans(X, 5, seed=42, n_init=10, plain=True)
+    assert fast.inertia <= plain.inertia * 1.005
+
+
+def test_frequency_counts_distinct_ids_when_a_transaction_has_several_lines(tmp_path):
+    lines = """
+        TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price
+        T1,C1,P1,2024-01-05 10:00:00,4,10.0,2.5
+        T1,C1,P2,2024-01-05 10:00:00,1,40.0,40
+        T2,C1,P3,2024-06-01 18:00:00,2,24.0,12
+        T3,C2,P2,2024-04-01 12:00:00,3,120.0,40
+        T4,C3,P3,2024-01-20 08:00:00,1,12.0,12
+    """
+    folder = write_tables(tmp_path, TINY_CUSTOMERS, TINY_PRODUCTS, lines)
+    tables = load_source(folder)
+    fast = compute_features(tables, Settings.features).frame
+    plain = compute_features(tables, Settings.features, plain=True).frame
+    assert fast.filter(pl.col("CustomerID") == "C1")["frequency"].item() == 2
+    assert fast.select(Settings.features).equals(plain.select(Settings.features))
+
+
+def test_unique_ids_give_line_counts_equal_to_the_plain_distinct_count(planted_5k):
+    tables = load_source(planted_5k)
+    fast = compute_features(tables, Settings.features).frame
+    plain = compute_features(tables, Settings.features, plain=True).frame
+    assert fast.select(Settings.features).equals(plain.select(Settings.features))
+
+
+def test_check_k_still_counts_distinct_rows_past_the_prefix():
+    X = np.repeat(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]), 3000, axis=0)
+    with pytest.raises(OptionError, match="distinct customer profiles"):
+        clustering.check_k(4, X)
+    clustering.check_k(3, X)
+
+
+def test_plain_path_switch_reads_the_environment(monkeypatch):
+    monkeypatch.setenv(PLAIN_ENV, "1")
+    assert plain_path() is True
+    assert plain_path(False) is False
+    monkeypatch.delenv(PLAIN_ENV)
+    assert plain_path() is False
+
+
+@pytest.fixture
+def tiny_batches(monkeypatch):
+    from segtui.engine import fastpath
+
+    monkeypatch.setattr(fastpath, "BATCH_ABOVE_BYTES", {"csv": 0, "parquet": 0})
+    monkeypatch.setattr(fastpath, "BATCH_ROWS", 7000)
+
+
+def test_batched_aggregation_equals_the_plain_path(planted_5k, tiny_batches):
+    tables = load_source(planted_5k)
+    wanted = [*Settings.features, "recency_days", "tenure_days"]
+    fast = compute_features(tables, wanted)
+    plain = compute_features(tables, wanted, plain=True)
+    assert fast.frame.select(wanted).equals(plain.frame.select(wanted))
+    assert fast.data_quality == plain.data_quality
+    assert fast.as_of == plain.as_of
+
+
+def test_batched_aggregation_falls_back_when_ids_repeat(tmp_path, tiny_batches):
+    lines = """
+        TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price
+        T1,C1,P1,2024-01-05 10:00:00,4,10.0,2.5
+        T1,C1,P2,2024-01-05 10:00:00,1,40.0,40
+        T2,C2,P2,2024-04-01 12:00:00,3,120.0,40
+    """
+    folder = write_tables(tmp_path, TINY_CUSTOMERS, TINY_PRODUCTS, lines)
+    frame = compute_features(load_source(folder), Settings.features).frame
+    assert frame.filter(pl.col("CustomerID") == "C1")["frequency"].item() == 1
