@@ -28,6 +28,13 @@ DEFAULT_N_INIT = 10
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
 SILHOUETTE_SAMPLE = 10_000
+# --engine: polars (one machine) or spark (segtui[spark]).
+ENGINES: tuple[str, ...] = ("polars", "spark")
+DEFAULT_ENGINE = "polars"
+DEFAULT_SPARK_MASTER = "local[*]"
+# Spark engine: at or below this many customers with purchases, the per-customer table is
+# clustered on the driver with scikit-learn; above it with MLlib K-Means.
+DEFAULT_SPARK_DRIVER_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
