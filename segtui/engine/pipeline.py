@@ -48,6 +48,10 @@ class SegmentationResult:
     diagnostics: dict[str, Any]
     warnings: list[str]
     timings: dict[str, float] = field(default_factory=dict)
+    # Which engine and clustering path produced this result (the Spark engine sets it).
+    execution: dict[str, Any] = field(
+        default_factory=lambda: {"engine": "polars", "clustering_path": "scikit-learn"}
+    )
 
     @property
     def k(self) -> int:
@@ -72,6 +76,8 @@ class SegmentationResult:
             "n_clustered": self.n_clustered,
             "as_of": self.as_of.isoformat(),
             "features": self.features,
+            "engine": self.execution.get("engine", "polars"),
+            "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
             "params": self.settings.params() | {"features": self.features},
             "metrics": self.metrics.to_dict(),
             "segments": [
