@@ -13,6 +13,7 @@ from segtui.cli.common import (
     AsOfOpt,
     CatWeightOpt,
     ConfigOpt,
+    EngineOpt,
     FeaturesOpt,
     JsonOpt,
     KOpt,
@@ -22,11 +23,15 @@ from segtui.cli.common import (
     ScalingOpt,
     SeedOpt,
     SourceArg,
+    SparkConfOpt,
+    SparkDriverLimitOpt,
+    SparkMasterOpt,
     console,
     emit_json,
     handle_errors,
     load_settings,
     progress_display,
+    spark_options,
 )
 
 
@@ -67,6 +72,10 @@ def run(
         Optional[bool],  # noqa: UP045
         typer.Option("--force", help="Overwrite existing output files.", show_default=False),
     ] = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    spark_driver_limit: SparkDriverLimitOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -107,6 +116,7 @@ def run(
         out = outputs.out
         summary = Path(outputs.summary) if outputs.summary else None
         force, raw_csv = outputs.force, outputs.raw_csv
+        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
         # Fail on unwritable outputs before spending time on the data.
@@ -115,7 +125,12 @@ def run(
         if summary is not None:
             check_target(summary, force=force, allowed=SUMMARY_FORMATS, what="summary")
         with progress_display(not quiet and not json) as progress:
-            result = run_pipeline(settings, progress=progress)
+            if spark is not None:
+                from segtui.engine.spark.pipeline import run_spark
+
+                result = run_spark(settings, spark, progress=progress)
+            else:
+                result = run_pipeline(settings, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if json:
             emit_json(result.summary())

@@ -99,9 +99,7 @@ def _aggregations(tables: SparkTables, categories: list[str], need_category: boo
         aggs.append(F.count_distinct("Category").alias("distinct_categories"))
         for category in categories:
             aggs.append(
-                _exact_sum(F.when(F.col("Category") == category, value)).alias(
-                    share_name(category)
-                )
+                _exact_sum(F.when(F.col("Category") == category, value)).alias(share_name(category))
             )
     aggs.append(F.sum(F.col("TransactionDate").isNull().cast("long")).alias("_missing_date"))
     aggs.append(F.sum(BAD_NUMBERS).alias("_bad_numbers"))

@@ -59,7 +59,9 @@ class SparkClustering:
     seeds_tried: int
 
 
-def kmeans(frame: DataFrame, columns: list[str], k: int, *, seed: int, n_init: int) -> SparkClustering:
+def kmeans(
+    frame: DataFrame, columns: list[str], k: int, *, seed: int, n_init: int
+) -> SparkClustering:
     """MLlib K-Means (k-means|| init) with seeds ``seed..seed+n_init-1``; lowest cost kept.
 
     MLlib has no ``n_init``: each seed is one full fit. Returns the frame of the best fit
@@ -96,7 +98,7 @@ def relabel(frame: DataFrame, remap: np.ndarray) -> DataFrame:
     from pyspark.sql import functions as F
 
     lookup = F.array(*[F.lit(int(v)) for v in remap])
-    return frame.withColumn(LABEL, F.element_at(lookup, F.col(LABEL) + 1))
+    return frame.withColumn(LABEL, F.element_at(lookup, F.col(LABEL).cast("int") + 1))
 
 
 def segment_means(frame: DataFrame, value: str, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -114,12 +116,10 @@ def _pick(values: np.ndarray) -> Column:
     """The row's centroid coordinate: ``values[segment]`` as a Spark expression."""
     from pyspark.sql import functions as F
 
-    return F.element_at(F.array(*[F.lit(float(v)) for v in values]), F.col(LABEL) + 1)
+    return F.element_at(F.array(*[F.lit(float(v)) for v in values]), F.col(LABEL).cast("int") + 1)
 
 
-def metrics(
-    frame: DataFrame, columns: list[str], *, seed: int, silhouette_sample: int
-) -> Metrics:
+def metrics(frame: DataFrame, columns: list[str], *, seed: int, silhouette_sample: int) -> Metrics:
     """Davies-Bouldin, Calinski-Harabasz and inertia from two aggregations over ``frame``
     (columns ``columns`` + ``segment``), with the k x k step on the driver; silhouette by
     scikit-learn on a seeded sample of at most ``silhouette_sample`` collected rows.
@@ -138,8 +138,9 @@ def metrics(
     sums = np.array([[float(r[c]) for c in columns] for r in rows])
     centroids = sums / sizes[:, None]
     n = float(sizes.sum())
-    squared = sum(((F.col(c) - _pick(centroids[:, j])) ** 2 for j, c in enumerate(columns)),
-                  F.lit(0.0))
+    squared = sum(
+        ((F.col(c) - _pick(centroids[:, j])) ** 2 for j, c in enumerate(columns)), F.lit(0.0)
+    )
     second = frame.groupBy(LABEL).agg(
         F.avg(F.sqrt(squared)).alias("intra"), F.sum(squared).alias("within")
     )

@@ -107,7 +107,9 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
             "no Transactions table found (looked for Transactions.csv or .parquet)", file=folder
         )
     specs = {kind: _inspect(path, kind) for kind, path in files.items()}
-    frames = {kind: canonical(_raw_read(spark, str(spec.path)), spec) for kind, spec in specs.items()}
+    frames = {
+        kind: canonical(_raw_read(spark, str(spec.path)), spec) for kind, spec in specs.items()
+    }
     return SparkTables(
         transactions=frames["transactions"],
         customers=frames.get("customers"),
