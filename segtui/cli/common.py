@@ -98,7 +98,8 @@ SparkMasterOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--spark-master",
-        help="Spark master URL for --engine spark [default: local[*]].",
+        help="Spark master URL for --engine spark [default: local[*], or the master "
+        "given to spark-submit].",
         show_default=False,
     ),
 ]
@@ -213,7 +214,7 @@ def spark_options(
         raise OptionError("--spark-driver-limit must be 0 or more", value=driver_limit)
     defaults = SparkOptions()
     return SparkOptions(
-        master=master or defaults.master,
+        master=master,
         conf=parse_conf(conf or []),
         driver_limit=defaults.driver_limit if driver_limit is None else driver_limit,
     )

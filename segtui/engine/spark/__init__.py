@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from segtui.config import DEFAULT_SPARK_DRIVER_LIMIT, DEFAULT_SPARK_MASTER
+from segtui.config import DEFAULT_SPARK_DRIVER_LIMIT
 
 
 @dataclass(frozen=True)
 class SparkOptions:
     """How to reach Spark and when to cluster on the driver.
 
-    ``driver_limit``: at or below this many customers with purchases the per-customer
-    table is clustered on the driver with scikit-learn (exactly the Polars engine's
-    clustering); above it with MLlib K-Means.
+    ``master``: a Spark master URL; None means ``local[*]``, or under ``spark-submit`` the
+    submitted master. ``driver_limit``: at or below this many customers with purchases
+    the per-customer table is clustered on the driver with scikit-learn (exactly the
+    Polars engine's clustering); above it with MLlib K-Means.
     """
 
-    master: str = DEFAULT_SPARK_MASTER
+    master: str | None = None  # None: local[*], or spark-submit's master when submitted
     conf: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     driver_limit: int = DEFAULT_SPARK_DRIVER_LIMIT
     app_name: str = "segtui"

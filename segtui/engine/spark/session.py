@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segtui.config import DEFAULT_SPARK_MASTER
 from segtui.engine.errors import OptionError
 
 if TYPE_CHECKING:
@@ -53,14 +57,28 @@ def get_session(options: SparkOptions) -> SparkSession:
     Returns the session; an already running session keeps its own master and conf.
     """
     require_pyspark()
+    # pyspark checks the pandas version when it converts frames and warns on pandas 3;
+    # segtui hands Spark Arrow/Python data, not pandas frames.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
         active.conf.set(*CASE_SENSITIVE)
         return active
-    builder = SparkSession.builder.master(options.master).appName(options.app_name)
+    builder = SparkSession.builder.appName(options.app_name)
     conf = dict(DEFAULT_CONF)
+    # Under spark-submit the JVM is already up with the submitted master and conf: setting
+    # a master here would override --master, so only an explicit --spark-master is used.
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    master = options.master or (None if submitted else DEFAULT_SPARK_MASTER)
+    if master is not None:
+        builder = builder.master(master)
+    if not submitted:
+        log_config = Path(__file__).with_name("log4j2.properties")
+        conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={log_config.as_uri()}"
     conf.update(dict(options.conf))
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -68,7 +86,7 @@ def get_session(options: SparkOptions) -> SparkSession:
         spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, bad master URL...
         raise OptionError(
-            f"cannot start Spark with master {options.master!r} ({_first_line(exc)})",
+            f"cannot start Spark with master {master!r} ({_first_line(exc)})",
             hint="check JAVA_HOME / java on PATH and --spark-master",
         ) from None
     spark.sparkContext.setLogLevel("ERROR")
