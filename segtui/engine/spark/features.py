@@ -27,7 +27,7 @@ from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-MONEY_DECIMAL = "decimal(38,6)"  # as features.MONEY_DECIMAL: exact, order-independent sums
+MICROS = 1_000_000.0  # money and quantities are summed in millionths (see _exact_sum)
 
 
 @dataclass
@@ -64,16 +64,28 @@ def _with_category(tables: SparkTables) -> DataFrame:
 
 
 def _n_unique(col: Column) -> Column:
-    """Polars' n_unique: distinct values, a null counting as one value."""
+    """Polars' n_unique: distinct values, a null counting as one value.
+
+    ``size(collect_set)`` rather than ``count_distinct``: several distinct counts in one
+    aggregation make Spark expand every row once per count (measured 1.5x slower here);
+    a customer's set of ids is small.
+    """
     from pyspark.sql import functions as F
 
-    return F.count_distinct(col) + F.max(F.when(col.isNull(), 1).otherwise(0))
+    return F.size(F.collect_set(col)) + F.max(F.when(col.isNull(), 1).otherwise(0))
 
 
 def _exact_sum(col: Column) -> Column:
+    """Sum in whole millionths (64-bit integers), then as a double.
+
+    Exact and independent of row order, like the Polars engine's decimal(38,6) sum, and
+    about twice as fast in Spark as decimal arithmetic (which is BigDecimal above 18
+    digits). Each value is rounded to 6 decimals as the decimal cast does; a total above
+    9.2e12 per customer overflows, which Spark's ANSI mode reports as an error.
+    """
     from pyspark.sql import functions as F
 
-    return F.sum(col.cast(MONEY_DECIMAL)).cast("double")
+    return F.sum(F.round(col * F.lit(MICROS)).cast("long")) / F.lit(MICROS)
 
 
 def _aggregations(tables: SparkTables, categories: list[str], need_category: bool) -> list[Any]:
