@@ -28,7 +28,7 @@ def mllib_result(spark, spark_options, planted_dir):
     from segtui.engine.spark.pipeline import run_spark
 
     options = dataclasses.replace(spark_options, driver_limit=0)
-    return run_spark(Settings(source=planted_dir, n_init=3), options)
+    return run_spark(Settings(source=planted_dir, n_init=2), options)
 
 
 def test_mllib_and_scikit_learn_segmentations_agree_on_planted_groups(mllib_result, polars_result):

@@ -80,17 +80,19 @@ def test_spark_features_equal_polars_features_on_planted_data_with_an_as_of_date
     assert_same_features(spark_result, polars_result)
 
 
-def test_spark_reads_parquet_tables_like_polars(spark, planted_dir, tmp_path):
+def test_spark_reads_parquet_tables_like_polars(spark, tiny_dir, tmp_path):
+    folder = tmp_path / "parquet tables"
+    folder.mkdir()
     for name in ("Customers", "Products", "Transactions"):
-        pl.read_csv(planted_dir / f"{name}.csv", infer_schema=False).write_parquet(
-            tmp_path / f"{name}.parquet"
+        pl.read_csv(tiny_dir / f"{name}.csv", infer_schema=False).write_parquet(
+            folder / f"{name}.parquet"
         )
-    polars_result = compute_features(load_source(tmp_path), ALL)
-    assert_same_features(spark_table(spark, tmp_path), polars_result)
+    polars_result = compute_features(load_source(folder), ALL)
+    assert_same_features(spark_table(spark, folder), polars_result)
 
 
 def test_a_transactions_file_path_is_read_as_the_transactions_table(spark, tiny_dir, tmp_path):
-    only = tmp_path / "only"
+    only = tmp_path / "only transactions"  # a space: Spark gets a file:// path, not %20
     only.mkdir()
     (only / "Transactions.csv").write_bytes((tiny_dir / "Transactions.csv").read_bytes())
     features = ["total_spend", "frequency", "recency_days", "distinct_products"]

@@ -97,7 +97,7 @@ def read_source(spark: SparkSession, source: Path | str | None) -> SparkTables:
         raise InputError("no such file or folder", file=path)
     if path.is_dir() and find_table_files(path):
         return _read_folder(spark, path, str(path))
-    return _read_transactions_path(spark, str(path))
+    return _read_transactions_path(spark, str(path), _local_uri(path))
 
 
 def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
@@ -107,8 +107,10 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
             "no Transactions table found (looked for Transactions.csv or .parquet)", file=folder
         )
     specs = {kind: _inspect(path, kind) for kind, path in files.items()}
+    # file:// URIs: on a cluster the default filesystem is HDFS, but these files are local.
     frames = {
-        kind: canonical(_raw_read(spark, str(spec.path)), spec) for kind, spec in specs.items()
+        kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
+        for kind, spec in specs.items()
     }
     return SparkTables(
         transactions=frames["transactions"],
@@ -120,9 +122,15 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
     )
 
 
+def _local_uri(path: Path) -> str:
+    # Not Path.as_uri(): Hadoop paths take spaces as they are, not percent-encoded.
+    return "file://" + str(path.resolve())
+
+
 def _raw_read(spark: SparkSession, path: str) -> DataFrame:
     lower = path.lower().rstrip("/")
-    if lower.endswith((".parquet", ".pq")) or (Path(path).is_dir() and not lower.endswith(".csv")):
+    is_dir = Path(path.removeprefix("file://")).is_dir()
+    if lower.endswith((".parquet", ".pq")) or (is_dir and not lower.endswith(".csv")):
         return spark.read.parquet(path)
     reader = spark.read.option("header", True).option("inferSchema", False)
     reader = reader.option("sep", "\t" if lower.endswith(".tsv") else ",")
@@ -130,9 +138,11 @@ def _raw_read(spark: SparkSession, path: str) -> DataFrame:
     return df.toDF(*[c.lstrip("\ufeff") for c in df.columns])
 
 
-def _read_transactions_path(spark: SparkSession, path: str) -> SparkTables:
+def _read_transactions_path(
+    spark: SparkSession, path: str, location: str | None = None
+) -> SparkTables:
     try:
-        raw = _raw_read(spark, path)
+        raw = _raw_read(spark, location or path)
     except Exception as exc:  # AnalysisException: path does not exist, not readable...
         raise InputError(f"Spark cannot read it ({_first_line(exc)})", file=path) from None
     header = list(raw.columns)
