@@ -73,6 +73,13 @@ UI_MIGRATION_DAYS_BEFORE = 90
 # shortcut off (the reference path the fast one is tested against).
 KMEANS_SAMPLE_ABOVE = 200_000
 KMEANS_SAMPLE = 100_000
+# --engine: polars (one machine) or spark (segtui[spark]).
+ENGINES: tuple[str, ...] = ("polars", "spark")
+DEFAULT_ENGINE = "polars"
+DEFAULT_SPARK_MASTER = "local[*]"
+# Spark engine: at or below this many customers with purchases, the per-customer table is
+# clustered on the driver with scikit-learn; above it with MLlib K-Means.
+DEFAULT_SPARK_DRIVER_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)

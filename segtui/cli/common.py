@@ -93,6 +93,40 @@ ConfigOpt = Annotated[
         show_default=False,
     ),
 ]
+EngineOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--engine",
+        help="polars (one machine, default) or spark (needs segtui[spark] and Java).",
+        show_default=False,
+    ),
+]
+SparkMasterOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine spark [default: local[*], or the master "
+        "given to spark-submit].",
+        show_default=False,
+    ),
+]
+SparkConfOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--spark-conf",
+        help="Spark setting key=value for --engine spark (repeatable).",
+        show_default=False,
+    ),
+]
+SparkDriverLimitOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--spark-driver-limit",
+        help="--engine spark: up to this many customers with purchases are clustered on "
+        "the driver with scikit-learn, more with MLlib [default: 1000000].",
+        show_default=False,
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the summary as JSON on stdout and nothing else.")
@@ -253,3 +287,31 @@ def describe_mapping(data_quality: dict[str, Any]) -> list[str]:
         f"returns: {data_quality.get('returns_rule')}",
         "Columns: " + ", ".join(parts),
     ]
+
+
+def spark_options(
+    engine: str | None, master: str | None, conf: list[str] | None, driver_limit: int | None
+) -> Any:
+    """SparkOptions for ``--engine spark`` (None for the Polars engine); OptionError on a
+    bad engine name, conf pair or limit."""
+    from segtui.config import DEFAULT_ENGINE, ENGINES
+    from segtui.engine.errors import OptionError
+
+    name = (engine or DEFAULT_ENGINE).strip().lower()
+    if name not in ENGINES:
+        raise OptionError(f"unknown engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}")
+    if name != "spark":
+        if master or conf or driver_limit is not None:
+            raise OptionError("--spark-* options need --engine spark")
+        return None
+    from segtui.engine.spark import SparkOptions
+    from segtui.engine.spark.session import parse_conf
+
+    if driver_limit is not None and driver_limit < 0:
+        raise OptionError("--spark-driver-limit must be 0 or more", value=driver_limit)
+    defaults = SparkOptions()
+    return SparkOptions(
+        master=master,
+        conf=parse_conf(conf or []),
+        driver_limit=defaults.driver_limit if driver_limit is None else driver_limit,
+    )

@@ -20,6 +20,7 @@ from segtui.cli.common import (
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    EngineOpt,
     FeaturesOpt,
     JsonOpt,
     KOpt,
@@ -34,6 +35,9 @@ from segtui.cli.common import (
     ScalingOpt,
     SeedOpt,
     SourceArg,
+    SparkConfOpt,
+    SparkDriverLimitOpt,
+    SparkMasterOpt,
     console,
     describe_mapping,
     emit_json,
@@ -41,6 +45,7 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
+    spark_options,
 )
 
 
@@ -110,6 +115,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    spark_driver_limit: SparkDriverLimitOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -167,6 +176,7 @@ def run(
         summary = Path(outputs.summary) if outputs.summary else None
         force, raw_csv = outputs.force, outputs.raw_csv
         save_model = Path(outputs.save_model) if outputs.save_model else None
+        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
         # Fail on unwritable outputs before spending time on the data.
@@ -177,7 +187,12 @@ def run(
         if save_model is not None:
             check_target(save_model, force=force, allowed=(".json",), what="model file")
         with progress_display(not quiet and not json) as progress:
-            result = run_pipeline(settings, progress=progress)
+            if spark is not None:
+                from segtui.engine.spark.pipeline import run_spark
+
+                result = run_spark(settings, spark, progress=progress)
+            else:
+                result = run_pipeline(settings, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if save_model is not None:
             from segtui.engine.model import build_model

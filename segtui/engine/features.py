@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,11 +125,17 @@ def _category_available(tables: Tables) -> bool:
     )
 
 
-def resolve_features(requested: Sequence[str], tables: Tables) -> tuple[list[str], list[str]]:
+def resolve_features(
+    requested: Sequence[str],
+    tables: Tables,
+    *,
+    category_values: Callable[[], list[str]] | None = None,
+) -> tuple[list[str], list[str]]:
     """Validate feature names; expand ``category_shares``.
 
     Returns (feature names, category values). Raises OptionError for unknown names and
-    InputError for features whose columns the source lacks.
+    InputError for features whose columns the source lacks. ``category_values`` lets
+    another engine (Spark) list the sorted categories from its own tables.
     """
     names = [name.strip() for name in requested if name.strip()]
     if not names:
@@ -144,7 +150,7 @@ def resolve_features(requested: Sequence[str], tables: Tables) -> tuple[list[str
                 column="Category",
             )
     if needs_categories:
-        categories = _category_values(tables)
+        categories = category_values() if category_values else _category_values(tables)
     share_names = [share_name(c) for c in categories]
     resolved: list[str] = []
     for name in names:

@@ -56,6 +56,10 @@ class SegmentationResult:
     input_files: list[Path] = field(default_factory=list)
     # With k = "auto": the sweep that chose k (rows, recommended_k, rule); else None.
     k_selection: dict[str, Any] | None = None
+    # Which engine and clustering path produced this result (the Spark engine sets it).
+    execution: dict[str, Any] = field(
+        default_factory=lambda: {"engine": "polars", "clustering_path": "scikit-learn"}
+    )
 
     @property
     def k(self) -> int:
@@ -80,6 +84,8 @@ class SegmentationResult:
             "n_clustered": self.n_clustered,
             "as_of": self.as_of.isoformat(),
             "features": self.features,
+            "engine": self.execution.get("engine", "polars"),
+            "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
             "params": self.settings.params() | {"features": self.features},
             "metrics": self.metrics.to_dict(),
             "segments": [

@@ -1,0 +1,186 @@
+"""``run_spark(settings, options) -> SegmentationResult``: the pipeline on Spark.
+
+Spark reads the source and computes the per-customer features (the heavy pass over the
+transactions). Then:
+
+- at or below ``options.driver_limit`` customers with purchases, the collected table goes
+  through the Polars engine's own clustering (scikit-learn on the driver): the result is
+  the one ``--engine polars`` gives;
+- above it, the space is fitted on the driver (plain numbers), applied in Spark, clustered
+  with MLlib K-Means and scored with distributed metrics; labels come back to the driver
+  for profiles and the segments file.
+
+``summary()["engine"]`` and ``["clustering_path"]`` record which path ran.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine import diagnostics
+from segtui.engine.errors import OptionError
+from segtui.engine.pipeline import (
+    Progress,
+    SegmentationResult,
+    cluster,
+    segments_frame,
+    validate_settings,
+)
+from segtui.engine.profiles import build_profiles
+from segtui.engine.space import fit_space
+from segtui.engine.spark import SparkOptions
+
+if TYPE_CHECKING:
+    from segtui.engine.spark.features import SparkFeatures
+
+PATH_DRIVER = "scikit-learn on the driver"
+PATH_MLLIB = "Spark MLlib"
+
+
+def run_spark(
+    settings: Settings, options: SparkOptions, *, progress: Progress | None = None
+) -> SegmentationResult:
+    """Run the whole pipeline with Spark. Returns the same result type as ``run``."""
+    from segtui.engine.spark.features import compute_features_spark
+    from segtui.engine.spark.reader import read_source
+    from segtui.engine.spark.session import get_session
+
+    step = progress or (lambda _stage: None)
+    validate_settings(settings)
+    if settings.mapping:
+        # The Spark reader knows the three-table layout (or a transactions table with the
+        # canonical names); single-log column mapping and returns are Polars-engine only.
+        raise OptionError(
+            "--engine spark does not take single-log mapping flags",
+            hint="use the three-table layout with canonical column names, or --engine polars",
+        )
+    started = time.perf_counter()
+    step("Starting Spark")
+    spark = get_session(options)
+    timings = {"spark_start": time.perf_counter() - started}
+    step("Computing features (Spark)")
+    tables = read_source(spark, settings.source)
+    features = compute_features_spark(tables, list(settings.features), settings.as_of)
+    timings["features"] = time.perf_counter() - started
+    n_clustered = int(features.table.frame.get_column("has_purchases").sum())
+    if n_clustered <= options.driver_limit:
+        result = cluster(features.table, settings, tables.label, progress=step, timings=timings)
+        path = PATH_DRIVER
+    else:
+        if not isinstance(settings.k, int):
+            raise OptionError(
+                "--k auto is not available on the MLlib path (more customers than "
+                f"--spark-driver-limit {options.driver_limit:,})",
+                hint="run segtui sweep on a sample, then pass a number to --k",
+            )
+        result = cluster_mllib(features, settings, tables.label, progress=step, timings=timings)
+        path = PATH_MLLIB
+    features.frame.unpersist()
+    result.execution = {
+        "engine": "spark",
+        "clustering_path": path,
+        "spark_master": spark.sparkContext.master,
+        "driver_limit": options.driver_limit,
+    }
+    return result
+
+
+def cluster_mllib(
+    features: SparkFeatures,
+    settings: Settings,
+    source_label: str,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> SegmentationResult:
+    """Cluster the Spark per-customer frame with MLlib; profile on the driver.
+
+    Returns the full result; ``matrix`` is empty (the clustering matrix stays in Spark).
+    """
+    from pyspark.sql import functions as F
+
+    from segtui.engine.spark import mllib
+
+    step = progress or (lambda _stage: None)
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+    table = features.table
+    names = table.features
+    clustered = table.frame.filter(pl.col("has_purchases"))
+    step("Clustering (MLlib)")
+    space, space_warnings = fit_space(
+        clustered,
+        names,
+        scaling=settings.scaling,
+        log=settings.log,
+        categorical_weight=settings.categorical_weight,
+    )
+    assert isinstance(settings.k, int)  # run_spark refuses "auto" on this path
+    if settings.k >= clustered.height:
+        raise OptionError(
+            f"k={settings.k} is not smaller than the number of customers with purchases "
+            f"({clustered.height})",
+            hint=f"choose k between 2 and {clustered.height - 1}",
+        )
+    columns = mllib.matrix_columns(space)
+    matrix = features.frame.where(F.col("has_purchases")).select(
+        "CustomerID", "total_spend", *mllib.space_expressions(space)
+    )
+    fitted = mllib.kmeans(matrix, columns, settings.k, seed=settings.seed, n_init=settings.n_init)
+    means, sizes = mllib.segment_means(fitted.frame, "total_spend", settings.k)
+    order = sorted(range(settings.k), key=lambda s: (-means[s], -sizes[s], s))
+    remap = np.empty(settings.k, dtype=np.int64)
+    remap[order] = np.arange(settings.k)
+    labelled = mllib.relabel(fitted.frame, remap).cache()
+    timings["clustering"] = time.perf_counter() - started
+    step("Scoring (Spark)")
+    scores = mllib.metrics(
+        labelled, columns, seed=settings.seed, silhouette_sample=settings.silhouette_sample
+    )
+    assigned = pl.from_arrow(labelled.select("CustomerID", mllib.LABEL).toArrow())
+    assert isinstance(assigned, pl.DataFrame)
+    labelled.unpersist()
+    labels = (
+        clustered.select("CustomerID")
+        .join(assigned, on="CustomerID", how="left", maintain_order="left")
+        .get_column(mllib.LABEL)
+        .cast(pl.Int64)
+        .to_numpy()
+    )
+    step("Profiling")
+    profiles = build_profiles(clustered, labels, names)
+    dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, names)
+    skew, skew_warnings = diagnostics.skewness(clustered, names, settings.log)
+    warnings = (
+        table.warnings
+        + space_warnings
+        + dominance_warnings
+        + diagnostics.small_segments([p.size for p in profiles])
+        + skew_warnings
+    )
+    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
+    return SegmentationResult(
+        settings=settings.replace(features=tuple(names)),
+        source=source_label,
+        features=names,
+        as_of=table.as_of,
+        segments=segments_frame(table.frame, clustered, labels, profiles, names),
+        profiles=profiles,
+        metrics=scores,
+        space=space,
+        centers=fitted.centers[order],
+        matrix=np.empty((0, len(columns))),
+        labels=labels,
+        feature_table=table,
+        diagnostics={"dominance": dominance_rows, "skewness": skew},
+        warnings=warnings,
+        timings=timings,
+    )
+
+
+__all__ = ["PATH_DRIVER", "PATH_MLLIB", "cluster_mllib", "run_spark"]

@@ -1,0 +1,222 @@
+"""SOURCE -> canonical Spark DataFrames, with the same names, types and checks as
+``segtui.engine.sources``.
+
+A local folder in the three-table layout is inspected exactly as the Polars engine does
+(header mapping, date-format detection, errors naming file/column/row), then read by
+Spark. Any other SOURCE Spark can read (``hdfs://…/tx/*.parquet``, ``s3a://…``, a glob)
+is taken as the Transactions table alone; its header and date format are inspected from
+Spark's first rows.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segtui.engine import dates
+from segtui.engine.columns import REQUIRED, match_columns
+from segtui.engine.errors import InputError
+from segtui.engine.sources import (
+    DATE_COLUMNS,
+    NUMBER_COLUMNS,
+    TableFile,
+    _inspect,
+    bundled_sample_dir,
+    find_table_files,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+BAD_NUMBERS = "_segtui_bad_numbers"
+# chrono (Polars) directives -> Spark datetime pattern letters. Single letters parse one
+# or two digits, as chrono does; the compact %Y%m%d needs fixed widths.
+_DIRECTIVES = {
+    "%Y": "yyyy",
+    "%m": "M",
+    "%d": "d",
+    "%H": "H",
+    "%M": "m",
+    "%S": "s",
+    "%.f": "[.SSSSSSSSS]",
+}
+
+
+def spark_pattern(chrono_format: str) -> str:
+    """The Spark datetime pattern equivalent to one of ``dates.CANDIDATE_FORMATS``."""
+    if chrono_format == "%Y%m%d":
+        return "yyyyMMdd"
+    out: list[str] = []
+    for token in re.findall(r"%\.f|%[A-Za-z]|[A-Za-z]+|[^%A-Za-z]", chrono_format):
+        if token in _DIRECTIVES:
+            out.append(_DIRECTIVES[token])
+        elif token.isalpha():
+            out.append(f"'{token}'")  # a literal letter such as the T in ISO dates
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+@dataclass
+class SparkTables:
+    """Canonical Spark DataFrames of one source (customers and products optional)."""
+
+    transactions: DataFrame
+    customers: DataFrame | None
+    products: DataFrame | None
+    files: dict[str, TableFile]
+    label: str
+    local_folder: Path | None = None  # set when the Polars reader can re-read it for errors
+
+    def has(self, kind: str, column: str) -> bool:
+        """True when table ``kind`` exists and provides canonical ``column``."""
+        table = self.files.get(kind)
+        return table is not None and column in table.columns
+
+
+def _is_uri(source: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source)) and not source.startswith(
+        "file://"
+    )
+
+
+def read_source(spark: SparkSession, source: Path | str | None) -> SparkTables:
+    """Read SOURCE with Spark. Returns canonical DataFrames; raises InputError."""
+    if source is None:
+        return _read_folder(spark, bundled_sample_dir(), "bundled sample data")
+    text = str(source)
+    if _is_uri(text) or (globlib.has_magic(text) and not Path(text).exists()):
+        return _read_transactions_path(spark, text)
+    path = Path(text.removeprefix("file://"))
+    if not path.exists():
+        raise InputError("no such file or folder", file=path)
+    if path.is_dir() and find_table_files(path):
+        return _read_folder(spark, path, str(path))
+    return _read_transactions_path(spark, str(path), _local_uri(path))
+
+
+def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
+    files = find_table_files(folder)
+    if "transactions" not in files:
+        raise InputError(
+            "no Transactions table found (looked for Transactions.csv or .parquet)", file=folder
+        )
+    specs = {kind: _inspect(path, kind) for kind, path in files.items()}
+    # file:// URIs: on a cluster the default filesystem is HDFS, but these files are local.
+    frames = {
+        kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
+        for kind, spec in specs.items()
+    }
+    return SparkTables(
+        transactions=frames["transactions"],
+        customers=frames.get("customers"),
+        products=frames.get("products"),
+        files=specs,
+        label=label,
+        local_folder=folder,
+    )
+
+
+def _local_uri(path: Path) -> str:
+    # Not Path.as_uri(): Hadoop paths take spaces as they are, not percent-encoded.
+    return "file://" + str(path.resolve())
+
+
+def _raw_read(spark: SparkSession, path: str) -> DataFrame:
+    lower = path.lower().rstrip("/")
+    is_dir = Path(path.removeprefix("file://")).is_dir()
+    if lower.endswith((".parquet", ".pq")) or (is_dir and not lower.endswith(".csv")):
+        return spark.read.parquet(path)
+    reader = spark.read.option("header", True).option("inferSchema", False)
+    reader = reader.option("sep", "\t" if lower.endswith(".tsv") else ",")
+    df = reader.csv(path)
+    return df.toDF(*[c.lstrip("\ufeff") for c in df.columns])
+
+
+def _read_transactions_path(
+    spark: SparkSession, path: str, location: str | None = None
+) -> SparkTables:
+    try:
+        raw = _raw_read(spark, location or path)
+    except Exception as exc:  # AnalysisException: path does not exist, not readable...
+        raise InputError(f"Spark cannot read it ({_first_line(exc)})", file=path) from None
+    header = list(raw.columns)
+    columns = match_columns(header, "transactions")
+    for needed in REQUIRED["transactions"]:
+        if needed not in columns:
+            raise InputError(
+                f"missing column; the transactions table needs "
+                f"{', '.join(REQUIRED['transactions'])} and has {', '.join(header)}",
+                file=path,
+                column=needed,
+            )
+    spec = TableFile(path=Path(path), kind="transactions", columns=columns)
+    for name in DATE_COLUMNS:
+        if name in columns:
+            spec.date_formats[name] = _detect_spark_date_format(raw, columns[name], path)
+    return SparkTables(
+        transactions=canonical(raw, spec),
+        customers=None,
+        products=None,
+        files={"transactions": spec},
+        label=path,
+    )
+
+
+def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> str:
+    from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
+
+    if isinstance(raw.schema[actual].dataType, DateType | TimestampType | TimestampNTZType):
+        return "native"
+    head = [row[0] for row in raw.select(actual).limit(2000).collect()]
+    fmt = dates.detect_format(pl.Series(head, dtype=pl.String))
+    if fmt is None:
+        raise InputError(
+            "unparsable or mixed-format dates in the first rows", file=path, column=actual
+        )
+    return fmt
+
+
+def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
+    """Select ``spec``'s columns from ``raw`` under canonical names and types.
+
+    Dates become TIMESTAMP_NTZ (null when unparsable), numbers DOUBLE, everything else
+    text. In the transactions table a text cell that is not a number becomes null and is
+    counted in the extra column ``BAD_NUMBERS`` (the feature engine turns a count > 0 into
+    an InputError, as the Polars reader fails on it).
+    """
+    from pyspark.sql import functions as F
+
+    exprs: list[Column] = []
+    bad: list[Column] = []
+    for name, actual in spec.columns.items():
+        col = F.col(f"`{actual}`")
+        if name in DATE_COLUMNS:
+            fmt = spec.date_formats.get(name, "native")
+            if fmt == "native":
+                expr = col.cast("timestamp_ntz")
+            else:
+                expr = F.try_to_timestamp(F.trim(col.cast("string")), F.lit(spark_pattern(fmt)))
+                expr = expr.cast("timestamp_ntz")
+        elif name in NUMBER_COLUMNS:
+            expr = col.try_cast("double")
+            if spec.kind == "transactions":
+                text = F.trim(col.cast("string"))
+                bad.append(F.when(text.isNotNull() & expr.isNull(), 1).otherwise(0))
+        else:
+            expr = col.cast("string")
+        exprs.append(expr.alias(name))
+    if spec.kind == "transactions":
+        total = sum(bad[1:], bad[0]) if bad else F.lit(0)
+        exprs.append(total.alias(BAD_NUMBERS))
+    return raw.select(exprs)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
