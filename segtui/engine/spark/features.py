@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from segtui.engine.checks import value_warnings
 from segtui.engine.errors import InputError, plural
 from segtui.engine.features import (
     NO_PURCHASES,
@@ -115,6 +116,9 @@ def _aggregations(tables: SparkTables, categories: list[str], need_category: boo
             )
     aggs.append(F.sum(F.col("TransactionDate").isNull().cast("long")).alias("_missing_date"))
     aggs.append(F.sum(BAD_NUMBERS).alias("_bad_numbers"))
+    # The same usable-oddity counts as the Polars engine (checks.value_warnings).
+    aggs.append(F.sum((F.col("TotalValue") < 0).cast("long")).alias("_negative_value"))
+    aggs.append(F.sum(F.col("TotalValue").isNull().cast("long")).alias("_missing_value"))
     return aggs
 
 
@@ -152,13 +156,17 @@ def compute_features_spark(
         ),
         F.sum("_missing_date").alias("missing_date"),
         F.sum("_bad_numbers").alias("bad_numbers"),
+        F.sum("_negative_value").alias("negative_value"),
+        F.sum("_missing_value").alias("missing_value"),
         F.max(F.when(F.col("CustomerID").isNotNull(), F.col("last_purchase"))).alias("last"),
     ).collect()[0]
     if totals["bad_numbers"]:
         raise _bad_number_error(tables)
     if totals["missing_date"]:
         raise _bad_date_error(tables)
-    agg = grouped.where(F.col("CustomerID").isNotNull()).drop("_missing_date", "_bad_numbers")
+    agg = grouped.where(F.col("CustomerID").isNotNull()).drop(
+        "_missing_date", "_bad_numbers", "_negative_value", "_missing_value"
+    )
     if totals["last"] is None:
         raise InputError(
             "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
@@ -169,6 +177,16 @@ def compute_features_spark(
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
     warnings: list[str] = []
+    value_warnings(
+        pl.DataFrame(
+            {
+                "negative_value": [int(totals["negative_value"] or 0)],
+                "missing_value": [int(totals["missing_value"] or 0)],
+            }
+        ),
+        data_quality,
+        warnings,
+    )
     if as_of is None:
         as_of = totals["last"].date() + dt.timedelta(days=1)
     assert as_of is not None
