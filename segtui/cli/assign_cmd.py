@@ -15,6 +15,7 @@ from segtui.cli.common import (
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    EngineOpt,
     ForceOpt,
     JsonOpt,
     OrderColOpt,
@@ -23,12 +24,16 @@ from segtui.cli.common import (
     QuantityColOpt,
     QuietOpt,
     ReturnsOpt,
+    SparkConfOpt,
+    SparkDriverLimitOpt,
+    SparkMasterOpt,
     console,
     describe_mapping,
     emit_json,
     handle_errors,
     mapping_flags,
     progress_display,
+    spark_options,
 )
 from segtui.cli.model_options import (
     ModelOpt,
@@ -63,6 +68,10 @@ def assign(
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
     returns: ReturnsOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    spark_driver_limit: SparkDriverLimitOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -70,6 +79,7 @@ def assign(
 
     Writes the segments file in the format of segtui run plus a distance column (to the
     nearest centroid, in the model's space). Customers without purchases get -1.
+    With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
         from segtui.engine.assign import assign as assign_customers
@@ -92,15 +102,29 @@ def assign(
             customers=customers,
             delimiter=delimiter,
         )
+        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
-            result = assign_customers(
-                loaded,
-                source,
-                as_of=date,
-                progress=progress,
-                mapping_overrides=overrides,
-                returns=returns,
-            )
+            if spark is not None:
+                from segtui.engine.spark.driver_tasks import assign_spark
+
+                result = assign_spark(
+                    loaded,
+                    source,
+                    spark,
+                    as_of=date,
+                    progress=progress,
+                    mapping_given=any(v is not None for v in overrides.values()),
+                    returns=returns,
+                )
+            else:
+                result = assign_customers(
+                    loaded,
+                    source,
+                    as_of=date,
+                    progress=progress,
+                    mapping_overrides=overrides,
+                    returns=returns,
+                )
         written = result.write(out, force=force, raw_csv=raw_csv) if out is not None else None
         if json:
             emit_json(result.summary())

@@ -18,6 +18,7 @@ from segtui.cli.common import (
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    EngineOpt,
     FeaturesOpt,
     JsonOpt,
     LogOpt,
@@ -31,12 +32,16 @@ from segtui.cli.common import (
     ScalingOpt,
     SeedOpt,
     SourceArg,
+    SparkConfOpt,
+    SparkDriverLimitOpt,
+    SparkMasterOpt,
     console,
     emit_json,
     handle_errors,
     load_settings,
     mapping_flags,
     progress_display,
+    spark_options,
 )
 
 
@@ -65,11 +70,18 @@ def sweep(
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
     returns: ReturnsOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
+    spark_driver_limit: SparkDriverLimitOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Try every k from --k-min to --k-max: Davies-Bouldin, silhouette, Calinski-Harabasz,
-    inertia and stability, with a chart and the recommended k (the rule of --k auto)."""
+    inertia and stability, with a chart and the recommended k (the rule of --k auto).
+
+    With --engine spark, Spark computes the features; the sweep itself always runs on the
+    driver on the collected per-customer table (up to --spark-driver-limit customers)."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.pipeline import validate_settings
@@ -106,8 +118,14 @@ def sweep(
             ),
         )
         validate_settings(settings.replace(k=max(k_min, 2)))
+        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
-            result = run_sweep(None, settings, k_min, k_max, progress=progress)
+            if spark is not None:
+                from segtui.engine.spark.driver_tasks import sweep_spark
+
+                result = sweep_spark(settings, spark, k_min, k_max, progress=progress)
+            else:
+                result = run_sweep(None, settings, k_min, k_max, progress=progress)
         if json:
             emit_json(result.to_dict())
             return

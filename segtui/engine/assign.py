@@ -43,6 +43,9 @@ from segtui.engine.sources import Tables, load_source
 from segtui.engine.space import MISSING_LEVEL
 
 Progress = Callable[[str], None]
+# Computes a FeatureTable from tables (Polars Tables, or any object with the same
+# has/files/label, such as the Spark engine's SparkTables): compute_features by default.
+FeatureCompute = Callable[[Any, list[str], dt.date | None], FeatureTable]
 CHUNK_ROWS = 65_536
 
 
@@ -152,9 +155,13 @@ def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, 
 
 
 def model_features(
-    model: SegmentModel, tables: Tables, as_of: dt.date | None = None
+    model: SegmentModel,
+    tables: Tables,
+    as_of: dt.date | None = None,
+    compute: FeatureCompute = compute_features,
 ) -> tuple[FeatureTable, list[str]]:
-    """Compute the model's features for ``tables``; returns the table and warnings.
+    """Compute the model's features for ``tables`` (with ``compute``, the Polars feature
+    engine unless another engine's is given); returns the table and warnings.
 
     A category share whose category the source does not have is 0 for every buyer (they
     spent nothing there). A feature the source cannot compute at all (no Region column,
@@ -170,7 +177,7 @@ def model_features(
     request = [f for f in wanted if f not in missing]
     for name in request:
         _resolve(model, [name], tables, name)
-    table = compute_features(tables, request, as_of)
+    table = compute(tables, request, as_of)
     if missing:
         has_spend = pl.col("has_purchases") & (pl.col("total_spend") > 0)
         table.frame = table.frame.with_columns(
@@ -214,9 +221,10 @@ def project(
     model: SegmentModel,
     tables: Tables,
     as_of: dt.date | None = None,
+    compute: FeatureCompute = compute_features,
 ) -> Snapshot:
     """Features, stored-scaling matrix and nearest segment for every buyer in ``tables``."""
-    table, warnings = model_features(model, tables, as_of)
+    table, warnings = model_features(model, tables, as_of, compute)
     clustered = table.frame.filter(pl.col("has_purchases"))
     X = model.space.transform(clustered)
     labels, distances = nearest_centroid(X, model.centroids)
@@ -322,8 +330,23 @@ def assign(
         if isinstance(source, Tables)
         else load_for_model(model, source, mapping_overrides, returns)
     )
+    return assign_tables(model, tables, as_of=as_of, progress=step)
+
+
+def assign_tables(
+    model: SegmentModel,
+    tables: Tables,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    compute: FeatureCompute = compute_features,
+) -> AssignResult:
+    """Assign the customers of already read ``tables``; ``compute`` computes the features
+    (the Spark engine passes its own). Returns the :class:`AssignResult` of :func:`assign`.
+    """
+    step = progress or (lambda _stage: None)
     step("Computing features")
-    snap = project(model, tables, as_of)
+    snap = project(model, tables, as_of, compute)
     step("Assigning")
     frame = segments_frame(
         snap.table.frame, snap.clustered, snap.labels, model.segments, model.features
@@ -333,6 +356,7 @@ def assign(
     )
     frame = frame.join(distance, on="CustomerID", how="left", maintain_order="left")
     same = None
-    if model.input_digest:
+    if model.input_digest and all(Path(p).exists() for p in snap.input_files):
+        # Not comparable for a remote (hdfs://, s3a://) source read by Spark: None.
         same = hash_files(snap.input_files)["digest"] == model.input_digest
     return AssignResult(model=model, snapshot=snap, segments=frame, same_input_as_training=same)

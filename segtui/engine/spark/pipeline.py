@@ -37,6 +37,7 @@ from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:
     from segtui.engine.spark.features import SparkFeatures
+    from segtui.engine.spark.reader import SparkTables
 
 PATH_DRIVER = "scikit-learn on the driver"
 PATH_MLLIB = "Spark MLlib"
@@ -46,27 +47,11 @@ def run_spark(
     settings: Settings, options: SparkOptions, *, progress: Progress | None = None
 ) -> SegmentationResult:
     """Run the whole pipeline with Spark. Returns the same result type as ``run``."""
-    from segtui.engine.spark.features import compute_features_spark
-    from segtui.engine.spark.reader import read_source
-    from segtui.engine.spark.session import get_session
-
     step = progress or (lambda _stage: None)
     validate_settings(settings)
-    if settings.mapping:
-        # The Spark reader knows the three-table layout (or a transactions table with the
-        # canonical names); single-log column mapping and returns are Polars-engine only.
-        raise OptionError(
-            "--engine spark does not take single-log mapping flags",
-            hint="use the three-table layout with canonical column names, or --engine polars",
-        )
-    started = time.perf_counter()
-    step("Starting Spark")
-    spark = get_session(options)
-    timings = {"spark_start": time.perf_counter() - started}
-    step("Computing features (Spark)")
-    tables = read_source(spark, settings.source)
-    features = compute_features_spark(tables, list(settings.features), settings.as_of)
-    timings["features"] = time.perf_counter() - started
+    timings: dict[str, float] = {}
+    tables, features = features_for(settings, options, progress=step, timings=timings)
+    spark = features.frame.sparkSession
     n_clustered = int(features.table.frame.get_column("has_purchases").sum())
     if n_clustered <= options.driver_limit:
         result = cluster(features.table, settings, tables.label, progress=step, timings=timings)
@@ -88,6 +73,44 @@ def run_spark(
         "driver_limit": options.driver_limit,
     }
     return result
+
+
+def features_for(
+    settings: Settings,
+    options: SparkOptions,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[SparkTables, SparkFeatures]:
+    """Read ``settings.source`` and compute ``settings.features`` with Spark.
+
+    Returns the Spark tables and the features (a cached Spark frame, unpersist it when
+    done, and the collected :class:`FeatureTable` the Polars engine would build). Raises
+    OptionError for single-log mapping flags (the Spark reader takes canonical names).
+    ``timings`` (when given) receives ``spark_start`` and ``features`` in seconds.
+    """
+    from segtui.engine.spark.features import compute_features_spark
+    from segtui.engine.spark.reader import read_source
+    from segtui.engine.spark.session import get_session
+
+    step = progress or (lambda _stage: None)
+    timings = timings if timings is not None else {}
+    if settings.mapping:
+        # The Spark reader knows the three-table layout (or a transactions table with the
+        # canonical names); single-log column mapping and returns are Polars-engine only.
+        raise OptionError(
+            "--engine spark does not take single-log mapping flags",
+            hint="use the three-table layout with canonical column names, or --engine polars",
+        )
+    started = time.perf_counter()
+    step("Starting Spark")
+    spark = get_session(options)
+    timings["spark_start"] = time.perf_counter() - started
+    step("Computing features (Spark)")
+    tables = read_source(spark, settings.source)
+    features = compute_features_spark(tables, list(settings.features), settings.as_of)
+    timings["features"] = time.perf_counter() - started
+    return tables, features
 
 
 def cluster_mllib(
@@ -183,4 +206,4 @@ def cluster_mllib(
     )
 
 
-__all__ = ["PATH_DRIVER", "PATH_MLLIB", "cluster_mllib", "run_spark"]
+__all__ = ["PATH_DRIVER", "PATH_MLLIB", "cluster_mllib", "features_for", "run_spark"]
