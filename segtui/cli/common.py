@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -266,9 +266,13 @@ ReturnsOpt = Annotated[
 ]
 
 
-def mapping_flags(**values: str | None) -> dict[str, str | None]:
-    """The mapping flags as a ``[mapping]``-style dict (None = not given)."""
-    return dict(values)
+def mapping_flags(params: Mapping[str, Any]) -> dict[str, str | None]:
+    """The mapping flags among a command's parameters (pass ``locals()``), as a
+    ``[mapping]``-style dict (None = not given). Every command names its mapping
+    parameters after the ``[mapping]`` keys, so one call replaces listing all eleven."""
+    from segtui.config import MAPPING_KEYS
+
+    return {key: params.get(key) for key in MAPPING_KEYS}
 
 
 def describe_mapping(data_quality: dict[str, Any]) -> list[str]:

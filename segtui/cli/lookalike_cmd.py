@@ -113,19 +113,7 @@ def lookalike(
         check_out(out, json=json, force=force)
         date = parse_as_of(as_of)
         loaded = load_model(model)
-        overrides = mapping_flags(
-            customer_col=customer_col,
-            date_col=date_col,
-            date_format=date_format,
-            amount_col=amount_col,
-            quantity_col=quantity_col,
-            price_col=price_col,
-            order_col=order_col,
-            product_col=product_col,
-            category_col=category_col,
-            customers=customers,
-            delimiter=delimiter,
-        )
+        overrides = mapping_flags(locals())
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
             tables = load_for_model(loaded, source, overrides, returns)

@@ -118,19 +118,7 @@ def migrate(
         date_before = parse_as_of(as_of_before, "--as-of-before")
         date_after = parse_as_of(as_of_after, "--as-of-after")
         loaded = load_model(model)
-        overrides = mapping_flags(
-            customer_col=customer_col,
-            date_col=date_col,
-            date_format=date_format,
-            amount_col=amount_col,
-            quantity_col=quantity_col,
-            price_col=price_col,
-            order_col=order_col,
-            product_col=product_col,
-            category_col=category_col,
-            customers=customers,
-            delimiter=delimiter,
-        )
+        overrides = mapping_flags(locals())
         with progress_display(not quiet and not json) as progress:
             progress("Assigning both snapshots")
             result = migrate_sources(

@@ -145,19 +145,7 @@ def run(
             as_of=as_of,
             categorical_weight=categorical_weight,
             returns=returns,
-            mapping=mapping_flags(
-                customer_col=customer_col,
-                date_col=date_col,
-                date_format=date_format,
-                amount_col=amount_col,
-                quantity_col=quantity_col,
-                price_col=price_col,
-                order_col=order_col,
-                product_col=product_col,
-                category_col=category_col,
-                customers=customers,
-                delimiter=delimiter,
-            ),
+            mapping=mapping_flags(locals()),
             rfm=rfm,
         )
         from segtui.settings_file import output_settings

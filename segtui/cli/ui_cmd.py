@@ -62,8 +62,11 @@ def ui(
     returns: ReturnsOpt = None,
     no_mouse: Annotated[
         bool,
-        typer.Option("--no-mouse", help="Do not capture the mouse (keyboard only; lets the "
-                     "terminal select text, e.g. over SSH)."),
+        typer.Option(
+            "--no-mouse",
+            help="Do not capture the mouse (keyboard only; lets the "
+            "terminal select text, e.g. over SSH).",
+        ),
     ] = False,
 ) -> None:
     """Open the interactive segmentation workbench."""
@@ -80,19 +83,7 @@ def ui(
             as_of=as_of,
             categorical_weight=categorical_weight,
             returns=returns,
-            mapping=mapping_flags(
-                customer_col=customer_col,
-                date_col=date_col,
-                date_format=date_format,
-                amount_col=amount_col,
-                quantity_col=quantity_col,
-                price_col=price_col,
-                order_col=order_col,
-                product_col=product_col,
-                category_col=category_col,
-                customers=customers,
-                delimiter=delimiter,
-            ),
+            mapping=mapping_flags(locals()),
         )
         from segtui.tui.app import SegtuiApp
 

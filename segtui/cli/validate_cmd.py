@@ -60,19 +60,7 @@ def validate(
             source,
             config,
             returns=returns,
-            mapping=mapping_flags(
-                customer_col=customer_col,
-                date_col=date_col,
-                date_format=date_format,
-                amount_col=amount_col,
-                quantity_col=quantity_col,
-                price_col=price_col,
-                order_col=order_col,
-                product_col=product_col,
-                category_col=category_col,
-                customers=customers,
-                delimiter=delimiter,
-            ),
+            mapping=mapping_flags(locals()),
         )
         report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
         data = report.to_dict()
