@@ -28,16 +28,18 @@ OLD = "CustomerID,segment\nold,0\n"
 
 # Child: block half-way through writing the segments file's temporary copy.
 BLOCK_IN_WRITE = """
-import pathlib, sys
-real = pathlib.Path.write_text
-def half_then_block(self, data, *args, **kwargs):
-    if self.name.endswith(".tmp"):
-        with open(self, "w", encoding="utf-8") as handle:
+import sys
+import polars as pl
+real = pl.DataFrame.write_csv
+def half_then_block(self, file=None, *args, **kwargs):
+    if file is not None and str(file).endswith(".tmp"):
+        data = real(self)
+        with open(file, "w", encoding="utf-8") as handle:
             handle.write(data[: len(data) // 2])
-        print("READY", self, flush=True)
+        print("READY", file, flush=True)
         sys.stdin.readline()
-    return real(self, data, *args, **kwargs)
-pathlib.Path.write_text = half_then_block
+    return real(self, file, *args, **kwargs)
+pl.DataFrame.write_csv = half_then_block
 """
 # Child: block inside K-Means, before anything is written.
 BLOCK_IN_CLUSTERING = """

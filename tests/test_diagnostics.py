@@ -107,3 +107,21 @@ def test_report_lists_separation_and_stability(zeotap_dir, tmp_path):
     path = result.write(summary=tmp_path / "report.md")[0]
     text = path.read_text()
     assert "Which features separate the segments" in text and "Stability of k = 4" in text
+
+
+def test_contingency_gives_the_same_cramers_v_as_the_label_arrays():
+    import numpy as np
+    import polars as pl
+
+    from segtui.engine.diagnostics import contingency, cramers_v, cramers_v_table
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 5, 5000)
+    labels[labels == 3] = 4  # a label value with no rows
+    regions = np.array(["Asia", "Europe", "North America", "South America"])[
+        (labels + rng.integers(0, 2, 5000)) % 4
+    ]
+    series = pl.Series(regions).scatter([0, 7], None)  # missing values count as a level
+    codes = series.fill_null("(missing)").to_numpy()
+    assert cramers_v_table(contingency(labels, series)) == cramers_v(labels, codes)
+    assert contingency(labels, series).sum() == 5000

@@ -64,3 +64,35 @@ def test_assign_matches_kmeans_predict(zeotap_matrix):
 def test_one_segment_scores_are_undefined(zeotap_matrix):
     result = scores.label_scores(zeotap_matrix, np.zeros(zeotap_matrix.shape[0], dtype=np.int64))
     assert np.isnan(result.davies_bouldin) and result.n_segments == 1
+
+
+def test_blocked_silhouette_equals_sklearn(zeotap_matrix, zeotap_labels, monkeypatch):
+    # Blocks smaller than the data, so the block loop and the diagonal offsets are used.
+    monkeypatch.setattr(scores, "SILHOUETTE_BLOCK", 64)
+    got = scores.silhouette(zeotap_matrix, zeotap_labels)
+    assert got == pytest.approx(silhouette_score(zeotap_matrix, zeotap_labels), rel=1e-12)
+
+
+def test_blocked_silhouette_scores_singletons_zero_like_sklearn(zeotap_matrix):
+    labels = np.zeros(zeotap_matrix.shape[0], dtype=np.int64)
+    labels[:2] = [1, 2]  # two one-member segments
+    got = scores.silhouette(zeotap_matrix, labels)
+    assert got == pytest.approx(silhouette_score(zeotap_matrix, labels), rel=1e-12)
+    assert np.isnan(scores.silhouette(zeotap_matrix, np.zeros_like(labels)))
+
+
+def test_metrics_fast_and_plain_paths_agree_on_a_sampled_silhouette():
+    from segtui.engine.clustering import metrics
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(scale=4.0, size=(4, 5))
+    X = np.vstack([c + rng.normal(size=(3000, 5)) for c in centres])
+    labels = KMeans(4, n_init=3, random_state=0).fit_predict(X)
+    fast = metrics(X, labels, seed=11, silhouette_sample=2000, plain=False)
+    plain = metrics(X, labels, seed=11, silhouette_sample=2000, plain=True)
+    assert fast.silhouette_sample_size == plain.silhouette_sample_size == 2000
+    for name in ("davies_bouldin", "silhouette", "calinski_harabasz", "inertia"):
+        assert getattr(fast, name) == pytest.approx(getattr(plain, name), rel=1e-9), name
+    # a different sample gives a (slightly) different silhouette: the sample is really used
+    other = metrics(X, labels, seed=12, silhouette_sample=2000, plain=False)
+    assert other.silhouette != fast.silhouette

@@ -28,7 +28,7 @@ from segtui.engine.errors import InputError, plural
 from segtui.engine.sources import TableFile, Tables, text_frame
 
 # How much of each CSV file is checked up front for ragged rows and encoding (bytes).
-STRUCTURE_CHECK_BYTES = 8 * 1024 * 1024
+STRUCTURE_CHECK_BYTES = 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 # Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.

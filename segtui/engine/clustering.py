@@ -139,9 +139,44 @@ def order_by(clustering: Clustering, value: np.ndarray) -> Clustering:
     )
 
 
-def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: int) -> Metrics:
+def silhouette_rows(n: int, sample: int, seed: int) -> np.ndarray | None:
+    """The rows ``sklearn.metrics.silhouette_score(..., sample_size=sample,
+    random_state=seed)`` scores (None = all rows), so both paths use the same sample."""
+    if sample >= n:
+        return None
+    return np.random.RandomState(seed).permutation(n)[:sample]
+
+
+def metrics(
+    X: np.ndarray,
+    labels: np.ndarray,
+    *,
+    seed: int,
+    silhouette_sample: int,
+    plain: bool | None = None,
+) -> Metrics:
     """Davies-Bouldin, silhouette (sampled above ``silhouette_sample`` rows),
-    Calinski-Harabasz and inertia (sum of squared distances to segment means)."""
+    Calinski-Harabasz and inertia (sum of squared distances to segment means).
+
+    The default path computes them with :mod:`segtui.engine.scores` (scikit-learn's
+    formulas in a few passes over the matrix, the silhouette blocked); ``plain`` (or
+    SEGTUI_PLAIN_PATH=1) calls scikit-learn's own functions. Same values up to rounding.
+    """
+    n = X.shape[0]
+    sample = n if n <= silhouette_sample else silhouette_sample
+    rows = silhouette_rows(n, sample, seed)
+    if not plain_path(plain):
+        from segtui.engine.scores import label_scores, silhouette
+
+        scores = label_scores(X, labels)
+        sil = silhouette(X if rows is None else X[rows], labels if rows is None else labels[rows])
+        return Metrics(
+            davies_bouldin=scores.davies_bouldin,
+            silhouette=sil,
+            silhouette_sample_size=int(sample),
+            calinski_harabasz=scores.calinski_harabasz,
+            inertia=scores.inertia,
+        )
     from sklearn import config_context
     from sklearn.metrics import (
         calinski_harabasz_score,
@@ -149,12 +184,10 @@ def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: 
         silhouette_score,
     )
 
-    n = X.shape[0]
-    sample = n if n <= silhouette_sample else silhouette_sample
     # sklearn computes silhouette in chunks of `working_memory` MB; its 1 GB default made
     # a 10,000-customer sample peak near 1 GB. Chunking does not change the result.
     with config_context(working_memory=METRICS_WORKING_MEMORY_MB):
-        silhouette = silhouette_score(
+        silhouette_value = silhouette_score(
             X, labels, sample_size=None if sample == n else sample, random_state=seed
         )
     k = int(labels.max()) + 1
@@ -164,7 +197,7 @@ def metrics(X: np.ndarray, labels: np.ndarray, *, seed: int, silhouette_sample: 
         inertia += float(((members - members.mean(axis=0)) ** 2).sum())
     return Metrics(
         davies_bouldin=float(davies_bouldin_score(X, labels)),
-        silhouette=float(silhouette),
+        silhouette=float(silhouette_value),
         silhouette_sample_size=int(sample),
         calinski_harabasz=float(calinski_harabasz_score(X, labels)),
         inertia=inertia,

@@ -135,14 +135,24 @@ def write_text_atomic(path: Path, text: str, *, force: bool) -> None:
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with a single quote."""
-    exprs = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.String:
-            col = pl.col(name)
-            risky = pl.any_horizontal([col.str.starts_with(ch) for ch in FORMULA_START])
-            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
-    return frame.with_columns(exprs) if exprs else frame
+    """Prefix text cells that a spreadsheet would run as a formula with a single quote.
+
+    One pass finds which text columns have such a cell; only those are rewritten (on a
+    million-row segments file the rewrite of every text column cost a tenth of a second).
+    """
+    risky = {
+        name: pl.col(name).str.slice(0, 1).is_in(FORMULA_START)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    }
+    if not risky or frame.height == 0:
+        return frame
+    found = frame.select(expr.any().alias(name) for name, expr in risky.items()).row(0)
+    return frame.with_columns(
+        pl.when(expr).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for (name, expr), hit in zip(risky.items(), found, strict=True)
+        if hit
+    )
 
 
 def _csv_text(frame: pl.DataFrame, raw: bool) -> str:
@@ -168,7 +178,7 @@ def write_frame(
     path = Path(target)
     check_target(path, force=force, allowed=SEGMENT_FORMATS, what="segments file")
     writers: dict[str, Callable[[Path], object]] = {
-        ".csv": lambda p: p.write_text(_csv_text(frame, raw_csv), encoding="utf-8"),
+        ".csv": lambda p: (frame if raw_csv else neutralise_formulas(frame)).write_csv(p),
         ".parquet": lambda p: frame.write_parquet(p, statistics=False),
         ".json": lambda p: p.write_text(json_text(frame.to_dicts()), encoding="utf-8"),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -281,19 +282,26 @@ def cluster(
     )
     timings["clustering"] = time.perf_counter() - started
     step("Scoring")
-    scores = clustering.metrics(
-        X, fitted.labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
-    )
-    step("Profiling")
-    profiles = build_profiles(clustered, fitted.labels, features)
-    dominance_rows, dominance_warnings = diagnostics.dominance(clustered, fitted.labels, features)
-    skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+    # The scores and the stability check (numpy and scikit-learn on the matrix) run in a
+    # worker thread while this thread profiles the segments (Polars and numpy on the
+    # feature table): both release the GIL, so on two cores they overlap. Each part is
+    # deterministic on its own, so the results do not depend on the overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segtui-scores") as pool:
+        scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
+        step("Profiling")
+        profiles = build_profiles(clustered, fitted.labels, features)
+        dominance_rows, dominance_warnings = diagnostics.dominance(
+            clustered, fitted.labels, features
+        )
+        skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+        segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
+        separation = diagnostics.separation(space, X, fitted.labels)
+        step("Checking stability")
+        scores, (stable, stability_warnings) = scored.result()
     sizes = [p.size for p in profiles]
-    step("Checking stability")
-    stable, stability_warnings = trust_checks(X, k, settings, k_sweep)
     diag = {
         "dominance": dominance_rows,
-        "separation": diagnostics.separation(space, X, fitted.labels),
+        "separation": separation,
         "stability": stable,
         "skewness": skew,
     }
@@ -305,7 +313,6 @@ def cluster(
         + skew_warnings
         + stability_warnings
     )
-    segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
     if settings.rfm:
         from segtui.engine.rfm import add_rfm
 
@@ -329,6 +336,20 @@ def cluster(
         timings=timings,
         k_selection=k_sweep.to_dict() if k_sweep is not None else None,
     )
+
+
+def _scores_and_stability(
+    X: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    settings: Settings,
+    k_sweep: sweep.SweepResult | None,
+) -> tuple[Metrics, tuple[dict[str, Any], list[str]]]:
+    """The quality metrics of ``labels`` and the stability check of ``k``."""
+    scores = clustering.metrics(
+        X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
+    )
+    return scores, trust_checks(X, k, settings, k_sweep)
 
 
 def trust_checks(
@@ -360,15 +381,22 @@ def segments_frame(
     segment -1 and the name "No purchases".
     """
     names = {p.id: p.name for p in profiles}
-    assigned = pl.DataFrame(
-        {
-            "CustomerID": clustered.get_column("CustomerID"),
-            "segment": pl.Series(labels, dtype=pl.Int64),
-        }
+    has = frame.get_column("has_purchases").fill_null(False)
+    ids = clustered.get_column("CustomerID")
+    in_order = int(has.sum()) == clustered.height and (
+        frame.filter(has).get_column("CustomerID").equals(ids)
     )
-    out = frame.join(assigned, on="CustomerID", how="left").with_columns(
-        pl.col("segment").fill_null(-1)
-    )
+    if in_order:
+        # ``clustered`` is ``frame``'s customers with purchases in frame order (the usual
+        # case): scatter the labels by position instead of joining a million string ids.
+        segment = np.full(frame.height, -1, dtype=np.int64)
+        segment[has.to_numpy()] = labels
+        out = frame.with_columns(pl.Series("segment", segment))
+    else:
+        assigned = pl.DataFrame({"CustomerID": ids, "segment": pl.Series(labels, dtype=pl.Int64)})
+        out = frame.join(assigned, on="CustomerID", how="left").with_columns(
+            pl.col("segment").fill_null(-1)
+        )
     out = out.with_columns(
         pl.col("segment")
         .replace_strict(list(names) + [-1], list(names.values()) + [NO_PURCHASES])

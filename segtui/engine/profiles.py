@@ -70,19 +70,27 @@ def build_profiles(
     total_revenue = float(spend.sum())
     mixes = {col: _mix(frame, col) for col in _mix_columns(frame, features)}
     n = frame.height
+    k = int(labels.max()) + 1 if labels.size else 0
+    # Rows grouped by segment once (a stable sort keeps each segment's rows in their
+    # original order, so every mean is the same sum as over a boolean-masked copy), then
+    # each segment is a contiguous slice: no mask and copy per segment and column.
+    order = np.argsort(labels, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
+    grouped = {c: v[order] for c, v in values.items()}
+    spend_grouped = spend[order]
     drafts: list[dict[str, Any]] = []
-    for seg in range(int(labels.max()) + 1 if labels.size else 0):
-        members = labels == seg
-        means = {c: _nan_stat(np.nanmean, v[members]) for c, v in values.items()}
-        medians = {c: _nan_stat(np.nanmedian, v[members]) for c, v in values.items()}
+    for seg in range(k):
+        rows = slice(int(bounds[seg]), int(bounds[seg + 1]))
+        means = {c: _nan_stat(np.nanmean, v[rows]) for c, v in grouped.items()}
+        medians = {c: _nan_stat(np.nanmedian, v[rows]) for c, v in grouped.items()}
         z = {
             c: (means[c] - overall_mean[c]) / overall_std[c] if overall_std[c] > 0 else 0.0
             for c in columns
         }
         name, arch = naming.base_name(z, means)
         ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
-        size = int(members.sum())
-        revenue_share = float(spend[members].sum()) / total_revenue if total_revenue else 0.0
+        size = rows.stop - rows.start
+        revenue_share = float(spend_grouped[rows].sum()) / total_revenue if total_revenue else 0.0
         drafts.append(
             dict(
                 id=seg,
