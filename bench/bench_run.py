@@ -8,6 +8,12 @@ from spawn to exit (imports included) and peak RSS from ``os.wait4`` (the child'
 ru_maxrss). Medians over ``--repeats`` runs; the pipelines of one repeat run interleaved so
 noise from other users of the machine spreads over all of them. Prints one table per scale
 and writes them, with machine information, to bench/results/YYYY-MM-DD.md.
+
+    python bench/bench_run.py --huge      # adds 1e8 transactions (segtui only)
+
+``--huge`` generates 100,000,000 transactions for 1,000,000 customers on the fly (the 1e7
+Parquet dataset replicated ten times, then streamed to CSV) and reports segtui's wall
+time and peak RSS against the 3 GB target.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import polars as pl
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data"
@@ -233,6 +241,93 @@ def bench_small(repeats: int, work: Path) -> list[str]:
     return ["### Start-up and the bundled sample", "", *rows, ""]
 
 
+HUGE = 10**8
+HUGE_TARGET_MB = 3 * 1024
+
+
+def huge_dataset(fmt: str) -> Path:
+    """The 1e8-transaction, 1,000,000-customer dataset in ``fmt``, generated if missing:
+    the 1e7 Parquet dataset replicated ten times (bench/make_replicated.py, ids kept
+    distinct), and for CSV that streamed to CSV files (bounded memory)."""
+    parquet = DATA / "parquet_1e8_1m"
+    if not (parquet / "Transactions.parquet").exists():
+        print("generating parquet_1e8_1m ...", file=sys.stderr, flush=True)
+        base = dataset(10**7, "parquet")
+        cmd = [PY, str(BENCH / "make_replicated.py"), str(base), str(parquet)]
+        subprocess.run(cmd, check=True)
+    if fmt == "parquet":
+        return parquet
+    folder = DATA / "csv_1e8_1m"
+    if not (folder / "Transactions.csv").exists():
+        print("generating csv_1e8_1m ...", file=sys.stderr, flush=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("Customers", "Products", "Transactions"):
+            tmp = folder / f"{name}.csv.tmp"
+            pl.scan_parquet(parquet / f"{name}.parquet").sink_csv(
+                tmp, datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d"
+            )
+            tmp.replace(folder / f"{name}.csv")
+    return folder
+
+
+def bench_huge(formats: list[str], repeats: int, work: Path) -> list[str]:
+    """segtui alone on 1e8 transactions (the reference pipelines need more memory than
+    this machine has: pandas held 4.2 GB at 1e7); returns markdown lines."""
+    lines = [
+        f"### {HUGE:,} transactions, 1,000,000 customers (1e8)",
+        "",
+        "Generated on the fly by replicating the 1e7 Parquet dataset ten times "
+        "(`bench/make_replicated.py`) and streaming it to CSV. segtui only: pandas needed "
+        "4.2 GB at 1e7, so the reference pipelines would not fit. "
+        f"{repeats} run(s); load average {load()} before.",
+        "",
+        fmt_row(
+            [
+                "pipeline",
+                "input",
+                "size GB",
+                "median s",
+                "min–max s",
+                "peak RSS MB",
+                "median CPU s",
+                "RSS target ≤ 3 GB",
+            ]
+        ),
+        fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---"]),
+    ]
+    for fmt in formats:
+        folder = huge_dataset(fmt)
+        size = (folder / f"Transactions.{fmt}").stat().st_size / 1e9
+        runs = []
+        for repeat in range(repeats):
+            out = work / f"segtui_huge_{fmt}.csv"
+            runs.append(measure(pipeline_command("segtui", folder, out)))
+            wall, rss, cpu = runs[-1]
+            print(
+                f"  1e8 {fmt:8} segtui  run {repeat + 1}: {wall:6.2f} s {rss:7.0f} MB "
+                f"cpu {cpu:6.2f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        walls = [r[0] for r in runs]
+        peak = max(r[1] for r in runs)
+        lines.append(
+            fmt_row(
+                [
+                    "**segtui run**",
+                    fmt,
+                    f"{size:.2f}",
+                    f"{statistics.median(walls):.1f}",
+                    f"{min(walls):.1f}–{max(walls):.1f}",
+                    f"{peak:.0f}",
+                    f"{statistics.median(r[2] for r in runs):.1f}",
+                    "met" if peak <= HUGE_TARGET_MB else "**not met**",
+                ]
+            )
+        )
+    return lines + [""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1e5,1e6,1e7", help="transaction counts")
@@ -241,6 +336,12 @@ def main() -> None:
     parser.add_argument("--pipelines", default="segtui,pandas,polars,duckdb")
     parser.add_argument("--no-small", action="store_true", help="skip --help/sample timings")
     parser.add_argument("--out", type=Path, default=None, help="markdown results file")
+    parser.add_argument(
+        "--huge",
+        action="store_true",
+        help="also run segtui on 1e8 transactions (generated on the fly, ~8 GB of disk)",
+    )
+    parser.add_argument("--huge-repeats", type=int, default=1)
     args = parser.parse_args()
     scales = [int(float(s)) for s in args.scales.split(",") if s]
     formats = [f for f in args.formats.split(",") if f]
@@ -265,6 +366,9 @@ def main() -> None:
     for n in scales:
         lines += bench_scale(n, formats, pipelines, args.repeats, work)
         print("\n".join(lines[-(len(formats) * len(pipelines) + 8) :]), flush=True)
+    if args.huge:
+        lines += bench_huge(formats, args.huge_repeats, work)
+        print("\n".join(lines[-(len(formats) + 8) :]), flush=True)
     out = args.out or BENCH / "results" / f"{today}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines))

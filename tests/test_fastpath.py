@@ -118,3 +118,67 @@ def test_batched_aggregation_falls_back_when_ids_repeat(tmp_path, tiny_batches):
     folder = write_tables(tmp_path, TINY_CUSTOMERS, TINY_PRODUCTS, lines)
     frame = compute_features(load_source(folder), Settings.features).frame
     assert frame.filter(pl.col("CustomerID") == "C1")["frequency"].item() == 1
+
+
+def _shuffled_copy(source, target, *, repeat_ids: bool = False):
+    """``source`` with its transactions in random order (id ranges of batches overlap);
+    ``repeat_ids`` gives the last 10 lines the ids of the first 10 (far apart, so no
+    batch sees both copies)."""
+    import shutil
+
+    target.mkdir()
+    for name in ("Customers.csv", "Products.csv"):
+        shutil.copyfile(source / name, target / name)
+    tx = pl.read_csv(source / "Transactions.csv", infer_schema_length=0)
+    tx = tx.sample(fraction=1.0, shuffle=True, seed=3)
+    if repeat_ids:
+        ids = tx.get_column("TransactionID").to_list()
+        ids[-10:] = ids[:10]
+        tx = tx.with_columns(pl.Series("TransactionID", ids))
+    tx.write_csv(target / "Transactions.csv")
+    return target
+
+
+def test_batched_check_proves_shuffled_ids_distinct(
+    planted_5k, tiny_batches, tmp_path, monkeypatch
+):
+    from segtui.engine import fastpath
+
+    folder = _shuffled_copy(planted_5k, tmp_path / "shuffled")
+    results = []
+    real = fastpath.distinct_in_buckets
+
+    def checked(transactions):
+        results.append(real(transactions))
+        return results[-1]
+
+    monkeypatch.setattr(fastpath, "distinct_in_buckets", checked)
+    tables = load_source(folder)
+    wanted = [*Settings.features, "recency_days"]
+    fast = compute_features(tables, wanted)
+    # overlapping id ranges trigger the bucketed check, which proves the ids distinct
+    assert results == [True]
+    plain = compute_features(tables, wanted, plain=True)
+    assert fast.frame.select(wanted).equals(plain.frame.select(wanted))
+
+
+def test_batched_check_catches_ids_repeated_across_batches(planted_5k, tiny_batches, tmp_path):
+    from segtui.engine import fastpath
+
+    folder = _shuffled_copy(planted_5k, tmp_path / "repeated", repeat_ids=True)
+    tables = load_source(folder)
+    assert fastpath.distinct_in_buckets(tables.transactions) is False
+    fast = compute_features(tables, Settings.features)
+    plain = compute_features(tables, Settings.features, plain=True)
+    # the batched path gives up (ids repeat) and the exact path agrees with the plain one
+    assert fast.frame.get_column("frequency").sum() == plain.frame.get_column("frequency").sum()
+    assert fast.frame.select(Settings.features).equals(plain.frame.select(Settings.features))
+
+
+def test_disjoint_id_ranges():
+    from segtui.engine.fastpath import disjoint
+
+    assert disjoint([("T3", "T4"), ("T1", "T2")])
+    assert not disjoint([("T1", "T3"), ("T2", "T4")])
+    assert not disjoint([("T1", "T2"), ("T2", "T3")])  # a shared boundary id
+    assert disjoint([])

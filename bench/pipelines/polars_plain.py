@@ -19,9 +19,9 @@ def read(folder: Path, name: str) -> pl.DataFrame:
 
 def main(folder: Path, out: Path) -> None:
     customers = read(folder, "Customers")
-    transactions = read(folder, "Transactions").with_columns(
-        pl.col("TransactionDate").str.to_datetime()
-    )
+    transactions = read(folder, "Transactions")
+    if transactions.schema["TransactionDate"] == pl.String:  # CSV; Parquet stores timestamps
+        transactions = transactions.with_columns(pl.col("TransactionDate").str.to_datetime())
     agg = transactions.group_by("CustomerID").agg(
         pl.col("TotalValue").sum().alias("total_spend"),
         pl.col("TransactionID").n_unique().alias("frequency"),

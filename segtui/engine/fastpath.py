@@ -11,7 +11,6 @@ import os
 import threading
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 PLAIN_ENV = "SEGTUI_PLAIN_PATH"
@@ -152,6 +151,38 @@ BATCH_ROWS = 2_000_000
 _MERGE = {"max": ("last_purchase",), "min": ("first_purchase",)}
 
 
+def disjoint(ranges: list[tuple[str, str]]) -> bool:
+    """True when no two (min, max) ranges overlap. Each batch's TransactionIDs are
+    distinct; batches whose id ranges do not overlap cannot share an id, so then every id
+    in the file is distinct (the usual case: logs written in id or date order)."""
+    ordered = sorted(ranges)
+    return all(prev[1] < nxt[0] for prev, nxt in zip(ordered, ordered[1:], strict=False))
+
+
+# Buckets of the exact cross-batch distinctness check: each pass holds the hashes of
+# 1/ID_BUCKETS of the rows.
+ID_BUCKETS = 16
+
+
+def distinct_in_buckets(transactions: pl.LazyFrame) -> bool:
+    """True when every TransactionID of ``transactions`` is distinct, checked in
+    ``ID_BUCKETS`` streaming passes over the id column, each counting the distinct hashes
+    of one bucket of hash values (memory: one bucket's hash set, not the whole file's).
+    Only runs when batches' id ranges overlap (ids not written in order)."""
+    hashed = pl.col("TransactionID").hash(seed=0)
+    for bucket in range(ID_BUCKETS):
+        rows, distinct = (
+            transactions.select(hashed.alias("h"))
+            .filter(pl.col("h") % ID_BUCKETS == bucket)
+            .select(pl.len(), pl.col("h").n_unique())
+            .collect(engine="streaming")
+            .row(0)
+        )
+        if distinct < rows:
+            return False
+    return True
+
+
 def wants_batches(path: Path, is_parquet: bool) -> bool:
     """True when the transactions file is large enough for batched aggregation."""
     limit = BATCH_ABOVE_BYTES["parquet" if is_parquet else "csv"]
@@ -199,8 +230,8 @@ def aggregate_in_batches(
     earliest: object = None
     latest: object = None
     max_abs = dict.fromkeys(summed, 0.0)
-    hashes = np.empty(0, dtype=np.uint64)
-    for batch in transactions.collect_batches(chunk_size=BATCH_ROWS, maintain_order=False):
+    id_ranges: list[tuple[str, str]] = []
+    for batch in transactions.collect_batches(chunk_size=BATCH_ROWS, maintain_order=True):
         rows += batch.height
         missing_customer += batch.get_column("CustomerID").null_count()
         dates = batch.get_column("TransactionDate")
@@ -217,10 +248,11 @@ def aggregate_in_batches(
             if biggest is not None:
                 max_abs[col] = max(max_abs[col], float(biggest))  # type: ignore[arg-type]
         if check_ids:
-            h = np.unique(batch.get_column("TransactionID").hash(seed=0).to_numpy())
-            if h.shape[0] < batch.height:
+            ids = batch.get_column("TransactionID")
+            if ids.hash(seed=0).n_unique() < batch.height:
                 return None  # repeated ids (or a collision): needs exact distinct counts
-            hashes = np.concatenate([hashes, h])
+            if ids.null_count() < ids.len():
+                id_ranges.append((str(ids.min()), str(ids.max())))
         part = batch.filter(pl.col("CustomerID").is_not_null()).group_by("CustomerID").agg(aggs)
         del batch
         state = (
@@ -228,11 +260,8 @@ def aggregate_in_batches(
             if state is None
             else pl.concat([state, part]).group_by("CustomerID").agg(merge_exprs)
         )
-    if check_ids:
-        hashes.sort()
-        if bool((hashes[1:] == hashes[:-1]).any()):
-            return None
-    del hashes
+    if check_ids and not (disjoint(id_ranges) or distinct_in_buckets(transactions)):
+        return None
     counts = pl.DataFrame(
         {
             "rows": [rows],

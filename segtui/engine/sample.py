@@ -115,11 +115,24 @@ class SampleData:
                 path = folder / f"{name}.{fmt}"
                 tmp = stack.enter_context(atomic_path(path, force=force))
                 if fmt == "parquet":
-                    frame.write_parquet(tmp)
+                    typed_dates(frame).write_parquet(tmp)
                 else:
                     frame.write_csv(tmp)
                 written.append(path)
         return written
+
+
+def typed_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its text date columns as Parquet types (TransactionDate a timestamp,
+    SignupDate a date), the way a data-lake export stores them; CSV keeps the text."""
+    typed = {"TransactionDate": pl.Datetime("us"), "SignupDate": pl.Date()}
+    return frame.with_columns(
+        pl.col(name).str.strptime(
+            dtype, "%Y-%m-%d %H:%M:%S" if name == "TransactionDate" else "%Y-%m-%d"
+        )
+        for name, dtype in typed.items()
+        if frame.schema.get(name) == pl.String
+    )
 
 
 def generate(
