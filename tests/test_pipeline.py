@@ -139,3 +139,23 @@ def test_output_does_not_depend_on_thread_count(zeotap_dir, tmp_path):
         )
         digests.append((out.read_bytes(), summary.read_bytes()))
     assert digests[0] == digests[1] == digests[2]
+
+
+def test_run_uses_one_blas_thread_and_restores_the_setting(tiny_dir, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    import segtui.engine.clustering as clustering_module
+
+    seen = []
+    real = clustering_module.kmeans
+
+    def spy(*args, **kwargs):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clustering_module, "kmeans", spy)
+    before = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+    segtui.segment(tiny_dir, k=2)
+    after = {i["filepath"]: i["num_threads"] for i in threadpool_info()}
+    assert seen and set(seen) == {1}
+    assert {path: after[path] for path in before} == before

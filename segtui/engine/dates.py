@@ -48,10 +48,13 @@ def detect_format(values: pl.Series) -> str | None:
 
 def parse_expr(column: str, fmt: str) -> pl.Expr:
     """An expression parsing string ``column`` to Datetime with ``fmt`` (nulls on failure)."""
+    # Polars caches parsed strings: a win for dates (few distinct values), a loss for
+    # timestamps (nearly all distinct; 0.15 s of 0.75 s on 1e7 rows went to the cache).
+    with_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%s"))
     return (
         pl.col(column)
         .str.strip_chars()
-        .str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+        .str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True, cache=not with_time)
     )
 
 
