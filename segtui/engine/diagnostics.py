@@ -21,20 +21,10 @@ UNSTABLE_ARI = 0.8
 MONEY_FEATURES = ("total_spend", "avg_transaction_value")
 
 
-def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
-    """Cramér's V between two label arrays (0 = unrelated, 1 = one determines the other)."""
-    _, ai = np.unique(a, return_inverse=True)
-    _, bi = np.unique(b, return_inverse=True)
-    table = np.zeros((ai.max() + 1, bi.max() + 1))
-    np.add.at(table, (ai, bi), 1)
-    return cramers_v_table(table)
-
-
 def contingency(labels: np.ndarray, values: pl.Series) -> np.ndarray:
     """Counts of (label, value) pairs as a table: rows = sorted labels, columns = sorted
-    values (nulls as "(missing)"). The same table :func:`cramers_v` builds, counted by
-    one Polars group-by (``np.unique`` and ``np.add.at`` over a million rows cost most
-    of a second)."""
+    values (nulls as "(missing)"), counted by one Polars group-by (``np.unique`` and
+    ``np.add.at`` over a million rows cost most of a second)."""
     counts = (
         pl.DataFrame({"a": labels, "b": values.cast(pl.String).fill_null("(missing)")})
         .group_by("a", "b")
@@ -50,7 +40,7 @@ def contingency(labels: np.ndarray, values: pl.Series) -> np.ndarray:
 
 
 def cramers_v_table(table: np.ndarray) -> float:
-    """Cramér's V of a contingency table."""
+    """Cramér's V of a contingency table (0 = unrelated, 1 = one determines the other)."""
     n = table.sum()
     r, c = table.shape
     if n == 0 or min(r, c) < 2:

@@ -82,31 +82,6 @@ def frequency_fast(
     return agg.drop("frequency").join(exact, on="CustomerID", how="left").select(agg.columns)
 
 
-def one_scan(
-    agg: pl.LazyFrame, counts: pl.LazyFrame, others: list[pl.LazyFrame]
-) -> list[pl.DataFrame]:
-    """Collect the per-customer ``agg`` and the one-row ``counts`` of the same
-    transactions in one pass over the file, plus ``others``: [agg, counts, *others].
-
-    Collected separately (or with ``collect_all``) each query parses the whole file; as
-    one plan (the counts row cross-joined onto the aggregate) Polars reads it once and
-    feeds both. The counts columns are split off again afterwards. When no customer has
-    a row (the cross join is empty), the counts are collected on their own.
-    """
-    names = counts.collect_schema().names()
-    # Prefixed so they cannot clash with aggregate names (cross joins suffix clashes).
-    joined = agg.join(counts.select(pl.all().name.prefix(_COUNTS)), how="cross")
-    both, *rest = pl.collect_all([joined, *others], engine="streaming")
-    if both.height:
-        row = both.select(pl.col(_COUNTS + n).alias(n) for n in names).head(1)
-    else:
-        row = counts.collect(engine="streaming")
-    return [both.drop(_COUNTS + n for n in names), row, *rest]
-
-
-_COUNTS = "_counts_"
-
-
 # Money and quantities are summed as integer micro-units on the fast path: as exact and
 # order-independent as the Decimal(38, 6) sums of the plain path (so outputs stay
 # byte-identical across thread counts), with a third less memory in the streaming

@@ -24,7 +24,6 @@ from segtui.engine.fastpath import (
     max_abs_checks,
     micro_sum,
     micro_sums_safe,
-    one_scan,
     plain_path,
     wants_batches,
 )
@@ -323,12 +322,10 @@ def compute_features(
         if batched is not None:
             rest = pl.collect_all(queries[2:], engine="streaming")
             collected = [*batched, *rest]
-        elif fast:
-            collected = one_scan(agg_query, counts_query, queries[2:])
+        else:
+            collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
             if check_ids:
                 collected[0] = frequency_fast(collected[0], collected[1], tx)
-        else:
-            collected = pl.collect_all(queries)
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]

@@ -155,8 +155,8 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _csv_text(frame: pl.DataFrame, raw: bool) -> str:
-    return (frame if raw else neutralise_formulas(frame)).write_csv()
+def _csv_frame(frame: pl.DataFrame, raw: bool) -> pl.DataFrame:
+    return frame if raw else neutralise_formulas(frame)
 
 
 def write_frame(
@@ -173,12 +173,12 @@ def write_frame(
     otherwise returns the absolute path written.
     """
     if str(target) == STDOUT:
-        (stdout or sys.stdout).write(_csv_text(frame, raw_csv))
+        (stdout or sys.stdout).write(_csv_frame(frame, raw_csv).write_csv())
         return None
     path = Path(target)
     check_target(path, force=force, allowed=SEGMENT_FORMATS, what="segments file")
     writers: dict[str, Callable[[Path], object]] = {
-        ".csv": lambda p: (frame if raw_csv else neutralise_formulas(frame)).write_csv(p),
+        ".csv": lambda p: _csv_frame(frame, raw_csv).write_csv(p),
         ".parquet": lambda p: frame.write_parquet(p, statistics=False),
         ".json": lambda p: p.write_text(json_text(frame.to_dicts()), encoding="utf-8"),
     }
