@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from segtui.engine.assign import assign
-from segtui.engine.lookalike import lookalikes
-from segtui.engine.migration import migrate_sources
-from segtui.engine.model import build_model, hash_files, load_model, save_model
+from segtui.engine.models.assign import assign
+from segtui.engine.models.lookalike import lookalikes
+from segtui.engine.models.migration import migrate_sources
+from segtui.engine.models.model import build_model, hash_files, load_model, save_model
 from segtui.engine.pipeline import segment
 from segtui.engine.sample import generate
 

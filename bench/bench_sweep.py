@@ -4,7 +4,7 @@ Usage: python bench/bench_sweep.py [--customers N] [--transactions M] [--repeats
 
 Generates the planted dataset in memory (segtui.engine.sample.generate, seed 7, 4 groups),
 computes the default features once (timed separately: it is the same work `segtui run`
-does), then times `segtui.engine.sweep.sweep(feature_table, Settings(), 2, 10)`, which
+does), then times `segtui.engine.clustering.sweep.sweep(feature_table, Settings(), 2, 10)`, which
 includes building the clustering space, R times, and prints the median and each stage.
 """
 
@@ -29,10 +29,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from segtui.config import Settings
-    from segtui.engine.features import compute_features
+    from segtui.engine.features.compute import compute_features
     from segtui.engine.sample import generate
-    from segtui.engine.sources import load_source
-    from segtui.engine.sweep import sweep
+    from segtui.engine.io.sources import load_source
+    from segtui.engine.clustering.sweep import sweep
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

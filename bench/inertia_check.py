@@ -11,7 +11,7 @@ import sys
 import numpy as np
 from sklearn.cluster import KMeans
 
-from segtui.engine.fastpath import PLAIN_ENV
+from segtui.engine.features.fastpath import PLAIN_ENV
 from segtui.engine.pipeline import segment
 
 

@@ -136,7 +136,7 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = tuple(str(v).strip() for v in value if str(v).strip())
         elif key == "as_of":
             if isinstance(value, str):
-                from segtui.engine.dates import parse_date_option
+                from segtui.engine.io.dates import parse_date_option
 
                 value = parse_date_option(value)
             if value is not None and not isinstance(value, dt.date):

@@ -9,13 +9,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from segtui.engine.assign import assign, nearest_centroid
+from segtui.engine.models.assign import assign, nearest_centroid
 from segtui.engine.errors import InputError
-from segtui.engine.features import compute_features
-from segtui.engine.model import build_model, load_model, save_model
+from segtui.engine.features.compute import compute_features
+from segtui.engine.models.model import build_model, load_model, save_model
 from segtui.engine.pipeline import segment
-from segtui.engine.sources import load_source
-from segtui.engine.space import fit_space
+from segtui.engine.io.sources import load_source
+from segtui.engine.clustering.space import fit_space
 
 
 def saved(result, tmp_path):
@@ -163,7 +163,7 @@ def test_fixed_training_date_without_as_of_warns(zeotap_dir, tmp_path):
 def test_new_sources_are_read_with_the_models_mapping_and_returns_rule(
     zeotap_dir, tmp_path, monkeypatch
 ):
-    import segtui.engine.assign as assign_module
+    import segtui.engine.models.assign as assign_module
 
     model = saved(segment(zeotap_dir), tmp_path)
     model.settings = model.settings | {"mapping": {"customer_col": "cust"}, "returns": "drop"}

@@ -21,8 +21,8 @@ from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS, write_tab
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.outputs import atomic_path, remove_stale_temporaries, write_frame
-from segtui.engine.sources import find_table_files
+from segtui.engine.output.writers import atomic_path, remove_stale_temporaries, write_frame
+from segtui.engine.io.sources import find_table_files
 
 OLD = "CustomerID,segment\nold,0\n"
 
@@ -44,7 +44,7 @@ pl.DataFrame.write_csv = half_then_block
 # Child: block inside K-Means, before anything is written.
 BLOCK_IN_CLUSTERING = """
 import sys
-import segtui.engine.clustering as clustering
+import segtui.engine.clustering.kmeans as clustering
 def block(*args, **kwargs):
     print("READY", flush=True)
     sys.stdin.readline()

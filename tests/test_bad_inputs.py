@@ -824,7 +824,7 @@ def test_bad_sample_arguments(case: SampleCase, tmp_path: Path) -> None:
 def test_problems_past_the_checked_start_are_still_user_errors(
     tmp_path: Path, monkeypatch, name: str, old: bytes, new: bytes, needles: tuple[str, ...]
 ) -> None:
-    monkeypatch.setattr("segtui.engine.checks.STRUCTURE_CHECK_BYTES", 40)
+    monkeypatch.setattr("segtui.engine.quality.checks.STRUCTURE_CHECK_BYTES", 40)
     folder = tiny(tmp_path)
     data = (folder / name).read_bytes()
     assert old in data

@@ -142,7 +142,7 @@ def test_sample_is_deterministic_and_refuses_to_overwrite(tmp_path):
 
 
 def test_bundled_sample_matches_the_repository_copy():
-    from segtui.engine.sources import bundled_sample_dir
+    from segtui.engine.io.sources import bundled_sample_dir
 
     repo = Path(__file__).resolve().parents[1] / "sample_data"
     for name in ("Customers.csv", "Products.csv", "Transactions.csv"):

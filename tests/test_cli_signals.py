@@ -20,15 +20,15 @@ runner = CliRunner()
 # command -> (engine module attribute called inside the command's error handling, argv)
 COMMANDS = {
     "run": ("segtui.engine.pipeline.run", ["run", "{src}"]),
-    "sweep": ("segtui.engine.sweep.sweep", ["sweep", "{src}"]),
-    "validate": ("segtui.engine.validate.validate_source", ["validate", "{src}"]),
-    "assign": ("segtui.engine.model.load_model", ["assign", "{src}", "-m", "m.json"]),
+    "sweep": ("segtui.engine.clustering.sweep.sweep", ["sweep", "{src}"]),
+    "validate": ("segtui.engine.quality.validate.validate_source", ["validate", "{src}"]),
+    "assign": ("segtui.engine.models.model.load_model", ["assign", "{src}", "-m", "m.json"]),
     "lookalike": (
-        "segtui.engine.model.load_model",
+        "segtui.engine.models.model.load_model",
         ["lookalike", "{src}", "-m", "m.json", "--all"],
     ),
     "migrate": (
-        "segtui.engine.model.load_model",
+        "segtui.engine.models.model.load_model",
         ["migrate", "{src}", "-m", "m.json", "--as-of-before", "2024-03-01"],
     ),
 }

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 import segtui
-from segtui.engine.space import fit_space
+from segtui.engine.clustering.space import fit_space
 
 NUMERIC = ["total_spend", "avg_transaction_value", "frequency", "total_quantity"]
 

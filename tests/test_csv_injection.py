@@ -15,7 +15,7 @@ from conftest import TINY_PRODUCTS, write_tables
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.outputs import neutralise_formulas
+from segtui.engine.output.writers import neutralise_formulas
 
 runner = CliRunner()
 

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 
 from segtui.config import Settings
-from segtui.engine import diagnostics
+from segtui.engine.clustering import diagnostics
 from segtui.engine.pipeline import run
-from segtui.engine.space import fit_space
+from segtui.engine.clustering.space import fit_space
 
 
 def _mirror(warnings: list[str]) -> list[str]:

@@ -13,13 +13,13 @@ from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
 
 from segtui import config
 from segtui.config import Settings
-from segtui.engine import clustering
+from segtui.engine.clustering import kmeans as clustering
 from segtui.engine.errors import OptionError
-from segtui.engine.fastpath import PLAIN_ENV, plain_path
-from segtui.engine.features import compute_features
+from segtui.engine.features.fastpath import PLAIN_ENV, plain_path
+from segtui.engine.features.compute import compute_features
 from segtui.engine.pipeline import run
 from segtui.engine.sample import generate
-from segtui.engine.sources import load_source
+from segtui.engine.io.sources import load_source
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_plain_path_switch_reads_the_environment(monkeypatch):
 
 @pytest.fixture
 def tiny_batches(monkeypatch):
-    from segtui.engine import fastpath
+    from segtui.engine.features import fastpath
 
     monkeypatch.setattr(fastpath, "BATCH_ABOVE_BYTES", {"csv": 0, "parquet": 0})
     monkeypatch.setattr(fastpath, "BATCH_ROWS", 7000)
@@ -142,7 +142,7 @@ def _shuffled_copy(source, target, *, repeat_ids: bool = False):
 def test_batched_check_proves_shuffled_ids_distinct(
     planted_5k, tiny_batches, tmp_path, monkeypatch
 ):
-    from segtui.engine import fastpath
+    from segtui.engine.features import fastpath
 
     folder = _shuffled_copy(planted_5k, tmp_path / "shuffled")
     results = []
@@ -163,7 +163,7 @@ def test_batched_check_proves_shuffled_ids_distinct(
 
 
 def test_batched_check_catches_ids_repeated_across_batches(planted_5k, tiny_batches, tmp_path):
-    from segtui.engine import fastpath
+    from segtui.engine.features import fastpath
 
     folder = _shuffled_copy(planted_5k, tmp_path / "repeated", repeat_ids=True)
     tables = load_source(folder)
@@ -176,7 +176,7 @@ def test_batched_check_catches_ids_repeated_across_batches(planted_5k, tiny_batc
 
 
 def test_disjoint_id_ranges():
-    from segtui.engine.fastpath import disjoint
+    from segtui.engine.features.fastpath import disjoint
 
     assert disjoint([("T3", "T4"), ("T1", "T2")])
     assert not disjoint([("T1", "T3"), ("T2", "T4")])

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.features import compute_features
-from segtui.engine.sources import load_source
+from segtui.engine.features.compute import compute_features
+from segtui.engine.io.sources import load_source
 
 ALL = [
     "total_spend",

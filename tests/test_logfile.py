@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from segtui.cli import app
 from segtui.config import Settings
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.features import compute_features
+from segtui.engine.features.compute import compute_features
 from segtui.engine.pipeline import run
-from segtui.engine.sources import load_source
+from segtui.engine.io.sources import load_source
 
 ALL = [
     "total_spend",

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from segtui.engine.errors import OptionError
-from segtui.engine.migration import LOST, NEW, migrate_sources, snapshot_segments
-from segtui.engine.model import build_model
+from segtui.engine.models.migration import LOST, NEW, migrate_sources, snapshot_segments
+from segtui.engine.models.model import build_model
 from segtui.engine.pipeline import segment
 from segtui.engine.sample import generate
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from segtui.engine.errors import InputError, OutputError
-from segtui.engine.model import (
+from segtui.engine.models.model import (
     FORMAT,
     RULE_DEFAULT,
     RULE_FIXED,
@@ -175,8 +175,8 @@ def test_segment_ids_must_match_the_centroids(model_path):
 
 def test_model_modules_do_not_import_ui_libraries():
     code = (
-        "import sys, segtui.engine.model, segtui.engine.assign, segtui.engine.lookalike,"
-        " segtui.engine.migration;"
+        "import sys, segtui.engine.models.model, segtui.engine.models.assign, segtui.engine.models.lookalike,"
+        " segtui.engine.models.migration;"
         "print(sorted(m for m in ('textual','typer','rich','sklearn') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,9 +11,9 @@ from order_logs import make_lines, write_log
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.assign import model_mapping
+from segtui.engine.models.assign import model_mapping
 from segtui.engine.errors import OptionError
-from segtui.engine.model import load_model
+from segtui.engine.models.model import load_model
 
 runner = CliRunner()
 FEATURES = "total_spend,frequency,total_quantity"

@@ -144,7 +144,7 @@ def test_output_does_not_depend_on_thread_count(zeotap_dir, tmp_path):
 def test_run_uses_one_blas_thread_and_restores_the_setting(tiny_dir, monkeypatch):
     from threadpoolctl import threadpool_info
 
-    import segtui.engine.clustering as clustering_module
+    import segtui.engine.clustering.kmeans as clustering_module
 
     seen = []
     real = clustering_module.kmeans

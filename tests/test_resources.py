@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from segtui.cli import app
 from segtui.cli.common import progress_display
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.resources import (
+from segtui.engine.io.resources import (
     MEMORY_LIMIT_ENV,
     RESERVED_BYTES,
     available_memory,
@@ -21,7 +21,7 @@ from segtui.engine.resources import (
     estimate_memory,
     parse_size,
 )
-from segtui.engine.sources import find_table_files
+from segtui.engine.io.sources import find_table_files
 
 runner = CliRunner()
 

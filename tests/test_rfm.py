@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from segtui.cli import app
 from segtui.config import Settings
-from segtui.engine import rfm
+from segtui.engine.features import rfm
 from segtui.engine.pipeline import run
 
 

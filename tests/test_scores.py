@@ -8,10 +8,10 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from segtui.config import Settings
-from segtui.engine import scores
-from segtui.engine.features import compute_features
-from segtui.engine.sources import load_source
-from segtui.engine.sweep import clustering_matrix
+from segtui.engine.clustering import scores
+from segtui.engine.features.compute import compute_features
+from segtui.engine.io.sources import load_source
+from segtui.engine.clustering.sweep import clustering_matrix
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_blocked_silhouette_scores_singletons_zero_like_sklearn(zeotap_matrix):
 
 
 def test_metrics_fast_and_plain_paths_agree_on_a_sampled_silhouette():
-    from segtui.engine.clustering import metrics
+    from segtui.engine.clustering.kmeans import metrics
 
     rng = np.random.default_rng(3)
     centres = rng.normal(scale=4.0, size=(4, 5))

@@ -10,7 +10,7 @@ from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS, write_tab
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.validate import validate_source
+from segtui.engine.quality.validate import validate_source
 
 # Row numbers count data rows: row 1 is the line after the header.
 BROKEN_LOG = """

@@ -82,9 +82,9 @@ def assign(
     With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.assign import assign as assign_customers
-        from segtui.engine.model import load_model
-        from segtui.engine.outputs import STDOUT
+        from segtui.engine.models.assign import assign as assign_customers
+        from segtui.engine.models.model import load_model
+        from segtui.engine.output.writers import STDOUT
 
         check_out(out, json=json, force=force)
         date = parse_as_of(as_of)

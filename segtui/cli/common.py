@@ -219,7 +219,7 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 def emit_json(data: Any) -> None:
     """Write a JSON document to stdout."""
-    from segtui.engine.outputs import json_text
+    from segtui.engine.output.writers import json_text
 
     sys.stdout.write(json_text(data))
 

@@ -36,7 +36,7 @@ from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from segtui.engine.migration import Migration
+    from segtui.engine.models.migration import Migration
 
 
 @app.command()
@@ -108,9 +108,9 @@ def migrate(
     sizes, columns to the after snapshot's.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.migration import migrate_sources
-        from segtui.engine.model import load_model
-        from segtui.engine.outputs import STDOUT, write_frame
+        from segtui.engine.models.migration import migrate_sources
+        from segtui.engine.models.model import load_model
+        from segtui.engine.output.writers import STDOUT, write_frame
 
         check_out(out, json=json, force=force)
         if moves is not None:

@@ -44,7 +44,7 @@ RawCsvOpt = Annotated[
 def check_out(out: str | None, *, json: bool, force: bool) -> None:
     """Fail early on an unwritable ``--out`` or on --json competing with ``--out -``."""
     from segtui.engine.errors import OptionError
-    from segtui.engine.outputs import SEGMENT_FORMATS, STDOUT, check_target
+    from segtui.engine.output.writers import SEGMENT_FORMATS, STDOUT, check_target
 
     if out is None:
         return
@@ -59,6 +59,6 @@ def parse_as_of(text: str | None, option: str = "--as-of") -> dt.date | None:
     """The date of an as-of option (None when not given); OptionError when malformed."""
     if text is None:
         return None
-    from segtui.engine.dates import parse_date_option
+    from segtui.engine.io.dates import parse_date_option
 
     return parse_date_option(text, option=option)

@@ -125,7 +125,7 @@ def run(
     """Segment customers and write the segments file and summary."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
-        from segtui.engine.outputs import (
+        from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
@@ -183,8 +183,8 @@ def run(
                 result = run_pipeline(settings, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if save_model is not None:
-            from segtui.engine.model import build_model
-            from segtui.engine.model import save_model as write_model
+            from segtui.engine.models.model import build_model
+            from segtui.engine.models.model import save_model as write_model
 
             model = build_model(result, result.input_files)
             written.append(write_model(model, save_model, force=force))

@@ -43,7 +43,7 @@ def sample(
         blocking = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
         if blocking is not None:
             raise OutputError("is a file, not a folder", file=blocking)
-        from segtui.engine.resources import check_sample_memory
+        from segtui.engine.io.resources import check_sample_memory
 
         check_sample_memory(customers, transactions)
         data = generate(customers, transactions, seed=seed, groups=groups)

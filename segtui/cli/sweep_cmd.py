@@ -85,7 +85,7 @@ def sweep(
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.pipeline import validate_settings
-        from segtui.engine.sweep import sweep as run_sweep
+        from segtui.engine.clustering.sweep import sweep as run_sweep
 
         # Range errors that need no data are reported before any reading.
         if k_min < 2:

@@ -54,7 +54,7 @@ def validate(
 ) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.validate import validate_source
+        from segtui.engine.quality.validate import validate_source
 
         settings, _ = load_settings(
             source,

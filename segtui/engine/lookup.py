@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.sources import Tables, diagnose_failure
+from segtui.engine.io.sources import Tables, diagnose_failure
 
 
 def browse(

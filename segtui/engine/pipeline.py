@@ -19,16 +19,19 @@ import polars as pl
 
 from segtui import __version__
 from segtui.config import Settings
-from segtui.engine import clustering, diagnostics, stability, sweep
-from segtui.engine.availability import drop_unavailable_defaults
-from segtui.engine.clustering import Clustering, Metrics
+from segtui.engine.clustering import kmeans as clustering
+from segtui.engine.clustering import diagnostics
+from segtui.engine.clustering import stability
+from segtui.engine.clustering import sweep
+from segtui.engine.io.availability import drop_unavailable_defaults
+from segtui.engine.clustering.kmeans import Clustering, Metrics
 from segtui.engine.errors import OptionError
-from segtui.engine.fastpath import preload_sklearn
-from segtui.engine.features import NO_PURCHASES, FeatureTable, compute_features, feature_kind
-from segtui.engine.outputs import write_frame, write_summary
-from segtui.engine.profiles import SegmentProfile, build_profiles
-from segtui.engine.sources import Tables, load_source
-from segtui.engine.space import SpaceSpec, fit_space
+from segtui.engine.features.fastpath import preload_sklearn
+from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, compute_features, feature_kind
+from segtui.engine.output.writers import write_frame, write_summary
+from segtui.engine.segments.profiles import SegmentProfile, build_profiles
+from segtui.engine.io.sources import Tables, load_source
+from segtui.engine.clustering.space import SpaceSpec, fit_space
 
 Progress = Callable[[str], None]
 # More restarts than this is a typo (it would run for hours), not a setting.
@@ -164,7 +167,7 @@ def segment(
     if isinstance(features, str):
         features = [f for f in features.split(",")]
     if isinstance(as_of, str):
-        from segtui.engine.dates import parse_date_option
+        from segtui.engine.io.dates import parse_date_option
 
         as_of = parse_date_option(as_of)
     settings = Settings(
@@ -331,7 +334,7 @@ def cluster(
         + stability_warnings
     )
     if settings.rfm:
-        from segtui.engine.rfm import add_rfm
+        from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, frame)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
@@ -359,8 +362,8 @@ def clustered_rows(frame: pl.DataFrame, features: list[str]) -> pl.DataFrame:
     """The customers with purchases, with only the columns clustering, profiles and
     diagnostics read: the filter copies what it keeps (at ten million customers this cut
     the profiling step's peak from 5.9 to 5.3 GB). No copy when all have purchases."""
-    from segtui.engine.diagnostics import MONEY_FEATURES
-    from segtui.engine.profiles import CORE_PROFILE
+    from segtui.engine.clustering.diagnostics import MONEY_FEATURES
+    from segtui.engine.segments.profiles import CORE_PROFILE
 
     wanted = {"CustomerID", "Region", "total_spend", *features, *CORE_PROFILE, *MONEY_FEATURES}
     columns = [c for c in frame.columns if c in wanted]

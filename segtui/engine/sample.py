@@ -100,7 +100,7 @@ class SampleData:
         each file atomically. Returns the paths written."""
         import contextlib
 
-        from segtui.engine.outputs import atomic_path
+        from segtui.engine.output.writers import atomic_path
 
         folder.mkdir(parents=True, exist_ok=True)
         written = []

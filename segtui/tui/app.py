@@ -24,10 +24,10 @@ from textual.worker import get_current_worker
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
 from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
-from segtui.engine.features import FeatureTable
+from segtui.engine.features.compute import FeatureTable
 from segtui.engine.pipeline import SegmentationResult, cluster, run
-from segtui.engine.projection import Projection, pca_2d
-from segtui.engine.sources import Tables, load_source
+from segtui.engine.clustering.projection import Projection, pca_2d
+from segtui.engine.io.sources import Tables, load_source
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.export import ExportScreen, default_export_path
 from segtui.tui.screens.settings import SettingsScreen

@@ -12,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from segtui.engine.errors import InputError
-from segtui.engine.features import compute_features
-from segtui.engine.sources import load_source
+from segtui.engine.features.compute import compute_features
+from segtui.engine.io.sources import load_source
 from segtui.engine.spark.reader import spark_pattern
 
 ALL = [

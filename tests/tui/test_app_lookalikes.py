@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segtui.engine.lookalike import result_lookalikes
+from segtui.engine.models.lookalike import result_lookalikes
 from segtui.tui.screens.lookalikes import LookalikesScreen
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.frame_table import FrameTable

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from segtui.engine.migration import migrate
-from segtui.engine.model import build_model, load_model
+from segtui.engine.models.migration import migrate
+from segtui.engine.models.model import build_model, load_model
 from segtui.tui.screens.dialogs import ConfirmScreen
 from segtui.tui.screens.migration import MigrationScreen
 from segtui.tui.screens.save_model import SaveModelScreen
@@ -132,7 +132,7 @@ async def test_save_model_refuses_a_non_json_name(make_app, tmp_path) -> None:
 async def test_ctrl_s_saves_the_migration_table_as_migrate_out_does(make_app, tmp_path) -> None:
     import polars as pl
 
-    from segtui.engine.outputs import write_frame
+    from segtui.engine.output.writers import write_frame
     from segtui.tui.screens.save_table import SaveTableScreen
 
     app = make_app()

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from segtui.config import Settings
-from segtui.engine.sweep import sweep
+from segtui.engine.clustering.sweep import sweep
 from segtui.tui.screens import sweep as sweep_module
 from segtui.tui.screens.settings import SettingsScreen
 from segtui.tui.screens.sweep import SweepScreen

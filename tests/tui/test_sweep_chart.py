@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from segtui.engine.sweep import SweepRow
+from segtui.engine.clustering.sweep import SweepRow
 from segtui.tui.widgets.sweep_chart import bar, columns_for, fmt, sweep_chart
 
 

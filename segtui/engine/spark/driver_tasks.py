@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from segtui.config import Settings
 from segtui.engine.errors import OptionError
-from segtui.engine.features import FeatureTable
+from segtui.engine.features.compute import FeatureTable
 from segtui.engine.pipeline import Progress
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:
-    from segtui.engine.assign import AssignResult
-    from segtui.engine.model import SegmentModel
-    from segtui.engine.sweep import SweepResult
+    from segtui.engine.models.assign import AssignResult
+    from segtui.engine.models.model import SegmentModel
+    from segtui.engine.clustering.sweep import SweepResult
 
 MAPPING_REFUSAL = "--engine spark does not take single-log mapping flags"
 
@@ -44,7 +44,7 @@ def sweep_spark(
     OptionError when the customers with purchases exceed ``options.driver_limit``.
     """
     from segtui.engine.spark.pipeline import features_for
-    from segtui.engine.sweep import sweep
+    from segtui.engine.clustering.sweep import sweep
 
     tables, features = features_for(settings, options, progress=progress)
     try:
@@ -77,7 +77,7 @@ def assign_spark(
     takes canonical names), and for a model trained on a mapped single log when SOURCE
     is not a folder.
     """
-    from segtui.engine.assign import assign_tables
+    from segtui.engine.models.assign import assign_tables
     from segtui.engine.spark.features import SparkFeatures, compute_features_spark
     from segtui.engine.spark.reader import read_source
     from segtui.engine.spark.session import get_session

@@ -1,5 +1,5 @@
 """The feature engine as Spark DataFrame operations: same names, same definitions as
-``segtui.engine.features`` (read that module for the meaning of each feature).
+``segtui.engine.features.compute`` (read that module for the meaning of each feature).
 
 One pass over the transactions groups them by CustomerID (rows without a customer form
 the null group, which gives the data-quality counts for free); the per-customer table is
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.checks import value_warnings
+from segtui.engine.quality.checks import value_warnings
 from segtui.engine.errors import InputError, plural
-from segtui.engine.features import (
+from segtui.engine.features.compute import (
     NO_PURCHASES,
     FeatureTable,
     resolve_features,
@@ -337,7 +337,7 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
 def _bad_number_error(tables: SparkTables) -> InputError:
     """The first non-number cell, named by the Polars reader when the source is local."""
     if tables.local_folder is not None:
-        from segtui.engine.sources import diagnose_failure, load_folder
+        from segtui.engine.io.sources import diagnose_failure, load_folder
 
         return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
     spec = tables.files["transactions"]
@@ -347,7 +347,7 @@ def _bad_number_error(tables: SparkTables) -> InputError:
 def _bad_date_error(tables: SparkTables) -> InputError:
     spec = tables.files["transactions"]
     if tables.local_folder is not None:
-        from segtui.engine.sources import find_bad_date
+        from segtui.engine.io.sources import find_bad_date
 
         return find_bad_date(spec, "TransactionDate")
     return InputError(

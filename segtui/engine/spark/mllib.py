@@ -1,7 +1,7 @@
 """Clustering in Spark: the clustering space applied as Spark expressions, MLlib K-Means
 (k-means||) over several seeds, and the quality metrics from distributed aggregations.
 
-The space (a :class:`~segtui.engine.space.SpaceSpec`) is fitted by the shared code; only
+The space (a :class:`~segtui.engine.clustering.space.SpaceSpec`) is fitted by the shared code; only
 its plain-number parameters are turned into column expressions here, so both engines put
 a customer at the same point.
 """
@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from segtui.engine.clustering import Metrics
-from segtui.engine.space import MISSING_LEVEL, SpaceSpec
+from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.space import MISSING_LEVEL, SpaceSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from segtui.config import Settings
-from segtui.engine import diagnostics
+from segtui.engine.clustering import diagnostics
 from segtui.engine.errors import OptionError
 from segtui.engine.pipeline import (
     Progress,
@@ -31,8 +31,8 @@ from segtui.engine.pipeline import (
     segments_frame,
     validate_settings,
 )
-from segtui.engine.profiles import build_profiles
-from segtui.engine.space import fit_space
+from segtui.engine.segments.profiles import build_profiles
+from segtui.engine.clustering.space import fit_space
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:

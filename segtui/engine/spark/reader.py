@@ -1,5 +1,5 @@
 """SOURCE -> canonical Spark DataFrames, with the same names, types and checks as
-``segtui.engine.sources``.
+``segtui.engine.io.sources``.
 
 A local folder in the three-table layout is inspected exactly as the Polars engine does
 (header mapping, date-format detection, errors naming file/column/row), then read by
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segtui.engine import dates
-from segtui.engine.columns import REQUIRED, match_columns
+from segtui.engine.io import dates
+from segtui.engine.io.columns import REQUIRED, match_columns
 from segtui.engine.errors import InputError
-from segtui.engine.sources import (
+from segtui.engine.io.sources import (
     DATE_COLUMNS,
     NUMBER_COLUMNS,
     TableFile,

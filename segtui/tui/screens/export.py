@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
 from segtui.engine.errors import SegtuiError
-from segtui.engine.export import EXPORT_FORMATS, check_export, export, export_kind
+from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
 from segtui.tui.screens.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
 def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
     """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
     segments frame). Raises OptionError for a customer without purchases."""
-    from segtui.engine.lookalike import result_lookalikes
+    from segtui.engine.models.lookalike import result_lookalikes
 
     table = result_lookalikes(result, [customer_id], top=top).table
     extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]

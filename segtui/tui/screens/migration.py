@@ -21,9 +21,9 @@ from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
-    from segtui.engine.migration import Migration
+    from segtui.engine.models.migration import Migration
     from segtui.engine.pipeline import SegmentationResult
-    from segtui.engine.sources import Tables
+    from segtui.engine.io.sources import Tables
 
 TOTAL = "total"
 
@@ -59,7 +59,7 @@ def counts_line(migration: Migration) -> str:
 def parse_before(text: str, current: dt.date) -> dt.date:
     """The earlier as-of date typed in the dialog; OptionError unless it is a
     YYYY-MM-DD date before ``current``."""
-    from segtui.engine.dates import parse_date_option
+    from segtui.engine.io.dates import parse_date_option
 
     before = parse_date_option(text, option="the earlier as-of date")
     if before >= current:
@@ -74,8 +74,8 @@ def compute_migration(
 ) -> Migration:
     """Assign the source at ``before`` and at the result's as-of date with a model of
     ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
-    from segtui.engine.migration import migrate
-    from segtui.engine.model import build_model
+    from segtui.engine.models.migration import migrate
+    from segtui.engine.models.model import build_model
 
     model = build_model(result)
     return migrate(model, tables, tables, as_of_before=before, as_of_after=result.as_of)

@@ -28,7 +28,7 @@ def write_model(
 ) -> Path:
     """Build the model of ``result`` (hashing ``input_files``) and save it to ``path``.
     Returns the absolute path written."""
-    from segtui.engine.model import build_model, save_model
+    from segtui.engine.models.model import build_model, save_model
 
     return save_model(build_model(result, input_files), path, force=force)
 
@@ -55,7 +55,7 @@ class SaveModelScreen(ExportScreen):
 
     def targets(self) -> list[Path]:
         """The model path the form names (absolute; raises OutputError unless .json)."""
-        from segtui.engine.outputs import check_target
+        from segtui.engine.output.writers import check_target
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:

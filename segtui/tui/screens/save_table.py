@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from segtui.engine.errors import OutputError, SegtuiError
-from segtui.engine.outputs import SEGMENT_FORMATS
+from segtui.engine.output.writers import SEGMENT_FORMATS
 from segtui.tui.screens.export import ExportScreen
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class SaveTableScreen(ExportScreen):
 
     def targets(self) -> list[Path]:
         """The path the form names (absolute; raises OutputError for an unknown format)."""
-        from segtui.engine.outputs import check_target
+        from segtui.engine.output.writers import check_target
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
@@ -57,7 +57,7 @@ class SaveTableScreen(ExportScreen):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
-        from segtui.engine.outputs import write_frame
+        from segtui.engine.output.writers import write_frame
 
         try:
             written = write_frame(self.frame, paths[0], force=force)

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, Switch
 
 from segtui.config import AUTO_K, SCALINGS, Settings
-from segtui.engine.features import available_names
+from segtui.engine.features.compute import available_names
 
 
 class SettingsScreen(ModalScreen[Settings | None]):

@@ -1,6 +1,6 @@
 """The k sweep view: scores for every k drawn as they arrive, pick one to re-cluster.
 
-The sweep itself is :func:`segtui.engine.sweep.sweep` on the feature table the app
+The sweep itself is :func:`segtui.engine.clustering.sweep.sweep` on the feature table the app
 already holds, in one exclusive thread worker; esc cancels it (the rows scored so far
 stay pickable), esc again goes back. Enter dismisses with the k under the cursor.
 """
@@ -19,8 +19,8 @@ from textual.worker import get_current_worker
 
 from segtui.config import Settings
 from segtui.engine.errors import SegtuiError
-from segtui.engine.features import FeatureTable
-from segtui.engine.sweep import SweepResult, SweepRow, sweep
+from segtui.engine.features.compute import FeatureTable
+from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 

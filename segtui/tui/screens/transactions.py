@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 
 from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
-from segtui.engine.sources import Tables
+from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
 
 

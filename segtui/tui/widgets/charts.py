@@ -6,8 +6,8 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from segtui.engine.profiles import SegmentProfile
-from segtui.engine.projection import Projection
+from segtui.engine.segments.profiles import SegmentProfile
+from segtui.engine.clustering.projection import Projection
 from segtui.tui.palette import segment_colour
 
 BLOCKS = " ▏▎▍▌▋▊▉█"

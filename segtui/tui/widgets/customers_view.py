@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from segtui.engine import lookup
-from segtui.engine.features import NO_PURCHASES
+from segtui.engine.features.compute import NO_PURCHASES
 from segtui.tui.widgets.frame_table import FrameTable
 
 # Above this many customers the search runs on Enter instead of on every keystroke.

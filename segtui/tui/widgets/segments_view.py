@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
 
-from segtui.engine.features import NO_PURCHASES
+from segtui.engine.features.compute import NO_PURCHASES
 from segtui.engine.pipeline import SegmentationResult
-from segtui.engine.profiles import SegmentProfile
+from segtui.engine.segments.profiles import SegmentProfile
 from segtui.tui.palette import segment_colour
 
 

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from segtui.config import AUTO_K_MIN_STABILITY
-from segtui.engine.sweep import SweepRow
+from segtui.engine.clustering.sweep import SweepRow
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 PREFIX = 5  # "▶ 10 "

@@ -7,11 +7,11 @@ The clustering space is built once; every k reuses it. Per k:
   customer is assigned to its nearest centre. At or below the threshold the fit is exactly
   the one ``segtui run --k K`` makes, so the sweep row and the run agree.
 * Davies-Bouldin, Calinski-Harabasz and inertia on **all** clustered customers (O(n·k·d),
-  :mod:`segtui.engine.scores`).
+  :mod:`segtui.engine.clustering.scores`).
 * Silhouette on one seeded sample of ``SWEEP_SILHOUETTE_SAMPLE`` customers whose distance
   matrix is computed once for all k (never O(n²) on the full data).
 * Stability: mean pairwise adjusted Rand index of resampled fits
-  (:mod:`segtui.engine.stability`).
+  (:mod:`segtui.engine.clustering.stability`).
 
 The recommended k (the rule behind ``--k auto``) combines Davies-Bouldin with stability,
 because Davies-Bouldin alone tends to favour the extremes of the range: among the k whose
@@ -36,11 +36,12 @@ from segtui.config import (
     SWEEP_SILHOUETTE_SAMPLE,
     Settings,
 )
-from segtui.engine import scores, stability
+from segtui.engine.clustering import scores
+from segtui.engine.clustering import stability
 from segtui.engine.errors import OptionError
 
 if TYPE_CHECKING:
-    from segtui.engine.features import FeatureTable
+    from segtui.engine.features.compute import FeatureTable
 
 Progress = Callable[[str], None]
 
@@ -163,7 +164,7 @@ def _matrix_and_warnings(table: FeatureTable, settings: Settings) -> tuple[np.nd
 
     import polars as pl
 
-    from segtui.engine.space import fit_space
+    from segtui.engine.clustering.space import fit_space
 
     clustered = table.frame.filter(pl.col("has_purchases"))
     space, warnings = fit_space(
@@ -216,7 +217,7 @@ def _sweep_matrix(
     check_range(k_min, k_max, n)
     if n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {n_init})")
-    from segtui.engine.clustering import check_distinct
+    from segtui.engine.clustering.kmeans import check_distinct
 
     check_distinct(X)  # all customers alike: no k can segment them
     fit_rows = stability.sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])

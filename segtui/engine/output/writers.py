@@ -208,7 +208,7 @@ def _clean(value: Any) -> Any:
 
 def write_summary(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:
     """Write the run summary as JSON or Markdown (by extension), atomically."""
-    from segtui.engine.report import markdown_report
+    from segtui.engine.output.report import markdown_report
 
     path = Path(target)
     check_target(path, force=force, allowed=SUMMARY_FORMATS, what="summary")

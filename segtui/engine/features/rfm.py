@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from segtui.engine.features import NO_PURCHASES
+from segtui.engine.features.compute import NO_PURCHASES
 
 COLUMNS = ("r_score", "f_score", "m_score", "rfm_cell", "rfm_segment")
 LABELS = (

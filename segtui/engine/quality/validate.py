@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.sources import TableFile, Tables, load_source
+from segtui.engine.io.sources import TableFile, Tables, load_source
 
 EXAMPLES = 5
 # TotalValue may differ from Quantity x Price by rounding: a cent, or 1e-6 relative.
@@ -90,7 +90,7 @@ def validate_source(
         products = _typed(prod_spec, _raw(prod_spec)).collect()
         missing[str(prod_spec.path)] = _missing(products, prod_spec)
         findings += _product_checks(tx, products, tx_spec, prod_spec)
-    from segtui.engine.validate_limits import limit_findings
+    from segtui.engine.quality.validate_limits import limit_findings
 
     findings += limit_findings(tx, tx_spec, customers, cust_spec, prod_spec)
     first, last = tx["TransactionDate"].min(), tx["TransactionDate"].max()
@@ -120,7 +120,7 @@ def _raw(spec: TableFile) -> pl.LazyFrame:
     elif spec.is_parquet:
         raw = pl.scan_parquet(spec.path).select(pl.all().cast(pl.String))
     else:
-        from segtui.engine.sources import _raw_scan
+        from segtui.engine.io.sources import _raw_scan
 
         raw = _raw_scan(spec.path, all_text=True)
     return raw.with_row_index("row", offset=1)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segtui.engine.errors import OutputError
-from segtui.engine.outputs import SEGMENT_FORMATS, check_target, write_text_atomic
+from segtui.engine.output.writers import SEGMENT_FORMATS, check_target, write_text_atomic
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult

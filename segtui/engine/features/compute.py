@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.checks import check_date_range, value_warnings
+from segtui.engine.quality.checks import check_date_range, value_warnings
 from segtui.engine.errors import InputError, OptionError, plural
-from segtui.engine.fastpath import (
+from segtui.engine.features.fastpath import (
     aggregate_in_batches,
     distinct_ids_check,
     frequency_fast,
@@ -27,14 +27,14 @@ from segtui.engine.fastpath import (
     plain_path,
     wants_batches,
 )
-from segtui.engine.returns import (
+from segtui.engine.io.returns import (
     is_marked,
     line_count,
     mark_returns_only,
     purchase_aggregations,
     purchases_only,
 )
-from segtui.engine.sources import Tables, diagnose_failure, find_bad_date
+from segtui.engine.io.sources import Tables, diagnose_failure, find_bad_date
 
 
 @dataclass(frozen=True)

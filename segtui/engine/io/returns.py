@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import plural
-from segtui.engine.sources import Tables
+from segtui.engine.io.sources import Tables
 
 RETURN_MARKER = "IsReturn"
 
@@ -48,7 +48,7 @@ def mark_returns_only(
     ``data_quality``. Returns the frame (unchanged for the folder layout)."""
     if "n_purchase_lines" not in frame.columns:
         return frame
-    from segtui.engine.features import NO_PURCHASES
+    from segtui.engine.features.compute import NO_PURCHASES
 
     data_quality.update(tables.info.get("data_quality", {}))
     warnings.extend(tables.info.get("warnings", []))

@@ -96,7 +96,7 @@ def fit_centers(X: np.ndarray, k: int, *, seed: int, n_init: int) -> tuple[np.nd
 
     from threadpoolctl import threadpool_limits
 
-    from segtui.engine.clustering import kmeans
+    from segtui.engine.clustering.kmeans import kmeans
 
     with threadpool_limits(limits=1, user_api="openmp"), warnings.catch_warnings():
         # Fewer distinct rows than k: scikit-learn warns and returns duplicate centres;
@@ -113,7 +113,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
     """
     from sklearn.metrics import adjusted_rand_score
 
-    from segtui.engine.scores import assign
+    from segtui.engine.clustering.scores import assign
 
     if plan.sample_size < k or len(plan.resamples) < 2:
         return float("nan")

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.features import feature_kind
-from segtui.engine.space import SpaceSpec
+from segtui.engine.features.compute import feature_kind
+from segtui.engine.clustering.space import SpaceSpec
 
 DOMINANCE_V = 0.8
 SMALL_SHARE = 0.02
@@ -116,7 +116,7 @@ def separation(space: SpaceSpec, X: np.ndarray, labels: np.ndarray) -> list[dict
     (``between_within``) and the share of its variance explained by the segment
     (``eta_squared`` = between / total, 0…1).
     """
-    from segtui.engine.scores import segment_means
+    from segtui.engine.clustering.scores import segment_means
 
     k = int(labels.max()) + 1 if labels.size else 0
     means, sizes = segment_means(X, labels, k)

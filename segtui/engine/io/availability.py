@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from segtui.config import DEFAULT_FEATURES
-from segtui.engine.features import FEATURES
-from segtui.engine.sources import Tables
+from segtui.engine.features.compute import FEATURES
+from segtui.engine.io.sources import Tables
 
 
 def drop_unavailable_defaults(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from segtui.engine import dates
+from segtui.engine.io import dates
 from segtui.engine.errors import InputError
 
 SAMPLE_ROWS = 2000

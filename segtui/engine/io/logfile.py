@@ -24,10 +24,10 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine import readers
-from segtui.engine.columns import match_columns
+from segtui.engine.io import readers
+from segtui.engine.io.columns import match_columns
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.logvalues import (
+from segtui.engine.io.logvalues import (
     SAMPLE_ROWS,
     ambiguous_alternative,
     comma_to_point,
@@ -37,8 +37,8 @@ from segtui.engine.logvalues import (
     text_value,
     uses_decimal_comma,
 )
-from segtui.engine.returns import RETURN_MARKER
-from segtui.engine.sources import TableFile, Tables
+from segtui.engine.io.returns import RETURN_MARKER
+from segtui.engine.io.sources import TableFile, Tables
 
 # mapping key -> canonical transaction column
 FLAG_COLUMNS: dict[str, str] = {

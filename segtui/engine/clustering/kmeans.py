@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from segtui.engine.errors import OptionError
-from segtui.engine.fastpath import plain_path
+from segtui.engine.features.fastpath import plain_path
 
 # check_k first looks for k distinct rows among this many leading rows.
 DISTINCT_PREFIX = 4096
@@ -158,7 +158,7 @@ def metrics(
     """Davies-Bouldin, silhouette (sampled above ``silhouette_sample`` rows),
     Calinski-Harabasz and inertia (sum of squared distances to segment means).
 
-    The default path computes them with :mod:`segtui.engine.scores` (scikit-learn's
+    The default path computes them with :mod:`segtui.engine.clustering.scores` (scikit-learn's
     formulas in a few passes over the matrix, the silhouette blocked); ``plain`` (or
     SEGTUI_PLAIN_PATH=1) calls scikit-learn's own functions. Same values up to rounding.
     """
@@ -166,7 +166,7 @@ def metrics(
     sample = n if n <= silhouette_sample else silhouette_sample
     rows = silhouette_rows(n, sample, seed)
     if not plain_path(plain):
-        from segtui.engine.scores import label_scores, silhouette
+        from segtui.engine.clustering.scores import label_scores, silhouette
 
         scores = label_scores(X, labels)
         sil = silhouette(X if rows is None else X[rows], labels if rows is None else labels[rows])

@@ -23,9 +23,9 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine import dates
+from segtui.engine.io import dates
 from segtui.engine.errors import InputError, plural
-from segtui.engine.sources import TableFile, Tables, text_frame
+from segtui.engine.io.sources import TableFile, Tables, text_frame
 
 # How much of each CSV file is checked up front for ragged rows and encoding (bytes).
 STRUCTURE_CHECK_BYTES = 1024 * 1024

@@ -28,7 +28,7 @@ import polars as pl
 
 from segtui.config import DEFAULT_RETURNS, MAPPING_KEYS
 from segtui.engine.errors import InputError, OptionError, SegtuiError, plural
-from segtui.engine.features import (
+from segtui.engine.features.compute import (
     CATEGORY_SHARES,
     NO_PURCHASES,
     SHARE_PREFIX,
@@ -36,11 +36,11 @@ from segtui.engine.features import (
     compute_features,
     resolve_features,
 )
-from segtui.engine.model import RULE_FIXED, SegmentModel, hash_files
-from segtui.engine.outputs import write_frame
+from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
+from segtui.engine.output.writers import write_frame
 from segtui.engine.pipeline import segments_frame
-from segtui.engine.sources import Tables, load_source
-from segtui.engine.space import MISSING_LEVEL
+from segtui.engine.io.sources import Tables, load_source
+from segtui.engine.clustering.space import MISSING_LEVEL
 
 Progress = Callable[[str], None]
 # Computes a FeatureTable from tables (Polars Tables, or any object with the same

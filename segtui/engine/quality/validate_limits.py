@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segtui.engine import dates
-from segtui.engine.checks import MAX_ABS_NUMBER
+from segtui.engine.io import dates
+from segtui.engine.quality.checks import MAX_ABS_NUMBER
 
 if TYPE_CHECKING:
-    from segtui.engine.sources import TableFile
-    from segtui.engine.validate import Finding
+    from segtui.engine.io.sources import TableFile
+    from segtui.engine.quality.validate import Finding
 
 NUMBER_COLUMNS = ("Quantity", "Price", "TotalValue")
 
@@ -33,7 +33,7 @@ def limit_findings(
 
     ``tx`` and ``customers`` are validate's typed frames (``raw:<column>`` text plus the
     parsed column). Returns the findings, possibly none."""
-    from segtui.engine.validate import Finding, _finding
+    from segtui.engine.quality.validate import Finding, _finding
 
     out: list[Finding] = []
     for canonical in NUMBER_COLUMNS:
@@ -67,7 +67,7 @@ def limit_findings(
 
 
 def _date_range(frame: pl.DataFrame, spec: TableFile, canonical: str) -> list[Finding]:
-    from segtui.engine.validate import _finding
+    from segtui.engine.quality.validate import _finding
 
     date = pl.col(canonical)
     return _finding(

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine import dates
-from segtui.engine.columns import REQUIRED, match_columns
+from segtui.engine.io import dates
+from segtui.engine.io.columns import REQUIRED, match_columns
 from segtui.engine.errors import InputError
 
 TABLE_KINDS = ("customers", "products", "transactions")
@@ -124,7 +124,7 @@ def load_source(
             )
         return load_folder(path)
     if path.is_file():
-        from segtui.engine.logfile import load_log
+        from segtui.engine.io.logfile import load_log
 
         return load_log(path, mapping or {}, returns=returns)
     raise InputError(
@@ -142,7 +142,7 @@ def load_folder(folder: Path, label: str | None = None) -> Tables:
             "no Transactions table found (looked for Transactions.csv or .parquet)",
             file=folder,
         )
-    from segtui.engine.resources import check_memory
+    from segtui.engine.io.resources import check_memory
 
     check_memory(files.values(), label or str(folder))
     tables: dict[str, pl.LazyFrame] = {}
@@ -205,7 +205,7 @@ def raw_scan(path: Path, *, all_text: bool = True) -> pl.LazyFrame:
 def _header(path: Path, warnings: list[str] | None = None) -> list[str]:
     _check_readable(path)
     if path.suffix.lower() not in (".parquet", ".pq"):
-        from segtui.engine.checks import check_structure
+        from segtui.engine.quality.checks import check_structure
 
         found = check_structure(path, "\t" if path.suffix.lower() == ".tsv" else ",")
         if warnings is not None:
@@ -323,7 +323,7 @@ def _scan(spec: TableFile) -> pl.LazyFrame:
 
 def explain_read_error(path: Path, exc: BaseException) -> InputError:
     """An InputError for a Polars failure while reading ``path`` (names a non-UTF-8 row)."""
-    from segtui.engine.checks import find_bad_utf8
+    from segtui.engine.quality.checks import find_bad_utf8
 
     if "utf-8" in str(exc).lower() and path.suffix.lower() not in (".parquet", ".pq"):
         bad_text = find_bad_utf8(path)
@@ -338,7 +338,7 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
     Re-reads each file and looks for the first value that is not UTF-8, not a number, not
     finite (NaN, inf) or too large to sum; falls back to Polars' own message.
     """
-    from segtui.engine.checks import find_bad_number, find_bad_utf8
+    from segtui.engine.quality.checks import find_bad_number, find_bad_utf8
 
     for spec in tables.files.values():
         if not spec.is_parquet and "utf-8" in str(exc).lower():

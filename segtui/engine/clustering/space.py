@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError
-from segtui.engine.features import feature_kind
+from segtui.engine.features.compute import feature_kind
 
 LOG_KINDS = ("money", "count")
 MISSING_LEVEL = "(missing)"

@@ -1,0 +1,1 @@
+"""clustering sub-package of the engine."""

@@ -1,0 +1,1 @@
+"""io sub-package of the engine."""

@@ -1,0 +1,1 @@
+"""output sub-package of the engine."""

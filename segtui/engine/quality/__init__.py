@@ -1,0 +1,1 @@
+"""quality sub-package of the engine."""

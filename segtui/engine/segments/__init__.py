@@ -1,0 +1,1 @@
+"""segments sub-package of the engine."""
