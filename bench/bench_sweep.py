@@ -29,10 +29,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from segtui.config import Settings
-    from segtui.engine.features.compute import compute_features
-    from segtui.engine.sample import generate
-    from segtui.engine.io.sources import load_source
     from segtui.engine.clustering.sweep import sweep
+    from segtui.engine.features.compute import compute_features
+    from segtui.engine.io.sources import load_source
+    from segtui.engine.sample import generate
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()

@@ -62,10 +62,8 @@ async def session(data: Path) -> dict[str, object]:
         latencies = {
             "2": await key(app, "2", lambda: tabs.active == "customers"),
             "3": await key(app, "3", lambda: tabs.active == "data"),
-            "?": await key(app, "question_mark", lambda: isinstance(app.screen, HelpScreen),
-                           "?"),
-            "esc": await key(app, "escape",
-                             lambda: not isinstance(app.screen, HelpScreen), ""),
+            "?": await key(app, "question_mark", lambda: isinstance(app.screen, HelpScreen), "?"),
+            "esc": await key(app, "escape", lambda: not isinstance(app.screen, HelpScreen), ""),
             "1": await key(app, "1", lambda: tabs.active == "segments"),
         }
         figures["keys_while_loading"] = {
@@ -92,34 +90,42 @@ async def session(data: Path) -> dict[str, object]:
         table = app.query_one("#customer-table")
         figures["open_customers"] = await key(app, "2", lambda: tabs.active == "customers")
         figures["page_down"] = await key(app, "pagedown", lambda: table.cursor_row > 0, "")
-        figures["end"] = await key(app, "end", lambda: table.cursor_row == table.row_count - 1,
-                                   "")
+        figures["end"] = await key(app, "end", lambda: table.cursor_row == table.row_count - 1, "")
         table.cursor_column = table.columns.index("total_spend")
         t0 = time.perf_counter()
         view = app.query_one(CustomersView)
         figures["sort_key_answered"] = await key(
-            app, "o", lambda: table.sort_column == "total_spend")
+            app, "o", lambda: table.sort_column == "total_spend"
+        )
         while view.pending:
             await asyncio.sleep(0.005)
         paint(app)
         figures["sort_total_spend_done"] = time.perf_counter() - t0
         figures["sort_reverse_done"] = await key(
-            app, "o", lambda: table.sort_descending and not view.pending)
+            app, "o", lambda: table.sort_descending and not view.pending
+        )
         figures["filter_segment_done"] = await key(
-            app, "f", lambda: view.segment == 0 and not view.pending)
+            app, "f", lambda: view.segment == 0 and not view.pending
+        )
         figures["filter_rows"] = table.row_count
         wanted = str(table.frame["CustomerID"][0])
         app.query_one("#search").value = wanted
         app.query_one("#search").focus()
         figures["search_enter_done"] = await key(
-            app, "enter", lambda: view.search == wanted and not view.pending, "\r")
+            app, "enter", lambda: view.search == wanted and not view.pending, "\r"
+        )
         figures["search_matches"] = table.row_count
         table.focus()
         if table.row_count:
             figures["drill_down_transactions"] = await key(
-                app, "enter",
-                lambda: isinstance(app.screen, TransactionsScreen)
-                and any(t.row_count for t in app.screen.query("#tx-table")), "\r")
+                app,
+                "enter",
+                lambda: (
+                    isinstance(app.screen, TransactionsScreen)
+                    and any(t.row_count for t in app.screen.query("#tx-table"))
+                ),
+                "\r",
+            )
             figures["drill_down_rows"] = app.screen.query_one("#tx-table").row_count
             await app.pop_screen()
         while any(worker.is_running for worker in app.workers):
@@ -138,9 +144,20 @@ def main() -> None:
         data = Path(tempfile.mkdtemp(prefix="segtui-ui-bench-"))
         t0 = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "segtui", "sample", str(data), "--customers",
-             str(args.customers), "--transactions", str(args.transactions),
-             "--format", "parquet", "--quiet"],
+            [
+                sys.executable,
+                "-m",
+                "segtui",
+                "sample",
+                str(data),
+                "--customers",
+                str(args.customers),
+                "--transactions",
+                str(args.transactions),
+                "--format",
+                "parquet",
+                "--quiet",
+            ],
             check=True,
         )
         print(f"generated {data} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -172,6 +172,8 @@ def _mapping(value: Any) -> tuple[tuple[str, str], ...]:
                 )
         pairs.append((key, str(text)))
     return tuple(sorted(pairs))
+
+
 def _k(value: Any) -> int | str:
     """A whole number of segments, or "auto" (chosen by a sweep)."""
     from segtui.config import AUTO_K

@@ -9,13 +9,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from segtui.engine.models.assign import assign, nearest_centroid
+from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import InputError
 from segtui.engine.features.compute import compute_features
+from segtui.engine.io.sources import load_source
+from segtui.engine.models.assign import assign, nearest_centroid
 from segtui.engine.models.model import build_model, load_model, save_model
 from segtui.engine.pipeline import segment
-from segtui.engine.io.sources import load_source
-from segtui.engine.clustering.space import fit_space
 
 
 def saved(result, tmp_path):

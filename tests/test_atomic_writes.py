@@ -21,8 +21,8 @@ from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS, write_tab
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.output.writers import atomic_path, remove_stale_temporaries, write_frame
 from segtui.engine.io.sources import find_table_files
+from segtui.engine.output.writers import atomic_path, remove_stale_temporaries, write_frame
 
 OLD = "CustomerID,segment\nold,0\n"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -139,14 +138,6 @@ def test_sample_is_deterministic_and_refuses_to_overwrite(tmp_path):
     assert tx.height == 2000 and customers.height == 300
     assert customers.filter(~pl.col("CustomerID").is_in(tx["CustomerID"].implode())).height == 1
     assert_user_error(invoke("sample", str(a)), "already holds", "--force")
-
-
-def test_bundled_sample_matches_the_repository_copy():
-    from segtui.engine.io.sources import bundled_sample_dir
-
-    repo = Path(__file__).resolve().parents[1] / "sample_data"
-    for name in ("Customers.csv", "Products.csv", "Transactions.csv"):
-        assert (bundled_sample_dir() / name).read_bytes() == (repo / name).read_bytes()
 
 
 def test_k_equal_to_the_customer_count_is_a_user_error(tiny_dir):

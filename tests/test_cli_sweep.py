@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from segtui.cli import app
 from segtui.config import Settings
+from segtui.engine.clustering.sweep import clustering_matrix
 from segtui.engine.features.compute import compute_features
 from segtui.engine.io.sources import load_source
-from segtui.engine.clustering.sweep import clustering_matrix
 
 runner = CliRunner()
 

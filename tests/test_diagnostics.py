@@ -8,8 +8,8 @@ import pytest
 
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
-from segtui.engine.pipeline import run
 from segtui.engine.clustering.space import fit_space
+from segtui.engine.pipeline import run
 
 
 def _mirror(warnings: list[str]) -> list[str]:

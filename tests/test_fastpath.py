@@ -15,11 +15,11 @@ from segtui import config
 from segtui.config import Settings
 from segtui.engine.clustering import kmeans as clustering
 from segtui.engine.errors import OptionError
-from segtui.engine.features.fastpath import PLAIN_ENV, plain_path
 from segtui.engine.features.compute import compute_features
+from segtui.engine.features.fastpath import PLAIN_ENV, plain_path
+from segtui.engine.io.sources import load_source
 from segtui.engine.pipeline import run
 from segtui.engine.sample import generate
-from segtui.engine.io.sources import load_source
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from segtui.config import Settings
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import compute_features
-from segtui.engine.pipeline import run
 from segtui.engine.io.sources import load_source
+from segtui.engine.pipeline import run
 
 FUZZ = settings(
     max_examples=int(os.environ.get("SEGTUI_FUZZ_EXAMPLES", "40")),

@@ -13,8 +13,8 @@ from segtui.cli import app
 from segtui.config import Settings
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import compute_features
-from segtui.engine.pipeline import run
 from segtui.engine.io.sources import load_source
+from segtui.engine.pipeline import run
 
 ALL = [
     "total_spend",

@@ -6,12 +6,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from segtui.engine.models.assign import project
 from segtui.engine.errors import OptionError
+from segtui.engine.io.sources import load_source
+from segtui.engine.models.assign import project
 from segtui.engine.models.lookalike import expand_ids, lookalikes, result_lookalikes
 from segtui.engine.models.model import build_model
 from segtui.engine.pipeline import segment
-from segtui.engine.io.sources import load_source
 
 
 @pytest.fixture(scope="module")

@@ -175,8 +175,8 @@ def test_segment_ids_must_match_the_centroids(model_path):
 
 def test_model_modules_do_not_import_ui_libraries():
     code = (
-        "import sys, segtui.engine.models.model, segtui.engine.models.assign, segtui.engine.models.lookalike,"
-        " segtui.engine.models.migration;"
+        "import sys, segtui.engine.models.model, segtui.engine.models.assign,"
+        " segtui.engine.models.lookalike, segtui.engine.models.migration;"
         "print(sorted(m for m in ('textual','typer','rich','sklearn') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

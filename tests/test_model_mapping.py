@@ -11,8 +11,8 @@ from order_logs import make_lines, write_log
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.models.assign import model_mapping
 from segtui.engine.errors import OptionError
+from segtui.engine.models.assign import model_mapping
 from segtui.engine.models.model import load_model
 
 runner = CliRunner()

@@ -112,6 +112,7 @@ def test_reclustering_reuses_the_feature_table(zeotap_dir):
     assert again.k == 3 and again.n_customers == 200
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_thread_count(zeotap_dir, tmp_path):
     import os
     import subprocess

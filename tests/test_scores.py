@@ -9,9 +9,9 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 
 from segtui.config import Settings
 from segtui.engine.clustering import scores
+from segtui.engine.clustering.sweep import clustering_matrix
 from segtui.engine.features.compute import compute_features
 from segtui.engine.io.sources import load_source
-from segtui.engine.clustering.sweep import clustering_matrix
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,12 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import davies_bouldin_score
 
 from segtui.config import Settings
-from segtui.engine.clustering import stability
-from segtui.engine.clustering import sweep
+from segtui.engine.clustering import stability, sweep
+from segtui.engine.clustering.sweep import SweepRow, recommend_k
 from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import compute_features
-from segtui.engine.pipeline import run
 from segtui.engine.io.sources import load_source
-from segtui.engine.clustering.sweep import SweepRow, recommend_k
+from segtui.engine.pipeline import run
 
 
 @pytest.fixture(scope="module")

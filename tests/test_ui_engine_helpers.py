@@ -10,11 +10,11 @@ import pytest
 
 from segtui.config import Settings
 from segtui.engine import lookup
+from segtui.engine.clustering.projection import pca_2d
 from segtui.engine.errors import OutputError
+from segtui.engine.io.sources import load_source
 from segtui.engine.output.export import export
 from segtui.engine.pipeline import run
-from segtui.engine.clustering.projection import pca_2d
-from segtui.engine.io.sources import load_source
 
 
 @pytest.fixture(scope="module")

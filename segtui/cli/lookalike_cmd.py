@@ -88,8 +88,8 @@ def lookalike(
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.assign import load_for_model, project
         from segtui.engine.errors import InputError, OptionError
+        from segtui.engine.models.assign import load_for_model, project
         from segtui.engine.models.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
         from segtui.engine.models.model import load_model
         from segtui.engine.output.writers import STDOUT, write_frame

@@ -135,13 +135,15 @@ def migrate(
             path = write_frame(result.table(), out, force=force)
             written += [path] if path is not None else []
         if moves is not None:
-            written.append(write_frame(result.moves(), moves, force=force))
+            path = write_frame(result.moves(), str(moves), force=force)
+            written += [path] if path is not None else []
         if json:
             emit_json(result.summary())
             return
         if quiet:
             return
-        screen = console(stderr=out == STDOUT)
+        # The report goes to stderr whenever a table went to stdout, so the CSV stays clean.
+        screen = console(stderr=STDOUT in (out, str(moves) if moves is not None else None))
         print_mappings(result, screen)
         render_migration(result.summary(), screen)
         for path in written:

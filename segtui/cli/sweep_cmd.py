@@ -83,9 +83,9 @@ def sweep(
     With --engine spark, Spark computes the features; the sweep itself always runs on the
     driver on the collected per-customer table (up to --spark-driver-limit customers)."""
     with handle_errors(catch_sigterm=True):
+        from segtui.engine.clustering.sweep import sweep as run_sweep
         from segtui.engine.errors import OptionError
         from segtui.engine.pipeline import validate_settings
-        from segtui.engine.clustering.sweep import sweep as run_sweep
 
         # Range errors that need no data are reported before any reading.
         if k_min < 2:

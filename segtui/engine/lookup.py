@@ -6,7 +6,6 @@ million-customer table never becomes a million widgets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -34,8 +33,10 @@ def browse(
             pattern = pl.lit(needle.lower())
             out = out.filter(
                 pl.any_horizontal(
-                    [pl.col(c).str.to_lowercase().str.contains(pattern, literal=True)
-                     for c in text_columns]
+                    [
+                        pl.col(c).str.to_lowercase().str.contains(pattern, literal=True)
+                        for c in text_columns
+                    ]
                 ).fill_null(False)
             )
     if sort_by is not None and sort_by in out.columns:
@@ -94,9 +95,3 @@ def table_head(tables: Tables, kind: str, limit: int) -> pl.DataFrame:
         return lazy.head(limit).collect()
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
-
-
-def column_names(frame: pl.DataFrame, preferred: Sequence[str]) -> list[str]:
-    """``frame`` columns with ``preferred`` ones first (those present), then the rest."""
-    first = [c for c in preferred if c in frame.columns]
-    return first + [c for c in frame.columns if c not in first]

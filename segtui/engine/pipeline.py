@@ -19,19 +19,22 @@ import polars as pl
 
 from segtui import __version__
 from segtui.config import Settings
+from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
-from segtui.engine.clustering import diagnostics
-from segtui.engine.clustering import stability
-from segtui.engine.clustering import sweep
-from segtui.engine.io.availability import drop_unavailable_defaults
 from segtui.engine.clustering.kmeans import Clustering, Metrics
+from segtui.engine.clustering.space import SpaceSpec, fit_space
 from segtui.engine.errors import OptionError
+from segtui.engine.features.compute import (
+    NO_PURCHASES,
+    FeatureTable,
+    compute_features,
+    feature_kind,
+)
 from segtui.engine.features.fastpath import preload_sklearn
-from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, compute_features, feature_kind
+from segtui.engine.io.availability import drop_unavailable_defaults
+from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.output.writers import write_frame, write_summary
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles
-from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.clustering.space import SpaceSpec, fit_space
 
 Progress = Callable[[str], None]
 # More restarts than this is a typo (it would run for hours), not a setting.

@@ -23,11 +23,11 @@ from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
 from segtui.engine import lookup
+from segtui.engine.clustering.projection import Projection, pca_2d
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
-from segtui.engine.pipeline import SegmentationResult, cluster, run
-from segtui.engine.clustering.projection import Projection, pca_2d
 from segtui.engine.io.sources import Tables, load_source
+from segtui.engine.pipeline import SegmentationResult, cluster, run
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.export import ExportScreen, default_export_path
 from segtui.tui.screens.settings import SettingsScreen
@@ -41,7 +41,6 @@ from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 
 HEAD_ROWS = 10_000
-TABS = ("segments", "customers", "data", "charts")
 
 
 class Cancelled(Exception):
@@ -134,9 +133,7 @@ class SegtuiApp(App[None]):
         self.query_one("#settings-line", Static).update(settings_line(self.settings, self.result))
         self.query_one("#metrics-line", Static).update(metrics_line(self.result))
         warnings = self.result.warnings if self.result is not None else []
-        self.query_one("#status-line", Static).update(
-            status_line(self.status, self.busy, warnings)
-        )
+        self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))
 
     def watch_busy(self) -> None:
         if self.ui_ready:
@@ -187,10 +184,7 @@ class SegtuiApp(App[None]):
                 tables = load_source(settings.source)
                 progress("Counting rows")
                 counts = lookup.row_counts(tables)
-                heads = {
-                    kind: lookup.table_head(tables, kind, HEAD_ROWS)
-                    for kind in counts
-                }
+                heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
             if feature_table is not None:
                 result = cluster(feature_table, settings, tables.label, progress=progress)
             else:
@@ -267,8 +261,9 @@ class SegtuiApp(App[None]):
         elif self.result is not None:
             current = self.result.k
         else:
-            self.notify("k = auto is still being chosen; try again when it is shown",
-                        severity="warning")
+            self.notify(
+                "k = auto is still being chosen; try again when it is shown", severity="warning"
+            )
             return
         k = max(2, current + delta)
         if k != self.settings.k:
@@ -280,19 +275,29 @@ class SegtuiApp(App[None]):
             return
         result = self.result
         if result is None:
-            self.notify("nothing to sweep yet: the first result is still computing",
-                        severity="warning")
+            self.notify(
+                "nothing to sweep yet: the first result is still computing", severity="warning"
+            )
             return
         k_min, k_max = self.sweep_range[0], min(self.sweep_range[1], result.n_clustered - 1)
         if k_max < k_min:
-            self.notify(f"too few customers with purchases ({result.n_clustered}) to sweep k",
-                        severity="warning")
+            self.notify(
+                f"too few customers with purchases ({result.n_clustered}) to sweep k",
+                severity="warning",
+            )
             return
         if result.k_selection is not None:
-            self.sweep_cache.put_selection(result.feature_table, result.settings,
-                                           result.k_selection)
-        screen = SweepScreen(result.feature_table, result.settings, k_min, k_max,
-                             current=result.k, cache=self.sweep_cache)
+            self.sweep_cache.put_selection(
+                result.feature_table, result.settings, result.k_selection
+            )
+        screen = SweepScreen(
+            result.feature_table,
+            result.settings,
+            k_min,
+            k_max,
+            current=result.k,
+            cache=self.sweep_cache,
+        )
         self.push_screen(screen, self._sweep_picked)
 
     def _sweep_picked(self, k: int | None) -> None:
@@ -319,8 +324,9 @@ class SegtuiApp(App[None]):
 
     def _open_export(self, path: Path) -> None:
         if self.result is None:
-            self.notify("nothing to export yet: the first result is still computing",
-                        severity="warning")
+            self.notify(
+                "nothing to export yet: the first result is still computing", severity="warning"
+            )
             return
 
         def done(paths: list[Path] | None) -> None:

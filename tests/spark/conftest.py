@@ -44,3 +44,10 @@ def spark(spark_options: Any) -> Iterator[Any]:
         pytest.skip(f"Spark tests skipped: Spark cannot start here ({exc})")
     yield session
     session.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder starts or reuses a JVM: it runs in the slow step."""
+    for item in items:
+        if "tests/spark/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.spark)

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "zeotap"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 async def settle(pilot: Pilot) -> None:

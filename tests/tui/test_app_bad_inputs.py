@@ -108,8 +108,11 @@ async def test_every_view_and_dialog_key_is_harmless_without_a_result(tmp_path: 
         assert app.is_running
         assert app.query_one("#customer-table", FrameTable).row_count == 0
         assert app.screen is app.screen_stack[0]
-        assert any("still computing" in n.message or "no " in n.message
-                   for n in app._notifications if n.severity == "warning")
+        assert any(
+            "still computing" in n.message or "no " in n.message
+            for n in app._notifications
+            if n.severity == "warning"
+        )
 
 
 async def test_fixing_the_source_and_retrying_recovers(tmp_path: Path) -> None:

@@ -147,8 +147,19 @@ async def test_ui_shows_the_same_segments_and_metrics_as_run(make_app, zeotap_di
     cli_out = tmp_path / "cli.csv"
     outcome = CliRunner().invoke(
         cli,
-        ["run", str(zeotap_dir), "--k", "3", "--seed", "7", "--scaling", "robust",
-         "--out", str(cli_out), "--json"],
+        [
+            "run",
+            str(zeotap_dir),
+            "--k",
+            "3",
+            "--seed",
+            "7",
+            "--scaling",
+            "robust",
+            "--out",
+            str(cli_out),
+            "--json",
+        ],
     )
     assert outcome.exit_code == 0, outcome.stderr
     summary = json.loads(outcome.stdout)

@@ -35,8 +35,9 @@ async def test_migration_table_matches_the_engine_and_adds_up(make_app) -> None:
         frame = app.screen.query_one("#migration-table", FrameTable).frame
         model = build_model(app.result)
         before = app.result.as_of - dt.timedelta(days=90)
-        engine = migrate(model, app.tables, app.tables, as_of_before=before,
-                         as_of_after=app.result.as_of)
+        engine = migrate(
+            model, app.tables, app.tables, as_of_before=before, as_of_after=app.result.as_of
+        )
         body = frame.head(frame.height - 1)
         assert body["from"].to_list() == engine.row_labels
         counts = body.drop("from", "total").to_numpy()

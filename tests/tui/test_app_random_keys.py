@@ -42,8 +42,17 @@ def binding_keys() -> list[str]:
     """Every key bound anywhere in the app, minus the ones that end the session."""
     keys: set[str] = set(MOVING)
     for owner in (
-        SegtuiApp, CustomersView, DataView, FrameTable, TransactionsScreen, ExportScreen,
-        SettingsScreen, HelpScreen, ConfirmScreen, LookalikesScreen, MigrationScreen,
+        SegtuiApp,
+        CustomersView,
+        DataView,
+        FrameTable,
+        TransactionsScreen,
+        ExportScreen,
+        SettingsScreen,
+        HelpScreen,
+        ConfirmScreen,
+        LookalikesScreen,
+        MigrationScreen,
     ):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding)
@@ -72,6 +81,7 @@ def test_binding_keys_cover_views_and_dialogs_but_never_quit() -> None:
     assert not ENDING & set(keys)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [7])
 async def test_random_keys_leave_the_app_alive_and_consistent(zeotap_dir, tmp_path, seed):
     app = RecordingApp(Settings(source=zeotap_dir), export_dir=tmp_path)

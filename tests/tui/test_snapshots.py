@@ -17,8 +17,9 @@ async def finished(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-@pytest.mark.parametrize("keys", [[], ["2"], ["3"], ["4"]], ids=["segments", "customers",
-                                                              "data", "charts"])
+@pytest.mark.parametrize(
+    "keys", [[], ["2"], ["3"], ["4"]], ids=["segments", "customers", "data", "charts"]
+)
 def test_main_views(snap_compare, size, keys, tmp_path) -> None:
     app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=size, press=keys, run_before=finished)

@@ -9,9 +9,16 @@ from segtui.tui.widgets.sweep_chart import bar, columns_for, fmt, sweep_chart
 
 
 def row(k: int, db: float, inertia: float, stability: float) -> SweepRow:
-    return SweepRow(k=k, davies_bouldin=db, silhouette=0.3, silhouette_sample_size=50,
-                    calinski_harabasz=100.0, inertia=inertia, stability=stability,
-                    n_segments=k)
+    return SweepRow(
+        k=k,
+        davies_bouldin=db,
+        silhouette=0.3,
+        silhouette_sample_size=50,
+        calinski_harabasz=100.0,
+        inertia=inertia,
+        stability=stability,
+        n_segments=k,
+    )
 
 
 ROWS = [row(2, 1.2, 600.0, 0.95), row(3, 0.8, 400.0, 0.5)]

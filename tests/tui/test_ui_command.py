@@ -17,8 +17,16 @@ from .conftest import settle
 def test_ui_command_is_registered_with_run_options_and_no_mouse() -> None:
     outcome = CliRunner().invoke(cli, ["ui", "--help"])
     assert outcome.exit_code == 0
-    for option in ("--k", "--features", "--scaling", "--log", "--seed", "--as-of",
-                   "--config", "--no-mouse"):
+    for option in (
+        "--k",
+        "--features",
+        "--scaling",
+        "--log",
+        "--seed",
+        "--as-of",
+        "--config",
+        "--no-mouse",
+    ):
         assert option in outcome.stdout
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.features.compute import feature_kind
 from segtui.engine.clustering.space import SpaceSpec
+from segtui.engine.features.compute import feature_kind
 
 DOMINANCE_V = 0.8
 SMALL_SHARE = 0.02

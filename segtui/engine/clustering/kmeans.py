@@ -20,8 +20,6 @@ DISTINCT_PREFIX = 4096
 # default (1 GB) made a 10,000-row silhouette sample cost ~1 GB of RSS. Same numbers.
 METRICS_WORKING_MEMORY_MB = 64
 
-SILHOUETTE_WORKING_MEMORY_MB = 128
-
 
 @dataclass
 class Metrics:

@@ -36,8 +36,7 @@ from segtui.config import (
     SWEEP_SILHOUETTE_SAMPLE,
     Settings,
 )
-from segtui.engine.clustering import scores
-from segtui.engine.clustering import stability
+from segtui.engine.clustering import scores, stability
 from segtui.engine.errors import OptionError
 
 if TYPE_CHECKING:

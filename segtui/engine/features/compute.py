@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.quality.checks import check_date_range, value_warnings
 from segtui.engine.errors import InputError, OptionError, plural
 from segtui.engine.features.fastpath import (
     aggregate_in_batches,
@@ -35,6 +34,7 @@ from segtui.engine.io.returns import (
     purchases_only,
 )
 from segtui.engine.io.sources import Tables, diagnose_failure, find_bad_date
+from segtui.engine.quality.checks import check_date_range, value_warnings
 
 
 @dataclass(frozen=True)

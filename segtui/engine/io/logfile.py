@@ -24,9 +24,9 @@ from typing import Any
 
 import polars as pl
 
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import readers
 from segtui.engine.io.columns import match_columns
-from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.logvalues import (
     SAMPLE_ROWS,
     ambiguous_alternative,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from segtui.engine.io import dates
 from segtui.engine.errors import InputError
+from segtui.engine.io import dates
 
 SAMPLE_ROWS = 2000
 NUMBERS = ("Quantity", "Price", "TotalValue")

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from segtui.engine.errors import InputError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import REQUIRED, match_columns
-from segtui.engine.errors import InputError
 
 TABLE_KINDS = ("customers", "products", "transactions")
 SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
@@ -195,11 +195,6 @@ def _raw_scan(path: Path, *, all_text: bool = False, n_rows: int | None = None) 
         infer_schema=not all_text,
         n_rows=n_rows,
     )
-
-
-def raw_scan(path: Path, *, all_text: bool = True) -> pl.LazyFrame:
-    """A lazy scan of ``path`` with its own column names (CSV: every column as text)."""
-    return _raw_scan(path, all_text=all_text)
 
 
 def _header(path: Path, warnings: list[str] | None = None) -> list[str]:

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from segtui.config import DEFAULT_RETURNS, MAPPING_KEYS
+from segtui.engine.clustering.space import MISSING_LEVEL
 from segtui.engine.errors import InputError, OptionError, SegtuiError, plural
 from segtui.engine.features.compute import (
     CATEGORY_SHARES,
@@ -36,11 +37,10 @@ from segtui.engine.features.compute import (
     compute_features,
     resolve_features,
 )
+from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
 from segtui.engine.output.writers import write_frame
 from segtui.engine.pipeline import segments_frame
-from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.clustering.space import MISSING_LEVEL
 
 Progress = Callable[[str], None]
 # Computes a FeatureTable from tables (Polars Tables, or any object with the same

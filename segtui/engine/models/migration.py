@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.models.assign import Snapshot, load_for_model, project
 from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import NO_PURCHASES
-from segtui.engine.models.model import SegmentModel
 from segtui.engine.io.sources import Tables
+from segtui.engine.models.assign import Snapshot, load_for_model, project
+from segtui.engine.models.model import SegmentModel
 
 NEW = "new"
 LOST = "lost"

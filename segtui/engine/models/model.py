@@ -2,7 +2,8 @@
 
 A model holds everything needed to put new customers into the same segments without
 refitting: the feature list and definitions, the as-of rule, the fitted scaling
-(:class:`~segtui.engine.clustering.space.SpaceSpec`, plain numbers), the centroids in that space, the
+(:class:`~segtui.engine.clustering.space.SpaceSpec`, plain numbers), the centroids in that
+space, the
 segments' names, descriptions and actions, the metrics, the training settings and a
 BLAKE2b hash of the input files. No pickle: loading never runs code, and every field is
 checked, so a truncated, hand-broken or newer-format file is refused with one clear line.
@@ -25,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from segtui import __version__
+from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.errors import InputError
 from segtui.engine.features.compute import FEATURES, SHARE_PREFIX, feature_kind, share_name
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
-from segtui.engine.clustering.space import SpaceSpec
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult

@@ -5,7 +5,6 @@ so an interrupted write leaves the old file (or nothing) and never a partial fil
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import sys
@@ -215,10 +214,3 @@ def write_summary(summary: dict[str, Any], target: Path | str, *, force: bool = 
     text = json_text(summary) if path.suffix.lower() == ".json" else markdown_report(summary)
     write_text_atomic(path, text, force=force)
     return path.resolve()
-
-
-def frame_to_csv_string(frame: pl.DataFrame) -> str:
-    """CSV text of a frame (used for stdout and tests)."""
-    buffer = io.StringIO()
-    buffer.write(frame.write_csv())
-    return buffer.getvalue()

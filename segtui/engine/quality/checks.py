@@ -23,8 +23,8 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.io import dates
 from segtui.engine.errors import InputError, plural
+from segtui.engine.io import dates
 from segtui.engine.io.sources import TableFile, Tables, text_frame
 
 # How much of each CSV file is checked up front for ragged rows and encoding (bytes).

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.segments import naming
 from segtui.engine.features.compute import feature_kind
+from segtui.engine.segments import naming
 
 # Always profiled (when available), whatever the clustering features were.
 CORE_PROFILE = ("total_spend", "frequency", "avg_transaction_value", "recency_days")

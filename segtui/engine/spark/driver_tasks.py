@@ -23,9 +23,9 @@ from segtui.engine.pipeline import Progress
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:
+    from segtui.engine.clustering.sweep import SweepResult
     from segtui.engine.models.assign import AssignResult
     from segtui.engine.models.model import SegmentModel
-    from segtui.engine.clustering.sweep import SweepResult
 
 MAPPING_REFUSAL = "--engine spark does not take single-log mapping flags"
 
@@ -43,8 +43,8 @@ def sweep_spark(
     Returns the :class:`SweepResult` the Polars engine gives for the same input. Raises
     OptionError when the customers with purchases exceed ``options.driver_limit``.
     """
-    from segtui.engine.spark.pipeline import features_for
     from segtui.engine.clustering.sweep import sweep
+    from segtui.engine.spark.pipeline import features_for
 
     tables, features = features_for(settings, options, progress=progress)
     try:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.quality.checks import value_warnings
 from segtui.engine.errors import InputError, plural
 from segtui.engine.features.compute import (
     NO_PURCHASES,
@@ -23,6 +22,7 @@ from segtui.engine.features.compute import (
     resolve_features,
     share_name,
 )
+from segtui.engine.quality.checks import value_warnings
 from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
 
 if TYPE_CHECKING:

@@ -23,6 +23,7 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
+from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import OptionError
 from segtui.engine.pipeline import (
     Progress,
@@ -32,7 +33,6 @@ from segtui.engine.pipeline import (
     validate_settings,
 )
 from segtui.engine.segments.profiles import build_profiles
-from segtui.engine.clustering.space import fit_space
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:

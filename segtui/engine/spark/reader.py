@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segtui.engine.errors import InputError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import REQUIRED, match_columns
-from segtui.engine.errors import InputError
 from segtui.engine.io.sources import (
     DATE_COLUMNS,
     NUMBER_COLUMNS,

@@ -47,7 +47,10 @@ class LookalikesScreen(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, result: SegmentationResult, customer_id: str, name: str = "",
+        self,
+        result: SegmentationResult,
+        customer_id: str,
+        name: str = "",
         top: int = UI_LOOKALIKES_TOP,
     ) -> None:
         super().__init__()
@@ -91,9 +94,7 @@ class LookalikesScreen(ModalScreen[str | None]):
 
     def _show(self, rows: pl.DataFrame) -> None:
         self.rows = rows
-        self.query_one("#lookalike-status", Static).update(
-            f"{rows.height} most similar customers"
-        )
+        self.query_one("#lookalike-status", Static).update(f"{rows.height} most similar customers")
         self.query_one(FrameTable).set_frame(rows)
 
     def _failed(self, message: str) -> None:

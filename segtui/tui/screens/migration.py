@@ -21,9 +21,9 @@ from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
+    from segtui.engine.io.sources import Tables
     from segtui.engine.models.migration import Migration
     from segtui.engine.pipeline import SegmentationResult
-    from segtui.engine.io.sources import Tables
 
 TOTAL = "total"
 
@@ -69,9 +69,7 @@ def parse_before(text: str, current: dt.date) -> dt.date:
     return before
 
 
-def compute_migration(
-    result: SegmentationResult, tables: Tables, before: dt.date
-) -> Migration:
+def compute_migration(result: SegmentationResult, tables: Tables, before: dt.date) -> Migration:
     """Assign the source at ``before`` and at the result's as-of date with a model of
     ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
     from segtui.engine.models.migration import migrate
@@ -111,8 +109,9 @@ class MigrationScreen(ModalScreen[None]):
                 yield Input(default.isoformat(), id="as-of-before")
                 yield Button("Compute", variant="primary", id="compute")
                 yield Button("Save table", id="save-table", disabled=True)
-            yield Static("enter computes · ctrl+s saves the table · esc closes",
-                         id="migration-status")
+            yield Static(
+                "enter computes · ctrl+s saves the table · esc closes", id="migration-status"
+            )
             yield FrameTable(id="migration-table")
 
     def on_mount(self) -> None:

@@ -33,9 +33,7 @@ class SaveTableScreen(ExportScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
             yield Static(self.title_text, classes="dialog-title")
-            yield Static(
-                f"Format from the extension: {', '.join(SEGMENT_FORMATS)}", classes="hint"
-            )
+            yield Static(f"Format from the extension: {', '.join(SEGMENT_FORMATS)}", classes="hint")
             yield Input(str(self.initial), id="export-path")
             yield Static(id="export-error")
             with Horizontal(classes="buttons"):

@@ -33,8 +33,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
         extra = [f for f in self.current_features if f not in names]
         chosen = set(s.features) | set(self.current_features)
         with Vertical(id="settings-box"):
-            yield Static("Settings  (ctrl+s or Enter applies, esc cancels)",
-                         classes="dialog-title")
+            yield Static("Settings  (ctrl+s or Enter applies, esc cancels)", classes="dialog-title")
             with Horizontal(classes="field"):
                 yield Label("k (or auto)")
                 yield Input(str(s.k), id="k", restrict=r"[0-9]*|[aA][uUtToO]*")
@@ -42,8 +41,12 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield Input(str(s.seed), id="seed", type="integer")
             with Horizontal(classes="field"):
                 yield Label("scaling")
-                yield Select([(name, name) for name in SCALINGS], value=s.scaling,
-                             allow_blank=False, id="scaling")
+                yield Select(
+                    [(name, name) for name in SCALINGS],
+                    value=s.scaling,
+                    allow_blank=False,
+                    id="scaling",
+                )
                 yield Label("log")
                 yield Switch(s.log, id="log")
             yield SelectionList[str](

@@ -18,9 +18,9 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from segtui.config import Settings
+from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
-from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 
@@ -167,8 +167,12 @@ class SweepScreen(Screen[int | None]):
 
         try:
             result = sweep(
-                self.feature_table, self.settings, self.k_min, self.k_max,
-                progress=progress, on_row=on_row,
+                self.feature_table,
+                self.settings,
+                self.k_min,
+                self.k_max,
+                progress=progress,
+                on_row=on_row,
             )
         except SweepCancelled:
             return
@@ -245,8 +249,7 @@ class SweepScreen(Screen[int | None]):
         """Move the cursor to the first, last or recommended k."""
         if where == "recommended":
             if self.result is None:
-                self.notify("no recommendation yet: the sweep is not finished",
-                            severity="warning")
+                self.notify("no recommendation yet: the sweep is not finished", severity="warning")
                 return
             self.cursor = self.result.recommended_k
         else:
@@ -290,8 +293,15 @@ class SweepCache:
     @staticmethod
     def key(settings: Settings, k_min: int, k_max: int) -> tuple[object, ...]:
         """What the sweep's numbers depend on besides the feature table."""
-        return (settings.scaling, settings.log, settings.categorical_weight,
-                settings.seed, settings.n_init, k_min, k_max)
+        return (
+            settings.scaling,
+            settings.log,
+            settings.categorical_weight,
+            settings.seed,
+            settings.n_init,
+            k_min,
+            k_max,
+        )
 
     def get(
         self, table: FeatureTable, settings: Settings, k_min: int, k_max: int
@@ -302,7 +312,11 @@ class SweepCache:
         return self.results.get(self.key(settings, k_min, k_max))
 
     def put(
-        self, table: FeatureTable, settings: Settings, k_min: int, k_max: int,
+        self,
+        table: FeatureTable,
+        settings: Settings,
+        k_min: int,
+        k_max: int,
         result: SweepResult,
     ) -> None:
         """Remember ``result`` (forgetting sweeps of any other feature table)."""
@@ -310,8 +324,9 @@ class SweepCache:
             self.table, self.results = table, {}
         self.results[self.key(settings, k_min, k_max)] = result
 
-    def put_selection(self, table: FeatureTable, settings: Settings,
-                      selection: dict[str, object]) -> None:
+    def put_selection(
+        self, table: FeatureTable, settings: Settings, selection: dict[str, object]
+    ) -> None:
         """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
         raw_rows = selection["rows"]
         assert isinstance(raw_rows, list)

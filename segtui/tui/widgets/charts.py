@@ -6,8 +6,8 @@ import numpy as np
 from rich.text import Text
 from textual.widget import Widget
 
-from segtui.engine.segments.profiles import SegmentProfile
 from segtui.engine.clustering.projection import Projection
+from segtui.engine.segments.profiles import SegmentProfile
 from segtui.tui.palette import segment_colour
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -34,9 +34,7 @@ def bar_chart(profiles: list[SegmentProfile], width: int) -> Text:
     return text
 
 
-def braille_scatter(
-    projection: Projection, labels: np.ndarray, width: int, height: int
-) -> Text:
+def braille_scatter(projection: Projection, labels: np.ndarray, width: int, height: int) -> Text:
     """Scatter of ``projection.xy`` in braille dots, each cell coloured by the segment
     with most points in it. Returns Text of ``height`` lines of ``width`` cells."""
     width, height = max(width, 4), max(height, 2)
@@ -47,11 +45,13 @@ def braille_scatter(
         return text
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    dots_x = np.clip(((xy[:, 0] - lo[0]) / span[0] * (width * 2 - 1)).round().astype(int),
-                     0, width * 2 - 1)
+    dots_x = np.clip(
+        ((xy[:, 0] - lo[0]) / span[0] * (width * 2 - 1)).round().astype(int), 0, width * 2 - 1
+    )
     # y grows downwards on screen: flip so larger PC2 is higher.
-    dots_y = np.clip(((hi[1] - xy[:, 1]) / span[1] * (height * 4 - 1)).round().astype(int),
-                     0, height * 4 - 1)
+    dots_y = np.clip(
+        ((hi[1] - xy[:, 1]) / span[1] * (height * 4 - 1)).round().astype(int), 0, height * 4 - 1
+    )
     cell_x, cell_y = dots_x // 2, dots_y // 4
     bits = BRAILLE_BITS[dots_x % 2, dots_y % 4]
     masks = np.zeros((height, width), dtype=np.int64)

@@ -24,8 +24,11 @@ def quality_text(
     text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
     text.append("Quality: ", style="bold")
     text.append(
-        " · ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in quality.items()
-                   if isinstance(value, int))
+        " · ".join(
+            f"{key.replace('_', ' ')} {value:,}"
+            for key, value in quality.items()
+            if isinstance(value, int)
+        )
         + "\n"
     )
     for line in warnings:

@@ -232,8 +232,7 @@ class FrameTable(ScrollView, can_focus=True):
         self.sort_column, self.sort_descending = column, descending
         if self.sort_in_place:
             self.set_frame(
-                self.frame.sort(column, descending=descending, nulls_last=True,
-                                maintain_order=True)
+                self.frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
             )
         self.post_message(self.Sorted(self, column, descending))
 

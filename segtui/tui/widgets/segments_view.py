@@ -35,8 +35,7 @@ def panel_text(profile: SegmentProfile, overall: dict[str, float]) -> Text:
     )
     keys = sorted(profile.z, key=lambda n: -abs(profile.z[n]))[:4]
     parts = [
-        f"{n} {_number(profile.means[n])} vs {_number(overall.get(n, 0.0))} "
-        f"({profile.z[n]:+.1f}σ)"
+        f"{n} {_number(profile.means[n])} vs {_number(overall.get(n, 0.0))} ({profile.z[n]:+.1f}σ)"
         for n in keys
         if n in profile.means
     ]
