@@ -18,6 +18,7 @@ from segtui.cli.common import (
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    EngineOpt,
     FeaturesOpt,
     KOpt,
     LogOpt,
@@ -33,6 +34,7 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
+    spark_options,
 )
 
 
@@ -60,6 +62,7 @@ def ui(
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
     returns: ReturnsOpt = None,
+    engine: EngineOpt = None,
     no_mouse: Annotated[
         bool,
         typer.Option(
@@ -69,8 +72,16 @@ def ui(
         ),
     ] = False,
 ) -> None:
-    """Open the interactive segmentation workbench."""
+    """Open the interactive segmentation workbench (reads and segments as `run` does)."""
     with handle_errors():
+        if spark_options(engine, None, None, None) is not None:
+            from segtui.engine.errors import OptionError
+
+            # The workbench browses the raw tables and re-clusters in place: one machine.
+            raise OptionError(
+                "the workbench runs on the polars engine",
+                hint="use `segtui run --engine spark` for Spark",
+            )
         settings, _ = load_settings(
             source,
             config,

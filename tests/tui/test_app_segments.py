@@ -7,7 +7,7 @@ import threading
 import pytest
 from textual.command import CommandPalette
 
-from segtui.tui import app as app_module
+from segtui.tui import session as session_module
 from segtui.tui.app import SegtuiApp
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.settings import SettingsScreen
@@ -79,7 +79,7 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
     make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = threading.Event()
-    real_cluster = app_module.cluster
+    real_cluster = session_module.cluster
 
     def gated_cluster(*args, **kwargs):
         gate.wait(timeout=30)
@@ -89,7 +89,7 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         shown = app.result
-        monkeypatch.setattr(app_module, "cluster", gated_cluster)
+        monkeypatch.setattr(session_module, "cluster", gated_cluster)
         await pilot.press("plus")
         await pilot.pause()
         assert app.busy
@@ -105,9 +105,9 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
 
 async def test_keys_are_answered_while_a_recluster_runs(make_app, monkeypatch) -> None:
     gate = threading.Event()
-    real_cluster = app_module.cluster
+    real_cluster = session_module.cluster
     monkeypatch.setattr(
-        app_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
+        session_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
     )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -245,9 +245,9 @@ async def test_q_quits(make_app) -> None:
 
 async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, monkeypatch):
     gate = threading.Event()
-    real_cluster = app_module.cluster
+    real_cluster = session_module.cluster
     monkeypatch.setattr(
-        app_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
+        session_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
     )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -8,7 +8,7 @@ import polars as pl
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from segtui.tui.widgets.frame_table import FrameTable
 
@@ -33,14 +33,20 @@ def quality_text(
     )
     for line in warnings:
         text.append(f"⚠ {line}\n", style="yellow")
-    text.append(f"t switches table; tables show their first {head_rows:,} rows", style="dim")
+    text.append(
+        f"t switches table · / finds, n/N next/previous · first {head_rows:,} rows shown",
+        style="dim",
+    )
     return text
 
 
 class DataView(Vertical):
     """Raw input tables and what the engine found wrong with them."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("t", "next_table", "Next table")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "next_table", "Next table"),
+        Binding("slash", "search", "Find in table"),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -50,7 +56,23 @@ class DataView(Vertical):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="quality")
         yield Static(id="table-title")
-        yield FrameTable(id="raw-table")
+        yield Input(placeholder="find in this table (enter, then n/N)", id="data-search")
+        yield FrameTable(id="raw-table", fixed_columns=1)
+
+    def on_mount(self) -> None:
+        self.query_one("#data-search", Input).display = False
+
+    def action_search(self) -> None:
+        """Open the find box; enter moves to the first match, n/N to the next ones."""
+        box = self.query_one("#data-search", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        table = self.query_one("#raw-table", FrameTable)
+        table.focus()
+        table.find(event.value)
 
     def show(
         self,
