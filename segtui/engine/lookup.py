@@ -51,7 +51,7 @@ def next_match(frame: pl.DataFrame, text: str, after: int, direction: int = 1) -
     """The row of ``frame`` after (``direction`` 1) or before (-1) row ``after`` whose
     text contains ``text``, wrapping around the end; None when no row matches. Runs in
     Polars over the whole frame, not over the rows on screen."""
-    rows = frame.select(pl.arg_where(text_match(frame, text))).to_series()
+    rows = frame.select(pl.arg_where(text_match(frame, text))).to_series().cast(pl.Int64)
     if rows.is_empty():
         return None
     if direction > 0:

@@ -64,17 +64,17 @@ class SegtuiApp(DialogActions):
 
     CSS_PATH = "app.tcss"
     TITLE = "segtui"
-    # Footer order = importance at 80 columns: the view keys come first in each view's
-    # own table; here reload, k, settings, export, help.
+    # Footer order = importance at 80 columns (the focused view's keys come first);
+    # everything, shown or not, is in help (?) and the palette (ctrl+p).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("plus,equals_sign", "change_k(1)", "k+"),
-        Binding("minus", "change_k(-1)", "k-"),
-        Binding("K", "sweep", "Choose k (sweep)"),
+        Binding("minus", "change_k(-1)", "k-", show=False),
+        Binding("K", "sweep", "Sweep k"),
         Binding("s", "settings", "Settings"),
         Binding("e", "export", "Export"),
-        Binding("ctrl+r,f5", "reload", "Reload (same seed)"),
+        Binding("ctrl+r,f5", "reload", "Reload"),
+        Binding("q", "quit", "Quit"),
         Binding("R", "reseed", "New seed", show=False),
         Binding("w", "save_settings", "Save settings", show=False),
         Binding("m", "migration", "Migration", show=False),

@@ -185,7 +185,7 @@ async def test_saved_settings_replayed_by_run_give_identical_segments(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("plus", "n")
+        await pilot.press("plus", "R")
         await settle(pilot)
         await pilot.press("w")
         assert app.screen.query_one("#export-path").value == str(tmp_path / "segtui.toml")

@@ -66,7 +66,7 @@ class DataView(Vertical):
         """Open the find box; enter moves to the first match, n/N to the next ones."""
         box = self.query_one("#data-search", Input)
         box.display = True
-        box.focus()
+        self.call_after_refresh(box.focus)  # a widget just shown takes focus once laid out
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

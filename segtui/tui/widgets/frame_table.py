@@ -51,10 +51,10 @@ class FrameTable(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Last row", show=False),
         Binding("left", "column(-1)", "Column left", show=False),
         Binding("right", "column(1)", "Column right", show=False),
-        Binding("o", "sort", "Sort column"),
-        Binding("n", "next_match(1)", "Next match"),
+        Binding("o", "sort", "Sort"),
+        Binding("n", "next_match(1)", "Next match", show=False),
         Binding("N", "next_match(-1)", "Previous match", show=False),
-        Binding("enter", "choose", "Open"),
+        Binding("enter", "choose", "Open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "frame-table--header",
@@ -115,8 +115,9 @@ class FrameTable(ScrollView, can_focus=True):
         self.widths = self._measure()
         self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths), frame.height + 1)
         if not keep_cursor:
+            # Back to the first row, but the column under the cursor stays in view.
             self.cursor_row = 0
-            self.scroll_to(0, 0, animate=False)
+            self.scroll_to(y=0, animate=False)
         self.cursor_row = min(self.cursor_row, max(frame.height - 1, 0))
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         self.refresh()
