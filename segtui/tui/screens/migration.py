@@ -42,7 +42,10 @@ def migration_frame(migration: Migration) -> pl.DataFrame:
     totals = with_totals.select(
         pl.lit(TOTAL).alias("from"), *[pl.col(c).sum() for c in [*counts, TOTAL]]
     )
-    return pl.concat([with_totals, totals])
+    # The key numbers (total, lost) come right after the row label, so they show at 80
+    # columns; the "to <id>" breakdown follows.
+    order = ["from", TOTAL, "lost", *[c for c in counts if c != "lost"]]
+    return pl.concat([with_totals, totals]).select([c for c in order if c in with_totals.columns])
 
 
 def counts_line(migration: Migration) -> str:
@@ -112,7 +115,7 @@ class MigrationScreen(ModalScreen[None]):
             yield Static(
                 "enter computes · ctrl+s saves the table · esc closes", id="migration-status"
             )
-            yield FrameTable(id="migration-table")
+            yield FrameTable(id="migration-table", fixed_columns=1)
 
     def on_mount(self) -> None:
         self.query_one("#as-of-before", Input).focus()
