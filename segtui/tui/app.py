@@ -42,7 +42,7 @@ from segtui.tui.session import (
     same_input,
     same_source,
 )
-from segtui.tui.widgets.charts import Scatter, SizeBars
+from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
@@ -123,6 +123,7 @@ class SegtuiApp(DialogActions):
                 yield Static("Segment sizes", classes="chart-title")
                 yield SizeBars(id="size-bars")
                 yield Static("PCA projection", id="pca-title", classes="chart-title")
+                yield Static(id="legend")
                 yield Scatter(id="scatter")
         yield Footer()
 
@@ -261,6 +262,7 @@ class SegtuiApp(DialogActions):
             )
         self.query_one(SizeBars).show(result.profiles)
         self.query_one(Scatter).show(outcome.projection, result.labels)
+        self.query_one("#legend", Static).update(legend(result.profiles))
         px, py = outcome.projection.explained
         self.query_one("#pca-title", Static).update(
             f"PCA of the clustering space: PC1 {px:.0%} × PC2 {py:.0%} of variance "

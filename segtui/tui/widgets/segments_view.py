@@ -13,7 +13,7 @@ from segtui.engine.errors import plural
 from segtui.engine.features.compute import NO_PURCHASES
 from segtui.engine.pipeline import SegmentationResult
 from segtui.engine.segments.profiles import SegmentProfile
-from segtui.tui.palette import segment_colour
+from segtui.tui.palette import segment_colour, segment_glyph
 
 
 def overall_means(profiles: list[SegmentProfile]) -> dict[str, float]:
@@ -31,8 +31,10 @@ def panel_text(profile: SegmentProfile, overall: dict[str, float]) -> Text:
     """A segment's panel: name, size and shares, key means vs overall, description, action."""
     colour = segment_colour(profile.id)
     text = Text()
-    text.append("● ", style=colour)
-    text.append(f"{profile.id} {profile.name}", style=f"bold {colour}")
+    text.append(f"{segment_glyph(profile.id)} ", style=colour)
+    # The title is bold in the text colour, not the segment colour: a bright cyan title on
+    # the cyan selection of a 16-colour terminal was unreadable; the glyph carries it.
+    text.append(f"{profile.id} {profile.name}", style="bold")
     text.append(
         f"  {plural(profile.size, 'customer')} · {profile.share:.1%} of customers · "
         f"{profile.revenue_share:.1%} of revenue\n"
@@ -96,7 +98,7 @@ class SegmentsView(Vertical):
         left_out = result.n_customers - result.n_clustered
         if left_out:
             body = Text()
-            body.append("● ", style=segment_colour(-1))
+            body.append(f"{segment_glyph(-1)} ", style=segment_colour(-1))
             body.append(f"-1 {NO_PURCHASES}", style="bold")
             body.append(f"  {plural(left_out, 'customer')} without transactions, not clustered")
             items.append(SegmentItem(-1, body))
