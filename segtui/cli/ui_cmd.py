@@ -96,6 +96,9 @@ def ui(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.settings_file import find_config
         from segtui.tui.app import SegtuiApp
 
-        SegtuiApp(settings).run(mouse=not no_mouse)
+        # The header names a settings file that was applied (./segtui.toml is silent).
+        applied = find_config(config)
+        SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -89,9 +90,16 @@ class SegtuiApp(DialogActions):
     busy: reactive[bool] = reactive(False)
     status: reactive[str] = reactive("Loading data")
 
-    def __init__(self, settings: Settings, *, export_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        export_dir: Path | None = None,
+        config_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
+        self.config_file = config_file
         self.applied: Settings | None = None
         self.result: SegmentationResult | None = None
         self.projection: Projection | None = None
@@ -145,7 +153,10 @@ class SegtuiApp(DialogActions):
         """Redraw the header lines. They describe the result on screen (its settings,
         its metrics), so header and panels change together when a new result lands."""
         shown = self.applied if self.result is not None and self.applied else self.settings
-        self.query_one("#settings-line", Static).update(settings_line(shown, self.result))
+        line = settings_line(shown, self.result)
+        if self.config_file is not None:
+            line = Text(f"{self.config_file.name} · ", style="italic") + line
+        self.query_one("#settings-line", Static).update(line)
         self.query_one("#metrics-line", Static).update(metrics_line(self.result))
         warnings = self.result.warnings if self.result is not None else []
         self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))

@@ -199,3 +199,12 @@ async def test_saved_settings_replayed_by_run_give_identical_segments(
     )
     assert outcome.exit_code == 0, outcome.stderr
     assert (tmp_path / "r.csv").read_bytes() == (tmp_path / "ui.csv").read_bytes()
+
+
+async def test_export_to_an_existing_folder_says_it_is_a_folder(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await export_to(pilot, tmp_path)
+        error = str(app.screen.query_one("#export-error").render())
+        assert "is a folder" in error

@@ -105,3 +105,24 @@ def test_ui_accepts_engine_polars_and_refuses_spark_with_the_fix(
     outcome = CliRunner().invoke(cli, ["ui", "--engine", "spark"])
     assert outcome.exit_code == 2
     assert "segtui run --engine spark" in outcome.stderr
+
+
+def test_ui_names_an_applied_settings_file_in_the_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "segtui.toml").write_text("k = 5\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    opened: list[SegtuiApp] = []
+    monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: opened.append(self))
+    assert CliRunner().invoke(cli, ["ui"]).exit_code == 0
+    assert opened[0].config_file == tmp_path / "segtui.toml"
+    assert opened[0].settings.k == 5
+
+
+async def test_header_starts_with_the_settings_file_name(zeotap_dir, tmp_path: Path) -> None:
+    from .conftest import screen_text
+
+    app = SegtuiApp(Settings(source=zeotap_dir), config_file=tmp_path / "segtui.toml")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert screen_text(app).splitlines()[0].startswith(" segtui.toml · k=4")

@@ -63,6 +63,12 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
+        if path.is_dir():
+            from segtui.engine.errors import OutputError
+
+            raise OutputError(
+                "is a folder", file=path, hint="add a file name, e.g. segments.csv"
+            )
         paths = [path]
         if self.query_one("#with-report", Checkbox).value and export_kind(path) == "segments":
             paths.append(path.with_suffix(".md"))
