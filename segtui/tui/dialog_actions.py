@@ -95,7 +95,7 @@ class DialogActions(App[None]):
 
         self.push_screen(SettingsScreen(self.settings, features), applied)
 
-    def _open_export(self, path: Path) -> None:
+    def _open_export(self, path: Path, *, offer_view: bool = False) -> None:
         if self.result is None:
             self.no_result("nothing to export yet")
             return
@@ -104,12 +104,16 @@ class DialogActions(App[None]):
             if paths:
                 self.notify("Wrote " + ", ".join(str(p) for p in paths), title="Exported")
 
-        self.push_screen(ExportScreen(self.result, path), done)
+        view = self.query_one(CustomersView).current_view() if offer_view else None
+        self.push_screen(ExportScreen(self.result, path, view=view), done)
 
     def action_export(self) -> None:
-        """Open the export dialog (segments file, report)."""
+        """Open the export dialog (segments file of all customers or of the current
+        Customers view, report)."""
         if self.result is not None:
-            self._open_export(default_export_path(self.result, self.export_dir))
+            self._open_export(
+                default_export_path(self.result, self.export_dir), offer_view=True
+            )
         else:
             self._open_export(self.export_dir)
 

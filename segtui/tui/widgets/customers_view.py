@@ -124,6 +124,15 @@ class CustomersView(Vertical):
             crumbs.append(f"“{self.search.strip()}”")
         self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
 
+    def current_view(self) -> pl.DataFrame | None:
+        """The rows the table shows (filter, search, sort applied), or None when they
+        are all customers in file order (nothing to offer beyond "all customers")."""
+        if self.segment is None and not self.search.strip() and self.sort_by is None:
+            return None
+        if self.pending:
+            return None
+        return self.query_one(FrameTable).frame
+
     def jump_to(self, customer_id: str) -> None:
         """Clear the search and segment filter and put the cursor on ``customer_id``."""
         self._jump = customer_id
