@@ -270,6 +270,7 @@ class SegtuiApp(DialogActions):
                 result.feature_table.data_quality,
                 result.warnings,
                 HEAD_ROWS,
+                tables=self.tables,
             )
         self.query_one(SizeBars).show(result.profiles)
         self.query_one(Scatter).show(outcome.projection, result.labels)

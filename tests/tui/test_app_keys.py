@@ -150,3 +150,28 @@ async def test_customer_id_stays_visible_while_scrolling_right(make_app) -> None
         header = next(line for line in screen_text(app).splitlines() if "CustomerID" in line)
         assert header.startswith("CustomerID")
         assert table.columns[table.cursor_column] in header
+
+
+async def test_data_view_sort_orders_all_rows_not_only_the_loaded_head(
+    make_app, zeotap_dir, monkeypatch
+) -> None:
+    import polars as pl
+
+    from segtui.tui import app as app_module
+    from segtui.tui import session as session_module
+
+    monkeypatch.setattr(session_module, "HEAD_ROWS", 50)
+    monkeypatch.setattr(app_module, "HEAD_ROWS", 50)
+    everything = pl.read_csv(zeotap_dir / "Transactions.csv")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "t", "t")  # customers -> products -> transactions
+        table = app.query_one("#raw-table", FrameTable)
+        assert table.row_count == 50
+        table.cursor_column = table.columns.index("TotalValue")
+        await pilot.press("o", "o")  # descending
+        await settle(pilot)
+        assert table.row_count == 50
+        assert table.frame["TotalValue"][0] == everything["TotalValue"].max()
+        assert table.sort_column == "TotalValue" and table.sort_descending
