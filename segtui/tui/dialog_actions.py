@@ -111,9 +111,7 @@ class DialogActions(App[None]):
         """Open the export dialog (segments file of all customers or of the current
         Customers view, report)."""
         if self.result is not None:
-            self._open_export(
-                default_export_path(self.result, self.export_dir), offer_view=True
-            )
+            self._open_export(default_export_path(self.result, self.export_dir), offer_view=True)
         else:
             self._open_export(self.export_dir)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
-
-import polars as pl
 
 from segtui.engine.errors import SegtuiError, plural
 from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
@@ -22,9 +21,7 @@ if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
 
 
-def export_rows(
-    result: SegmentationResult, rows: pl.DataFrame, path: Path, *, force: bool
-) -> Path:
+def export_rows(result: SegmentationResult, rows: pl.DataFrame, path: Path, *, force: bool) -> Path:
     """Write ``rows`` (some of ``result.segments``, in the view's order) as a segments
     file: the same columns, column order and writer as the full export. Returns the
     absolute path."""
@@ -93,9 +90,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         if path.is_dir():
             from segtui.engine.errors import OutputError
 
-            raise OutputError(
-                "is a folder", file=path, hint="add a file name, e.g. segments.csv"
-            )
+            raise OutputError("is a folder", file=path, hint="add a file name, e.g. segments.csv")
         paths = [path]
         if self.query_one("#with-report", Checkbox).value and export_kind(path) == "segments":
             paths.append(path.with_suffix(".md"))

@@ -35,7 +35,7 @@ def bar_chart(profiles: list[SegmentProfile], width: int) -> Text:
 
 
 def legend(profiles: list[SegmentProfile]) -> Text:
-    """"● 0 High-value regulars  ▲ 1 …": each segment's glyph and colour. Returns Text."""
+    """ "● 0 High-value regulars  ▲ 1 …": each segment's glyph and colour. Returns Text."""
     text = Text()
     for p in profiles:
         text.append(segment_glyph(p.id), style=segment_colour(p.id))

@@ -174,14 +174,10 @@ class FrameTable(ScrollView, can_focus=True):
             strip = self._strip(list(self._row(index)), style, index)
         fixed = min(self._fixed_width(), width)
         if not fixed:
-            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(
-                width, self.rich_style
-            )
+            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
         start = fixed + scroll_x
         moving = strip.crop(start, start + width - fixed)
-        return Strip.join([strip.crop(0, fixed), moving]).extend_cell_length(
-            width, self.rich_style
-        )
+        return Strip.join([strip.crop(0, fixed), moving]).extend_cell_length(width, self.rich_style)
 
     def _fixed_width(self) -> int:
         count = min(self.fixed_columns, len(self.widths))
