@@ -77,12 +77,13 @@ def _usage(name: str, command: Any) -> str:
 
 def cli_markdown() -> str:
     """The CLI reference page: every command of ``segtui.cli.app`` with its parameters."""
-    import typer
     import typer.main
+    from typer.core import TyperGroup
 
     from segtui.cli import app
 
     root = typer.main.get_command(app)
+    assert isinstance(root, TyperGroup)  # an app with sub-commands
     # A context is all Click needs to list the sub-commands; it runs nothing.
     ctx = root.context_class(root, info_name="segtui")
     lines = [
