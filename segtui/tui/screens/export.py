@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 from textual import work
+from textual.worker import Worker, WorkerState
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -52,6 +53,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         # The Customers view's rows (its filter, search and sort), when they differ from
         # all customers: offered as "only the current view".
         self.view = view
+        self._written: tuple[list[Path] | None] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
@@ -163,7 +165,17 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         except Exception as exc:  # the dialog reports it; the session goes on
             self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
             return
-        self.app.call_from_thread(self.dismiss, written)
+        self.app.call_from_thread(self._finished, written)
+
+    def _finished(self, written: list[Path] | None) -> None:
+        """Called from the writing worker; the dialog closes once that worker has ended
+        (dismissing from inside it cancelled the still-running worker)."""
+        self._written = (written,)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "export" and event.state == WorkerState.SUCCESS:
+            if self._written is not None:
+                self.dismiss(self._written[0])
 
     def _view_only(self) -> bool:
         boxes = self.query("#view-only")
