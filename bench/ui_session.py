@@ -132,7 +132,11 @@ async def session(data: Path) -> dict[str, object]:
                 "\r",
             )
             figures["drill_down_rows"] = app.screen.query_one("#tx-table").row_count
-            await app.pop_screen()
+            # Posted keys can reach both the search box and the table: close every
+            # transactions screen the drill-down opened.
+            while len(app.screen_stack) > 1:
+                depth = len(app.screen_stack)
+                await key(app, "escape", lambda depth=depth: len(app.screen_stack) < depth, "")
         while any(worker.is_running for worker in app.workers):
             await asyncio.sleep(0.01)
         table.focus()
@@ -140,21 +144,25 @@ async def session(data: Path) -> dict[str, object]:
         figures["lookalikes"] = await key(
             app,
             "l",
-            lambda: isinstance(app.screen, LookalikesScreen)
-            and (app.screen.rows is not None or app.screen.error is not None),
+            lambda: (
+                isinstance(app.screen, LookalikesScreen)
+                and (app.screen.rows is not None or app.screen.error is not None)
+            ),
         )
-        await app.pop_screen()
+        await key(app, "escape", lambda: not isinstance(app.screen, LookalikesScreen), "")
         await key(app, "m", lambda: isinstance(app.screen, MigrationScreen))
         app.screen.query_one("#as-of-before").focus()
         figures["migration"] = await key(
             app,
             "enter",
-            lambda: getattr(app.screen, "migration", None) is not None
-            or "✖" in str(app.screen.query_one("#migration-status").render()),
+            lambda: (
+                getattr(app.screen, "migration", None) is not None
+                or "✖" in str(app.screen.query_one("#migration-status").render())
+            ),
             "\r",
             limit=600,
         )
-        await app.pop_screen()
+        await key(app, "escape", lambda: not isinstance(app.screen, MigrationScreen), "")
         while any(worker.is_running for worker in app.workers):
             await asyncio.sleep(0.01)
     return figures
