@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import polars as pl
 from textual import work
-from textual.worker import Worker, WorkerState
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
+from textual.worker import Worker, WorkerState
 
 from segtui.engine.errors import SegtuiError, plural
 from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
