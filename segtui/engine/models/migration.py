@@ -25,9 +25,9 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.compute import NO_PURCHASES, compute_features
 from segtui.engine.io.sources import Tables
-from segtui.engine.models.assign import Snapshot, load_for_model, project
+from segtui.engine.models.assign import FeatureCompute, Snapshot, load_for_model, project
 from segtui.engine.models.model import SegmentModel
 
 NEW = "new"
@@ -151,10 +151,13 @@ def migrate(
     *,
     as_of_before: dt.date | None = None,
     as_of_after: dt.date | None = None,
+    compute: FeatureCompute = compute_features,
 ) -> Migration:
-    """Assign both snapshots with ``model`` and cross-tabulate the moves."""
-    snap_before = project(model, before, as_of_before)
-    snap_after = project(model, after, as_of_after)
+    """Assign both snapshots with ``model`` and cross-tabulate the moves (``compute``
+    computes a snapshot's features: the UI passes one that reuses the feature table it
+    already holds for the current as-of date)."""
+    snap_before = project(model, before, as_of_before, compute)
+    snap_after = project(model, after, as_of_after, compute)
     customers = (
         snapshot_segments(snap_before)
         .rename({"segment": "segment_before"})
