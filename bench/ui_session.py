@@ -150,7 +150,12 @@ async def session(data: Path) -> dict[str, object]:
             ),
         )
         await key(app, "escape", lambda: not isinstance(app.screen, LookalikesScreen), "")
-        await key(app, "m", lambda: isinstance(app.screen, MigrationScreen))
+        await key(
+            app,
+            "m",
+            lambda: isinstance(app.screen, MigrationScreen)
+            and bool(app.screen.query("#as-of-before")),
+        )
         app.screen.query_one("#as-of-before").focus()
         figures["migration"] = await key(
             app,
