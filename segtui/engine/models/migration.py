@@ -58,8 +58,8 @@ class Migration:
 
     @property
     def state_ids(self) -> list[int]:
-        """Segment ids in row/column order: 0..k-1 then -1."""
-        return [*range(self.model.k), -1]
+        """Segment ids in row/column order: the model's (0..k-1 for a plain run) then -1."""
+        return [*(p.id for p in self.model.segments), -1]
 
     def _name(self, state: int) -> str:
         return self.model.names.get(state, NO_PURCHASES)
@@ -130,13 +130,16 @@ class Migration:
         }
 
 
-def cross_table(customers: pl.DataFrame, k: int) -> np.ndarray:
-    """Count (before, after) pairs into a (k+2) x (k+2) matrix (see the module docstring)."""
+def cross_table(customers: pl.DataFrame, ids: list[int]) -> np.ndarray:
+    """Count (before, after) pairs into a (k+2) x (k+2) matrix (see the module docstring);
+    ``ids`` are the model's segment ids in row order."""
+    k = len(ids)
+    # segment ids[i] -> i, -1 (no purchases) -> k, absent (new/lost) -> k + 1
+    position = {seg: i for i, seg in enumerate(ids)} | {-1: k, -2: k + 1}
 
     def index(column: str) -> np.ndarray:
-        seg = customers.get_column(column).fill_null(-2).to_numpy().astype(np.int64)
-        # segments 0..k-1 -> themselves, -1 (no purchases) -> k, absent (new/lost) -> k + 1
-        return np.where(seg == -1, k, np.where(seg == -2, k + 1, seg))
+        seg = customers.get_column(column).fill_null(-2).cast(pl.Int64)
+        return seg.replace_strict(list(position), list(position.values())).to_numpy()
 
     rows, cols = index("segment_before"), index("segment_after")
     size = k + 2
@@ -171,7 +174,7 @@ def migrate(
         before=snap_before,
         after=snap_after,
         customers=customers,
-        matrix=cross_table(customers, model.k),
+        matrix=cross_table(customers, [p.id for p in model.segments]),
     )
 
 
