@@ -176,3 +176,32 @@ def test_cli_like_writes_previous_segment_and_since(snapshots, tmp_path):
         "segment_since",
     ]
     assert json.loads(summary.read_text())["like"]["new"] == [4]
+
+
+def test_migrate_refit_of_unchanged_data_moves_nobody(snapshots):
+    from segtui.engine.io.sources import load_source
+    from segtui.engine.models.migration import migrate
+
+    model = load_model(snapshots["model"])
+    tables = load_source(snapshots["jan"])
+    result = migrate(model, tables, tables, refit_after=True)
+    assert result.matching is not None and result.matching.vanished == []
+    assert result.counts()["moved"] == 0
+    assert result.column_labels == result.row_labels[:-1] + ["lost"]
+
+
+def test_migrate_refit_columns_carry_the_matched_ids(snapshots):
+    result = CliRunner().invoke(
+        app,
+        ["migrate", str(snapshots["jan"]), str(snapshots["feb"])]
+        + ["--model", str(snapshots["model"]), "--refit", "--json"],
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    refit = summary["refit"]
+    after_ids = [int(label.split(" ", 1)[0]) for label in summary["columns"][:-2]]
+    kept = [i for i in after_ids if i not in refit["new"]]
+    assert len(kept) == refit["persisting"] and set(kept) <= {0, 1, 2, 3}
+    assert not set(kept) & {v["id"] for v in refit["vanished"]}
+    assert all(i >= 4 for i in refit["new"]) and set(refit["new"]) <= set(after_ids)
+    assert sum(summary["column_totals"]) == sum(summary["row_totals"])

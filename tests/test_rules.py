@@ -104,3 +104,12 @@ def test_rules_file_with_an_unknown_extension_is_refused_before_running(planted_
     )
     assert result.exit_code == 2
     assert "Use one of .csv, .sql" in result.stderr
+
+
+def test_whole_number_features_get_whole_number_thresholds():
+    frequency = np.array([1, 2, 3, 8, 9, 10, 11, 12] * 20, dtype=np.float64)
+    frame = pl.DataFrame({"frequency": frequency})
+    labels = (frequency >= 9).astype(np.int64)
+    rules = segment_rules(frame, labels, ["frequency"], [0, 1], seed=1)
+    assert [r.text() for r in rules[1].rules] == ["frequency >= 9"]
+    assert [r.text() for r in rules[0].rules] == ["frequency <= 8"]

@@ -38,7 +38,7 @@ class Condition:
     """One test on one feature: ``>`` / ``<=`` a number, or ``in`` a set of levels."""
 
     feature: str
-    op: str  # ">", "<=" or "in"
+    op: str  # ">", ">=" (whole-number features), "<=" or "in"
     value: float | tuple[str, ...]
 
     def text(self) -> str:
@@ -135,6 +135,7 @@ class _Design:
     numeric: dict[str, np.ndarray]  # raw values (NaN = missing) for scoring
     levels: dict[str, np.ndarray]  # categorical values as text for scoring
     all_levels: dict[str, list[str]]
+    whole: set[str]  # numeric features whose every value is a whole number (counts)
 
 
 def _design(clustered: pl.DataFrame, features: list[str]) -> _Design:
@@ -162,7 +163,12 @@ def _design(clustered: pl.DataFrame, features: list[str]) -> _Design:
             blocks.append(np.where(np.isfinite(values), values, fill))
             columns.append((name, None))
     matrix = np.column_stack(blocks) if blocks else np.zeros((clustered.height, 0))
-    return _Design(matrix, columns, numeric, levels, all_levels)
+    whole = {
+        name
+        for name, values in numeric.items()
+        if np.array_equal(values[np.isfinite(values)], np.round(values[np.isfinite(values)]))
+    }
+    return _Design(matrix, columns, numeric, levels, all_levels, whole)
 
 
 def _leaf_paths(tree: Any) -> list[tuple[int, list[tuple[int, bool, float]]]]:
@@ -205,9 +211,16 @@ def _conditions(path: list[tuple[int, bool, float]], design: _Design) -> tuple[C
                 conditions.append(Condition(feature, "in", tuple(sorted(allowed[feature]))))
             continue
         if feature in lower:
-            conditions.append(Condition(feature, ">", lower[feature]))
+            if feature in design.whole and not lower[feature].is_integer():
+                # On whole numbers "frequency > 8.5" is "frequency >= 9": say it so.
+                conditions.append(Condition(feature, ">=", float(math.ceil(lower[feature]))))
+            else:
+                conditions.append(Condition(feature, ">", lower[feature]))
         if feature in upper:
-            conditions.append(Condition(feature, "<=", upper[feature]))
+            value = upper[feature]
+            if feature in design.whole and math.isfinite(value):
+                value = float(math.floor(value))
+            conditions.append(Condition(feature, "<=", value))
     return tuple(conditions)
 
 
@@ -220,7 +233,12 @@ def rule_mask(conditions: tuple[Condition, ...], design: _Design) -> np.ndarray:
         else:
             values = design.numeric[c.feature]
             with np.errstate(invalid="ignore"):
-                mask &= values > c.value if c.op == ">" else values <= c.value
+                if c.op == ">":
+                    mask &= values > c.value
+                elif c.op == ">=":
+                    mask &= values >= c.value
+                else:
+                    mask &= values <= c.value
     return mask
 
 
