@@ -113,3 +113,13 @@ def test_whole_number_features_get_whole_number_thresholds():
     rules = segment_rules(frame, labels, ["frequency"], [0, 1], seed=1)
     assert [r.text() for r in rules[1].rules] == ["frequency >= 9"]
     assert [r.text() for r in rules[0].rules] == ["frequency <= 8"]
+
+
+def test_a_single_whole_number_reads_as_equality():
+    frequency = np.array([1, 2, 3, 8, 9, 10, 11, 12] * 20, dtype=np.float64)
+    labels = (frequency == 9).astype(np.int64)
+    rules = segment_rules(
+        pl.DataFrame({"frequency": frequency}), labels, ["frequency"], [0, 1], seed=1
+    )
+    assert [r.text() for r in rules[1].rules] == ["frequency = 9"]
+    assert rules[1].sql() == '("frequency" = 9)'

@@ -28,7 +28,7 @@ from segtui.engine.features.compute import feature_kind
 
 RULES_DEPTH = 3
 # Trees are fitted on at most this many customers (seeded sample); rules are scored on all.
-RULES_SAMPLE = 200_000
+RULES_SAMPLE = 50_000
 # A leaf must hold at least this share of the fitted customers: no rule for a handful.
 RULES_MIN_LEAF_SHARE = 0.005
 
@@ -38,7 +38,7 @@ class Condition:
     """One test on one feature: ``>`` / ``<=`` a number, or ``in`` a set of levels."""
 
     feature: str
-    op: str  # ">", ">=" (whole-number features), "<=" or "in"
+    op: str  # ">", ">=" / "=" (whole-number features), "<=" or "in"
     value: float | tuple[str, ...]
 
     def text(self) -> str:
@@ -210,6 +210,11 @@ def _conditions(path: list[tuple[int, bool, float]], design: _Design) -> tuple[C
             if allowed[feature] != set(design.all_levels[feature]):
                 conditions.append(Condition(feature, "in", tuple(sorted(allowed[feature]))))
             continue
+        if feature in design.whole and feature in lower and feature in upper:
+            low, high = math.floor(lower[feature]) + 1, math.floor(upper[feature])
+            if low == high:  # "frequency >= 9 and frequency <= 9" is "frequency = 9"
+                conditions.append(Condition(feature, "=", float(low)))
+                continue
         if feature in lower:
             if feature in design.whole and not lower[feature].is_integer():
                 # On whole numbers "frequency > 8.5" is "frequency >= 9": say it so.
@@ -237,6 +242,8 @@ def rule_mask(conditions: tuple[Condition, ...], design: _Design) -> np.ndarray:
                     mask &= values > c.value
                 elif c.op == ">=":
                     mask &= values >= c.value
+                elif c.op == "=":
+                    mask &= values == c.value
                 else:
                     mask &= values <= c.value
     return mask
