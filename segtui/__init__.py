@@ -23,15 +23,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from segtui.notebook.results import (
-        Assignment,
-        Lookalikes,
-        Migration,
-        Model,
-        Segmentation,
-        Sweep,
-        Validation,
-    )
+    from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
+    from segtui.notebook.results import Segmentation, Sweep, Validation
 
 # The same defaults as segtui.config (kept literal here so that importing segtui stays
 # free of any other module; tests/test_python_api.py checks they agree).

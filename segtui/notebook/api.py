@@ -15,16 +15,9 @@ from typing import Any
 
 from segtui.config import Settings
 from segtui.engine.io.memory import MemorySource, open_source, public_mapping
+from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
 from segtui.notebook.progress import ProgressOption, progress_callback
-from segtui.notebook.results import (
-    Assignment,
-    Lookalikes,
-    Migration,
-    Model,
-    Segmentation,
-    Sweep,
-    Validation,
-)
+from segtui.notebook.results import Segmentation, Sweep, Validation
 
 Source = Any  # a path, None (bundled sample) or a DataFrame; see segtui.segment
 

@@ -124,7 +124,7 @@ def _numeric(table: Table, index: int) -> bool:
 
 def _md(text: str) -> str:
     """Escape Markdown's table separator and HTML (notebooks render HTML in Markdown)."""
-    return html.escape(text).replace("|", "\\|").replace("\n", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def frame_table(frame: Any, caption: str, limit: int = 20) -> Table:

@@ -8,27 +8,24 @@ one-line ``repr``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from segtui.engine.features.compute import NO_PURCHASES
-from segtui.notebook.render import Report, Table, frame_table, percent, to_html, to_markdown
+from segtui.notebook.render import Report, Table, percent, to_html, to_markdown
 
 if TYPE_CHECKING:
     import pandas
 
     from segtui.engine.clustering.kmeans import Metrics
     from segtui.engine.clustering.sweep import SweepResult
-    from segtui.engine.models.assign import AssignResult
-    from segtui.engine.models.lookalike import Lookalikes as EngineLookalikes
-    from segtui.engine.models.migration import Migration as EngineMigration
-    from segtui.engine.models.model import SegmentModel
     from segtui.engine.pipeline import SegmentationResult
     from segtui.engine.quality.validate import ValidationReport
     from segtui.engine.segments.profiles import SegmentProfile
+    from segtui.notebook.model_results import Model
 
 
 class _Shown:
@@ -142,6 +139,7 @@ class Segmentation(_Shown):
     def model(self) -> Model:
         """The model of this segmentation (for :func:`segtui.assign` and friends)."""
         from segtui.engine.models.model import build_model
+        from segtui.notebook.model_results import Model
 
         return Model(build_model(self.engine, self.engine.input_files))
 
@@ -166,13 +164,21 @@ class Segmentation(_Shown):
         """What the notebook shows."""
         result = self.engine
         rows: list[list[Any]] = [
-            [p.id, p.name, p.size, percent(p.share), percent(p.revenue_share), p.action]
+            [
+                p.id,
+                p.name,
+                p.size,
+                percent(p.share),
+                percent(p.revenue_share),
+                _top_levels(p.mix),
+                p.action,
+            ]
             for p in result.profiles
         ]
         without = result.n_customers - result.n_clustered
         if without:
-            rows.append([-1, NO_PURCHASES, without, None, None, None])
-        headers = ["segment", "name", "customers", "share", "revenue share", "action"]
+            rows.append([-1, NO_PURCHASES, without, None, None, None, None])
+        headers = ["segment", "name", "customers", "share", "revenue share", "mostly", "action"]
         return Report(
             title=f"segtui: {result.k} segments of {result.n_customers:,} customers",
             lines=[
@@ -182,6 +188,16 @@ class Segmentation(_Shown):
             tables=[Table("Segments", headers, rows), *_diagnostics(result.diagnostics)],
             warnings=result.warnings,
         )
+
+
+def _top_levels(mix: dict[str, dict[str, float]]) -> str | None:
+    """The most common level of each categorical feature: 'region: Europe 51%'."""
+    parts = [
+        f"{feature}: {max(shares, key=lambda level: shares[level])} {percent(max(shares.values()))}"
+        for feature, shares in mix.items()
+        if shares
+    ]
+    return "; ".join(parts) or None
 
 
 def _diagnostics(diag: dict[str, Any]) -> list[Table]:
@@ -338,182 +354,4 @@ class Validation(_Shown):
                 f"{rep.date_range[0]} to {rep.date_range[1]}"
             ],
             tables=[Table("Findings", ["severity", "check", "rows", "column", "message"], rows)],
-        )
-
-
-@dataclass(repr=False)
-class Model(_Shown):
-    """A saved (or fresh) segment model: features, stored scaling, centroids, segments."""
-
-    engine: SegmentModel
-
-    @property
-    def k(self) -> int:
-        """The number of segments."""
-        return self.engine.k
-
-    @property
-    def features(self) -> list[str]:
-        """The features the model was trained on."""
-        return list(self.engine.features)
-
-    @property
-    def segments(self) -> pl.DataFrame:
-        """One row per segment: id, name, training size, description, action."""
-        return pl.DataFrame(
-            [
-                {
-                    "segment": p.id,
-                    "segment_name": p.name,
-                    "size": p.size,
-                    "description": p.description,
-                    "action": p.action,
-                }
-                for p in self.engine.segments
-            ]
-        )
-
-    def __repr__(self) -> str:
-        return f"<segtui.Model {self.engine.label()} k={self.k} features={self.features}>"
-
-    def report(self) -> Report:
-        """What the notebook shows."""
-        model = self.engine
-        rows: list[list[Any]] = [[p.id, p.name, p.size, p.action] for p in model.segments]
-        return Report(
-            title=f"segtui model: {model.k} segments",
-            lines=[
-                f"{model.label()} · trained as of {model.training_as_of} · features: "
-                + ", ".join(model.features),
-                _metrics_line(model.metrics),
-            ],
-            tables=[Table("Segments", ["segment", "name", "training size", "action"], rows)],
-        )
-
-
-@dataclass(repr=False)
-class Assignment(_Shown):
-    """Customers of a source put into a model's segments (``segments`` has ``distance``)."""
-
-    engine: AssignResult
-
-    @property
-    def segments(self) -> pl.DataFrame:
-        """The segments file columns plus ``distance`` to the assigned centroid."""
-        return self.engine.segments
-
-    @property
-    def warnings(self) -> list[str]:
-        """Unseen levels and data-quality warnings."""
-        return list(self.engine.warnings)
-
-    def summary(self) -> dict[str, Any]:
-        """The ``segtui assign --json`` document."""
-        return self.engine.summary()
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """The segments frame as pandas."""
-        return _pandas(self.segments)
-
-    def __repr__(self) -> str:
-        return (
-            f"<segtui.Assignment customers={self.segments.height:,} model_k={self.engine.model.k}>"
-        )
-
-    def report(self) -> Report:
-        """What the notebook shows."""
-        data = self.summary()
-        rows: list[list[Any]] = [
-            [s["id"], s["name"], s["size"], percent(s["share"]), s["mean_distance"]]
-            for s in data["segments"]
-        ]
-        rows.append([-1, NO_PURCHASES, data["no_purchases"]["size"], None, None])
-        return Report(
-            title=f"segtui assign: {data['n_customers']:,} customers",
-            lines=[f"{data['model']} → {data['source']} · as of {data['as_of']}"],
-            tables=[
-                Table("Segments", ["segment", "name", "customers", "share", "mean distance"], rows)
-            ],
-            warnings=self.warnings,
-        )
-
-
-@dataclass(repr=False)
-class Lookalikes(_Shown):
-    """``table``: CustomerID, rank, LookalikeID, score (1 = identical profile)."""
-
-    engine: EngineLookalikes
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def table(self) -> pl.DataFrame:
-        """The long-format lookalike table."""
-        return self.engine.table
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """The table as pandas."""
-        return _pandas(self.table)
-
-    def __repr__(self) -> str:
-        return f"<segtui.Lookalikes rows={self.table.height:,} top={self.engine.top}>"
-
-    def report(self) -> Report:
-        """What the notebook shows."""
-        from segtui.engine.models.lookalike import SCORE_DEFINITION
-
-        skipped = self.engine.skipped_no_purchases
-        lines = [f"score = {SCORE_DEFINITION}"]
-        if skipped:
-            lines.append("skipped (no purchases): " + ", ".join(skipped[:10]))
-        return Report(
-            title=f"segtui lookalikes: top {self.engine.top}",
-            lines=lines,
-            tables=[frame_table(self.table, "Lookalikes", limit=30)],
-            warnings=self.warnings,
-        )
-
-
-@dataclass(repr=False)
-class Migration(_Shown):
-    """Who moved between segments from a before to an after snapshot."""
-
-    engine: EngineMigration
-
-    @property
-    def table(self) -> pl.DataFrame:
-        """The cross-table: a ``from`` column, then one column per after state."""
-        return self.engine.table()
-
-    @property
-    def moves(self) -> pl.DataFrame:
-        """Every customer's before and after segment (null = not in that snapshot)."""
-        return self.engine.moves()
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Customers who stayed, moved, were new or lost."""
-        return self.engine.counts()
-
-    def to_pandas(self) -> pandas.DataFrame:
-        """The moves as pandas."""
-        return _pandas(self.moves)
-
-    def __repr__(self) -> str:
-        counts = " ".join(f"{k}={v:,}" for k, v in self.counts.items())
-        return f"<segtui.Migration {counts}>"
-
-    def report(self) -> Report:
-        """What the notebook shows."""
-        mig = self.engine
-        counts = ", ".join(f"{v:,} {k}" for k, v in self.counts.items())
-        return Report(
-            title="segtui migration",
-            lines=[
-                f"before: {mig.before.source} as of {mig.before.as_of} · after: "
-                f"{mig.after.source} as of {mig.after.as_of}",
-                counts,
-            ],
-            tables=[frame_table(self.table, "From (rows) → to (columns)", limit=50)],
-            warnings=[f"before: {w}" for w in mig.before.warnings]
-            + [f"after: {w}" for w in mig.after.warnings],
         )
