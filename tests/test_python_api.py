@@ -325,3 +325,22 @@ def test_repr_is_one_short_line(zeotap_dir: Path) -> None:
     text = repr(result)
     assert "\n" not in text and len(text) < 300
     assert text.startswith("<segtui.Segmentation k=4 customers=200 ")
+
+
+def test_hints_name_python_keywords_not_command_line_flags() -> None:
+    with pytest.raises(InputError) as caught:
+        segtui.segment(log_frame().drop("InvoiceDate"), progress=False)
+    assert caught.value.hint == "name it with mapping={'date_col': ...}"
+    assert "--" not in str(caught.value)
+
+
+def test_warnings_name_python_keywords(tmp_path: Path) -> None:
+    result = segtui.segment(log_frame().drop("Category"), k=3, progress=False)
+    (region,) = [w for w in result.warnings if "'region' left out" in w]
+    assert "(add customers=)" in region
+
+
+def test_a_source_of_another_type_is_an_option_error() -> None:
+    with pytest.raises(OptionError, match="the source must be a path") as caught:
+        segtui.segment(42, progress=False)  # type: ignore[arg-type]
+    assert caught.value.value == "int"

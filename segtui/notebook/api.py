@@ -9,17 +9,70 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from segtui.config import Settings
+from segtui.config import MAPPING_KEYS, Settings
+from segtui.engine.errors import SegtuiError
 from segtui.engine.io.memory import MemorySource, open_source, public_mapping
 from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
 from segtui.notebook.progress import ProgressOption, progress_callback
 from segtui.notebook.results import Segmentation, Sweep, Validation
 
 Source = Any  # a path, None (bundled sample) or a DataFrame; see segtui.segment
+F = TypeVar("F", bound=Callable[..., Any])
+# Command-line options named in engine messages that are keyword arguments here.
+KEYWORDS = (
+    "k",
+    "returns",
+    "customers",
+    "as-of",
+    "as-of-before",
+    "as-of-after",
+    "log",
+    "top",
+    "categorical-weight",
+    "features",
+    "scaling",
+    "seed",
+    "n-init",
+)
+FLAG = re.compile(r"--([a-z]+(?:-[a-z]+)*)( FILE)?")
+
+
+def python_words(text: str) -> str:
+    """An engine message with its command-line flags in Python terms: ``--customer-col``
+    -> ``mapping={'customer_col': ...}``, ``--as-of`` -> ``as_of=``; others unchanged."""
+
+    def swap(match: re.Match[str]) -> str:
+        flag = match.group(1)
+        key = flag.replace("-", "_")
+        if key in MAPPING_KEYS and key != "customers":
+            return f"mapping={{'{key}': ...}}"
+        if flag in KEYWORDS:
+            return f"{key}="
+        return match.group(0)
+
+    return FLAG.sub(swap, text)
+
+
+def speaks_python(function: F) -> F:
+    """Rewrite the flags in a SegtuiError raised by ``function`` (see python_words)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except SegtuiError as exc:
+            exc.message = python_words(exc.message)
+            exc.hint = python_words(exc.hint) if exc.hint is not None else None
+            exc.args = (exc.message,)
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def settings_for(options: Mapping[str, Any]) -> Settings:
@@ -47,6 +100,7 @@ def _as_of(value: dt.date | str | None, option: str = "as_of") -> dt.date | None
     return parse_date_option(str(value), option=option)
 
 
+@speaks_python
 def segment(
     source: Source,
     customers: Any,
@@ -68,14 +122,15 @@ def segment(
         if memory.names:
             # The temporary files are gone after this call: the result names the frames.
             result.source = memory.relabel(result.source)
-            result.warnings = [memory.relabel(w) for w in result.warnings]
             result.input_files = []
             result.settings = result.settings.replace(
                 source=None, mapping=tuple(sorted(public_mapping(memory.mapping, memory).items()))
             )
+    result.warnings = [python_words(memory.relabel(w)) for w in result.warnings]
     return Segmentation(result)
 
 
+@speaks_python
 def sweep(
     source: Source,
     customers: Any,
@@ -96,10 +151,11 @@ def sweep(
         )
         with progress_callback(progress, "sweep") as step:
             result = run_sweep(None, settings, k_min, k_max, progress=step)
-        result.warnings = [memory.relabel(w) for w in result.warnings]
+        result.warnings = [python_words(memory.relabel(w)) for w in result.warnings]
     return Sweep(result)
 
 
+@speaks_python
 def validate(
     source: Source,
     customers: Any,
@@ -123,6 +179,7 @@ def validate(
     return Validation(report)
 
 
+@speaks_python
 def load_model(path: Path | str) -> Model:
     """See :func:`segtui.load_model`."""
     from segtui.engine.models.model import load_model as read_model
@@ -145,6 +202,7 @@ def _overrides(mapping: Mapping[str, str] | None) -> dict[str, str]:
     return settings_for({"mapping": dict(mapping or {})}).mapping_dict()
 
 
+@speaks_python
 def assign(
     model: Model | Path | str,
     source: Source,
@@ -176,9 +234,11 @@ def assign(
             result.snapshot.source = memory.relabel(result.snapshot.source)
             result.snapshot.input_files = []
             result.same_input_as_training = None  # a temporary file's hash means nothing
+    result.snapshot.warnings = [python_words(w) for w in result.snapshot.warnings]
     return Assignment(result)
 
 
+@speaks_python
 def lookalikes(
     model: Model | Path | str,
     source: Source,
@@ -217,9 +277,10 @@ def lookalikes(
                 all_ids=snap.table.frame.get_column("CustomerID").to_list(),
                 progress=step,
             )
-    return Lookalikes(result, warnings=[memory.relabel(w) for w in snap.warnings])
+    return Lookalikes(result, warnings=[python_words(memory.relabel(w)) for w in snap.warnings])
 
 
+@speaks_python
 def migrate(
     model: Model | Path | str,
     before: Source,
@@ -259,4 +320,6 @@ def migrate(
             )
         result.before.source = old.relabel(result.before.source)
         result.after.source = (new or old).relabel(result.after.source)
+    for snap in (result.before, result.after):
+        snap.warnings = [python_words(w) for w in snap.warnings]
     return Migration(result)

@@ -23,6 +23,7 @@ once keeps one reader and costs one sequential write (about as much disk as the 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -164,6 +165,12 @@ def open_source(
             value=type(products).__name__,
         )
     if "transactions" not in in_memory:
+        if source is not None and not isinstance(source, str | os.PathLike):
+            raise OptionError(
+                "the source must be a path, None (the sample data) or a DataFrame "
+                "(Polars, pandas or pyarrow)",
+                value=type(source).__name__,
+            )
         if in_memory:
             raise OptionError(
                 "customers= and products= frames need a transactions frame as the source",
