@@ -26,6 +26,12 @@ RETAIL_NAMES = {
     "category": "Category",
 }
 KINDS = ("polars", "lazy", "pandas", "arrow")
+KIND_NAMES = {
+    "polars": "polars DataFrame",
+    "lazy": "polars LazyFrame",
+    "pandas": "pandas DataFrame",
+    "arrow": "pyarrow Table",
+}
 
 
 def convert(frame: pl.DataFrame, kind: str) -> object:
@@ -65,6 +71,25 @@ def test_importing_segtui_loads_neither_polars_nor_sklearn() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_engine_never_imports_the_notebook_face() -> None:
+    import ast
+
+    engine = Path(segtui.__file__).parent / "engine"
+    importers = []
+    for module in sorted(engine.rglob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(n == "segtui.notebook" or n.startswith("segtui.notebook.") for n in names):
+                importers.append(module.name)
+    assert importers == []
+
+
 def test_public_defaults_are_the_settings_defaults() -> None:
     import inspect
 
@@ -91,6 +116,7 @@ def test_reference_frames_give_byte_identical_segments_to_the_csv_folder(
     from_frames.write(tmp_path / "frames.csv")
     assert (tmp_path / "frames.csv").read_bytes() == (tmp_path / "files.csv").read_bytes()
     assert from_frames.metrics == from_files.metrics
+    assert from_frames.source == f"<{KIND_NAMES[kind]}: transactions>"
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -35,8 +35,11 @@ import polars as pl
 from segtui.engine.errors import InputError, OptionError, SegtuiError
 
 # Folder-layout file names the folder reader finds (see sources.find_table_files).
-FILE_NAMES = {"transactions": "Transactions.csv", "customers": "Customers.csv"}
-FILE_NAMES["products"] = "Products.csv"
+FOLDER_FILES = {
+    "transactions": "Transactions.csv",
+    "customers": "Customers.csv",
+    "products": "Products.csv",
+}
 
 
 def is_frame(value: object) -> bool:
@@ -182,38 +185,37 @@ def open_source(
         return
     if customers is not None and not is_frame(customers):
         given["customers"] = str(customers)  # a customers file beside a transactions frame
-    folder = Path(tempfile.mkdtemp(prefix="segtui-frames-"))
+    # With products the frames are the folder layout, else a log (+ a customers file).
+    as_folder = "products" in in_memory
+    folder = Path(tempfile.mkdtemp(prefix="segtui-frames-"))  # private (mode 0700)
     try:
-        layout = "folder" if "products" in in_memory else "log"
-        written = MemorySource(None, given)
+        paths = {
+            kind: folder / (FOLDER_FILES[kind] if as_folder else f"{kind}.csv")
+            for kind in in_memory
+        }
+        memory = MemorySource(
+            path=folder if as_folder else paths["transactions"],
+            mapping=given,
+            label=display_name(source, "transactions"),
+        )
         for kind, value in in_memory.items():
             shown = display_name(value, kind)
-            path = folder / FILE_NAMES[kind] if layout == "folder" else folder / f"{kind}.csv"
-            written.names[str(path)] = shown
+            memory.names[str(paths[kind])] = shown
             try:
-                as_text(to_lazy(value, shown), shown).sink_csv(path)
+                as_text(to_lazy(value, shown), shown).sink_csv(paths[kind])
             except pl.exceptions.PolarsError as exc:
                 raise InputError(f"cannot read the frame ({exc})", file=shown) from None
-        transactions_name = written.names[str(folder / _file(layout, "transactions"))]
-        written.label = transactions_name
-        if layout == "folder":
-            written.path = folder
-            written.names[str(folder)] = transactions_name
-        else:
-            written.path = folder / "transactions.csv"
-            if "customers" in in_memory:
-                written.mapping["customers"] = str(folder / "customers.csv")
+        if as_folder:
+            memory.names[str(folder)] = display_name(source, "transactions")
+        elif "customers" in in_memory:
+            memory.mapping["customers"] = str(paths["customers"])
         try:
-            yield written
+            yield memory
         except SegtuiError as exc:
-            written.relabel_error(exc)
+            memory.relabel_error(exc)
             raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _file(layout: str, kind: str) -> str:
-    return FILE_NAMES[kind] if layout == "folder" else f"{kind}.csv"
 
 
 def public_mapping(mapping: Mapping[str, str], memory: MemorySource) -> dict[str, str]:
