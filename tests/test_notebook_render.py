@@ -4,6 +4,7 @@ escaped user text; the sweep table; the progress bar."""
 from __future__ import annotations
 
 import html
+import re
 import sys
 import types
 from pathlib import Path
@@ -121,6 +122,16 @@ def test_sweep_has_no_chart_without_matplotlib(zeotap_dir: Path, monkeypatch) ->
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails as if not installed
     result = segtui.sweep(zeotap_dir, k_min=2, k_max=3, progress=False)
     assert "<img" not in result._repr_html_()
+
+
+def test_sweep_shows_a_png_chart_when_matplotlib_is_installed(zeotap_dir: Path) -> None:
+    pytest.importorskip("matplotlib")  # optional: CI without it checks the table only
+    import base64
+
+    page = segtui.sweep(zeotap_dir, k_min=2, k_max=3, progress=False)._repr_html_()
+    encoded = re.search(r'src="data:image/png;base64,([^"]+)"', page)
+    assert encoded is not None
+    assert base64.b64decode(encoded.group(1)).startswith(b"\x89PNG")
 
 
 def test_validation_renders_its_findings(zeotap_dir: Path) -> None:

@@ -30,6 +30,7 @@ def sweep_chart(result: SweepResult) -> bytes | None:
     FigureCanvasAgg(figure)
     left = figure.add_subplot()
     left.plot(ks, [row.davies_bouldin for row in result.rows], marker="o", color="tab:blue")
+    left.set_xticks(ks)
     left.set_xlabel("k")
     left.set_ylabel("Davies-Bouldin", color="tab:blue")
     right = left.twinx()
