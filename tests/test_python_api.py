@@ -370,3 +370,9 @@ def test_a_source_of_another_type_is_an_option_error() -> None:
     with pytest.raises(OptionError, match="the source must be a path") as caught:
         segtui.segment(42, progress=False)  # type: ignore[arg-type]
     assert caught.value.value == "int"
+
+
+def test_a_tab_delimiter_is_spelled_as_on_the_command_line(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "orders.txt", make_lines(), RETAIL_NAMES, delimiter="\t")
+    result = segtui.segment(log, mapping={"delimiter": "tab"}, k=3, progress=False)
+    assert result.summary()["params"]["mapping"] == {"delimiter": "\t"}

@@ -113,7 +113,7 @@ def segment(
     from segtui.engine.pipeline import run
 
     settings = settings_for(options | {"mapping": dict(mapping or {})})
-    with _reading(source, customers, products, mapping) as memory:
+    with _reading(source, customers, products, settings.mapping_dict()) as memory:
         settings = settings.replace(
             source=memory.path, mapping=tuple(sorted(memory.mapping.items()))
         )
@@ -145,7 +145,7 @@ def sweep(
     from segtui.engine.clustering.sweep import sweep as run_sweep
 
     settings = settings_for(options | {"mapping": dict(mapping or {})})
-    with _reading(source, customers, products, mapping) as memory:
+    with _reading(source, customers, products, settings.mapping_dict()) as memory:
         settings = settings.replace(
             source=memory.path, mapping=tuple(sorted(memory.mapping.items()))
         )
@@ -167,7 +167,7 @@ def validate(
     from segtui.engine.quality.validate import validate_source
 
     settings = settings_for({"mapping": dict(mapping or {}), "returns": returns})
-    with _reading(source, customers, products, mapping) as memory:
+    with _reading(source, customers, products, settings.mapping_dict()) as memory:
         report = validate_source(memory.path, memory.mapping, returns=settings.returns)
         if memory.names:
             report.source = memory.relabel(report.source)
