@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -34,7 +34,11 @@ from segtui.engine.features.fastpath import preload_sklearn
 from segtui.engine.io.availability import drop_unavailable_defaults
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.output.writers import write_frame, write_summary
+from segtui.engine.segments.explain import Explanation, explain, run_extras, segment_extras
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles
+
+if TYPE_CHECKING:
+    from segtui.engine.models.matching import Matching
 
 Progress = Callable[[str], None]
 # More restarts than this is a typo (it would run for hours), not a setting.
@@ -68,6 +72,11 @@ class SegmentationResult:
     execution: dict[str, Any] = field(
         default_factory=lambda: {"engine": "polars", "clustering_path": "scikit-learn"}
     )
+    # Identity and explanations (models/like.py, segments/explain.py): the --like
+    # matching, rules and effect sizes per segment id, and the run manifest.
+    matching: Matching | None = None
+    explanation: Explanation | None = None
+    manifest: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -110,6 +119,7 @@ class SegmentationResult:
                     "description": p.description,
                     "action": p.action,
                     "mix": p.mix,
+                    **segment_extras(self, p.id),
                 }
                 for p in self.profiles
             ],
@@ -118,6 +128,7 @@ class SegmentationResult:
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
             "k_selection": self.k_selection,
+            **run_extras(self),
         }
 
     def write(
@@ -234,10 +245,17 @@ def run(
         tables, feature_table = load_features(settings, tables=tables, progress=step)
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
-    with single_threaded_blas():
-        result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
-    if tables is not None:
-        result.input_files = [spec.path for spec in tables.files.values()]
+    files = [spec.path for spec in tables.files.values()] if tables is not None else []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segtui-manifest") as pool:
+        # The manifest hashes the input files while the clustering runs (hashlib
+        # releases the GIL), so the digest costs no wall time on a second core.
+        from segtui.engine.output.manifest import build_manifest
+
+        manifest = pool.submit(build_manifest, settings, files)
+        with single_threaded_blas():
+            result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
+        result.manifest = manifest.result()
+    result.input_files = files
     return result
 
 
@@ -340,8 +358,7 @@ def cluster(
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, frame)
-    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
-    return SegmentationResult(
+    result = SegmentationResult(
         settings=settings.replace(features=tuple(features)),
         source=source_label,
         features=features,
@@ -359,6 +376,15 @@ def cluster(
         timings=timings,
         k_selection=k_sweep.to_dict() if k_sweep is not None else None,
     )
+    if settings.like is not None:
+        from segtui.engine.models.like import apply_like
+        from segtui.engine.models.model import load_model
+
+        apply_like(result, load_model(settings.like), clustered)
+    step("Explaining")
+    result.explanation = explain(clustered, result.labels, result.profiles, features, settings.seed)
+    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
+    return result
 
 
 def clustered_rows(frame: pl.DataFrame, features: list[str]) -> pl.DataFrame:
