@@ -31,7 +31,7 @@ from segtui.engine.features.compute import (
     feature_kind,
 )
 from segtui.engine.features.fastpath import preload_sklearn
-from segtui.engine.io.availability import drop_unavailable_defaults
+from segtui.engine.features.availability import drop_unavailable_defaults
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.output.writers import write_frame, write_summary
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles

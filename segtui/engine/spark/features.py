@@ -337,7 +337,8 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
 def _bad_number_error(tables: SparkTables) -> InputError:
     """The first non-number cell, named by the Polars reader when the source is local."""
     if tables.local_folder is not None:
-        from segtui.engine.io.sources import diagnose_failure, load_folder
+        from segtui.engine.io.sources import load_folder
+        from segtui.engine.quality.checks import diagnose_failure
 
         return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
     spec = tables.files["transactions"]
@@ -347,7 +348,7 @@ def _bad_number_error(tables: SparkTables) -> InputError:
 def _bad_date_error(tables: SparkTables) -> InputError:
     spec = tables.files["transactions"]
     if tables.local_folder is not None:
-        from segtui.engine.io.sources import find_bad_date
+        from segtui.engine.quality.checks import find_bad_date
 
         return find_bad_date(spec, "TransactionDate")
     return InputError(
