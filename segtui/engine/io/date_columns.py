@@ -24,7 +24,7 @@ def decide_dates(spec: TableFile, raw: pl.LazyFrame, canonical: str, given: str 
     except pl.exceptions.PolarsError as exc:
         raise readers.read_error(spec.path, spec.delimiter, exc) from None
     if decision.format != dates.NATIVE and not decision.candidates:
-        _refuse_head(spec, actual, head, decision.format)
+        _refuse_head(spec, actual, head, dates.most_parsed(head)[0])
     if given and decision.format != dates.NATIVE:
         _check_given(spec, actual, head, given)
     spec.date_formats[canonical] = decision.format
@@ -34,43 +34,22 @@ def decide_dates(spec: TableFile, raw: pl.LazyFrame, canonical: str, given: str 
         spec.data_quality.update(decision.data_quality(actual))
 
 
-def _refuse_head(spec: TableFile, actual: str, head: pl.Series, best: str) -> None:
-    """No format reads all of the head: name the first value no candidate reads at all,
-    else the first value the most common format does not read."""
+def _refuse_head(spec: TableFile, actual: str, head: pl.Series, best: str | None) -> None:
+    """No candidate format reads any value of the head: name the first filled value.
+    (When some values read, the format reading most is kept; the run then names the first
+    failing row and ``validate`` lists them all.)"""
+    if best is not None:
+        return
     values = head.cast(pl.String).to_list()
-    if not any(v is not None and v.strip() for v in values):
-        return  # an all-empty head: the run names the first missing date
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    readable = frame.select(
-        pl.any_horizontal(
-            dates.parse(pl.col("v"), f).is_not_null() for f in dates.CANDIDATE_FORMATS
-        )
-    ).to_series()
-    by_best = frame.select(dates.parse(pl.col("v"), best).is_not_null()).to_series()
-    for index, (value, any_ok) in enumerate(zip(values, readable, strict=True)):
-        if value is None or not value.strip():
-            continue
-        if not any_ok:
+    for index, value in enumerate(values):
+        if value is not None and value.strip():
             raise InputError(
                 "unparsable date",
                 file=spec.path,
                 column=actual,
                 row=index + 1,
                 value=value,
-                hint="dates must look like 2024-12-31 or 2024-12-31 13:45:00; "
-                "give another format with --date-format",
-            )
-    example = next(v for v, ok in zip(values, by_best, strict=True) if ok)
-    for index, (value, ok) in enumerate(zip(values, by_best, strict=True)):
-        if value is not None and value.strip() and not ok:
-            raise InputError(
-                "dates in mixed formats",
-                file=spec.path,
-                column=actual,
-                row=index + 1,
-                value=value,
-                hint=f"most dates in this column look like {example!r}; "
-                "use one format in the whole column, or give it with --date-format",
+                hint=dates.mismatch_hint("none", []),
             )
 
 

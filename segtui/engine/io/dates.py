@@ -177,6 +177,15 @@ def most_parsed(head: pl.Series) -> tuple[str | None, int]:
     return best, best_count
 
 
+def partial_readers(head: pl.Series, limit: int = 3) -> list[str]:
+    """Up to ``limit`` candidate formats that read the most values of ``head`` (at least
+    one), most first: the formats an error message suggests."""
+    frame = _non_empty(head).to_frame("v")
+    counts = {f: frame.select(parse(pl.col("v"), f).count()).item() for f in CANDIDATE_FORMATS}
+    ranked = sorted((f for f in counts if counts[f]), key=lambda f: -counts[f])
+    return ranked[:limit]
+
+
 def choose(counts: dict[str, int], total: int) -> DateDecision:
     """Apply the rule to whole-column evidence: ``counts`` = values each candidate format
     parses (in candidate order), ``total`` = non-empty values. Returns the decision."""
@@ -223,7 +232,8 @@ def decide(
         return DateDecision(candidates[0], tuple(candidates)), head
     if not candidates:
         best, _ = most_parsed(head)
-        return DateDecision(best or "%Y-%m-%d"), head
+        readers = tuple(partial_readers(head))
+        return DateDecision(best or "%Y-%m-%d", readers), head
     value = pl.col(actual).cast(pl.String).str.strip_chars()
     non_empty = (value.is_not_null() & (value != "")).sum().alias("_total")
     counts = (
@@ -239,8 +249,8 @@ def mismatch_hint(decision_format: str, candidates: tuple[str, ...] | list[str])
     """The fix for dates that do not all read with one format."""
     tried = ", ".join(repr(f) for f in candidates) or "none"
     return (
-        f"give the format with --date-format (read as {decision_format!r}; formats that "
-        f"read the first rows: {tried}), or use one format in the whole column"
+        f"give the format with --date-format (read as {decision_format!r}; candidate "
+        f"formats: {tried}), or use one format in the whole column"
     )
 
 

@@ -76,8 +76,10 @@ def find_bad_date(spec: TableFile, canonical: str) -> InputError:
     row = int(bad["row"][0])
     if value is None or str(value).strip() == "":
         return InputError("missing date", file=spec.path, column=actual, row=row)
+    good = _first_date_row(spec, canonical, pl.col("_parsed").is_not_null())
+    example = f"; most dates look like {good[actual][0]!r}" if good.height else ""
     return InputError(
-        f"unparsable date (the column reads as {fmt})",
+        f"unparsable date (the column reads as {fmt}{example})",
         file=spec.path,
         column=actual,
         row=row,
