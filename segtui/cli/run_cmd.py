@@ -131,7 +131,7 @@ def run(
             SUMMARY_FORMATS,
             check_target,
         )
-        from segtui.engine.pipeline import run as run_pipeline
+        from segtui.engine.pipeline import run_engine
 
         settings, file_values = load_settings(
             source,
@@ -175,12 +175,7 @@ def run(
         if save_model is not None:
             check_target(save_model, force=force, allowed=(".json",), what="model file")
         with progress_display(not quiet and not json) as progress:
-            if spark is not None:
-                from segtui.engine.spark.pipeline import run_spark
-
-                result = run_spark(settings, spark, progress=progress)
-            else:
-                result = run_pipeline(settings, progress=progress)
+            result = run_engine(settings, spark, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if save_model is not None:
             from segtui.engine.models.model import build_model

@@ -1,7 +1,8 @@
 """``run(settings) -> SegmentationResult``: the single entry point both faces call.
 
 source -> tables -> features -> clustering space -> K-Means -> metrics -> profiles.
-:func:`run_engine` picks the engine (Polars on one machine, or Spark) from the settings;
+:func:`run_engine`, :func:`sweep_engine` and :func:`assign_engine` pick the engine
+(Polars on one machine, or Spark) from the options: the one place that choice is made;
 the steps live in ``features/load.py``, ``cluster_run.py`` and ``finish.py``.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,9 @@ from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress, SegmentationResult
 
 if TYPE_CHECKING:
+    from segtui.engine.clustering.sweep import SweepResult
+    from segtui.engine.models.assign import AssignResult
+    from segtui.engine.models.model import SegmentModel
     from segtui.engine.spark import SparkOptions
 
 # Kept importable from here, where the faces and tests always found them.
@@ -40,7 +44,9 @@ __all__ = [
     "clustered_rows",
     "load_features",
     "run",
+    "assign_engine",
     "run_engine",
+    "sweep_engine",
     "segment",
     "segments_frame",
     "single_threaded_blas",
@@ -138,3 +144,57 @@ def run_engine(
 
         return run_spark(settings, spark, progress=progress)
     return run(settings, progress=progress)
+
+
+def sweep_engine(
+    settings: Settings,
+    spark: SparkOptions | None,
+    k_min: int,
+    k_max: int,
+    *,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """The k sweep on the engine the settings ask for (features by Spark when ``spark``
+    is given; the sweep itself always runs on one machine)."""
+    if spark is not None:
+        from segtui.engine.spark.driver_tasks import sweep_spark
+
+        return sweep_spark(settings, spark, k_min, k_max, progress=progress)
+    from segtui.engine.clustering.sweep import sweep
+
+    return sweep(None, settings, k_min, k_max, progress=progress)
+
+
+def assign_engine(
+    model: SegmentModel,
+    source: Path | str | None,
+    spark: SparkOptions | None,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    mapping_overrides: Mapping[str, str | None] | None = None,
+    returns: str | None = None,
+) -> AssignResult:
+    """Assign ``source``'s customers to ``model``'s segments on the chosen engine."""
+    if spark is not None:
+        from segtui.engine.spark.driver_tasks import assign_spark
+
+        return assign_spark(
+            model,
+            source,
+            spark,
+            as_of=as_of,
+            progress=progress,
+            mapping_given=any(v is not None for v in (mapping_overrides or {}).values()),
+            returns=returns,
+        )
+    from segtui.engine.models.assign import assign
+
+    return assign(
+        model,
+        source,
+        as_of=as_of,
+        progress=progress,
+        mapping_overrides=mapping_overrides,
+        returns=returns,
+    )

@@ -49,7 +49,9 @@ _UTF8_HINT = "save the file as UTF-8 text (any spreadsheet can: 'CSV UTF-8')"
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile is IO[bytes]
+    return path.open("rb")
 
 
 def _read_head(path: Path, limit: int | None) -> tuple[bytes, bool]:
