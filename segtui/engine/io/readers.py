@@ -138,6 +138,8 @@ def read_header(path: Path, delimiter: str | None, warnings: list[str] | None = 
         found = structure.check_structure(path, separator)
         if warnings is not None:
             warnings.extend(found)
+    if separator is None:
+        structure.check_names(path, _parquet_names(path))
     try:
         names = list(scan_raw(path, separator, n_rows=1).collect_schema().names())
     except pl.exceptions.NoDataError:
@@ -146,6 +148,17 @@ def read_header(path: Path, delimiter: str | None, warnings: list[str] | None = 
         raise read_error(path, separator, exc) from None
     structure.check_names(path, names)
     return names
+
+
+def _parquet_names(path: Path) -> list[str]:
+    """The column names stored in a Parquet file's schema, repeats included (Polars
+    refuses a repeated name with a message that names no fix)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception:  # not Parquet at all: Polars' own read names the problem
+        return []
 
 
 def read_error(path: Path, separator: str | None, exc: BaseException) -> InputError:

@@ -103,6 +103,7 @@ def _check_bytes(path: Path, data: bytes, line_offset: int = 0) -> None:
         raise InputError(
             "a NUL byte (\\0) in the text; the file is damaged or not text",
             file=path,
+            column=_column_at(path, data, nul),
             row=_row(data, nul, line_offset),
             hint="remove the NUL bytes (tr -d '\\000') or export the file again",
         )
@@ -111,9 +112,20 @@ def _check_bytes(path: Path, data: bytes, line_offset: int = 0) -> None:
         raise InputError(
             "a byte-order mark (BOM) at the start of a line: files were joined with their BOMs",
             file=path,
+            column=_column_at(path, data, bom + 1),
             row=_row(data, bom + 1, line_offset),
             hint="remove the BOMs after the first line (sed '2,$s/^\\xEF\\xBB\\xBF//')",
         )
+
+
+def _column_at(path: Path, data: bytes, offset: int) -> str | None:
+    """The header name of the cell holding byte ``offset`` of ``data`` (None if unknown)."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    if start == 0:
+        return None  # the header line itself
+    end = data.find(b"\n", offset)
+    line = data[start : end if end >= 0 else len(data)]
+    return _cell_at(path, line.replace(b"\x00", b" "), offset - start)[0]
 
 
 def _row(data: bytes, offset: int, line_offset: int = 0) -> int | None:
