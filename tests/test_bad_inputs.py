@@ -933,23 +933,39 @@ def test_bad_sample_arguments(case: SampleCase, tmp_path: Path) -> None:
 # ------------------------------------------- beyond the part checked up front (8 MB)
 
 
-@pytest.mark.parametrize(
-    ("name", "old", "new", "needles"),
-    [
-        (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
-        (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
-    ],
-    ids=["latin1_late", "text_amount_late"],
-)
+LATE_CASES = [
+    (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
+    (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
+    (TX, b"T8,00006,", b"T8,0\xe90006,", (TX, "CustomerID", "row 8", "Latin-1")),
+    # a shifted row (an unquoted separator in a value) breaks a number: named with its row
+    (TX, b"T7,C4,P1,", b"T7,C4,Pen, blue,", (TX, "row 7", "8 fields")),
+    (TX, b"T7,C4,", b'T7,"C4,', (TX, "row 7", "never closed")),
+    (TX, b"T8,00006,", b"T8,000\x0006,", (TX, "row 8", "NUL")),
+]
+LATE_IDS = ["latin1_late", "text_amount_late", "latin1_id_late", "shifted_row_late"]
+LATE_IDS += ["unclosed_quote_late", "nul_late"]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "needles"), LATE_CASES, ids=LATE_IDS)
+@pytest.mark.parametrize("form", ["folder", "log"])
 def test_problems_past_the_checked_start_are_still_user_errors(
-    tmp_path: Path, monkeypatch, name: str, old: bytes, new: bytes, needles: tuple[str, ...]
+    tmp_path: Path,
+    monkeypatch,
+    form: str,
+    name: str,
+    old: bytes,
+    new: bytes,
+    needles: tuple[str, ...],
 ) -> None:
-    monkeypatch.setattr("segtui.engine.quality.checks.STRUCTURE_CHECK_BYTES", 40)
+    if form == "log" and name != TX:
+        pytest.skip("a single log has no customers file")
+    monkeypatch.setattr("segtui.engine.io.structure.STRUCTURE_CHECK_BYTES", 40)
     folder = tiny(tmp_path)
     data = (folder / name).read_bytes()
     assert old in data
     (folder / name).write_bytes(data.replace(old, new))
-    assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), needles)
+    source = folder if form == "folder" else folder / TX
+    assert_one_line_error(runner.invoke(app, ["run", str(source), "-k", "2"]), needles)
 
 
 # Single-log form: the Transactions file alone is the source. Offsets in dates are only

@@ -50,7 +50,6 @@ FLAG_COLUMNS: dict[str, str] = {
     "category_col": "Category",
 }
 TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "CustomerName")
-NUMBERS = NUMBER_COLUMNS
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
 
@@ -83,7 +82,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     except pl.exceptions.PolarsError as exc:
         raise readers.read_error(path, separator, exc) from None
     # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
-    commas = [columns[c] for c in NUMBERS if c in columns] if comma else []
+    commas = [columns[c] for c in NUMBER_COLUMNS if c in columns] if comma else []
     spec = TableFile(
         path=path,
         kind="transactions",
@@ -231,7 +230,7 @@ def _canonical(
             exprs.append(text_value(columns[canonical]).alias(canonical))
     numbers = {
         c: number_value(columns[c], schema[columns[c]], decimal_comma)
-        for c in NUMBERS
+        for c in NUMBER_COLUMNS
         if c in columns
     }
     if "TotalValue" not in numbers:

@@ -151,14 +151,12 @@ def _check_whole_file(path: Path) -> None:
         return  # not mappable (a pipe): the start was checked
 
 
-def check_structure(
-    path: Path, separator: str, limit: int | None = STRUCTURE_CHECK_BYTES
-) -> list[str]:
+def check_structure(path: Path, separator: str, *, whole: bool = False) -> list[str]:
     """Check a text file: encoding (see :func:`check_encoding`), a header without repeated
     names, closed quotes and no row with more fields than the header, in the first
-    ``limit`` bytes (None: the whole file). Raises InputError naming the first bad row;
-    returns a warning about rows with fewer fields, or an empty list."""
-    data, complete = _read_head(path, limit)
+    ``STRUCTURE_CHECK_BYTES`` (``whole``: the whole file). Raises InputError naming the
+    first bad row; returns a warning about rows with fewer fields, or an empty list."""
+    data, complete = _read_head(path, None if whole else STRUCTURE_CHECK_BYTES)
     check_encoding(path, data)
     if not complete:
         # Stop at the last line break so the final, cut-off row is not judged.
@@ -302,6 +300,6 @@ def explain_read_error(path: Path, separator: str | None, exc: BaseException) ->
         if bad_text is not None:
             return bad_text
     if separator is not None:
-        check_structure(path, separator, limit=None)  # raises with the row when it finds it
+        check_structure(path, separator, whole=True)  # raises with the row when it finds it
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return InputError(f"cannot read the file ({first})", file=path)

@@ -150,7 +150,7 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
             # Rows with extra fields or unclosed quotes past the checked start: the whole
             # file is parsed again to name the row (raises when it finds one).
             if "field" in message or "quote" in message or "csv" in message:
-                structure.check_structure(spec.path, spec.delimiter, limit=None)
+                structure.check_structure(spec.path, spec.delimiter, whole=True)
         for canonical in NUMBER_COLUMNS:
             actual = spec.columns.get(canonical)
             if actual is not None:

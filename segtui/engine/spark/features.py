@@ -146,7 +146,9 @@ def compute_features_spark(
     need_category = bool(categories) or "distinct_categories" in features
     tx = _with_category(tables) if need_category else tables.transactions
     if as_of is not None:
-        tx = tx.where(F.col("TransactionDate") < _timestamp(as_of))
+        # Unparsed (null) dates stay in to be counted and named, as in the Polars engine.
+        date = F.col("TransactionDate")
+        tx = tx.where((date < _timestamp(as_of)) | date.isNull())
     grouped = tx.groupBy("CustomerID").agg(*_aggregations(tables, categories, need_category))
     grouped = grouped.cache()
     totals = grouped.agg(
@@ -176,7 +178,9 @@ def compute_features_spark(
         "transaction_rows": int(totals["rows"] or 0),
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
-    warnings: list[str] = []
+    warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
+    for spec in tables.files.values():
+        data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
     value_warnings(
         pl.DataFrame(
             {

@@ -157,7 +157,12 @@ def _read_transactions_path(
     spec = TableFile(path=Path(path), kind="transactions", columns=columns)
     for name in DATE_COLUMNS:
         if name in columns:
-            spec.date_formats[name] = _detect_spark_date_format(raw, columns[name], path)
+            decision = _detect_spark_date_format(raw, columns[name], path)
+            spec.date_formats[name] = decision.format
+            spec.date_candidates[name] = decision.candidates
+            spec.warnings.extend(decision.warnings)
+            if decision.ambiguous:
+                spec.data_quality.update(decision.data_quality(columns[name]))
     return SparkTables(
         transactions=canonical(raw, spec),
         customers=None,
@@ -167,15 +172,15 @@ def _read_transactions_path(
     )
 
 
-def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> str:
+def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> dates.DateDecision:
     """The date rule of ``io/dates.py`` on a Spark column: candidates from the first rows,
     then, when they disagree (day-first against month-first), per-candidate parse counts
-    over the whole column, counted by Spark. Returns the chosen format."""
+    over the whole column, counted by Spark. Returns the decision."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
     if isinstance(raw.schema[actual].dataType, DateType | TimestampType | TimestampNTZType):
-        return dates.NATIVE
+        return dates.DateDecision(dates.NATIVE)
     column = F.trim(F.col(f"`{actual}`").cast("string"))
     head = [row[0] for row in raw.select(column).limit(dates.HEAD_ROWS).collect()]
     candidates = [f for f in dates.head_candidates(pl.Series(head, dtype=pl.String))]
@@ -187,7 +192,7 @@ def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> str:
             hint="run with --engine polars, or write the dates without an offset",
         )
     if len(candidates) == 1:
-        return candidates[0]
+        return dates.DateDecision(candidates[0], tuple(candidates))
     if not candidates:
         raise InputError(
             "unparsable or mixed-format dates in the first rows",
@@ -203,7 +208,7 @@ def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> str:
         ),
     ).collect()[0]
     evidence = {f: int(counts[f"c{i}"]) for i, f in enumerate(candidates)}
-    return dates.choose(evidence, int(counts["_total"])).format
+    return dates.choose(evidence, int(counts["_total"]))
 
 
 def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
@@ -221,8 +226,8 @@ def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
     for name, actual in spec.columns.items():
         col = F.col(f"`{actual}`")
         if name in DATE_COLUMNS:
-            fmt = spec.date_formats.get(name, "native")
-            if fmt == "native":
+            fmt = spec.date_formats.get(name, dates.NATIVE)
+            if fmt == dates.NATIVE:
                 expr = col.cast("timestamp_ntz")
             else:
                 expr = F.try_to_timestamp(F.trim(col.cast("string")), F.lit(spark_pattern(fmt)))
