@@ -215,3 +215,18 @@ def test_choose_keeps_the_most_read_format_when_none_reads_everything():
 def test_head_candidates_ignore_formats_that_read_values_the_same_way():
     head = pl.Series(["2024-01-05 10:00:00", "2024-02-07 11:30:00"])
     assert dates.head_candidates(head) == ["%Y-%m-%d %H:%M:%S"]
+
+
+def test_validate_gives_the_true_date_range_of_a_month_first_log(month_first_log: Path):
+    result = runner.invoke(app, ["validate", str(month_first_log), "--json"])
+    assert result.exit_code == 0, result.stdout
+    report = json.loads(result.stdout)
+    stamps = []
+    with month_first_log.open(newline="", encoding="utf-8") as handle:
+        for line in csv.DictReader(handle):
+            stamps.append(dt.datetime.strptime(line["InvoiceDate"], "%m/%d/%Y %H:%M"))
+    assert report["date_range"] == {
+        "first": min(stamps).isoformat(sep=" "),
+        "last": max(stamps).isoformat(sep=" "),
+    }
+    assert report["read_as"]["date_format"] == "%m/%d/%Y %H:%M"
