@@ -266,10 +266,14 @@ def _cell_at(path: Path, line: bytes, offset: int) -> tuple[str | None, str | No
     except (OSError, EOFError, UnicodeDecodeError):
         return None, None
     separator = max((",", ";", "\t", "|"), key=first.count)
-    header = next(csv.reader([first], delimiter=separator), [])
-    text = line.decode("latin-1")
-    cells = next(csv.reader([text], delimiter=separator), [])
-    index = next(csv.reader([line[:offset].decode("latin-1") + "x"], delimiter=separator), [])
+    try:
+        header = next(csv.reader([first], delimiter=separator), [])
+        text = line.decode("latin-1").replace("\r", " ")
+        cells = next(csv.reader([text], delimiter=separator), [])
+        before = line[:offset].decode("latin-1").replace("\r", " ") + "x"
+        index = next(csv.reader([before], delimiter=separator), [])
+    except csv.Error:  # a line too damaged to split: the row alone is named
+        return None, None
     at = len(index) - 1
     if 0 <= at < len(header) and at < len(cells):
         return header[at].strip(), cells[at]
