@@ -141,14 +141,27 @@ def _check_whole_file(path: Path) -> None:
             if path.stat().st_size == 0:
                 return
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                for needle in (b"\x00", b"\n" + _BOM):
-                    at = view.find(needle)
+                for needle, at in ((b"\x00", view.find(b"\x00")), (b"\n" + _BOM, _bom_at(view))):
                     if at >= 0:
                         start = max(0, view.rfind(b"\n", 0, at))
                         lines = view[:start].count(b"\n") if start else 0
                         _check_bytes(path, bytes(view[start : at + len(needle)]), lines)
     except (OSError, ValueError):
         return  # not mappable (a pipe): the start was checked
+
+
+def _bom_at(view: mmap.mmap) -> int:
+    """Offset of the first newline followed by a BOM, or -1. A single-byte search (memchr)
+    for the BOM's first byte is ~15x faster than searching the 4-byte sequence, and that
+    byte is rare in text (it starts only the characters U+F000-U+FFFF)."""
+    pos, seen = 1, 0
+    while (at := view.find(b"\xef", pos)) >= 0:
+        if view[at - 1 : at + 3] == b"\n" + _BOM:
+            return at - 1
+        pos, seen = at + 1, seen + 1
+        if seen > 10_000:  # text full of such characters: the plain search is faster
+            return view.find(b"\n" + _BOM, pos - 1)
+    return -1
 
 
 def check_structure(path: Path, separator: str, *, whole: bool = False) -> list[str]:
