@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
@@ -158,7 +158,7 @@ def run(
             SUMMARY_FORMATS,
             check_target,
         )
-        from segtui.engine.pipeline import run as run_pipeline
+        from segtui.engine.pipeline import run_engine
 
         setting_flags = dict(
             k=k,
@@ -221,15 +221,11 @@ def run(
             raise OptionError("--like works with the polars engine only")
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
-                from segtui.engine.output.manifest import replay as replay_run
+                from segtui.engine.pipeline import replay as replay_run
 
                 result = replay_run(replay, progress=progress)
-            elif spark is not None:
-                from segtui.engine.spark.pipeline import run_spark
-
-                result = run_spark(settings, spark, progress=progress)
             else:
-                result = run_pipeline(settings, progress=progress)
+                result = run_engine(settings, spark, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if save_model is not None:
             from segtui.engine.models.model import build_model

@@ -37,10 +37,10 @@ from segtui.engine.features.compute import (
     compute_features,
     resolve_features,
 )
+from segtui.engine.finish import segments_frame
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
 from segtui.engine.output.writers import write_frame
-from segtui.engine.pipeline import segments_frame
 
 Progress = Callable[[str], None]
 # Computes a FeatureTable from tables (Polars Tables, or any object with the same

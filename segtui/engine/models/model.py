@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segtui import __version__
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.errors import InputError
 from segtui.engine.features.compute import FEATURES, SHARE_PREFIX, feature_kind, share_name
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
+from segtui.version import __version__
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import json
 import platform
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segtui import __version__
 from segtui.config import Settings
 from segtui.engine.errors import InputError
 from segtui.engine.models.model import hash_files
+from segtui.version import __version__
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    pass
 
 FORMAT = "segtui-run-manifest/1"
 PACKAGES = ("polars", "numpy", "scikit-learn", "scipy")
@@ -120,24 +120,3 @@ def check_same(recorded: dict[str, Any] | None, files: list[Path], what: str, or
         f"(BLAKE2b-256)",
         hint="replay needs the same data; run without --replay for a new segmentation",
     )
-
-
-def replay(
-    summary_path: Path | str, *, progress: Callable[[str], None] | None = None
-) -> SegmentationResult:
-    """Rerun the run recorded in ``summary_path``'s manifest; InputError (before any
-    clustering) when the input data or the ``--like`` model changed."""
-    from segtui.engine.pipeline import load_features, run
-
-    origin = Path(summary_path)
-    manifest = read_manifest(origin)
-    settings = settings_from_record(manifest.get("settings") or {})
-    if settings.like is not None:
-        if not Path(settings.like).is_file():
-            raise InputError("the --like model of the recorded run is gone", file=settings.like)
-        check_same(manifest.get("like_model"), [Path(settings.like)], "the --like model", origin)
-    tables, table = load_features(settings, progress=progress)
-    check_same(
-        manifest.get("input"), [spec.path for spec in tables.files.values()], "input data", origin
-    )
-    return run(settings, progress=progress, tables=tables, feature_table=table)
