@@ -153,8 +153,9 @@ async def session(data: Path) -> dict[str, object]:
         await key(
             app,
             "m",
-            lambda: isinstance(app.screen, MigrationScreen)
-            and bool(app.screen.query("#as-of-before")),
+            lambda: (
+                isinstance(app.screen, MigrationScreen) and bool(app.screen.query("#as-of-before"))
+            ),
         )
         app.screen.query_one("#as-of-before").focus()
         figures["migration"] = await key(
