@@ -381,7 +381,7 @@ class SegtuiApp(DialogActions):
                     ),
                 )
             return
-        for source, binding in palette_entries():
+        for source, binding in palette_entries(self.BINDINGS):
             yield SystemCommand(
                 binding.description,
                 f"key: {binding_label(binding)} ({source.where})",

@@ -166,4 +166,4 @@ class DialogActions(App[None]):
         """Show every key."""
         from segtui.tui.keys import help_rows
 
-        self.push_screen(HelpScreen(help_rows()))
+        self.push_screen(HelpScreen(help_rows(self.BINDINGS)))

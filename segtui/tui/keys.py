@@ -62,10 +62,9 @@ class BindingSource:
     palette_shown_only: bool = False
 
 
-def binding_sources() -> list[BindingSource]:
-    """Every binding table of the app, its views, tables and dialogs (imported here, not
-    at module level, because the app module imports this one)."""
-    from segtui.tui.app import SegtuiApp
+def binding_sources(app_bindings: list[BindingType]) -> list[BindingSource]:
+    """Every binding table: ``app_bindings`` (the app's, passed in because the app module
+    imports this one), its views, tables and dialogs."""
     from segtui.tui.screens.dialogs import ConfirmScreen, HelpScreen
     from segtui.tui.screens.export import ExportScreen
     from segtui.tui.screens.lookalikes import LookalikesScreen
@@ -79,7 +78,7 @@ def binding_sources() -> list[BindingSource]:
     from segtui.tui.widgets.segments_view import SegmentsView
 
     return [
-        BindingSource("everywhere", SegtuiApp.BINDINGS),
+        BindingSource("everywhere", app_bindings),
         BindingSource("Segments", SegmentsView.BINDINGS, view="segments"),
         BindingSource("Customers", CustomersView.BINDINGS, view="customers"),
         BindingSource("Data", DataView.BINDINGS, view="data"),
@@ -103,10 +102,10 @@ BUILT_IN = [
 ]
 
 
-def help_rows() -> list[tuple[str, str, str]]:
+def help_rows(app_bindings: list[BindingType]) -> list[tuple[str, str, str]]:
     """(keys, description, where) for every binding, in the notation of ``key_label``."""
     rows = []
-    for source in binding_sources():
+    for source in binding_sources(app_bindings):
         for binding in source.bindings:
             assert isinstance(binding, Binding)
             rows.append((binding_label(binding), binding.description, source.where))
@@ -114,11 +113,11 @@ def help_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-def palette_entries() -> list[tuple[BindingSource, Binding]]:
+def palette_entries(app_bindings: list[BindingType]) -> list[tuple[BindingSource, Binding]]:
     """(source, binding) of every action the command palette offers, quit excluded
     (Textual's own Quit command is there)."""
     entries = []
-    for source in binding_sources():
+    for source in binding_sources(app_bindings):
         if not source.in_palette:
             continue
         for binding in source.bindings:

@@ -29,7 +29,7 @@ def test_keys_are_shown_in_one_notation() -> None:
 
 
 def test_help_lists_dialog_keys_migration_save_lookalikes_and_confirmation() -> None:
-    rows = {(key, where) for key, _description, where in help_rows()}
+    rows = {(key, where) for key, _description, where in help_rows(SegtuiApp.BINDINGS)}
     assert ("ctrl+s", "migration") in rows
     assert ("esc/l", "lookalikes") in rows
     assert ("y", "confirmation") in rows
@@ -135,9 +135,9 @@ async def test_help_shows_every_binding_table(make_app) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert len(app.screen.rows) == len(help_rows())
+        assert len(app.screen.rows) == len(help_rows(SegtuiApp.BINDINGS))
         wheres = {where for _key, _description, where in app.screen.rows}
-        assert {source.where for source in binding_sources()} <= wheres
+        assert {source.where for source in binding_sources(SegtuiApp.BINDINGS)} <= wheres
 
 
 async def test_customer_id_stays_visible_while_scrolling_right(make_app) -> None:

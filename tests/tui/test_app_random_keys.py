@@ -36,7 +36,7 @@ def binding_keys() -> list[str]:
     """Every key bound anywhere in the app (the help's binding tables), minus the ones
     that end the session."""
     keys: set[str] = set(MOVING)
-    for source in binding_sources():
+    for source in binding_sources(SegtuiApp.BINDINGS):
         for binding in source.bindings:
             assert isinstance(binding, Binding)
             keys.update(k.strip() for k in binding.key.split(","))
