@@ -144,7 +144,9 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = value
         elif key == "categorical_weight":
             out[key] = _weight(value)
-        elif key in ("log", "rfm"):
+        elif key == "log":
+            out[key] = _log(value)
+        elif key == "rfm":
             out[key] = bool(value)
         elif key == "mapping":
             out[key] = _mapping(value)
@@ -155,6 +157,16 @@ def _coerce(values: dict[str, Any]) -> Settings:
         else:
             out[key] = value
     return Settings(**out)
+
+
+def _log(value: Any) -> str:
+    """``log = "auto" | "on" | "off"``; true/false (older files) mean "on"/"off"."""
+    from segtui.config import LOG_MODES, log_mode
+
+    mode = log_mode(value)
+    if mode not in LOG_MODES:
+        raise OptionError('log must be "auto", "on" or "off"', value=value)
+    return mode
 
 
 def _mapping(value: Any) -> tuple[tuple[str, str], ...]:

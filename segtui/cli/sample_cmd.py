@@ -1,9 +1,10 @@
-"""``segtui sample``: write a synthetic dataset with planted groups."""
+"""``segtui sample``: write a synthetic dataset, with planted groups (``--profile planted``,
+the default) or shaped like a real retail export (``--profile realistic``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,8 +17,22 @@ def sample(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the three tables to.")],
     customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 1000,
     transactions: Annotated[
-        int, typer.Option("--transactions", help="Number of transactions.")
-    ] = 10_000,
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--transactions",
+            help="Number of transactions (planted profile; default 10000). The realistic "
+            "profile draws them from its cohorts (about 3.7 per customer).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="planted (separable groups, truth in Customers.PlantedGroup) or realistic "
+            "(heavy tails, one-timers, lapsed cohorts, extreme buyers; truth in truth.csv).",
+        ),
+    ] = "planted",
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     groups: Annotated[int, typer.Option("--groups", help="Planted groups (2-6).")] = 4,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
@@ -25,14 +40,22 @@ def sample(
     quiet: QuietOpt = False,
     json: JsonOpt = False,
 ) -> None:
-    """Write a deterministic synthetic dataset (Customers, Products, Transactions) with
-    planted behavioural groups; Customers.PlantedGroup holds the truth."""
+    """Write a deterministic synthetic dataset (Customers, Products, Transactions): planted
+    behavioural groups (Customers.PlantedGroup holds the truth) or, with --profile
+    realistic, data shaped like a real retail export (truth.csv holds each cohort)."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError, OutputError
         from segtui.engine.sample import generate
 
         if fmt not in ("csv", "parquet"):
             raise OptionError("--format must be csv or parquet", value=fmt)
+        if profile not in ("planted", "realistic"):
+            raise OptionError("--profile must be planted or realistic", value=profile)
+        if profile == "realistic" and transactions is not None:
+            raise OptionError(
+                "--transactions does not apply to --profile realistic",
+                hint="the realistic profile draws each customer's orders from its cohort",
+            )
         existing = [out_dir / f"{name}.{fmt}" for name in ("Customers", "Products", "Transactions")]
         if not force and any(p.exists() for p in existing):
             raise OutputError(
@@ -45,21 +68,30 @@ def sample(
             raise OutputError("is a file, not a folder", file=blocking)
         from segtui.engine.io.resources import check_sample_memory
 
-        check_sample_memory(customers, transactions)
-        data = generate(customers, transactions, seed=seed, groups=groups)
+        if profile == "realistic":
+            from segtui.engine.sample_realistic import generate_realistic
+
+            check_sample_memory(customers, customers * 4)
+            data = generate_realistic(customers, seed=seed)
+        else:
+            check_sample_memory(customers, transactions or 10_000)
+            data = generate(customers, transactions or 10_000, seed=seed, groups=groups)
         written = data.write(out_dir, fmt=fmt, force=force)
+        transactions = data.transactions.height
         if json:
             emit_json(
                 {
                     "files": [str(p.resolve()) for p in written],
                     "customers": customers,
                     "transactions": transactions,
-                    "groups": groups,
+                    "profile": profile,
+                    "groups": groups if profile == "planted" else None,
                     "seed": seed,
                 }
             )
         elif not quiet:
+            what = f"{groups} planted groups" if profile == "planted" else "realistic profile"
             typer.echo(
                 f"wrote {customers:,} customers, {transactions:,} transactions "
-                f"({groups} planted groups) to {out_dir}"
+                f"({what}) to {out_dir}"
             )

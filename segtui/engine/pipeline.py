@@ -22,7 +22,7 @@ from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
 from segtui.engine.clustering.kmeans import Clustering, Metrics
-from segtui.engine.clustering.space import SpaceSpec, fit_space
+from segtui.engine.clustering.space import SpaceSpec, fit_space, transforms
 from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import (
     NO_PURCHASES,
@@ -34,6 +34,7 @@ from segtui.engine.features.fastpath import preload_sklearn
 from segtui.engine.io.availability import drop_unavailable_defaults
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.output.writers import write_frame, write_summary
+from segtui.engine.segments import tiers
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles
 
 Progress = Callable[[str], None]
@@ -95,6 +96,9 @@ class SegmentationResult:
             "engine": self.execution.get("engine", "polars"),
             "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
             "params": self.settings.params() | {"features": self.features},
+            # What the clustering space applied to each feature (with --log auto: which
+            # features were skewed enough to be log-transformed).
+            "transforms": transforms(self.space),
             "metrics": self.metrics.to_dict(),
             "segments": [
                 {
@@ -103,6 +107,8 @@ class SegmentationResult:
                     "size": p.size,
                     "share": p.share,
                     "revenue_share": p.revenue_share,
+                    "value_tier": p.value_tier,
+                    "activity": p.activity,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -148,7 +154,7 @@ def segment(
     k: int | str = Settings.k,
     features: Sequence[str] | str | None = None,
     scaling: str = Settings.scaling,
-    log: bool = Settings.log,
+    log: str | bool = Settings.log,
     seed: int = Settings.seed,
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
@@ -161,7 +167,9 @@ def segment(
     """Segment the customers of ``source`` (a folder, a single transaction log file, or
     None = bundled sample data).
 
-    ``features`` is a list of names or a comma-separated string; ``k`` may be "auto"
+    ``log`` is "auto" (log-transform skewed money and count features), "on" or "off"
+    (True/False work too). ``features`` is a list of names or a comma-separated string;
+    ``k`` may be "auto"
     (chosen by a sweep, recorded in ``result.k_selection``); ``mapping`` names a
     log's columns (keys as the ``[mapping]`` table: ``customer_col``...). Returns a
     :class:`SegmentationResult`; raises :class:`~segtui.engine.errors.SegtuiError` for
@@ -192,12 +200,14 @@ def segment(
 
 def validate_settings(settings: Settings) -> None:
     """Check option values that need no data; raises OptionError."""
-    from segtui.config import SCALINGS
+    from segtui.config import LOG_MODES, SCALINGS
 
     if settings.scaling not in SCALINGS:
         raise OptionError(
             f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
         )
+    if settings.log not in LOG_MODES:
+        raise OptionError(f"unknown log mode {settings.log!r}", hint="use auto, on or off")
     if isinstance(settings.k, str):
         from segtui.config import AUTO_K
 
@@ -312,11 +322,13 @@ def cluster(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segtui-scores") as pool:
         scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
         step("Profiling")
-        profiles = build_profiles(clustered, fitted.labels, features)
+        gap = tiers.typical_gap(clustered)
+        profiles = build_profiles(clustered, fitted.labels, features, typical_gap=gap)
         dominance_rows, dominance_warnings = diagnostics.dominance(
             clustered, fitted.labels, features
         )
-        skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+        logged = [c.name for c in space.numeric if c.log]
+        skew, skew_warnings = diagnostics.skewness(clustered, features, logged)
         segments = segments_frame(frame, clustered, fitted.labels, profiles, features)
         separation = diagnostics.separation(space, X, fitted.labels)
         step("Checking stability")
@@ -327,6 +339,8 @@ def cluster(
         "separation": separation,
         "stability": stable,
         "skewness": skew,
+        # The rule behind value_tier and activity (engine/segments/tiers.py).
+        "segment_rule": {"typical_gap_days": round(gap, 3), **tiers.rule()},
     }
     warnings = (
         table.warnings
@@ -368,7 +382,16 @@ def clustered_rows(frame: pl.DataFrame, features: list[str]) -> pl.DataFrame:
     from segtui.engine.clustering.diagnostics import MONEY_FEATURES
     from segtui.engine.segments.profiles import CORE_PROFILE
 
-    wanted = {"CustomerID", "Region", "total_spend", *features, *CORE_PROFILE, *MONEY_FEATURES}
+    wanted = {
+        "CustomerID",
+        "Region",
+        "total_spend",
+        "first_purchase",  # with last_purchase: the typical gap between purchases
+        "last_purchase",
+        *features,
+        *CORE_PROFILE,
+        *MONEY_FEATURES,
+    }
     columns = [c for c in frame.columns if c in wanted]
     has = frame.get_column("has_purchases")
     if has.null_count() == 0 and bool(has.all()):
@@ -444,7 +467,13 @@ def segments_frame(
         pl.col(f).cast(pl.String) if feature_kind(f) == "categorical" else pl.col(f)
         for f in features
     ]
-    extras = [c for c in ("CustomerName", "Region") if c in out.columns]
+    # Region is the input column behind the region feature: one copy, not two (a log's
+    # Country column would otherwise appear as both `region` and `Region`).
+    extras = [
+        c
+        for c in ("CustomerName", "Region")
+        if c in out.columns and not (c == "Region" and "region" in features)
+    ]
     return out.select(
         pl.col("CustomerID"), pl.col("segment"), pl.col("segment_name"), *feature_columns, *extras
     ).sort("CustomerID")

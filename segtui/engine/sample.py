@@ -89,11 +89,13 @@ PERIOD_DAYS = 366
 
 @dataclass
 class SampleData:
-    """The three generated tables."""
+    """The three generated tables, and for the realistic profile each customer's cohort
+    (``truth``, written as ``truth.csv``: not a table segtui reads)."""
 
     customers: pl.DataFrame
     products: pl.DataFrame
     transactions: pl.DataFrame
+    truth: pl.DataFrame | None = None
 
     def write(self, folder: Path, *, fmt: str = "csv", force: bool = True) -> list[Path]:
         """Write Customers/Products/Transactions as ``fmt`` (csv or parquet) to ``folder``,
@@ -118,6 +120,10 @@ class SampleData:
                     typed_dates(frame).write_parquet(tmp)
                 else:
                     frame.write_csv(tmp)
+                written.append(path)
+            if self.truth is not None:
+                path = folder / "truth.csv"
+                self.truth.write_csv(stack.enter_context(atomic_path(path, force=force)))
                 written.append(path)
         return written
 

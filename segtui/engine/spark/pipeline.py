@@ -178,7 +178,9 @@ def cluster_mllib(
     step("Profiling")
     profiles = build_profiles(clustered, labels, names)
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, names)
-    skew, skew_warnings = diagnostics.skewness(clustered, names, settings.log)
+    skew, skew_warnings = diagnostics.skewness(
+        clustered, names, [c.name for c in space.numeric if c.log]
+    )
     warnings = (
         table.warnings
         + space_warnings
