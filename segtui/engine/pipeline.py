@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from segtui import __version__
-from segtui.config import Settings
+from segtui.config import Settings, log_mode
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
 from segtui.engine.clustering.kmeans import Clustering, Metrics
@@ -186,7 +186,7 @@ def segment(
         k=k,
         features=tuple(features) if features is not None else Settings.features,
         scaling=scaling,
-        log=log,
+        log=log_mode(log),
         seed=seed,
         n_init=n_init,
         as_of=as_of,

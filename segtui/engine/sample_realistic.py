@@ -95,7 +95,9 @@ def _products(rng: np.random.Generator) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "ProductID": [f"SKU{i:04d}" for i in range(N_PRODUCTS)],
-            "ProductName": [f"{CATEGORIES[i % len(CATEGORIES)]} item {i}" for i in range(N_PRODUCTS)],
+            "ProductName": [
+                f"{CATEGORIES[i % len(CATEGORIES)]} item {i}" for i in range(N_PRODUCTS)
+            ],
             "Category": [CATEGORIES[i % len(CATEGORIES)] for i in range(N_PRODUCTS)],
             "Price": prices,
         }
@@ -147,7 +149,7 @@ def _transactions(
     price = products.get_column("Price").to_numpy()[product]
     quantity = np.maximum(1, np.round(value / price)).astype(np.int64)
     # When: lapsed customers only early on; regulars from a personal start to the end.
-    start = rng.uniform(0, PERIOD_DAYS * 0.9, n)
+    start = np.asarray(rng.uniform(0, PERIOD_DAYS * 0.9, n), dtype=np.float64)
     span = PERIOD_DAYS - start
     lapsed = cohort == names.index("lapsed")
     start[lapsed] = 0.0

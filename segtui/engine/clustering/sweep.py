@@ -323,7 +323,9 @@ def recommend_k(
     if n_clustered:
         least = min_segment_size(n_clustered, min_share)
         big_enough = [
-            r for r in usable if _finite(r.smallest_share) and r.smallest_share * n_clustered >= least
+            r
+            for r in usable
+            if _finite(r.smallest_share) and r.smallest_share * n_clustered >= least
         ]
         size_rule = (
             f"among the k whose smallest segment holds at least {min_share:.0%} of the "
