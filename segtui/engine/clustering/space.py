@@ -15,10 +15,11 @@ squeezing every lapsed customer together. log1p was measured against a rank (nor
 transform on heavy-tailed data (docs/features.md): as stable, close in Davies-Bouldin, and
 it needs no fitted state, so a model file applies it to new customers unchanged.
 
-Degenerate numeric columns: when heavy tails squeeze most customers into a sliver of
-every numeric column (robust spread under ``DEGENERATE_SPREAD`` of the standard
-deviation), a categorical block sized by variance would decide the clustering alone, so
-its weight is sized by the numeric columns' robust spread instead, and a warning says so.
+Degenerate numeric columns: when heavy tails squeeze most customers into a sliver of most
+numeric columns (median over the columns of robust spread, IQR / 1.349, under
+``DEGENERATE_SPREAD`` of the standard deviation), a categorical block sized by variance
+would decide the clustering alone, so its weight is sized by the numeric columns' mean
+robust variance instead, and a warning says so.
 
 A :class:`SpaceSpec` holds every fitted parameter as plain numbers so a model file can
 store it and new customers can be transformed without refitting.
@@ -227,11 +228,15 @@ def fit_space(
     # The block's target variance: `weight` numeric features' worth (1 with standard scaling).
     unit = float(np.mean(numeric_vars)) if numeric_vars else 1.0
     robust_unit = float(np.mean(robust_vars)) if robust_vars else unit
+    # Degenerate: in most numeric columns the middle half of the customers spans under a
+    # quarter of what the standard deviation (inflated by the tail) suggests.
+    spreads = [np.sqrt(r / v) for r, v in zip(robust_vars, numeric_vars, strict=True) if v > 0]
+    degenerate = bool(spreads) and float(np.median(spreads)) < DEGENERATE_SPREAD
     has_block = any(feature_kind(f) == "categorical" for f in features)
-    if has_block and categorical_weight != "raw" and robust_unit < DEGENERATE_SPREAD**2 * unit:
+    if has_block and categorical_weight != "raw" and degenerate and robust_unit < unit:
         lowered = float(categorical_weight) * robust_unit / unit
         warnings.append(
-            f"Most customers sit in a sliver of every numeric feature (heavy tails): the "
+            f"Most customers sit in a sliver of most numeric features (heavy tails): the "
             f"categorical weight was lowered from {float(categorical_weight):g} to "
             f"{lowered:.2g} so the categorical features do not decide the segments alone. "
             "Use --log auto or --log on, or set --categorical-weight to choose it yourself."
