@@ -116,6 +116,8 @@ class Settings:
     mapping: tuple[tuple[str, str], ...] = ()
     returns: str = DEFAULT_RETURNS
     rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
+    # A saved model whose segment ids and names persisting segments keep (run --like).
+    like: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -140,6 +142,7 @@ class Settings:
             "mapping": self.mapping_dict(),
             "returns": self.returns,
             "rfm": self.rfm,
+            "like": str(self.like) if self.like is not None else None,
         }
 
     def mapping_dict(self) -> dict[str, str]:
