@@ -162,16 +162,65 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+REPORT_BUG = (
+    "segtui: internal error (a bug, not your data): please report it at "
+    "https://github.com/segtui/segtui/issues with the command you ran and the traceback above"
+)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: newlines, tabs and other control characters (from a file
+    name, say) are shown escaped, so every error stays a single greppable line."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def _error(text: str) -> None:
+    """One line on stderr; silent when stderr itself is gone."""
+    with contextlib.suppress(Exception):
+        typer.echo("segtui: error: " + one_line(text), err=True)
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    name = exc.filename if exc.filename is not None else "stdout"
+    reason = {
+        errno.EPIPE: "the reader closed the pipe",
+        errno.ENOSPC: "no space left on the device",
+        errno.EBADF: "closed",
+        errno.EROFS: "read-only file system",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{name}: cannot write ({reason})"
+
+
+def _silence_stdout() -> None:
+    """After a write error on stdout, point it at /dev/null so the interpreter's final
+    flush does not print a second error."""
+    import os
+
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+
+
 @contextlib.contextmanager
 def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
-    """Turn user errors into one line on stderr and exit 2; Ctrl-C into exit 130.
+    """The CLI's one error boundary. Exit 2 with one line on stderr for everything a user
+    can fix: segtui's own errors, an OSError on an output or stdout (EPIPE, ENOSPC, EBADF,
+    EROFS), broken JSON/TOML, input nested too deep (RecursionError). Ctrl-C exits 130.
+    Anything else is a bug: the traceback, a line saying how to report it, exit 1.
 
     With ``catch_sigterm`` (headless commands; not the UI, whose terminal Textual must
     restore itself), SIGTERM unwinds like Ctrl-C, so temporary output files are removed,
     and exits 143.
     """
+    import json
     import signal
     import threading
+    import tomllib
 
     from segtui.engine.errors import SegtuiError
 
@@ -180,15 +229,35 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
+    except typer.Exit:
+        raise
     except SegtuiError as exc:
-        typer.echo(f"segtui: error: {exc}", err=True)
+        _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("segtui: interrupted", err=True)
+        _error("interrupted")
         raise typer.Exit(130) from None
     except Terminated:
-        typer.echo("segtui: terminated", err=True)
+        _error("terminated")
         raise typer.Exit(143) from None
+    except OSError as exc:
+        if exc.filename is None:
+            _silence_stdout()
+        _error(_os_error_text(exc))
+        raise typer.Exit(2) from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        _error(f"cannot decode the input ({exc})")
+        raise typer.Exit(2) from None
+    except RecursionError:
+        _error("the input is nested too deeply to read")
+        raise typer.Exit(2) from None
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        with contextlib.suppress(Exception):
+            typer.echo(REPORT_BUG, err=True)
+        raise typer.Exit(1) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -218,10 +287,10 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 
 def emit_json(data: Any) -> None:
-    """Write a JSON document to stdout."""
-    from segtui.engine.output.writers import json_text
+    """Write a JSON document to stdout (UTF-8 whatever the terminal's encoding)."""
+    from segtui.engine.output.writers import json_text, write_stdout
 
-    sys.stdout.write(json_text(data))
+    write_stdout(json_text(data))
 
 
 def _mapping_option(flag: str, text: str) -> Any:
