@@ -126,8 +126,10 @@ class SettingsFileModel(_Table):
             if not text.lstrip("+-").isdigit() or len(text) > 6:
                 raise ValueError("k must be a whole number or 'auto'")
             value = int(text)
-        if not 2 <= value <= MAX_K:
-            raise ValueError(f"k must be between 2 and {MAX_K}, or 'auto'")
+        if value < 2:
+            raise ValueError(f"k must be at least 2 (got {value})")
+        if value > MAX_K:
+            raise ValueError(f"k must be at most {MAX_K} (got {value}), or 'auto'")
         return value
 
     @field_validator("features")
@@ -179,7 +181,7 @@ class SettingsFileModel(_Table):
             try:
                 return parse_date_option(value, option="as_of")
             except Exception:  # OptionError: re-raised as the validation message
-                raise ValueError("as_of must be a date YYYY-MM-DD") from None
+                raise ValueError("as_of (--as-of) expects a date as YYYY-MM-DD") from None
         return value
 
     @field_validator("categorical_weight")

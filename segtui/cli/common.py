@@ -141,7 +141,10 @@ def load_settings(
 ) -> tuple[Settings, dict[str, Any]]:
     """Settings from defaults < config file < flags (None = not given).
 
-    Returns the settings and the raw config-file values (for its ``[output]`` table).
+    Returns the settings and the raw config-file values (for its ``[output]`` table). A
+    ``segtui.toml`` picked up from the current folder is announced on stderr, naming the
+    file, so settings nobody typed never apply silently; its path is kept in
+    ``settings.extra["config_file"]`` (the UI header shows it).
     """
     from segtui import settings_file
 
@@ -151,7 +154,37 @@ def load_settings(
     settings = settings_file.merge(
         file_values, flags, base_dir=path.parent if path is not None else None
     )
+    if path is not None:
+        settings.extra["config_file"] = str(path.resolve())
+        if config is None:
+            _error_stream_line(f"segtui: using settings from {one_line(str(path.resolve()))}")
     return settings, file_values
+
+
+def settings_inputs(settings: Settings, config: Path | None) -> list[tuple[str, Path | None]]:
+    """The files a command built from ``settings`` reads: the source (file or folder),
+    the customers file of a single log and the settings file; for the output plan."""
+    customers = settings.mapping_dict().get("customers")
+    config_file = settings.extra.get("config_file")
+    return [
+        ("input", settings.source),
+        ("customers file", Path(customers) if customers else None),
+        ("settings file", Path(config_file) if config_file else config),
+    ]
+
+
+def _error_stream_line(text: str) -> None:
+    with contextlib.suppress(Exception):
+        typer.echo(text, err=True)
+
+
+def stdout_is_terminal() -> bool:
+    """True when stdout is an open terminal (False when closed or redirected)."""
+    stream = sys.stdout
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 class Terminated(BaseException):

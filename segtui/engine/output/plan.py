@@ -25,7 +25,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class Target:
     path: Path | str | None
     allowed: tuple[str, ...] = ()
     what: str = "output file"
+    make_folder: bool = False  # the folder may be missing: created when writing
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,23 @@ class OutputPlan:
 
             yield stage
 
+    def commit(
+        self,
+        files: Mapping[str, Callable[[Path, str], object]],
+        stdout: Callable[[], object] | None = None,
+    ) -> list[Path]:
+        """Write every planned file with ``files[option](temporary_path, suffix)`` and
+        the stdout output with ``stdout()``; rename the files into place only when all
+        of them (and stdout) succeeded. Returns the absolute paths written."""
+        for path in self.paths.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with self.staging() as stage:
+            for option, path in self.paths.items():
+                files[option](stage(option), path.suffix)
+            if stdout is not None and self.stdout is not None:
+                stdout()
+        return [Path(os.path.abspath(path)) for path in self.paths.values()]
+
 
 def plan_outputs(
     targets: Sequence[Target],
@@ -138,7 +156,7 @@ def plan_outputs(
             )
         seen[key] = (target.option, real)
         allowed_force = rule.covers(real)
-        _check_folder(path)
+        _check_folder(path, target.make_folder)
         if os.path.lexists(path):
             if path.is_dir():
                 raise OutputError("is a folder, expected a file name", file=path)
@@ -185,14 +203,17 @@ def _check_name(path: Path, target: Target) -> None:
         )
 
 
-def _check_folder(path: Path) -> None:
-    """The folder must exist, be a folder and accept a new file (a probe proves it)."""
+def _check_folder(path: Path, make_folder: bool = False) -> None:
+    """The folder must exist (or, with ``make_folder``, its nearest existing ancestor),
+    be a folder and accept a new file: a probe file proves it."""
     parent = path.parent
     blocking = next((p for p in (parent, *parent.parents) if p.exists()), None)
     if blocking is not None and not blocking.is_dir():
         raise OutputError("is a file, not a folder", file=blocking)
     if not parent.exists():
-        raise OutputError("the folder does not exist", file=parent)
+        if not make_folder or blocking is None:
+            raise OutputError("the folder does not exist", file=parent)
+        parent = blocking
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.probe.", dir=parent)
     except OSError as exc:
