@@ -68,7 +68,7 @@ class MappingTable(_Table):
         text = {"\\t": "\t", "tab": "\t"}.get(value.lower(), value)
         if len(text) != 1:
             raise ValueError("the delimiter must be one character (or 'tab')")
-        if text in "\"\r\n":
+        if text in '"\r\n':
             raise ValueError("the delimiter cannot be a quote or a line break")
         return text
 

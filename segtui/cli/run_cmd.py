@@ -44,8 +44,8 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
-    spark_options,
     settings_inputs,
+    spark_options,
     stdout_is_terminal,
 )
 from segtui.engine.output.plan import Force
@@ -130,8 +130,8 @@ def run(
     """Segment customers and write the segments file and summary."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
-        from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.models.model import build_model, model_text
+        from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
             STDOUT,
@@ -234,4 +234,3 @@ def force_rule(flag: bool | None, file_values: dict[str, Any], settings: Setting
     if output.get("force") and config_file:
         return Force(True, scope=Path(config_file).parent)
     return Force(False)
-

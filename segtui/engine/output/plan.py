@@ -166,8 +166,7 @@ def plan_outputs(
                     "already exists" + (" (a link to a missing file)" if dangling else ""),
                     file=path,
                     hint=(
-                        "force = true in the settings file only covers its own folder; "
-                        "add --force"
+                        "force = true in the settings file only covers its own folder; add --force"
                         if rule.allowed
                         else "use --force to overwrite it"
                     ),
@@ -196,8 +195,7 @@ def _is_device(mode: int) -> bool:
 def _check_name(path: Path, target: Target) -> None:
     if target.allowed and path.suffix.lower() not in target.allowed:
         raise OutputError(
-            f"cannot tell the {target.what} format from the extension "
-            f"{path.suffix or '(none)'!r}",
+            f"cannot tell the {target.what} format from the extension {path.suffix or '(none)'!r}",
             file=path,
             hint=f"use one of {', '.join(target.allowed)}",
         )
@@ -217,7 +215,9 @@ def _check_folder(path: Path, make_folder: bool = False) -> None:
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.probe.", dir=parent)
     except OSError as exc:
-        raise OutputError(f"cannot create files in this folder ({_reason(exc)})", file=parent) from None
+        raise OutputError(
+            f"cannot create files in this folder ({_reason(exc)})", file=parent
+        ) from None
     os.close(fd)
     with contextlib.suppress(OSError):
         os.unlink(probe)
