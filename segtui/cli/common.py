@@ -218,6 +218,9 @@ def _error(text: str) -> None:
 def _os_error_text(exc: OSError) -> str:
     import errno
 
+    streams = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EROFS)
+    if exc.filename is None and exc.errno not in streams:
+        return f"an input or output failed ({exc.strerror or exc})"
     name = exc.filename if exc.filename is not None else "stdout"
     reason = {
         errno.EPIPE: "the reader closed the pipe",
@@ -300,7 +303,12 @@ def console(*, stderr: bool = False) -> Console:
     """A rich console on stdout (or stderr); plain when not a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 silently; segtui's error boundary makes it exit 2 with a line.
+            raise BrokenPipeError(32, "Broken pipe")
+
+    return _Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 @contextlib.contextmanager

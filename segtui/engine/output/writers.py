@@ -160,7 +160,14 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _csv_frame(frame: pl.DataFrame, raw: bool) -> pl.DataFrame:
-    return frame if raw else neutralise_formulas(frame)
+    return frame if raw else neutralise_headers(neutralise_formulas(frame))
+
+
+def neutralise_headers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Header cells are spreadsheet cells too: a column named like a formula (migrate's
+    ``-1 No purchases``) gets the same leading quote as a data cell."""
+    renames = {name: "'" + name for name in frame.columns if name.startswith(FORMULA_START)}
+    return frame.rename(renames) if renames else frame
 
 
 def write_frame(
