@@ -43,6 +43,9 @@ class OutputSettings:
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     """The config file to use: ``explicit`` (must exist) or ``./segtui.toml`` if present."""
     if explicit is not None:
+        from segtui.engine.output.plan import check_input_file
+
+        check_input_file(explicit, "settings file")
         if not explicit.is_file():
             raise OptionError("config file not found", file=explicit)
         return explicit

@@ -131,7 +131,6 @@ def plan_outputs(
             plan.stdout = target.option
             continue
         path = Path(target.path).expanduser()
-        _check_name(path, target)
         real = Path(os.path.realpath(path))
         for what, source in sources:
             if _same_file(real, source):
@@ -147,6 +146,7 @@ def plan_outputs(
                     file=path,
                     hint="write it to another folder",
                 )
+        _check_name(path, target)
         key = os.path.normcase(str(real))
         if key in seen:
             other, _ = seen[key]
