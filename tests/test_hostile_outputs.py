@@ -433,6 +433,65 @@ def command_specific() -> list[Case]:
             ("log.csv", "destroy the input"),
         ),
         Case(
+            "sample",
+            "folder_in_proc",
+            lambda w: ["sample", "/proc/x", "-q"],
+            ("/proc", "cannot create files in this folder"),
+        ),
+        Case(
+            "sample",
+            "negative_seed",
+            lambda w: ["sample", w.p("s"), "--seed", "-1", "-q"],
+            ("--seed", "-1"),
+        ),
+        Case(
+            "sample",
+            "parquet_beside_a_csv_dataset",
+            lambda w: ["sample", str(w.data), "--format", "parquet", "-q"],
+            ("data", "already holds a CSV dataset"),
+        ),
+        Case(
+            "sample",
+            "parquet_beside_a_csv_dataset_even_with_force",
+            lambda w: ["sample", str(w.data), "--format", "parquet", "--force", "-q"],
+            ("data", "already holds a CSV dataset"),
+        ),
+        Case(
+            "sample",
+            "existing_dataset_without_force",
+            lambda w: ["sample", str(w.data), "-q"],
+            ("data", "already holds a dataset", "--force"),
+        ),
+        Case(
+            "sample",
+            "folder_is_a_file",
+            lambda w: ["sample", str(w.old), "-q"],
+            ("old.csv", "is a file, expected a folder"),
+        ),
+        Case(
+            "sample",
+            "folder_under_a_file",
+            lambda w: ["sample", str(w.old / "deeper"), "-q"],
+            ("old.csv", "is a file, not a folder"),
+        ),
+        Case(
+            "sample",
+            "dangling_symlink_table_without_force",
+            lambda w: ["sample", w.p("s"), "-q"],
+            ("s", "already holds a dataset"),
+            setup=lambda w: (
+                (w.root / "s").mkdir(),
+                os.symlink(w.root / "gone", w.root / "s" / "Customers.csv"),
+            )
+            and None,
+        ),
+        Case(
+            "sample",
+            "too_few_customers_writes_no_folder",
+            lambda w: ["sample", w.p("new/deeper"), "--customers", "2", "-q"],
+            ("customers",),
+        ),
+        Case(
             "ui",
             "without_a_terminal",
             lambda w: ["ui", str(w.data)],
@@ -478,4 +537,5 @@ def test_hostile_case_exits_2_with_one_line_and_changes_nothing(
 
 
 def test_every_command_is_in_the_matrix() -> None:
-    assert set(COUNTS) == {"run", "sweep", "validate", "assign", "lookalike", "migrate", "ui"}
+    expected = {"run", "sweep", "validate", "assign", "lookalike", "migrate", "sample", "ui"}
+    assert set(COUNTS) == expected
