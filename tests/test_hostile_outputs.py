@@ -138,7 +138,11 @@ def cases() -> list[Case]:
             Case(
                 cmd,
                 "out_would_become_a_table_of_the_source_folder",
-                lambda w, c=cmd: [*base(c, w, str(w.data)), "--out", str(w.data / "products.parquet")],
+                lambda w, c=cmd: [
+                    *base(c, w, str(w.data)),
+                    "--out",
+                    str(w.data / "products.parquet"),
+                ],
                 ("would be read as a table of the source folder",),
             ),
             Case(
@@ -480,10 +484,12 @@ def command_specific() -> list[Case]:
             lambda w: ["sample", w.p("s"), "-q"],
             ("s", "already holds a dataset"),
             setup=lambda w: (
-                (w.root / "s").mkdir(),
-                os.symlink(w.root / "gone", w.root / "s" / "Customers.csv"),
-            )
-            and None,
+                (
+                    (w.root / "s").mkdir(),
+                    os.symlink(w.root / "gone", w.root / "s" / "Customers.csv"),
+                )
+                and None
+            ),
         ),
         Case(
             "sample",

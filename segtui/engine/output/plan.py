@@ -102,12 +102,26 @@ class OutputPlan:
         of them (and stdout) succeeded. Returns the absolute paths written."""
         for path in self.paths.values():
             path.parent.mkdir(parents=True, exist_ok=True)
-        with self.staging() as stage:
-            for option, path in self.paths.items():
-                files[option](stage(option), path.suffix)
-            if stdout is not None and self.stdout is not None:
-                stdout()
+        failed: list[OSError] = []
+        try:
+            with self.staging() as stage:
+                for option, path in self.paths.items():
+                    files[option](stage(option), path.suffix)
+                if stdout is not None and self.stdout is not None:
+                    try:
+                        stdout()
+                    except OSError as exc:
+                        # Not a file's error: carried past the staged files (which are
+                        # removed) and raised as it is, for the stdout message.
+                        failed.append(exc)
+                        raise _StdoutFailed() from None
+        except _StdoutFailed:
+            raise failed[0] from None
         return [Path(os.path.abspath(path)) for path in self.paths.values()]
+
+
+class _StdoutFailed(Exception):
+    """Writing to stdout failed inside :meth:`OutputPlan.commit`."""
 
 
 def plan_outputs(
