@@ -514,7 +514,6 @@ def command_specific() -> list[Case]:
 
 
 CASES = cases()
-COUNTS = Counter(case.command for case in CASES)
 
 
 @pytest.fixture(scope="session")
@@ -545,3 +544,42 @@ def test_hostile_case_exits_2_with_one_line_and_changes_nothing(
 def test_every_command_is_in_the_matrix() -> None:
     expected = {"run", "sweep", "validate", "assign", "lookalike", "migrate", "sample", "ui"}
     assert set(COUNTS) == expected
+
+
+EXPORT_CASES = {
+    "onto_a_table_of_the_source": (
+        lambda w: w.data / "Transactions.csv",
+        True,
+        "destroy the input",
+    ),
+    "onto_the_source_through_a_symlink": (
+        lambda w: (os.symlink(w.data / "Customers.csv", w.root / "c.csv"), w.root / "c.csv")[1],
+        True,
+        "destroy the input",
+    ),
+    "existing_without_force": (lambda w: w.old, False, "already exists"),
+    "into_proc": (lambda w: Path("/proc/x.md"), True, "cannot create files"),
+    "unknown_extension": (lambda w: w.root / "x.xlsx", True, "'.xlsx'"),
+}
+
+
+# Hostile cases per command; the UI's export (segtui ui, key e) counts under ui.
+COUNTS = Counter(case.command for case in CASES) + Counter({"ui": len(EXPORT_CASES)})
+
+
+@pytest.mark.parametrize("name", list(EXPORT_CASES))
+def test_ui_export_refuses_hostile_targets_and_changes_nothing(
+    name: str, trained_model: Path, tmp_path: Path
+) -> None:
+    from segtui.engine.errors import OutputError
+    from segtui.engine.output.export import export
+    from segtui.engine.pipeline import segment
+
+    world = build_world(tmp_path / "w", trained_model)
+    target_of, force, needle = EXPORT_CASES[name]
+    target = target_of(world)
+    result = segment(world.data, k=2)
+    before = snapshot(world.root)
+    with pytest.raises(OutputError, match=needle):
+        export(result, target, force=force)
+    assert snapshot(world.root) == before
