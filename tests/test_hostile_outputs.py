@@ -222,6 +222,12 @@ def cases() -> list[Case]:
             ),
             Case(
                 cmd,
+                "delimiter_is_a_quote",
+                lambda w, c=cmd: [*base(c, w, str(w.log)), "--delimiter", '"'],
+                ("delimiter", "cannot be a quote"),
+            ),
+            Case(
+                cmd,
                 "customers_file_is_a_device",
                 lambda w, c=cmd: [*base(c, w, str(w.log)), "--customers", "/dev/zero"],
                 ("/dev/zero", "a device"),

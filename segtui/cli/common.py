@@ -378,11 +378,17 @@ ReturnsOpt = Annotated[
 
 def mapping_flags(params: Mapping[str, Any]) -> dict[str, str | None]:
     """The mapping flags among a command's parameters (pass ``locals()``), as a
-    ``[mapping]``-style dict (None = not given). Every command names its mapping
-    parameters after the ``[mapping]`` keys, so one call replaces listing all eleven."""
+    ``[mapping]``-style dict (None = not given), each value checked (OptionError).
+    Every command names its mapping parameters after the ``[mapping]`` keys, so one
+    call replaces listing all eleven."""
     from segtui.config import MAPPING_KEYS
+    from segtui.settings_file import check_values
 
-    return {key: params.get(key) for key in MAPPING_KEYS}
+    flags = {key: params.get(key) for key in MAPPING_KEYS}
+    # Checked here too, for the model commands that pass them on without a settings
+    # merge: a quote as --delimiter must not turn into "no customer id column".
+    check_values({"mapping": {key: value for key, value in flags.items() if value is not None}})
+    return flags
 
 
 def describe_mapping(data_quality: dict[str, Any]) -> list[str]:
