@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from segtui.config import AUTO_K, RETURNS_RULES, SCALINGS
 
@@ -98,8 +98,8 @@ class SettingsFileModel(_Table):
     features: list[str] | str | None = None
     scaling: Literal["standard", "robust", "minmax"] | None = None
     log: bool | str | None = None
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    n_init: int | None = Field(default=None, ge=1, le=MAX_N_INIT)
+    seed: int | None = None
+    n_init: int | None = None
     as_of: dt.date | str | None = None
     categorical_weight: float | int | str | None = None
     returns: Literal["net", "drop"] | None = None
@@ -112,6 +112,29 @@ class SettingsFileModel(_Table):
     def _path_text(cls, value: str | None) -> str | None:
         if value is not None and (not value.strip() or "\0" in value):
             raise ValueError("must be a file or folder path")
+        return value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED} (got {value})")
+        return value
+
+    @field_validator("n_init")
+    @classmethod
+    def _n_init(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"n-init must be at least 1 (got {value})")
+        if value is not None and value > MAX_N_INIT:
+            raise ValueError(f"n-init must be at most {MAX_N_INIT} (got {value})")
+        return value
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k_type(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | str | None):
+            raise ValueError("k must be a whole number or 'auto'")
         return value
 
     @field_validator("k")

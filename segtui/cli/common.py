@@ -209,10 +209,10 @@ def one_line(text: str) -> str:
     )
 
 
-def _error(text: str) -> None:
+def _error(text: str, prefix: str = "segtui: error: ") -> None:
     """One line on stderr; silent when stderr itself is gone."""
     with contextlib.suppress(Exception):
-        typer.echo("segtui: error: " + one_line(text), err=True)
+        typer.echo(prefix + one_line(text), err=True)
 
 
 def _os_error_text(exc: OSError) -> str:
@@ -271,10 +271,10 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
         _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        _error("interrupted")
+        _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
     except Terminated:
-        _error("terminated")
+        _error("terminated", prefix="segtui: ")
         raise typer.Exit(143) from None
     except OSError as exc:
         if exc.filename is None:

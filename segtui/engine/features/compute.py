@@ -360,6 +360,10 @@ def compute_features(
             if check_ids:
                 collected[0] = frequency_fast(collected[0], collected[1], tx)
     except pl.exceptions.PolarsError as exc:
+        if fast and "to `i64` failed" in str(exc):
+            # A value beyond the Int64 micro-unit range (about 9.2e12) or not finite:
+            # the exact Decimal path sums up to 1e32 and names a bad value's row.
+            return compute_features(tables, requested, as_of, plain=True)
         if "overflow" in str(exc).lower():
             raise total_too_large(tables, tx) from None
         raise diagnose_failure(tables, exc) from None

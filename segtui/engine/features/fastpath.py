@@ -94,9 +94,7 @@ MAX_ABS = "_max_abs_"
 def micro_sum(expr: pl.Expr) -> pl.Expr:
     """Exact sum of ``expr`` rounded to 6 decimals, as Int64 micro-units (convert the
     collected column with :func:`from_micro`)."""
-    # strict=False: a value beyond Int64 becomes null instead of failing the query;
-    # micro_sums_safe then sees the too-large maximum and the plain Decimal path reruns.
-    return (expr * MICRO).round().cast(pl.Int64, strict=False).sum()
+    return (expr * MICRO).round().cast(pl.Int64).sum()
 
 
 def from_micro(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
