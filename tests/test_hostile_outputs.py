@@ -589,3 +589,19 @@ def test_ui_export_refuses_hostile_targets_and_changes_nothing(
     with pytest.raises(OutputError, match=needle):
         export(result, target, force=force)
     assert snapshot(world.root) == before
+
+
+def test_python_api_write_refuses_a_source_table_and_same_file_outputs(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    from segtui.engine.errors import OutputError
+    from segtui.engine.pipeline import segment
+
+    world = build_world(tmp_path / "w", trained_model)
+    result = segment(world.data, k=2)
+    before = snapshot(world.root)
+    with pytest.raises(OutputError, match="destroy the input"):
+        result.write(world.data / "Transactions.csv", force=True)
+    with pytest.raises(OutputError, match="are the same file"):
+        result.write(world.root / "x.json", world.root / "x.json")
+    assert snapshot(world.root) == before
