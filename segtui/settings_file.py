@@ -89,9 +89,10 @@ def _option_error(exc: ValidationError, path: Path | str | None) -> OptionError:
     if error["type"] == "extra_forbidden":
         tables = [part for part in loc[:-1] if part in ("mapping", "output")]
         table = tables[-1] if tables else ""
-        prefix = f"[{table}] " if table else ""
+        # A file speaks of its "[mapping] setting"; flags and the Python API of a "mapping key".
+        what = "setting" if not table else f"[{table}] setting" if path else f"{table} key"
         return OptionError(
-            f"unknown {prefix}setting {loc[-1]!r}",
+            f"unknown {what} {loc[-1]!r}",
             file=path,
             hint=f"known: {', '.join(_KNOWN[table])}",
         )
