@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -114,6 +115,21 @@ class SettingsFileModel(_Table):
             raise ValueError("must be a file or folder path")
         return value
 
+    @field_validator("seed", "n_init", "categorical_weight", mode="before")
+    @classmethod
+    def _plain_number(cls, value: Any) -> Any:
+        # numpy scalars from the Python API are numbers too (strict mode alone refuses them)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+            return int(value)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool | int | float):
+            return float(value)
+        return value
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _feature_sequence(cls, value: Any) -> Any:
+        return list(value) if isinstance(value, tuple) else value
+
     @field_validator("seed")
     @classmethod
     def _seed(cls, value: int | None) -> int | None:
@@ -133,6 +149,8 @@ class SettingsFileModel(_Table):
     @field_validator("k", mode="before")
     @classmethod
     def _k_type(cls, value: Any) -> Any:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int | str | None):
             raise ValueError("k must be a whole number or 'auto'")
         return value

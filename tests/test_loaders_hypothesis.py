@@ -143,3 +143,13 @@ def test_model_file_bytes_are_refused_with_a_user_error(tmp_path_factory, raw: b
     path.write_bytes(raw)
     with pytest.raises(SegtuiError):
         load_model(path)
+
+
+def test_python_values_tuples_and_numpy_numbers_are_accepted() -> None:
+    import numpy as np
+
+    merged = settings_file.merge(
+        {},
+        {"features": ("total_spend", "frequency"), "seed": np.int64(3), "k": np.int32(4)},
+    )
+    assert (merged.features, merged.seed, merged.k) == (("total_spend", "frequency"), 3, 4)
