@@ -196,8 +196,8 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 REPORT_BUG = (
-    "segtui: internal error (a bug, not your data): please report it at "
-    "https://github.com/segtui/segtui/issues with the command you ran and the traceback above"
+    "segtui: internal error (a bug, not your data): please report it to the segtui "
+    "maintainers with the command you ran, `segtui --version` and the traceback above"
 )
 
 
