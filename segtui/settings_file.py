@@ -30,6 +30,11 @@ SETTING_KEYS = (
     "categorical_weight",
     "returns",
     "rfm",
+    # customer value (--clv): see engine/value/
+    "clv",
+    "horizon",
+    "discount_rate",
+    "holdout_end",
 )
 OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
 
@@ -144,8 +149,10 @@ def _coerce(values: dict[str, Any]) -> Settings:
             out[key] = value
         elif key == "categorical_weight":
             out[key] = _weight(value)
-        elif key in ("log", "rfm"):
+        elif key in ("log", "rfm", "clv"):
             out[key] = bool(value)
+        elif key in ("horizon", "discount_rate", "holdout_end"):
+            out.update(_value_option(key, value))
         elif key == "mapping":
             out[key] = _mapping(value)
         elif key == "returns":
@@ -155,6 +162,26 @@ def _coerce(values: dict[str, Any]) -> Settings:
         else:
             out[key] = value
     return Settings(**out)
+
+
+def _value_option(key: str, value: Any) -> dict[str, Any]:
+    """A --clv option as its Settings field: horizon (whole days), discount_rate (annual
+    fraction), holdout_end (a date)."""
+    if key == "horizon":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise OptionError("horizon must be a whole number of days", value=value)
+        return {"horizon_days": value}
+    if key == "discount_rate":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise OptionError("discount_rate must be a number (0.1 = 10% a year)", value=value)
+        return {"discount_rate": float(value)}
+    if isinstance(value, str):
+        from segtui.engine.io.dates import parse_date_option
+
+        value = parse_date_option(value)
+    if value is not None and not isinstance(value, dt.date):
+        raise OptionError("holdout_end must be a date YYYY-MM-DD", value=value)
+    return {"holdout_end": value}
 
 
 def _mapping(value: Any) -> tuple[tuple[str, str], ...]:
@@ -228,6 +255,14 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     lines.append(f"returns = {_toml(settings.returns)}")
     if settings.rfm:
         lines.append("rfm = true")
+    if settings.clv:
+        lines += [
+            "clv = true",
+            f"horizon = {settings.horizon_days}",
+            f"discount_rate = {_toml(settings.discount_rate)}",
+        ]
+        if settings.holdout_end is not None:
+            lines.append(f"holdout_end = {_toml(settings.holdout_end.isoformat())}")
     if settings.mapping:
         lines += ["", "[mapping]"]
         for key, value in settings.mapping:

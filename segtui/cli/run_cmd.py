@@ -14,14 +14,18 @@ from segtui.cli.common import (
     AsOfOpt,
     CategoryColOpt,
     CatWeightOpt,
+    ClvOpt,
     ConfigOpt,
     CustomerColOpt,
     CustomersFileOpt,
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    DiscountRateOpt,
     EngineOpt,
     FeaturesOpt,
+    HoldoutEndOpt,
+    HorizonOpt,
     JsonOpt,
     KOpt,
     LogOpt,
@@ -115,6 +119,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    clv: ClvOpt = None,
+    horizon: HorizonOpt = None,
+    discount_rate: DiscountRateOpt = None,
+    holdout_end: HoldoutEndOpt = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_conf: SparkConfOpt = None,
@@ -147,6 +155,10 @@ def run(
             returns=returns,
             mapping=mapping_flags(locals()),
             rfm=rfm,
+            clv=clv,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            holdout_end=holdout_end,
         )
         from segtui.settings_file import output_settings
 
@@ -165,6 +177,8 @@ def run(
         force, raw_csv = outputs.force, outputs.raw_csv
         save_model = Path(outputs.save_model) if outputs.save_model else None
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
+        if spark is not None and settings.clv:
+            raise OptionError("--clv needs the polars engine (not --engine spark)")
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
         # Fail on unwritable outputs before spending time on the data.

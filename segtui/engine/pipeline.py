@@ -68,6 +68,8 @@ class SegmentationResult:
     execution: dict[str, Any] = field(
         default_factory=lambda: {"engine": "polars", "clustering_path": "scikit-learn"}
     )
+    # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
+    value: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -111,6 +113,7 @@ class SegmentationResult:
                     "action": p.action,
                     "mix": p.mix,
                 }
+                | self._segment_value(p.id)
                 for p in self.profiles
             ],
             "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
@@ -118,7 +121,14 @@ class SegmentationResult:
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
             "k_selection": self.k_selection,
-        }
+        } | ({"clv": self.value} if self.value is not None else {})
+
+    def _segment_value(self, segment_id: int) -> dict[str, Any]:
+        """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""
+        for row in (self.value or {}).get("segments", []):
+            if row["id"] == segment_id:
+                return {k: row[k] for k in ("mean_clv", "total_clv", "mean_p_alive")}
+        return {}
 
     def write(
         self,
@@ -228,6 +238,9 @@ def run(
     step = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
     validate_settings(settings)
+    from segtui.engine.value.predict import check_options
+
+    check_options(settings)
     started = time.perf_counter()
     if feature_table is None:
         preload_sklearn()  # overlaps the scikit-learn import with reading
@@ -238,6 +251,17 @@ def run(
         result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
     if tables is not None:
         result.input_files = [spec.path for spec in tables.files.values()]
+    if settings.clv:
+        from segtui.engine.value.attach import add_value
+
+        if tables is None:  # a caller that passed only a feature table
+            tables = load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
+
+        step("Fitting the value models")
+        value_started = time.perf_counter()
+        add_value(result, tables)
+        result.timings["value"] = time.perf_counter() - value_started
+        result.timings["total"] += result.timings["value"]
     return result
 
 
