@@ -69,10 +69,15 @@ def markdown_report(summary: dict[str, Any]) -> str:
         lines += ["## Warnings", ""] + [f"- {w}" for w in summary["warnings"]] + [""]
     lines += diagnostics_section(summary.get("diagnostics") or {})
     lines += k_selection_section(summary.get("k_selection"))
+    from segtui.engine.output.value_report import value_section
+
+    lines += value_section(summary.get("clv"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [
-            f"- {k.replace('_', ' ')}: {v:,}" for k, v in dq.items()
+            # a single log's facts (format, mapping) are text, not counts
+            f"- {k.replace('_', ' ')}: {f'{v:,}' if isinstance(v, int | float) else v}"
+            for k, v in dq.items()
         ]
         lines.append("")
     return "\n".join(lines)
