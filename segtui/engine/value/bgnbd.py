@@ -25,11 +25,16 @@ def _by_x(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def log_likelihood(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    by_x: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Total log-likelihood (paper, eq. 6) and its gradient in (r, alpha, a, b)."""
+    """Total log-likelihood (paper, eq. 6) and its gradient in (r, alpha, a, b).
+    ``by_x``: :func:`_by_x` of ``x``, computed once per fit rather than per evaluation."""
     r, alpha, a, b = params
-    ux, idx = _by_x(x)
+    ux, idx = by_x if by_x is not None else _by_x(x)
     # A1 + A2 per distinct x
     const = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b))[
         idx
@@ -64,7 +69,8 @@ def fit(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> Fit:
     # Start: the method-of-moments rate for r/alpha, a dropout probability of about 1/3.
     rate = max(float(x.sum() / max(T.sum(), 1e-9)), 1e-3)
     start = np.array([1.0, 1.0 / rate, 1.0, 2.0])
-    return maximise(NAMES, lambda p: log_likelihood(p, x, t_x, T), start, int(x.size))
+    by_x = _by_x(x)
+    return maximise(NAMES, lambda p: log_likelihood(p, x, t_x, T, by_x), start, int(x.size))
 
 
 def p_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -18,26 +18,33 @@ from segtui.engine.value.fitting import Fit, maximise
 NAMES = ("p", "q", "gamma")
 
 
-def log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> tuple[float, np.ndarray]:
+def log_likelihood(
+    params: np.ndarray,
+    x: np.ndarray,
+    m: np.ndarray,
+    by_x: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[float, np.ndarray]:
     """Total log-likelihood of the average spends ``m`` of ``x`` repeat transactions, and
-    its gradient in (p, q, gamma)."""
+    its gradient in (p, q, gamma). ``by_x``: the distinct x and each customer's index into
+    them (the gamma-function terms depend on x alone, so they are computed once per x)."""
     p, q, g = params
+    ux, idx = by_x if by_x is not None else _by_x(x)
+    pux = p * ux
+    log_gamma_terms = (gammaln(pux + q) - gammaln(pux) - gammaln(q))[idx]
+    psi_sum = digamma(pux + q)
+    psi_px = digamma(pux)
     px = p * x
     log_m, log_x, log_gxm = np.log(m), np.log(x), np.log(g + x * m)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(g)
-        + (px - 1) * log_m
-        + px * log_x
-        - (px + q) * log_gxm
-    )
-    psi_sum = digamma(px + q)
-    d_p = x * (psi_sum - digamma(px) + log_m + log_x - log_gxm)
-    d_q = psi_sum - digamma(q) + np.log(g) - log_gxm
+    ll = log_gamma_terms + q * np.log(g) + (px - 1) * log_m + px * log_x - (px + q) * log_gxm
+    d_p = x * ((psi_sum - psi_px)[idx] + log_m + log_x - log_gxm)
+    d_q = psi_sum[idx] - digamma(q) + np.log(g) - log_gxm
     d_g = q / g - (px + q) / (g + x * m)
     return float(ll.sum()), np.array([d_p.sum(), d_q.sum(), d_g.sum()])
+
+
+def _by_x(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values, index = np.unique(x, return_inverse=True)
+    return values.astype(np.float64), index
 
 
 def fit(x: np.ndarray, m: np.ndarray) -> Fit:
@@ -45,7 +52,8 @@ def fit(x: np.ndarray, m: np.ndarray) -> Fit:
     x = np.asarray(x, dtype=np.float64)
     m = np.asarray(m, dtype=np.float64)
     start = np.array([1.0, 1.0, float(np.mean(m))])
-    return maximise(NAMES, lambda p: log_likelihood(p, x, m), start, int(x.size))
+    by_x = _by_x(x)
+    return maximise(NAMES, lambda p: log_likelihood(p, x, m, by_x), start, int(x.size))
 
 
 def population_order_value(params: dict[str, float], observed: np.ndarray) -> tuple[float, str]:

@@ -53,10 +53,12 @@ def tracking(
         calibration.get_column("t_x").to_numpy(),
         calibration.get_column("T").to_numpy(),
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
+    total_predicted = 0.0
     for week in range(1, weeks + 1):
         t = min(7 * week, days) / DAYS_PER_UNIT
         predicted = float(np.sum(counts * bgnbd.expected_purchases(params, t, x, t_x, T)))
+        total_predicted = round(predicted, 1)
         rows.append(
             {
                 "week": week,
@@ -75,8 +77,7 @@ def tracking(
             - bgnbd.expected_unconditional(params, T_all)
         )
     )
-    total_actual = rows[-1]["actual"]
-    total_predicted = rows[-1]["predicted"]
+    total_actual = int(actual[-1])
     error = (total_predicted - total_actual) / total_actual if total_actual else None
     return {
         "start": as_of.isoformat(),
