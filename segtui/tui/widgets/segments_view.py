@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
@@ -23,8 +25,11 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
-def panel_text(profile: SegmentProfile, overall: dict[str, float]) -> Text:
-    """A segment's panel: name, size and shares, key means vs overall, description, action."""
+def panel_text(
+    profile: SegmentProfile, overall: dict[str, float], value: dict[str, Any] | None = None
+) -> Text:
+    """A segment's panel: name, size and shares, key means vs overall, the --clv figures
+    (``value``: its row of ``result.value["segments"]``), description, action."""
     colour = segment_colour(profile.id)
     text = Text()
     text.append("● ", style=colour)
@@ -40,6 +45,12 @@ def panel_text(profile: SegmentProfile, overall: dict[str, float]) -> Text:
         if n in profile.means
     ]
     text.append("  " + " · ".join(parts) + "\n", style="dim" if not parts else "")
+    if value is not None:
+        stages = ", ".join(f"{k} {v:,}" for k, v in value["stages"].items() if v)
+        text.append(
+            f"  CLV mean {_number(value['mean_clv'])} · total {_number(value['total_clv'])} · "
+            f"P(alive) {value['mean_p_alive']:.2f} · {stages}\n"
+        )
     text.append("  " + profile.description + "\n")
     text.append("  → " + profile.action, style="italic")
     return text
@@ -66,7 +77,10 @@ class SegmentsView(Vertical):
         index = listing.index or 0
         listing.clear()
         overall = overall_means(result.profiles)
-        items = [SegmentItem(p.id, panel_text(p, overall)) for p in result.profiles]
+        value = {row["id"]: row for row in (result.value or {}).get("segments", [])}
+        items = [
+            SegmentItem(p.id, panel_text(p, overall, value.get(p.id))) for p in result.profiles
+        ]
         left_out = result.n_customers - result.n_clustered
         if left_out:
             body = Text()
