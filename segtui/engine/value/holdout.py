@@ -25,9 +25,23 @@ def unique_histories(
     """Distinct (x, t_x, T) rows with their counts and each customer's index into them:
     histories are in whole days, so a million customers share far fewer distinct rows and
     the hypergeometric function runs once per distinct row."""
-    rows = np.column_stack([x, t_x, T])
-    distinct, index, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    return distinct[:, 0], distinct[:, 1], distinct[:, 2], counts, index.reshape(-1)
+    codes, sizes = [], []
+    for column in (x, t_x, T):
+        values, inverse = np.unique(column, return_inverse=True)
+        codes.append(inverse.reshape(-1).astype(np.int64))
+        sizes.append(values.size)
+    if float(sizes[0]) * sizes[1] * sizes[2] < 2.0**62:
+        # one int64 key per row: 1-D unique is ten times faster than unique(axis=0)
+        key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
+        _, first, index, counts = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+    else:  # pragma: no cover - needs more than ~1.6 million distinct values per column
+        rows = np.column_stack([x, t_x, T])
+        _, first, index, counts = np.unique(
+            rows, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
+    return x[first], t_x[first], T[first], counts, index.reshape(-1)
 
 
 def tracking(
