@@ -176,3 +176,20 @@ def test_heavy_tailed_spend_falls_back_to_the_observed_mean():
         {"p": 80.0, "q": 0.9, "gamma": 0.5}, np.array([10.0, 30.0])
     )
     assert (value, source) == (20.0, "observed")
+
+
+def test_bgnbd_equals_pymc_marketing_on_shared_data():
+    """pymc-marketing 0.19.2's MAP fit of the shared million-customer data set, recorded
+    in bench/results_clv_pymc.txt (pymc-marketing is not a dependency)."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "clv_vs_pymc.py"
+    spec = importlib.util.spec_from_file_location("clv_vs_pymc", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fit = bgnbd.fit(*module.shared_histories())
+    recorded = {"r": 0.231, "alpha": 4.150, "a": 1.225, "b": 3.499}
+    for name, value in recorded.items():
+        assert fit.params[name] == pytest.approx(value, rel=0.005), name
