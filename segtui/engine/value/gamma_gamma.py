@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from segtui.engine.value.fitting import Fit, maximise
+from segtui.engine.value.fitting import Fit, maximise, warm_start
 
 NAMES = ("p", "q", "gamma")
 
@@ -51,7 +51,9 @@ def fit(x: np.ndarray, m: np.ndarray) -> Fit:
     """Maximum-likelihood Gamma-Gamma parameters; ``x`` > 0 and ``m`` > 0. Returns the Fit."""
     x = np.asarray(x, dtype=np.float64)
     m = np.asarray(m, dtype=np.float64)
-    start = np.array([1.0, 1.0, float(np.mean(m))])
+    start = warm_start(lambda pick: fit(x[pick], m[pick]).params, x.size, NAMES)
+    if start is None:
+        start = np.array([1.0, 1.0, float(np.mean(m))])
     by_x = _by_x(x)
     return maximise(NAMES, lambda p: log_likelihood(p, x, m, by_x), start, int(x.size))
 

@@ -16,32 +16,8 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.value import bgnbd
+from segtui.engine.value.fitting import distinct_rows
 from segtui.engine.value.summary import DAY, DAYS_PER_UNIT
-
-
-def unique_histories(
-    x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (x, t_x, T) rows with their counts and each customer's index into them:
-    histories are in whole days, so a million customers share far fewer distinct rows and
-    the hypergeometric function runs once per distinct row."""
-    codes, sizes = [], []
-    for column in (x, t_x, T):
-        values, inverse = np.unique(column, return_inverse=True)
-        codes.append(inverse.reshape(-1).astype(np.int64))
-        sizes.append(values.size)
-    if float(sizes[0]) * sizes[1] * sizes[2] < 2.0**62:
-        # one int64 key per row: 1-D unique is ten times faster than unique(axis=0)
-        key = (codes[0] * sizes[1] + codes[1]) * sizes[2] + codes[2]
-        _, first, index, counts = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
-        )
-    else:  # pragma: no cover - needs more than ~1.6 million distinct values per column
-        rows = np.column_stack([x, t_x, T])
-        _, first, index, counts = np.unique(
-            rows, axis=0, return_index=True, return_inverse=True, return_counts=True
-        )
-    return x[first], t_x[first], T[first], counts, index.reshape(-1)
 
 
 def tracking(
@@ -62,7 +38,7 @@ def tracking(
     week_of = known.select(((pl.col(DAY) - pl.lit(as_of)).dt.total_days() // 7).alias("w"))
     per_week = np.bincount(week_of.get_column("w").to_numpy(), minlength=weeks)[:weeks]
     actual = np.cumsum(per_week)
-    x, t_x, T, counts, _ = unique_histories(
+    x, t_x, T, counts, _ = distinct_rows(
         calibration.get_column("x").to_numpy().astype(np.float64),
         calibration.get_column("t_x").to_numpy(),
         calibration.get_column("T").to_numpy(),

@@ -16,8 +16,8 @@ from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMER
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.sources import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
-from segtui.engine.value.fitting import Fit
-from segtui.engine.value.holdout import tracking, unique_histories
+from segtui.engine.value.fitting import Fit, distinct_rows
+from segtui.engine.value.holdout import tracking
 from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
     TIME_UNIT,
@@ -112,7 +112,7 @@ def predict(
     x = calibration.get_column("x").to_numpy().astype(np.float64)
     t_x = calibration.get_column("t_x").to_numpy()
     T = calibration.get_column("T").to_numpy()
-    ux, ut, uT, _, index = unique_histories(x, t_x, T)
+    ux, ut, uT, _, index = distinct_rows(x, t_x, T)
     cumulative = np.zeros(ux.size)
     discounted = np.zeros(ux.size)
     for day in horizon_steps(horizon_days):
