@@ -1,27 +1,233 @@
-"""segtui: customer segmentation from transaction data, in the terminal.
+"""segtui: customer segmentation from transaction data, in the terminal and in notebooks.
 
-Only the version lives here so that ``segtui --help`` stays instant; the Python API
-(:func:`segment`) imports the engine on first use.
+The public Python API (see docs/python.md): :func:`segment`, :func:`sweep`,
+:func:`validate`, :func:`load_model`, :func:`assign`, :func:`lookalikes`, :func:`migrate`.
+
+Importing segtui loads neither Polars nor scikit-learn (``segtui --help`` stays instant):
+each function imports the engine on first use. A ``source`` is a folder (Customers,
+Products, Transactions tables), a single transaction log file, None (the bundled sample
+data), or a transactions DataFrame (Polars DataFrame or LazyFrame, pandas DataFrame,
+pyarrow Table) with optional ``customers=`` and ``products=`` frames; frames are read by
+the same reader and checks as files. Options are those of the CLI, validated by the same
+code; problems you can fix raise :class:`segtui.engine.errors.SegtuiError` naming the
+file (or frame), column and row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
+    from segtui.notebook.results import Segmentation, Sweep, Validation
+
+# The same defaults as segtui.config (kept literal here so that importing segtui stays
+# free of any other module; tests/test_python_api.py checks they agree).
+_K = 4
+_SEED = 42
+_N_INIT = 10
 
 
-def segment(source: Any = None, **options: Any) -> SegmentationResult:
-    """Segment the customers in ``source`` (see :func:`segtui.engine.pipeline.segment`).
+def segment(
+    source: Any = None,
+    *,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    k: int | str = _K,
+    features: Sequence[str] | str | None = None,
+    scaling: str = "standard",
+    log: bool = False,
+    seed: int = _SEED,
+    n_init: int = _N_INIT,
+    as_of: dt.date | str | None = None,
+    categorical_weight: float | str = 1.0,
+    returns: str = "net",
+    rfm: bool = False,
+    progress: bool | Callable[[str], None] = True,
+) -> Segmentation:
+    """Segment the customers of ``source`` with K-Means, as ``segtui run`` does.
 
-    Returns a :class:`~segtui.engine.pipeline.SegmentationResult`.
+    ``mapping`` names a single log's columns (keys ``customer_col``, ``date_col``,
+    ``amount_col``, ``quantity_col``, ``price_col``, ``order_col``, ``product_col``,
+    ``category_col``, ``date_format``, ``delimiter``); ``k`` may be ``"auto"``;
+    ``features`` is a list or a comma-separated string (None = the defaults);
+    ``progress`` shows a tqdm bar when tqdm is installed (False = quiet, or a callable
+    receiving each stage's name). Returns a :class:`~segtui.notebook.results.Segmentation`
+    (``.segments``, ``.profiles``, ``.metrics``, ``.warnings``, ``.diagnostics``).
     """
-    from segtui.engine.pipeline import segment as _segment
+    from segtui.notebook import api
 
-    return _segment(source, **options)
+    options = {
+        "k": k,
+        "features": features,
+        "scaling": scaling,
+        "log": log,
+        "seed": seed,
+        "n_init": n_init,
+        "as_of": as_of,
+        "categorical_weight": categorical_weight,
+        "returns": returns,
+        "rfm": rfm,
+    }
+    return api.segment(source, customers, products, mapping, progress, options)
 
 
-__all__ = ["__version__", "segment"]
+def sweep(
+    source: Any = None,
+    *,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    k_min: int = 2,
+    k_max: int = 10,
+    features: Sequence[str] | str | None = None,
+    scaling: str = "standard",
+    log: bool = False,
+    seed: int = _SEED,
+    n_init: int = _N_INIT,
+    as_of: dt.date | str | None = None,
+    categorical_weight: float | str = 1.0,
+    returns: str = "net",
+    progress: bool | Callable[[str], None] = True,
+) -> Sweep:
+    """Score K-Means for every k from ``k_min`` to ``k_max``, as ``segtui sweep`` does.
+
+    Returns a :class:`~segtui.notebook.results.Sweep` (``.table`` one row per k,
+    ``.recommended_k``, ``.rule``); in a notebook it shows the table and, when matplotlib
+    is installed, a chart.
+    """
+    from segtui.notebook import api
+
+    options = {
+        "features": features,
+        "scaling": scaling,
+        "log": log,
+        "seed": seed,
+        "n_init": n_init,
+        "as_of": as_of,
+        "categorical_weight": categorical_weight,
+        "returns": returns,
+    }
+    return api.sweep(source, customers, products, mapping, progress, k_min, k_max, options)
+
+
+def validate(
+    source: Any = None,
+    *,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    returns: str = "net",
+) -> Validation:
+    """Check a source's data without clustering, as ``segtui validate`` does.
+
+    Returns a :class:`~segtui.notebook.results.Validation` (``.usable``, ``.findings``
+    one row per check that fired, with its file, column and example rows in
+    ``.to_dict()``).
+    """
+    from segtui.notebook import api
+
+    return api.validate(source, customers, products, mapping, returns)
+
+
+def load_model(path: Path | str) -> Model:
+    """Read and check a model file saved by ``segtui run --save-model`` or
+    :meth:`Segmentation.save_model`. Returns a :class:`~segtui.notebook.results.Model`."""
+    from segtui.notebook import api
+
+    return api.load_model(path)
+
+
+def assign(
+    model: Model | Path | str,
+    source: Any = None,
+    *,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    returns: str | None = None,
+    as_of: dt.date | str | None = None,
+    progress: bool | Callable[[str], None] = True,
+) -> Assignment:
+    """Put the customers of ``source`` into ``model``'s segments without refitting, as
+    ``segtui assign`` does. ``model`` is a :class:`Model`, e.g. ``result.model()``, or a
+    model file path. Returns an :class:`~segtui.notebook.results.Assignment`
+    (``.segments`` with a ``distance`` column)."""
+    from segtui.notebook import api
+
+    return api.assign(model, source, customers, products, mapping, returns, as_of, progress)
+
+
+def lookalikes(
+    model: Model | Path | str,
+    source: Any = None,
+    customer_ids: Sequence[str] | str | None = None,
+    *,
+    top: int = 3,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    returns: str | None = None,
+    as_of: dt.date | str | None = None,
+    progress: bool | Callable[[str], None] = True,
+) -> Lookalikes:
+    """The ``top`` most similar customers of each of ``customer_ids`` (ranges such as
+    ``"C0001..C0020"`` allowed; None = every customer with purchases) in the model's
+    scaled feature space, as ``segtui lookalike`` does. Returns a
+    :class:`~segtui.notebook.results.Lookalikes` (``.table``: CustomerID, rank,
+    LookalikeID, score)."""
+    from segtui.notebook import api
+
+    return api.lookalikes(
+        model, source, customer_ids, top, customers, products, mapping, returns, as_of, progress
+    )
+
+
+def migrate(
+    model: Model | Path | str,
+    before: Any,
+    after: Any = None,
+    *,
+    as_of_before: dt.date | str | None = None,
+    as_of_after: dt.date | str | None = None,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    returns: str | None = None,
+    progress: bool | Callable[[str], None] = True,
+) -> Migration:
+    """Who moved between segments from ``before`` to ``after`` (two sources, or one source
+    at two as-of dates when ``after`` is None), as ``segtui migrate`` does. Returns a
+    :class:`~segtui.notebook.results.Migration` (``.table`` cross-table, ``.moves``)."""
+    from segtui.notebook import api
+
+    return api.migrate(
+        model,
+        before,
+        after,
+        as_of_before,
+        as_of_after,
+        customers,
+        products,
+        mapping,
+        returns,
+        progress,
+    )
+
+
+__all__ = [
+    "__version__",
+    "assign",
+    "load_model",
+    "lookalikes",
+    "migrate",
+    "segment",
+    "sweep",
+    "validate",
+]

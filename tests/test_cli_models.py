@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import polars as pl
@@ -225,3 +226,18 @@ def test_out_is_not_overwritten_without_force(trained, zeotap_dir, tmp_path, com
     assert forced.exit_code == 0, forced.stderr
     header = out.read_text().splitlines()[0]
     assert header.startswith("from,") if name == "migrate" else "CustomerID" in header
+
+
+def test_migrate_moves_dash_writes_pure_csv_on_stdout_and_the_report_on_stderr(trained, zeotap_dir):
+    # `--moves -` once wrote the CSV and then the human report into the same stream
+    model, _ = trained
+    result = invoke(
+        "migrate", "-m", model, zeotap_dir, "--as-of-before", "2024-07-01", "--moves", "-"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "CustomerID,segment_before,name_before,segment_after,name_after"
+    )
+    moves = pl.read_csv(io.StringIO(result.stdout), schema_overrides={"CustomerID": pl.String})
+    assert moves.height == 200 and moves["CustomerID"].n_unique() == 200
+    assert "stayed" in result.stderr and "stayed" not in result.stdout

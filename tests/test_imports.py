@@ -47,3 +47,12 @@ def test_python_m_segtui_works():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == segtui.__version__
+
+
+def test_workbench_does_not_import_the_cli():
+    # docs/development.md: the two faces share the engine, never each other
+    out = run_python(
+        "import sys, segtui.tui.app;"
+        "print(sorted(m for m in sys.modules if m == 'segtui.cli' or m.startswith('segtui.cli.')))"
+    )
+    assert out == "[]"
