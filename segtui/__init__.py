@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from segtui.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model

@@ -123,6 +123,8 @@ class Settings:
     horizon_days: int = DEFAULT_HORIZON_DAYS
     discount_rate: float = DEFAULT_DISCOUNT_RATE
     holdout_end: dt.date | None = None
+    # A saved model whose segment ids and names persisting segments keep (run --like).
+    like: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def replace(self, **changes: Any) -> Settings:
@@ -143,6 +145,7 @@ class Settings:
             "mapping": self.mapping_dict(),
             "returns": self.returns,
             "rfm": self.rfm,
+            "like": str(self.like) if self.like is not None else None,
         } | self.value_params()
 
     def value_params(self) -> dict[str, Any]:
@@ -151,7 +154,7 @@ class Settings:
             return {}
         return {
             "clv": True,
-            "horizon_days": self.horizon_days,
+            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
             "discount_rate": self.discount_rate,
             "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
         }

@@ -30,6 +30,7 @@ SETTING_KEYS = (
     "categorical_weight",
     "returns",
     "rfm",
+    "like",
     # customer value (--clv): see engine/value/
     "clv",
     "horizon",
@@ -107,9 +108,10 @@ def merge(
     for key in SETTING_KEYS:
         if key in file_values:
             values[key] = file_values[key]
-    if "source" in values and base_dir is not None and values["source"] is not None:
-        source = Path(values["source"])
-        values["source"] = source if source.is_absolute() else base_dir / source
+    for key in ("source", "like"):
+        if key in values and base_dir is not None and values[key] is not None:
+            path = Path(values[key])
+            values[key] = path if path.is_absolute() else base_dir / path
     mapping = dict(file_values.get("mapping", {}))
     if "customers" in mapping and base_dir is not None:
         customers = Path(mapping["customers"])
@@ -127,7 +129,9 @@ def merge(
 def _coerce(values: dict[str, Any]) -> Settings:
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key == "source":
+        if key in ("source", "like"):
+            if value is not None and not isinstance(value, str | Path):
+                raise OptionError(f"{key} must be a path string", value=value)
             out[key] = Path(value) if value is not None else None
         elif key == "k":
             out[key] = _k(value)
@@ -255,6 +259,8 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     lines.append(f"returns = {_toml(settings.returns)}")
     if settings.rfm:
         lines.append("rfm = true")
+    if settings.like is not None:
+        lines.append(f"like = {_toml(str(Path(settings.like).resolve()))}")
     if settings.clv:
         lines += [
             "clv = true",

@@ -41,6 +41,7 @@ Commands that write a dataset (``segtui sample``) have their own table, ``SAMPLE
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -434,6 +435,125 @@ SOURCE_CASES: tuple[Case, ...] = (
 )
 
 
+def edit_bytes(name: str, old: bytes, new: bytes, count: int = 1) -> Callable[[Path], None]:
+    """Replace bytes in one file (for encodings and control bytes)."""
+
+    def apply(folder: Path) -> None:
+        path = folder / name
+        data = path.read_bytes()
+        assert old in data, f"fixture bytes {old!r} not in {name}"
+        path.write_bytes(data.replace(old, new, count))
+
+    return apply
+
+
+def transactions_parquet(table: Callable[[], object]) -> Callable[[Path], None]:
+    """Replace Transactions.csv by a Parquet file written with pyarrow (which, unlike
+    Polars, can write repeated column names and date32 values up to 9999-12-31)."""
+
+    def apply(folder: Path) -> None:
+        import pyarrow.parquet as pq
+
+        (folder / TX).unlink()
+        pq.write_table(table(), folder / "Transactions.parquet")
+
+    return apply
+
+
+def _arrow_table(last_date: dt.date, *, repeat: str | None = None) -> object:
+    """The tiny transactions (three lines) as an Arrow table with date32 dates; ``repeat``
+    names a column written twice."""
+    import pyarrow as pa
+
+    columns = {
+        "TransactionID": pa.array(["T1", "T2", "T3"]),
+        "CustomerID": pa.array(["C1", "C2", "C3"]),
+        "ProductID": pa.array(["P1", "P2", "P3"]),
+        "TransactionDate": pa.array([dt.date(2024, 1, 5), dt.date(2024, 2, 5), last_date]),
+        "Quantity": pa.array([1.0, 2.0, 3.0]),
+        "TotalValue": pa.array([10.0, 20.0, 30.0]),
+        "Price": pa.array([10.0, 10.0, 10.0]),
+    }
+    names = list(columns) + ([repeat] if repeat else [])
+    arrays = list(columns.values()) + ([columns[repeat]] if repeat else [])
+    return pa.table(arrays, names=names)
+
+
+# Hostile inputs that reach the reader the same way in both layouts. Each runs in folder
+# form (the matrix below, every command) and in single-log form (the Transactions file
+# given alone: test_hostile_input_as_a_single_log).
+HOSTILE_CASES: tuple[Case, ...] = (
+    Case(
+        "latin1_byte_in_a_customer_id",
+        edit_bytes(TX, b"T4,C2,", b"T4,C2\xe9,"),
+        ERROR,
+        (TX, "CustomerID", "row 4", "Latin-1", "iconv -f latin1 -t utf-8"),
+    ),
+    Case(
+        "utf16_without_bom",
+        lambda f: (f / TX).write_bytes((f / TX).read_text().encode("utf-16-le")),
+        ERROR,
+        (TX, "UTF-16", "iconv"),
+    ),
+    Case(
+        "nul_byte_in_a_customer_id",
+        edit_bytes(TX, b"T4,C2,", b"T4,C\x002,"),
+        ERROR,
+        (TX, "CustomerID", "row 4", "NUL"),
+    ),
+    Case(
+        "bom_at_the_start_of_a_middle_line",
+        edit_bytes(TX, b"\nT4,", b"\n\xef\xbb\xbfT4,"),
+        ERROR,
+        (TX, "row 4", "byte-order mark"),
+    ),
+    Case(
+        "duplicated_header_read_from_the_raw_line",
+        both(
+            replace(TX, "Price\n", "Price,Price\n"),
+            replace(TX, ",2.5\n", ",2.5,9\n", 2),
+            replace(TX, ",40\n", ",40,9\n", 3),
+            replace(TX, ",12\n", ",12,9\n", 3),
+        ),
+        ERROR,
+        (TX, "Price", "duplicated column"),
+    ),
+    Case(
+        "unclosed_quote_in_transactions",
+        replace(TX, "T4,C2,", 'T4,"C2,'),
+        ERROR,
+        (TX, "row 4", "never closed"),
+    ),
+    Case(
+        "lone_cr_line_endings",
+        lambda f: (f / TX).write_bytes((f / TX).read_bytes().replace(b"\n", b"\r")),
+        ERROR,
+        (TX, "lone CR", "tr '\\r' '\\n'"),
+    ),
+    Case(
+        "parquet_with_duplicate_column_names",
+        transactions_parquet(lambda: _arrow_table(dt.date(2024, 3, 5), repeat="TotalValue")),
+        ERROR,
+        ("Transactions.parquet", "TotalValue", "duplicated column"),
+    ),
+    Case(
+        "parquet_date32_9999_12_31",
+        transactions_parquet(lambda: _arrow_table(dt.date(9999, 12, 31))),
+        ERROR,
+        ("Transactions.parquet", "TransactionDate", "row 3", "9999-12-31", "out of range"),
+    ),
+    Case(
+        "unparsable_date_with_as_of",
+        replace(TX, "2024-03-20 08:00:00", "2024-13-20 08:00:00"),
+        ERROR,
+        (TX, "TransactionDate", "row 6", "2024-13-20", "--date-format"),
+        ("--as-of", "2024-07-01"),
+    ),
+)
+
+SOURCE_CASES = SOURCE_CASES + HOSTILE_CASES
+
+
 Argv = Callable[[Path, tuple[str, ...], Path], "list[str] | None"]
 
 
@@ -813,20 +933,89 @@ def test_bad_sample_arguments(case: SampleCase, tmp_path: Path) -> None:
 # ------------------------------------------- beyond the part checked up front (8 MB)
 
 
-@pytest.mark.parametrize(
-    ("name", "old", "new", "needles"),
-    [
-        (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
-        (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
-    ],
-    ids=["latin1_late", "text_amount_late"],
-)
+LATE_CASES = [
+    (CU, b"Ed,", b"Ed\xe9,", (CU, "UTF-8", "row 5", "0xe9")),
+    (TX, b",25.0,2.5\nT8", b",lots,2.5\nT8", (TX, "TotalValue", "row 7", "lots")),
+    (TX, b"T8,00006,", b"T8,0\xe90006,", (TX, "CustomerID", "row 8", "Latin-1")),
+    # a shifted row (an unquoted separator in a value) breaks a number: named with its row
+    (TX, b"T7,C4,P1,", b"T7,C4,Pen, blue,", (TX, "row 7")),
+    (TX, b"T7,C4,", b'T7,"C4,', (TX, "row 7", "never closed")),
+    (TX, b"T8,00006,", b"T8,000\x0006,", (TX, "row 8", "NUL")),
+]
+LATE_IDS = ["latin1_late", "text_amount_late", "latin1_id_late", "shifted_row_late"]
+LATE_IDS += ["unclosed_quote_late", "nul_late"]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "needles"), LATE_CASES, ids=LATE_IDS)
+@pytest.mark.parametrize("form", ["folder", "log"])
 def test_problems_past_the_checked_start_are_still_user_errors(
-    tmp_path: Path, monkeypatch, name: str, old: bytes, new: bytes, needles: tuple[str, ...]
+    tmp_path: Path,
+    monkeypatch,
+    form: str,
+    name: str,
+    old: bytes,
+    new: bytes,
+    needles: tuple[str, ...],
 ) -> None:
-    monkeypatch.setattr("segtui.engine.quality.checks.STRUCTURE_CHECK_BYTES", 40)
+    if form == "log" and name != TX:
+        pytest.skip("a single log has no customers file")
+    monkeypatch.setattr("segtui.engine.io.structure.STRUCTURE_CHECK_BYTES", 40)
     folder = tiny(tmp_path)
     data = (folder / name).read_bytes()
     assert old in data
     (folder / name).write_bytes(data.replace(old, new))
-    assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), needles)
+    source = folder if form == "folder" else folder / TX
+    assert_one_line_error(runner.invoke(app, ["run", str(source), "-k", "2"]), needles)
+
+
+# Single-log form: the Transactions file alone is the source. Offsets in dates are only
+# readable with the log reader's --date-format, so that case is log-only.
+LOG_ONLY_CASES: tuple[Case, ...] = (
+    Case(
+        "date_format_with_utc_offset",
+        lambda f: (f / TX).write_text(
+            "CustomerID,TransactionDate,TotalValue\n"
+            "C1,2024-01-05T10:00:00+0100,10\nC2,2024-01-06T10:00:00+0000,20\n"
+            "C3,2024-01-07T22:00:00-0500,30\n",
+            encoding="utf-8",
+        ),
+        OK,
+        (),
+        ("--date-format", "%Y-%m-%dT%H:%M:%S%z"),
+    ),
+)
+
+
+def the_log(folder: Path) -> Path:
+    """The transactions file of a folder after a case's setup (CSV or Parquet)."""
+    return next(p for p in (folder / TX, folder / "Transactions.parquet") if p.exists())
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize("case", HOSTILE_CASES + LOG_ONLY_CASES, ids=lambda c: c.id)
+def test_hostile_input_as_a_single_log(command: str, case: Case, tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    case.setup(folder)
+    log = the_log(folder)
+    argv = [command, str(log), "--json"]
+    if command == "run":
+        argv += ["-k", "2", *case.args]
+    elif case.args and case.args[0] == "--date-format":
+        argv += list(case.args)
+    result = runner.invoke(app, argv)
+    if command == "validate" and case.expect == ERROR and result.stderr == "":
+        assert_validate_report(result, tuple(n for n in case.needles if n in LOCATION_NEEDLES))
+        return
+    if case.expect == ERROR:
+        assert_one_line_error(result, case.needles)
+        return
+    assert result.exit_code == 0, (result.stderr, result.exception)
+
+
+def test_utc_offsets_in_a_log_are_read_as_utc_wall_clock(tmp_path: Path) -> None:
+    folder = tiny(tmp_path)
+    LOG_ONLY_CASES[0].setup(folder)
+    argv = ["run", str(folder / TX), "-k", "2", "--json", *LOG_ONLY_CASES[0].args]
+    summary = json.loads(runner.invoke(app, argv).stdout)
+    # last purchase 2024-01-08 03:00 UTC: the default as-of is the day after
+    assert summary["as_of"] == "2024-01-09"

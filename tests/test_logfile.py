@@ -336,7 +336,8 @@ def test_dates_that_read_both_day_first_and_month_first_are_flagged(tmp_path):
     log.write_text("Customer,Date,Amount\n1,05/01/2024,3\n2,06/02/2024,4\n", encoding="utf-8")
     table = compute_features(load_source(log), ["total_spend"])
     assert table.data_quality["date_format"] == "%d/%m/%Y"
-    assert any("also reads as %m/%d/%Y" in w for w in table.warnings)
+    assert any("ambiguous" in w and "%m/%d/%Y" in w for w in table.warnings)
+    assert table.data_quality["date_ambiguous"] is True
 
 
 def test_a_given_date_format_is_not_second_guessed(tmp_path):
@@ -344,7 +345,7 @@ def test_a_given_date_format_is_not_second_guessed(tmp_path):
     log.write_text("Customer,Date,Amount\n1,05/01/2024,3\n2,06/02/2024,4\n", encoding="utf-8")
     table = compute_features(load_source(log, {"date_format": "%m/%d/%Y"}), ["recency_days"])
     assert table.as_of.isoformat() == "2024-06-03"
-    assert not any("also reads" in w for w in table.warnings)
+    assert not any("ambiguous" in w for w in table.warnings)
 
 
 def test_bad_number_in_a_decimal_comma_log_names_its_own_row(tmp_path):

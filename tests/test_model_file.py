@@ -167,10 +167,16 @@ def test_log_flag_that_is_not_a_boolean_is_refused(model_path):
         load_model(model_path)
 
 
-def test_segment_ids_must_match_the_centroids(model_path):
-    _broken(model_path, lambda d: d["segments"][3].update(id=7))
-    with pytest.raises(InputError, match="ids 0..3, one per centroid"):
+def test_segment_ids_must_be_distinct(model_path):
+    _broken(model_path, lambda d: d["segments"][3].update(id=2))
+    with pytest.raises(InputError, match="4 distinct ids of 0 or more, one per centroid"):
         load_model(model_path)
+
+
+def test_segment_ids_may_skip_a_vanished_segment(model_path):
+    # `run --like` keeps a model's ids: a later model may lack id 3 and carry id 4.
+    _broken(model_path, lambda d: d["segments"][3].update(id=4))
+    assert [p.id for p in load_model(model_path).segments] == [0, 1, 2, 4]
 
 
 def test_model_modules_do_not_import_ui_libraries():

@@ -7,42 +7,6 @@ Each command lives in its own module and registers itself on ``app``; heavy modu
 
 from __future__ import annotations
 
-import typer
-
-from segtui.cli.usage import OneLineUsageGroup
-
-app = typer.Typer(
-    name="segtui",
-    cls=OneLineUsageGroup,  # usage errors on one line (segtui/cli/usage.py)
-    help="Customer segmentation from transaction data, in the terminal.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from segtui import __version__
-
-        typer.echo(__version__)
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        help="Print the version and exit.",
-        is_eager=True,
-        callback=_print_version,
-    ),
-) -> None:
-    """Customer segmentation from transaction data, in the terminal."""
-
-
 # Command modules register themselves on `app` when imported.
 from segtui.cli import (  # noqa: E402,F401
     assign_cmd,
@@ -54,6 +18,7 @@ from segtui.cli import (  # noqa: E402,F401
     ui_cmd,
     validate_cmd,
 )
+from segtui.cli.app import app
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
@@ -82,9 +82,9 @@ def assign(
     With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.assign import assign as assign_customers
         from segtui.engine.models.model import load_model
         from segtui.engine.output.writers import STDOUT
+        from segtui.engine.pipeline import assign_engine
 
         check_out(out, json=json, force=force)
         date = parse_as_of(as_of)
@@ -92,27 +92,15 @@ def assign(
         overrides = mapping_flags(locals())
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
-            if spark is not None:
-                from segtui.engine.spark.driver_tasks import assign_spark
-
-                result = assign_spark(
-                    loaded,
-                    source,
-                    spark,
-                    as_of=date,
-                    progress=progress,
-                    mapping_given=any(v is not None for v in overrides.values()),
-                    returns=returns,
-                )
-            else:
-                result = assign_customers(
-                    loaded,
-                    source,
-                    as_of=date,
-                    progress=progress,
-                    mapping_overrides=overrides,
-                    returns=returns,
-                )
+            result = assign_engine(
+                loaded,
+                source,
+                spark,
+                as_of=date,
+                progress=progress,
+                mapping_overrides=overrides,
+                returns=returns,
+            )
         written = result.write(out, force=force, raw_csv=raw_csv) if out is not None else None
         if json:
             emit_json(result.summary())

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     CategoryColOpt,
@@ -85,6 +85,15 @@ def migrate(
             show_default=False,
         ),
     ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit",
+            help="Segment AFTER afresh with the model's settings and match its segments to "
+            "the model's (as run --like does): columns are then the new segments, persisting "
+            "ones under their old ids.",
+        ),
+    ] = False,
     force: ForceOpt = False,
     customer_col: CustomerColOpt = None,
     date_col: DateColOpt = None,
@@ -129,6 +138,7 @@ def migrate(
                 as_of_after=date_after,
                 mapping_overrides=overrides,
                 returns=returns,
+                refit_after=refit,
             )
         written = []
         if out is not None:
@@ -192,5 +202,13 @@ def render_migration(summary: dict[str, Any], screen: Console) -> None:
         f"stayed {summary['stayed']:,} · moved {summary['moved']:,} · "
         f"new {summary['new']:,} · lost {summary['lost']:,}"
     )
+    refit = summary.get("refit")
+    if refit:
+        vanished = ", ".join(f"{v['id']} {v['name']}" for v in refit["vanished"]) or "none"
+        screen.print(
+            f"after refitted and matched: {refit['persisting']} persisting, new: "
+            f"{', '.join(map(str, refit['new'])) or 'none'}, vanished: {vanished}",
+            markup=False,
+        )
     for warning in summary["warnings"]:
         screen.print(f"[yellow]warning:[/] {warning}")

@@ -51,10 +51,38 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
     for seg in summary["segments"]:
         console.print(f"[bold]{seg['id']}. {seg['name']}[/]: {seg['description']}")
         console.print(f"   → {seg['action']}")
+        render_identity(seg, console)
+    like = summary.get("like")
+    if like:
+        vanished = ", ".join(f"{v['id']} {v['name']}" for v in like["vanished"]) or "none"
+        console.print(
+            f"ids continue {like['model']}: {like['persisting']} persisting, new: "
+            f"{', '.join(map(str, like['new'])) or 'none'}, vanished: {vanished} "
+            f"(threshold {like['threshold']:.3f})",
+            markup=False,
+        )
     render_trust(summary, console)
     render_value(summary.get("clv"), console)
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
+
+
+def render_identity(seg: dict[str, Any], console: Console) -> None:
+    """Print a segment's --like match and its best rule (with precision and recall)."""
+    match = seg.get("match")
+    if match and match["status"] == "persisting":
+        console.print(f"   = segment {match['previous_id']} before (drift {match['drift']:.3f})")
+    elif match:
+        console.print("   = new segment")
+    rules = (seg.get("rules") or {}).get("rules") or []
+    if rules:
+        best = rules[0]
+        more = f" (+{len(rules) - 1} more)" if len(rules) > 1 else ""
+        console.print(
+            f"   rule: {best['rule']} · precision {best['precision']:.0%}, "
+            f"recall {best['recall']:.0%}{more}",
+            markup=False,
+        )
 
 
 def render_trust(summary: dict[str, Any], console: Console) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
@@ -123,6 +123,33 @@ def run(
     horizon: HorizonOpt = None,
     discount_rate: DiscountRateOpt = None,
     holdout_end: HoldoutEndOpt = None,
+    like: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--like",
+            help="A saved model (--save-model) whose segments persisting ones continue: "
+            "same id and name; new ones get new ids, vanished ones are reported.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--rules",
+            help="Write each segment's rules: .csv (rule, segment, precision, recall) or "
+            ".sql (an ANSI SQL WHERE clause per segment).",
+            show_default=False,
+        ),
+    ] = None,
+    replay: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--replay",
+            help="Rerun the run recorded in a summary .json (its settings and seed); "
+            "refuses if the input data changed.",
+            show_default=False,
+        ),
+    ] = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
     spark_conf: SparkConfOpt = None,
@@ -139,11 +166,9 @@ def run(
             SUMMARY_FORMATS,
             check_target,
         )
-        from segtui.engine.pipeline import run as run_pipeline
+        from segtui.engine.pipeline import run_engine
 
-        settings, file_values = load_settings(
-            source,
-            config,
+        setting_flags = dict(
             k=k,
             features=features,
             scaling=scaling,
@@ -153,12 +178,26 @@ def run(
             as_of=as_of,
             categorical_weight=categorical_weight,
             returns=returns,
-            mapping=mapping_flags(locals()),
             rfm=rfm,
             clv=clv,
             horizon=horizon,
             discount_rate=discount_rate,
             holdout_end=holdout_end,
+            like=like,
+        )
+        if replay is not None:
+            given = [name for name, value in setting_flags.items() if value is not None]
+            given += [name for name, value in mapping_flags(locals()).items() if value]
+            if source is not None or config is not None or given or engine:
+                raise OptionError(
+                    "--replay takes its settings from the summary; drop the other settings",
+                    hint="only output options (--out, --summary, --rules, ...) go with it",
+                )
+        settings, file_values = load_settings(
+            source,
+            config if replay is None else None,
+            mapping=mapping_flags(locals()),
+            **setting_flags,
         )
         from segtui.settings_file import output_settings
 
@@ -188,13 +227,19 @@ def run(
             check_target(summary, force=force, allowed=SUMMARY_FORMATS, what="summary")
         if save_model is not None:
             check_target(save_model, force=force, allowed=(".json",), what="model file")
-        with progress_display(not quiet and not json) as progress:
-            if spark is not None:
-                from segtui.engine.spark.pipeline import run_spark
+        if rules is not None:
+            from segtui.engine.output.rules_file import RULES_FORMATS
 
-                result = run_spark(settings, spark, progress=progress)
+            check_target(rules, force=force, allowed=RULES_FORMATS, what="rules file")
+        if spark is not None and settings.like is not None:
+            raise OptionError("--like works with the polars engine only")
+        with progress_display(not quiet and not json) as progress:
+            if replay is not None:
+                from segtui.engine.pipeline import replay as replay_run
+
+                result = replay_run(replay, progress=progress)
             else:
-                result = run_pipeline(settings, progress=progress)
+                result = run_engine(settings, spark, progress=progress)
         written = result.write(out, summary, force=force, raw_csv=raw_csv)
         if save_model is not None:
             from segtui.engine.models.model import build_model
@@ -202,6 +247,10 @@ def run(
 
             model = build_model(result, result.input_files)
             written.append(write_model(model, save_model, force=force))
+        if rules is not None:
+            from segtui.engine.output.rules_file import write_rules
+
+            written.append(write_rules(result.summary(), rules, force=force))
         if json:
             emit_json(result.summary())
             return

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import ForceOpt, JsonOpt, QuietOpt, emit_json, handle_errors
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
@@ -83,9 +83,8 @@ def sweep(
     With --engine spark, Spark computes the features; the sweep itself always runs on the
     driver on the collected per-customer table (up to --spark-driver-limit customers)."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.clustering.sweep import sweep as run_sweep
         from segtui.engine.errors import OptionError
-        from segtui.engine.pipeline import validate_settings
+        from segtui.engine.pipeline import sweep_engine, validate_settings
 
         # Range errors that need no data are reported before any reading.
         if k_min < 2:
@@ -108,12 +107,7 @@ def sweep(
         validate_settings(settings.replace(k=max(k_min, 2)))
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
-            if spark is not None:
-                from segtui.engine.spark.driver_tasks import sweep_spark
-
-                result = sweep_spark(settings, spark, k_min, k_max, progress=progress)
-            else:
-                result = run_sweep(None, settings, k_min, k_max, progress=progress)
+            result = sweep_engine(settings, spark, k_min, k_max, progress=progress)
         if json:
             emit_json(result.to_dict())
             return

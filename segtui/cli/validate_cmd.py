@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from segtui.cli import app
+from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     CategoryColOpt,

@@ -10,7 +10,8 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.io.sources import Tables, diagnose_failure
+from segtui.engine.io.tables import Tables
+from segtui.engine.quality.checks import diagnose_failure
 
 
 def browse(

@@ -10,7 +10,7 @@ import polars as pl
 
 from segtui.engine.features.compute import NO_PURCHASES
 from segtui.notebook.render import Report, Table, frame_table, percent
-from segtui.notebook.results import _metrics_line, _pandas, _Shown
+from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 
 if TYPE_CHECKING:
     import pandas

@@ -53,22 +53,48 @@ def label_scores(X: np.ndarray, labels: np.ndarray) -> LabelScores:
     m = present.shape[0]
     if m < 2:
         return LabelScores(float("nan"), float("nan"), inertia, m)
-    n = X.shape[0]
-    # Davies-Bouldin: mean over segments of max_j (s_i + s_j) / d(c_i, c_j).
+    # Mean distance of each segment's rows to its centre (the Davies-Bouldin spread).
     intra = np.bincount(labels, weights=np.sqrt(dist_sq), minlength=k)[present] / sizes[present]
-    centers = means[present]
+    db, ch = scores_from_moments(means[present], sizes[present], intra, inertia, X.mean(axis=0))
+    return LabelScores(db, ch, inertia, m)
+
+
+def scores_from_moments(
+    centers: np.ndarray,
+    sizes: np.ndarray,
+    intra: np.ndarray,
+    inertia: float,
+    overall: np.ndarray,
+) -> tuple[float, float]:
+    """Davies-Bouldin and Calinski-Harabasz from per-segment aggregates: centres (m, d),
+    sizes (m,), mean distance to the centre (m,), the total within-segment sum of squares
+    and the overall mean (d,). Only non-empty segments are passed.
+
+    THE formulas (scikit-learn's) for every engine: the Polars engine computes the
+    aggregates with numpy, the Spark engine with two distributed aggregations.
+    """
+    return davies_bouldin_from(centers, intra), calinski_harabasz_from(
+        centers, sizes, inertia, overall
+    )
+
+
+def davies_bouldin_from(centers: np.ndarray, intra: np.ndarray) -> float:
+    """Davies-Bouldin: mean over segments of max_j (s_i + s_j) / d(c_i, c_j)."""
     gaps = np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
     if np.allclose(intra, 0) or np.allclose(gaps, 0):
-        db = 0.0
-    else:
-        gaps[gaps == 0] = np.inf
-        combined = intra[:, None] + intra[None, :]
-        db = float(np.mean(np.max(combined / gaps, axis=1)))
-    # Calinski-Harabasz: between/within dispersion, each per degree of freedom.
-    overall = X.mean(axis=0)
-    between = float((sizes[present] * ((centers - overall) ** 2).sum(axis=1)).sum())
-    ch = 1.0 if inertia == 0 else between * (n - m) / (inertia * (m - 1))
-    return LabelScores(db, ch, inertia, m)
+        return 0.0
+    gaps[gaps == 0] = np.inf
+    combined = intra[:, None] + intra[None, :]
+    return float(np.mean(np.max(combined / gaps, axis=1)))
+
+
+def calinski_harabasz_from(
+    centers: np.ndarray, sizes: np.ndarray, inertia: float, overall: np.ndarray
+) -> float:
+    """Calinski-Harabasz: between/within dispersion, each per degree of freedom."""
+    n, m = float(sizes.sum()), centers.shape[0]
+    between = float((sizes * ((centers - overall) ** 2).sum(axis=1)).sum())
+    return 1.0 if inertia == 0 else between * (n - m) / (inertia * (m - 1))
 
 
 def assign(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

@@ -136,7 +136,7 @@ def sweep(
     step = progress or (lambda _stage: None)
     features: list[str] = []
     if data is None:
-        from segtui.engine.pipeline import load_features
+        from segtui.engine.features.load import load_features
 
         _tables, data = load_features(settings, progress=step)
     warnings: list[str] = []

@@ -1,21 +1,45 @@
-"""Date handling: detect an explicit format once, then parse with it.
+"""THE date rule: how every reader (folder, single log, Spark) decides and applies a
+column's date format.
 
-``try_parse_dates`` is several times slower than ``strptime`` with a known format on large
-files, so a format is detected from a sample of values and used for the whole column.
+Parsing with one explicit format is several times faster than guessing per value, so a
+format is decided once per column and the whole column is parsed with it. The rule:
+
+1. Typed dates (Parquet ``date``/``timestamp``) are used as they are (``native``).
+2. ``--date-format`` (``given``) wins; it is refused when it reads none of the sampled dates.
+3. Otherwise every format of ``CANDIDATE_FORMATS`` is tried on the first ``HEAD_ROWS``
+   values. The formats that read every one of them are the candidates. When the
+   candidates read those values differently (day-first against month-first: ``1/2/2024``),
+   the head cannot decide, and the whole column is read once more to count, for each
+   candidate, how many values it parses (the evidence of the whole column, not the head).
+4. The format that parses every value wins. When several do (every day of the month is
+   12 or less), the column is *ambiguous*: day-first wins (the order of ISO 8601 and of
+   most of the world; the documented default), and the choice is reported as
+   ``date_ambiguous`` with the candidates in the summary's data_quality and as a warning.
+5. When no format parses every value, the one that parses most is kept so the run can
+   name the first failing row (with ``--date-format`` and the candidates in the message)
+   and ``segtui validate`` can list them all. No row is ever dropped because of its date.
+
+Time zones: values with a UTC offset (``2024-01-05T10:00:00+01:00``, ``%z``) are converted
+to UTC and then compared as plain dates and times; ``%Z`` names (``CET``) are refused
+because a name does not fix an offset.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import polars as pl
 
-# Tried in order; the first one that parses every sampled value wins.
+# Tried in order; among formats that read a value the same way, the first is kept.
 CANDIDATE_FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
@@ -31,30 +55,202 @@ CANDIDATE_FORMATS: tuple[str, ...] = (
     "%d.%m.%Y",
     "%Y%m%d",
 )
+NATIVE = "native"
+HEAD_ROWS = 2000
+_OFFSET_CODES = ("%z", "%:z", "%::z", "%#z")
 
 
-def detect_format(values: pl.Series) -> str | None:
-    """Return the first candidate format that parses every non-null value, or None."""
-    sample = values.drop_nulls().str.strip_chars()
-    sample = sample.filter(sample != "")
-    if sample.len() == 0:
-        return None
-    for fmt in CANDIDATE_FORMATS:
-        parsed = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
-        if parsed.null_count() == 0:
-            return fmt
-    return None
+@dataclass(frozen=True)
+class DateDecision:
+    """The format of one date column and the evidence behind it.
+
+    ``candidates`` are the formats that read every value of the evidence (the whole
+    column when the head was ambiguous); ``ambiguous`` is True when more than one of them
+    reads the values differently and the documented rule picked ``format``."""
+
+    format: str
+    candidates: tuple[str, ...] = ()
+    ambiguous: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def data_quality(self, column: str) -> dict[str, object]:
+        """The summary's data_quality entries for this decision."""
+        out: dict[str, object] = {"date_format": self.format}
+        if self.ambiguous:
+            out["date_ambiguous"] = True
+            out["date_candidates"] = list(self.candidates)
+            out["date_ambiguous_column"] = column
+        return out
 
 
-def parse_expr(column: str, fmt: str) -> pl.Expr:
-    """An expression parsing string ``column`` to Datetime with ``fmt`` (nulls on failure)."""
+def has_offset(fmt: str) -> bool:
+    """True when ``fmt`` reads a UTC offset (the values are converted to UTC)."""
+    return any(code in fmt for code in _OFFSET_CODES)
+
+
+def parse(expr: pl.Expr, fmt: str, *, text: bool = True) -> pl.Expr:
+    """``expr`` as Datetime(us) read with ``fmt``; null where a value does not match.
+
+    THE one place that turns a value into a date. ``native``: an already typed date
+    (``text=False``) is cast, a typed date re-read as text (``text=True``) is parsed as
+    ISO. Values with a UTC offset become UTC wall-clock times without a time zone.
+    """
+    if fmt == NATIVE:
+        if text:
+            return expr.cast(pl.String).str.to_datetime(strict=False, time_unit="us")
+        return expr.cast(pl.Datetime("us"))
     # Polars caches parsed strings: a win for dates (few distinct values), a loss for
     # timestamps (nearly all distinct; 0.15 s of 0.75 s on 1e7 rows went to the cache).
     with_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%s"))
+    stripped = expr.cast(pl.String).str.strip_chars()
+    if has_offset(fmt):
+        return (
+            stripped.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, exact=True)
+            .dt.convert_time_zone("UTC")
+            .dt.replace_time_zone(None)
+        )
+    return stripped.str.strptime(
+        pl.Datetime("us"), fmt, strict=False, exact=True, cache=not with_time
+    )
+
+
+def parse_expr(column: str, fmt: str) -> pl.Expr:
+    """Column ``column`` parsed with ``fmt`` (see :func:`parse`)."""
+    return parse(pl.col(column), fmt, text=False)
+
+
+def _non_empty(values: pl.Series) -> pl.Series:
+    text = values.cast(pl.String).drop_nulls().str.strip_chars()
+    return text.filter(text != "")
+
+
+def check_format(fmt: str, *, option: str = "--date-format") -> None:
+    """Raise OptionError when ``fmt`` is not a usable format (``%Z`` names, bad codes)."""
+    from segtui.engine.errors import OptionError
+
+    if "%Z" in fmt:
+        raise OptionError(
+            f"{option}: a time zone name (%Z) does not fix an offset, so it cannot be "
+            "converted to UTC",
+            value=fmt,
+            hint="use %z for offsets such as +01:00, or drop the zone from the format",
+        )
+    try:
+        pl.Series(["2024-01-01"]).to_frame("d").select(parse(pl.col("d"), fmt))
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        raise OptionError(
+            f"{option} is not a valid date format ({first})",
+            value=fmt,
+            hint="for example '%d/%m/%Y %H:%M' or '%Y-%m-%dT%H:%M:%S%z'",
+        ) from None
+
+
+def head_candidates(head: pl.Series) -> list[str]:
+    """The candidate formats that read every non-empty value of ``head``, with formats
+    that read them to the same datetimes as an earlier one left out."""
+    sample = _non_empty(head)
+    if sample.len() == 0:
+        return []
+    frame = sample.to_frame("v")
+    found: list[str] = []
+    seen: list[pl.Series] = []
+    for fmt in CANDIDATE_FORMATS:
+        parsed = frame.select(parse(pl.col("v"), fmt)).to_series()
+        if parsed.null_count():
+            continue
+        if any(parsed.equals(other) for other in seen):
+            continue  # e.g. %.f reads "10:00:00" like %S: the same reading, not a rival
+        found.append(fmt)
+        seen.append(parsed)
+    return found
+
+
+def most_parsed(head: pl.Series) -> tuple[str | None, int]:
+    """The candidate format that reads the most values of ``head`` and how many."""
+    frame = _non_empty(head).to_frame("v")
+    best, best_count = None, 0
+    for fmt in CANDIDATE_FORMATS:
+        count = frame.select(parse(pl.col("v"), fmt).count()).item()
+        if count > best_count:
+            best, best_count = fmt, count
+    return best, best_count
+
+
+def partial_readers(head: pl.Series, limit: int = 3) -> list[str]:
+    """Up to ``limit`` candidate formats that read the most values of ``head`` (at least
+    one), most first: the formats an error message suggests."""
+    frame = _non_empty(head).to_frame("v")
+    counts = {f: frame.select(parse(pl.col("v"), f).count()).item() for f in CANDIDATE_FORMATS}
+    ranked = sorted((f for f in counts if counts[f]), key=lambda f: -counts[f])
+    return ranked[:limit]
+
+
+def choose(counts: dict[str, int], total: int) -> DateDecision:
+    """Apply the rule to whole-column evidence: ``counts`` = values each candidate format
+    parses (in candidate order), ``total`` = non-empty values. Returns the decision."""
+    complete = [fmt for fmt, n in counts.items() if n == total]
+    if len(complete) == 1:
+        return DateDecision(complete[0], tuple(complete))
+    if not complete:
+        best = max(counts, key=lambda f: counts[f])  # ties: the earlier candidate
+        return DateDecision(best, tuple(counts))
+    chosen = day_first(complete)
+    others = [f for f in complete if f != chosen]
+    warning = (
+        f"Dates are ambiguous: every date reads both as {chosen} and as "
+        f"{', '.join(others)} (no day above 12); read as {chosen} (day first). "
+        "Give --date-format if that is wrong."
+    )
+    return DateDecision(chosen, tuple(complete), ambiguous=True, warnings=[warning])
+
+
+def day_first(formats: list[str]) -> str:
+    """The documented tie-break between formats that all read every value: the first one
+    that writes the day before the month, else the first one."""
+    for fmt in formats:
+        if "%d" in fmt and "%m" in fmt and fmt.index("%d") < fmt.index("%m"):
+            return fmt
+    return formats[0]
+
+
+def decide(
+    lf: pl.LazyFrame, actual: str, given: str | None = None
+) -> tuple[DateDecision, pl.Series]:
+    """Decide the format of column ``actual`` of ``lf`` by the rule above.
+
+    Returns the decision and the head values it looked at (to name a failing row).
+    Reads the whole column once more only when the head is ambiguous."""
+    head = lf.select(actual).head(HEAD_ROWS).collect().get_column(actual)
+    if head.dtype in (pl.Date, pl.Datetime):
+        return DateDecision(NATIVE), head
+    if given:
+        check_format(given)
+        return DateDecision(given, (given,)), head
+    candidates = head_candidates(head)
+    if len(candidates) == 1:
+        return DateDecision(candidates[0], tuple(candidates)), head
+    if not candidates:
+        best, _ = most_parsed(head)
+        readers = tuple(partial_readers(head))
+        return DateDecision(best or "%Y-%m-%d", readers), head
+    value = pl.col(actual).cast(pl.String).str.strip_chars()
+    non_empty = (value.is_not_null() & (value != "")).sum().alias("_total")
+    counts = (
+        lf.select(non_empty, *(parse(pl.col(actual), f).count().alias(f) for f in candidates))
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    total = counts.pop("_total")
+    return choose({f: int(counts[f]) for f in candidates}, int(total)), head
+
+
+def mismatch_hint(decision_format: str, candidates: tuple[str, ...] | list[str]) -> str:
+    """The fix for dates that do not all read with one format."""
+    tried = ", ".join(repr(f) for f in candidates) or "none"
     return (
-        pl.col(column)
-        .str.strip_chars()
-        .str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True, cache=not with_time)
+        f"give the format with --date-format (read as {decision_format!r}; candidate "
+        f"formats: {tried}), or use one format in the whole column"
     )
 
 
@@ -68,22 +264,6 @@ def parse_date_option(text: str, *, option: str = "--as-of") -> dt.date:
         raise OptionError(
             f"{option} expects a date as YYYY-MM-DD", value=text, hint="for example 2024-12-31"
         ) from None
-
-
-def most_common_format(values: pl.Series) -> str | None:
-    """The candidate format that parses the most values (None when none parses any)."""
-    sample = values.drop_nulls().str.strip_chars()
-    best, best_count = None, 0
-    for fmt in CANDIDATE_FORMATS:
-        count = sample.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True).count()
-        if count > best_count:
-            best, best_count = fmt, count
-    return best
-
-
-def parse_series(values: pl.Series, fmt: str) -> pl.Series:
-    """``values`` parsed with ``fmt`` (null where a value does not match)."""
-    return values.str.strip_chars().str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
 
 
 # Dates outside this range are typos or placeholders (0001-01-01, 9999-12-31); they would

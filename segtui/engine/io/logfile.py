@@ -25,20 +25,18 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.io import readers
-from segtui.engine.io.columns import match_columns
+from segtui.engine.io import dates, readers
+from segtui.engine.io.columns import NUMBER_COLUMNS, match_columns
+from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logvalues import (
     SAMPLE_ROWS,
-    ambiguous_alternative,
     comma_to_point,
-    date_expr,
-    detect_date_format,
     number_value,
     text_value,
     uses_decimal_comma,
 )
 from segtui.engine.io.returns import RETURN_MARKER
-from segtui.engine.io.sources import TableFile, Tables
+from segtui.engine.io.tables import TableFile, Tables
 
 # mapping key -> canonical transaction column
 FLAG_COLUMNS: dict[str, str] = {
@@ -52,7 +50,6 @@ FLAG_COLUMNS: dict[str, str] = {
     "category_col": "Category",
 }
 TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "CustomerName")
-NUMBERS = ("Quantity", "Price", "TotalValue")
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
 
@@ -72,33 +69,30 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     if returns not in ("net", "drop"):
         raise OptionError("--returns must be net or drop", value=returns)
     delimiter = mapping.get("delimiter")
-    header = readers.read_header(path, delimiter)
+    structure_warnings: list[str] = []
+    header = readers.read_header(path, delimiter, structure_warnings)
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path, delimiter)
     columns, detected = resolve_columns(header, mapping, path)
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
-    date_format = detect_date_format(
-        path, raw, columns["TransactionDate"], mapping.get("date_format")
-    )
-    warnings = []
-    if not mapping.get("date_format"):
-        other = ambiguous_alternative(raw, columns["TransactionDate"], date_format)
-        if other:
-            warnings.append(
-                f"Dates read as {date_format}; every sampled date also reads as {other}. "
-                "Give --date-format if that is wrong."
-            )
-    cancel = _cancellation_applies(raw, columns.get("TransactionID"))
-    comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+    warnings: list[str] = []
+    try:
+        cancel = _cancellation_applies(raw, columns.get("TransactionID"))
+        comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+    except pl.exceptions.PolarsError as exc:
+        raise readers.read_error(path, separator, exc) from None
     # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
-    commas = [columns[c] for c in NUMBERS if c in columns] if comma else []
+    commas = [columns[c] for c in NUMBER_COLUMNS if c in columns] if comma else []
     spec = TableFile(
         path=path,
         kind="transactions",
         columns={c: a for c, a in columns.items() if c not in CUSTOMER_COLUMNS},
-        date_formats={"TransactionDate": date_format},
         text_scan=lambda: _text_scan(path, separator, commas),
+        warnings=structure_warnings,
+        delimiter=separator,
     )
+    decide_dates(spec, raw, "TransactionDate", mapping.get("date_format"))
+    date_format = spec.date_formats["TransactionDate"]
     transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
     files = {"transactions": spec}
     customers = None
@@ -125,6 +119,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
             "returns_rule": returns,
             "cancelled_order_prefix": "C" if cancel else None,
             "decimal_comma": comma,
+            **spec.data_quality,
         },
     }
     return Tables(
@@ -228,14 +223,14 @@ def _canonical(
     returns: str,
     decimal_comma: bool,
 ) -> list[pl.Expr]:
-    exprs: list[pl.Expr] = [date_expr(columns["TransactionDate"], date_format)]
+    exprs: list[pl.Expr] = [dates.parse_expr(columns["TransactionDate"], date_format)]
     exprs[0] = exprs[0].alias("TransactionDate")
     for canonical in TEXT:
         if canonical in columns:
             exprs.append(text_value(columns[canonical]).alias(canonical))
     numbers = {
         c: number_value(columns[c], schema[columns[c]], decimal_comma)
-        for c in NUMBERS
+        for c in NUMBER_COLUMNS
         if c in columns
     }
     if "TotalValue" not in numbers:
@@ -285,7 +280,8 @@ def _customers_from_log(
 def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFrame, TableFile]:
     """The ``--customers`` file (any supported format): CustomerID plus CustomerName,
     Region, SignupDate when present; the id column may be named like the log's."""
-    header = readers.read_header(path, None)
+    structure_warnings: list[str] = []
+    header = readers.read_header(path, None, structure_warnings)
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path)
     wanted = mapping.get("customer_col")
     columns = match_columns(header, "customers")
@@ -298,21 +294,22 @@ def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFram
             column="CustomerID",
         )
     raw = readers.scan_raw(path, separator)
-    formats: dict[str, str] = {}
+    spec = TableFile(
+        path=path,
+        kind="customers",
+        columns=columns,
+        text_scan=lambda: _text_scan(path, separator, []),
+        warnings=structure_warnings,
+        delimiter=separator,
+    )
     if "SignupDate" in columns:
-        formats["SignupDate"] = detect_date_format(path, raw, columns["SignupDate"], None)
+        decide_dates(spec, raw, "SignupDate", None)
     exprs = [
         text_value(columns[c]).alias(c)
         for c in ("CustomerID", "CustomerName", "Region")
         if c in columns
     ]
     if "SignupDate" in columns:
-        exprs.append(date_expr(columns["SignupDate"], formats["SignupDate"]).alias("SignupDate"))
-    spec = TableFile(
-        path=path,
-        kind="customers",
-        columns=columns,
-        date_formats=formats,
-        text_scan=lambda: _text_scan(path, separator, []),
-    )
+        signup = dates.parse_expr(columns["SignupDate"], spec.date_formats["SignupDate"])
+        exprs.append(signup.alias("SignupDate"))
     return raw.select(exprs), spec

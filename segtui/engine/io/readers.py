@@ -1,4 +1,8 @@
-"""Reading one user file of any supported format as a lazy frame of raw values.
+"""The one reader: any supported user file as a lazy frame of raw values.
+
+Every source goes through here: a folder's three tables, a single transaction log and the
+``--customers`` file. Text files first pass the encoding and structure checks of
+``structure.py``; their values are then read strictly as UTF-8.
 
 Formats: CSV with any one-character delimiter (detected from the header line or given),
 TSV, gzip-compressed CSV/TSV (``.csv.gz``, ``.tsv.gz``, ``.gz``) and Parquet. CSV values
@@ -18,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from segtui.engine.errors import InputError
+from segtui.engine.io import structure
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz")
@@ -71,6 +76,8 @@ def check_readable(path: Path) -> None:
 def _first_line(path: Path) -> str:
     opener = gzip.open if is_gzip(path) else open
     try:
+        # errors="replace": only the delimiter is looked for here; the encoding is checked
+        # strictly by structure.check_encoding before any value is read.
         with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as handle:
             for line in handle:
                 if line.strip():
@@ -100,33 +107,63 @@ def sniff_delimiter(path: Path, given: str | None = None) -> str:
     return best if counts[best] else ","
 
 
-def scan_raw(path: Path, delimiter: str | None, *, n_rows: int | None = None) -> pl.LazyFrame:
-    """All columns of ``path`` lazily: text for CSV (every column a String), typed for
-    Parquet. ``delimiter`` None means detect it."""
+def scan_raw(
+    path: Path,
+    delimiter: str | None,
+    *,
+    n_rows: int | None = None,
+    overrides: dict[str, pl.DataType] | None = None,
+) -> pl.LazyFrame:
+    """All columns of ``path`` lazily: typed for Parquet; for text files every column a
+    String (or the dtype given in ``overrides``), read strictly as UTF-8. ``delimiter``
+    None means detect it."""
     if is_parquet(path):
         lf = pl.scan_parquet(path)
         return lf.head(n_rows) if n_rows else lf
-    return pl.scan_csv(
-        path,
-        separator=sniff_delimiter(path, delimiter),
-        infer_schema=False,
-        n_rows=n_rows,
-        encoding="utf8-lossy",
-    )
+    separator = sniff_delimiter(path, delimiter)
+    if overrides:
+        return pl.scan_csv(
+            path, separator=separator, schema_overrides=overrides, infer_schema_length=0
+        )
+    return pl.scan_csv(path, separator=separator, infer_schema=False, n_rows=n_rows)
 
 
-def read_header(path: Path, delimiter: str | None) -> list[str]:
-    """Column names of ``path``; InputError when it is empty, unreadable or has a
-    duplicated column name."""
+def read_header(path: Path, delimiter: str | None, warnings: list[str] | None = None) -> list[str]:
+    """Column names of ``path`` after the encoding and structure checks (text files);
+    InputError when it is empty, unreadable, damaged or has a duplicated column name.
+    Usable oddities (rows with fewer fields) are appended to ``warnings``."""
     check_readable(path)
+    separator = None if is_parquet(path) else sniff_delimiter(path, delimiter)
+    if separator is not None:
+        found = structure.check_structure(path, separator)
+        if warnings is not None:
+            warnings.extend(found)
+    if separator is None:
+        structure.check_names(path, _parquet_names(path))
     try:
-        names = list(scan_raw(path, delimiter, n_rows=1).collect_schema().names())
+        names = list(scan_raw(path, separator, n_rows=1).collect_schema().names())
     except pl.exceptions.NoDataError:
         raise InputError("the file is empty", file=path) from None
-    except (pl.exceptions.ComputeError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read the file ({first})", file=path) from None
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InputError("duplicated column", file=path, column=duplicates[0])
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise read_error(path, separator, exc) from None
+    structure.check_names(path, names)
     return names
+
+
+def _parquet_names(path: Path) -> list[str]:
+    """The column names stored in a Parquet file's schema, repeats included (Polars
+    refuses a repeated name with a message that names no fix)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception:  # not Parquet at all: Polars' own read names the problem
+        return []
+
+
+def read_error(path: Path, separator: str | None, exc: BaseException) -> InputError:
+    """An InputError naming the row (when it can be found) for a failure reading ``path``."""
+    if separator is None:  # Parquet: Polars' own first line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return InputError(f"cannot read the file ({first})", file=path)
+    return structure.explain_read_error(path, separator, exc)

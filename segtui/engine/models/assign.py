@@ -37,10 +37,10 @@ from segtui.engine.features.compute import (
     compute_features,
     resolve_features,
 )
+from segtui.engine.finish import segments_frame
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
 from segtui.engine.output.writers import write_frame
-from segtui.engine.pipeline import segments_frame
 
 Progress = Callable[[str], None]
 # Computes a FeatureTable from tables (Polars Tables, or any object with the same
@@ -227,7 +227,9 @@ def project(
     table, warnings = model_features(model, tables, as_of, compute)
     clustered = table.frame.filter(pl.col("has_purchases"))
     X = model.space.transform(clustered)
-    labels, distances = nearest_centroid(X, model.centroids)
+    rows, distances = nearest_centroid(X, model.centroids)
+    # Centroid row -> segment id (0..k-1 unless `run --like` kept ids with gaps).
+    labels = np.array([p.id for p in model.segments], dtype=np.int64)[rows]
     unseen = unseen_levels(model, clustered)
     for name, counts in unseen.items():
         listed = ", ".join(f"{level} ({n})" for level, n in list(counts.items())[:5])

@@ -28,7 +28,9 @@ from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import NO_PURCHASES
 from segtui.engine.io.sources import Tables
 from segtui.engine.models.assign import Snapshot, load_for_model, project
+from segtui.engine.models.matching import Matching
 from segtui.engine.models.model import SegmentModel
+from segtui.engine.segments.profiles import SegmentProfile
 
 NEW = "new"
 LOST = "lost"
@@ -54,15 +56,31 @@ class Migration:
     before: Snapshot
     after: Snapshot
     customers: pl.DataFrame  # CustomerID, segment_before (null = new), segment_after (null = lost)
-    matrix: np.ndarray  # (k + 2 rows: segments, -1, new) x (k + 2 columns: segments, -1, lost)
+    matrix: np.ndarray  # (rows: segments, -1, new) x (columns: after segments, -1, lost)
+    # With a refit (`migrate --refit`): the after snapshot's own segments, their ids
+    # matched to the model's by the one matching (models/matching.py); else None.
+    after_segments: list[SegmentProfile] | None = None
+    matching: Matching | None = None
 
     @property
     def state_ids(self) -> list[int]:
-        """Segment ids in row/column order: 0..k-1 then -1."""
-        return [*range(self.model.k), -1]
+        """Segment ids in row order: the model's (0..k-1 for a plain run) then -1."""
+        return [*(p.id for p in self.model.segments), -1]
+
+    @property
+    def after_ids(self) -> list[int]:
+        """Segment ids in column order: the model's, or the refit's, then -1."""
+        if self.after_segments is None:
+            return self.state_ids
+        return [*(p.id for p in self.after_segments), -1]
 
     def _name(self, state: int) -> str:
         return self.model.names.get(state, NO_PURCHASES)
+
+    def _after_names(self) -> dict[int, str]:
+        if self.after_segments is None:
+            return self.model.names | {-1: NO_PURCHASES}
+        return {p.id: p.name for p in self.after_segments} | {-1: NO_PURCHASES}
 
     @property
     def row_labels(self) -> list[str]:
@@ -71,8 +89,9 @@ class Migration:
 
     @property
     def column_labels(self) -> list[str]:
-        """Same as the rows, with 'lost' instead of 'new'."""
-        return [f"{s} {self._name(s)}" for s in self.state_ids] + [LOST]
+        """The after states (the rows' unless refitted), with 'lost' instead of 'new'."""
+        names = self._after_names()
+        return [f"{s} {names[s]}" for s in self.after_ids] + [LOST]
 
     def table(self) -> pl.DataFrame:
         """The cross-table as a frame: a ``from`` column, then one column per after state."""
@@ -85,11 +104,14 @@ class Migration:
         """Every customer's before and after segment id and name (null = not in that snapshot)."""
         names = self.model.names | {-1: NO_PURCHASES}
         keys, values = list(names), list(names.values())
+        after = self._after_names()
         return self.customers.with_columns(
             pl.col("segment_before")
             .replace_strict(keys, values, default=None)
             .alias("name_before"),
-            pl.col("segment_after").replace_strict(keys, values, default=None).alias("name_after"),
+            pl.col("segment_after")
+            .replace_strict(list(after), list(after.values()), default=None)
+            .alias("name_after"),
         ).select("CustomerID", "segment_before", "name_before", "segment_after", "name_after")
 
     def counts(self) -> dict[str, int]:
@@ -127,21 +149,28 @@ class Migration:
             **self.counts(),
             "warnings": [f"before: {w}" for w in self.before.warnings]
             + [f"after: {w}" for w in self.after.warnings],
+            "refit": self.matching.to_dict() if self.matching is not None else None,
         }
 
 
-def cross_table(customers: pl.DataFrame, k: int) -> np.ndarray:
-    """Count (before, after) pairs into a (k+2) x (k+2) matrix (see the module docstring)."""
+def cross_table(
+    customers: pl.DataFrame, ids: list[int], after_ids: list[int] | None = None
+) -> np.ndarray:
+    """Count (before, after) pairs into a matrix (see the module docstring); ``ids`` are
+    the model's segment ids in row order, ``after_ids`` the columns' (default: ``ids``)."""
 
-    def index(column: str) -> np.ndarray:
-        seg = customers.get_column(column).fill_null(-2).to_numpy().astype(np.int64)
-        # segments 0..k-1 -> themselves, -1 (no purchases) -> k, absent (new/lost) -> k + 1
-        return np.where(seg == -1, k, np.where(seg == -2, k + 1, seg))
+    def index(column: str, order: list[int]) -> np.ndarray:
+        k = len(order)
+        # segment order[i] -> i, -1 (no purchases) -> k, absent (new/lost) -> k + 1
+        position = {seg: i for i, seg in enumerate(order)} | {-1: k, -2: k + 1}
+        seg = customers.get_column(column).fill_null(-2).cast(pl.Int64)
+        return seg.replace_strict(list(position), list(position.values())).to_numpy()
 
-    rows, cols = index("segment_before"), index("segment_after")
-    size = k + 2
-    flat = np.bincount(rows * size + cols, minlength=size * size)
-    return flat.reshape(size, size)
+    columns = ids if after_ids is None else after_ids
+    rows, cols = index("segment_before", ids), index("segment_after", columns)
+    width = len(columns) + 2
+    flat = np.bincount(rows * width + cols, minlength=(len(ids) + 2) * width)
+    return flat.reshape(len(ids) + 2, width)
 
 
 def migrate(
@@ -151,10 +180,18 @@ def migrate(
     *,
     as_of_before: dt.date | None = None,
     as_of_after: dt.date | None = None,
+    refit_after: bool = False,
 ) -> Migration:
-    """Assign both snapshots with ``model`` and cross-tabulate the moves."""
+    """Assign both snapshots with ``model`` and cross-tabulate the moves. With
+    ``refit_after`` the after snapshot is segmented afresh instead, its segments matched
+    to the model's (:func:`refit_snapshot`): columns are then its segments."""
     snap_before = project(model, before, as_of_before)
-    snap_after = project(model, after, as_of_after)
+    refit = None
+    if refit_after:
+        refit = refit_snapshot(model, after, as_of_after)
+        snap_after = refit[0]
+    else:
+        snap_after = project(model, after, as_of_after)
     customers = (
         snapshot_segments(snap_before)
         .rename({"segment": "segment_before"})
@@ -166,13 +203,49 @@ def migrate(
         )
         .sort("CustomerID")
     )
+    after_segments = refit[1] if refit is not None else None
     return Migration(
         model=model,
         before=snap_before,
         after=snap_after,
         customers=customers,
-        matrix=cross_table(customers, model.k),
+        matrix=cross_table(
+            customers,
+            [p.id for p in model.segments],
+            [p.id for p in after_segments] if after_segments is not None else None,
+        ),
+        after_segments=after_segments,
+        matching=refit[2] if refit is not None else None,
     )
+
+
+def refit_snapshot(
+    model: SegmentModel, tables: Tables, as_of: dt.date | None
+) -> tuple[Snapshot, list[SegmentProfile], Matching]:
+    """Segment ``tables`` afresh with the model's recorded settings, its segments matched
+    to the model's like ``run --like`` (the same matching function). Returns the snapshot
+    (labels = matched ids), the fit's segments and the matching."""
+    from segtui.engine.output.manifest import settings_from_record
+    from segtui.engine.pipeline import clustered_rows, run
+
+    if model.path is None:
+        raise OptionError("a refit needs the model's file (load it with load_model)")
+    recorded = {k: v for k, v in model.settings.items() if k not in ("source", "like")}
+    settings = settings_from_record(recorded).replace(as_of=as_of, like=model.path)
+    result = run(settings, tables=tables)
+    assert result.matching is not None  # run() matched: settings.like is set
+    clustered = clustered_rows(result.feature_table.frame, result.features)
+    snapshot = Snapshot(
+        table=result.feature_table,
+        clustered=clustered,
+        matrix=result.matrix,
+        labels=result.labels,
+        distances=np.zeros(result.labels.shape[0]),
+        source=result.source,
+        input_files=result.input_files,
+        warnings=result.warnings,
+    )
+    return snapshot, result.profiles, result.matching
 
 
 def migrate_sources(
@@ -184,6 +257,7 @@ def migrate_sources(
     as_of_after: dt.date | None = None,
     mapping_overrides: Mapping[str, str | None] | None = None,
     returns: str | None = None,
+    refit_after: bool = False,
 ) -> Migration:
     """Migration between two sources, or two as-of dates of one source (``after`` None).
 
@@ -211,6 +285,7 @@ def migrate_sources(
             before_tables,
             as_of_before=as_of_before,
             as_of_after=as_of_after,
+            refit_after=refit_after,
         )
         if result.after.as_of <= as_of_before:
             raise OptionError(
@@ -224,4 +299,5 @@ def migrate_sources(
         load_for_model(model, after, mapping_overrides, returns),
         as_of_before=as_of_before,
         as_of_after=as_of_after,
+        refit_after=refit_after,
     )

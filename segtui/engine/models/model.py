@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segtui import __version__
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.errors import InputError
 from segtui.engine.features.compute import FEATURES, SHARE_PREFIX, feature_kind, share_name
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
+from segtui.version import __version__
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -60,6 +60,9 @@ class SegmentModel:
     training: dict[str, Any] = field(default_factory=dict)
     segtui_version: str = __version__
     path: Path | None = None
+    # Segment id -> ISO date the segment was first seen (kept across `run --like`);
+    # optional in the file (older models have none).
+    since: dict[int, str] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -94,7 +97,10 @@ class SegmentModel:
             "space": self.space.to_dict(),
             "columns": self.space.columns,
             "centroids": [[float(v) for v in row] for row in self.centroids],
-            "segments": [p.to_dict() for p in self.segments],
+            "segments": [
+                p.to_dict() | ({"since": self.since[p.id]} if p.id in self.since else {})
+                for p in self.segments
+            ],
             "metrics": self.metrics,
             "settings": self.settings,
             "training": self.training,
@@ -146,6 +152,12 @@ def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) ->
     }
     if files:
         training["input"] = hash_files(files)
+    matching = getattr(result, "matching", None)
+    since = (
+        dict(matching.since)
+        if matching is not None
+        else {p.id: result.as_of.isoformat() for p in result.profiles}
+    )
     return SegmentModel(
         features=list(result.features),
         feature_definitions=feature_definitions(result.features, result.feature_table.categories),
@@ -157,6 +169,7 @@ def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) ->
         training_as_of=result.as_of,
         settings=settings.params(),
         training=training,
+        since=since,
     )
 
 
@@ -241,6 +254,7 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
         settings=reader.get(data, "settings", dict),
         training=reader.get(data, "training", dict),
         segtui_version=reader.get(data, "segtui_version", str),
+        since=reader.since(data["segments"]),
     )
 
 
@@ -328,9 +342,26 @@ class _Reader:
                 if name not in values:
                     values[name] = _empty(spec.type)
             profiles.append(SegmentProfile(**values))
-        if sorted(p.id for p in profiles) != list(range(k)):
-            raise self.fail(f"'segments' should have ids 0..{k - 1}, one per centroid")
-        return sorted(profiles, key=lambda p: p.id)
+        # Ids are 0..k-1 after a plain run; `run --like` keeps a model's ids, so a later
+        # model may skip some (a vanished segment) and continue after the largest. Centroid
+        # row i belongs to segment i in file order.
+        ids = [p.id for p in profiles]
+        if len(ids) != k or len(set(ids)) != k or min(ids, default=0) < 0:
+            raise self.fail(
+                f"'segments' should have {k} distinct ids of 0 or more, one per centroid"
+            )
+        return profiles
+
+    def since(self, items: list[Any]) -> dict[int, str]:
+        """Segment id -> first-seen date (optional per segment)."""
+        out = {}
+        for i, item in enumerate(items):
+            if "since" in item:
+                try:
+                    out[int(item["id"])] = dt.date.fromisoformat(str(item["since"])).isoformat()
+                except ValueError:
+                    raise self.fail(f"segment {i} since is not a date YYYY-MM-DD") from None
+        return out
 
 
 def _empty(annotation: Any) -> Any:

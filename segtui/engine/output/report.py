@@ -50,12 +50,14 @@ def markdown_report(summary: dict[str, Any]) -> str:
     if no_purchases.get("size"):
         lines.append(f"| -1 | {no_purchases['name']} | {no_purchases['size']:,} | – | – |")
     lines.append("")
+    lines += like_section(summary.get("like"))
     for seg in summary["segments"]:
         lines += [
             f"### {seg['id']}. {seg['name']}",
             "",
             seg["description"],
             "",
+            *segment_explanation(seg),
             f"- How it differs: {', '.join(seg['evidence'])}",
             f"- Suggested action: {seg['action']}",
             "",
@@ -143,3 +145,49 @@ def k_selection_section(selection: dict[str, Any] | None) -> list[str]:
         )
     lines.append("")
     return lines
+
+
+def segment_explanation(seg: dict[str, Any]) -> list[str]:
+    """Markdown lines for one segment: effect sizes first, then its match and its rules."""
+    from segtui.engine.segments.effects import magnitude
+
+    lines = []
+    effects = seg.get("effect_sizes") or {}
+    if effects:
+        listed = ", ".join(f"{f} {d:+.2f} ({magnitude(d)})" for f, d in effects.items())
+        lines.append(f"- Effect sizes (Cohen's d against the other segments): {listed}")
+    match = seg.get("match")
+    if match:
+        if match["status"] == "persisting":
+            lines.append(
+                f"- Continues segment {match['previous_id']} of the previous model "
+                f"(centroid drift {match['drift']:.3f}; since {seg.get('since')})"
+            )
+        else:
+            lines.append(
+                f"- New segment (no previous segment close enough; since {seg.get('since')})"
+            )
+    rules = seg.get("rules")
+    if rules and rules.get("rules"):
+        lines.append(
+            f"- Rules (together: precision {rules['precision']:.0%}, recall {rules['recall']:.0%}):"
+        )
+        lines += [
+            f"  - `{r['rule']}` (precision {r['precision']:.0%}, recall {r['recall']:.0%})"
+            for r in rules["rules"]
+        ]
+    return lines
+
+
+def like_section(like: dict[str, Any] | None) -> list[str]:
+    """Markdown lines for a ``--like`` run: which model, the threshold, new and vanished."""
+    if not like:
+        return []
+    vanished = ", ".join(f"{v['id']} {v['name']}" for v in like["vanished"]) or "none"
+    new = ", ".join(str(i) for i in like["new"]) or "none"
+    return [
+        f"Segment ids continue `{like['model']}`: {like['persisting']} persisting, new: {new}, "
+        f"vanished: {vanished}. {like['rule'][0].upper()}{like['rule'][1:]} "
+        f"(= {like['threshold']:.3f}).",
+        "",
+    ]

@@ -1,205 +1,104 @@
-"""Checks on input data, and finding the row behind a failure.
+"""Fail-fast value checks of ``segtui run``, and finding the row behind a failure.
 
-Structure (below), then values: numbers must be finite and summable, dates must fall in
-1900-2199, negative or missing line totals are warnings. The ``find_*`` functions run
-only after something failed, re-reading a file to name the first bad row.
-
-Polars reads only the columns a run needs, so it does not notice a row with too many
-fields, and it fills a short row with empty cells. Both usually mean the row is shifted
-(an unquoted comma in a name) and every value after it is wrong, so they are errors here,
-named by file and row. The check streams the start of each file (``STRUCTURE_CHECK_BYTES``)
-with the csv module; beyond that, Polars ignores extra fields and reads missing ones as
-empty cells (caught later only where they break a number or a date). Non-UTF-8 bytes
-further down are still found: the read fails and ``find_bad_utf8`` names the row.
+Numbers must be finite and summable, dates must be present, parse and fall in 1900-2199
+(the rules are in ``rules.py``, shared with ``segtui validate``); negative or missing line
+totals are warnings. The ``find_*`` functions run only after something failed, re-reading
+a file to name the first bad row. Encoding and row-structure checks happen earlier, when a
+file is opened (``io/structure.py``).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from segtui.engine.errors import InputError, plural
-from segtui.engine.io import dates
-from segtui.engine.io.sources import TableFile, Tables, text_frame
+from segtui.engine.io import dates, structure
+from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.tables import TableFile, Tables, text_frame
+from segtui.engine.quality import rules
 
-# How much of each CSV file is checked up front for ragged rows and encoding (bytes).
-STRUCTURE_CHECK_BYTES = 1024 * 1024
-_SNIFF_BYTES = 64 * 1024
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-# Money is summed as Decimal(38, 6) (features.py): larger magnitudes cannot be added exactly.
-MAX_ABS_NUMBER = 1e32
-_UTF8_HINT = "save the file as UTF-8 text (any spreadsheet can: 'CSV UTF-8')"
-
-
-def sniff_text(path: Path) -> None:
-    """Raise InputError when ``path`` is clearly not UTF-8 text (UTF-16/32, binary)."""
-    with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        head = head[len(codecs.BOM_UTF8) :]
-    if head.startswith(_UTF16_BOMS) or b"\x00" in head:
-        raise InputError(
-            "not UTF-8 text (it looks like UTF-16 or a binary file)", file=path, hint=_UTF8_HINT
-        )
-
-
-def check_structure(path: Path, separator: str, limit: int | None = None) -> list[str]:
-    """Check the first ``limit`` (default ``STRUCTURE_CHECK_BYTES``) bytes of a CSV file:
-    valid UTF-8, closed quotes, and no row with more fields than the header. Raises
-    InputError naming the first bad row (counted from 1 after the header, as in every
-    segtui message). Rows with fewer fields are usable (some tools drop trailing empty
-    cells): returns a warning about them, or an empty list."""
-    sniff_text(path)
-    limit = STRUCTURE_CHECK_BYTES if limit is None else limit
-    with path.open("rb") as raw:
-        data = raw.read(limit)
-        complete = raw.read(1) == b""
-    if not complete:
-        # Stop at the last line break so the final, cut-off row is not judged.
-        data = data[: data.rfind(b"\n") + 1]
-    text = _decode(path, data, cut=not complete)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
-    rows_read = 0
-    try:
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-        if header is None:
-            if complete:
-                raise InputError("the file is empty (no header line)", file=path)
-            return []
-        width = len(header)
-        short_rows, first_short = 0, 0
-        for row in reader:
-            rows_read += 1
-            if not row:  # a blank line: Polars skips it too
-                continue
-            if len(row) < width:
-                short_rows += 1
-                first_short = first_short or rows_read
-            elif len(row) > width:
-                raise InputError(
-                    f"row has {len(row)} field{'s' * (len(row) != 1)}, the header has {width}",
-                    file=path,
-                    row=rows_read,
-                    hint="a value containing the separator must be in double quotes",
-                )
-    except csv.Error as exc:
-        if not complete and "unexpected end of data" in str(exc):
-            return []  # a quoted field that continues past the checked part
-        raise InputError(
-            f"malformed CSV ({exc})",
-            file=path,
-            row=rows_read + 1,
-            hint="a quote opened in this row is never closed"
-            if "unexpected end of data" in str(exc)
-            else "check the quotes in this row",
-        ) from None
-    if not short_rows:
-        return []
-    return [
-        f"{short_rows:,} row{'s' * (short_rows != 1)} of {path.name} "
-        f"{'have' if short_rows != 1 else 'has'} fewer fields than the header (first: row "
-        f"{first_short}); the missing cells are read as empty."
-    ]
-
-
-def _decode(path: Path, data: bytes, *, cut: bool) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if cut and exc.start >= len(data) - 4 and exc.reason == "unexpected end of data":
-            return data[: exc.start].decode("utf-8-sig")  # a character cut by the limit
-        raise bad_utf8(path, data, exc.start) from None
-
-
-def bad_utf8(path: Path, data: bytes, offset: int) -> InputError:
-    """The error for a non-UTF-8 byte at ``offset`` of ``data`` (the file's start)."""
-    line = data[:offset].count(b"\n")  # 0 = header line
-    return InputError(
-        f"not UTF-8 text (byte 0x{data[offset]:02x})",
-        file=path,
-        row=line if line else None,
-        hint=_UTF8_HINT,
-    )
-
-
-def find_bad_utf8(path: Path) -> InputError | None:
-    """Stream the whole file; the error for its first non-UTF-8 byte, or None."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                row = lines + chunk[: exc.start].count(b"\n")
-                return InputError(
-                    f"not UTF-8 text (byte 0x{chunk[exc.start]:02x})",
-                    file=path,
-                    row=row if row else None,
-                    hint=_UTF8_HINT,
-                )
-            lines += chunk.count(b"\n")
-    return None
+# Re-exported for callers that knew it here.
+MAX_ABS_NUMBER = rules.MAX_ABS_NUMBER
 
 
 def find_bad_number(spec: TableFile, actual: str) -> InputError | None:
     """The first cell of number column ``actual`` that is not a number, not finite or too
     large to sum exactly (None when every cell is fine)."""
     raw = text_frame(spec)
-    col = pl.col(actual)
-    number = col.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+    text = pl.col(actual).cast(pl.String).str.strip_chars()
+    filled = pl.when(text == "").then(None).otherwise(text)
+    number = filled.cast(pl.Float64, strict=False)
     bad = (
-        raw.select(col, number.alias("_number"))
+        raw.select(pl.col(actual), number.alias("_number"), filled.alias("_text"))
         .with_row_index("row", offset=1)
         .filter(
-            (col.is_not_null() & pl.col("_number").is_null())
-            | ~pl.col("_number").is_finite()
-            | (pl.col("_number").abs() >= MAX_ABS_NUMBER)
+            rules.not_a_number(pl.col("_text"), pl.col("_number"))
+            | rules.not_finite(pl.col("_number"))
         )
         .head(1)
         .collect()
     )
     if not bad.height:
         return None
-    value, number_value = bad[actual][0], bad["_number"][0]
-    if number_value is None:
-        problem = "not a number"
-    elif number_value != number_value or number_value in (float("inf"), float("-inf")):
-        problem = "not a finite number"
-    else:
-        problem = "number too large to add up exactly (limit 1e32)"
-    return InputError(problem, file=spec.path, column=actual, row=int(bad["row"][0]), value=value)
+    return InputError(
+        rules.number_problem(bad["_number"][0]),
+        file=spec.path,
+        column=actual,
+        row=int(bad["row"][0]),
+        value=bad[actual][0],
+    )
+
+
+def _first_date_row(spec: TableFile, canonical: str, condition: pl.Expr) -> pl.DataFrame:
+    actual = spec.columns[canonical]
+    parsed = dates.parse(pl.col(actual), spec.date_formats.get(canonical, dates.NATIVE))
+    return (
+        text_frame(spec)
+        .select(pl.col(actual).cast(pl.String), parsed.alias("_parsed"))
+        .with_row_index("row", offset=1)
+        .filter(condition)
+        .head(1)
+        .collect()
+    )
+
+
+def find_bad_date(spec: TableFile, canonical: str) -> InputError:
+    """The first row of ``spec`` whose ``canonical`` date is missing or unparsable; the
+    message names ``--date-format`` and the formats that read the first rows."""
+    actual = spec.columns[canonical]
+    fmt = spec.date_formats.get(canonical, dates.NATIVE)
+    bad = _first_date_row(spec, canonical, pl.col("_parsed").is_null())
+    if bad.height == 0:
+        return InputError("unparsable date", file=spec.path, column=actual)
+    value = bad[actual][0]
+    row = int(bad["row"][0])
+    if value is None or str(value).strip() == "":
+        return InputError("missing date", file=spec.path, column=actual, row=row)
+    good = _first_date_row(spec, canonical, pl.col("_parsed").is_not_null())
+    example = f"; most dates look like {good[actual][0]!r}" if good.height else ""
+    return InputError(
+        f"unparsable date (the column reads as {fmt}{example})",
+        file=spec.path,
+        column=actual,
+        row=row,
+        value=value,
+        hint=dates.mismatch_hint(fmt, spec.date_candidates.get(canonical, ())),
+    )
 
 
 def find_date_out_of_range(spec: TableFile, canonical: str) -> InputError:
     """The first row of ``spec`` whose ``canonical`` date is before 1900 or after 2199."""
+    bad = _first_date_row(spec, canonical, rules.date_out_of_range(pl.col("_parsed")))
     actual = spec.columns[canonical]
-    fmt = spec.date_formats.get(canonical, "native")
-    raw = text_frame(spec)
-    parsed = (
-        pl.col(actual).cast(pl.Datetime("us"), strict=False)
-        if fmt == "native"
-        else dates.parse_expr(actual, fmt)
-    )
-    bad = (
-        raw.select(pl.col(actual), parsed.alias("_parsed"))
-        .with_row_index("row", offset=1)
-        .filter((pl.col("_parsed") < dates.EARLIEST) | (pl.col("_parsed") >= dates.LATEST))
-        .head(1)
-        .collect()
-    )
     return InputError(
-        f"date out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1})",
+        rules.range_text(),
         file=spec.path,
         column=actual,
         row=int(bad["row"][0]) if bad.height else None,
         value=bad[actual][0] if bad.height else None,
-        hint="placeholder dates such as 0001-01-01 or 9999-12-31 must be removed or left empty",
+        hint=rules.DATE_RANGE_HINT,
     )
 
 
@@ -209,8 +108,8 @@ def check_date_range(tables: Tables, counts: pl.DataFrame, customers: pl.DataFra
     if earliest is not None and (earliest < dates.EARLIEST or latest >= dates.LATEST):
         raise find_date_out_of_range(tables.files["transactions"], "TransactionDate")
     if customers is not None and "SignupDate" in customers.columns:
-        signup = customers.get_column("SignupDate").drop_nulls()
-        if signup.len() and (signup.min() < dates.EARLIEST or signup.max() >= dates.LATEST):  # type: ignore[operator]
+        signup = customers.get_column("SignupDate")
+        if signup.to_frame().select(rules.date_out_of_range(pl.col("SignupDate")).any()).item():
             raise find_date_out_of_range(tables.files["customers"], "SignupDate")
 
 
@@ -232,3 +131,37 @@ def value_warnings(counts: pl.DataFrame, data_quality: dict[str, Any], warnings:
             f"count{'s' if missing == 1 else ''} as {'a purchase' if missing == 1 else 'purchases'}"
             " of 0."
         )
+
+
+def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
+    """Turn a Polars error raised while collecting into an InputError naming the bad cell.
+
+    Re-reads each file and looks for the first value that is not UTF-8, a broken row, or a
+    number that is not a number, not finite (NaN, inf) or too large to sum; falls back to
+    Polars' own message.
+    """
+    message = str(exc).lower()
+    for spec in tables.files.values():
+        if not spec.is_parquet and ("utf-8" in message or "utf8" in message):
+            bad_text = structure.find_bad_utf8(spec.path)
+            if bad_text is not None:
+                return bad_text
+        if not spec.is_parquet and spec.delimiter is not None:
+            # Rows with extra fields or unclosed quotes past the checked start: the whole
+            # file is parsed again to name the row (raises when it finds one).
+            if "field" in message or "quote" in message or "csv" in message:
+                structure.check_structure(spec.path, spec.delimiter, whole=True)
+        for canonical in NUMBER_COLUMNS:
+            actual = spec.columns.get(canonical)
+            if actual is not None:
+                bad_number = find_bad_number(spec, actual)
+                if bad_number is not None:
+                    return bad_number
+    if "more fields" in message:
+        return InputError(
+            "a row has more fields than the header",
+            file=tables.label,
+            hint="a value containing the separator must be in double quotes",
+        )
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return InputError(f"cannot read the input ({first})", file=tables.label)

@@ -15,26 +15,18 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.io.sources import TableFile, Tables, load_source
+from segtui.engine.io import dates
+from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.sources import load_source
+from segtui.engine.io.tables import TableFile, Tables, text_frame
+from segtui.engine.quality import rules
+from segtui.engine.quality.findings import Finding, finding
+from segtui.engine.quality.validate_limits import limit_findings
 
-EXAMPLES = 5
+__all__ = ["Finding", "ValidationReport", "validate_source"]
 # TotalValue may differ from Quantity x Price by rounding: a cent, or 1e-6 relative.
 VALUE_TOLERANCE_ABS = 0.01
 VALUE_TOLERANCE_REL = 1e-6
-NUMBER_COLUMNS = ("Quantity", "Price", "TotalValue")
-
-
-@dataclass
-class Finding:
-    """One check's result: how many rows, and the first examples (row number, value)."""
-
-    check: str
-    severity: str  # "error" (run would fail), "warning", "info"
-    message: str
-    count: int
-    file: str | None = None
-    column: str | None = None
-    examples: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,8 +82,6 @@ def validate_source(
         products = _typed(prod_spec, _raw(prod_spec)).collect()
         missing[str(prod_spec.path)] = _missing(products, prod_spec)
         findings += _product_checks(tx, products, tx_spec, prod_spec)
-    from segtui.engine.quality.validate_limits import limit_findings
-
     findings += limit_findings(tx, tx_spec, customers, cust_spec, prod_spec)
     first, last = tx["TransactionDate"].min(), tx["TransactionDate"].max()
     ids = tx["CustomerID"].drop_nulls()
@@ -115,15 +105,7 @@ def _iso(value: Any) -> str | None:
 
 def _raw(spec: TableFile) -> pl.LazyFrame:
     """The file's mapped columns as text, with a 1-based row number."""
-    if spec.text_scan is not None:
-        raw = spec.text_scan()
-    elif spec.is_parquet:
-        raw = pl.scan_parquet(spec.path).select(pl.all().cast(pl.String))
-    else:
-        from segtui.engine.io.sources import _raw_scan
-
-        raw = _raw_scan(spec.path, all_text=True)
-    return raw.with_row_index("row", offset=1)
+    return text_frame(spec).with_row_index("row", offset=1)
 
 
 def _typed(spec: TableFile, raw: pl.LazyFrame) -> pl.LazyFrame:
@@ -136,11 +118,7 @@ def _typed(spec: TableFile, raw: pl.LazyFrame) -> pl.LazyFrame:
         texts.append(pl.when(text == "").then(None).otherwise(text).alias(f"raw:{canonical}"))
         value = pl.col(f"raw:{canonical}")
         if canonical in spec.date_formats:
-            fmt = spec.date_formats[canonical]
-            if fmt == "native":
-                value = value.str.to_datetime(strict=False, time_unit="us")
-            else:
-                value = value.str.strptime(pl.Datetime("us"), fmt, strict=False, exact=True)
+            value = dates.parse(value, spec.date_formats[canonical])
         elif canonical in NUMBER_COLUMNS:
             value = value.cast(pl.Float64, strict=False)
         parsed.append(value.alias(canonical))
@@ -157,48 +135,13 @@ def _missing(frame: pl.DataFrame, spec: TableFile) -> dict[str, int]:
     }
 
 
-def _examples(rows: pl.DataFrame, column: str | None) -> list[dict[str, Any]]:
-    head = rows.head(EXAMPLES)
-    if column is None:
-        return [{"row": int(r)} for r in head["row"]]
-    return [{"row": int(r), "value": v} for r, v in zip(head["row"], head[column], strict=True)]
-
-
-def _finding(
-    check: str,
-    severity: str,
-    message: str,
-    rows: pl.DataFrame,
-    spec: TableFile,
-    canonical: str | None,
-    *,
-    value_column: str | None = None,
-) -> list[Finding]:
-    """A one-element list when ``rows`` is not empty, else empty."""
-    if rows.height == 0:
-        return []
-    actual = spec.columns.get(canonical, canonical) if canonical else None
-    shown = value_column or (f"raw:{canonical}" if canonical else None)
-    return [
-        Finding(
-            check=check,
-            severity=severity,
-            message=message,
-            count=rows.height,
-            file=str(spec.path),
-            column=actual,
-            examples=_examples(rows, shown),
-        )
-    ]
-
-
 def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list[Finding]:
     out: list[Finding] = []
     if tx.height == 0:
         return [Finding("no_rows", "error", "no transaction rows", 0, str(spec.path))]
     no_id = tx.filter(pl.col("CustomerID").is_null())
     severity = "error" if no_id.height == tx.height else "warning"
-    out += _finding(
+    out += finding(
         "missing_customer_id",
         severity,
         "rows without a customer id (left out of the segmentation)",
@@ -206,7 +149,7 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
         spec,
         "CustomerID",
     )
-    out += _finding(
+    out += finding(
         "missing_dates",
         "error",
         "rows without a date",
@@ -215,7 +158,7 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
         "TransactionDate",
     )
     fmt = spec.date_formats.get("TransactionDate", "")
-    out += _finding(
+    out += finding(
         "unparsable_dates",
         "error",
         f"dates that do not parse as {fmt}",
@@ -229,17 +172,17 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
         if canonical not in spec.columns:
             continue
         raw, value = pl.col(f"raw:{canonical}"), pl.col(canonical)
-        out += _finding(
+        out += finding(
             f"not_a_number_{canonical}",
             "error",
             f"{canonical} values that are not numbers",
-            tx.filter(raw.is_not_null() & value.is_null()),
+            tx.filter(rules.not_a_number(raw, value)),
             spec,
             canonical,
         )
         if canonical == "TotalValue":
             continue
-        out += _finding(
+        out += finding(
             f"negative_{canonical}",
             "warning",
             f"negative {canonical} (returns: handled by --returns)",
@@ -247,7 +190,7 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
             spec,
             canonical,
         )
-        out += _finding(
+        out += finding(
             f"zero_{canonical}",
             "warning",
             f"zero {canonical} (kept as part of their order)",
@@ -269,7 +212,7 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
                 pl.col("raw:Price"),
             ).alias("shown")
         )
-        out += _finding(
+        out += finding(
             "total_not_quantity_times_price",
             "warning",
             f"TotalValue differs from Quantity x Price by more than {VALUE_TOLERANCE_ABS}",
@@ -282,7 +225,7 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
     if tables.info.get("kind") == "log" and "TransactionID" in spec.columns:
         prefix = tables.info["data_quality"].get("cancelled_order_prefix")
         if prefix:
-            out += _finding(
+            out += finding(
                 "cancelled_orders",
                 "info",
                 f"lines of cancelled orders (order id starting with {prefix})",
@@ -299,7 +242,7 @@ def _duplicate_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list
     ids = tx.filter(pl.col("TransactionID").is_not_null())
     if tables.info.get("kind") != "log":
         # Folder layout: one row per transaction, so an id must not repeat.
-        return _finding(
+        return finding(
             "duplicate_transaction_ids",
             "warning",
             "transaction ids used on more than one row",
@@ -310,7 +253,7 @@ def _duplicate_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list
     # A log has one row per order line: an order id repeats, but within one customer.
     owners = ids.group_by("TransactionID").agg(pl.col("CustomerID").drop_nulls().n_unique())
     shared = owners.filter(pl.col("CustomerID") > 1)["TransactionID"]
-    out = _finding(
+    out = finding(
         "orders_with_several_customers",
         "warning",
         "order ids used by more than one customer",
@@ -319,7 +262,7 @@ def _duplicate_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list
         "TransactionID",
     )
     raw_cols = [c for c in tx.columns if c.startswith("raw:")]
-    out += _finding(
+    out += finding(
         "duplicate_lines",
         "warning",
         "lines identical to an earlier line",
@@ -335,7 +278,7 @@ def _customer_checks(
 ) -> list[Finding]:
     out: list[Finding] = []
     known = customers["CustomerID"].drop_nulls().implode()
-    out += _finding(
+    out += finding(
         "duplicate_customer_ids",
         "error",
         "customer ids listed twice in the customers table",
@@ -346,7 +289,7 @@ def _customer_checks(
         "CustomerID",
     )
     if "SignupDate" in spec.columns:
-        out += _finding(
+        out += finding(
             "unparsable_signup_dates",
             "warning",
             f"signup dates that do not parse as {spec.date_formats.get('SignupDate')}",
@@ -356,7 +299,7 @@ def _customer_checks(
             spec,
             "SignupDate",
         )
-    out += _finding(
+    out += finding(
         "unknown_customers",
         "warning",
         "transactions for customer ids not in the customers table",
@@ -365,7 +308,7 @@ def _customer_checks(
         "CustomerID",
     )
     buyers = tx["CustomerID"].drop_nulls().unique().implode()
-    out += _finding(
+    out += finding(
         "customers_without_transactions",
         "info",
         "customers without any transaction (kept as segment -1 'No purchases')",
@@ -382,7 +325,7 @@ def _customer_checks(
         )
         if early.height:
             n_customers = early["CustomerID"].n_unique()
-            out += _finding(
+            out += finding(
                 "transactions_before_signup",
                 "warning",
                 f"transactions dated before the customer's SignupDate ({n_customers} customers)",
@@ -399,7 +342,7 @@ def _product_checks(
     if "ProductID" not in tx.columns:
         return []
     known = products["ProductID"].drop_nulls().implode()
-    return _finding(
+    return finding(
         "unknown_products",
         "warning",
         "transactions for product ids not in the products table",

@@ -8,18 +8,12 @@ with fewer fields than the header, empty line totals).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import polars as pl
 
-from segtui.engine.io import dates
-from segtui.engine.quality.checks import MAX_ABS_NUMBER
-
-if TYPE_CHECKING:
-    from segtui.engine.io.sources import TableFile
-    from segtui.engine.quality.validate import Finding
-
-NUMBER_COLUMNS = ("Quantity", "Price", "TotalValue")
+from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.tables import TableFile
+from segtui.engine.quality import rules
+from segtui.engine.quality.findings import Finding, finding
 
 
 def limit_findings(
@@ -33,23 +27,21 @@ def limit_findings(
 
     ``tx`` and ``customers`` are validate's typed frames (``raw:<column>`` text plus the
     parsed column). Returns the findings, possibly none."""
-    from segtui.engine.quality.validate import Finding, _finding
-
     out: list[Finding] = []
     for canonical in NUMBER_COLUMNS:
         if canonical not in tx_spec.columns:
             continue
         value = pl.col(canonical)
-        out += _finding(
+        out += finding(
             f"not_finite_{canonical}",
             "error",
             f"{canonical} values that are not finite or too large to add up exactly (limit 1e32)",
-            tx.filter(value.is_not_null() & (~value.is_finite() | (value.abs() >= MAX_ABS_NUMBER))),
+            tx.filter(rules.not_finite(value)),
             tx_spec,
             canonical,
         )
     if "TotalValue" in tx_spec.columns:
-        out += _finding(
+        out += finding(
             "missing_TotalValue",
             "warning",
             "transaction rows without a TotalValue (each counts as a purchase of 0)",
@@ -67,15 +59,11 @@ def limit_findings(
 
 
 def _date_range(frame: pl.DataFrame, spec: TableFile, canonical: str) -> list[Finding]:
-    from segtui.engine.quality.validate import _finding
-
-    date = pl.col(canonical)
-    return _finding(
+    return finding(
         f"out_of_range_{canonical}",
         "error",
-        f"dates out of range ({dates.EARLIEST.year}-{dates.LATEST.year - 1}); placeholders "
-        "such as 0001-01-01 or 9999-12-31 must be removed or left empty",
-        frame.filter(date.is_not_null() & ((date < dates.EARLIEST) | (date >= dates.LATEST))),
+        f"{rules.range_text().replace('date ', 'dates ')}; {rules.DATE_RANGE_HINT}",
+        frame.filter(rules.date_out_of_range(pl.col(canonical))),
         spec,
         canonical,
     )

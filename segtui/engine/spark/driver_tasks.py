@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from segtui.config import Settings
 from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import FeatureTable
-from segtui.engine.pipeline import Progress
+from segtui.engine.result import Progress
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:

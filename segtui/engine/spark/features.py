@@ -146,7 +146,9 @@ def compute_features_spark(
     need_category = bool(categories) or "distinct_categories" in features
     tx = _with_category(tables) if need_category else tables.transactions
     if as_of is not None:
-        tx = tx.where(F.col("TransactionDate") < _timestamp(as_of))
+        # Unparsed (null) dates stay in to be counted and named, as in the Polars engine.
+        date = F.col("TransactionDate")
+        tx = tx.where((date < _timestamp(as_of)) | date.isNull())
     grouped = tx.groupBy("CustomerID").agg(*_aggregations(tables, categories, need_category))
     grouped = grouped.cache()
     totals = grouped.agg(
@@ -176,7 +178,9 @@ def compute_features_spark(
         "transaction_rows": int(totals["rows"] or 0),
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
-    warnings: list[str] = []
+    warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
+    for spec in tables.files.values():
+        data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
     value_warnings(
         pl.DataFrame(
             {
@@ -337,7 +341,8 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
 def _bad_number_error(tables: SparkTables) -> InputError:
     """The first non-number cell, named by the Polars reader when the source is local."""
     if tables.local_folder is not None:
-        from segtui.engine.io.sources import diagnose_failure, load_folder
+        from segtui.engine.io.sources import load_folder
+        from segtui.engine.quality.checks import diagnose_failure
 
         return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
     spec = tables.files["transactions"]
@@ -347,7 +352,7 @@ def _bad_number_error(tables: SparkTables) -> InputError:
 def _bad_date_error(tables: SparkTables) -> InputError:
     spec = tables.files["transactions"]
     if tables.local_folder is not None:
-        from segtui.engine.io.sources import find_bad_date
+        from segtui.engine.quality.checks import find_bad_date
 
         return find_bad_date(spec, "TransactionDate")
     return InputError(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.scores import scores_from_moments, silhouette
 from segtui.engine.clustering.space import MISSING_LEVEL, SpaceSpec
 
 if TYPE_CHECKING:
@@ -121,13 +122,11 @@ def _pick(values: np.ndarray) -> Column:
 
 def metrics(frame: DataFrame, columns: list[str], *, seed: int, silhouette_sample: int) -> Metrics:
     """Davies-Bouldin, Calinski-Harabasz and inertia from two aggregations over ``frame``
-    (columns ``columns`` + ``segment``), with the k x k step on the driver; silhouette by
-    scikit-learn on a seeded sample of at most ``silhouette_sample`` collected rows.
-
-    The formulas are scikit-learn's: centroids are recomputed from the data.
+    (columns ``columns`` + ``segment``), with the k x k step on the driver; silhouette on
+    a seeded sample of at most ``silhouette_sample`` collected rows. The formulas are the
+    Polars engine's (``clustering/scores.py``); centroids are recomputed from the data.
     """
     from pyspark.sql import functions as F
-    from sklearn.metrics import silhouette_score
 
     first = frame.groupBy(LABEL).agg(
         F.count(F.lit(1)).alias("n"), *[F.sum(c).alias(c) for c in columns]
@@ -147,31 +146,20 @@ def metrics(frame: DataFrame, columns: list[str], *, seed: int, silhouette_sampl
     by_label = {int(r[LABEL]): r for r in second.collect()}
     intra = np.array([float(by_label[s]["intra"]) for s in range(k)])
     within = np.array([float(by_label[s]["within"]) for s in range(k)])
-    davies_bouldin = davies_bouldin_from(centroids, intra)
-    overall = sums.sum(axis=0) / n
-    between = float((sizes * ((centroids - overall) ** 2).sum(axis=1)).sum())
     inertia = float(within.sum())
-    calinski = 1.0 if inertia == 0.0 else between * (n - k) / (inertia * (k - 1.0))
+    # Only the aggregation differs from the Polars engine: the formulas are shared.
+    davies_bouldin, calinski = scores_from_moments(
+        centroids, sizes, intra, inertia, sums.sum(axis=0) / n
+    )
     sample = _sample(frame, columns, int(n), silhouette_sample, seed)
-    silhouette = float(silhouette_score(sample[:, :-1], sample[:, -1].astype(np.int64)))
+    silhouette_value = silhouette(sample[:, :-1], sample[:, -1].astype(np.int64))
     return Metrics(
         davies_bouldin=davies_bouldin,
-        silhouette=silhouette,
+        silhouette=silhouette_value,
         silhouette_sample_size=int(sample.shape[0]),
         calinski_harabasz=float(calinski),
         inertia=inertia,
     )
-
-
-def davies_bouldin_from(centroids: np.ndarray, intra: np.ndarray) -> float:
-    """scikit-learn's Davies-Bouldin from per-segment centroids and mean distances to them."""
-    diff = centroids[:, None, :] - centroids[None, :, :]
-    distances = np.sqrt((diff**2).sum(axis=2))
-    if np.allclose(intra, 0) or np.allclose(distances, 0):
-        return 0.0
-    distances[distances == 0] = np.inf
-    combined = intra[:, None] + intra
-    return float(np.mean(np.max(combined / distances, axis=1)))
 
 
 def _sample(frame: DataFrame, columns: list[str], n: int, size: int, seed: int) -> np.ndarray:

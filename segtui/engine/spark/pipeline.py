@@ -22,17 +22,11 @@ import numpy as np
 import polars as pl
 
 from segtui.config import Settings
-from segtui.engine.clustering import diagnostics
+from segtui.engine.cluster_run import cluster, validate_settings
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import OptionError
-from segtui.engine.pipeline import (
-    Progress,
-    SegmentationResult,
-    cluster,
-    segments_frame,
-    validate_settings,
-)
-from segtui.engine.segments.profiles import build_profiles
+from segtui.engine.finish import finish, profile
+from segtui.engine.result import Progress, SegmentationResult
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:
@@ -176,32 +170,19 @@ def cluster_mllib(
         .to_numpy()
     )
     step("Profiling")
-    profiles = build_profiles(clustered, labels, names)
-    dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, names)
-    skew, skew_warnings = diagnostics.skewness(clustered, names, settings.log)
-    warnings = (
-        table.warnings
-        + space_warnings
-        + dominance_warnings
-        + diagnostics.small_segments([p.size for p in profiles])
-        + skew_warnings
-    )
+    profiled = profile(table, clustered, labels, settings)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
-    return SegmentationResult(
-        settings=settings.replace(features=tuple(names)),
-        source=source_label,
-        features=names,
-        as_of=table.as_of,
-        segments=segments_frame(table.frame, clustered, labels, profiles, names),
-        profiles=profiles,
-        metrics=scores,
+    return finish(
+        profiled,
+        table,
+        labels,
+        settings,
+        source_label,
         space=space,
+        space_warnings=space_warnings,
+        scores=scores,
         centers=fitted.centers[order],
         matrix=np.empty((0, len(columns))),
-        labels=labels,
-        feature_table=table,
-        diagnostics={"dominance": dominance_rows, "skewness": skew},
-        warnings=warnings,
         timings=timings,
     )
 

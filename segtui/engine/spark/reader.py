@@ -2,10 +2,11 @@
 ``segtui.engine.io.sources``.
 
 A local folder in the three-table layout is inspected exactly as the Polars engine does
-(header mapping, date-format detection, errors naming file/column/row), then read by
-Spark. Any other SOURCE Spark can read (``hdfs://…/tx/*.parquet``, ``s3a://…``, a glob)
-is taken as the Transactions table alone; its header and date format are inspected from
-Spark's first rows.
+(encoding and structure checks, header mapping, the date rule, errors naming
+file/column/row), then read by Spark. Any other SOURCE Spark can read
+(``hdfs://…/tx/*.parquet``, ``s3a://…``, a glob) is taken as the Transactions table alone;
+its header is read from Spark's schema and its date format decided by the same date rule
+(``io/dates.py``), with the whole-column evidence counted by Spark.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import polars as pl
 
 from segtui.engine.errors import InputError
 from segtui.engine.io import dates
-from segtui.engine.io.columns import REQUIRED, match_columns
+from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
 from segtui.engine.io.sources import (
-    DATE_COLUMNS,
-    NUMBER_COLUMNS,
     TableFile,
-    _inspect,
     bundled_sample_dir,
     find_table_files,
+    inspect_table,
 )
 
 if TYPE_CHECKING:
@@ -106,7 +105,7 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
         raise InputError(
             "no Transactions table found (looked for Transactions.csv or .parquet)", file=folder
         )
-    specs = {kind: _inspect(path, kind) for kind, path in files.items()}
+    specs = {kind: inspect_table(path, kind) for kind, path in files.items()}
     # file:// URIs: on a cluster the default filesystem is HDFS, but these files are local.
     frames = {
         kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
@@ -158,7 +157,12 @@ def _read_transactions_path(
     spec = TableFile(path=Path(path), kind="transactions", columns=columns)
     for name in DATE_COLUMNS:
         if name in columns:
-            spec.date_formats[name] = _detect_spark_date_format(raw, columns[name], path)
+            decision = _detect_spark_date_format(raw, columns[name], path)
+            spec.date_formats[name] = decision.format
+            spec.date_candidates[name] = decision.candidates
+            spec.warnings.extend(decision.warnings)
+            if decision.ambiguous:
+                spec.data_quality.update(decision.data_quality(columns[name]))
     return SparkTables(
         transactions=canonical(raw, spec),
         customers=None,
@@ -168,18 +172,43 @@ def _read_transactions_path(
     )
 
 
-def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> str:
+def _detect_spark_date_format(raw: DataFrame, actual: str, path: str) -> dates.DateDecision:
+    """The date rule of ``io/dates.py`` on a Spark column: candidates from the first rows,
+    then, when they disagree (day-first against month-first), per-candidate parse counts
+    over the whole column, counted by Spark. Returns the decision."""
+    from pyspark.sql import functions as F
     from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
     if isinstance(raw.schema[actual].dataType, DateType | TimestampType | TimestampNTZType):
-        return "native"
-    head = [row[0] for row in raw.select(actual).limit(2000).collect()]
-    fmt = dates.detect_format(pl.Series(head, dtype=pl.String))
-    if fmt is None:
+        return dates.DateDecision(dates.NATIVE)
+    column = F.trim(F.col(f"`{actual}`").cast("string"))
+    head = [row[0] for row in raw.select(column).limit(dates.HEAD_ROWS).collect()]
+    candidates = [f for f in dates.head_candidates(pl.Series(head, dtype=pl.String))]
+    if any(dates.has_offset(f) for f in candidates):
         raise InputError(
-            "unparsable or mixed-format dates in the first rows", file=path, column=actual
+            "dates with a UTC offset are read by the Polars engine only",
+            file=path,
+            column=actual,
+            hint="run with --engine polars, or write the dates without an offset",
         )
-    return fmt
+    if len(candidates) == 1:
+        return dates.DateDecision(candidates[0], tuple(candidates))
+    if not candidates:
+        raise InputError(
+            "unparsable or mixed-format dates in the first rows",
+            file=path,
+            column=actual,
+            hint="give the format with --date-format or use one format in the whole column",
+        )
+    counts = raw.agg(
+        F.count(F.when(column != "", 1)).alias("_total"),
+        *(
+            F.count(F.try_to_timestamp(column, F.lit(spark_pattern(f)))).alias(f"c{i}")
+            for i, f in enumerate(candidates)
+        ),
+    ).collect()[0]
+    evidence = {f: int(counts[f"c{i}"]) for i, f in enumerate(candidates)}
+    return dates.choose(evidence, int(counts["_total"]))
 
 
 def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
@@ -197,8 +226,8 @@ def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
     for name, actual in spec.columns.items():
         col = F.col(f"`{actual}`")
         if name in DATE_COLUMNS:
-            fmt = spec.date_formats.get(name, "native")
-            if fmt == "native":
+            fmt = spec.date_formats.get(name, dates.NATIVE)
+            if fmt == dates.NATIVE:
                 expr = col.cast("timestamp_ntz")
             else:
                 expr = F.try_to_timestamp(F.trim(col.cast("string")), F.lit(spark_pattern(fmt)))

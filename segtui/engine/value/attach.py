@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.io.sources import Tables
+from segtui.engine.io.tables import Tables
 from segtui.engine.value.lifecycle import STAGES
 from segtui.engine.value.predict import customer_value
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.result import SegmentationResult
 
 
 def segment_value(segments: pl.DataFrame) -> list[dict[str, Any]]:

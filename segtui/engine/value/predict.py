@@ -14,7 +14,7 @@ import polars as pl
 
 from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMERS, Settings
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.io.sources import Tables
+from segtui.engine.io.tables import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
 from segtui.engine.value.fitting import Fit, distinct_rows
 from segtui.engine.value.holdout import tracking

@@ -19,7 +19,8 @@ import datetime as dt
 
 import polars as pl
 
-from segtui.engine.io.sources import Tables, diagnose_failure
+from segtui.engine.io.tables import Tables
+from segtui.engine.quality.checks import diagnose_failure
 
 TIME_UNIT = "weeks"
 DAYS_PER_UNIT = 7.0

@@ -25,11 +25,38 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
+def explanation_lines(result: SegmentationResult, segment: int) -> tuple[str, list[str]]:
+    """For a segment's panel: its effect sizes (Cohen's d, largest three) and the lines
+    after the description: its best rule and, with ``--like``, its match."""
+    from segtui.engine.segments.explain import segment_extras
+
+    extras = segment_extras(result, segment)
+    effects = list((extras.get("effect_sizes") or {}).items())[:3]
+    effect = "Cohen's d: " + " · ".join(f"{f} {d:+.1f}" for f, d in effects) if effects else ""
+    lines = []
+    rules = (extras.get("rules") or {}).get("rules") or []
+    if rules:
+        best = rules[0]
+        lines.append(
+            f"rule: {best['rule']} (precision {best['precision']:.0%}, recall {best['recall']:.0%})"
+        )
+    match = extras.get("match")
+    if match and match["status"] == "persisting":
+        lines.append(f"= segment {match['previous_id']} before (drift {match['drift']:.2f})")
+    elif match:
+        lines.append("= new segment")
+    return effect, lines
+
+
 def panel_text(
-    profile: SegmentProfile, overall: dict[str, float], value: dict[str, Any] | None = None
+    profile: SegmentProfile,
+    overall: dict[str, float],
+    explanation: tuple[str, list[str]] = ("", []),
+    value: dict[str, Any] | None = None,
 ) -> Text:
-    """A segment's panel: name, size and shares, key means vs overall, the --clv figures
-    (``value``: its row of ``result.value["segments"]``), description, action."""
+    """A segment's panel: name, size and shares, effect sizes, key means vs overall, the
+    --clv figures (``value``: its row of ``result.value["segments"]``), description, rule
+    and match (``explanation``), action."""
     colour = segment_colour(profile.id)
     text = Text()
     text.append("● ", style=colour)
@@ -38,6 +65,9 @@ def panel_text(
         f"  {profile.size:,} customers · {profile.share:.1%} of customers · "
         f"{profile.revenue_share:.1%} of revenue\n"
     )
+    effect, lines = explanation
+    if effect:
+        text.append("  " + effect + "\n")
     keys = sorted(profile.z, key=lambda n: -abs(profile.z[n]))[:4]
     parts = [
         f"{n} {_number(profile.means[n])} vs {_number(overall.get(n, 0.0))} ({profile.z[n]:+.1f}σ)"
@@ -52,6 +82,8 @@ def panel_text(
             f"P(alive) {value['mean_p_alive']:.2f} · {stages}\n"
         )
     text.append("  " + profile.description + "\n")
+    for line in lines:
+        text.append("  " + line + "\n", style="cyan")
     text.append("  → " + profile.action, style="italic")
     return text
 
@@ -79,7 +111,10 @@ class SegmentsView(Vertical):
         overall = overall_means(result.profiles)
         value = {row["id"]: row for row in (result.value or {}).get("segments", [])}
         items = [
-            SegmentItem(p.id, panel_text(p, overall, value.get(p.id))) for p in result.profiles
+            SegmentItem(
+                p.id, panel_text(p, overall, explanation_lines(result, p.id), value.get(p.id))
+            )
+            for p in result.profiles
         ]
         left_out = result.n_customers - result.n_clustered
         if left_out:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from segtui.config import DEFAULT_FEATURES
-from segtui.engine.features.compute import FEATURES
-from segtui.engine.io.sources import Tables
+from segtui.engine.features.catalog import FEATURES
+from segtui.engine.io.tables import Tables
 
 
 def drop_unavailable_defaults(

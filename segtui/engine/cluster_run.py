@@ -1,0 +1,168 @@
+"""The Polars engine's clustering of a feature table: space, k, K-Means, scores and
+stability on one machine, then the shared finishing steps (``finish.py``).
+
+The Spark engine calls :func:`cluster` too when the customers fit on its driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine.clustering import diagnostics, stability, sweep
+from segtui.engine.clustering import kmeans as clustering
+from segtui.engine.clustering.kmeans import Clustering, Metrics
+from segtui.engine.clustering.space import fit_space
+from segtui.engine.errors import OptionError
+from segtui.engine.features.compute import FeatureTable
+from segtui.engine.finish import clustered_rows, finish, profile
+from segtui.engine.result import Progress, SegmentationResult
+from segtui.engine.segments.explain import explain
+
+# More restarts than this is a typo (it would run for hours), not a setting.
+MAX_N_INIT = 1000
+
+
+def validate_settings(settings: Settings) -> None:
+    """Check option values that need no data; raises OptionError."""
+    from segtui.config import SCALINGS
+
+    if settings.scaling not in SCALINGS:
+        raise OptionError(
+            f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
+        )
+    if isinstance(settings.k, str):
+        from segtui.config import AUTO_K
+
+        if settings.k != AUTO_K:
+            raise OptionError("k must be a whole number or 'auto'", value=settings.k)
+    elif settings.k < 2:
+        raise OptionError(f"k must be at least 2 (got {settings.k})")
+    if settings.n_init < 1:
+        raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
+    if settings.n_init > MAX_N_INIT:
+        raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
+    if not 0 <= settings.seed < 2**32:
+        raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+
+
+def cluster(
+    table: FeatureTable,
+    settings: Settings,
+    source_label: str,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> SegmentationResult:
+    """Cluster an already computed feature table. Returns the full result."""
+    step = progress or (lambda _stage: None)
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+    features = table.features
+    frame = table.frame
+    clustered = clustered_rows(frame, features)
+    step("Clustering")
+    space, space_warnings = fit_space(
+        clustered,
+        features,
+        scaling=settings.scaling,
+        log=settings.log,
+        categorical_weight=settings.categorical_weight,
+    )
+    X = space.transform(clustered)
+    k, k_sweep = sweep.choose_k(X, settings, progress=step)
+    clustering.check_k(k, X)
+    spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
+    fitted: Clustering = clustering.order_by(
+        clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
+    )
+    timings["clustering"] = time.perf_counter() - started
+    step("Scoring")
+    # The scores and the stability check (numpy and scikit-learn on the matrix) run in a
+    # worker thread while this thread profiles the segments (Polars and numpy on the
+    # feature table): both release the GIL, so on two cores they overlap. Each part is
+    # deterministic on its own, so the results do not depend on the overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segtui-scores") as pool:
+        scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
+        step("Profiling")
+        profiled = profile(table, clustered, fitted.labels, settings)
+        separation = diagnostics.separation(space, X, fitted.labels)
+        step("Checking stability")
+        scores, (stable, stability_warnings) = scored.result()
+    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
+    result = finish(
+        profiled,
+        table,
+        fitted.labels,
+        settings,
+        source_label,
+        space=space,
+        space_warnings=space_warnings,
+        scores=scores,
+        centers=fitted.centers,
+        matrix=X,
+        timings=timings,
+        extra_diagnostics={"separation": separation, "stability": stable},
+        extra_warnings=stability_warnings,
+    )
+    result.k_selection = k_sweep.to_dict() if k_sweep is not None else None
+    if settings.like is not None:
+        from segtui.engine.models.like import apply_like
+        from segtui.engine.models.model import load_model
+
+        apply_like(result, load_model(settings.like), clustered)
+    step("Explaining")
+    result.explanation = explain(clustered, result.labels, result.profiles, features, settings.seed)
+    return result
+
+
+def _scores_and_stability(
+    X: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    settings: Settings,
+    k_sweep: sweep.SweepResult | None,
+) -> tuple[Metrics, tuple[dict[str, Any], list[str]]]:
+    """The quality metrics of ``labels`` and the stability check of ``k``."""
+    scores = clustering.metrics(
+        X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
+    )
+    return scores, trust_checks(X, k, settings, k_sweep)
+
+
+def trust_checks(
+    X: np.ndarray, k: int, settings: Settings, k_sweep: sweep.SweepResult | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Stability of the chosen k (taken from the sweep when there was one: same plan,
+    same value) as the ``diagnostics.stability`` entry, plus its warnings."""
+    from threadpoolctl import threadpool_limits
+
+    plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
+    if k_sweep is not None:
+        value = k_sweep.row(k).stability
+    else:
+        with threadpool_limits(limits=1):  # small fits: threads cost more than they save
+            value = stability.stability(X, k, plan)
+    return diagnostics.stability_check(value, k, plan.describe())
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run the block with BLAS (OpenBLAS/MKL) on one thread.
+
+    The clustering matrices are narrow (a dozen columns), so BLAS threads gain nothing;
+    idle OpenBLAS threads busy-wait for work instead, and measured a ninth of all CPU
+    time of a 1e7-transaction run, taken from the Polars and scikit-learn (OpenMP)
+    threads that do the work. Results do not depend on BLAS's thread count.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -1,0 +1,191 @@
+"""What the features are: names, kinds, meanings, and which a source can provide.
+
+Every feature has one canonical name and one definition here; the CLI, the UI, model files
+and other engines refer to features by these names (``compute.py`` computes them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from segtui.engine.errors import InputError, OptionError
+from segtui.engine.io.tables import Tables
+from segtui.engine.quality.checks import diagnose_failure
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What a feature is: its kind (money, count, days, share, categorical) and meaning."""
+
+    name: str
+    kind: str
+    description: str
+    needs: tuple[tuple[str, str], ...] = ()  # (table kind, canonical column)
+
+    @property
+    def is_categorical(self) -> bool:
+        return self.kind == "categorical"
+
+
+FEATURES: dict[str, FeatureSpec] = {
+    spec.name: spec
+    for spec in (
+        FeatureSpec("total_spend", "money", "sum of line totals"),
+        FeatureSpec("frequency", "count", "number of transactions"),
+        FeatureSpec("avg_transaction_value", "money", "total_spend / frequency"),
+        FeatureSpec(
+            "total_quantity", "count", "sum of quantities", (("transactions", "Quantity"),)
+        ),
+        FeatureSpec(
+            "avg_quantity", "count", "total_quantity / frequency", (("transactions", "Quantity"),)
+        ),
+        FeatureSpec("recency_days", "days", "days from the last purchase to the as-of date"),
+        FeatureSpec(
+            "tenure_days",
+            "days",
+            "days from signup to the as-of date",
+            (("customers", "SignupDate"),),
+        ),
+        FeatureSpec(
+            "distinct_products",
+            "count",
+            "number of different products bought",
+            (("transactions", "ProductID"),),
+        ),
+        FeatureSpec(
+            "distinct_categories",
+            "count",
+            "number of different categories bought",
+            (("products", "Category"),),
+        ),
+        FeatureSpec("region", "categorical", "the customer's region", (("customers", "Region"),)),
+    )
+}
+CATEGORY_SHARES = "category_shares"
+SHARE_PREFIX = "share_"
+NO_PURCHASES = "No purchases"
+
+
+def share_name(category: str) -> str:
+    """Canonical feature name of a category's spend share: ``share_home_decor``."""
+    slug = re.sub(r"[^0-9a-z]+", "_", category.lower()).strip("_")
+    return SHARE_PREFIX + (slug or "unknown")
+
+
+def feature_kind(name: str) -> str:
+    """Kind of a feature name, including ``share_*`` names."""
+    if name.startswith(SHARE_PREFIX):
+        return "share"
+    return FEATURES[name].kind
+
+
+@dataclass
+class FeatureTable:
+    """Per-customer features of one source.
+
+    ``frame`` has one row per customer, sorted by CustomerID: CustomerID, CustomerName and
+    Region when the source has them, ``has_purchases``, and every computed feature.
+    """
+
+    frame: pl.DataFrame
+    features: list[str]
+    as_of: dt.date
+    data_quality: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def category_available(tables: Tables) -> bool:
+    return tables.has("transactions", "Category") or (
+        tables.has("products", "Category") and tables.has("transactions", "ProductID")
+    )
+
+
+def resolve_features(
+    requested: Sequence[str],
+    tables: Tables,
+    *,
+    category_values: Callable[[], list[str]] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Validate feature names; expand ``category_shares``.
+
+    Returns (feature names, category values). Raises OptionError for unknown names and
+    InputError for features whose columns the source lacks. ``category_values`` lets
+    another engine (Spark) list the sorted categories from its own tables.
+    """
+    names = [name.strip() for name in requested if name.strip()]
+    if not names:
+        raise OptionError("no features given", hint=f"choose from {', '.join(available_names())}")
+    needs_categories = any(n == CATEGORY_SHARES or n.startswith(SHARE_PREFIX) for n in names)
+    categories: list[str] = []
+    if needs_categories or "distinct_categories" in names:
+        if not category_available(tables):
+            raise InputError(
+                "category features need a Category column (in Products, joined on ProductID)",
+                file=tables.label,
+                column="Category",
+            )
+    if needs_categories:
+        categories = category_values() if category_values else _category_values(tables)
+    share_names = [share_name(c) for c in categories]
+    resolved: list[str] = []
+    for name in names:
+        if name == CATEGORY_SHARES:
+            resolved.extend(share_names)
+            continue
+        if name.startswith(SHARE_PREFIX):
+            if name not in share_names:
+                raise OptionError(
+                    f"unknown category share {name!r}",
+                    hint=f"this data has {', '.join(share_names) or 'no categories'}",
+                )
+        elif name not in FEATURES:
+            raise OptionError(
+                f"unknown feature {name!r}",
+                hint=f"choose from {', '.join(available_names())}",
+            )
+        else:
+            for table, column in FEATURES[name].needs:
+                if table == "products" and name == "distinct_categories":
+                    continue  # checked above; Category may also come from transactions
+                if not tables.has(table, column):
+                    raise InputError(
+                        f"feature {name!r} needs a {column} column in the {table} table",
+                        file=tables.files[table].path if table in tables.files else tables.label,
+                        column=column,
+                    )
+        resolved.append(name)
+    seen: set[str] = set()
+    unique = [n for n in resolved if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+    return unique, categories
+
+
+def available_names() -> list[str]:
+    """Every feature name a user can ask for (category shares as one token)."""
+    return [*FEATURES, CATEGORY_SHARES]
+
+
+def _category_values(tables: Tables) -> list[str]:
+    if tables.has("products", "Category") and tables.products is not None:
+        lf = tables.products.select("Category")
+    else:
+        lf = tables.transactions.select("Category")
+    try:
+        values = lf.unique().collect().get_column("Category").drop_nulls().to_list()
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
+    return sorted(str(v) for v in values)
+
+
+def with_category(tables: Tables) -> pl.LazyFrame:
+    tx = tables.transactions
+    if tables.has("transactions", "Category") or tables.products is None:
+        return tx
+    products = tables.products.select("ProductID", "Category").unique("ProductID", keep="first")
+    return tx.join(products, on="ProductID", how="left")

@@ -1,0 +1,150 @@
+"""Per-customer finishing of the feature table: joining the customers table, customers
+with only returns, derived features (averages, recency, tenure, shares) and customers who
+signed up after the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from segtui.engine.errors import InputError, plural
+from segtui.engine.features.catalog import NO_PURCHASES, share_name
+from segtui.engine.io.tables import Tables
+
+
+def mark_returns_only(
+    frame: pl.DataFrame, tables: Tables, data_quality: dict[str, Any], warnings: list[str]
+) -> pl.DataFrame:
+    """Set ``has_purchases`` from purchase lines, so a customer whose lines are all
+    returns is kept as segment -1; add the log's facts and return counts to
+    ``data_quality``. Returns the frame (unchanged for the folder layout)."""
+    if "n_purchase_lines" not in frame.columns:
+        return frame
+    data_quality.update(tables.info.get("data_quality", {}))
+    warnings.extend(tables.info.get("warnings", []))
+    only_returns = pl.col("n_lines").is_not_null() & (pl.col("n_purchase_lines") == 0)
+    count = frame.filter(only_returns).height
+    data_quality["return_lines"] = int(frame.get_column("n_lines").fill_null(0).sum()) - int(
+        frame.get_column("n_purchase_lines").fill_null(0).sum()
+    )
+    data_quality["customers_with_only_returns"] = count
+    if count:
+        warnings.append(
+            f"{plural(count, 'customer')} with returns but no purchases: kept as segment -1 "
+            f"'{NO_PURCHASES}'."
+        )
+    return frame.with_columns((pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases"))
+
+
+_KNOWN = "_in_customers_table"
+
+
+def join_customers(
+    agg: pl.DataFrame,
+    customers: pl.DataFrame | None,
+    tables: Tables,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> pl.DataFrame:
+    if customers is None:
+        return agg.with_columns(pl.lit(True).alias("has_purchases"))
+    spec = tables.files["customers"]
+    customers = customers.filter(pl.col("CustomerID").is_not_null())
+    ids = customers.get_column("CustomerID")
+    # n_unique is cheap; the row of the first repeat is only looked for when there is one.
+    if ids.n_unique() < ids.len():
+        dup = customers.with_row_index("row", offset=1).filter(
+            ~pl.col("CustomerID").is_first_distinct()
+        )
+        raise InputError(
+            "duplicate CustomerID in the customers table",
+            file=spec.path,
+            column=spec.columns["CustomerID"],
+            row=int(dup["row"][0]),
+            value=dup["CustomerID"][0],
+        )
+    if "SignupDate" in customers.columns:
+        missing = customers.get_column("SignupDate").null_count()
+        if missing:
+            # A missing signup date only matters for tenure_days; say so, don't fail.
+            warnings.append(f"{plural(missing, 'customer')} without SignupDate ({spec.path.name}).")
+    # A marker column says which rows came from the customers table (cheaper than an
+    # is_in lookup of every id afterwards); the streaming join uses both cores.
+    frame = (
+        customers.lazy()
+        .with_columns(pl.lit(True).alias(_KNOWN))
+        .join(agg.lazy(), on="CustomerID", how="full", coalesce=True)
+        .with_columns(pl.col("n_lines").is_not_null().alias("has_purchases"))
+        .collect(engine="streaming")
+    )
+    unknown = int((frame.get_column("has_purchases") & frame.get_column(_KNOWN).is_null()).sum())
+    frame = frame.drop(_KNOWN)
+    data_quality["customers_not_in_customers_table"] = unknown
+    if unknown:
+        warnings.append(
+            f"{plural(unknown, 'customer')} in the transactions but not in "
+            f"{spec.path.name}; they are kept without region or signup date."
+        )
+    if "SignupDate" in frame.columns:
+        before = frame.filter(pl.col("first_purchase") < pl.col("SignupDate")).height
+        data_quality["customers_buying_before_signup"] = before
+        if before:
+            warnings.append(
+                f"{plural(before, 'customer')} with purchases dated before their SignupDate."
+            )
+    return frame
+
+
+def derive(
+    frame: pl.DataFrame, as_of: dt.date, categories: list[str], tables: Tables
+) -> pl.DataFrame:
+    as_of_dt = pl.lit(dt.datetime.combine(as_of, dt.time()))
+    has = pl.col("has_purchases")
+    freq = pl.col("frequency")
+    exprs = [
+        pl.col("total_spend").fill_null(0.0),
+        freq.fill_null(0).cast(pl.Int64),
+        pl.when(has).then(pl.col("total_spend") / freq).alias("avg_transaction_value"),
+        (as_of_dt - pl.col("last_purchase").dt.truncate("1d"))
+        .dt.total_days()
+        .alias("recency_days"),
+    ]
+    if "total_quantity" in frame.columns:
+        exprs.append(pl.col("total_quantity").fill_null(0.0))
+        exprs.append(pl.when(has).then(pl.col("total_quantity") / freq).alias("avg_quantity"))
+    if "distinct_products" in frame.columns:
+        exprs.append(pl.col("distinct_products").fill_null(0).cast(pl.Int64))
+    if "distinct_categories" in frame.columns:
+        exprs.append(pl.col("distinct_categories").fill_null(0).cast(pl.Int64))
+    if "Region" in frame.columns:
+        exprs.append(pl.col("Region").alias("region"))
+    if "SignupDate" in frame.columns:
+        exprs.append(
+            (as_of_dt - pl.col("SignupDate").dt.truncate("1d")).dt.total_days().alias("tenure_days")
+        )
+    spend = pl.col("total_spend")
+    for category in categories:
+        name = share_name(category)
+        exprs.append(
+            pl.when(has & (spend > 0)).then(pl.col(name).fill_null(0.0) / spend).alias(name)
+        )
+    frame = frame.with_columns(exprs)
+    # Quantities are usually whole numbers: keep them integers in the output when they are.
+    if "total_quantity" in frame.columns:
+        q = frame.get_column("total_quantity")
+        if q.len() and (q.round(0) == q).all():
+            frame = frame.with_columns(pl.col("total_quantity").cast(pl.Int64))
+    return frame.sort("CustomerID")
+
+
+def drop_not_yet_signed_up(frame: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, int]:
+    if "SignupDate" not in frame.columns:
+        return frame, 0
+    late = ~pl.col("has_purchases") & (
+        pl.col("SignupDate") >= pl.lit(dt.datetime.combine(as_of, dt.time()))
+    )
+    dropped = frame.filter(late).height
+    return frame.filter(~late.fill_null(False)), dropped

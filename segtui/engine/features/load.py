@@ -1,0 +1,27 @@
+"""Reading a source and computing its features: the first half of every run."""
+
+from __future__ import annotations
+
+from segtui.config import Settings
+from segtui.engine.features.availability import drop_unavailable_defaults
+from segtui.engine.features.compute import FeatureTable, compute_features
+from segtui.engine.io.sources import load_source
+from segtui.engine.io.tables import Tables
+from segtui.engine.result import Progress
+
+
+def load_features(
+    settings: Settings, *, tables: Tables | None = None, progress: Progress | None = None
+) -> tuple[Tables, FeatureTable]:
+    """Read ``settings.source`` (with its mapping and returns rule) unless ``tables`` is
+    given, and compute ``settings.features``. Returns the tables and the feature table."""
+    step = progress or (lambda _stage: None)
+    step("Reading data")
+    tables = tables or load_source(
+        settings.source, settings.mapping_dict(), returns=settings.returns
+    )
+    step("Computing features")
+    requested, notes = drop_unavailable_defaults(settings.features, tables)
+    feature_table = compute_features(tables, requested, settings.as_of)
+    feature_table.warnings[:0] = notes
+    return tables, feature_table

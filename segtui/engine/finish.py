@@ -1,0 +1,162 @@
+"""The finishing steps every engine shares once customers have labels: profiles, names,
+diagnostics, warnings and the segments file, assembled into a :class:`SegmentationResult`.
+
+The Polars engine (``pipeline.cluster``) and the Spark engine's MLlib path
+(``spark/pipeline.py``) both call :func:`finish`; only how the labels and scores are
+computed differs between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine.clustering import diagnostics
+from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.space import SpaceSpec
+from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, feature_kind
+from segtui.engine.result import SegmentationResult
+from segtui.engine.segments.profiles import SegmentProfile, build_profiles
+
+
+@dataclass
+class Profiled:
+    """The engine-independent description of labelled customers."""
+
+    profiles: list[SegmentProfile]
+    segments: pl.DataFrame
+    dominance: list[dict[str, Any]]
+    skewness: Any
+    dominance_warnings: list[str]
+    skew_warnings: list[str]
+
+
+def profile(
+    table: FeatureTable, clustered: pl.DataFrame, labels: np.ndarray, settings: Settings
+) -> Profiled:
+    """Profile and name the segments, run the label diagnostics and build the segments
+    file (with RFM columns when ``settings.rfm``). Returns them for :func:`finish`."""
+    features = table.features
+    profiles = build_profiles(clustered, labels, features)
+    dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, features)
+    skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+    segments = segments_frame(table.frame, clustered, labels, profiles, features)
+    if settings.rfm:
+        from segtui.engine.features.rfm import add_rfm
+
+        segments = add_rfm(segments, table.frame)
+    return Profiled(profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings)
+
+
+def finish(
+    profiled: Profiled,
+    table: FeatureTable,
+    labels: np.ndarray,
+    settings: Settings,
+    source_label: str,
+    *,
+    space: SpaceSpec,
+    space_warnings: list[str],
+    scores: Metrics,
+    centers: np.ndarray,
+    matrix: np.ndarray,
+    timings: dict[str, float],
+    extra_diagnostics: dict[str, Any] | None = None,
+    extra_warnings: list[str] | None = None,
+) -> SegmentationResult:
+    """The full result of a run from its profiled labels and scores: diagnostics in one
+    order (dominance, the engine's ``extra_diagnostics`` such as separation and
+    stability, skewness) and warnings in one order, whatever the engine."""
+    diag = {
+        "dominance": profiled.dominance,
+        **(extra_diagnostics or {}),
+        "skewness": profiled.skewness,
+    }
+    warnings = (
+        table.warnings
+        + space_warnings
+        + profiled.dominance_warnings
+        + diagnostics.small_segments([p.size for p in profiled.profiles])
+        + profiled.skew_warnings
+        + (extra_warnings or [])
+    )
+    return SegmentationResult(
+        settings=settings.replace(features=tuple(table.features)),
+        source=source_label,
+        features=table.features,
+        as_of=table.as_of,
+        segments=profiled.segments,
+        profiles=profiled.profiles,
+        metrics=scores,
+        space=space,
+        centers=centers,
+        matrix=matrix,
+        labels=labels,
+        feature_table=table,
+        diagnostics=diag,
+        warnings=warnings,
+        timings=timings,
+    )
+
+
+def clustered_rows(frame: pl.DataFrame, features: list[str]) -> pl.DataFrame:
+    """The customers with purchases, with only the columns clustering, profiles and
+    diagnostics read: the filter copies what it keeps (at ten million customers this cut
+    the profiling step's peak from 5.9 to 5.3 GB). No copy when all have purchases."""
+    from segtui.engine.clustering.diagnostics import MONEY_FEATURES
+    from segtui.engine.segments.profiles import CORE_PROFILE
+
+    wanted = {"CustomerID", "Region", "total_spend", *features, *CORE_PROFILE, *MONEY_FEATURES}
+    columns = [c for c in frame.columns if c in wanted]
+    has = frame.get_column("has_purchases")
+    if has.null_count() == 0 and bool(has.all()):
+        return frame.select(columns)
+    return frame.select(columns).filter(has.fill_null(False))
+
+
+def segments_frame(
+    frame: pl.DataFrame,
+    clustered: pl.DataFrame,
+    labels: np.ndarray,
+    profiles: list[SegmentProfile],
+    features: list[str],
+) -> pl.DataFrame:
+    """The segments file: CustomerID, segment, segment_name, features, CustomerName, Region.
+
+    Every customer appears once, sorted by CustomerID; customers without purchases get
+    segment -1 and the name "No purchases".
+    """
+    names = {p.id: p.name for p in profiles}
+    has = frame.get_column("has_purchases").fill_null(False)
+    ids = clustered.get_column("CustomerID")
+    in_order = int(has.sum()) == clustered.height and (
+        frame.filter(has).get_column("CustomerID").equals(ids)
+    )
+    if in_order:
+        # ``clustered`` is ``frame``'s customers with purchases in frame order (the usual
+        # case): scatter the labels by position instead of joining a million string ids.
+        segment = np.full(frame.height, -1, dtype=np.int64)
+        segment[has.to_numpy()] = labels
+        out = frame.with_columns(pl.Series("segment", segment))
+    else:
+        assigned = pl.DataFrame({"CustomerID": ids, "segment": pl.Series(labels, dtype=pl.Int64)})
+        out = frame.join(assigned, on="CustomerID", how="left").with_columns(
+            pl.col("segment").fill_null(-1)
+        )
+    out = out.with_columns(
+        pl.col("segment")
+        .replace_strict(list(names) + [-1], list(names.values()) + [NO_PURCHASES])
+        .alias("segment_name")
+    )
+    feature_columns = [
+        pl.col(f).cast(pl.String) if feature_kind(f) == "categorical" else pl.col(f)
+        for f in features
+    ]
+    extras = [c for c in ("CustomerName", "Region") if c in out.columns]
+    return out.select(
+        pl.col("CustomerID"), pl.col("segment"), pl.col("segment_name"), *feature_columns, *extras
+    ).sort("CustomerID")

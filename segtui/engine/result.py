@@ -1,0 +1,145 @@
+"""What a run produces: :class:`SegmentationResult`, the same for every engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.space import SpaceSpec
+from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
+from segtui.engine.output.writers import write_frame, write_summary
+from segtui.engine.segments.explain import Explanation, run_extras, segment_extras
+from segtui.engine.segments.profiles import SegmentProfile
+from segtui.version import __version__
+
+if TYPE_CHECKING:
+    from segtui.engine.models.matching import Matching
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SegmentationResult:
+    """Everything a run produced. ``segments`` is the segments file as a DataFrame."""
+
+    settings: Settings
+    source: str
+    features: list[str]
+    as_of: dt.date
+    segments: pl.DataFrame
+    profiles: list[SegmentProfile]
+    metrics: Metrics
+    space: SpaceSpec
+    centers: np.ndarray
+    matrix: np.ndarray
+    labels: np.ndarray
+    feature_table: FeatureTable
+    diagnostics: dict[str, Any]
+    warnings: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    # The files the run read (for the model file's input hash); empty when unknown.
+    input_files: list[Path] = field(default_factory=list)
+    # With k = "auto": the sweep that chose k (rows, recommended_k, rule); else None.
+    k_selection: dict[str, Any] | None = None
+    # Which engine and clustering path produced this result (the Spark engine sets it).
+    execution: dict[str, Any] = field(
+        default_factory=lambda: {"engine": "polars", "clustering_path": "scikit-learn"}
+    )
+    # Identity and explanations (models/like.py, segments/explain.py): the --like
+    # matching, rules and effect sizes per segment id, and the run manifest.
+    matching: Matching | None = None
+    explanation: Explanation | None = None
+    manifest: dict[str, Any] | None = None
+    # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
+    value: dict[str, Any] | None = None
+
+    @property
+    def k(self) -> int:
+        return self.centers.shape[0]
+
+    @property
+    def n_customers(self) -> int:
+        return self.segments.height
+
+    @property
+    def n_clustered(self) -> int:
+        return int(self.labels.shape[0])
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary as plain JSON-ready data (the ``--summary``/``--json`` document)."""
+        no_purchases = self.n_customers - self.n_clustered
+        return {
+            "version": __version__,
+            "source": self.source,
+            "k": self.k,
+            "n_customers": self.n_customers,
+            "n_clustered": self.n_clustered,
+            "as_of": self.as_of.isoformat(),
+            "features": self.features,
+            "engine": self.execution.get("engine", "polars"),
+            "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
+            "params": self.settings.params() | {"features": self.features},
+            "metrics": self.metrics.to_dict(),
+            "segments": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "size": p.size,
+                    "share": p.share,
+                    "revenue_share": p.revenue_share,
+                    "means": p.means,
+                    "medians": p.medians,
+                    "z": p.z,
+                    "evidence": p.evidence,
+                    "description": p.description,
+                    "action": p.action,
+                    "mix": p.mix,
+                    **segment_extras(self, p.id),
+                    **self._segment_value(p.id),
+                }
+                for p in self.profiles
+            ],
+            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
+            "data_quality": self.feature_table.data_quality,
+            "diagnostics": self.diagnostics,
+            "warnings": self.warnings,
+            "k_selection": self.k_selection,
+            **run_extras(self),
+            **({"clv": self.value} if self.value is not None else {}),
+        }
+
+    def _segment_value(self, segment_id: int) -> dict[str, Any]:
+        """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""
+        for row in (self.value or {}).get("segments", []):
+            if row["id"] == segment_id:
+                return {k: row[k] for k in ("mean_clv", "total_clv", "mean_p_alive")}
+        return {}
+
+    def write(
+        self,
+        out: Path | str | None = None,
+        summary: Path | str | None = None,
+        *,
+        force: bool = False,
+        raw_csv: bool = False,
+    ) -> list[Path]:
+        """Write the segments file and/or the summary exactly as ``segtui run`` does.
+
+        Returns the absolute paths written (stdout is not listed).
+        """
+        written: list[Path] = []
+        if out is not None:
+            path = write_frame(self.segments, out, force=force, raw_csv=raw_csv)
+            if path is not None:
+                written.append(path)
+        if summary is not None:
+            written.append(write_summary(self.summary(), summary, force=force))
+        return written
