@@ -141,7 +141,13 @@ def merge(
         values["mapping"] = mapping
     checked = check_values(values)
     given = checked.model_dump(exclude_none=True, exclude={"output"})
-    return Settings(**{key: _to_settings(key, value) for key, value in given.items()})
+    return Settings(
+        **{_FIELD_NAMES.get(key, key): _to_settings(key, value) for key, value in given.items()}
+    )
+
+
+# Settings-file keys whose Settings field has another name.
+_FIELD_NAMES = {"horizon": "horizon_days"}
 
 
 def _to_settings(key: str, value: Any) -> Any:
@@ -194,6 +200,14 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
         lines.append("rfm = true")
     if settings.like is not None:
         lines.append(f"like = {_toml(str(Path(settings.like).resolve()))}")
+    if settings.clv:
+        lines += [
+            "clv = true",
+            f"horizon = {settings.horizon_days}",
+            f"discount_rate = {_toml(settings.discount_rate)}",
+        ]
+        if settings.holdout_end is not None:
+            lines.append(f"holdout_end = {_toml(settings.holdout_end.isoformat())}")
     if settings.mapping:
         lines += ["", "[mapping]"]
         for key, value in settings.mapping:

@@ -13,7 +13,7 @@ import math
 import numbers
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from segtui.config import AUTO_K, RETURNS_RULES, SCALINGS
 
@@ -30,6 +30,11 @@ SETTING_KEYS = (
     "returns",
     "rfm",
     "like",
+    # customer value (--clv): see engine/value/
+    "clv",
+    "horizon",
+    "discount_rate",
+    "holdout_end",
 )
 OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
 # `log`: off, on, or auto (the engine decides from the features' skewness); true/false
@@ -40,6 +45,8 @@ MAX_K = 1000
 MAX_N_INIT = 1000  # as engine.pipeline.MAX_N_INIT (checked there for the Python API)
 MAX_SEED = 2**32 - 1  # numpy's RandomState range
 MAX_CATEGORICAL_WEIGHT = 1e6
+MAX_HORIZON_DAYS = 3660  # ten years: the value models say nothing sensible beyond that
+MAX_DISCOUNT_RATE = 10.0  # 1,000% a year is a typo, not a rate
 
 
 class _Table(BaseModel):
@@ -107,6 +114,10 @@ class SettingsFileModel(_Table):
     returns: Literal["net", "drop"] | None = None
     rfm: bool | None = None
     like: str | None = None
+    clv: bool | None = None
+    horizon: int | None = None
+    discount_rate: float | int | None = None
+    holdout_end: dt.date | str | None = None
     mapping: MappingTable | None = None
     output: OutputTable | None = None
 
@@ -117,7 +128,30 @@ class SettingsFileModel(_Table):
             raise ValueError("must be a file or folder path")
         return value
 
-    @field_validator("seed", "n_init", "categorical_weight", mode="before")
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_HORIZON_DAYS:
+            raise ValueError(
+                f"horizon (--horizon) must be 1 to {MAX_HORIZON_DAYS} days (got {value})"
+            )
+        return value
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _discount_rate(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        if not (math.isfinite(value) and 0 <= value <= MAX_DISCOUNT_RATE):
+            raise ValueError(
+                f"discount_rate (--discount-rate) must be 0 to {MAX_DISCOUNT_RATE:g} "
+                f"(0.1 = 10% a year; got {value})"
+            )
+        return float(value)
+
+    @field_validator(
+        "seed", "n_init", "categorical_weight", "horizon", "discount_rate", mode="before"
+    )
     @classmethod
     def _plain_number(cls, value: Any) -> Any:
         # numpy scalars from the Python API are numbers too (strict mode alone refuses them)
@@ -213,9 +247,9 @@ class SettingsFileModel(_Table):
             raise ValueError("log must be on, off, auto, true or false")
         return text
 
-    @field_validator("as_of", mode="before")
+    @field_validator("as_of", "holdout_end", mode="before")
     @classmethod
-    def _as_of(cls, value: Any) -> Any:
+    def _as_of(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, str):
@@ -224,7 +258,10 @@ class SettingsFileModel(_Table):
             try:
                 return parse_date_option(value, option="as_of")
             except Exception:  # OptionError: re-raised as the validation message
-                raise ValueError("as_of (--as-of) expects a date as YYYY-MM-DD") from None
+                option = "--" + str(info.field_name).replace("_", "-")
+                raise ValueError(
+                    f"{info.field_name} ({option}) expects a date as YYYY-MM-DD"
+                ) from None
         return value
 
     @field_validator("categorical_weight")

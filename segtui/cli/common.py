@@ -127,6 +127,45 @@ SparkDriverLimitOpt = Annotated[
         show_default=False,
     ),
 ]
+# Customer value (--clv): one block, shown in its own help panel.
+ClvOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--clv",
+        help="Add p_alive, expected_purchases, expected_order_value, clv and stage to the "
+        "segments file (BG/NBD + Gamma-Gamma; see docs/value.md).",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+HorizonOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--horizon",
+        help="--clv: days ahead for expected purchases and CLV [default: 90].",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+DiscountRateOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--discount-rate",
+        help="--clv: annual discount rate of CLV, 0.1 = 10% a year [default: 0.1].",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+HoldoutEndOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--holdout-end",
+        help="--clv with --as-of: compare predicted with actual repeat purchases from the "
+        "as-of date to this date (YYYY-MM-DD), week by week.",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the summary as JSON on stdout and nothing else.")

@@ -13,14 +13,18 @@ from segtui.cli.common import (
     AsOfOpt,
     CategoryColOpt,
     CatWeightOpt,
+    ClvOpt,
     ConfigOpt,
     CustomerColOpt,
     CustomersFileOpt,
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    DiscountRateOpt,
     EngineOpt,
     FeaturesOpt,
+    HoldoutEndOpt,
+    HorizonOpt,
     JsonOpt,
     KOpt,
     LogOpt,
@@ -120,6 +124,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    clv: ClvOpt = None,
+    horizon: HorizonOpt = None,
+    discount_rate: DiscountRateOpt = None,
+    holdout_end: HoldoutEndOpt = None,
     like: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
@@ -181,6 +189,10 @@ def run(
             categorical_weight=categorical_weight,
             returns=returns,
             rfm=rfm,
+            clv=clv,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            holdout_end=holdout_end,
             like=like,
         )
         if replay is not None:
@@ -212,6 +224,8 @@ def run(
         out = outputs.out
         raw_csv = outputs.raw_csv
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
+        if spark is not None and settings.clv:
+            raise OptionError("--clv needs the polars engine (not --engine spark)")
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
         if spark is not None and settings.like is not None:

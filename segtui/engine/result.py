@@ -58,6 +58,8 @@ class SegmentationResult:
     matching: Matching | None = None
     explanation: Explanation | None = None
     manifest: dict[str, Any] | None = None
+    # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
+    value: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -101,6 +103,7 @@ class SegmentationResult:
                     "action": p.action,
                     "mix": p.mix,
                     **segment_extras(self, p.id),
+                    **self._segment_value(p.id),
                 }
                 for p in self.profiles
             ],
@@ -110,7 +113,15 @@ class SegmentationResult:
             "warnings": self.warnings,
             "k_selection": self.k_selection,
             **run_extras(self),
+            **({"clv": self.value} if self.value is not None else {}),
         }
+
+    def _segment_value(self, segment_id: int) -> dict[str, Any]:
+        """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""
+        for row in (self.value or {}).get("segments", []):
+            if row["id"] == segment_id:
+                return {k: row[k] for k in ("mean_clv", "total_clv", "mean_p_alive")}
+        return {}
 
     def write(
         self,

@@ -85,6 +85,9 @@ def markdown_report(summary: dict[str, Any]) -> str:
         lines += ["## Warnings", ""] + [f"- {w}" for w in summary["warnings"]] + [""]
     lines += diagnostics_section(summary.get("diagnostics") or {})
     lines += k_selection_section(summary.get("k_selection"))
+    from segtui.engine.output.value_report import value_section
+
+    lines += value_section(summary.get("clv"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [
