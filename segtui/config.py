@@ -91,6 +91,17 @@ DEFAULT_SPARK_MASTER = "local[*]"
 # Spark engine: at or below this many customers with purchases, the per-customer table is
 # clustered on the driver with scikit-learn; above it with MLlib K-Means.
 DEFAULT_SPARK_DRIVER_LIMIT = 1_000_000
+# Customer value (--clv, engine/value/): the prediction horizon in days, the annual discount
+# rate of CLV, and the step (days) at which expected purchases are discounted.
+DEFAULT_HORIZON_DAYS = 90
+DEFAULT_DISCOUNT_RATE = 0.10
+CLV_STEP_DAYS = 30
+# Fewer repeat customers than this cannot support the value models: --clv exits 2.
+MIN_REPEAT_CUSTOMERS = 20
+# Lifecycle stages (engine/value/lifecycle.py): lapsed after this many typical gaps without
+# a purchase; at risk below this P(alive).
+LAPSE_GAP_MULTIPLE = 2.0
+AT_RISK_P_ALIVE = 0.5
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,12 @@ class Settings:
     mapping: tuple[tuple[str, str], ...] = ()
     returns: str = DEFAULT_RETURNS
     rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
+    # --clv: P(alive), expected purchases, order value, CLV and stage (engine/value/);
+    # holdout_end: compare predictions with the purchases from as_of to that day.
+    clv: bool = False
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    discount_rate: float = DEFAULT_DISCOUNT_RATE
+    holdout_end: dt.date | None = None
     # A saved model whose segment ids and names persisting segments keep (run --like).
     like: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -143,6 +160,17 @@ class Settings:
             "returns": self.returns,
             "rfm": self.rfm,
             "like": str(self.like) if self.like is not None else None,
+        } | self.value_params()
+
+    def value_params(self) -> dict[str, Any]:
+        """The --clv options (empty without --clv, so other summaries are unchanged)."""
+        if not self.clv:
+            return {}
+        return {
+            "clv": True,
+            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
+            "discount_rate": self.discount_rate,
+            "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
         }
 
     def mapping_dict(self) -> dict[str, str]:

@@ -135,5 +135,5 @@ def test_config_save_model_is_not_overwritten_without_force(zeotap_dir, tmp_path
 def test_output_save_model_that_is_not_a_string_is_an_error(tmp_path):
     path = tmp_path / "segtui.toml"
     path.write_text("[output]\nsave_model = 3\n")
-    with pytest.raises(OptionError, match=r"\[output\] save_model must be a path string"):
+    with pytest.raises(OptionError, match=r"output.save_model: .*valid string"):
         settings_file.read_config(path)

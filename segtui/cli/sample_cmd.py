@@ -3,6 +3,7 @@ the default) or shaped like a real retail export (``--profile realistic``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,6 +11,8 @@ import typer
 
 from segtui.cli.app import app
 from segtui.cli.common import ForceOpt, JsonOpt, QuietOpt, emit_json, handle_errors
+
+MAX_SEED = 2**32 - 1  # numpy's seed range
 
 
 @app.command()
@@ -45,6 +48,7 @@ def sample(
     realistic, data shaped like a real retail export (truth.csv holds each cohort)."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError, OutputError
+        from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.sample import generate
 
         if fmt not in ("csv", "parquet"):
@@ -56,16 +60,33 @@ def sample(
                 "--transactions does not apply to --profile realistic",
                 hint="the realistic profile draws each customer's orders from its cohort",
             )
-        existing = [out_dir / f"{name}.{fmt}" for name in ("Customers", "Products", "Transactions")]
-        if not force and any(p.exists() for p in existing):
+        if not 0 <= seed <= MAX_SEED:
+            raise OptionError(f"--seed must be between 0 and {MAX_SEED}", value=seed)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputError("is a file, expected a folder", file=out_dir)
+        names = ("Customers", "Products", "Transactions")
+        # A dataset in another format stays beside the new one and the folder then has
+        # two tables of each kind: refused even with --force (delete it first).
+        other = [out_dir / f"{n}.{f}" for n in names for f in ("csv", "parquet") if f != fmt]
+        if any(os.path.lexists(p) for p in other):
+            kept = "CSV" if fmt == "parquet" else "Parquet"
+            raise OutputError(
+                f"already holds a {kept} dataset; a {fmt} one beside it would give every "
+                "table twice",
+                file=out_dir,
+                hint="choose another folder or delete the old files",
+            )
+        if not force and any(os.path.lexists(out_dir / f"{n}.{fmt}") for n in names):
             raise OutputError(
                 "already holds a dataset", file=out_dir, hint="use --force to overwrite it"
             )
-        if out_dir.exists() and not out_dir.is_dir():
-            raise OutputError("is a file, expected a folder", file=out_dir)
-        blocking = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
-        if blocking is not None:
-            raise OutputError("is a file, not a folder", file=blocking)
+        targets = [
+            Target(n, out_dir / f"{n}.{fmt}", (f".{fmt}",), "table", make_folder=True)
+            for n in names
+        ]
+        if profile == "realistic":
+            targets.append(Target("truth", out_dir / "truth.csv", (".csv",), "table", True))
+        plan = plan_outputs(targets, force=force)
         from segtui.engine.io.resources import check_sample_memory
 
         if profile == "realistic":
@@ -76,7 +97,7 @@ def sample(
         else:
             check_sample_memory(customers, transactions or 10_000)
             data = generate(customers, transactions or 10_000, seed=seed, groups=groups)
-        written = data.write(out_dir, fmt=fmt, force=force)
+        written = data.stage(plan, fmt)
         transactions = data.transactions.height
         if json:
             emit_json(

@@ -120,6 +120,9 @@ def run(
     step = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
     validate_settings(settings)
+    from segtui.engine.value.predict import check_options
+
+    check_options(settings)
     started = time.perf_counter()
     if feature_table is None:
         preload_sklearn()  # overlaps the scikit-learn import with reading
@@ -137,6 +140,18 @@ def run(
             result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
         result.manifest = manifest.result()
     result.input_files = files
+    if settings.clv:
+        from segtui.engine.value.attach import add_value
+
+        if tables is None:  # a caller that passed only a feature table
+            from segtui.engine.io.sources import load_source
+
+            tables = load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
+        step("Fitting the value models")
+        value_started = time.perf_counter()
+        add_value(result, tables)
+        result.timings["value"] = time.perf_counter() - value_started
+        result.timings["total"] += result.timings["value"]
     return result
 
 

@@ -9,7 +9,8 @@ from segtui.engine.pipeline import SegmentationResult
 
 
 def settings_line(settings: Settings, result: SegmentationResult | None) -> Text:
-    """k, seed, scaling, log, customers clustered and features. Returns Text."""
+    """k, seed, scaling, log, customers clustered, features and the settings file
+    applied (if any). Returns Text."""
     text = Text()
     text.append(k_label(settings, result), style="bold")
     text.append(f" · seed {settings.seed} · {settings.scaling}")
@@ -19,6 +20,9 @@ def settings_line(settings: Settings, result: SegmentationResult | None) -> Text
         text.append(" · " + ", ".join(result.features))
     else:
         text.append(" · " + ", ".join(settings.features))
+    config_file = settings.extra.get("config_file")
+    if config_file:  # settings nobody typed on this screen: say where they came from
+        text.append(f" · settings: {config_file}", style="italic")
     return text
 
 
