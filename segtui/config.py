@@ -26,8 +26,16 @@ DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
 # Weight of a categorical feature's one-hot block, as a multiple of one numeric feature.
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
-# Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
-SILHOUETTE_SAMPLE = 10_000
+# Silhouette is O(n^2): above this many customers it is computed on a seeded sample. The
+# sweep uses the same rows (its 5,000 x 5,000 distance matrix is 200 MB), so `sweep` and
+# `run` report the same silhouette for the same k.
+SILHOUETTE_SAMPLE = 5_000
+# --log: "auto" log1p-transforms the money and count features whose skewness exceeds
+# LOG_AUTO_SKEW (see engine/clustering/space.py and docs/features.md); "on" all of them;
+# "off" none. Recency and tenure (days) are never transformed.
+LOG_MODES: tuple[str, ...] = ("auto", "on", "off")
+DEFAULT_LOG = "auto"
+LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
 # strftime date format, a customers file path, or a one-character delimiter.
@@ -53,11 +61,13 @@ AUTO_K_MIN = 2
 AUTO_K_MAX = 10
 # Auto-k: the lowest Davies-Bouldin among k whose stability is at least this.
 AUTO_K_MIN_STABILITY = 0.9
+# Auto-k never picks a k whose smallest segment holds under this share of the clustered
+# customers (at least one customer: below 100 clustered customers the rule relaxes to
+# "no empty segment"). See engine/clustering/sweep.py and docs/choosing-k.md.
+AUTO_K_MIN_SEGMENT_SHARE = 0.01
 # Sweep: above this many customers K-Means is fitted on a seeded sample of this size and
 # every customer is then assigned to the nearest centre; at or below, on all of them.
 SWEEP_FIT_SAMPLE = 25_000
-# Sweep silhouette: one seeded sample, its distance matrix reused for every k.
-SWEEP_SILHOUETTE_SAMPLE = 5_000
 # Stability (engine/stability.py): subsamples, their share and cap, the common sample.
 STABILITY_RESAMPLES = 5
 STABILITY_SHARE = 0.8
@@ -107,7 +117,7 @@ class Settings:
     k: int | str = DEFAULT_K  # a number, or AUTO_K ("auto") to choose it by a sweep
     features: tuple[str, ...] = DEFAULT_FEATURES
     scaling: str = "standard"
-    log: bool = False
+    log: str = DEFAULT_LOG  # one of LOG_MODES; True/False are read as "on"/"off"
     seed: int = DEFAULT_SEED
     n_init: int = DEFAULT_N_INIT
     as_of: dt.date | None = None
@@ -126,6 +136,10 @@ class Settings:
     # A saved model whose segment ids and names persisting segments keep (run --like).
     like: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Settings files, model files and older callers say log = true/false.
+        object.__setattr__(self, "log", log_mode(self.log))
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied."""
@@ -162,3 +176,15 @@ class Settings:
     def mapping_dict(self) -> dict[str, str]:
         """The column mapping as a plain dict (empty when nothing was given)."""
         return dict(self.mapping)
+
+
+def log_mode(value: object) -> str:
+    """The --log mode of ``value``: "auto", "on" or "off" (True/False -> "on"/"off").
+
+    Anything else is returned unchanged as text, for the pipeline's option check to reject
+    with the allowed values.
+    """
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    text = str(value).strip().lower()
+    return {"true": "on", "false": "off"}.get(text, text)

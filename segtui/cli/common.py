@@ -54,9 +54,13 @@ ScalingOpt = Annotated[
     ),
 ]
 LogOpt = Annotated[
-    Optional[bool],  # noqa: UP045
+    Optional[str],  # noqa: UP045
     typer.Option(
-        "--log/--no-log", help="log1p-transform money and count features.", show_default=False
+        "--log",
+        help="log1p-transform money and count features: auto (the skewed ones, default), "
+        "on (all) or off.",
+        show_default=False,
+        metavar="auto|on|off",
     ),
 ]
 SeedOpt = Annotated[

@@ -19,9 +19,11 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         f"{dq.get('transaction_rows', 0):,} transaction rows"
     )
     params = summary["params"]
+    logged = [f for f, how in summary.get("transforms", {}).items() if how == "log1p"]
+    log = f" + log1p ({', '.join(logged)})" if logged else ""
     console.print(
         f"k = {summary['k']} · features: {', '.join(summary['features'])} · "
-        f"scaling {params['scaling']}{' + log' if params['log'] else ''} · seed {params['seed']}"
+        f"scaling {params['scaling']}{log} (--log {params['log']}) · seed {params['seed']}"
     )
     console.print(
         f"Davies-Bouldin [bold]{m['davies_bouldin']:.3f}[/] (lower is better) · "

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segtui.config import Settings
+from segtui.config import Settings, log_mode
 from segtui.engine.cluster_run import (
     MAX_N_INIT,
     cluster,
@@ -63,7 +63,7 @@ def segment(
     k: int | str = Settings.k,
     features: Sequence[str] | str | None = None,
     scaling: str = Settings.scaling,
-    log: bool = Settings.log,
+    log: str | bool = Settings.log,
     seed: int = Settings.seed,
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
@@ -93,7 +93,7 @@ def segment(
         k=k,
         features=tuple(features) if features is not None else Settings.features,
         scaling=scaling,
-        log=log,
+        log=log_mode(log),
         seed=seed,
         n_init=n_init,
         as_of=as_of,

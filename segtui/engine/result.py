@@ -13,7 +13,7 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.clustering.kmeans import Metrics
-from segtui.engine.clustering.space import SpaceSpec
+from segtui.engine.clustering.space import SpaceSpec, transforms
 from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
 from segtui.engine.output.writers import write_frame
 from segtui.engine.segments.explain import Explanation, run_extras, segment_extras
@@ -87,6 +87,9 @@ class SegmentationResult:
             "engine": self.execution.get("engine", "polars"),
             "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
             "params": self.settings.params() | {"features": self.features},
+            # What the clustering space applied to each feature (with --log auto: which
+            # features were skewed enough to be log-transformed).
+            "transforms": transforms(self.space),
             "metrics": self.metrics.to_dict(),
             "segments": [
                 {
@@ -95,6 +98,8 @@ class SegmentationResult:
                     "size": p.size,
                     "share": p.share,
                     "revenue_share": p.revenue_share,
+                    "value_tier": p.value_tier,
+                    "activity": p.activity,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,

@@ -38,7 +38,7 @@ def markdown_report(summary: dict[str, Any]) -> str:
         f"{summary['n_customers']:,} customers, {summary['n_clustered']:,} clustered into "
         f"k = {summary['k']} segments on: {', '.join(summary['features'])} "
         f"(scaling {summary['params']['scaling']}"
-        f"{', log' if summary['params']['log'] else ''}, seed {summary['params']['seed']}).",
+        f", log {summary['params']['log']}, seed {summary['params']['seed']}).",
         "",
         "## Quality",
         "",
