@@ -42,7 +42,7 @@ def segment(
     k: int | str = _K,
     features: Sequence[str] | str | None = None,
     scaling: str = "standard",
-    log: bool = False,
+    log: str | bool = "auto",
     seed: int = _SEED,
     n_init: int = _N_INIT,
     as_of: dt.date | str | None = None,
@@ -56,7 +56,8 @@ def segment(
     ``mapping`` names a single log's columns (keys ``customer_col``, ``date_col``,
     ``amount_col``, ``quantity_col``, ``price_col``, ``order_col``, ``product_col``,
     ``category_col``, ``date_format``, ``delimiter``); ``k`` may be ``"auto"``;
-    ``features`` is a list or a comma-separated string (None = the defaults);
+    ``features`` is a list or a comma-separated string (None = the defaults); ``log``
+    is ``"auto"`` (log1p on the skewed money and count features), ``"on"`` or ``"off"``;
     ``progress`` shows a tqdm bar when tqdm is installed (False = quiet, or a callable
     receiving each stage's name). Returns a :class:`~segtui.notebook.results.Segmentation`
     (``.segments``, ``.profiles``, ``.metrics``, ``.warnings``, ``.diagnostics``).
@@ -88,7 +89,7 @@ def sweep(
     k_max: int = 10,
     features: Sequence[str] | str | None = None,
     scaling: str = "standard",
-    log: bool = False,
+    log: str | bool = "auto",
     seed: int = _SEED,
     n_init: int = _N_INIT,
     as_of: dt.date | str | None = None,

@@ -26,8 +26,16 @@ DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
 # Weight of a categorical feature's one-hot block, as a multiple of one numeric feature.
 DEFAULT_CATEGORICAL_WEIGHT = 1.0
-# Silhouette is O(n^2): above this many customers it is computed on a seeded sample.
-SILHOUETTE_SAMPLE = 10_000
+# Silhouette is O(n^2): above this many customers it is computed on a seeded sample. The
+# sweep uses the same rows (its 5,000 x 5,000 distance matrix is 200 MB), so `sweep` and
+# `run` report the same silhouette for the same k.
+SILHOUETTE_SAMPLE = 5_000
+# --log: "auto" log1p-transforms the money and count features whose skewness exceeds
+# LOG_AUTO_SKEW (see engine/clustering/space.py and docs/features.md); "on" all of them;
+# "off" none. Recency and tenure (days) are never transformed.
+LOG_MODES: tuple[str, ...] = ("auto", "on", "off")
+DEFAULT_LOG = "auto"
+LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
 # strftime date format, a customers file path, or a one-character delimiter.
@@ -53,11 +61,13 @@ AUTO_K_MIN = 2
 AUTO_K_MAX = 10
 # Auto-k: the lowest Davies-Bouldin among k whose stability is at least this.
 AUTO_K_MIN_STABILITY = 0.9
+# Auto-k never picks a k whose smallest segment holds under this share of the clustered
+# customers (at least one customer: below 100 clustered customers the rule relaxes to
+# "no empty segment"). See engine/clustering/sweep.py and docs/choosing-k.md.
+AUTO_K_MIN_SEGMENT_SHARE = 0.01
 # Sweep: above this many customers K-Means is fitted on a seeded sample of this size and
 # every customer is then assigned to the nearest centre; at or below, on all of them.
 SWEEP_FIT_SAMPLE = 25_000
-# Sweep silhouette: one seeded sample, its distance matrix reused for every k.
-SWEEP_SILHOUETTE_SAMPLE = 5_000
 # Stability (engine/stability.py): subsamples, their share and cap, the common sample.
 STABILITY_RESAMPLES = 5
 STABILITY_SHARE = 0.8
@@ -81,6 +91,17 @@ DEFAULT_SPARK_MASTER = "local[*]"
 # Spark engine: at or below this many customers with purchases, the per-customer table is
 # clustered on the driver with scikit-learn; above it with MLlib K-Means.
 DEFAULT_SPARK_DRIVER_LIMIT = 1_000_000
+# Customer value (--clv, engine/value/): the prediction horizon in days, the annual discount
+# rate of CLV, and the step (days) at which expected purchases are discounted.
+DEFAULT_HORIZON_DAYS = 90
+DEFAULT_DISCOUNT_RATE = 0.10
+CLV_STEP_DAYS = 30
+# Fewer repeat customers than this cannot support the value models: --clv exits 2.
+MIN_REPEAT_CUSTOMERS = 20
+# Lifecycle stages (engine/value/lifecycle.py): lapsed after this many typical gaps without
+# a purchase; at risk below this P(alive).
+LAPSE_GAP_MULTIPLE = 2.0
+AT_RISK_P_ALIVE = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,7 +117,7 @@ class Settings:
     k: int | str = DEFAULT_K  # a number, or AUTO_K ("auto") to choose it by a sweep
     features: tuple[str, ...] = DEFAULT_FEATURES
     scaling: str = "standard"
-    log: bool = False
+    log: str = DEFAULT_LOG  # one of LOG_MODES; True/False are read as "on"/"off"
     seed: int = DEFAULT_SEED
     n_init: int = DEFAULT_N_INIT
     as_of: dt.date | None = None
@@ -106,9 +127,19 @@ class Settings:
     mapping: tuple[tuple[str, str], ...] = ()
     returns: str = DEFAULT_RETURNS
     rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
+    # --clv: P(alive), expected purchases, order value, CLV and stage (engine/value/);
+    # holdout_end: compare predictions with the purchases from as_of to that day.
+    clv: bool = False
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    discount_rate: float = DEFAULT_DISCOUNT_RATE
+    holdout_end: dt.date | None = None
     # A saved model whose segment ids and names persisting segments keep (run --like).
     like: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Settings files, model files and older callers say log = true/false.
+        object.__setattr__(self, "log", log_mode(self.log))
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied."""
@@ -129,8 +160,31 @@ class Settings:
             "returns": self.returns,
             "rfm": self.rfm,
             "like": str(self.like) if self.like is not None else None,
+        } | self.value_params()
+
+    def value_params(self) -> dict[str, Any]:
+        """The --clv options (empty without --clv, so other summaries are unchanged)."""
+        if not self.clv:
+            return {}
+        return {
+            "clv": True,
+            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
+            "discount_rate": self.discount_rate,
+            "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
         }
 
     def mapping_dict(self) -> dict[str, str]:
         """The column mapping as a plain dict (empty when nothing was given)."""
         return dict(self.mapping)
+
+
+def log_mode(value: object) -> str:
+    """The --log mode of ``value``: "auto", "on" or "off" (True/False -> "on"/"off").
+
+    Anything else is returned unchanged as text, for the pipeline's option check to reject
+    with the allowed values.
+    """
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    text = str(value).strip().lower()
+    return {"true": "on", "false": "off"}.get(text, text)

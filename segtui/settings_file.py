@@ -7,32 +7,26 @@ this format and ``segtui run --config FILE`` replays it.
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from segtui.config import MAPPING_KEYS, RETURNS_RULES, Settings
+from pydantic import ValidationError
+
+from segtui.config import MAPPING_KEYS, Settings
 from segtui.engine.errors import OptionError
+from segtui.settings_model import OUTPUT_KEYS, SETTING_KEYS, SettingsFileModel
+
+_KNOWN: dict[str, tuple[str, ...]] = {
+    "": (*SETTING_KEYS, "mapping", "output"),
+    "mapping": MAPPING_KEYS,
+    "output": OUTPUT_KEYS,
+}
+_ALL_KEYS = {*SETTING_KEYS, "mapping", "output", *MAPPING_KEYS, *OUTPUT_KEYS}
 
 DEFAULT_NAME = "segtui.toml"
-SETTING_KEYS = (
-    "source",
-    "k",
-    "features",
-    "scaling",
-    "log",
-    "seed",
-    "n_init",
-    "as_of",
-    "categorical_weight",
-    "returns",
-    "rfm",
-    "like",
-)
-OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
 
 
 @dataclass(frozen=True)
@@ -49,6 +43,9 @@ class OutputSettings:
 def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
     """The config file to use: ``explicit`` (must exist) or ``./segtui.toml`` if present."""
     if explicit is not None:
+        from segtui.engine.output.plan import check_input_file
+
+        check_input_file(explicit, "settings file")
         if not explicit.is_file():
             raise OptionError("config file not found", file=explicit)
         return explicit
@@ -57,39 +54,60 @@ def find_config(explicit: Path | None, cwd: Path | None = None) -> Path | None:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """Parse a TOML settings file; unknown keys are an error naming the key."""
+    """Parse and check a TOML settings file: every key's type, range and allowed values
+    (:class:`SettingsFileModel`); unknown keys are named. A leading BOM (Windows Notepad)
+    is accepted. Returns the file's values as parsed."""
+    from segtui.engine.output.plan import check_input_file
+
+    check_input_file(path, "settings file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise OptionError(f"not valid TOML ({exc})", file=path) from None
     except UnicodeDecodeError:
         raise OptionError("not UTF-8 text", file=path) from None
-    allowed = set(SETTING_KEYS) | {"output", "mapping"}
-    for key in data:
-        if key not in allowed:
-            raise OptionError(
-                f"unknown setting {key!r}", file=path, hint=f"known: {', '.join(sorted(allowed))}"
-            )
-    for key, value in data.get("output", {}).items():
-        if key not in OUTPUT_KEYS:
-            raise OptionError(f"unknown [output] setting {key!r}", file=path)
-        kind = bool if key in ("force", "raw_csv") else str
-        if not isinstance(value, kind):
-            what = "true or false" if kind is bool else "a path string"
-            raise OptionError(f"[output] {key} must be {what}", file=path, value=value)
-    mapping = data.get("mapping", {})
-    if not isinstance(mapping, dict):
-        raise OptionError("[mapping] must be a table of column names", file=path)
-    for key, value in mapping.items():
-        if key not in MAPPING_KEYS:
-            raise OptionError(
-                f"unknown [mapping] setting {key!r}",
-                file=path,
-                hint=f"known: {', '.join(MAPPING_KEYS)}",
-            )
-        if not isinstance(value, str):
-            raise OptionError(f"[mapping] {key} must be a string", file=path, value=value)
+    except RecursionError:
+        raise OptionError("nested too deeply to be a settings file", file=path) from None
+    except OSError as exc:
+        raise OptionError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+    check_values(data, path)
     return data
+
+
+def check_values(data: Any, path: Path | str | None = None) -> SettingsFileModel:
+    """Validate settings values (a file's table, or merged file + flag values); raises
+    OptionError naming the first wrong key, what it should be and the value given."""
+    try:
+        return SettingsFileModel.model_validate(data)
+    except ValidationError as exc:
+        raise _option_error(exc, path) from None
+
+
+def _option_error(exc: ValidationError, path: Path | str | None) -> OptionError:
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    if error["type"] == "extra_forbidden":
+        tables = [part for part in loc[:-1] if part in ("mapping", "output")]
+        table = tables[-1] if tables else ""
+        # A file speaks of its "[mapping] setting"; flags and the Python API of a "mapping key".
+        what = "setting" if not table else f"[{table}] setting" if path else f"{table} key"
+        return OptionError(
+            f"unknown {what} {loc[-1]!r}",
+            file=path,
+            hint=f"known: {', '.join(_KNOWN[table])}",
+        )
+    # Union members add their type name to the location: keep only real keys.
+    where = ".".join(part for part in loc if part in _ALL_KEYS) or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("model_type", "dict_type"):
+        message = f"must be a table ([{where}] with its own keys)"
+    value = error.get("input")
+    shown = repr(value) if not isinstance(value, str | int | float | bool) else value
+    if isinstance(shown, str) and len(shown) > 80:
+        shown = shown[:77] + "..."
+    if not message.startswith(where.rsplit(".", 1)[-1] + " "):
+        message = f"{where}: {message}"
+    return OptionError(message, file=path, value=shown)
 
 
 def merge(
@@ -98,112 +116,60 @@ def merge(
     """Settings from defaults, then ``file_values``, then non-None ``flags``.
 
     A relative ``source`` in a file is taken relative to the file's folder (``base_dir``).
+    Every value is checked by :class:`SettingsFileModel`; defaults stay in
+    :class:`segtui.config.Settings`.
     """
     values: dict[str, Any] = {}
     for key in SETTING_KEYS:
         if key in file_values:
             values[key] = file_values[key]
     for key in ("source", "like"):
-        if key in values and base_dir is not None and values[key] is not None:
+        if key in values and base_dir is not None and isinstance(values[key], str):
             path = Path(values[key])
-            values[key] = path if path.is_absolute() else base_dir / path
-    mapping = dict(file_values.get("mapping", {}))
-    if "customers" in mapping and base_dir is not None:
+            values[key] = str(path if path.is_absolute() else base_dir / path)
+    file_mapping = file_values.get("mapping", {})
+    mapping = dict(file_mapping) if isinstance(file_mapping, Mapping) else file_mapping
+    if isinstance(mapping, dict) and isinstance(mapping.get("customers"), str) and base_dir:
         customers = Path(mapping["customers"])
         mapping["customers"] = str(customers if customers.is_absolute() else base_dir / customers)
     for key, value in flags.items():
-        if key == "mapping" and value is not None:
+        if key == "mapping" and value is not None and isinstance(mapping, dict):
             mapping.update({k: v for k, v in value.items() if v is not None})
         elif value is not None:
-            values[key] = value
+            values[key] = str(value) if isinstance(value, Path) else value
     if mapping:
         values["mapping"] = mapping
-    return _coerce(values)
+    checked = check_values(values)
+    given = checked.model_dump(exclude_none=True, exclude={"output"})
+    return Settings(
+        **{_FIELD_NAMES.get(key, key): _to_settings(key, value) for key, value in given.items()}
+    )
 
 
-def _coerce(values: dict[str, Any]) -> Settings:
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in ("source", "like"):
-            if value is not None and not isinstance(value, str | Path):
-                raise OptionError(f"{key} must be a path string", value=value)
-            out[key] = Path(value) if value is not None else None
-        elif key == "k":
-            out[key] = _k(value)
-        elif key in ("seed", "n_init"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise OptionError(f"{key} must be a whole number", value=value)
-            out[key] = value
-        elif key == "features":
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split(",")]
-            out[key] = tuple(str(v).strip() for v in value if str(v).strip())
-        elif key == "as_of":
-            if isinstance(value, str):
-                from segtui.engine.io.dates import parse_date_option
-
-                value = parse_date_option(value)
-            if value is not None and not isinstance(value, dt.date):
-                raise OptionError("as_of must be a date YYYY-MM-DD", value=value)
-            out[key] = value
-        elif key == "categorical_weight":
-            out[key] = _weight(value)
-        elif key in ("log", "rfm"):
-            out[key] = bool(value)
-        elif key == "mapping":
-            out[key] = _mapping(value)
-        elif key == "returns":
-            if value not in RETURNS_RULES:
-                raise OptionError("returns must be one of " + ", ".join(RETURNS_RULES), value=value)
-            out[key] = value
-        else:
-            out[key] = value
-    return Settings(**out)
+# Settings-file keys whose Settings field has another name.
+_FIELD_NAMES = {"horizon": "horizon_days"}
 
 
-def _mapping(value: Any) -> tuple[tuple[str, str], ...]:
-    if isinstance(value, tuple):
-        value = dict(value)
-    pairs = []
-    for key, text in dict(value).items():
-        if key not in MAPPING_KEYS:
-            raise OptionError(f"unknown mapping key {key!r}", hint=", ".join(MAPPING_KEYS))
-        if key == "delimiter":
-            text = {"\\t": "\t", "tab": "\t"}.get(str(text).lower(), str(text))
-            if len(text) != 1:
-                raise OptionError(
-                    "the delimiter must be one character (or 'tab')", value=value[key]
-                )
-        pairs.append((key, str(text)))
-    return tuple(sorted(pairs))
+def _to_settings(key: str, value: Any) -> Any:
+    """A checked value in the type :class:`Settings` holds."""
+    if key in ("source", "like"):
+        return Path(value)
+    if key == "features":
+        return tuple(value)
+    if key == "mapping":
+        return tuple(sorted(value.items()))
+    if key == "log":
+        return settings_log(value)
+    return value
 
 
-def _k(value: Any) -> int | str:
-    """A whole number of segments, or "auto" (chosen by a sweep)."""
-    from segtui.config import AUTO_K
-
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text == AUTO_K:
-            return AUTO_K
-        if text.lstrip("+-").isdigit():
-            return int(text)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise OptionError("k must be a whole number or 'auto'", value=value)
-
-
-def _weight(value: Any) -> float | str:
-    if isinstance(value, str):
-        if value.strip().lower() == "raw":
-            return "raw"
-        try:
-            return float(value)
-        except ValueError:
-            raise OptionError("categorical weight expects a number or 'raw'", value=value) from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise OptionError("categorical weight expects a number or 'raw'", value=value)
-    return float(value)
+def settings_log(mode: str) -> Any:
+    """The ``log`` mode (off, on, auto) as :class:`Settings` holds it: the mode itself
+    once Settings.log is the tri-state, a bool while it is still one (auto = default)."""
+    default = Settings.log
+    if isinstance(default, bool):
+        return {"on": True, "off": False}.get(mode, default)
+    return mode
 
 
 def output_settings(file_values: Mapping[str, Any], flags: Mapping[str, Any]) -> OutputSettings:
@@ -234,6 +200,14 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
         lines.append("rfm = true")
     if settings.like is not None:
         lines.append(f"like = {_toml(str(Path(settings.like).resolve()))}")
+    if settings.clv:
+        lines += [
+            "clv = true",
+            f"horizon = {settings.horizon_days}",
+            f"discount_rate = {_toml(settings.discount_rate)}",
+        ]
+        if settings.holdout_end is not None:
+            lines.append(f"holdout_end = {_toml(settings.holdout_end.isoformat())}")
     if settings.mapping:
         lines += ["", "[mapping]"]
         for key, value in settings.mapping:

@@ -108,12 +108,14 @@ def test_killed_writers_leftover_is_never_read_as_a_table(source: Path) -> None:
         "2",
         "-q",
         "--out",
-        str(source / "Transactions.csv"),
-        "--force",
+        # Writing over a source table is refused (output planning); a new file in the
+        # source folder still leaves its temporary beside the tables.
+        str(source / "segments.csv"),
     )
     child.kill()
     child.communicate()
-    assert Path(temporary).name.startswith(".Transactions.csv.")
+    assert Path(temporary).name.startswith(".segments.csv.")
+    assert Path(temporary).parent == source
     assert find_table_files(source)["transactions"] == source / "Transactions.csv"
 
 

@@ -87,13 +87,19 @@ def test_segment_under_two_percent_warns():
 def test_skewed_spend_suggests_log():
     spend = [10.0] * 95 + [5000.0] * 5
     frame = pl.DataFrame({"total_spend": spend})
-    skew, warnings = diagnostics.skewness(frame, ["total_spend"], log=False)
+    skew, warnings = diagnostics.skewness(frame, ["total_spend"], logged=[])
     assert skew["total_spend"] > diagnostics.SKEW_LOG_HINT
     assert len(warnings) == 1 and "Consider --log" in warnings[0]
 
 
+def test_no_log_hint_when_skewed_spend_was_log_transformed():
+    spend = [10.0] * 95 + [5000.0] * 5
+    frame = pl.DataFrame({"total_spend": spend})
+    assert diagnostics.skewness(frame, ["total_spend"], logged=["total_spend"])[1] == []
+
+
 def test_no_log_hint_when_log_is_on(planted_dir):
-    result = run(Settings(source=planted_dir, log=True))
+    result = run(Settings(source=planted_dir, log="on"))
     assert [w for w in result.warnings if "Consider --log" in w] == []
 
 

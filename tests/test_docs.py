@@ -32,7 +32,7 @@ def test_cli_reference_lists_every_option_with_its_short_flag():
         assert cell in run
     for option in ("--engine", "--spark-master", "--spark-conf", "--spark-driver-limit"):
         assert f"| `{option}` |" in run
-    assert "`--log`, `--no-log` | flag |" in run
+    assert "| `--log` | str |" in run  # --log auto|on|off (issue 15)
 
 
 def test_cli_reference_shows_defaults_types_and_arguments():

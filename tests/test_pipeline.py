@@ -22,7 +22,18 @@ def test_zeotap_keeps_all_200_customers_with_c0180_as_no_purchases(zeotap_dir, t
     assert result.n_clustered == 199
     assert sorted(seg["segment"].unique().to_list()) == [-1, 0, 1, 2, 3]
     assert seg.columns[:3] == ["CustomerID", "segment", "segment_name"]
-    assert {"CustomerName", "Region", *result.features} <= set(seg.columns)
+    assert {"CustomerName", *result.features} <= set(seg.columns)
+
+
+def test_region_input_column_appears_once_in_the_segments_file(zeotap_dir):
+    columns = segtui.segment(zeotap_dir).segments.columns
+    assert "region" in columns and "Region" not in columns
+    assert len(columns) == len(set(c.lower() for c in columns))
+
+
+def test_region_column_is_kept_when_region_is_not_a_feature(zeotap_dir):
+    columns = segtui.segment(zeotap_dir, features="total_spend,frequency").segments.columns
+    assert "Region" in columns and "region" not in columns
 
 
 def test_two_runs_write_byte_identical_files(zeotap_dir, tmp_path):

@@ -47,12 +47,24 @@ def test_unknown_key_is_an_error_naming_it(tmp_path):
 def test_run_config_replays_the_same_segments(zeotap_dir, tmp_path):
     runner = CliRunner()
     direct = tmp_path / "direct.csv"
-    args = ["run", str(zeotap_dir), "--k", "5", "--seed", "7", "--log", "--out", str(direct), "-q"]
+    args = [
+        "run",
+        str(zeotap_dir),
+        "--k",
+        "5",
+        "--seed",
+        "7",
+        "--log",
+        "on",
+        "--out",
+        str(direct),
+        "-q",
+    ]
     assert runner.invoke(app, args).exit_code == 0
     config = tmp_path / "saved.toml"
     config.write_text(
         settings_file.dump(
-            Settings(source=zeotap_dir, k=5, seed=7, log=True),
+            Settings(source=zeotap_dir, k=5, seed=7, log="on"),
             settings_file.OutputSettings(out=str(tmp_path / "replayed.csv")),
         )
     )
@@ -123,5 +135,5 @@ def test_config_save_model_is_not_overwritten_without_force(zeotap_dir, tmp_path
 def test_output_save_model_that_is_not_a_string_is_an_error(tmp_path):
     path = tmp_path / "segtui.toml"
     path.write_text("[output]\nsave_model = 3\n")
-    with pytest.raises(OptionError, match=r"\[output\] save_model must be a path string"):
+    with pytest.raises(OptionError, match=r"output.save_model: .*valid string"):
         settings_file.read_config(path)

@@ -23,4 +23,18 @@ from segtui.cli.app import app
 
 def main() -> None:
     """Console-script entry point."""
+    tolerate_narrow_encodings()
     app()
+
+
+def tolerate_narrow_encodings() -> None:
+    """Human text on a stdout/stderr that cannot encode it (PYTHONIOENCODING=ascii, a
+    Latin-1 terminal) shows '?' for the odd '·' instead of failing with
+    UnicodeEncodeError; data (CSV, JSON) bypasses this and is always written as UTF-8
+    (engine.output.writers.write_stdout)."""
+    import contextlib
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from segtui.cli.app import app
@@ -34,14 +33,15 @@ from segtui.cli.common import (
     mapping_flags,
     progress_display,
     spark_options,
+    stdout_is_terminal,
 )
 from segtui.cli.model_options import (
     ModelOpt,
     ModelSourceArg,
     OutOpt,
     RawCsvOpt,
-    check_out,
     parse_as_of,
+    plan_model_outputs,
 )
 
 if TYPE_CHECKING:
@@ -83,10 +83,17 @@ def assign(
     """
     with handle_errors(catch_sigterm=True):
         from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT
+        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
         from segtui.engine.pipeline import assign_engine
 
-        check_out(out, json=json, force=force)
+        plan = plan_model_outputs(
+            {"--out": out},
+            json=json,
+            force=force,
+            model=model,
+            sources=[source],
+            customers=customers,
+        )
         date = parse_as_of(as_of)
         loaded = load_model(model)
         overrides = mapping_flags(locals())
@@ -101,7 +108,15 @@ def assign(
                 mapping_overrides=overrides,
                 returns=returns,
             )
-        written = result.write(out, force=force, raw_csv=raw_csv) if out is not None else None
+        written_files = plan.commit(
+            {
+                "--out": lambda tmp, suffix: frame_to_file(
+                    result.segments, tmp, suffix, raw_csv=raw_csv
+                )
+            },
+            stdout=lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+        )
+        written = written_files[0] if written_files else None
         if json:
             emit_json(result.summary())
             return
@@ -113,7 +128,7 @@ def assign(
         render_assign(result.summary(), screen)
         if written is not None:
             screen.print(f"wrote {written}")
-        elif out is None and sys.stdout.isatty():
+        elif out is None and stdout_is_terminal():
             screen.print("(use --out segments.csv to write the segments file)")
 
 

@@ -54,9 +54,13 @@ ScalingOpt = Annotated[
     ),
 ]
 LogOpt = Annotated[
-    Optional[bool],  # noqa: UP045
+    Optional[str],  # noqa: UP045
     typer.Option(
-        "--log/--no-log", help="log1p-transform money and count features.", show_default=False
+        "--log",
+        help="log1p-transform money and count features: auto (the skewed ones, default), "
+        "on (all) or off.",
+        show_default=False,
+        metavar="auto|on|off",
     ),
 ]
 SeedOpt = Annotated[
@@ -127,6 +131,45 @@ SparkDriverLimitOpt = Annotated[
         show_default=False,
     ),
 ]
+# Customer value (--clv): one block, shown in its own help panel.
+ClvOpt = Annotated[
+    Optional[bool],  # noqa: UP045
+    typer.Option(
+        "--clv",
+        help="Add p_alive, expected_purchases, expected_order_value, clv and stage to the "
+        "segments file (BG/NBD + Gamma-Gamma; see docs/value.md).",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+HorizonOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--horizon",
+        help="--clv: days ahead for expected purchases and CLV [default: 90].",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+DiscountRateOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--discount-rate",
+        help="--clv: annual discount rate of CLV, 0.1 = 10% a year [default: 0.1].",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
+HoldoutEndOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--holdout-end",
+        help="--clv with --as-of: compare predicted with actual repeat purchases from the "
+        "as-of date to this date (YYYY-MM-DD), week by week.",
+        show_default=False,
+        rich_help_panel="Customer value",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print the summary as JSON on stdout and nothing else.")
@@ -141,7 +184,10 @@ def load_settings(
 ) -> tuple[Settings, dict[str, Any]]:
     """Settings from defaults < config file < flags (None = not given).
 
-    Returns the settings and the raw config-file values (for its ``[output]`` table).
+    Returns the settings and the raw config-file values (for its ``[output]`` table). A
+    ``segtui.toml`` picked up from the current folder is announced on stderr, naming the
+    file, so settings nobody typed never apply silently; its path is kept in
+    ``settings.extra["config_file"]`` (the UI header shows it).
     """
     from segtui import settings_file
 
@@ -151,7 +197,37 @@ def load_settings(
     settings = settings_file.merge(
         file_values, flags, base_dir=path.parent if path is not None else None
     )
+    if path is not None:
+        settings.extra["config_file"] = str(path.resolve())
+        if config is None:
+            _error_stream_line(f"segtui: using settings from {one_line(str(path.resolve()))}")
     return settings, file_values
+
+
+def settings_inputs(settings: Settings, config: Path | None) -> list[tuple[str, Path | None]]:
+    """The files a command built from ``settings`` reads: the source (file or folder),
+    the customers file of a single log and the settings file; for the output plan."""
+    customers = settings.mapping_dict().get("customers")
+    config_file = settings.extra.get("config_file")
+    return [
+        ("input", settings.source),
+        ("customers file", Path(customers) if customers else None),
+        ("settings file", Path(config_file) if config_file else config),
+    ]
+
+
+def _error_stream_line(text: str) -> None:
+    with contextlib.suppress(Exception):
+        typer.echo(text, err=True)
+
+
+def stdout_is_terminal() -> bool:
+    """True when stdout is an open terminal (False when closed or redirected)."""
+    stream = sys.stdout
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 class Terminated(BaseException):
@@ -162,16 +238,68 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+REPORT_BUG = (
+    "segtui: internal error (a bug, not your data): please report it to the segtui "
+    "maintainers with the command you ran, `segtui --version` and the traceback above"
+)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: newlines, tabs and other control characters (from a file
+    name, say) are shown escaped, so every error stays a single greppable line."""
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def _error(text: str, prefix: str = "segtui: error: ") -> None:
+    """One line on stderr; silent when stderr itself is gone."""
+    with contextlib.suppress(Exception):
+        typer.echo(prefix + one_line(text), err=True)
+
+
+def _os_error_text(exc: OSError) -> str:
+    import errno
+
+    streams = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EROFS)
+    if exc.filename is None and exc.errno not in streams:
+        return f"an input or output failed ({exc.strerror or exc})"
+    name = exc.filename if exc.filename is not None else "stdout"
+    reason = {
+        errno.EPIPE: "the reader closed the pipe",
+        errno.ENOSPC: "no space left on the device",
+        errno.EBADF: "closed",
+        errno.EROFS: "read-only file system",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{name}: cannot write ({reason})"
+
+
+def _silence_stdout() -> None:
+    """After a write error on stdout, point it at /dev/null so the interpreter's final
+    flush does not print a second error."""
+    import os
+
+    with contextlib.suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+
+
 @contextlib.contextmanager
 def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
-    """Turn user errors into one line on stderr and exit 2; Ctrl-C into exit 130.
+    """The CLI's one error boundary. Exit 2 with one line on stderr for everything a user
+    can fix: segtui's own errors, an OSError on an output or stdout (EPIPE, ENOSPC, EBADF,
+    EROFS), broken JSON/TOML, input nested too deep (RecursionError). Ctrl-C exits 130.
+    Anything else is a bug: the traceback, a line saying how to report it, exit 1.
 
     With ``catch_sigterm`` (headless commands; not the UI, whose terminal Textual must
     restore itself), SIGTERM unwinds like Ctrl-C, so temporary output files are removed,
     and exits 143.
     """
+    import json
     import signal
     import threading
+    import tomllib
 
     from segtui.engine.errors import SegtuiError
 
@@ -180,15 +308,35 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
+    except typer.Exit:
+        raise
     except SegtuiError as exc:
-        typer.echo(f"segtui: error: {exc}", err=True)
+        _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("segtui: interrupted", err=True)
+        _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
     except Terminated:
-        typer.echo("segtui: terminated", err=True)
+        _error("terminated", prefix="segtui: ")
         raise typer.Exit(143) from None
+    except OSError as exc:
+        if exc.filename is None:
+            _silence_stdout()
+        _error(_os_error_text(exc))
+        raise typer.Exit(2) from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        _error(f"cannot decode the input ({exc})")
+        raise typer.Exit(2) from None
+    except RecursionError:
+        _error("the input is nested too deeply to read")
+        raise typer.Exit(2) from None
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        with contextlib.suppress(Exception):
+            typer.echo(REPORT_BUG, err=True)
+        raise typer.Exit(1) from None
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -198,7 +346,12 @@ def console(*, stderr: bool = False) -> Console:
     """A rich console on stdout (or stderr); plain when not a terminal."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 silently; segtui's error boundary makes it exit 2 with a line.
+            raise BrokenPipeError(32, "Broken pipe")
+
+    return _Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 @contextlib.contextmanager
@@ -218,10 +371,10 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 
 def emit_json(data: Any) -> None:
-    """Write a JSON document to stdout."""
-    from segtui.engine.output.writers import json_text
+    """Write a JSON document to stdout (UTF-8 whatever the terminal's encoding)."""
+    from segtui.engine.output.writers import json_text, write_stdout
 
-    sys.stdout.write(json_text(data))
+    write_stdout(json_text(data))
 
 
 def _mapping_option(flag: str, text: str) -> Any:
@@ -268,11 +421,17 @@ ReturnsOpt = Annotated[
 
 def mapping_flags(params: Mapping[str, Any]) -> dict[str, str | None]:
     """The mapping flags among a command's parameters (pass ``locals()``), as a
-    ``[mapping]``-style dict (None = not given). Every command names its mapping
-    parameters after the ``[mapping]`` keys, so one call replaces listing all eleven."""
+    ``[mapping]``-style dict (None = not given), each value checked (OptionError).
+    Every command names its mapping parameters after the ``[mapping]`` keys, so one
+    call replaces listing all eleven."""
     from segtui.config import MAPPING_KEYS
+    from segtui.settings_file import check_values
 
-    return {key: params.get(key) for key in MAPPING_KEYS}
+    flags = {key: params.get(key) for key in MAPPING_KEYS}
+    # Checked here too, for the model commands that pass them on without a settings
+    # merge: a quote as --delimiter must not turn into "no customer id column".
+    check_values({"mapping": {key: value for key, value in flags.items() if value is not None}})
+    return flags
 
 
 def describe_mapping(data_quality: dict[str, Any]) -> list[str]:

@@ -37,8 +37,8 @@ from segtui.cli.model_options import (
     ModelSourceArg,
     OutOpt,
     RawCsvOpt,
-    check_out,
     parse_as_of,
+    plan_model_outputs,
 )
 
 SHOWN_ROWS = 60
@@ -88,20 +88,23 @@ def lookalike(
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import InputError, OptionError
+        from segtui.engine.errors import OptionError
         from segtui.engine.models.assign import load_for_model, project
         from segtui.engine.models.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
         from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, write_frame
+        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
 
+        plan = plan_model_outputs(
+            {"--out": out},
+            json=json,
+            force=force,
+            model=model,
+            sources=[source, ids_file],
+            customers=customers,
+        )
         tokens = list(customer_ids or [])
         if ids_file is not None:
-            try:
-                tokens += ids_file.read_text(encoding="utf-8-sig").split()
-            except OSError as exc:
-                raise InputError(
-                    f"cannot read the ids file ({exc.strerror})", file=ids_file
-                ) from None
+            tokens += read_ids_file(ids_file)
         if all_customers == bool(tokens):
             raise OptionError(
                 "give customer ids (or --ids-file) or --all, not both"
@@ -110,7 +113,6 @@ def lookalike(
                 hint="for example: segtui lookalike --model model.json DATA C0001..C0020",
             )
         queries = None if all_customers else expand_ids(tokens)
-        check_out(out, json=json, force=force)
         date = parse_as_of(as_of)
         loaded = load_model(model)
         overrides = mapping_flags(locals())
@@ -126,11 +128,15 @@ def lookalike(
                 all_ids=snap.table.frame.get_column("CustomerID").to_list(),
                 progress=progress,
             )
-        written = (
-            write_frame(result.table, out, force=force, raw_csv=raw_csv)
-            if out is not None
-            else None
+        written_files = plan.commit(
+            {
+                "--out": lambda tmp, suffix: frame_to_file(
+                    result.table, tmp, suffix, raw_csv=raw_csv
+                )
+            },
+            stdout=lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv),
         )
+        written = written_files[0] if written_files else None
         if json:
             emit_json(
                 {"model": loaded.label(), "source": snap.source, "as_of": snap.as_of.isoformat()}
@@ -166,3 +172,32 @@ def lookalike(
             screen.print(f"[yellow]warning:[/] {cid} has no purchases; it has no lookalikes.")
         if written is not None:
             screen.print(f"wrote {written}")
+
+
+def read_ids_file(path: Path) -> list[str]:
+    """The customer ids in ``path``, one per line (UTF-8, a BOM allowed); InputError when
+    it is not text (binary, UTF-16) or holds no id."""
+    from segtui.engine.errors import InputError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the ids file ({exc.strerror})", file=path) from None
+    if b"\0" in data:
+        raise InputError(
+            "the ids file is not text (it holds NUL bytes: binary, or UTF-16)",
+            file=path,
+            hint="save it as UTF-8 text with one customer id per line",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"the ids file is not UTF-8 text (byte {exc.start + 1})",
+            file=path,
+            hint="save it as UTF-8 text with one customer id per line",
+        ) from None
+    tokens = text.split()
+    if not tokens:
+        raise InputError("the ids file holds no customer ids", file=path)
+    return tokens

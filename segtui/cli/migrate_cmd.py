@@ -31,9 +31,12 @@ from segtui.cli.common import (
     mapping_flags,
     progress_display,
 )
-from segtui.cli.model_options import ModelOpt, OutOpt, check_out, parse_as_of
+from segtui.cli.model_options import ModelOpt, OutOpt, parse_as_of, plan_model_outputs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import polars as pl
     from rich.console import Console
 
     from segtui.engine.models.migration import Migration
@@ -121,9 +124,14 @@ def migrate(
         from segtui.engine.models.model import load_model
         from segtui.engine.output.writers import STDOUT, write_frame
 
-        check_out(out, json=json, force=force)
-        if moves is not None:
-            check_out(str(moves), json=False, force=force)
+        plan = plan_model_outputs(
+            {"--out": out, "--moves": str(moves) if moves is not None else None},
+            json=json,
+            force=force,
+            model=model,
+            sources=[before, after],
+            customers=customers,
+        )
         date_before = parse_as_of(as_of_before, "--as-of-before")
         date_after = parse_as_of(as_of_after, "--as-of-after")
         loaded = load_model(model)
@@ -140,13 +148,11 @@ def migrate(
                 returns=returns,
                 refit_after=refit,
             )
-        written = []
-        if out is not None:
-            path = write_frame(result.table(), out, force=force)
-            written += [path] if path is not None else []
-        if moves is not None:
-            path = write_frame(result.moves(), str(moves), force=force)
-            written += [path] if path is not None else []
+        tables = {"--out": result.table, "--moves": result.moves}
+        written = plan.commit(
+            {option: _writer(make) for option, make in tables.items()},
+            stdout=lambda: write_frame(tables[plan.stdout or "--out"](), STDOUT),
+        )
         if json:
             emit_json(result.summary())
             return
@@ -158,6 +164,13 @@ def migrate(
         render_migration(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")
+
+
+def _writer(make: Callable[[], pl.DataFrame]) -> Callable[[Path, str], None]:
+    """Write the table ``make()`` returns to a staged file."""
+    from segtui.engine.output.writers import frame_to_file
+
+    return lambda tmp, suffix: frame_to_file(make(), tmp, suffix)
 
 
 def print_mappings(result: Migration, screen: Console) -> None:

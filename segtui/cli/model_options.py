@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from segtui.engine.output.plan import OutputPlan
 
 ModelOpt = Annotated[
     Path,
@@ -41,18 +44,33 @@ RawCsvOpt = Annotated[
 ]
 
 
-def check_out(out: str | None, *, json: bool, force: bool) -> None:
-    """Fail early on an unwritable ``--out`` or on --json competing with ``--out -``."""
+def plan_model_outputs(
+    outputs: dict[str, str | None],
+    *,
+    json: bool,
+    force: bool,
+    model: Path,
+    sources: list[Path | None],
+    customers: str | None,
+) -> OutputPlan:
+    """The output plan of a model command (assign, lookalike, migrate), made before any
+    reading: ``outputs`` (option -> path or '-') checked against the model, the sources,
+    the customers file and each other. --json competing with an output on stdout is an
+    OptionError."""
     from segtui.engine.errors import OptionError
-    from segtui.engine.output.writers import SEGMENT_FORMATS, STDOUT, check_target
+    from segtui.engine.output.plan import Target, plan_outputs
+    from segtui.engine.output.writers import SEGMENT_FORMATS, STDOUT
 
-    if out is None:
-        return
-    if out == STDOUT:
-        if json:
-            raise OptionError("--json and --out - both want stdout; choose one")
-        return
-    check_target(Path(out), force=force, allowed=SEGMENT_FORMATS, what="output file")
+    if json and STDOUT in outputs.values():
+        raise OptionError("--json and --out - both want stdout; choose one")
+    inputs: list[tuple[str, Path | str | None]] = [("model file", model)]
+    inputs += [("input", source) for source in sources]
+    inputs.append(("customers file", customers))
+    return plan_outputs(
+        [Target(option, path, SEGMENT_FORMATS, "output file") for option, path in outputs.items()],
+        inputs=inputs,
+        force=force,
+    )
 
 
 def parse_as_of(text: str | None, option: str = "--as-of") -> dt.date | None:

@@ -19,9 +19,11 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
         f"{dq.get('transaction_rows', 0):,} transaction rows"
     )
     params = summary["params"]
+    logged = [f for f, how in summary.get("transforms", {}).items() if how == "log1p"]
+    log = f" + log1p ({', '.join(logged)})" if logged else ""
     console.print(
         f"k = {summary['k']} · features: {', '.join(summary['features'])} · "
-        f"scaling {params['scaling']}{' + log' if params['log'] else ''} · seed {params['seed']}"
+        f"scaling {params['scaling']}{log} (--log {params['log']}) · seed {params['seed']}"
     )
     console.print(
         f"Davies-Bouldin [bold]{m['davies_bouldin']:.3f}[/] (lower is better) · "
@@ -62,6 +64,7 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             markup=False,
         )
     render_trust(summary, console)
+    render_value(summary.get("clv"), console)
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
 
@@ -100,3 +103,28 @@ def render_trust(summary: dict[str, Any], console: Console) -> None:
     if separation:
         ranked = ", ".join(f"{r['feature']} {r['eta_squared']:.0%}" for r in separation)
         console.print(f"separating features (variance explained by segment): {ranked}")
+
+
+def render_value(clv: dict[str, Any] | None, console: Console) -> None:
+    """Print the --clv headline: totals, CLV per segment, stage counts, holdout error."""
+    if not clv:
+        return
+    console.print(
+        f"value over {clv['horizon_days']} days: {clv['total_expected_purchases']:,.1f} "
+        f"expected purchases, CLV {clv['total_clv']:,.2f} "
+        f"({'fits converged' if clv['converged'] else 'fits NOT converged'})"
+    )
+    for row in clv["segments"]:
+        console.print(
+            f"   {row['id']}. mean CLV {row['mean_clv']:,.2f} · total {row['total_clv']:,.2f} · "
+            f"mean P(alive) {row['mean_p_alive']:.2f}"
+        )
+    counts = clv["lifecycle"]["counts"]
+    console.print("stages: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    holdout = clv.get("holdout")
+    if holdout and holdout["aggregate_error"] is not None:
+        console.print(
+            f"holdout to {holdout['end']}: {holdout['actual']:,} actual vs "
+            f"{holdout['predicted']:,.1f} predicted repeat purchases "
+            f"(error {holdout['aggregate_error']:+.1%})"
+        )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -14,14 +13,18 @@ from segtui.cli.common import (
     AsOfOpt,
     CategoryColOpt,
     CatWeightOpt,
+    ClvOpt,
     ConfigOpt,
     CustomerColOpt,
     CustomersFileOpt,
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    DiscountRateOpt,
     EngineOpt,
     FeaturesOpt,
+    HoldoutEndOpt,
+    HorizonOpt,
     JsonOpt,
     KOpt,
     LogOpt,
@@ -45,8 +48,14 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
+    settings_inputs,
     spark_options,
+    stdout_is_terminal,
 )
+from segtui.engine.output.plan import Force
+
+if TYPE_CHECKING:
+    from segtui.config import Settings
 
 
 @app.command()
@@ -115,6 +124,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    clv: ClvOpt = None,
+    horizon: HorizonOpt = None,
+    discount_rate: DiscountRateOpt = None,
+    holdout_end: HoldoutEndOpt = None,
     like: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
@@ -152,11 +165,16 @@ def run(
     """Segment customers and write the segments file and summary."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
+        from segtui.engine.models.model import build_model, model_text
+        from segtui.engine.output.plan import Target, plan_outputs
+        from segtui.engine.output.rules_file import RULES_FORMATS, write_rules_to
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
-            check_target,
+            frame_to_file,
+            summary_text,
+            write_frame,
         )
         from segtui.engine.pipeline import run_engine
 
@@ -171,6 +189,10 @@ def run(
             categorical_weight=categorical_weight,
             returns=returns,
             rfm=rfm,
+            clv=clv,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            holdout_end=holdout_end,
             like=like,
         )
         if replay is not None:
@@ -200,25 +222,28 @@ def run(
             },
         )
         out = outputs.out
-        summary = Path(outputs.summary) if outputs.summary else None
-        force, raw_csv = outputs.force, outputs.raw_csv
-        save_model = Path(outputs.save_model) if outputs.save_model else None
+        raw_csv = outputs.raw_csv
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
+        if spark is not None and settings.clv:
+            raise OptionError("--clv needs the polars engine (not --engine spark)")
         if json and out == STDOUT:
             raise OptionError("--json and --out - both want stdout; choose one")
-        # Fail on unwritable outputs before spending time on the data.
-        if out is not None and out != STDOUT:
-            check_target(Path(out), force=force, allowed=SEGMENT_FORMATS, what="segments file")
-        if summary is not None:
-            check_target(summary, force=force, allowed=SUMMARY_FORMATS, what="summary")
-        if save_model is not None:
-            check_target(save_model, force=force, allowed=(".json",), what="model file")
-        if rules is not None:
-            from segtui.engine.output.rules_file import RULES_FORMATS
-
-            check_target(rules, force=force, allowed=RULES_FORMATS, what="rules file")
         if spark is not None and settings.like is not None:
             raise OptionError("--like works with the polars engine only")
+        inputs = settings_inputs(settings, config)
+        if replay is not None:
+            inputs.append(("summary to replay", replay))
+        # Every output is checked against every input and each other before any reading.
+        plan = plan_outputs(
+            [
+                Target("--out", out, SEGMENT_FORMATS, "segments file"),
+                Target("--summary", outputs.summary, SUMMARY_FORMATS, "summary"),
+                Target("--save-model", outputs.save_model, (".json",), "model file"),
+                Target("--rules", str(rules) if rules else None, RULES_FORMATS, "rules file"),
+            ],
+            inputs=inputs,
+            force=force_rule(force, file_values, settings),
+        )
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
                 from segtui.engine.pipeline import replay as replay_run
@@ -226,17 +251,21 @@ def run(
                 result = replay_run(replay, progress=progress)
             else:
                 result = run_engine(settings, spark, progress=progress)
-        written = result.write(out, summary, force=force, raw_csv=raw_csv)
-        if save_model is not None:
-            from segtui.engine.models.model import build_model
-            from segtui.engine.models.model import save_model as write_model
-
-            model = build_model(result, result.input_files)
-            written.append(write_model(model, save_model, force=force))
-        if rules is not None:
-            from segtui.engine.output.rules_file import write_rules
-
-            written.append(write_rules(result.summary(), rules, force=force))
+        written = plan.commit(
+            {
+                "--out": lambda tmp, suffix: frame_to_file(
+                    result.segments, tmp, suffix, raw_csv=raw_csv
+                ),
+                "--summary": lambda tmp, suffix: tmp.write_text(
+                    summary_text(result.summary(), suffix), encoding="utf-8"
+                ),
+                "--save-model": lambda tmp, _suffix: tmp.write_text(
+                    model_text(build_model(result, result.input_files)), encoding="utf-8"
+                ),
+                "--rules": lambda tmp, suffix: write_rules_to(result.summary(), tmp, suffix),
+            },
+            stdout=lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+        )
         if json:
             emit_json(result.summary())
             return
@@ -251,5 +280,18 @@ def run(
         render_summary(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")
-        if out is None and not written and sys.stdout.isatty():
+        if out is None and not written and stdout_is_terminal():
             screen.print("(use --out segments.csv to write the segments file)")
+
+
+def force_rule(flag: bool | None, file_values: dict[str, Any], settings: Settings) -> Force:
+    """--force on the command line overwrites anywhere; ``force = true`` in a settings
+    file only inside the folder that holds that file (a file found in the current
+    folder must not reach out and replace files elsewhere)."""
+    if flag is not None:
+        return Force(flag)
+    output = file_values.get("output") or {}
+    config_file = settings.extra.get("config_file")
+    if output.get("force") and config_file:
+        return Force(True, scope=Path(config_file).parent)
+    return Force(False)

@@ -1,14 +1,18 @@
-"""``segtui sample``: write a synthetic dataset with planted groups."""
+"""``segtui sample``: write a synthetic dataset, with planted groups (``--profile planted``,
+the default) or shaped like a real retail export (``--profile realistic``)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from segtui.cli.app import app
 from segtui.cli.common import ForceOpt, JsonOpt, QuietOpt, emit_json, handle_errors
+
+MAX_SEED = 2**32 - 1  # numpy's seed range
 
 
 @app.command()
@@ -16,8 +20,22 @@ def sample(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the three tables to.")],
     customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 1000,
     transactions: Annotated[
-        int, typer.Option("--transactions", help="Number of transactions.")
-    ] = 10_000,
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--transactions",
+            help="Number of transactions (planted profile; default 10000). The realistic "
+            "profile draws them from its cohorts (about 3.7 per customer).",
+            show_default=False,
+        ),
+    ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            help="planted (separable groups, truth in Customers.PlantedGroup) or realistic "
+            "(heavy tails, one-timers, lapsed cohorts, extreme buyers; truth in truth.csv).",
+        ),
+    ] = "planted",
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     groups: Annotated[int, typer.Option("--groups", help="Planted groups (2-6).")] = 4,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
@@ -25,41 +43,76 @@ def sample(
     quiet: QuietOpt = False,
     json: JsonOpt = False,
 ) -> None:
-    """Write a deterministic synthetic dataset (Customers, Products, Transactions) with
-    planted behavioural groups; Customers.PlantedGroup holds the truth."""
+    """Write a deterministic synthetic dataset (Customers, Products, Transactions): planted
+    behavioural groups (Customers.PlantedGroup holds the truth) or, with --profile
+    realistic, data shaped like a real retail export (truth.csv holds each cohort)."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError, OutputError
+        from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.sample import generate
 
         if fmt not in ("csv", "parquet"):
             raise OptionError("--format must be csv or parquet", value=fmt)
-        existing = [out_dir / f"{name}.{fmt}" for name in ("Customers", "Products", "Transactions")]
-        if not force and any(p.exists() for p in existing):
+        if profile not in ("planted", "realistic"):
+            raise OptionError("--profile must be planted or realistic", value=profile)
+        if profile == "realistic" and transactions is not None:
+            raise OptionError(
+                "--transactions does not apply to --profile realistic",
+                hint="the realistic profile draws each customer's orders from its cohort",
+            )
+        if not 0 <= seed <= MAX_SEED:
+            raise OptionError(f"--seed must be between 0 and {MAX_SEED}", value=seed)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputError("is a file, expected a folder", file=out_dir)
+        names = ("Customers", "Products", "Transactions")
+        # A dataset in another format stays beside the new one and the folder then has
+        # two tables of each kind: refused even with --force (delete it first).
+        other = [out_dir / f"{n}.{f}" for n in names for f in ("csv", "parquet") if f != fmt]
+        if any(os.path.lexists(p) for p in other):
+            kept = "CSV" if fmt == "parquet" else "Parquet"
+            raise OutputError(
+                f"already holds a {kept} dataset; a {fmt} one beside it would give every "
+                "table twice",
+                file=out_dir,
+                hint="choose another folder or delete the old files",
+            )
+        if not force and any(os.path.lexists(out_dir / f"{n}.{fmt}") for n in names):
             raise OutputError(
                 "already holds a dataset", file=out_dir, hint="use --force to overwrite it"
             )
-        if out_dir.exists() and not out_dir.is_dir():
-            raise OutputError("is a file, expected a folder", file=out_dir)
-        blocking = next((p for p in out_dir.parents if p.exists() and not p.is_dir()), None)
-        if blocking is not None:
-            raise OutputError("is a file, not a folder", file=blocking)
+        targets = [
+            Target(n, out_dir / f"{n}.{fmt}", (f".{fmt}",), "table", make_folder=True)
+            for n in names
+        ]
+        if profile == "realistic":
+            targets.append(Target("truth", out_dir / "truth.csv", (".csv",), "table", True))
+        plan = plan_outputs(targets, force=force)
         from segtui.engine.io.resources import check_sample_memory
 
-        check_sample_memory(customers, transactions)
-        data = generate(customers, transactions, seed=seed, groups=groups)
-        written = data.write(out_dir, fmt=fmt, force=force)
+        if profile == "realistic":
+            from segtui.engine.sample_realistic import generate_realistic
+
+            check_sample_memory(customers, customers * 4)
+            data = generate_realistic(customers, seed=seed)
+        else:
+            check_sample_memory(customers, transactions or 10_000)
+            data = generate(customers, transactions or 10_000, seed=seed, groups=groups)
+        written = data.stage(plan, fmt)
+        transactions = data.transactions.height
         if json:
             emit_json(
                 {
                     "files": [str(p.resolve()) for p in written],
                     "customers": customers,
                     "transactions": transactions,
-                    "groups": groups,
+                    "profile": profile,
+                    "groups": groups if profile == "planted" else None,
                     "seed": seed,
                 }
             )
         elif not quiet:
+            what = f"{groups} planted groups" if profile == "planted" else "realistic profile"
             typer.echo(
                 f"wrote {customers:,} customers, {transactions:,} transactions "
-                f"({groups} planted groups) to {out_dir}"
+                f"({what}) to {out_dir}"
             )

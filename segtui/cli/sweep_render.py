@@ -38,7 +38,7 @@ def _num(value: float, digits: int) -> str:
 
 def render_sweep(result: SweepResult, settings: Settings, console: Console) -> None:
     """Print what was swept, the score table, the DB/inertia chart and the recommendation."""
-    params = f"scaling {settings.scaling}{' + log' if settings.log else ''} · seed {settings.seed}"
+    params = f"scaling {settings.scaling} · log {settings.log} · seed {settings.seed}"
     console.print(
         f"[bold]segtui sweep[/] · {result.n_clustered:,} customers with purchases · "
         f"features: {', '.join(result.features)} · {params}"

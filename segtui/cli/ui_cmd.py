@@ -35,6 +35,7 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     spark_options,
+    settings_inputs,
 )
 
 
@@ -96,9 +97,40 @@ def ui(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        check_terminal()
+        from segtui.engine.output.plan import plan_outputs
+
+        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        if settings.source is not None and not settings.source.exists():
+            from segtui.engine.errors import InputError
+
+            raise InputError("no such file or folder", file=settings.source)
         from segtui.settings_file import find_config
         from segtui.tui.app import SegtuiApp
 
         # The header names a settings file that was applied (./segtui.toml is silent).
         applied = find_config(config)
         SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
+
+
+def check_terminal() -> None:
+    """The workbench draws on a terminal and reads keys from one: without both (stdin
+    from /dev/null, stdout to a file, cron, CI) it would write escape codes into the file
+    and wait forever, so it refuses with one line instead."""
+    import sys
+
+    from segtui.engine.errors import OptionError
+
+    def is_tty(stream: object) -> bool:
+        try:
+            return bool(stream is not None and stream.isatty())  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            return False
+
+    missing = [name for name, s in (("stdin", sys.stdin), ("stdout", sys.stdout)) if not is_tty(s)]
+    if missing:
+        raise OptionError(
+            f"segtui ui needs a terminal, but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not one",
+            hint="run it in a terminal, or use segtui run for files and scripts",
+        )

@@ -30,6 +30,7 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
+    settings_inputs,
 )
 
 
@@ -62,6 +63,9 @@ def validate(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.engine.output.plan import plan_outputs
+
+        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
         report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
         data = report.to_dict()
         if json:

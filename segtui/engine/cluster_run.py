@@ -32,12 +32,14 @@ MAX_N_INIT = 1000
 
 def validate_settings(settings: Settings) -> None:
     """Check option values that need no data; raises OptionError."""
-    from segtui.config import SCALINGS
+    from segtui.config import LOG_MODES, SCALINGS
 
     if settings.scaling not in SCALINGS:
         raise OptionError(
             f"unknown scaling {settings.scaling!r}", hint=f"use one of {', '.join(SCALINGS)}"
         )
+    if settings.log not in LOG_MODES:
+        raise OptionError(f"unknown log mode {settings.log!r}", hint="use auto, on or off")
     if isinstance(settings.k, str):
         from segtui.config import AUTO_K
 
@@ -92,7 +94,7 @@ def cluster(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segtui-scores") as pool:
         scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
         step("Profiling")
-        profiled = profile(table, clustered, fitted.labels, settings)
+        profiled = profile(table, clustered, fitted.labels, settings, space)
         separation = diagnostics.separation(space, X, fitted.labels)
         step("Checking stability")
         scores, (stable, stability_warnings) = scored.result()

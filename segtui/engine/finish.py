@@ -20,6 +20,7 @@ from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, feature_kind
 from segtui.engine.result import SegmentationResult
+from segtui.engine.segments import tiers
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles
 
 
@@ -33,23 +34,35 @@ class Profiled:
     skewness: Any
     dominance_warnings: list[str]
     skew_warnings: list[str]
+    # The rule behind value_tier and activity (engine/segments/tiers.py) and the base's
+    # typical gap between purchases it used.
+    segment_rule: dict[str, Any]
 
 
 def profile(
-    table: FeatureTable, clustered: pl.DataFrame, labels: np.ndarray, settings: Settings
+    table: FeatureTable,
+    clustered: pl.DataFrame,
+    labels: np.ndarray,
+    settings: Settings,
+    space: SpaceSpec,
 ) -> Profiled:
     """Profile and name the segments, run the label diagnostics and build the segments
     file (with RFM columns when ``settings.rfm``). Returns them for :func:`finish`."""
     features = table.features
-    profiles = build_profiles(clustered, labels, features)
+    gap = tiers.typical_gap(clustered)
+    profiles = build_profiles(clustered, labels, features, typical_gap=gap)
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, features)
-    skew, skew_warnings = diagnostics.skewness(clustered, features, settings.log)
+    logged = [c.name for c in space.numeric if c.log]
+    skew, skew_warnings = diagnostics.skewness(clustered, features, logged)
     segments = segments_frame(table.frame, clustered, labels, profiles, features)
     if settings.rfm:
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, table.frame)
-    return Profiled(profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings)
+    rule = {"typical_gap_days": round(gap, 3), **tiers.rule()}
+    return Profiled(
+        profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings, rule
+    )
 
 
 def finish(
@@ -75,6 +88,7 @@ def finish(
         "dominance": profiled.dominance,
         **(extra_diagnostics or {}),
         "skewness": profiled.skewness,
+        "segment_rule": profiled.segment_rule,
     }
     warnings = (
         table.warnings
@@ -110,7 +124,16 @@ def clustered_rows(frame: pl.DataFrame, features: list[str]) -> pl.DataFrame:
     from segtui.engine.clustering.diagnostics import MONEY_FEATURES
     from segtui.engine.segments.profiles import CORE_PROFILE
 
-    wanted = {"CustomerID", "Region", "total_spend", *features, *CORE_PROFILE, *MONEY_FEATURES}
+    wanted = {
+        "CustomerID",
+        "Region",
+        "total_spend",
+        "first_purchase",  # with last_purchase: the typical gap between purchases
+        "last_purchase",
+        *features,
+        *CORE_PROFILE,
+        *MONEY_FEATURES,
+    }
     columns = [c for c in frame.columns if c in wanted]
     has = frame.get_column("has_purchases")
     if has.null_count() == 0 and bool(has.all()):
@@ -156,7 +179,13 @@ def segments_frame(
         pl.col(f).cast(pl.String) if feature_kind(f) == "categorical" else pl.col(f)
         for f in features
     ]
-    extras = [c for c in ("CustomerName", "Region") if c in out.columns]
+    # Region is the input column behind the region feature: one copy, not two (a log's
+    # Country column would otherwise appear as both `region` and `Region`).
+    extras = [
+        c
+        for c in ("CustomerName", "Region")
+        if c in out.columns and not (c == "Region" and "region" in features)
+    ]
     return out.select(
         pl.col("CustomerID"), pl.col("segment"), pl.col("segment_name"), *feature_columns, *extras
     ).sort("CustomerID")

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segtui.config import Settings
+from segtui.config import Settings, log_mode
 from segtui.engine.cluster_run import (
     MAX_N_INIT,
     cluster,
@@ -63,7 +63,7 @@ def segment(
     k: int | str = Settings.k,
     features: Sequence[str] | str | None = None,
     scaling: str = Settings.scaling,
-    log: bool = Settings.log,
+    log: str | bool = Settings.log,
     seed: int = Settings.seed,
     n_init: int = Settings.n_init,
     as_of: dt.date | str | None = None,
@@ -93,7 +93,7 @@ def segment(
         k=k,
         features=tuple(features) if features is not None else Settings.features,
         scaling=scaling,
-        log=log,
+        log=log_mode(log),
         seed=seed,
         n_init=n_init,
         as_of=as_of,
@@ -120,6 +120,9 @@ def run(
     step = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
     validate_settings(settings)
+    from segtui.engine.value.predict import check_options
+
+    check_options(settings)
     started = time.perf_counter()
     if feature_table is None:
         preload_sklearn()  # overlaps the scikit-learn import with reading
@@ -137,6 +140,18 @@ def run(
             result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
         result.manifest = manifest.result()
     result.input_files = files
+    if settings.clv:
+        from segtui.engine.value.attach import add_value
+
+        if tables is None:  # a caller that passed only a feature table
+            from segtui.engine.io.sources import load_source
+
+            tables = load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
+        step("Fitting the value models")
+        value_started = time.perf_counter()
+        add_value(result, tables)
+        result.timings["value"] = time.perf_counter() - value_started
+        result.timings["total"] += result.timings["value"]
     return result
 
 

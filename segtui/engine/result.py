@@ -13,9 +13,9 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.clustering.kmeans import Metrics
-from segtui.engine.clustering.space import SpaceSpec
+from segtui.engine.clustering.space import SpaceSpec, transforms
 from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
-from segtui.engine.output.writers import write_frame, write_summary
+from segtui.engine.output.writers import write_frame
 from segtui.engine.segments.explain import Explanation, run_extras, segment_extras
 from segtui.engine.segments.profiles import SegmentProfile
 from segtui.version import __version__
@@ -58,6 +58,8 @@ class SegmentationResult:
     matching: Matching | None = None
     explanation: Explanation | None = None
     manifest: dict[str, Any] | None = None
+    # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
+    value: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -85,6 +87,9 @@ class SegmentationResult:
             "engine": self.execution.get("engine", "polars"),
             "clustering_path": self.execution.get("clustering_path", "scikit-learn"),
             "params": self.settings.params() | {"features": self.features},
+            # What the clustering space applied to each feature (with --log auto: which
+            # features were skewed enough to be log-transformed).
+            "transforms": transforms(self.space),
             "metrics": self.metrics.to_dict(),
             "segments": [
                 {
@@ -93,6 +98,8 @@ class SegmentationResult:
                     "size": p.size,
                     "share": p.share,
                     "revenue_share": p.revenue_share,
+                    "value_tier": p.value_tier,
+                    "activity": p.activity,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -101,6 +108,7 @@ class SegmentationResult:
                     "action": p.action,
                     "mix": p.mix,
                     **segment_extras(self, p.id),
+                    **self._segment_value(p.id),
                 }
                 for p in self.profiles
             ],
@@ -110,7 +118,15 @@ class SegmentationResult:
             "warnings": self.warnings,
             "k_selection": self.k_selection,
             **run_extras(self),
+            **({"clv": self.value} if self.value is not None else {}),
         }
+
+    def _segment_value(self, segment_id: int) -> dict[str, Any]:
+        """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""
+        for row in (self.value or {}).get("segments", []):
+            if row["id"] == segment_id:
+                return {k: row[k] for k in ("mean_clv", "total_clv", "mean_p_alive")}
+        return {}
 
     def write(
         self,
@@ -122,13 +138,42 @@ class SegmentationResult:
     ) -> list[Path]:
         """Write the segments file and/or the summary exactly as ``segtui run`` does.
 
-        Returns the absolute paths written (stdout is not listed).
+        Returns the absolute paths written (stdout is not listed). Like the CLI, it never
+        writes over a file this result was read from, nor both outputs to one file, and
+        renames both files into place only when both are written.
         """
-        written: list[Path] = []
-        if out is not None:
-            path = write_frame(self.segments, out, force=force, raw_csv=raw_csv)
-            if path is not None:
-                written.append(path)
-        if summary is not None:
-            written.append(write_summary(self.summary(), summary, force=force))
-        return written
+        from segtui.engine.output.plan import Target, plan_outputs
+        from segtui.engine.output.writers import (
+            SEGMENT_FORMATS,
+            STDOUT,
+            SUMMARY_FORMATS,
+            frame_to_file,
+            summary_text,
+        )
+
+        customers = self.settings.mapping_dict().get("customers")
+        inputs: list[tuple[str, Path | str | None]] = [
+            ("input", self.settings.source),
+            ("customers file", customers),
+        ]
+        inputs += [("input", file) for file in self.input_files]
+        plan = plan_outputs(
+            [
+                Target("out", out, SEGMENT_FORMATS, "segments file"),
+                Target("summary", summary, SUMMARY_FORMATS, "summary"),
+            ],
+            inputs=inputs,
+            force=force,
+        )
+        written = plan.commit(
+            {
+                "out": lambda tmp, suffix: frame_to_file(
+                    self.segments, tmp, suffix, raw_csv=raw_csv
+                ),
+                "summary": lambda tmp, suffix: tmp.write_text(
+                    summary_text(self.summary(), suffix), encoding="utf-8"
+                ),
+            },
+            stdout=lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
+        )
+        return [path.resolve() for path in written]

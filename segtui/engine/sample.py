@@ -11,13 +11,18 @@ The true group of every customer is written to Customers' ``PlantedGroup`` colum
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError
+
+if TYPE_CHECKING:
+    from segtui.engine.output.plan import OutputPlan
 
 
 @dataclass(frozen=True)
@@ -89,11 +94,28 @@ PERIOD_DAYS = 366
 
 @dataclass
 class SampleData:
-    """The three generated tables."""
+    """The three generated tables, and for the realistic profile each customer's cohort
+    (``truth``, written as ``truth.csv``: not a table segtui reads)."""
 
     customers: pl.DataFrame
     products: pl.DataFrame
     transactions: pl.DataFrame
+    truth: pl.DataFrame | None = None
+
+    def stage(self, plan: OutputPlan, fmt: str) -> list[Path]:
+        """Write the three tables to the files ``plan`` holds (options Customers,
+        Products, Transactions), renamed into place together. Returns the paths."""
+        frames = {"Customers": self.customers, "Products": self.products}
+        frames["Transactions"] = self.transactions
+
+        def writer(frame: pl.DataFrame, name: str) -> Callable[[Path, str], None]:
+            if fmt == "parquet" and name != "truth":
+                return lambda tmp, _suffix: typed_dates(frame).write_parquet(tmp)
+            return lambda tmp, _suffix: frame.write_csv(tmp)
+
+        if self.truth is not None:
+            frames["truth"] = self.truth  # always CSV: not a table segtui reads
+        return plan.commit({name: writer(frame, name) for name, frame in frames.items()})
 
     def write(self, folder: Path, *, fmt: str = "csv", force: bool = True) -> list[Path]:
         """Write Customers/Products/Transactions as ``fmt`` (csv or parquet) to ``folder``,
@@ -118,6 +140,10 @@ class SampleData:
                     typed_dates(frame).write_parquet(tmp)
                 else:
                     frame.write_csv(tmp)
+                written.append(path)
+            if self.truth is not None:
+                path = folder / "truth.csv"
+                self.truth.write_csv(stack.enter_context(atomic_path(path, force=force)))
                 written.append(path)
         return written
 

@@ -84,6 +84,10 @@ def compute_outcome(
         heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
     if feature_table is not None:
         result = cluster(feature_table, settings, tables.label, progress=progress)
+        if settings.clv:  # re-clustering keeps the --clv columns (engine/value/)
+            from segtui.engine.value.attach import add_value
+
+            add_value(result, tables)
     else:
         result = run(settings, progress=progress, tables=tables)
     progress("Projecting")

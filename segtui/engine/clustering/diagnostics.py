@@ -5,6 +5,7 @@ Each diagnostic returns plain data for the summary plus readable warning sentenc
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,13 @@ import polars as pl
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.features.compute import feature_kind
 
-DOMINANCE_V = 0.8
+# Cramér's V between segment and a categorical feature at or above which the segments
+# "mirror" it. 0.8 missed a segment that was 99% one region (V = 0.78 on 1e6 customers).
+# 0.5 is well past Cohen's "large" association for any number of levels (0.29 at 4
+# levels, 0.5 at 2) and, for k segments against a 4-level region drawn independently of
+# behaviour, V stays under 0.05 on the realistic sample; a region that is by itself the
+# whole story of even one large segment pushes V past 0.5. See docs/features.md.
+DOMINANCE_V = 0.5
 SMALL_SHARE = 0.02
 SKEW_LOG_HINT = 2.0
 # Below this stability (mean adjusted Rand index of resampled fits) a run warns.
@@ -64,16 +71,22 @@ def dominance(
         rows.append({"feature": column, "cramers_v": round(v, 6), "clustering_feature": used})
         if v >= DOMINANCE_V and used:
             warnings.append(
-                f"Segments mirror {column} (Cramér's V = {v:.2f}): the segments are mostly "
-                f"the {column} values, not behaviour. Consider dropping {column} from the "
-                "features or lowering its weight (--categorical-weight)."
+                f"Segments mirror {column} (Cramér's V = {v:.2f}, warning at "
+                f"{DOMINANCE_V:g}): the segments are mostly the {column} values, not "
+                f"behaviour. Consider dropping {column} from the features or lowering its "
+                "weight (--categorical-weight)."
             )
     return rows, warnings
 
 
 def small_segments(sizes: list[int]) -> list[str]:
-    """Warnings for segments under 2% of clustered customers or with one member."""
+    """Warnings for segments under 2% of clustered customers or with one member.
+
+    "Try a smaller k" only when there is a smaller k to try (k > 2); at k = 2 a tiny
+    segment means a few extreme customers, which a log transform tames.
+    """
     total = sum(sizes)
+    advice = "try a smaller k" if len(sizes) > 2 else "try --log on to tame extreme customers"
     warnings = []
     for seg, size in enumerate(sizes):
         if size == 1:
@@ -81,15 +94,16 @@ def small_segments(sizes: list[int]) -> list[str]:
         elif total and size / total < SMALL_SHARE:
             warnings.append(
                 f"Segment {seg} holds only {size} customers ({size / total:.1%}); treat it as "
-                "outliers or try a smaller k."
+                f"outliers or {advice}."
             )
     return warnings
 
 
 def skewness(
-    clustered: pl.DataFrame, features: list[str], log: bool
+    clustered: pl.DataFrame, features: list[str], logged: Collection[str]
 ) -> tuple[dict[str, float], list[str]]:
-    """Skewness of money features; suggests --log when high and not already used."""
+    """Skewness of money features; suggests --log when high for a clustering feature that
+    was not log-transformed (``logged``: the names that were)."""
     result: dict[str, float] = {}
     warnings = []
     for name in MONEY_FEATURES:
@@ -100,10 +114,10 @@ def skewness(
         if skew is None or not np.isfinite(skew):
             continue
         result[name] = round(float(skew), 4)
-        if skew > SKEW_LOG_HINT and not log and name in features:
+        if skew > SKEW_LOG_HINT and name not in logged and name in features:
             warnings.append(
                 f"{name} is strongly right-skewed (skewness {skew:.1f}); a few big spenders "
-                "pull the centroids. Consider --log."
+                "pull the centroids. Consider --log on."
             )
     return result, warnings
 

@@ -7,6 +7,20 @@ standard scaling: total variance = weight). Raw one-hot columns each get unit va
 so a 4-level Region would count as four features, which is how notebook pipelines end up
 with "segments" that are just the regions; ``categorical_weight="raw"`` reproduces that.
 
+Skew (``log``): "on" applies a signed log1p to every money and count feature, "auto" (the
+default) to those whose skewness on the clustered customers exceeds ``LOG_AUTO_SKEW``,
+"off" to none. Days (recency, tenure) are never transformed: they are bounded by the
+observation window, and a log would stretch "bought this week" against "last week" while
+squeezing every lapsed customer together. log1p was measured against a rank (normal-score)
+transform on heavy-tailed data (docs/features.md): as stable, close in Davies-Bouldin, and
+it needs no fitted state, so a model file applies it to new customers unchanged.
+
+Degenerate numeric columns: when heavy tails squeeze most customers into a sliver of most
+numeric columns (median over the columns of robust spread, IQR / 1.349, under
+``DEGENERATE_SPREAD`` of the standard deviation), a categorical block sized by variance
+would decide the clustering alone, so its weight is sized by the numeric columns' mean
+robust variance instead, and a warning says so.
+
 A :class:`SpaceSpec` holds every fitted parameter as plain numbers so a model file can
 store it and new customers can be transformed without refitting.
 """
@@ -24,6 +38,9 @@ from segtui.engine.features.compute import feature_kind
 
 LOG_KINDS = ("money", "count")
 MISSING_LEVEL = "(missing)"
+# Robust spread (IQR / 1.349, = the standard deviation for normal data) over standard
+# deviation, averaged over the numeric columns, below which they count as degenerate.
+DEGENERATE_SPREAD = 0.25
 
 
 @dataclass
@@ -103,6 +120,40 @@ class SpaceSpec:
         )
 
 
+def transforms(spec: SpaceSpec) -> dict[str, str]:
+    """What was applied to each feature, for the summary and the UI header:
+    "log1p" or "none" for a numeric feature, "one-hot x<weight>" for a categorical one
+    (the weight actually applied, in numeric features' worth of variance)."""
+    result = {c.name: "log1p" if c.log else "none" for c in spec.numeric}
+    for block in spec.categorical:
+        result[block.name] = f"one-hot x{block_weight(spec, block):.3g}"
+    return result
+
+
+def block_weight(spec: SpaceSpec, block: CategoricalBlock) -> float:
+    """The block's total variance in the clustering space: its weight in numeric
+    features' worth with standard scaling (where a scaled numeric feature has variance 1)."""
+    pairs = zip(block.scales, block.centers, strict=True)
+    return float(sum(s * s * p * (1.0 - p) for s, p in pairs))
+
+
+def should_log(values: np.ndarray, mode: str, kind: str) -> bool:
+    """Whether ``mode`` ("on", "off", "auto") log-transforms a feature of ``kind`` with
+    these values: "auto" when the skewness exceeds ``LOG_AUTO_SKEW``."""
+    from segtui.config import LOG_AUTO_SKEW
+
+    if kind not in LOG_KINDS or mode == "off":
+        return False
+    if mode == "on":
+        return True
+    finite = values[np.isfinite(values)]
+    if finite.size < 3 or float(finite.std()) == 0.0:
+        return False
+    centred = finite - finite.mean()
+    skew = float((centred**3).mean() / finite.std() ** 3)
+    return skew > LOG_AUTO_SKEW
+
+
 def signed_log1p(values: np.ndarray) -> np.ndarray:
     """log1p that keeps the sign, so net-negative spend (returns) stays defined."""
     return np.sign(values) * np.log1p(np.abs(values))
@@ -128,13 +179,17 @@ def fit_space(
     features: list[str],
     *,
     scaling: str = "standard",
-    log: bool = False,
+    log: str | bool = "auto",
     categorical_weight: float | str = 1.0,
 ) -> tuple[SpaceSpec, list[str]]:
     """Fit the transformation on ``frame`` (the clustered customers).
 
-    Returns the spec and a list of warnings (constant features, imputed cells).
+    ``log`` is "auto", "on" or "off" (True/False mean "on"/"off"). Returns the spec and a
+    list of warnings (constant features, imputed cells, a lowered categorical weight).
     """
+    from segtui.config import log_mode
+
+    mode = log_mode(log)
     if isinstance(categorical_weight, str) and categorical_weight != "raw":
         raise OptionError("categorical weight must be a number or 'raw'", value=categorical_weight)
     if not isinstance(categorical_weight, str) and not 0 <= categorical_weight < float("inf"):
@@ -144,6 +199,7 @@ def fit_space(
     spec = SpaceSpec(scaling=scaling, categorical_weight=categorical_weight)
     warnings: list[str] = []
     numeric_vars: list[float] = []
+    robust_vars: list[float] = []
     for name in features:
         if feature_kind(name) == "categorical":
             continue
@@ -155,7 +211,7 @@ def fit_space(
                 f"{nulls} customers have no value for {name}; the median ({fill:g}) was used."
             )
         values = series.fill_null(fill).to_numpy()
-        use_log = log and feature_kind(name) in LOG_KINDS
+        use_log = should_log(values, mode, feature_kind(name))
         if use_log:
             values = signed_log1p(values)
         center, scale = _center_scale(values, scaling)
@@ -164,10 +220,28 @@ def fit_space(
         else:
             # A constant column carries no variance; counting it would shrink the
             # categorical block's share (to nothing when every numeric is constant).
-            numeric_vars.append(float(np.var((values - center) / scale)))
+            scaled = (values - center) / scale
+            numeric_vars.append(float(np.var(scaled)))
+            q25, q75 = np.percentile(scaled, [25, 75])
+            robust_vars.append(float((q75 - q25) / 1.349) ** 2)
         spec.numeric.append(NumericColumn(name, use_log, center, scale, fill))
     # The block's target variance: `weight` numeric features' worth (1 with standard scaling).
     unit = float(np.mean(numeric_vars)) if numeric_vars else 1.0
+    robust_unit = float(np.mean(robust_vars)) if robust_vars else unit
+    # Degenerate: in most numeric columns the middle half of the customers spans under a
+    # quarter of what the standard deviation (inflated by the tail) suggests.
+    spreads = [np.sqrt(r / v) for r, v in zip(robust_vars, numeric_vars, strict=True) if v > 0]
+    degenerate = bool(spreads) and float(np.median(spreads)) < DEGENERATE_SPREAD
+    has_block = any(feature_kind(f) == "categorical" for f in features)
+    if has_block and categorical_weight != "raw" and degenerate and robust_unit < unit:
+        lowered = float(categorical_weight) * robust_unit / unit
+        warnings.append(
+            f"Most customers sit in a sliver of most numeric features (heavy tails): the "
+            f"categorical weight was lowered from {float(categorical_weight):g} to "
+            f"{lowered:.2g} so the categorical features do not decide the segments alone. "
+            "Use --log auto or --log on, or set --categorical-weight to choose it yourself."
+        )
+        unit = robust_unit
     for name in features:
         if feature_kind(name) != "categorical":
             continue

@@ -8,16 +8,24 @@ The clustering space is built once; every k reuses it. Per k:
   the one ``segtui run --k K`` makes, so the sweep row and the run agree.
 * Davies-Bouldin, Calinski-Harabasz and inertia on **all** clustered customers (O(n·k·d),
   :mod:`segtui.engine.clustering.scores`).
-* Silhouette on one seeded sample of ``SWEEP_SILHOUETTE_SAMPLE`` customers whose distance
-  matrix is computed once for all k (never O(n²) on the full data).
+* Silhouette on one seeded sample of ``SILHOUETTE_SAMPLE`` customers whose distance
+  matrix is computed once for all k (never O(n²) on the full data): the same rows
+  ``segtui run`` scores, so both report the same silhouette for the same fit.
 * Stability: mean pairwise adjusted Rand index of resampled fits
   (:mod:`segtui.engine.clustering.stability`).
 
 The recommended k (the rule behind ``--k auto``) combines Davies-Bouldin with stability,
-because Davies-Bouldin alone tends to favour the extremes of the range: among the k whose
-stability is at least ``AUTO_K_MIN_STABILITY``, the one with the lowest Davies-Bouldin
-(ties: the smaller k); when no k is that stable, the most stable k (ties: lower
-Davies-Bouldin, then smaller k).
+because Davies-Bouldin alone tends to favour the extremes of the range, and it refuses
+segments too small to act on, because on heavy-tailed data Davies-Bouldin is lowest when a
+handful of extreme customers get segments of their own:
+
+1. only k whose smallest segment holds at least ``AUTO_K_MIN_SEGMENT_SHARE`` (1%) of the
+   clustered customers, rounded up, and at least one customer (so below 100 clustered
+   customers the rule relaxes to "no empty segment"); if no k qualifies, the k whose
+   smallest segment is largest;
+2. among those, the k whose stability is at least ``AUTO_K_MIN_STABILITY``, lowest
+   Davies-Bouldin first (ties: the smaller k); when none is that stable, the most stable
+   k (ties: lower Davies-Bouldin, then smaller k).
 """
 
 from __future__ import annotations
@@ -31,9 +39,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from segtui.config import (
+    AUTO_K_MIN_SEGMENT_SHARE,
     AUTO_K_MIN_STABILITY,
+    SILHOUETTE_SAMPLE,
     SWEEP_FIT_SAMPLE,
-    SWEEP_SILHOUETTE_SAMPLE,
     Settings,
 )
 from segtui.engine.clustering import scores, stability
@@ -57,6 +66,7 @@ class SweepRow:
     inertia: float
     stability: float
     n_segments: int  # non-empty segments; < k when there are fewer distinct customers
+    smallest_share: float = float("nan")  # smallest segment / clustered customers
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -147,7 +157,14 @@ def sweep(
         features = list(data.features)
         warnings = list(data.warnings) + space_warnings
     result = sweep_matrix(
-        X, k_min, k_max, seed=settings.seed, n_init=settings.n_init, progress=step, on_row=on_row
+        X,
+        k_min,
+        k_max,
+        seed=settings.seed,
+        n_init=settings.n_init,
+        silhouette_sample=settings.silhouette_sample,
+        progress=step,
+        on_row=on_row,
     )
     result.features = features
     result.warnings = warnings + result.warnings
@@ -183,6 +200,7 @@ def sweep_matrix(
     *,
     seed: int,
     n_init: int,
+    silhouette_sample: int = SILHOUETTE_SAMPLE,
     progress: Progress | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
@@ -196,7 +214,14 @@ def sweep_matrix(
 
     with threadpool_limits(limits=1):
         return _sweep_matrix(
-            X, k_min, k_max, seed=seed, n_init=n_init, progress=progress, on_row=on_row
+            X,
+            k_min,
+            k_max,
+            seed=seed,
+            n_init=n_init,
+            silhouette_sample=silhouette_sample,
+            progress=progress,
+            on_row=on_row,
         )
 
 
@@ -207,6 +232,7 @@ def _sweep_matrix(
     *,
     seed: int,
     n_init: int,
+    silhouette_sample: int,
     progress: Progress | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
 ) -> SweepResult:
@@ -216,11 +242,13 @@ def _sweep_matrix(
     check_range(k_min, k_max, n)
     if n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {n_init})")
-    from segtui.engine.clustering.kmeans import check_distinct
+    from segtui.engine.clustering.kmeans import check_distinct, silhouette_rows
 
     check_distinct(X)  # all customers alike: no k can segment them
     fit_rows = stability.sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
-    sil_rows = stability.sample_rows(n, SWEEP_SILHOUETTE_SAMPLE, [seed, 2])
+    # The rows `segtui run` scores (kmeans.metrics), so sweep and run agree for a k.
+    chosen = silhouette_rows(n, silhouette_sample, seed)
+    sil_rows = np.arange(n) if chosen is None else chosen
     step("Preparing the sweep")
     distances = scores.pairwise_distances(X[sil_rows])
     plan = stability.make_plan(n, seed=seed, n_init=n_init)
@@ -241,11 +269,12 @@ def _sweep_matrix(
             inertia=quality.inertia,
             stability=stability.stability(X, k, plan),
             n_segments=quality.n_segments,
+            smallest_share=float(np.bincount(labels, minlength=k).min() / n),
         )
         rows.append(row)
         if on_row is not None:
             on_row(row)
-    recommended, rule = recommend_k(rows)
+    recommended, rule = recommend_k(rows, n_clustered=n)
     return SweepResult(
         rows=rows,
         recommended_k=recommended,
@@ -268,21 +297,54 @@ def _finite(value: float) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def min_segment_size(n_clustered: int, share: float = AUTO_K_MIN_SEGMENT_SHARE) -> int:
+    """The fewest customers a segment chosen by ``--k auto`` may hold: ``share`` of the
+    clustered customers rounded up, at least 1 (below 100 customers: no empty segment)."""
+    return max(1, math.ceil(share * n_clustered - 1e-9))
+
+
 def recommend_k(
-    rows: list[SweepRow], min_stability: float = AUTO_K_MIN_STABILITY
+    rows: list[SweepRow],
+    min_stability: float = AUTO_K_MIN_STABILITY,
+    *,
+    n_clustered: int | None = None,
+    min_share: float = AUTO_K_MIN_SEGMENT_SHARE,
 ) -> tuple[int, str]:
     """The recommended k and the rule that chose it, in one readable sentence.
 
-    Among rows with stability >= ``min_stability`` (and all k segments non-empty), the
-    lowest Davies-Bouldin; otherwise the most stable k. See the module docstring.
+    Among rows whose smallest segment holds at least ``min_segment_size`` customers (when
+    ``n_clustered`` is given) and all k segments non-empty: stability >= ``min_stability``
+    and the lowest Davies-Bouldin; otherwise the most stable k. See the module docstring.
     """
     usable = [r for r in rows if _finite(r.davies_bouldin) and r.n_segments == r.k]
     if not usable:
         usable = rows
+    size_rule = ""
+    if n_clustered:
+        least = min_segment_size(n_clustered, min_share)
+        big_enough = [
+            r
+            for r in usable
+            if _finite(r.smallest_share) and r.smallest_share * n_clustered >= least
+        ]
+        size_rule = (
+            f"among the k whose smallest segment holds at least {min_share:.0%} of the "
+            f"clustered customers ({least:,}), "
+        )
+        if big_enough:
+            usable = big_enough
+        else:
+            best_size = max(r.smallest_share if _finite(r.smallest_share) else 0.0 for r in usable)
+            usable = [r for r in usable if r.smallest_share == best_size]
+            size_rule = (
+                f"no k keeps every segment at {min_share:.0%} of the clustered customers "
+                f"({least:,}); among the k with the largest smallest segment, "
+            )
     stable = [r for r in usable if _finite(r.stability) and r.stability >= min_stability]
     rule = (
-        f"lowest Davies-Bouldin among the k whose stability (mean adjusted Rand index "
-        f"of resampled fits) is at least {min_stability:g}; if none is, the most stable k"
+        f"{size_rule}lowest Davies-Bouldin among the k whose stability (mean adjusted Rand "
+        f"index of resampled fits) is at least {min_stability:g}; if none is, the most "
+        "stable k"
     )
     if stable:
         best = min(stable, key=lambda r: (r.davies_bouldin, r.k))
@@ -304,7 +366,7 @@ def recommend_k(
             f"k = {best.k}: no k reached stability {min_stability:g}; this is the most "
             f"stable (stability {best.stability:.2f}), so treat the segments with caution"
         )
-    return best.k, f"{rule}. Chosen: {because}."
+    return best.k, f"{rule[0].upper()}{rule[1:]}. Chosen: {because}."
 
 
 def choose_k(
@@ -328,6 +390,7 @@ def choose_k(
         min(AUTO_K_MAX, n - 1),
         seed=settings.seed,
         n_init=settings.n_init,
+        silhouette_sample=settings.silhouette_sample,
         progress=progress,
     )
     return result.recommended_k, result

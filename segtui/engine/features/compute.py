@@ -79,6 +79,39 @@ __all__ = [
 MONEY_DECIMAL = pl.Decimal(38, 6)
 
 
+def total_too_large(tables: Tables, tx: pl.LazyFrame) -> InputError:
+    """The customer whose total spend (or quantity) passes the exact-sum limit (every
+    value is below it, their sum is not), named with the row of its largest value."""
+    from segtui.engine.quality.checks import MAX_ABS_NUMBER
+
+    spec = tables.files["transactions"]
+    summed = [c for c in ("TotalValue", "Quantity") if tables.has("transactions", c)]
+    for column in summed:
+        found = (
+            tx.with_row_index("row", offset=1)
+            .with_columns(pl.col(column).cast(pl.Float64).alias("_value"))
+            .with_columns(pl.col("_value").sum().over("CustomerID").alias("_total"))
+            .filter(pl.col("_total").abs() >= MAX_ABS_NUMBER)
+            .sort(pl.col("_value").abs(), descending=True)
+            .head(1)
+            .collect()
+        )
+        if found.height:
+            customer = found["CustomerID"][0]
+            return InputError(
+                f"customer {customer}'s total is too large to add up exactly "
+                f"(limit {MAX_ABS_NUMBER:g})",
+                file=spec.path,
+                column=spec.columns.get(column, column),
+                row=int(found["row"][0]),
+                value=found[column][0],
+            )
+    return InputError(
+        f"a customer's total is too large to add up exactly (limit {MAX_ABS_NUMBER:g})",
+        file=spec.path,
+    )
+
+
 def _decimal_sum(expr: pl.Expr) -> pl.Expr:
     return expr.cast(MONEY_DECIMAL).sum().cast(pl.Float64)
 
@@ -195,6 +228,12 @@ def compute_features(
             if check_ids:
                 collected[0] = frequency_fast(collected[0], collected[1], tx)
     except pl.exceptions.PolarsError as exc:
+        if fast and "to `i64` failed" in str(exc):
+            # A value beyond the Int64 micro-unit range (about 9.2e12) or not finite:
+            # the exact Decimal path sums up to 1e32 and names a bad value's row.
+            return compute_features(tables, requested, as_of, plain=True)
+        if "overflow" in str(exc).lower():
+            raise total_too_large(tables, tx) from None
         raise diagnose_failure(tables, exc) from None
     agg, counts = collected[0], collected[1]
     if fast:

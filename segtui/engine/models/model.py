@@ -3,8 +3,7 @@
 A model holds everything needed to put new customers into the same segments without
 refitting: the feature list and definitions, the as-of rule, the fitted scaling
 (:class:`~segtui.engine.clustering.space.SpaceSpec`, plain numbers), the centroids in that
-space, the
-segments' names, descriptions and actions, the metrics, the training settings and a
+space, the segments' names, descriptions and actions, the metrics, the training settings and a
 BLAKE2b hash of the input files. No pickle: loading never runs code, and every field is
 checked, so a truncated, hand-broken or newer-format file is refused with one clear line.
 
@@ -15,7 +14,6 @@ transforms and assigns bit for bit like the in-memory one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -28,6 +26,12 @@ import numpy as np
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.errors import InputError
 from segtui.engine.features.compute import FEATURES, SHARE_PREFIX, feature_kind, share_name
+from segtui.engine.models.integrity import (
+    CHECKSUM_KEY,
+    content_checksum,
+    hash_files,
+    seal,
+)
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
 from segtui.version import __version__
@@ -39,9 +43,12 @@ FORMAT = "segtui-model"
 SCHEMA_VERSION = 1
 RULE_DEFAULT = "day after the last transaction"
 RULE_FIXED = "fixed date"
-HASH_ALGORITHM = "blake2b-256"
-HASH_CHUNK = 1 << 20
 REQUIRED_SEGMENT_KEYS = ("id", "name", "size", "description", "action")
+# Sane magnitudes: a scale below MIN_SCALE divides every customer into infinity, a
+# centroid or centre beyond MAX_ABS overflows the squared distances.
+MIN_SCALE = 1e-12
+MAX_ABS = 1e32
+MAX_ABS_CENTROID = 1e12
 
 
 @dataclass
@@ -107,27 +114,6 @@ class SegmentModel:
         }
 
 
-def hash_files(paths: Iterable[Path]) -> dict[str, Any]:
-    """BLAKE2b-256 of each input file's bytes (streamed, 1 MiB at a time) and of them all.
-
-    Returns ``{"algorithm", "digest", "files": [{"name", "bytes", "digest"}]}``; the
-    combined digest covers file names and contents, so it changes when any byte does.
-    """
-    combined = hashlib.blake2b(digest_size=32)
-    files = []
-    for path in sorted({Path(p) for p in paths}, key=lambda p: p.name):
-        single = hashlib.blake2b(digest_size=32)
-        size = 0
-        with path.open("rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                single.update(chunk)
-                size += len(chunk)
-        digest = single.hexdigest()
-        combined.update(f"{path.name}\0{size}\0{digest}\n".encode())
-        files.append({"name": path.name, "bytes": size, "digest": digest})
-    return {"algorithm": HASH_ALGORITHM, "digest": combined.hexdigest(), "files": files}
-
-
 def feature_definitions(features: list[str], categories: list[str]) -> dict[str, str]:
     """Plain-words definition of each feature (category shares name their category)."""
     by_share = {share_name(c): c for c in categories}
@@ -177,20 +163,32 @@ def save_model(model: SegmentModel, target: Path | str, *, force: bool = False) 
     """Write ``model`` as JSON to ``target`` atomically; returns the absolute path."""
     path = Path(target)
     check_target(path, force=force, allowed=(".json",), what="model file")
-    write_text_atomic(path, json_text(model.to_dict()), force=force)
+    write_text_atomic(path, model_text(model), force=force)
     return path.resolve()
+
+
+def model_text(model: SegmentModel) -> str:
+    """The model file's JSON text, sealed with the checksum of its content."""
+    return json_text(seal(model.to_dict()))
 
 
 def load_model(target: Path | str) -> SegmentModel:
     """Read and validate a model file; raises InputError naming what is wrong."""
+    from segtui.engine.output.plan import check_input_file
+
     path = Path(target)
+    check_input_file(path, "model file")
     if not path.is_file():
         raise InputError("model file not found" if not path.exists() else "not a file", file=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text)
     except UnicodeDecodeError:
         raise InputError("not a segtui model file (not UTF-8 text)", file=path) from None
+    except RecursionError:
+        raise InputError("not a segtui model file (nested too deeply)", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the model file ({exc.strerror or exc})", file=path) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not a valid model file: broken JSON at line {exc.lineno} column {exc.colno} "
@@ -198,6 +196,8 @@ def load_model(target: Path | str) -> SegmentModel:
             file=path,
             hint="save the model again with segtui run --save-model",
         ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InputError(f"not a valid model file ({exc})", file=path) from None
     model = model_from_dict(data, path)
     model.path = path
     return model
@@ -217,6 +217,9 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
             hint=f"the model was written by segtui {data.get('segtui_version', '?')}; "
             "re-create it with this version",
         )
+    from segtui.engine.models.model_schema import check_document
+
+    check_document(data, path)  # types first: every later step reads well-typed values
     features_raw = reader.get(data, "features", list)
     features, definitions = [], {}
     for item in features_raw:
@@ -242,6 +245,8 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
     if reader.get(data, "columns", list) != space.columns:
         raise InputError("model's columns do not match its space", file=path)
     segments = reader.segments(reader.get(data, "segments", list), centroids.shape[0])
+    settings = reader.settings(reader.get(data, "settings", dict))
+    reader.checksum(data)
     return SegmentModel(
         features=features,
         feature_definitions=definitions,
@@ -251,7 +256,7 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
         metrics=reader.get(data, "metrics", dict),
         as_of_rule=rule,
         training_as_of=training_as_of,
-        settings=reader.get(data, "settings", dict),
+        settings=settings,
         training=reader.get(data, "training", dict),
         segtui_version=reader.get(data, "segtui_version", str),
         since=reader.since(data["segments"]),
@@ -276,12 +281,44 @@ class _Reader:
             raise self.fail(f"{where!r} should be a {kind.__name__}")
         return value
 
-    def number(self, value: Any, where: str) -> float:
+    def number(self, value: Any, where: str, limit: float = MAX_ABS) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"{where} should be a number (got {value!r})")
-        if not math.isfinite(value):
-            raise self.fail(f"{where} is not finite")
+        if not math.isfinite(value) or abs(value) > limit:
+            raise self.fail(f"{where} is not a finite number within ±{limit:g}")
         return float(value)
+
+    def scale(self, value: Any, where: str) -> float:
+        number = self.number(value, where)
+        if abs(number) < MIN_SCALE:
+            raise self.fail(f"{where} is {number:g}; a scale must be at least {MIN_SCALE:g}")
+        return number
+
+    def settings(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The training settings, checked like a settings file's keys."""
+        from pydantic import ValidationError
+
+        from segtui.settings_model import SettingsFileModel
+
+        try:
+            SettingsFileModel.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
+            raise self.fail(f"settings.{where}: {error['msg']}") from None
+        return data
+
+    def checksum(self, data: dict[str, Any]) -> None:
+        """Refuse a document whose content does not match its checksum (hand-edited or
+        corrupted after it was written)."""
+        stored = data.get(CHECKSUM_KEY)
+        if not isinstance(stored, str):
+            raise self.fail("no checksum; save the model again with segtui run --save-model")
+        if stored != content_checksum(data):
+            raise self.fail(
+                "the content does not match its checksum: it was changed after segtui "
+                "wrote it, so it is not used"
+            )
 
     def matrix(self, rows: list[Any], width: int) -> np.ndarray:
         if len(rows) < 2:
@@ -290,7 +327,10 @@ class _Reader:
             if not isinstance(row, list) or len(row) != width:
                 raise self.fail(f"centroid {i} should have {width} numbers")
         return np.array(
-            [[self.number(v, f"centroid {i}") for v in row] for i, row in enumerate(rows)],
+            [
+                [self.number(v, f"centroid {i}", MAX_ABS_CENTROID) for v in row]
+                for i, row in enumerate(rows)
+            ],
             dtype=np.float64,
         )
 
@@ -307,18 +347,19 @@ class _Reader:
         for col in space.numeric:
             if not isinstance(col.log, bool):
                 raise self.fail(f"space {col.name}.log should be true or false")
-            for attr in ("center", "scale", "fill"):
+            for attr in ("center", "fill"):
                 self.number(getattr(col, attr), f"space {col.name}.{attr}")
-            if col.scale == 0:
-                raise self.fail(f"space {col.name}.scale is 0")
+            self.scale(col.scale, f"space {col.name}.scale")
         for block in space.categorical:
             n = len(block.levels)
             if not n or len(block.centers) != n or len(block.scales) != n:
                 raise self.fail(f"space block {block.name} has mismatched levels")
             if not all(isinstance(level, str) for level in block.levels):
                 raise self.fail(f"space block {block.name} has a level that is not text")
-            for v in [*block.centers, *block.scales]:
-                self.number(v, f"space block {block.name}")
+            for v in block.centers:
+                self.number(v, f"space block {block.name} centre", 1.0)
+            for v in block.scales:
+                self.scale(v, f"space block {block.name} scale")
         return space
 
     def segments(self, items: list[Any], k: int) -> list[SegmentProfile]:

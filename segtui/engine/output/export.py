@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segtui.engine.errors import OutputError
-from segtui.engine.output.writers import SEGMENT_FORMATS, check_target, write_text_atomic
+from segtui.engine.output.plan import OutputPlan, Target, plan_outputs
+from segtui.engine.output.writers import SEGMENT_FORMATS
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -36,24 +37,42 @@ def export_kind(path: Path) -> str:
     )
 
 
-def check_export(path: Path, *, force: bool) -> None:
+def check_export(path: Path, *, force: bool, result: SegmentationResult | None = None) -> None:
     """Raise OutputError when ``path`` cannot be exported to (unknown format, no folder,
-    exists without ``force``)."""
+    exists without ``force``, or, given ``result``, one of the files it was read from)."""
+    plan_export(path, force=force, result=result)
+
+
+def plan_export(path: Path, *, force: bool, result: SegmentationResult | None = None) -> OutputPlan:
+    """The output plan of one export: checked against the result's input files."""
     export_kind(path)
-    check_target(path, force=force, allowed=EXPORT_FORMATS, what="export")
+    inputs: list[tuple[str, Path | str | None]] = []
+    if result is not None:
+        customers = result.settings.mapping_dict().get("customers")
+        inputs += [("input", result.settings.source), ("customers file", customers)]
+        inputs += [("input", file) for file in result.input_files]
+    return plan_outputs(
+        [Target("export", path, EXPORT_FORMATS, "export")], inputs=inputs, force=force
+    )
 
 
 def export(result: SegmentationResult, path: Path | str, *, force: bool = False) -> Path:
     """Write ``result`` to ``path`` in the format its extension names. Returns the
-    absolute path written. Settings files replay with ``segtui run --config``."""
+    absolute path written. Settings files replay with ``segtui run --config``. Never
+    writes over a file the result was read from."""
     from segtui import settings_file
+    from segtui.engine.output.writers import frame_to_file, summary_text
 
     target = Path(path).expanduser()
-    check_export(target, force=force)
+    plan = plan_export(target, force=force, result=result)
     kind = export_kind(target)
-    if kind == "segments":
-        return result.write(target, force=force)[0]
-    if kind == "report":
-        return result.write(None, target, force=force)[0]
-    write_text_atomic(target, settings_file.dump(result.settings), force=force)
-    return target.resolve()
+
+    def write(tmp: Path, suffix: str) -> None:
+        if kind == "segments":
+            frame_to_file(result.segments, tmp, suffix)
+        elif kind == "report":
+            tmp.write_text(summary_text(result.summary(), suffix), encoding="utf-8")
+        else:
+            tmp.write_text(settings_file.dump(result.settings), encoding="utf-8")
+
+    return plan.commit({"export": write})[0]

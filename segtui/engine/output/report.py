@@ -13,6 +13,20 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def _dq_value(value: Any) -> str:
+    """A data-quality entry in words: counts with thousands separators; a single log also
+    records text (its format, returns rule), lists (detected columns) and mappings."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {v}" for k, v in value.items()) or "–"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "–"
+    return _fmt(value)
+
+
 def markdown_report(summary: dict[str, Any]) -> str:
     """Render a run summary (as produced by ``SegmentationResult.summary()``)."""
     m = summary["metrics"]
@@ -24,7 +38,7 @@ def markdown_report(summary: dict[str, Any]) -> str:
         f"{summary['n_customers']:,} customers, {summary['n_clustered']:,} clustered into "
         f"k = {summary['k']} segments on: {', '.join(summary['features'])} "
         f"(scaling {summary['params']['scaling']}"
-        f"{', log' if summary['params']['log'] else ''}, seed {summary['params']['seed']}).",
+        f", log {summary['params']['log']}, seed {summary['params']['seed']}).",
         "",
         "## Quality",
         "",
@@ -71,10 +85,13 @@ def markdown_report(summary: dict[str, Any]) -> str:
         lines += ["## Warnings", ""] + [f"- {w}" for w in summary["warnings"]] + [""]
     lines += diagnostics_section(summary.get("diagnostics") or {})
     lines += k_selection_section(summary.get("k_selection"))
+    from segtui.engine.output.value_report import value_section
+
+    lines += value_section(summary.get("clv"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [
-            f"- {k.replace('_', ' ')}: {v:,}" for k, v in dq.items()
+            f"- {k.replace('_', ' ')}: {_dq_value(v)}" for k, v in dq.items()
         ]
         lines.append("")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.output.writers import check_target, write_frame, write_text_atomic
+from segtui.engine.output.writers import check_target, frame_to_file, write_frame, write_text_atomic
 
 RULES_FORMATS = (".csv", ".sql")
 
@@ -66,6 +66,15 @@ def rules_sql(summary: dict[str, Any]) -> str:
             f"WHERE {rules['sql']};",
         ]
     return "\n".join(lines) + "\n"
+
+
+def write_rules_to(summary: dict[str, Any], tmp: Path, suffix: str) -> None:
+    """Write the rules of a run summary to ``tmp`` in the ``suffix`` format (.sql or
+    .csv, the CSV through the segments writer's formula guard); for output plans."""
+    if suffix.lower() == ".sql":
+        tmp.write_text(rules_sql(summary), encoding="utf-8")
+    else:
+        frame_to_file(rules_table(summary), tmp, suffix)
 
 
 def write_rules(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:

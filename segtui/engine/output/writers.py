@@ -39,7 +39,8 @@ def check_target(path: Path, *, force: bool, allowed: tuple[str, ...], what: str
         raise OutputError("the folder does not exist", file=path.parent)
     if not path.parent.is_dir():
         raise OutputError("is a file, not a folder", file=path.parent)
-    if path.exists() and not force:
+    # lexists: a dangling symlink is an existing name too, not a free one.
+    if os.path.lexists(path) and not force:
         raise OutputError("already exists", file=path, hint="use --force to overwrite it")
 
 
@@ -50,7 +51,7 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
     On any exception (including KeyboardInterrupt) the temporary file is removed and the
     old ``path`` is untouched.
     """
-    if path.exists() and not force:
+    if os.path.lexists(path) and not force:
         raise OutputError("already exists", file=path, hint="use --force to overwrite it")
     remove_stale_temporaries(path)
     try:
@@ -58,9 +59,13 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
             prefix=f"{temporary_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=path.parent
         )
     except FileNotFoundError:
+        if path.parent.is_dir():  # /proc and the like: a folder that takes no new files
+            raise OutputError("cannot create files in this folder", file=path.parent) from None
         raise OutputError("the folder does not exist", file=path.parent) from None
-    except PermissionError:
-        raise OutputError("permission denied", file=path.parent) from None
+    except OSError as exc:  # permission, read-only file system, quota
+        raise OutputError(
+            f"cannot create files in this folder ({exc.strerror or exc})", file=path.parent
+        ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     # mkstemp creates 0600; give the file the mode a plain open() would have.
@@ -71,7 +76,7 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        if path.exists() and not force:  # appeared while we were writing
+        if os.path.lexists(path) and not force:  # appeared while we were writing
             raise OutputError("already exists", file=path, hint="use --force to overwrite it")
         os.replace(tmp, path)
     except OSError as exc:
@@ -155,7 +160,14 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _csv_frame(frame: pl.DataFrame, raw: bool) -> pl.DataFrame:
-    return frame if raw else neutralise_formulas(frame)
+    return frame if raw else neutralise_headers(neutralise_formulas(frame))
+
+
+def neutralise_headers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Header cells are spreadsheet cells too: a column named like a formula (migrate's
+    ``-1 No purchases``) gets the same leading quote as a data cell."""
+    renames = {name: "'" + name for name in frame.columns if name.startswith(FORMULA_START)}
+    return frame.rename(renames) if renames else frame
 
 
 def write_frame(
@@ -172,18 +184,43 @@ def write_frame(
     otherwise returns the absolute path written.
     """
     if str(target) == STDOUT:
-        (stdout or sys.stdout).write(_csv_frame(frame, raw_csv).write_csv())
+        write_stdout(_csv_frame(frame, raw_csv).write_csv(), stdout)
         return None
     path = Path(target)
     check_target(path, force=force, allowed=SEGMENT_FORMATS, what="segments file")
+    with atomic_path(path, force=force) as tmp:
+        frame_to_file(frame, tmp, path.suffix, raw_csv=raw_csv)
+    return path.resolve()
+
+
+def frame_to_file(frame: pl.DataFrame, file: Path, suffix: str, *, raw_csv: bool = False) -> None:
+    """Write ``frame`` to ``file`` in the format of ``suffix`` (.csv, .parquet, .json);
+    ``file`` is usually the temporary path of a staged output."""
     writers: dict[str, Callable[[Path], object]] = {
         ".csv": lambda p: _csv_frame(frame, raw_csv).write_csv(p),
         ".parquet": lambda p: frame.write_parquet(p, statistics=False),
         ".json": lambda p: p.write_text(json_text(frame.to_dicts()), encoding="utf-8"),
     }
-    with atomic_path(path, force=force) as tmp:
-        writers[path.suffix.lower()](tmp)
-    return path.resolve()
+    writers[suffix.lower()](file)
+
+
+def write_stdout(text: str, stream: IO[str] | None = None) -> None:
+    """Write data (CSV, JSON) to stdout as UTF-8 whatever the terminal's encoding, so an
+    ASCII-only stdout (PYTHONIOENCODING=ascii) never loses or garbles a customer name.
+    A closed stdout is an OutputError; write errors (EPIPE, ENOSPC) propagate as OSError
+    to the CLI's error boundary."""
+    target = stream if stream is not None else sys.stdout
+    if target is None:
+        raise OutputError("stdout is closed; nothing can be written to it")
+    buffer = getattr(target, "buffer", None)
+    encoding = (getattr(target, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if buffer is None or encoding in ("utf-8", "utf8"):
+        target.write(text)
+        target.flush()
+        return
+    target.flush()  # keep order with text already written
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def json_text(data: Any) -> str:
@@ -207,10 +244,14 @@ def _clean(value: Any) -> Any:
 
 def write_summary(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:
     """Write the run summary as JSON or Markdown (by extension), atomically."""
-    from segtui.engine.output.report import markdown_report
-
     path = Path(target)
     check_target(path, force=force, allowed=SUMMARY_FORMATS, what="summary")
-    text = json_text(summary) if path.suffix.lower() == ".json" else markdown_report(summary)
-    write_text_atomic(path, text, force=force)
+    write_text_atomic(path, summary_text(summary, path.suffix), force=force)
     return path.resolve()
+
+
+def summary_text(summary: dict[str, Any], suffix: str) -> str:
+    """The summary as JSON (``.json``) or the Markdown report (``.md``)."""
+    from segtui.engine.output.report import markdown_report
+
+    return json_text(summary) if suffix.lower() == ".json" else markdown_report(summary)

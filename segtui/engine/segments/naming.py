@@ -1,8 +1,16 @@
 """Plain-words names, descriptions and suggested actions for segments.
 
-A segment is described by how its mean differs from the mean of all clustered customers,
-in standard deviations (z). The rules below turn those z-scores into an archetype; every
-archetype has a name pattern and an action. Names are made unique within a run.
+A name is built from the segment's value tier and activity (:mod:`.tiers`, the one
+documented rule) plus, for active segments, a behavioural archetype read from how its
+means differ from those of all clustered customers in standard deviations (z):
+
+* active:  "<Tier>-value <archetype noun>", with the archetype's action;
+* lapsing: "Lapsing <tier>-value <customers|one-timers>", with a re-engagement action;
+* lapsed:  "Lapsed <tier>-value <customers|one-timers>", with a win-back action.
+
+So the tier in a name is always the segment's ``value_tier``, and only active segments
+get an archetype action (newsletter, follow-up after large orders...). Names are made
+unique within a run by what tells the segments apart.
 """
 
 from __future__ import annotations
@@ -49,6 +57,12 @@ ARCHETYPES: dict[str, Archetype] = {
             "order.",
         ),
         Archetype(
+            "lapsing",
+            "lapsing customers",
+            "Re-engage before they lapse: a reminder timed to their usual gap between "
+            "purchases and a personal offer on what they bought before.",
+        ),
+        Archetype(
             "lapsed",
             "lapsed customers",
             "Win them back: a time-limited personal offer and a 'what's new' reminder; stop "
@@ -79,28 +93,12 @@ ARCHETYPES: dict[str, Archetype] = {
 }
 
 
-def value_tier(z_value: float | None) -> str:
-    """'Top-value', 'High-value', 'Mid-value' or 'Low-value' from a spend z-score."""
-    if z_value is None:
-        return "Mid-value"
-    if z_value >= 1.5:
-        return "Top-value"
-    if z_value >= HIGH:
-        return "High-value"
-    if z_value > -HIGH:
-        return "Mid-value"
-    return "Low-value"
-
-
 def archetype(z: dict[str, float], means: dict[str, float]) -> Archetype:
-    """Pick the archetype that best fits a segment's z-scores and means."""
+    """The behavioural archetype of an active segment from its z-scores and means."""
     freq = z.get("frequency", 0.0)
     atv = z.get("avg_transaction_value", 0.0)
     qty = z.get("avg_quantity", z.get("total_quantity", 0.0))
-    recency = z.get("recency_days", 0.0)
     tenure = z.get("tenure_days", 0.0)
-    if recency >= STRONG or (recency >= HIGH and freq < 0):
-        return ARCHETYPES["lapsed"]
     if tenure <= -STRONG:
         return ARCHETYPES["new"]
     if freq >= HIGH and atv <= -HIGH:
@@ -118,16 +116,17 @@ def archetype(z: dict[str, float], means: dict[str, float]) -> Archetype:
     return ARCHETYPES["core"]
 
 
-def base_name(z: dict[str, float], means: dict[str, float]) -> tuple[str, Archetype]:
-    """The segment's name before de-duplication, and its archetype."""
+def base_name(
+    z: dict[str, float], means: dict[str, float], tier: str, activity: str
+) -> tuple[str, Archetype]:
+    """The segment's name before de-duplication and its archetype (whose action it gets),
+    from its value tier and activity (see the module docstring)."""
+    value = f"{tier}-value"
+    if activity in ("lapsed", "lapsing"):
+        who = "one-timers" if means.get("frequency", 2.0) < 1.5 else "customers"
+        return f"{activity.title()} {value} {who}", ARCHETYPES[activity]
     arch = archetype(z, means)
-    tier = value_tier(z.get("total_spend", z.get("avg_transaction_value")))
-    if arch.key == "lapsed":
-        name = "Lapsed " + ("one-timers" if means.get("frequency", 2.0) < 1.5 else "customers")
-        if tier != "Mid-value":
-            name = f"Lapsed {tier.lower()} customers"
-        return name, arch
-    return f"{tier} {arch.noun}", arch
+    return f"{value.capitalize()} {arch.noun}", arch
 
 
 def describe_trait(feature: str, z: float) -> str:
@@ -142,7 +141,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "avg_transaction_value": ("larger orders", "smaller orders"),
     "total_quantity": ("more units", "fewer units"),
     "avg_quantity": ("bigger baskets", "smaller baskets"),
-    "recency_days": ("less recent", "recently active"),
+    # Neutral words: "recently active" would contradict a name saying "Lapsed".
+    "recency_days": ("bought longer ago", "bought more recently"),
     "tenure_days": ("long-standing", "newer"),
     "distinct_products": ("broader range", "narrower range"),
     "distinct_categories": ("more categories", "fewer categories"),

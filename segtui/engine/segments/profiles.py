@@ -1,4 +1,5 @@
-"""Segment profiles: sizes, shares, means and medians, names, descriptions, actions."""
+"""Segment profiles: sizes, shares, means and medians, value tier and activity (one rule,
+:mod:`.tiers`), names, descriptions, actions."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.features.compute import feature_kind
-from segtui.engine.segments import naming
+from segtui.engine.segments import naming, tiers
 
 # Always profiled (when available), whatever the clustering features were.
 CORE_PROFILE = ("total_spend", "frequency", "avg_transaction_value", "recency_days")
@@ -17,7 +18,11 @@ CORE_PROFILE = ("total_spend", "frequency", "avg_transaction_value", "recency_da
 
 @dataclass
 class SegmentProfile:
-    """How one segment looks, in original units and in z-scores against all customers."""
+    """How one segment looks, in original units and in z-scores against all customers.
+
+    ``value_tier`` (top/high/mid/low) and ``activity`` (active/lapsing/lapsed) follow the
+    rule in :mod:`segtui.engine.segments.tiers`; ``name`` and ``action`` are built from them.
+    """
 
     id: int
     name: str
@@ -31,6 +36,8 @@ class SegmentProfile:
     description: str
     action: str
     archetype: str
+    value_tier: str = "mid"
+    activity: str = "active"
     mix: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,10 +62,17 @@ def _mix_columns(frame: pl.DataFrame, features: list[str]) -> list[str]:
 
 
 def build_profiles(
-    clustered: pl.DataFrame, labels: np.ndarray, features: list[str]
+    clustered: pl.DataFrame,
+    labels: np.ndarray,
+    features: list[str],
+    *,
+    typical_gap: float | None = None,
 ) -> list[SegmentProfile]:
     """Profile each segment of ``clustered`` (the clustered customers, row-aligned with
-    ``labels``). Returns profiles ordered by segment id, with unique names."""
+    ``labels``). ``typical_gap`` is the base's typical days between purchases (computed
+    from ``clustered`` when None). Returns profiles ordered by segment id, with unique
+    names."""
+    gap = tiers.typical_gap(clustered) if typical_gap is None else typical_gap
     columns = profile_columns(clustered, features)
     frame = clustered.with_columns(pl.Series("segment", labels))
     # numpy reductions in a fixed order: the numbers in the summary are reproducible to
@@ -87,14 +101,13 @@ def build_profiles(
             c: (means[c] - overall_mean[c]) / overall_std[c] if overall_std[c] > 0 else 0.0
             for c in columns
         }
-        name, arch = naming.base_name(z, means)
         ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
         size = rows.stop - rows.start
         revenue_share = float(spend_grouped[rows].sum()) / total_revenue if total_revenue else 0.0
         drafts.append(
             dict(
                 id=seg,
-                name=name,
+                name="",
                 size=size,
                 share=size / n,
                 revenue_share=revenue_share,
@@ -102,12 +115,19 @@ def build_profiles(
                 medians=medians,
                 z=z,
                 evidence=[naming.describe_trait(c, z[c]) for c in ranked],
-                action=arch.action,
-                archetype=arch.key,
+                activity=tiers.activity(medians.get("recency_days", float("nan")), gap),
                 mix={col: mix.get(seg, {}) for col, mix in mixes.items()},
                 overall=overall_mean,
             )
         )
+    value_tiers = tiers.value_tiers(
+        [d["means"].get("total_spend", float("nan")) for d in drafts],
+        [d["revenue_share"] for d in drafts],
+        overall_mean.get("total_spend", float("nan")),
+    )
+    for draft, tier in zip(drafts, value_tiers, strict=True):
+        name, arch = naming.base_name(draft["z"], draft["means"], tier, draft["activity"])
+        draft.update(name=name, value_tier=tier, action=arch.action, archetype=arch.key)
     unique = naming.make_unique([d["name"] for d in drafts], [d["z"] for d in drafts])
     profiles = []
     for draft, name in zip(drafts, unique, strict=True):

@@ -170,7 +170,7 @@ def cluster_mllib(
         .to_numpy()
     )
     step("Profiling")
-    profiled = profile(table, clustered, labels, settings)
+    profiled = profile(table, clustered, labels, settings, space)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
     return finish(
         profiled,

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static, Switch
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
-from segtui.config import AUTO_K, SCALINGS, Settings
+from segtui.config import AUTO_K, LOG_MODES, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
 
 
@@ -48,7 +48,8 @@ class SettingsScreen(ModalScreen[Settings | None]):
                     id="scaling",
                 )
                 yield Label("log")
-                yield Switch(s.log, id="log")
+                # --log auto|on|off (issue 15): a choice of three, not an on/off switch.
+                yield Select([(m, m) for m in LOG_MODES], value=s.log, allow_blank=False, id="log")
             yield SelectionList[str](
                 *[(name, name, name in chosen) for name in names + extra], id="features"
             )
@@ -78,7 +79,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             k=k,
             seed=seed,
             scaling=str(scaling),
-            log=self.query_one("#log", Switch).value,
+            log=str(self.query_one("#log", Select).value),
             features=features,
         )
 

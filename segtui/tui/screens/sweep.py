@@ -117,7 +117,7 @@ class SweepScreen(Screen[int | None]):
 
     def compose(self) -> ComposeResult:
         s = self.settings
-        log = " + log" if s.log else ""
+        log = f" + log {s.log}"
         yield Static(
             f"Choose k · sweep k = {self.k_min}…{self.k_max} on "
             f"{int(self.feature_table.frame['has_purchases'].sum()):,} customers with "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -54,9 +54,11 @@ def panel_text(
     profile: SegmentProfile,
     overall: dict[str, float],
     explanation: tuple[str, list[str]] = ("", []),
+    value: dict[str, Any] | None = None,
 ) -> Text:
-    """A segment's panel: name, size and shares, effect sizes, key means vs overall,
-    description, rule and match (``explanation``), action."""
+    """A segment's panel: name, size and shares, effect sizes, key means vs overall, the
+    --clv figures (``value``: its row of ``result.value["segments"]``), description, rule
+    and match (``explanation``), action."""
     colour = segment_colour(profile.id)
     text = Text()
     text.append(f"{segment_glyph(profile.id)} ", style=colour)
@@ -77,6 +79,12 @@ def panel_text(
         if n in profile.means
     ]
     text.append("  " + " · ".join(parts) + "\n", style="dim" if not parts else "")
+    if value is not None:
+        stages = ", ".join(f"{k} {v:,}" for k, v in value["stages"].items() if v)
+        text.append(
+            f"  CLV mean {_number(value['mean_clv'])} · total {_number(value['total_clv'])} · "
+            f"P(alive) {value['mean_p_alive']:.2f} · {stages}\n"
+        )
     text.append("  " + profile.description + "\n")
     for line in lines:
         text.append("  " + line + "\n", style="cyan")
@@ -127,8 +135,11 @@ class SegmentsView(Vertical):
         index = listing.index or 0
         listing.clear()
         overall = overall_means(result.profiles)
+        value = {row["id"]: row for row in (result.value or {}).get("segments", [])}
         items = [
-            SegmentItem(p.id, panel_text(p, overall, explanation_lines(result, p.id)))
+            SegmentItem(
+                p.id, panel_text(p, overall, explanation_lines(result, p.id), value.get(p.id))
+            )
             for p in result.profiles
         ]
         left_out = result.n_customers - result.n_clustered

@@ -9,17 +9,34 @@ from segtui.engine.pipeline import SegmentationResult
 
 
 def settings_line(settings: Settings, result: SegmentationResult | None) -> Text:
-    """k, seed, scaling, log, customers clustered and features. Returns Text."""
+    """k, seed, scaling, log, customers clustered, features and the settings file
+    applied (if any). Returns Text."""
     text = Text()
     text.append(k_label(settings, result), style="bold")
     text.append(f" · seed {settings.seed} · {settings.scaling}")
-    text.append(" · log" if settings.log else " · no log")
+    text.append(" · " + log_token(settings, result))
     if result is not None:
         text.append(f" · {result.n_clustered:,}/{result.n_customers:,} customers")
         text.append(" · " + ", ".join(result.features))
     else:
         text.append(" · " + ", ".join(settings.features))
+    config_file = settings.extra.get("config_file")
+    if config_file:  # settings nobody typed on this screen: say where they came from
+        text.append(f" · settings: {config_file}", style="italic")
     return text
+
+
+def log_token(settings: Settings, result: SegmentationResult | None) -> str:
+    """The log setting and, once a result exists, which features it log-transformed:
+    "log auto: total_spend, frequency", "log off", "log on: 4 features"."""
+    if result is None or settings.log == "off":
+        return f"log {settings.log}"
+    logged = [c.name for c in result.space.numeric if c.log]
+    if not logged:
+        return f"log {settings.log}: none"
+    if len(logged) > 2:
+        return f"log {settings.log}: {len(logged)} features"
+    return f"log {settings.log}: " + ", ".join(logged)
 
 
 def k_label(settings: Settings, result: SegmentationResult | None) -> str:

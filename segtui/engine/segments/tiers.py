@@ -1,0 +1,106 @@
+"""Value tier and activity of each segment: the one rule names and actions are built from.
+
+**Value tier** (``top`` / ``high`` / ``mid`` / ``low``), from a segment's mean total spend
+relative to the mean of all clustered customers (``ratio``) and its revenue share:
+
+1. ``top`` when ratio >= 3, ``high`` when >= 1.25, ``mid`` when >= 0.5, else ``low``;
+2. a segment bringing at least half of the revenue is at least ``high``;
+3. tiers never decrease with mean spend: walking the segments from the lowest mean spend
+   up, each gets at least the tier of the one before (equal means share a tier).
+
+**Activity** (``active`` / ``lapsing`` / ``lapsed``), from a segment's median recency (days
+since the last purchase) in units of the base's typical gap between purchases: the median,
+over customers with two or more purchases, of (last - first purchase) / (purchases - 1),
+at least one day; when no customer bought twice, the median recency of all clustered
+customers stands in. ``active`` up to 2 gaps, ``lapsing`` up to 4, ``lapsed`` beyond. It
+is a function of the median recency alone, so a segment that bought more recently is
+never more lapsed than one that bought longer ago.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+TIERS = ("low", "mid", "high", "top")  # in increasing order
+# (tier, lowest ratio of segment mean spend to the clustered customers' mean spend)
+TIER_RATIOS: tuple[tuple[str, float], ...] = (("top", 3.0), ("high", 1.25), ("mid", 0.5))
+MAJORITY_REVENUE = 0.5  # a segment bringing this share of revenue is at least "high"
+ACTIVITIES = ("active", "lapsing", "lapsed")
+# (activity, highest median recency in typical gaps between purchases)
+ACTIVITY_GAPS: tuple[tuple[str, float], ...] = (("active", 2.0), ("lapsing", 4.0))
+
+
+def value_tiers(mean_spend: list[float], revenue_share: list[float], base_mean: float) -> list[str]:
+    """The value tier of each segment (same order as the inputs), by the module's rule."""
+    tiers = [_base_tier(m, base_mean) for m in mean_spend]
+    for i, share in enumerate(revenue_share):
+        if share >= MAJORITY_REVENUE and TIERS.index(tiers[i]) < TIERS.index("high"):
+            tiers[i] = "high"
+    rank = [TIERS.index(t) for t in tiers]
+    floor = 0
+    # Distinct means from the lowest up; segments with equal means share their highest tier.
+    for value in sorted({_key(m) for m in mean_spend}):
+        group = [i for i, m in enumerate(mean_spend) if _key(m) == value]
+        floor = max(floor, *(rank[i] for i in group))
+        for i in group:
+            rank[i] = floor
+    return [TIERS[r] for r in rank]
+
+
+def _key(value: float) -> float:
+    return -math.inf if value is None or not math.isfinite(value) else float(value)
+
+
+def _base_tier(mean: float, base_mean: float) -> str:
+    if not base_mean or not math.isfinite(base_mean) or mean is None or not math.isfinite(mean):
+        return "mid"
+    ratio = mean / base_mean
+    for tier, lowest in TIER_RATIOS:
+        if ratio >= lowest:
+            return tier
+    return "low"
+
+
+def typical_gap(clustered: pl.DataFrame) -> float:
+    """The base's typical gap between purchases, in days (see the module docstring)."""
+    columns = {"first_purchase", "last_purchase", "frequency"}
+    if columns <= set(clustered.columns):
+        gaps = (
+            clustered.filter(pl.col("frequency") >= 2)
+            .select(
+                (pl.col("last_purchase") - pl.col("first_purchase")).dt.total_seconds()
+                / 86400.0
+                / (pl.col("frequency") - 1)
+            )
+            .to_series()
+            .drop_nulls()
+        )
+        if gaps.len():
+            return max(1.0, float(gaps.median()))  # type: ignore[arg-type]
+    if "recency_days" in clustered.columns:
+        median = clustered.get_column("recency_days").median()
+        if median is not None:
+            return max(1.0, float(median))  # type: ignore[arg-type]
+    return 1.0
+
+
+def activity(median_recency: float, gap: float) -> str:
+    """``active``, ``lapsing`` or ``lapsed`` for a segment's median recency in days."""
+    if median_recency is None or not np.isfinite(median_recency):
+        return "active"  # no recency known: claim nothing
+    for name, most in ACTIVITY_GAPS:
+        if median_recency <= most * gap:
+            return name
+    return "lapsed"
+
+
+def rule() -> dict[str, object]:
+    """The thresholds, as plain data for the summary."""
+    return {
+        "tier_ratios": dict(TIER_RATIOS),
+        "majority_revenue": MAJORITY_REVENUE,
+        "activity_gaps": dict(ACTIVITY_GAPS),
+    }

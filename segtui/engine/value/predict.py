@@ -1,0 +1,226 @@
+"""Customer value for one source at one as-of date: fit BG/NBD and Gamma-Gamma on the
+purchase histories, then predict per customer P(alive), expected purchases and order value
+over the horizon, CLV and the lifecycle stage. Returns plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMERS, Settings
+from segtui.engine.errors import InputError, OptionError
+from segtui.engine.io.tables import Tables
+from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
+from segtui.engine.value.fitting import Fit, distinct_rows
+from segtui.engine.value.holdout import tracking
+from segtui.engine.value.summary import (
+    DAYS_PER_UNIT,
+    TIME_UNIT,
+    calibration_summary,
+    holdout_days,
+)
+
+# |correlation| of average spend with repeat purchases above which a warning says the
+# Gamma-Gamma independence assumption is doubtful (the paper saw 0.11 on CDNOW).
+SPEND_CORRELATION_WARNING = 0.3
+VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_order_value", "clv", "stage")
+
+
+@dataclass
+class CustomerValue:
+    """Per-customer predictions (``frame``: CustomerID + VALUE_COLUMNS, customers with a
+    purchase before the as-of date only) and the model facts for the summary."""
+
+    frame: pl.DataFrame
+    facts: dict[str, Any]
+
+
+def check_options(settings: Settings) -> None:
+    """Validate the --clv options before any data is read; raises OptionError."""
+    if settings.holdout_end is not None and not settings.clv:
+        raise OptionError("--holdout-end needs --clv")
+    if not settings.clv:
+        return
+    if settings.horizon_days < 1:
+        raise OptionError("--horizon must be at least 1 day", value=settings.horizon_days)
+    if not 0 <= settings.discount_rate < 10:
+        raise OptionError(
+            "--discount-rate is an annual rate between 0 and 10 (0.1 = 10% a year)",
+            value=settings.discount_rate,
+        )
+    if settings.holdout_end is not None:
+        if settings.as_of is None:
+            raise OptionError(
+                "--holdout-end needs --as-of (the calibration period ends the day before it)"
+            )
+        if settings.holdout_end < settings.as_of:
+            raise OptionError(
+                f"--holdout-end must be on or after --as-of {settings.as_of}",
+                value=settings.holdout_end.isoformat(),
+            )
+
+
+def fit_models(calibration: pl.DataFrame, source: str) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
+    """Fit BG/NBD on every customer and Gamma-Gamma on the repeat customers with positive
+    spend. Returns both fits and the repeat customers' (x, m). Raises InputError when the
+    data cannot support a fit, with the reason."""
+    x = calibration.get_column("x").to_numpy()
+    repeat = calibration.filter((pl.col("x") > 0) & (pl.col("m") > 0))
+    if repeat.height < MIN_REPEAT_CUSTOMERS:
+        raise InputError(
+            f"too few repeat customers to fit the value models: {repeat.height} bought on "
+            f"more than one day with a positive spend, at least {MIN_REPEAT_CUSTOMERS} needed",
+            file=source,
+            hint="use a later --as-of, or run without --clv",
+        )
+    bg = bgnbd.fit(
+        x, calibration.get_column("t_x").to_numpy(), calibration.get_column("T").to_numpy()
+    )
+    if not bg.usable:
+        raise InputError(f"the BG/NBD fit of purchases failed ({bg.message})", file=source)
+    rx = repeat.get_column("x").to_numpy().astype(np.float64)
+    rm = repeat.get_column("m").to_numpy()
+    gg = gamma_gamma.fit(rx, rm)
+    if not gg.usable:
+        raise InputError(f"the Gamma-Gamma fit of order values failed ({gg.message})", file=source)
+    return bg, gg, rx, rm
+
+
+def horizon_steps(horizon_days: int) -> list[float]:
+    """The times (days) at which expected purchases are discounted: every CLV_STEP_DAYS and
+    the horizon itself."""
+    steps = math.ceil(horizon_days / CLV_STEP_DAYS)
+    return [float(min(k * CLV_STEP_DAYS, horizon_days)) for k in range(1, steps + 1)]
+
+
+def predict(
+    bg: dict[str, float],
+    gg: dict[str, float],
+    calibration: pl.DataFrame,
+    horizon_days: int,
+    discount_rate: float,
+    population_value: float,
+) -> dict[str, np.ndarray]:
+    """P(alive), expected purchases over the horizon, expected order value and CLV per
+    calibration row. CLV = sum over steps of (expected purchases in the step) x expected
+    order value / (1 + annual rate) ^ (step end in years)."""
+    x = calibration.get_column("x").to_numpy().astype(np.float64)
+    t_x = calibration.get_column("t_x").to_numpy()
+    T = calibration.get_column("T").to_numpy()
+    ux, ut, uT, _, index = distinct_rows(x, t_x, T)
+    cumulative = np.zeros(ux.size)
+    discounted = np.zeros(ux.size)
+    for day in horizon_steps(horizon_days):
+        now = bgnbd.expected_purchases(bg, day / DAYS_PER_UNIT, ux, ut, uT)
+        # the expectation cannot decrease with time; guard against rounding in hyp2f1
+        now = np.maximum(now, cumulative)
+        discounted += (now - cumulative) / (1 + discount_rate) ** (day / 365.0)
+        cumulative = now
+    m = calibration.get_column("m").fill_null(0.0).to_numpy()
+    order_value = gamma_gamma.expected_order_value(gg, x, np.where(m > 0, m, 0.0), population_value)
+    return {
+        "p_alive": bgnbd.p_alive(bg, ux, ut, uT)[index],
+        "expected_purchases": cumulative[index],
+        "expected_order_value": order_value,
+        "clv": discounted[index] * order_value,
+    }
+
+
+def customer_value(tables: Tables, as_of: dt.date, settings: Settings) -> CustomerValue:
+    """Fit the models on the purchases before ``as_of`` and predict for every customer
+    who bought before it. Returns the :class:`CustomerValue`."""
+    calibration = calibration_summary(tables, as_of)
+    bg, gg, rx, rm = fit_models(calibration, tables.label)
+    population, population_source = gamma_gamma.population_order_value(gg.params, rm)
+    values = predict(
+        bg.params,
+        gg.params,
+        calibration,
+        settings.horizon_days,
+        settings.discount_rate,
+        population,
+    )
+    first = calibration.get_column("first_purchase_day")
+    last = calibration.get_column("last_purchase_day")
+    gap = lifecycle.typical_gap_days(first, last, calibration.get_column("x") + 1)
+    assert gap is not None  # fit_models demands repeat customers
+    previous = calibration.get_column("previous_purchase_day")
+    stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
+    frame = calibration.select("CustomerID").with_columns(
+        *(pl.Series(name, values[name]) for name in VALUE_COLUMNS[:-1]), stage
+    )
+    n_repeat = int((calibration.get_column("x") > 0).sum())
+    correlation = gamma_gamma.spend_frequency_correlation(rx, rm)
+    facts: dict[str, Any] = {
+        "params": {
+            "bgnbd": {k: round(v, 6) for k, v in bg.params.items()},
+            "gamma_gamma": {k: round(v, 6) for k, v in gg.params.items()},
+        },
+        "time_unit": TIME_UNIT,
+        "observation_end": (as_of - dt.timedelta(days=1)).isoformat(),
+        "horizon_days": settings.horizon_days,
+        "discount_rate": settings.discount_rate,
+        "log_likelihood": {
+            "bgnbd": bg.to_dict()["log_likelihood"],
+            "gamma_gamma": gg.to_dict()["log_likelihood"],
+        },
+        "converged": bg.converged and gg.converged,
+        "fits": {"bgnbd": bg.to_dict(), "gamma_gamma": gg.to_dict()},
+        "n_customers_fitted": calibration.height,
+        "n_repeat": n_repeat,
+        "n_one_time": calibration.height - n_repeat,
+        "n_repeat_used_for_order_value": int(rx.size),
+        "spend_frequency_correlation": round(correlation, 4),
+        "population_order_value": round(population, 4),
+        "population_order_value_from": population_source,
+        "total_expected_purchases": round(float(values["expected_purchases"].sum()), 2),
+        "total_clv": round(float(values["clv"].sum()), 2),
+        "no_purchases": "customers without a purchase before the as-of date have empty "
+        "p_alive, expected_purchases, expected_order_value, clv and stage",
+        "lifecycle": {
+            "typical_gap_days": round(gap, 2),
+            "lapse_threshold_days": round(gap * LAPSE_GAP_MULTIPLE, 2),
+            "rules": lifecycle.rules(gap),
+            "counts": {s: int((stage == s).sum()) for s in lifecycle.STAGES},
+        },
+        "holdout": None,
+    }
+    if settings.holdout_end is not None:
+        held = holdout_days(tables, as_of, settings.holdout_end)
+        facts["holdout"] = tracking(bg.params, calibration, held, as_of, settings.holdout_end)
+    facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
+    return CustomerValue(frame=frame, facts=facts)
+
+
+def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -> list[str]:
+    """What an analyst should know before trusting the predictions, in words."""
+    warnings = []
+    for name, fit in (("BG/NBD", bg), ("Gamma-Gamma", gg)):
+        if not fit.converged:
+            warnings.append(
+                f"The {name} fit stopped before its gradient was near zero ({fit.message}); "
+                "treat its predictions with care."
+            )
+        if fit.at_bound:
+            warnings.append(
+                f"{name} parameter(s) {', '.join(fit.at_bound)} at the edge of the search "
+                "range: the data fit a limit of the model best (e.g. no customer dropping "
+                "out, or all customers spending alike); the predictions are that limit's."
+            )
+    if np.isfinite(correlation) and abs(correlation) >= SPEND_CORRELATION_WARNING:
+        warnings.append(
+            f"Average spend and number of repeat purchases are correlated ({correlation:.2f}):"
+            " the Gamma-Gamma model assumes they are independent, so expected order values "
+            "are less reliable."
+        )
+    if population_source == "observed":
+        warnings.append(
+            "Order values are too heavy-tailed for the Gamma-Gamma population mean (q <= 1): "
+            "one-time customers get the observed mean spend per repeat purchase instead."
+        )
+    return warnings

@@ -1,0 +1,284 @@
+"""The typed shape of a settings file (``segtui.toml``) and of the command-line values
+merged over it: each key's type, range and allowed values, checked by pydantic.
+
+Every field is optional and ``None`` means "not given": the defaults stay in
+:class:`segtui.config.Settings`, the only place they live. The same model checks a saved
+model's ``settings`` table (:mod:`segtui.engine.models.model`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from segtui.config import AUTO_K, RETURNS_RULES, SCALINGS
+
+SETTING_KEYS = (
+    "source",
+    "k",
+    "features",
+    "scaling",
+    "log",
+    "seed",
+    "n_init",
+    "as_of",
+    "categorical_weight",
+    "returns",
+    "rfm",
+    "like",
+    # customer value (--clv): see engine/value/
+    "clv",
+    "horizon",
+    "discount_rate",
+    "holdout_end",
+)
+OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
+# `log`: off, on, or auto (the engine decides from the features' skewness); true/false
+# are accepted as on/off. The text "false" is off, never true (bool("false") is True).
+LOG_MODES = ("off", "on", "auto")
+_LOG_WORDS = {"true": "on", "false": "off", "yes": "on", "no": "off"}
+MAX_K = 1000
+MAX_N_INIT = 1000  # as engine.pipeline.MAX_N_INIT (checked there for the Python API)
+MAX_SEED = 2**32 - 1  # numpy's RandomState range
+MAX_CATEGORICAL_WEIGHT = 1e6
+MAX_HORIZON_DAYS = 3660  # ten years: the value models say nothing sensible beyond that
+MAX_DISCOUNT_RATE = 10.0  # 1,000% a year is a typo, not a rate
+
+
+class _Table(BaseModel):
+    # strict: no silent coercion ("3" is not 3, 1 is not true); forbid: unknown keys named.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MappingTable(_Table):
+    """``[mapping]``: how a single transaction log's columns are named (all text)."""
+
+    customer_col: str | None = None
+    date_col: str | None = None
+    date_format: str | None = None
+    amount_col: str | None = None
+    quantity_col: str | None = None
+    price_col: str | None = None
+    order_col: str | None = None
+    product_col: str | None = None
+    category_col: str | None = None
+    customers: str | None = None
+    delimiter: str | None = None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = {"\\t": "\t", "tab": "\t"}.get(value.lower(), value)
+        if len(text) != 1:
+            raise ValueError("the delimiter must be one character (or 'tab')")
+        if text in '"\r\n':
+            raise ValueError("the delimiter cannot be a quote or a line break")
+        return text
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\0" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
+
+class OutputTable(_Table):
+    """``[output]``: where ``segtui run`` writes."""
+
+    out: str | None = None
+    summary: str | None = None
+    force: bool | None = None
+    raw_csv: bool | None = None
+    save_model: str | None = None
+
+
+class SettingsFileModel(_Table):
+    """A settings file's top level, or the merged file + flag values."""
+
+    source: str | None = None
+    k: int | str | None = None
+    features: list[str] | str | None = None
+    scaling: Literal["standard", "robust", "minmax"] | None = None
+    log: bool | str | None = None
+    seed: int | None = None
+    n_init: int | None = None
+    as_of: dt.date | str | None = None
+    categorical_weight: float | int | str | None = None
+    returns: Literal["net", "drop"] | None = None
+    rfm: bool | None = None
+    like: str | None = None
+    clv: bool | None = None
+    horizon: int | None = None
+    discount_rate: float | int | None = None
+    holdout_end: dt.date | str | None = None
+    mapping: MappingTable | None = None
+    output: OutputTable | None = None
+
+    @field_validator("source", "like")
+    @classmethod
+    def _path_text(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or "\0" in value):
+            raise ValueError("must be a file or folder path")
+        return value
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_HORIZON_DAYS:
+            raise ValueError(
+                f"horizon (--horizon) must be 1 to {MAX_HORIZON_DAYS} days (got {value})"
+            )
+        return value
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _discount_rate(cls, value: float | None) -> float | None:
+        if value is None:
+            return None
+        if not (math.isfinite(value) and 0 <= value <= MAX_DISCOUNT_RATE):
+            raise ValueError(
+                f"discount_rate (--discount-rate) must be 0 to {MAX_DISCOUNT_RATE:g} "
+                f"(0.1 = 10% a year; got {value})"
+            )
+        return float(value)
+
+    @field_validator(
+        "seed", "n_init", "categorical_weight", "horizon", "discount_rate", mode="before"
+    )
+    @classmethod
+    def _plain_number(cls, value: Any) -> Any:
+        # numpy scalars from the Python API are numbers too (strict mode alone refuses them)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+            return int(value)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool | int | float):
+            return float(value)
+        return value
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _feature_sequence(cls, value: Any) -> Any:
+        return list(value) if isinstance(value, tuple) else value
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int | None) -> int | None:
+        if value is not None and not 0 <= value <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED} (got {value})")
+        return value
+
+    @field_validator("n_init")
+    @classmethod
+    def _n_init(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"n-init must be at least 1 (got {value})")
+        if value is not None and value > MAX_N_INIT:
+            raise ValueError(f"n-init must be at most {MAX_N_INIT} (got {value})")
+        return value
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k_type(cls, value: Any) -> Any:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int | str | None):
+            raise ValueError("k must be a whole number or 'auto'")
+        return value
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, value: int | str | None) -> int | str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text == AUTO_K:
+                return AUTO_K
+            if not text.lstrip("+-").isdigit() or len(text) > 6:
+                raise ValueError("k must be a whole number or 'auto'")
+            value = int(text)
+        if value < 2:
+            raise ValueError(f"k must be at least 2 (got {value})")
+        if value > MAX_K:
+            raise ValueError(f"k must be at most {MAX_K} (got {value}), or 'auto'")
+        return value
+
+    @field_validator("features")
+    @classmethod
+    def _features(cls, value: list[str] | str | None) -> list[str] | None:
+        if value is None:
+            return None
+        names = value.split(",") if isinstance(value, str) else value
+        cleaned = [name.strip() for name in names if name.strip()]
+        if not cleaned:
+            raise ValueError("features must name at least one feature")
+        return cleaned
+
+    @field_validator("scaling", mode="before")
+    @classmethod
+    def _scaling(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in SCALINGS:
+            raise ValueError(f"scaling must be one of {', '.join(SCALINGS)}")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("returns", mode="before")
+    @classmethod
+    def _returns(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in RETURNS_RULES:
+            raise ValueError(f"returns must be one of {', '.join(RETURNS_RULES)}")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log")
+    @classmethod
+    def _log(cls, value: bool | str | None) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        text = value.strip().lower()
+        text = _LOG_WORDS.get(text, text)
+        if text not in LOG_MODES:
+            raise ValueError("log must be on, off, auto, true or false")
+        return text
+
+    @field_validator("as_of", "holdout_end", mode="before")
+    @classmethod
+    def _as_of(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, str):
+            from segtui.engine.io.dates import parse_date_option
+
+            try:
+                return parse_date_option(value, option="as_of")
+            except Exception:  # OptionError: re-raised as the validation message
+                option = "--" + str(info.field_name).replace("_", "-")
+                raise ValueError(
+                    f"{info.field_name} ({option}) expects a date as YYYY-MM-DD"
+                ) from None
+        return value
+
+    @field_validator("categorical_weight")
+    @classmethod
+    def _weight(cls, value: float | int | str | None) -> float | str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if value.strip().lower() == "raw":
+                return "raw"
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError("categorical weight expects a number or 'raw'") from None
+        number = float(value)
+        if not math.isfinite(number) or not 0 <= number <= MAX_CATEGORICAL_WEIGHT:
+            raise ValueError(
+                f"categorical weight must be between 0 and {MAX_CATEGORICAL_WEIGHT:g}, or 'raw'"
+            )
+        return number

@@ -1,0 +1,162 @@
+"""`segtui run --clv`: value columns, customers without purchases, options, errors,
+settings file, and the lifecycle rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from segtui import settings_file
+from segtui.cli import app
+from segtui.config import Settings
+from segtui.engine.pipeline import run
+from segtui.engine.value import lifecycle
+
+runner = CliRunner()
+VALUE_COLUMNS = ["p_alive", "expected_purchases", "expected_order_value", "clv", "stage"]
+
+
+def assert_user_error(result, *needles: str) -> None:
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1, line
+    for needle in needles:
+        assert needle in line, line
+
+
+@pytest.fixture(scope="module")
+def zeotap_value(zeotap_dir):
+    return run(Settings(source=zeotap_dir, clv=True))
+
+
+def test_customers_without_purchases_are_kept_with_empty_value_fields(zeotap_value):
+    segments = zeotap_value.segments
+    assert segments.height == 200
+    c0180 = segments.filter(pl.col("CustomerID") == "C0180")
+    assert c0180.get_column("segment").to_list() == [-1]
+    for column in VALUE_COLUMNS:
+        assert c0180.get_column(column).is_null().all(), column
+    others = segments.filter(pl.col("segment") >= 0)
+    assert others.select(VALUE_COLUMNS).null_count().sum_horizontal().item() == 0
+
+
+def test_value_columns_follow_the_segments_file_columns(zeotap_value):
+    assert zeotap_value.segments.columns[-5:] == VALUE_COLUMNS
+
+
+def test_summary_has_clv_params_time_unit_and_convergence(zeotap_value):
+    clv = zeotap_value.summary()["clv"]
+    assert set(clv["params"]["bgnbd"]) == {"r", "alpha", "a", "b"}
+    assert set(clv["params"]["gamma_gamma"]) == {"p", "q", "gamma"}
+    assert clv["time_unit"] == "weeks"
+    assert clv["n_repeat"] == 187
+    assert isinstance(clv["converged"], bool)
+    assert (
+        clv["lifecycle"]["counts"]["new"]
+        + sum(v for k, v in clv["lifecycle"]["counts"].items() if k != "new")
+        == 199
+    )
+
+
+def test_each_segment_gains_mean_and_total_clv(zeotap_value):
+    summary = zeotap_value.summary()
+    segments = zeotap_value.segments
+    for seg in summary["segments"]:
+        members = segments.filter(pl.col("segment") == seg["id"])
+        assert seg["total_clv"] == pytest.approx(members.get_column("clv").sum(), abs=0.01)
+        assert seg["mean_p_alive"] == pytest.approx(members.get_column("p_alive").mean(), abs=1e-4)
+
+
+def test_summary_without_clv_has_no_value_keys(zeotap_dir):
+    summary = run(Settings(source=zeotap_dir)).summary()
+    assert "clv" not in summary
+    assert "mean_clv" not in summary["segments"][0]
+    assert "clv" not in summary["params"]
+
+
+def test_too_few_repeat_customers_exit_2_with_the_reason(tiny_dir):
+    result = runner.invoke(app, ["run", str(tiny_dir), "--clv", "-k", "2", "-q"])
+    assert_user_error(result, "too few repeat customers", "at least 20")
+
+
+def test_holdout_end_needs_clv(zeotap_dir):
+    result = runner.invoke(app, ["run", str(zeotap_dir), "--holdout-end", "2024-12-31", "-q"])
+    assert_user_error(result, "--holdout-end needs --clv")
+
+
+def test_holdout_end_needs_as_of(zeotap_dir):
+    result = runner.invoke(
+        app, ["run", str(zeotap_dir), "--clv", "--holdout-end", "2024-12-31", "-q"]
+    )
+    assert_user_error(result, "needs --as-of")
+
+
+def test_horizon_must_be_positive(zeotap_dir):
+    result = runner.invoke(app, ["run", str(zeotap_dir), "--clv", "--horizon", "0", "-q"])
+    assert_user_error(result, "--horizon")
+
+
+def test_longer_horizon_gives_more_expected_purchases(zeotap_dir):
+    short = run(Settings(source=zeotap_dir, clv=True, horizon_days=30)).segments
+    long = run(Settings(source=zeotap_dir, clv=True, horizon_days=365)).segments
+    bought = pl.col("segment") >= 0
+    a = short.filter(bought).get_column("expected_purchases").to_numpy()
+    b = long.filter(bought).get_column("expected_purchases").to_numpy()
+    assert np.all(b >= a) and b.sum() > a.sum()
+
+
+def test_settings_file_clv_options_round_trip(tmp_path):
+    settings = Settings(
+        source=tmp_path,
+        clv=True,
+        horizon_days=180,
+        discount_rate=0.08,
+        as_of=dt.date(1997, 10, 1),
+        holdout_end=dt.date(1998, 6, 30),
+    )
+    path = tmp_path / "segtui.toml"
+    path.write_text(settings_file.dump(settings))
+    assert settings_file.merge(settings_file.read_config(path), {}) == settings
+
+
+def test_settings_file_clv_true_turns_the_value_columns_on(zeotap_dir, tmp_path):
+    config = tmp_path / "segtui.toml"
+    config.write_text("clv = true\nhorizon = 30\n")
+    result = runner.invoke(app, ["run", str(zeotap_dir), "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["clv"]["horizon_days"] == 30
+
+
+def test_report_shows_the_value_section(zeotap_dir, tmp_path):
+    report = tmp_path / "report.md"
+    result = runner.invoke(app, ["run", str(zeotap_dir), "--clv", "--summary", str(report), "-q"])
+    assert result.exit_code == 0, result.stderr
+    text = report.read_text()
+    assert "## Customer value" in text and "| mean CLV | total CLV | mean P(alive) |" in text
+
+
+def days(*values: str) -> pl.Series:
+    return pl.Series([dt.date.fromisoformat(v) if v else None for v in values], dtype=pl.Date)
+
+
+def test_lifecycle_stages_follow_the_documented_rules():
+    # typical gap 30 days, lapse threshold 60 days; as-of 2024-07-01
+    first = days("2024-06-01", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01")
+    last = days("2024-06-20", "2024-04-01", "2024-06-25", "2024-06-25", "2024-05-20", "2024-06-25")
+    prev = days("2024-06-01", "2024-03-01", "2024-03-01", "2024-06-01", "2024-05-01", "2024-06-01")
+    p_alive = np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.3])
+    stage = lifecycle.stages(first, last, prev, p_alive, dt.date(2024, 7, 1), 30.0)
+    assert stage.to_list() == ["new", "lapsed", "reactivated", "active", "at_risk", "at_risk"]
+
+
+def test_typical_gap_is_the_median_of_repeat_customers_average_gaps():
+    first = days("2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01")
+    last = days("2024-01-31", "2024-03-01", "2024-01-11", "2024-01-01")
+    n = pl.Series([2, 3, 2, 1])  # gaps 30, 30 (60/2), 10; the one-timer is left out
+    assert lifecycle.typical_gap_days(first, last, n) == 30.0
