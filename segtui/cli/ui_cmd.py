@@ -34,8 +34,8 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    spark_options,
     settings_inputs,
+    spark_options,
 )
 
 
