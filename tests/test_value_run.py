@@ -155,8 +155,27 @@ def test_lifecycle_stages_follow_the_documented_rules():
     assert stage.to_list() == ["new", "lapsed", "reactivated", "active", "at_risk", "at_risk"]
 
 
-def test_typical_gap_is_the_median_of_repeat_customers_average_gaps():
-    first = days("2024-01-01", "2024-01-01", "2024-01-01", "2024-01-01")
-    last = days("2024-01-31", "2024-03-01", "2024-01-11", "2024-01-01")
-    n = pl.Series([2, 3, 2, 1])  # gaps 30, 30 (60/2), 10; the one-timer is left out
-    assert lifecycle.typical_gap_days(first, last, n) == 30.0
+def test_stages_use_the_segment_rules_typical_gap(zeotap_value):
+    # One G for the segments' activity and the customers' stages (docs/value.md).
+    summary = zeotap_value.summary()
+    gap = summary["diagnostics"]["segment_rule"]["typical_gap_days"]
+    assert summary["clv"]["lifecycle"]["typical_gap_days"] == round(gap, 2)
+
+
+def test_segment_activity_agrees_with_its_members_stages(tmp_path):
+    # Realistic data (lapsed cohorts, one-timers): an active segment has at most half of
+    # its members lapsed, a lapsed segment at least half; the rule in lifecycle.py.
+    from segtui.engine.sample_realistic import generate_realistic
+
+    generate_realistic(4_000, seed=11).write(tmp_path / "shop")
+    result = run(Settings(source=tmp_path / "shop", k=4, clv=True))
+    stages = result.segments.filter(pl.col("segment") >= 0)
+    activities = {s["id"]: s["activity"] for s in result.summary()["segments"]}
+    assert set(activities.values()) - {"active"}, "the sample should have a non-active segment"
+    for segment_id, activity in activities.items():
+        members = stages.filter(pl.col("segment") == segment_id)
+        lapsed = (members.get_column("stage") == "lapsed").mean()
+        if activity == "active":
+            assert lapsed <= 0.5, (segment_id, lapsed)
+        if activity == "lapsed":
+            assert lapsed >= 0.5, (segment_id, lapsed)

@@ -46,7 +46,8 @@ def add_value(result: SegmentationResult, tables: Tables) -> None:
     """Fit the value models for ``result``'s source and as-of date and add their columns,
     per-segment figures and facts to ``result`` (in place). Customers without a purchase
     before the as-of date keep empty (null) value fields."""
-    value = customer_value(tables, result.as_of, result.settings)
+    gap = float(result.diagnostics["segment_rule"]["typical_gap_days"])
+    value = customer_value(tables, result.as_of, result.settings, gap)
     segments = result.segments.join(value.frame, on="CustomerID", how="left", maintain_order="left")
     result.segments = segments
     result.value = value.facts | {"segments": segment_value(segments)}

@@ -1,8 +1,9 @@
 """Lifecycle stages per customer, from the customer base's typical gap between purchases
 and from P(alive).
 
-The *typical gap* G is the median, over customers with at least two purchase days, of
-their average gap between purchase days: (last - first purchase day) / (purchase days - 1).
+The *typical gap* G is the one the segments' activity rule uses
+(:func:`segtui.engine.segments.tiers.typical_gap`): the median, over customers with two
+or more purchases, of (last - first purchase) / (purchases - 1), at least one day.
 The *lapse threshold* is L = LAPSE_GAP_MULTIPLE x G. With recency = days from the last
 purchase to the as-of date and tenure = days from the first purchase to it, the first rule
 that matches gives the stage:
@@ -14,8 +15,10 @@ that matches gives the stage:
 4. ``at_risk``: recency > G, or P(alive) < AT_RISK_P_ALIVE;
 5. ``active``: everyone else (bought within the typical gap and likely still a customer).
 
-Customers without purchases get no stage (null). A segment-level activity built on the same
-G and L agrees with these stages: "lapsed" exactly when recency > L.
+Customers without purchases get no stage (null). Agreement with the segments' activity
+(same G; ``active`` up to L = 2G of median recency, ``lapsed`` beyond 4G): a customer is
+``lapsed`` exactly when recency > L, so an ``active`` segment has at most half of its
+members ``lapsed`` and a ``lapsed`` segment at least half (tested).
 """
 
 from __future__ import annotations
@@ -28,18 +31,6 @@ import polars as pl
 from segtui.config import AT_RISK_P_ALIVE, LAPSE_GAP_MULTIPLE
 
 STAGES = ("new", "active", "at_risk", "lapsed", "reactivated")
-
-
-def typical_gap_days(first: pl.Series, last: pl.Series, purchase_days: pl.Series) -> float | None:
-    """The base's typical gap between purchases in days: the median of each repeat
-    customer's (last - first) / (purchase_days - 1). None when nobody bought twice."""
-    frame = pl.DataFrame({"first": first, "last": last, "n": purchase_days})
-    gaps = frame.filter((pl.col("n") > 1) & (pl.col("last") > pl.col("first"))).select(
-        (pl.col("last") - pl.col("first")).dt.total_days() / (pl.col("n") - 1)
-    )
-    if gaps.height == 0:
-        return None
-    return float(gaps.to_series().median())  # type: ignore[arg-type]
 
 
 def rules(gap: float) -> dict[str, str]:

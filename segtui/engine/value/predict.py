@@ -131,7 +131,9 @@ def predict(
     }
 
 
-def customer_value(tables: Tables, as_of: dt.date, settings: Settings) -> CustomerValue:
+def customer_value(
+    tables: Tables, as_of: dt.date, settings: Settings, typical_gap: float
+) -> CustomerValue:
     """Fit the models on the purchases before ``as_of`` and predict for every customer
     who bought before it. Returns the :class:`CustomerValue`."""
     calibration = calibration_summary(tables, as_of)
@@ -147,8 +149,9 @@ def customer_value(tables: Tables, as_of: dt.date, settings: Settings) -> Custom
     )
     first = calibration.get_column("first_purchase_day")
     last = calibration.get_column("last_purchase_day")
-    gap = lifecycle.typical_gap_days(first, last, calibration.get_column("x") + 1)
-    assert gap is not None  # fit_models demands repeat customers
+    # The segments' activity rule's gap (segments/tiers.py): one G for stages and activity,
+    # so a segment's activity agrees with its members' stages (docs/value.md).
+    gap = typical_gap
     previous = calibration.get_column("previous_purchase_day")
     stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
     frame = calibration.select("CustomerID").with_columns(
