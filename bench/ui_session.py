@@ -4,8 +4,10 @@
 
 Generates the dataset (parquet) unless --data points at one, then measures:
 time to first paint, key latency while the first load runs, time to the first result,
-time to re-cluster after `+`, and sort / filter / search / drill-down latencies in the
-Customers view. Prints one JSON document (figures in seconds).
+time to re-cluster after `+`, sort / filter / search / drill-down latencies in the
+Customers view, lookalikes of one customer (`l`) and migration over 90 days (`m`, enter).
+``--format csv`` generates CSV instead of Parquet. Prints one JSON document (seconds)
+with the machine's load average at the start and the end.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +27,8 @@ from textual import events
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
 from segtui.tui.screens.dialogs import HelpScreen
+from segtui.tui.screens.lookalikes import LookalikesScreen
+from segtui.tui.screens.migration import MigrationScreen
 from segtui.tui.screens.transactions import TransactionsScreen
 from segtui.tui.widgets.customers_view import CustomersView
 
@@ -127,7 +132,43 @@ async def session(data: Path) -> dict[str, object]:
                 "\r",
             )
             figures["drill_down_rows"] = app.screen.query_one("#tx-table").row_count
-            await app.pop_screen()
+            # Posted keys can reach both the search box and the table: close every
+            # transactions screen the drill-down opened.
+            while len(app.screen_stack) > 1:
+                depth = len(app.screen_stack)
+                await key(app, "escape", lambda depth=depth: len(app.screen_stack) < depth, "")
+        while any(worker.is_running for worker in app.workers):
+            await asyncio.sleep(0.01)
+        table.focus()
+        await asyncio.sleep(0.05)
+        figures["lookalikes"] = await key(
+            app,
+            "l",
+            lambda: (
+                isinstance(app.screen, LookalikesScreen)
+                and (app.screen.rows is not None or app.screen.error is not None)
+            ),
+        )
+        await key(app, "escape", lambda: not isinstance(app.screen, LookalikesScreen), "")
+        await key(
+            app,
+            "m",
+            lambda: (
+                isinstance(app.screen, MigrationScreen) and bool(app.screen.query("#as-of-before"))
+            ),
+        )
+        app.screen.query_one("#as-of-before").focus()
+        figures["migration"] = await key(
+            app,
+            "enter",
+            lambda: (
+                getattr(app.screen, "migration", None) is not None
+                or "✖" in str(app.screen.query_one("#migration-status").render())
+            ),
+            "\r",
+            limit=600,
+        )
+        await key(app, "escape", lambda: not isinstance(app.screen, MigrationScreen), "")
         while any(worker.is_running for worker in app.workers):
             await asyncio.sleep(0.01)
     return figures
@@ -138,6 +179,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--data", type=Path, help="existing dataset folder (skips generation)")
+    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     args = parser.parse_args()
     data = args.data
     if data is None:
@@ -155,14 +197,17 @@ def main() -> None:
                 "--transactions",
                 str(args.transactions),
                 "--format",
-                "parquet",
+                args.format,
                 "--quiet",
             ],
             check=True,
         )
         print(f"generated {data} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    load_before = os.getloadavg()
     figures = asyncio.run(session(data))
-    print(json.dumps({"data": str(data), **figures}, indent=2, default=str))
+    record = {"data": str(data), "load_before": load_before, **figures}
+    record["load_after"] = os.getloadavg()
+    print(json.dumps(record, indent=2, default=str))
 
 
 if __name__ == "__main__":

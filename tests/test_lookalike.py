@@ -91,3 +91,19 @@ def test_a_run_gives_the_same_lookalikes_as_its_saved_model(zeotap_dir, snapshot
     from_model = lookalikes(snapshot.customer_ids, snapshot.matrix, ["C0001", "C0042"], top=4)
     assert from_run.table.equals(from_model.table)
     assert from_run.skipped_no_purchases == ["C0180"]
+
+
+def test_few_queries_take_the_exact_pass_and_agree_with_the_tree(monkeypatch) -> None:
+    import numpy as np
+
+    from segtui.engine.models import lookalike as module
+
+    X = np.random.default_rng(3).normal(size=(5000, 6))
+    queries = np.array([0, 17, 4999])
+    exact = module.nearest_neighbours(X, queries, 5)  # 3 queries: the vectorised pass
+    monkeypatch.setattr(module, "BRUTE_FORCE_QUERIES", 0)
+    tree = module.nearest_neighbours(X, queries, 5)
+    assert (exact[0] == tree[0]).all()
+    assert np.allclose(exact[1], tree[1])
+    assert (np.diff(exact[1], axis=1) >= 0).all()
+    assert not (exact[0] == queries[:, None]).any()  # nobody is their own lookalike

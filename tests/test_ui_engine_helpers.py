@@ -92,3 +92,12 @@ def test_export_refuses_to_overwrite_without_force(zeotap_result, tmp_path) -> N
 def test_export_rejects_unknown_extensions(zeotap_result, tmp_path) -> None:
     with pytest.raises(OutputError, match="extension"):
         export(zeotap_result, tmp_path / "seg.xlsx")
+
+
+def test_next_match_searches_the_whole_frame_and_wraps() -> None:
+    frame = pl.DataFrame({"name": ["Ann", "bob", "Anna", "Cy"], "n": [1, 2, 3, 4]})
+    assert lookup.next_match(frame, "an", -1) == 0
+    assert lookup.next_match(frame, "an", 0) == 2
+    assert lookup.next_match(frame, "an", 2) == 0  # wraps past the end
+    assert lookup.next_match(frame, "AN", 0, direction=-1) == 2  # and before the top
+    assert lookup.next_match(frame, "zz", 0) is None

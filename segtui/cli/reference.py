@@ -117,13 +117,11 @@ def cli_markdown() -> str:
 
 
 def _key_label(key: str) -> str:
-    """One key in the notation of Textual's Footer (``ctrl+s``, ``?``, ``↑``, ``esc``)."""
-    from textual.keys import format_key
+    """One key in the workbench's own notation (the Footer, ``?`` and the palette use it
+    too): ``ctrl+s``, ``?``, ``↑``, ``esc``, ``F5``."""
+    from segtui.tui.keys import key_label
 
-    *modifiers, name = key.split("+") if key != "+" else ["+"]
-    # "enter" reads better in prose than Textual's "⏎"; everything else as the Footer shows it
-    label = "enter" if name == "enter" else format_key(name)
-    return "+".join([*modifiers, label])
+    return key_label(key)
 
 
 def _binding_classes() -> list[type]:

@@ -18,6 +18,7 @@ from segtui.cli.common import (
     DateColOpt,
     DateFormatOpt,
     DelimiterOpt,
+    EngineOpt,
     FeaturesOpt,
     KOpt,
     LogOpt,
@@ -34,6 +35,7 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     settings_inputs,
+    spark_options,
 )
 
 
@@ -61,6 +63,7 @@ def ui(
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
     returns: ReturnsOpt = None,
+    engine: EngineOpt = None,
     no_mouse: Annotated[
         bool,
         typer.Option(
@@ -70,8 +73,16 @@ def ui(
         ),
     ] = False,
 ) -> None:
-    """Open the interactive segmentation workbench."""
+    """Open the interactive segmentation workbench (reads and segments as `run` does)."""
     with handle_errors():
+        if spark_options(engine, None, None, None) is not None:
+            from segtui.engine.errors import OptionError
+
+            # The workbench browses the raw tables and re-clusters in place: one machine.
+            raise OptionError(
+                "the workbench runs on the polars engine",
+                hint="use `segtui run --engine spark` for Spark",
+            )
         settings, _ = load_settings(
             source,
             config,
@@ -94,9 +105,12 @@ def ui(
             from segtui.engine.errors import InputError
 
             raise InputError("no such file or folder", file=settings.source)
+        from segtui.settings_file import find_config
         from segtui.tui.app import SegtuiApp
 
-        SegtuiApp(settings).run(mouse=not no_mouse)
+        # The header names a settings file that was applied (./segtui.toml is silent).
+        applied = find_config(config)
+        SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
 
 
 def check_terminal() -> None:

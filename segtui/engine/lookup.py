@@ -27,22 +27,39 @@ def browse(
     out = frame
     if segment is not None and "segment" in out.columns:
         out = out.filter(pl.col("segment") == segment)
-    needle = text.strip()
-    if needle:
-        text_columns = [n for n, t in out.schema.items() if t == pl.String]
-        if text_columns:
-            pattern = pl.lit(needle.lower())
-            out = out.filter(
-                pl.any_horizontal(
-                    [
-                        pl.col(c).str.to_lowercase().str.contains(pattern, literal=True)
-                        for c in text_columns
-                    ]
-                ).fill_null(False)
-            )
+    if text.strip():
+        out = out.filter(text_match(out, text))
     if sort_by is not None and sort_by in out.columns:
         out = out.sort(sort_by, descending=descending, nulls_last=True, maintain_order=True)
     return out
+
+
+def text_match(frame: pl.DataFrame, text: str) -> pl.Expr:
+    """True for the rows of ``frame`` whose text columns contain ``text`` (ignoring
+    case). Returns a boolean expression."""
+    needle = text.strip().lower()
+    columns = [
+        pl.col(name).str.to_lowercase().str.contains(needle, literal=True)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    ]
+    if not needle or not columns:
+        return pl.lit(False)
+    return pl.any_horizontal(columns).fill_null(False)
+
+
+def next_match(frame: pl.DataFrame, text: str, after: int, direction: int = 1) -> int | None:
+    """The row of ``frame`` after (``direction`` 1) or before (-1) row ``after`` whose
+    text contains ``text``, wrapping around the end; None when no row matches. Runs in
+    Polars over the whole frame, not over the rows on screen."""
+    rows = frame.select(pl.arg_where(text_match(frame, text))).to_series().cast(pl.Int64)
+    if rows.is_empty():
+        return None
+    if direction > 0:
+        later = rows.filter(rows > after)
+        return int(later[0]) if later.len() else int(rows[0])
+    earlier = rows.filter(rows < after)
+    return int(earlier[-1]) if earlier.len() else int(rows[-1])
 
 
 def page(frame: pl.DataFrame, offset: int, limit: int) -> list[tuple[Any, ...]]:

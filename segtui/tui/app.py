@@ -2,81 +2,85 @@
 
 The app holds the current settings and result; every change of settings re-clusters in
 one exclusive background worker whose result replaces the old one in a single step on
-the UI thread. Nothing here computes features or clusters: it calls the engine.
+the UI thread. Nothing here computes features or clusters: ``session.compute_outcome``
+calls the engine, the same ``pipeline.run`` as ``segtui run``. Dialog actions live in
+``dialog_actions.py``; keys, help and the palette in ``keys.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
+from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
-from segtui.engine import lookup
-from segtui.engine.clustering.projection import Projection, pca_2d
+from segtui.engine.clustering.projection import Projection
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
-from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.pipeline import SegmentationResult, cluster, run
-from segtui.tui.screens.dialogs import HelpScreen
-from segtui.tui.screens.export import ExportScreen, default_export_path
-from segtui.tui.screens.settings import SettingsScreen
-from segtui.tui.screens.sweep import SweepCache, SweepScreen
+from segtui.engine.io.sources import Tables
+from segtui.engine.pipeline import SegmentationResult
+from segtui.tui.dialog_actions import DialogActions
+from segtui.tui.keys import binding_label, key_label, palette_entries
+from segtui.tui.screens.sweep import SweepCache
 from segtui.tui.screens.transactions import TransactionsScreen
-from segtui.tui.widgets.charts import Scatter, SizeBars
+from segtui.tui.session import (
+    HEAD_ROWS,
+    Cancelled,
+    Outcome,
+    StageClock,
+    compute_outcome,
+    same_input,
+    same_source,
+)
+from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 
-HEAD_ROWS = 10_000
+# "Cancelled" is news for a moment, not a state: it leaves the status line after this.
+CANCELLED_SECONDS = 3.0
+TAB_FOCUS = {
+    "segments": "#segment-list",
+    "customers": "#customer-table",
+    "data": "#raw-table",
+    "charts": "#scatter",
+}
 
 
-class Cancelled(Exception):
-    """Raised from the progress callback when the worker was cancelled."""
-
-
-@dataclass
-class Outcome:
-    """What one worker run produced, swapped in as a whole."""
-
-    settings: Settings
-    result: SegmentationResult
-    projection: Projection
-    tables: Tables
-    counts: dict[str, int] | None = None
-    heads: dict[str, pl.DataFrame] | None = None
-
-
-class SegtuiApp(App[None]):
+class SegtuiApp(DialogActions):
     """Segments, customers, data and charts for one source, re-clustered on demand."""
 
     CSS_PATH = "app.tcss"
     TITLE = "segtui"
+    # Footer order = importance at 80 columns (the focused view's keys come first);
+    # everything, shown or not, is in help (?) and the palette (ctrl+p).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("plus,equals_sign", "change_k(1)", "k+", key_display="+"),
-        Binding("minus", "change_k(-1)", "k-", key_display="-"),
+        Binding("question_mark", "help", "Help"),
+        Binding("plus,equals_sign", "change_k(1)", "k+"),
+        Binding("minus", "change_k(-1)", "k-", show=False),
+        Binding("K", "sweep", "Sweep k"),
         Binding("s", "settings", "Settings"),
-        Binding("n", "reseed", "New seed"),
         Binding("e", "export", "Export"),
-        Binding("w", "save_settings", "Save settings"),
-        Binding("k", "sweep", "Choose k (sweep)"),
+        Binding("ctrl+r,f5", "reload", "Reload"),
+        Binding("q", "quit", "Quit"),
+        Binding("R", "reseed", "New seed", show=False),
+        Binding("w", "save_settings", "Save settings", show=False),
         Binding("m", "migration", "Migration", show=False),
-        Binding("M", "save_model", "Save model", key_display="M", show=False),
-        Binding("escape", "back_or_cancel", "Back/cancel", key_display="esc"),
+        Binding("M", "save_model", "Save model", show=False),
+        Binding("escape", "back_or_cancel", "Back/cancel", show=False),
         Binding("1", "show_tab('segments')", "Segments view", show=False),
         Binding("2", "show_tab('customers')", "Customers view", show=False),
         Binding("3", "show_tab('data')", "Data view", show=False),
@@ -86,9 +90,16 @@ class SegtuiApp(App[None]):
     busy: reactive[bool] = reactive(False)
     status: reactive[str] = reactive("Loading data")
 
-    def __init__(self, settings: Settings, *, export_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        export_dir: Path | None = None,
+        config_file: Path | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
+        self.config_file = config_file
         self.applied: Settings | None = None
         self.result: SegmentationResult | None = None
         self.projection: Projection | None = None
@@ -101,12 +112,14 @@ class SegtuiApp(App[None]):
         # The k range of the sweep view (capped below the customers with purchases).
         self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
         self.sweep_cache = SweepCache()
+        self.clock = StageClock()
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="settings-line")
         yield Static(id="metrics-line")
         yield Static(id="status-line")
+        yield Static(id="error-panel")
         with TabbedContent(id="tabs"):
             with TabPane("1 Segments", id="segments"):
                 yield SegmentsView(id="segments-view")
@@ -118,19 +131,32 @@ class SegtuiApp(App[None]):
                 yield Static("Segment sizes", classes="chart-title")
                 yield SizeBars(id="size-bars")
                 yield Static("PCA projection", id="pca-title", classes="chart-title")
+                yield Static(id="legend")
                 yield Scatter(id="scatter")
         yield Footer()
 
     def on_mount(self) -> None:
         self.ui_ready = True
+        self.query_one("#error-panel", Static).display = False
         self.refresh_header()
         self.query_one("#segment-list", ListView).focus()
+        # While a job runs the status line counts the seconds of its current stage.
+        self.set_interval(1.0, self._tick)
         self.start(self.settings)
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys in the footer in the same notation as help and the palette."""
+        return binding.key_display or key_label(binding.key)
 
     # -- header ---------------------------------------------------------------------
     def refresh_header(self) -> None:
-        """Redraw the three header lines from settings, result and status."""
-        self.query_one("#settings-line", Static).update(settings_line(self.settings, self.result))
+        """Redraw the header lines. They describe the result on screen (its settings,
+        its metrics), so header and panels change together when a new result lands."""
+        shown = self.applied if self.result is not None and self.applied else self.settings
+        line = settings_line(shown, self.result)
+        if self.config_file is not None:
+            line = Text(f"{self.config_file.name} · ", style="italic") + line
+        self.query_one("#settings-line", Static).update(line)
         self.query_one("#metrics-line", Static).update(metrics_line(self.result))
         warnings = self.result.warnings if self.result is not None else []
         self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))
@@ -143,23 +169,38 @@ class SegtuiApp(App[None]):
         if self.ui_ready:
             self.refresh_header()
 
+    def _tick(self) -> None:
+        if self.busy and self.clock.stage:
+            self.status = self.clock.text()
+
+    def show_error(self, message: str | None) -> None:
+        """Show ``message`` in full in the error panel (None hides the panel)."""
+        panel = self.query_one("#error-panel", Static)
+        if message is None:
+            panel.display = False
+            return
+        panel.update(
+            f"✖ Could not segment\n{message}\n"
+            "Fix it, then press ctrl+r (or F5) to reload with the same settings and seed."
+        )
+        panel.display = True
+
     # -- work -----------------------------------------------------------------------
-    def start(self, settings: Settings) -> None:
-        """Re-segment with ``settings`` in the background (cancelling any running job)."""
+    def start(self, settings: Settings, *, reread: bool = False) -> None:
+        """Re-segment with ``settings`` in the background (cancelling any running job);
+        ``reread`` reads the source again even when only clustering options changed."""
         self.settings = settings
         self.generation += 1
         self.busy = True
+        self.clock.enter("Starting")
         self.status = "Starting"
-        reuse = (
-            self.result is not None
-            and self.applied is not None
-            and settings.features == self.applied.features
-            and settings.as_of == self.applied.as_of
-            and settings.source == self.applied.source
-        )
+        # Same source, mapping and returns rule: keep the tables read; same features and
+        # as-of date too: keep the feature table and only cluster again.
+        tables = self.tables if not reread and same_source(settings, self.applied) else None
+        reuse = tables is not None and same_input(settings, self.applied)
         table = self.result.feature_table if reuse and self.result is not None else None
         self.refresh_header()
-        self.compute(settings, self.generation, self.tables, table)
+        self.compute(settings, self.generation, tables, table)
 
     @work(thread=True, exclusive=True, group="segment", exit_on_error=False)
     def compute(
@@ -178,24 +219,7 @@ class SegtuiApp(App[None]):
             self.call_from_thread(self._progress, generation, stage)
 
         try:
-            counts = heads = None
-            if tables is None:
-                progress("Reading data")
-                tables = load_source(settings.source)
-                progress("Counting rows")
-                counts = lookup.row_counts(tables)
-                heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
-            if feature_table is not None:
-                result = cluster(feature_table, settings, tables.label, progress=progress)
-                if settings.clv:  # re-clustering keeps the --clv columns (engine/value/)
-                    from segtui.engine.value.attach import add_value
-
-                    add_value(result, tables)
-            else:
-                result = run(settings, progress=progress, tables=tables)
-            progress("Projecting")
-            projection = pca_2d(result.matrix, seed=settings.seed)
-            progress("Done")
+            outcome = compute_outcome(settings, tables, feature_table, progress)
         except Cancelled:
             return
         except SegtuiError as exc:
@@ -204,11 +228,11 @@ class SegtuiApp(App[None]):
         except Exception as exc:  # never crash the session; say what broke
             self.call_from_thread(self._failed, generation, f"internal error: {exc!r}")
             return
-        outcome = Outcome(settings, result, projection, tables, counts, heads)
         self.call_from_thread(self._apply, generation, outcome)
 
     def _progress(self, generation: int, stage: str) -> None:
         if generation == self.generation:
+            self.clock.enter(stage)
             self.status = stage
 
     def _failed(self, generation: int, message: str) -> None:
@@ -218,8 +242,9 @@ class SegtuiApp(App[None]):
         self.busy = False
         if self.applied is not None:
             self.settings = self.applied
-        # The toast fades; the status line keeps saying what is wrong until a result lands.
-        self.status = f"✖ {message}"
+        # The toast fades; the panel keeps the whole message until a result lands.
+        self.status = "✖ Could not segment (details below; ctrl+r reloads)"
+        self.show_error(message)
         self.refresh_header()
         self.notify(message, title="Could not segment", severity="error", timeout=8)
 
@@ -232,6 +257,7 @@ class SegtuiApp(App[None]):
         self.projection = outcome.projection
         self.tables = outcome.tables
         self.last_error = None
+        self.show_error(None)
         result = outcome.result
         self.query_one(SegmentsView).show(result)
         names = {p.id: p.name for p in result.profiles}
@@ -244,9 +270,11 @@ class SegtuiApp(App[None]):
                 result.feature_table.data_quality,
                 result.warnings,
                 HEAD_ROWS,
+                tables=self.tables,
             )
         self.query_one(SizeBars).show(result.profiles)
         self.query_one(Scatter).show(outcome.projection, result.labels)
+        self.query_one("#legend", Static).update(legend(result.profiles))
         px, py = outcome.projection.explained
         self.query_one("#pca-title", Static).update(
             f"PCA of the clustering space: PC1 {px:.0%} × PC2 {py:.0%} of variance "
@@ -265,137 +293,21 @@ class SegtuiApp(App[None]):
         elif self.result is not None:
             current = self.result.k
         else:
-            self.notify(
-                "k = auto is still being chosen; try again when it is shown", severity="warning"
-            )
+            self.no_result("k = auto is not chosen yet")
             return
         k = max(2, current + delta)
         if k != self.settings.k:
-            self.start(self.settings.replace(k=k))
-
-    def action_sweep(self) -> None:
-        """Open the k sweep view on the current feature table; picking a k re-clusters."""
-        if isinstance(self.screen, SweepScreen):
-            return
-        result = self.result
-        if result is None:
-            self.notify(
-                "nothing to sweep yet: the first result is still computing", severity="warning"
-            )
-            return
-        k_min, k_max = self.sweep_range[0], min(self.sweep_range[1], result.n_clustered - 1)
-        if k_max < k_min:
-            self.notify(
-                f"too few customers with purchases ({result.n_clustered}) to sweep k",
-                severity="warning",
-            )
-            return
-        if result.k_selection is not None:
-            self.sweep_cache.put_selection(
-                result.feature_table, result.settings, result.k_selection
-            )
-        screen = SweepScreen(
-            result.feature_table,
-            result.settings,
-            k_min,
-            k_max,
-            current=result.k,
-            cache=self.sweep_cache,
-        )
-        self.push_screen(screen, self._sweep_picked)
-
-    def _sweep_picked(self, k: int | None) -> None:
-        """Re-cluster with the k picked in the sweep view and show the Segments view."""
-        if k is None:
-            return
-        self.action_show_tab("segments")
-        if k != self.settings.k or self.busy:
             self.start(self.settings.replace(k=k))
 
     def action_reseed(self) -> None:
         """Re-cluster with the next seed."""
         self.start(self.settings.replace(seed=self.settings.seed + 1))
 
-    def action_settings(self) -> None:
-        """Open the settings dialog; applying re-segments."""
-        features = self.result.features if self.result is not None else []
-
-        def applied(settings: Settings | None) -> None:
-            if settings is not None and settings != self.settings:
-                self.start(settings)
-
-        self.push_screen(SettingsScreen(self.settings, features), applied)
-
-    def _open_export(self, path: Path) -> None:
-        if self.result is None:
-            self.notify(
-                "nothing to export yet: the first result is still computing", severity="warning"
-            )
-            return
-
-        def done(paths: list[Path] | None) -> None:
-            if paths:
-                self.notify("Wrote " + ", ".join(str(p) for p in paths), title="Exported")
-
-        self.push_screen(ExportScreen(self.result, path), done)
-
-    def action_export(self) -> None:
-        """Open the export dialog (segments file, report)."""
-        if self.result is not None:
-            self._open_export(default_export_path(self.result, self.export_dir))
-        else:
-            self._open_export(self.export_dir)
-
-    def action_save_settings(self) -> None:
-        """Open the export dialog on a settings file that `segtui run --config` replays."""
-        self._open_export(self.export_dir / "segtui.toml")
-
-    def action_save_model(self) -> None:
-        """Open the save-model dialog (a .json model for assign/lookalike/migrate)."""
-        from segtui.tui.screens.save_model import SaveModelScreen, default_model_path
-
-        if self.result is None or self.tables is None:
-            self.notify("no model yet: the first result is still computing", severity="warning")
-            return
-        files = [spec.path for spec in self.tables.files.values()]
-
-        def done(paths: list[Path] | None) -> None:
-            if paths:
-                self.notify(f"Wrote {paths[0]}", title="Model saved")
-
-        path = default_model_path(self.result, self.export_dir)
-        self.push_screen(SaveModelScreen(self.result, path, files), done)
-
-    def action_migration(self) -> None:
-        """Open the migration dialog: segment moves since an earlier as-of date."""
-        from segtui.tui.screens.migration import MigrationScreen
-
-        if self.result is None or self.tables is None:
-            self.notify("no result yet to compare with", severity="warning")
-            return
-        self.push_screen(MigrationScreen(self.result, self.tables, self.export_dir))
-
-    def action_lookalikes(self) -> None:
-        """Show the lookalikes of the customer under the cursor (Customers view)."""
-        from segtui.tui.screens.lookalikes import LookalikesScreen
-
-        table = self.query_one("#customer-table", FrameTable)
-        if self.result is None or not table.frame.height:
-            self.notify("no customer selected", severity="warning")
-            return
-        values = table.row_values(table.cursor_row)
-        customer = str(values.get("CustomerID", ""))
-
-        def chosen(lookalike: str | None) -> None:
-            if lookalike:
-                self.query_one(CustomersView).jump_to(lookalike)
-
-        name = str(values.get("CustomerName") or "")
-        self.push_screen(LookalikesScreen(self.result, customer, name), chosen)
-
-    def action_help(self) -> None:
-        """Show every key."""
-        self.push_screen(HelpScreen(help_rows()))
+    def action_reload(self) -> None:
+        """Read the source again and re-segment with the same settings and seed."""
+        if self.busy:
+            self.workers.cancel_group(self, "segment")
+        self.start(self.settings, reread=True)
 
     def action_show_tab(self, tab: str) -> None:
         """Switch to view ``tab``."""
@@ -403,13 +315,7 @@ class SegtuiApp(App[None]):
         self._focus_tab(tab)
 
     def _focus_tab(self, tab: str) -> None:
-        target = {
-            "segments": "#segment-list",
-            "customers": "#customer-table",
-            "data": "#raw-table",
-            "charts": "#scatter",
-        }[tab]
-        widget = self.query_one(target)
+        widget = self.query_one(TAB_FOCUS[tab])
         if widget.can_focus:
             widget.focus()
 
@@ -422,6 +328,7 @@ class SegtuiApp(App[None]):
             if self.applied is not None:
                 self.settings = self.applied
             self.status = "Cancelled"
+            self.set_timer(CANCELLED_SECONDS, self._clear_cancelled)
             self.refresh_header()
             return
         tabs = self.query_one(TabbedContent)
@@ -430,6 +337,10 @@ class SegtuiApp(App[None]):
                 return
         if tabs.active != "segments":
             self.action_show_tab("segments")
+
+    def _clear_cancelled(self) -> None:
+        if self.status == "Cancelled" and not self.busy:
+            self.status = ""
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -454,41 +365,41 @@ class SegtuiApp(App[None]):
             crumbs.append(f"{view.segment} {view.names.get(view.segment, '')}")
         self.push_screen(TransactionsScreen(self.tables, event.values, crumbs))
 
+    # -- command palette ------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The command palette: every binding's action plus Textual's own commands."""
+        """Textual's own commands, every action of the app and its views (generated from
+        the bindings), and the keys of the dialog that is open."""
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.action in ("quit",):
-                continue
+        if screen is not self.screen_stack[0]:
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                yield SystemCommand(
+                    binding.description,
+                    f"key: {binding_label(binding)}",
+                    lambda action=binding.action, target=screen: self.call_later(
+                        self.run_action, action, target
+                    ),
+                )
+            return
+        for source, binding in palette_entries(self.BINDINGS):
             yield SystemCommand(
                 binding.description,
-                f"key: {binding.key_display or binding.key}",
-                lambda action=binding.action: self.call_later(self.run_action, action),
+                f"key: {binding_label(binding)} ({source.where})",
+                lambda action=binding.action, view=source.view: self.call_later(
+                    self._run_from_palette, action, view
+                ),
             )
 
-
-def help_rows() -> list[tuple[str, str, str]]:
-    """(key, description, where) for every binding of the app and its views."""
-    from segtui.tui.screens.export import ExportScreen as Export
-    from segtui.tui.screens.settings import SettingsScreen as SettingsDialog
-
-    sources: list[tuple[str, list[BindingType]]] = [
-        ("everywhere", SegtuiApp.BINDINGS),
-        ("everywhere", [Binding("ctrl+p", "command_palette", "Command palette")]),
-        ("Customers", CustomersView.BINDINGS),
-        ("Data", DataView.BINDINGS),
-        ("tables", FrameTable.BINDINGS),
-        ("transactions", TransactionsScreen.BINDINGS),
-        ("export dialog", Export.BINDINGS),
-        ("settings dialog", SettingsDialog.BINDINGS),
-        ("sweep view", SweepScreen.BINDINGS),
-    ]
-    rows = []
-    for where, bindings in sources:
-        for binding in bindings:
-            assert isinstance(binding, Binding)
-            key = binding.key_display or binding.key.replace("_", " ")
-            rows.append((key, binding.description, where))
-    rows.append(("enter", "Open segment / customer", "Segments, Customers"))
-    return rows
+    async def _run_from_palette(self, action: str, view: str | None) -> None:
+        """Run a palette action where its key would work: a view's action in that view,
+        a table action on the current view's table, an app action on the app."""
+        target: Widget | None = None
+        if view is not None:
+            self.action_show_tab(view)
+            target = self.query_one(f"#{view}-view")
+        elif action.split("(")[0] in ("sort", "choose") or action.startswith("cursor"):
+            target = self.query_one(TAB_FOCUS[self.query_one(TabbedContent).active or "segments"])
+            if not isinstance(target, FrameTable):
+                self.notify("this view has no table; press 2 or 3 first", severity="warning")
+                return
+        await self.run_action(action, target)

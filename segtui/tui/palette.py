@@ -1,4 +1,5 @@
-"""Segment colours: named ANSI colours so they stay distinct on 16-colour terminals."""
+"""Segment colours and glyphs: named ANSI colours so they stay distinct on 16-colour
+terminals, and a glyph per segment so charts stay readable without colour (NO_COLOR)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def segment_colour(segment: int) -> str:
     if segment < 0:
         return NO_PURCHASES_COLOUR
     return SEGMENT_COLOURS[segment % len(SEGMENT_COLOURS)]
+
+
+# One shape per segment (cycled like the colours); -1, no purchases, is a dot.
+SEGMENT_GLYPHS = ("●", "▲", "■", "◆", "✚", "✱", "○", "△", "□", "◇", "+", "*")
+NO_PURCHASES_GLYPH = "·"
+
+
+def segment_glyph(segment: int) -> str:
+    """The glyph of segment ``segment`` in charts and legends."""
+    if segment < 0:
+        return NO_PURCHASES_GLYPH
+    return SEGMENT_GLYPHS[segment % len(SEGMENT_GLYPHS)]

@@ -86,22 +86,38 @@ async def test_after_a_broken_source_help_still_opens_and_q_quits(
     assert app.return_code == 0
 
 
-async def test_error_stays_on_the_status_line_after_the_notification(tmp_path: Path) -> None:
+async def test_whole_error_stays_in_a_panel_after_the_notification_at_80_columns(
+    tmp_path: Path,
+) -> None:
     app = broken_app("text_in_amount", tmp_path)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.clear_notifications()
         await pilot.pause()
-        status = screen_text(app).splitlines()[2]
-        assert "Transactions.csv" in status
-        assert "lots" in status
+        # The panel wraps long paths mid-word: join its lines without spaces.
+        panel = "".join(line.strip(" │╭╮╰╯─") for line in screen_text(app).splitlines()[3:12])
+        assert "Transactions.csv" in panel
+        assert "lots" in panel
+        assert "ctrl+r" in panel
+
+
+async def test_after_a_failed_load_nothing_claims_to_be_computing(tmp_path: Path) -> None:
+    app = broken_app("text_in_amount", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e", "K")
+        await pilot.pause()
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert len(warnings) == 2
+        assert all("last load failed" in w for w in warnings)
+        assert not any("computing" in w for w in warnings)
 
 
 async def test_every_view_and_dialog_key_is_harmless_without_a_result(tmp_path: Path) -> None:
     app = broken_app("missing_required_column", tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        for key in ("2", "l", "m", "M", "e", "w", "3", "t", "4", "1", "enter", "n", "plus"):
+        for key in ("2", "l", "m", "M", "e", "w", "3", "t", "4", "1", "enter", "R", "plus"):
             await pilot.press(key)
             await settle(pilot)
         assert app.result is None
@@ -123,8 +139,10 @@ async def test_fixing_the_source_and_retrying_recovers(tmp_path: Path) -> None:
         folder = Path(app.settings.source)
         shutil.rmtree(folder)
         write_tables(folder, TINY_CUSTOMERS, TINY_PRODUCTS, TINY_TRANSACTIONS)
-        await pilot.press("n")  # any re-run reads the source again while nothing loaded
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.result is not None
         assert app.result.n_customers == 6
-        assert "lots" not in screen_text(app).splitlines()[2]
+        assert app.result.settings.seed == 42  # reload keeps the seed, as `segtui run`
+        assert "lots" not in screen_text(app)
+        assert not app.query_one("#error-panel").display

@@ -185,7 +185,7 @@ async def test_saved_settings_replayed_by_run_give_identical_segments(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("plus", "n")
+        await pilot.press("plus", "R")
         await settle(pilot)
         await pilot.press("w")
         assert app.screen.query_one("#export-path").value == str(tmp_path / "segtui.toml")
@@ -199,3 +199,41 @@ async def test_saved_settings_replayed_by_run_give_identical_segments(
     )
     assert outcome.exit_code == 0, outcome.stderr
     assert (tmp_path / "r.csv").read_bytes() == (tmp_path / "ui.csv").read_bytes()
+
+
+async def test_export_to_an_existing_folder_says_it_is_a_folder(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await export_to(pilot, tmp_path)
+        error = str(app.screen.query_one("#export-error").render())
+        assert "is a folder" in error
+
+
+async def test_export_can_write_only_the_current_filtered_and_sorted_view(
+    make_app, tmp_path
+) -> None:
+    import polars as pl
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "f")  # segment 0 only
+        await settle(pilot)
+        shown = app.query_one("#customer-table").frame
+        await pilot.press("e")
+        app.screen.query_one("#view-only").value = True
+        await export_to_same_dialog(pilot, tmp_path / "view.csv")
+        written = pl.read_csv(tmp_path / "view.csv", infer_schema_length=0)
+        assert written.columns == app.result.segments.columns
+        assert written["CustomerID"].to_list() == shown["CustomerID"].to_list()
+        assert set(written["segment"].to_list()) == {"0"}
+        assert written.height < app.result.n_customers
+
+
+async def test_export_offers_no_view_choice_when_showing_all_customers(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        assert not app.screen.query("#view-only")

@@ -1,6 +1,7 @@
 """UI robustness: a few hundred seeded random presses of the app's own keys.
 
-The keys are every binding of the app, its views and its dialogs (plus the keys that
+The keys are every binding of the app, its views and its dialogs (the tables help is
+built from) (plus the keys that
 move between widgets), without the ones that end the session (q, ctrl+q, ctrl+c) or open
 the command palette (whose fuzzy search could pick Textual's own "Quit"). After the run
 every dialog is closed and the app must still be running, with one consistent state:
@@ -19,15 +20,8 @@ from textual.binding import Binding
 from segtui.config import Settings
 from segtui.tui import app as app_module
 from segtui.tui.app import SegtuiApp
-from segtui.tui.screens.dialogs import ConfirmScreen, HelpScreen
-from segtui.tui.screens.export import ExportScreen
-from segtui.tui.screens.lookalikes import LookalikesScreen
-from segtui.tui.screens.migration import MigrationScreen
-from segtui.tui.screens.settings import SettingsScreen
-from segtui.tui.screens.transactions import TransactionsScreen
+from segtui.tui.keys import binding_sources
 from segtui.tui.widgets.customers_view import CustomersView
-from segtui.tui.widgets.data_view import DataView
-from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.segments_view import SegmentItem
 
 from .conftest import screen_text, settle
@@ -39,22 +33,11 @@ MOVING = ("enter", "tab", "shift+tab", "space", "up", "down", "escape")
 
 
 def binding_keys() -> list[str]:
-    """Every key bound anywhere in the app, minus the ones that end the session."""
+    """Every key bound anywhere in the app (the help's binding tables), minus the ones
+    that end the session."""
     keys: set[str] = set(MOVING)
-    for owner in (
-        SegtuiApp,
-        CustomersView,
-        DataView,
-        FrameTable,
-        TransactionsScreen,
-        ExportScreen,
-        SettingsScreen,
-        HelpScreen,
-        ConfirmScreen,
-        LookalikesScreen,
-        MigrationScreen,
-    ):
-        for binding in owner.BINDINGS:
+    for source in binding_sources(SegtuiApp.BINDINGS):
+        for binding in source.bindings:
             assert isinstance(binding, Binding)
             keys.update(k.strip() for k in binding.key.split(","))
     return sorted(keys - ENDING)
@@ -76,7 +59,10 @@ class RecordingApp(SegtuiApp):
 
 def test_binding_keys_cover_views_and_dialogs_but_never_quit() -> None:
     keys = binding_keys()
-    for key in ("plus", "minus", "s", "n", "e", "m", "M", "l", "f", "o", "t", "ctrl+s", "y"):
+    for key in (
+        *("plus", "minus", "s", "n", "N", "e", "m", "M", "l", "f", "o", "t", "ctrl+s", "y"),
+        *("j", "k", "g", "G", "K", "R", "ctrl+r", "slash"),
+    ):
         assert key in keys
     assert not ENDING & set(keys)
 
@@ -113,7 +99,9 @@ async def test_random_keys_leave_the_app_alive_and_consistent(zeotap_dir, tmp_pa
         panels = [i for i in app.query(SegmentItem) if i.segment >= 0]
         assert len(panels) == result.k
         assert [p.segment for p in panels] == list(range(result.k))
-        assert app.query_one(CustomersView).frame is result.segments
+        browsed = app.query_one(CustomersView).frame
+        assert browsed["CustomerID"].equals(result.segments["CustomerID"])
+        assert browsed["segment"].equals(result.segments["segment"])
         assert result.segments.height == 200
         assert sum(p.size for p in result.profiles) == result.n_clustered
         assert not [m for m in app.messages if "internal error" in m]

@@ -24,7 +24,7 @@ async def test_sweep_view_rows_equal_the_engine_sweep(make_app, zeotap_dir) -> N
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("k")
+        await pilot.press("K")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SweepScreen)
@@ -45,7 +45,7 @@ async def test_enter_in_the_sweep_view_reclusters_with_the_picked_k(make_app) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         before = app.result.metrics.davies_bouldin
-        await pilot.press("k")
+        await pilot.press("K")
         await settle(pilot)
         await pilot.press("home", "down", "down", "down")
         assert app.screen.cursor == 5
@@ -78,8 +78,14 @@ async def test_sweep_chart_grows_as_rows_arrive(make_app, monkeypatch) -> None:
     app.sweep_range = (2, 4)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("k")
-        assert reached.wait(timeout=30)
+        await pilot.press("K")
+        # Wait without blocking the event loop: the sweep worker starts once the sweep
+        # view has mounted (a blocking wait here timed out under load).
+        for _ in range(600):
+            if reached.is_set():
+                break
+            await pilot.pause(0.05)
+        assert reached.is_set()
         await pilot.pause()
         screen = app.screen
         assert [row.k for row in screen.rows] == [2]
@@ -107,7 +113,7 @@ async def test_escape_cancels_a_running_sweep_and_keeps_the_app_alive(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         shown = app.result
-        await pilot.press("k")
+        await pilot.press("K")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SweepScreen) and screen.running
@@ -131,7 +137,7 @@ async def test_escape_after_the_sweep_goes_back_without_reclustering(make_app) -
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         shown = app.result
-        await pilot.press("k")
+        await pilot.press("K")
         await settle(pilot)
         await pilot.press("down", "escape")
         await settle(pilot)
@@ -176,7 +182,7 @@ async def test_sweep_view_after_k_auto_shows_its_scores_and_picking_overrides_au
             raise AssertionError("the k = auto sweep should have been reused")
 
         monkeypatch.setattr(sweep_module, "sweep", no_second_sweep)
-        await pilot.press("k")
+        await pilot.press("K")
         await settle(pilot)
         screen = app.screen
         assert [r.to_dict() for r in screen.rows] == selection["rows"]

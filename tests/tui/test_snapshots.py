@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from segtui.config import Settings
@@ -23,3 +25,60 @@ async def finished(pilot) -> None:
 def test_main_views(snap_compare, size, keys, tmp_path) -> None:
     app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=size, press=keys, run_before=finished)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    "keys",
+    [["question_mark"], ["2", "l"], ["m", "enter"], ["2", *["right"] * 8]],
+    ids=["help", "lookalikes", "migration", "customers-scrolled"],
+)
+def test_dialogs(snap_compare, size, keys, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+
+    async def run_keys(pilot) -> None:
+        await finished(pilot)
+        await pilot.press(*keys)
+        await finished(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_keys)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_error_panel(snap_compare, size, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative path: the message is the same on every run
+    folder = Path("broken")
+    folder.mkdir()
+    (folder / "Transactions.csv").write_text(
+        "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price\n"
+        "T1,C1,P1,2024-01-05,1,twelve,12.0\n",
+        encoding="utf-8",
+    )
+    app = SegtuiApp(Settings(source=folder), export_dir=Path("."))
+
+    async def failed(pilot) -> None:
+        await finished(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=failed)
+
+
+@pytest.mark.parametrize("keys", [[], ["4"]], ids=["segments", "charts"])
+def test_sixteen_colour_theme(snap_compare, keys, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+
+    async def ansi(pilot) -> None:
+        pilot.app.theme = "ansi-dark"  # the terminal's own 16 colours
+        await finished(pilot)
+        await pilot.press(*keys)
+        await finished(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ansi)
+
+
+@pytest.mark.parametrize("keys", [[], ["4"]], ids=["segments", "charts"])
+def test_no_color(snap_compare, keys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), press=keys, run_before=finished)

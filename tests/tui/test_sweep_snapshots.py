@@ -14,7 +14,7 @@ async def sweep_view(pilot) -> None:
     """Start with k = auto, wait for it, open the sweep view and wait again."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    await pilot.press("k")
+    await pilot.press("K")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SCORE_DEFINITION = "1 / (1 + Euclidean distance in the model's scaled feature space)"
 QUERY_CHUNK = 4096
+# Up to this many query customers, an exact vectorised pass each beats building a tree.
+BRUTE_FORCE_QUERIES = 16
 RANGE = re.compile(r"^(?P<a>.*?)(?P<an>\d+)\.\.(?P<b>.*?)(?P<bn>\d+)$")
 Progress = Callable[[str], None]
 
@@ -78,20 +80,44 @@ class Lookalikes:
         }
 
 
+def _brute_force_neighbours(
+    X: np.ndarray, queries: np.ndarray, top: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-``top`` for a few queries: one vectorised distance pass over all rows
+    and a partial sort (numpy argpartition), with every row tied at the cut kept, so the
+    order (distance, then row index) is exact. Building a tree over a million rows for
+    one customer cost seconds; one pass costs tens of milliseconds."""
+    out_idx = np.empty((len(queries), top), dtype=np.int64)
+    out_dist = np.empty((len(queries), top), dtype=np.float64)
+    for i, row in enumerate(queries):
+        diff = X - X[row]
+        squared = np.einsum("ij,ij->i", diff, diff)
+        squared[row] = np.inf  # a customer is not its own lookalike
+        cut = np.partition(squared, top - 1)[top - 1]
+        candidates = np.flatnonzero(squared <= cut)
+        order = np.lexsort((candidates, squared[candidates]))[:top]
+        out_idx[i] = candidates[order]
+        out_dist[i] = np.sqrt(squared[candidates[order]])
+    return out_idx, out_dist
+
+
 def nearest_neighbours(
     X: np.ndarray, queries: np.ndarray, top: int, progress: Progress | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each row index in ``queries``: the ``top`` nearest other rows of ``X``.
 
     Returns (indices, distances), each of shape (len(queries), top), sorted by distance
-    then row index. scikit-learn's NearestNeighbors (a k-d or ball tree in the low
+    then row index. Up to BRUTE_FORCE_QUERIES queries (the UI asks for one): one exact
+    vectorised pass each. More: scikit-learn's NearestNeighbors (a k-d or ball tree in the low
     dimensions used here) proposes candidates in chunks; distances are then recomputed
     exactly and re-sorted so ties do not depend on the tree.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     n = X.shape[0]
     top = min(top, n - 1)
+    if len(queries) <= BRUTE_FORCE_QUERIES:
+        return _brute_force_neighbours(X, queries, top)
+    from sklearn.neighbors import NearestNeighbors
+
     # One spare candidate besides self, so exact ties at the cut are still seen.
     fetch = min(top + 2, n)
     index = NearestNeighbors(n_neighbors=fetch).fit(X)
@@ -110,13 +136,35 @@ def nearest_neighbours(
     return out_idx, out_dist
 
 
+def _positions(ids: pl.Series, queries: list[str]) -> list[int | None]:
+    """Row of each query id in ``ids`` (None when absent). A few queries (the UI asks for
+    one) scan the column in Polars; a Python dict of a million ids cost a second."""
+    if len(queries) <= BRUTE_FORCE_QUERIES:
+        found = []
+        for query in queries:
+            hits = (ids == query).arg_true()
+            found.append(int(hits[0]) if hits.len() else None)
+        return found
+    position = {cid: i for i, cid in enumerate(ids.to_list())}
+    return [position.get(query) for query in queries]
+
+
+def _unknown(missing: list[str], all_ids: Sequence[str] | pl.Series) -> list[str]:
+    """The ids of ``missing`` that are not in ``all_ids`` either."""
+    if not missing:
+        return []
+    every = all_ids if isinstance(all_ids, pl.Series) else pl.Series(list(all_ids))
+    present = set(every.filter(every.is_in(pl.Series(missing).implode())).to_list())
+    return [q for q in missing if q not in present]
+
+
 def lookalikes(
     ids: pl.Series,
     X: np.ndarray,
     query_ids: Sequence[str] | None,
     *,
     top: int = 3,
-    all_ids: Sequence[str] = (),
+    all_ids: Sequence[str] | pl.Series = (),
     progress: Progress | None = None,
 ) -> Lookalikes:
     """Top-``top`` lookalikes for ``query_ids`` (None = every customer with purchases).
@@ -129,32 +177,32 @@ def lookalikes(
         raise OptionError(f"--top must be at least 1 (got {top})")
     if X.shape[0] < 2:
         raise OptionError("lookalikes need at least 2 customers with purchases")
-    id_list = ids.to_list()
-    position = {cid: i for i, cid in enumerate(id_list)}
     skipped: list[str] = []
     if query_ids is None:
-        rows = np.arange(len(id_list))
+        rows = np.arange(ids.len())
     else:
-        known = set(all_ids) | set(position)
-        unknown = [q for q in query_ids if q not in known]
+        queries = list(query_ids)
+        positions = _positions(ids, queries)
+        missing = [q for q, pos in zip(queries, positions, strict=True) if pos is None]
+        unknown = _unknown(missing, all_ids)
         if unknown:
             raise OptionError(
                 f"{plural(len(unknown), 'customer id')} not in the source: "
                 + ", ".join(unknown[:5])
                 + (" …" if len(unknown) > 5 else "")
             )
-        skipped = [q for q in query_ids if q not in position]
-        rows = np.array([position[q] for q in query_ids if q in position], dtype=np.int64)
+        skipped = missing
+        rows = np.array([pos for pos in positions if pos is not None], dtype=np.int64)
     if rows.size == 0:
         raise OptionError("none of the given customers has purchases; nothing to compare")
     neighbours, distances = nearest_neighbours(X, rows, top, progress)
     width = neighbours.shape[1]
-    id_array = np.array(id_list, dtype=object)
+    text_ids = ids.cast(pl.String)
     table = pl.DataFrame(
         {
-            "CustomerID": np.repeat(id_array[rows], width).tolist(),
+            "CustomerID": text_ids.gather(np.repeat(rows, width)),
             "rank": np.tile(np.arange(1, width + 1), len(rows)),
-            "LookalikeID": id_array[neighbours.ravel()].tolist(),
+            "LookalikeID": text_ids.gather(neighbours.ravel()),
             "score": 1.0 / (1.0 + distances.ravel()),
         },
         schema={
@@ -182,5 +230,5 @@ def result_lookalikes(
         result.matrix,
         customer_ids,
         top=top,
-        all_ids=frame.get_column("CustomerID").to_list(),
+        all_ids=frame.get_column("CustomerID"),
     )

@@ -25,9 +25,9 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.compute import NO_PURCHASES, compute_features
 from segtui.engine.io.sources import Tables
-from segtui.engine.models.assign import Snapshot, load_for_model, project
+from segtui.engine.models.assign import FeatureCompute, Snapshot, load_for_model, project
 from segtui.engine.models.matching import Matching
 from segtui.engine.models.model import SegmentModel
 from segtui.engine.segments.profiles import SegmentProfile
@@ -181,17 +181,20 @@ def migrate(
     as_of_before: dt.date | None = None,
     as_of_after: dt.date | None = None,
     refit_after: bool = False,
+    compute: FeatureCompute = compute_features,
 ) -> Migration:
     """Assign both snapshots with ``model`` and cross-tabulate the moves. With
     ``refit_after`` the after snapshot is segmented afresh instead, its segments matched
-    to the model's (:func:`refit_snapshot`): columns are then its segments."""
-    snap_before = project(model, before, as_of_before)
+    to the model's (:func:`refit_snapshot`): columns are then its segments. ``compute``
+    computes a snapshot's features (the UI passes one that reuses the feature table it
+    already holds for the current as-of date)."""
+    snap_before = project(model, before, as_of_before, compute)
     refit = None
     if refit_after:
         refit = refit_snapshot(model, after, as_of_after)
         snap_after = refit[0]
     else:
-        snap_after = project(model, after, as_of_after)
+        snap_after = project(model, after, as_of_after, compute)
     customers = (
         snapshot_segments(snap_before)
         .rename({"segment": "segment_before"})

@@ -5,19 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
+from textual.worker import Worker, WorkerState
 
-from segtui.engine.errors import SegtuiError
+from segtui.engine.errors import SegtuiError, plural
 from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
 from segtui.tui.screens.dialogs import ConfirmScreen
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
+
+
+def export_rows(result: SegmentationResult, rows: pl.DataFrame, path: Path, *, force: bool) -> Path:
+    """Write ``rows`` (some of ``result.segments``, in the view's order) as a segments
+    file: the same columns, column order and writer as the full export. Returns the
+    absolute path."""
+    from segtui.engine.output.writers import write_frame
+
+    check_export(path, force=force)
+    written = write_frame(rows.select(result.segments.columns), path, force=force)
+    assert written is not None  # a file path, never stdout
+    return written
 
 
 def default_export_path(result: SegmentationResult, folder: Path) -> Path:
@@ -30,10 +44,16 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, result: SegmentationResult, path: Path) -> None:
+    def __init__(
+        self, result: SegmentationResult, path: Path, view: pl.DataFrame | None = None
+    ) -> None:
         super().__init__()
         self.result = result
         self.initial = path
+        # The Customers view's rows (its filter, search and sort), when they differ from
+        # all customers: offered as "only the current view".
+        self.view = view
+        self._written: tuple[list[Path] | None] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
@@ -45,6 +65,12 @@ class ExportScreen(ModalScreen[list[Path] | None]):
             )
             yield Input(str(self.initial), id="export-path")
             yield Checkbox("Also write a Markdown report (.md beside it)", id="with-report")
+            if self.view is not None:
+                yield Checkbox(
+                    f"Only the current view: {plural(self.view.height, 'customer')} of "
+                    f"{self.result.n_customers:,} (Customers filter, search and sort)",
+                    id="view-only",
+                )
             yield Static(id="export-error")
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="do-export")
@@ -63,6 +89,10 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
+        if path.is_dir():
+            from segtui.engine.errors import OutputError
+
+            raise OutputError("is a folder", file=path, hint="add a file name, e.g. segments.csv")
         paths = [path]
         if self.query_one("#with-report", Checkbox).value and export_kind(path) == "segments":
             paths.append(path.with_suffix(".md"))
@@ -117,9 +147,13 @@ class ExportScreen(ModalScreen[list[Path] | None]):
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
         written: list[Path] = []
+        view = self.view if self._view_only() else None
         try:
             for path in paths:
-                written.append(export(self.result, path, force=force))
+                if view is not None and export_kind(path) == "segments":
+                    written.append(export_rows(self.result, view, path, force=force))
+                else:
+                    written.append(export(self.result, path, force=force))
         except SegtuiError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
@@ -131,7 +165,21 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         except Exception as exc:  # the dialog reports it; the session goes on
             self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
             return
-        self.app.call_from_thread(self.dismiss, written)
+        self.app.call_from_thread(self._finished, written)
+
+    def _finished(self, written: list[Path] | None) -> None:
+        """Called from the writing worker; the dialog closes once that worker has ended
+        (dismissing from inside it cancelled the still-running worker)."""
+        self._written = (written,)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "export" and event.state == WorkerState.SUCCESS:
+            if self._written is not None:
+                self.dismiss(self._written[0])
+
+    def _view_only(self) -> bool:
+        boxes = self.query("#view-only")
+        return bool(boxes) and bool(boxes.first(Checkbox).value)
 
     def _failed(self, message: str) -> None:
         self.query_one("#do-export", Button).disabled = False

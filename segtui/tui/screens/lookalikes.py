@@ -35,7 +35,8 @@ def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl
     return (
         table.join(details, on="LookalikeID", how="left", maintain_order="left")
         .with_columns(pl.col("score").round(3))
-        .select("rank", "LookalikeID", *extra, "score")
+        # The score is the key number: right after the id, visible at 80 columns.
+        .select("rank", "LookalikeID", "score", *extra)
     )
 
 
@@ -69,7 +70,7 @@ class LookalikesScreen(ModalScreen[str | None]):
             )
             yield Static(
                 "score = 1/(1 + distance in the scaled feature space) · "
-                "enter opens the customer · esc closes",
+                "enter opens the customer · esc/l closes",
                 classes="hint",
             )
             yield Static("finding lookalikes…", id="lookalike-status")

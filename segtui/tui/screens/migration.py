@@ -4,6 +4,7 @@ after + lost; totals)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -21,6 +22,7 @@ from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
+    from segtui.engine.features.compute import FeatureTable
     from segtui.engine.io.sources import Tables
     from segtui.engine.models.migration import Migration
     from segtui.engine.pipeline import SegmentationResult
@@ -42,7 +44,10 @@ def migration_frame(migration: Migration) -> pl.DataFrame:
     totals = with_totals.select(
         pl.lit(TOTAL).alias("from"), *[pl.col(c).sum() for c in [*counts, TOTAL]]
     )
-    return pl.concat([with_totals, totals])
+    # The key numbers (total, lost) come right after the row label, so they show at 80
+    # columns; the "to <id>" breakdown follows.
+    order = ["from", TOTAL, "lost", *[c for c in counts if c != "lost"]]
+    return pl.concat([with_totals, totals]).select([c for c in order if c in with_totals.columns])
 
 
 def counts_line(migration: Migration) -> str:
@@ -72,11 +77,21 @@ def parse_before(text: str, current: dt.date) -> dt.date:
 def compute_migration(result: SegmentationResult, tables: Tables, before: dt.date) -> Migration:
     """Assign the source at ``before`` and at the result's as-of date with a model of
     ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
+    from segtui.engine.features.compute import compute_features
     from segtui.engine.models.migration import migrate
     from segtui.engine.models.model import build_model
 
+    def features(source: Tables, request: list[str], as_of: dt.date | None) -> FeatureTable:
+        # The after snapshot is the result on screen: reuse its feature table (a copy,
+        # the model step may add columns) instead of a second pass over every row.
+        if as_of == result.as_of and list(request) == list(result.features):
+            return copy.copy(result.feature_table)
+        return compute_features(source, request, as_of)
+
     model = build_model(result)
-    return migrate(model, tables, tables, as_of_before=before, as_of_after=result.as_of)
+    return migrate(
+        model, tables, tables, as_of_before=before, as_of_after=result.as_of, compute=features
+    )
 
 
 class MigrationScreen(ModalScreen[None]):
@@ -112,7 +127,7 @@ class MigrationScreen(ModalScreen[None]):
             yield Static(
                 "enter computes · ctrl+s saves the table · esc closes", id="migration-status"
             )
-            yield FrameTable(id="migration-table")
+            yield FrameTable(id="migration-table", fixed_columns=1)
 
     def on_mount(self) -> None:
         self.query_one("#as-of-before", Input).focus()

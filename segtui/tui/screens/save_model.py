@@ -81,4 +81,4 @@ class SaveModelScreen(ExportScreen):
         except Exception as exc:  # the dialog reports it; the session goes on
             self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
             return
-        self.app.call_from_thread(self.dismiss, written)
+        self.app.call_from_thread(self._finished, written)

@@ -70,4 +70,4 @@ class SaveTableScreen(ExportScreen):
         except Exception as exc:  # the dialog reports it; the session goes on
             self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
             return
-        self.app.call_from_thread(self.dismiss, [written] if written else None)
+        self.app.call_from_thread(self._finished, [written] if written else None)

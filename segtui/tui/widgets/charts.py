@@ -8,7 +8,7 @@ from textual.widget import Widget
 
 from segtui.engine.clustering.projection import Projection
 from segtui.engine.segments.profiles import SegmentProfile
-from segtui.tui.palette import segment_colour
+from segtui.tui.palette import segment_colour, segment_glyph
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 # Braille dot bit for (column 0/1, row 0..3) inside one character cell.
@@ -24,7 +24,7 @@ def bar_chart(profiles: list[SegmentProfile], width: int) -> Text:
     bar_room = max(width - label_width - 16, 4)
     largest = max(p.size for p in profiles) or 1
     for p in profiles:
-        label = f"{p.id} {p.name}"
+        label = f"{segment_glyph(p.id)} {p.id} {p.name}"
         label = label if len(label) <= label_width else label[: label_width - 1] + "…"
         eighths = round(p.size / largest * bar_room * 8)
         bar = "█" * (eighths // 8) + (BLOCKS[eighths % 8] if eighths % 8 else "")
@@ -34,9 +34,21 @@ def bar_chart(profiles: list[SegmentProfile], width: int) -> Text:
     return text
 
 
-def braille_scatter(projection: Projection, labels: np.ndarray, width: int, height: int) -> Text:
+def legend(profiles: list[SegmentProfile]) -> Text:
+    """ "● 0 High-value regulars  ▲ 1 …": each segment's glyph and colour. Returns Text."""
+    text = Text()
+    for p in profiles:
+        text.append(segment_glyph(p.id), style=segment_colour(p.id))
+        text.append(f" {p.id} {p.name}  ")
+    return text
+
+
+def braille_scatter(
+    projection: Projection, labels: np.ndarray, width: int, height: int, *, glyphs: bool = False
+) -> Text:
     """Scatter of ``projection.xy`` in braille dots, each cell coloured by the segment
-    with most points in it. Returns Text of ``height`` lines of ``width`` cells."""
+    with most points in it; with ``glyphs`` (no colour) each occupied cell shows that
+    segment's glyph instead. Returns Text of ``height`` lines of ``width`` cells."""
     width, height = max(width, 4), max(height, 2)
     xy = projection.xy
     seg = labels[projection.rows] if len(projection.rows) else np.zeros(0, dtype=int)
@@ -64,7 +76,9 @@ def braille_scatter(projection: Projection, labels: np.ndarray, width: int, heig
         for col in range(width):
             mask = int(masks[row, col])
             if mask:
-                text.append(chr(0x2800 + mask), style=segment_colour(int(winner[row, col])))
+                segment = int(winner[row, col])
+                cell = segment_glyph(segment) if glyphs else chr(0x2800 + mask)
+                text.append(cell, style=segment_colour(segment))
             else:
                 text.append(" ")
         if row < height - 1:
@@ -105,4 +119,10 @@ class Scatter(Widget):
     def render(self) -> Text:
         if self.projection is None:
             return Text("waiting for a result…")
-        return braille_scatter(self.projection, self.labels, self.size.width, self.size.height)
+        return braille_scatter(
+            self.projection,
+            self.labels,
+            self.size.width,
+            self.size.height,
+            glyphs=self.app.no_color,
+        )

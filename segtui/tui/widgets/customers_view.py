@@ -18,6 +18,8 @@ from segtui.tui.widgets.frame_table import FrameTable
 
 # Above this many customers the search runs on Enter instead of on every keystroke.
 LIVE_SEARCH_ROWS = 200_000
+# Shown first, whatever order the segments file has.
+LEADING_COLUMNS = ("CustomerID", "CustomerName", "segment", "segment_name")
 # Above this many customers sorting and filtering run in a worker thread.
 BACKGROUND_ROWS = 100_000
 
@@ -46,7 +48,7 @@ class CustomersView(Vertical):
     """Customers with their segment; ``segment`` filters, the search box matches text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", key_display="/"),
+        Binding("slash", "search", "Search"),
         Binding("f", "next_segment", "Filter segment"),
         Binding("l", "app.lookalikes", "Lookalikes"),
     ]
@@ -69,11 +71,13 @@ class CustomersView(Vertical):
         with Horizontal(id="customer-tools"):
             yield Input(placeholder="/ search id, name, region…", id="search")
             yield Static(id="showing")
-        yield FrameTable(id="customer-table", sort_in_place=False)
+        yield FrameTable(id="customer-table", sort_in_place=False, fixed_columns=1)
 
     def show(self, frame: pl.DataFrame, names: dict[int, str]) -> None:
-        """Browse ``frame`` (the segments frame); ``names`` maps segment id to name."""
-        self.frame = frame
+        """Browse ``frame`` (the segments frame); ``names`` maps segment id to name.
+        The id, name and segment come first, so they show at 80 columns."""
+        first = [c for c in LEADING_COLUMNS if c in frame.columns]
+        self.frame = frame.select(*first, *[c for c in frame.columns if c not in first])
         self.names = dict(names)
         if frame.height and (frame["segment"] == -1).any():
             self.names[-1] = NO_PURCHASES
@@ -106,6 +110,7 @@ class CustomersView(Vertical):
         self.pending = False
         table = self.query_one(FrameTable)
         table.set_frame(view, keep_cursor=keep_cursor)
+        table.find_text = self.search
         self._apply_jump(table, view)
         self.query_one("#showing", Static).update(
             f"showing {view.height:,} of {self.frame.height:,}"
@@ -118,6 +123,15 @@ class CustomersView(Vertical):
         if self.search.strip():
             crumbs.append(f"“{self.search.strip()}”")
         self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
+
+    def current_view(self) -> pl.DataFrame | None:
+        """The rows the table shows (filter, search, sort applied), or None when they
+        are all customers in file order (nothing to offer beyond "all customers")."""
+        if self.segment is None and not self.search.strip() and self.sort_by is None:
+            return None
+        if self.pending:
+            return None
+        return self.query_one(FrameTable).frame
 
     def jump_to(self, customer_id: str) -> None:
         """Clear the search and segment filter and put the cursor on ``customer_id``."""

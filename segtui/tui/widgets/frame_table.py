@@ -34,7 +34,7 @@ def format_cell(value: Any) -> str:
     if isinstance(value, float):
         return "–" if value != value else f"{value:,.2f}"
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}"
     return str(value)
 
 
@@ -42,16 +42,19 @@ class FrameTable(ScrollView, can_focus=True):
     """Scrollable, sortable view of a DataFrame with a row and a column cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
+        # vim/VisiData movement beside the arrows: j/k rows, g/G first/last row.
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First row", show=False),
-        Binding("end", "jump(-1)", "Last row", show=False),
+        Binding("home,g", "jump(0)", "First row", show=False),
+        Binding("end,G", "jump(-1)", "Last row", show=False),
         Binding("left", "column(-1)", "Column left", show=False),
         Binding("right", "column(1)", "Column right", show=False),
-        Binding("o", "sort", "Sort column"),
-        Binding("enter", "choose", "Open"),
+        Binding("o", "sort", "Sort"),
+        Binding("n", "next_match(1)", "Next match", show=False),
+        Binding("N", "next_match(-1)", "Previous match", show=False),
+        Binding("enter", "choose", "Open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "frame-table--header",
@@ -87,14 +90,20 @@ class FrameTable(ScrollView, can_focus=True):
         def control(self) -> FrameTable:
             return self.table
 
-    def __init__(self, *, sort_in_place: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, sort_in_place: bool = True, fixed_columns: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        # The first ``fixed_columns`` (the id) stay put while the rest scroll sideways.
+        self.fixed_columns = fixed_columns
         self.frame = pl.DataFrame()
         self.columns: list[str] = []
         self.widths: list[int] = []
         self.sort_column: str | None = None
         self.sort_descending = False
         self.sort_in_place = sort_in_place
+        # The text n/N look for (set by the view's / search); matched over the whole frame.
+        self.find_text = ""
         self._pages: dict[int, list[tuple[str, ...]]] = {}
 
     # -- data -----------------------------------------------------------------------
@@ -106,8 +115,9 @@ class FrameTable(ScrollView, can_focus=True):
         self.widths = self._measure()
         self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths), frame.height + 1)
         if not keep_cursor:
+            # Back to the first row, but the column under the cursor stays in view.
             self.cursor_row = 0
-            self.scroll_to(0, 0, animate=False)
+            self.scroll_to(y=0, animate=False)
         self.cursor_row = min(self.cursor_row, max(frame.height - 1, 0))
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         self.refresh()
@@ -162,7 +172,16 @@ class FrameTable(ScrollView, can_focus=True):
                 else self.rich_style
             )
             strip = self._strip(list(self._row(index)), style, index)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
+        fixed = min(self._fixed_width(), width)
+        if not fixed:
+            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
+        start = fixed + scroll_x
+        moving = strip.crop(start, start + width - fixed)
+        return Strip.join([strip.crop(0, fixed), moving]).extend_cell_length(width, self.rich_style)
+
+    def _fixed_width(self) -> int:
+        count = min(self.fixed_columns, len(self.widths))
+        return sum(self.widths[:count]) + GAP * count
 
     def _strip(self, cells: list[str], style: Style, index: int) -> Strip:
         segments = []
@@ -192,14 +211,20 @@ class FrameTable(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor_column(self, _old: int, column: int) -> None:
-        if not self.widths:
+        if not self.widths or column >= len(self.widths):
             return
-        left = sum(self.widths[:column]) + GAP * column
+        fixed = min(self.fixed_columns, len(self.widths))
+        if column < fixed:
+            self.refresh()
+            return
+        # Positions within the scrolling part (right of the frozen columns).
+        left = sum(self.widths[fixed:column]) + GAP * (column - fixed)
         right = left + self.widths[column]
+        visible = max(self.scrollable_content_region.width - self._fixed_width(), 1)
         if left < self.scroll_offset.x:
             self.scroll_to(x=left, animate=False)
-        elif right > self.scroll_offset.x + self.scrollable_content_region.width:
-            self.scroll_to(x=right - self.scrollable_content_region.width, animate=False)
+        elif right > self.scroll_offset.x + visible:
+            self.scroll_to(x=right - visible, animate=False)
         self.refresh()
 
     def on_focus(self) -> None:
@@ -236,13 +261,35 @@ class FrameTable(ScrollView, can_focus=True):
             )
         self.post_message(self.Sorted(self, column, descending))
 
+    def find(self, text: str) -> None:
+        """Remember ``text`` for n/N and move to its first match at or after the cursor."""
+        self.find_text = text
+        if text.strip():
+            self._go_to_match(self.cursor_row - 1, 1)
+
+    def action_next_match(self, direction: int) -> None:
+        """Move to the next (1) or previous (-1) row containing the search text."""
+        if not self.find_text.strip():
+            self.notify("nothing to find: press / and type first", severity="warning")
+            return
+        self._go_to_match(self.cursor_row, direction)
+
+    def _go_to_match(self, after: int, direction: int) -> None:
+        from segtui.engine.lookup import next_match
+
+        row = next_match(self.frame, self.find_text, after, direction)
+        if row is None:
+            self.notify(f"no row contains “{self.find_text.strip()}”", severity="warning")
+            return
+        self.cursor_row = row
+
     def action_choose(self) -> None:
         if self.frame.height:
             self.post_message(self.RowChosen(self, self.row_values(self.cursor_row)))
 
     def on_click(self, event: events.Click) -> None:
         scroll_x, scroll_y = self.scroll_offset
-        x = event.x + scroll_x
+        x = event.x if event.x < self._fixed_width() else event.x + scroll_x
         edge = 0
         for col, width in enumerate(self.widths):
             edge += width + GAP

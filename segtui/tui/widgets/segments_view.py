@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
 
+from segtui.engine.errors import plural
 from segtui.engine.features.compute import NO_PURCHASES
 from segtui.engine.pipeline import SegmentationResult
 from segtui.engine.segments.profiles import SegmentProfile
-from segtui.tui.palette import segment_colour
+from segtui.tui.palette import segment_colour, segment_glyph
 
 
 def overall_means(profiles: list[SegmentProfile]) -> dict[str, float]:
@@ -59,10 +61,12 @@ def panel_text(
     and match (``explanation``), action."""
     colour = segment_colour(profile.id)
     text = Text()
-    text.append("● ", style=colour)
-    text.append(f"{profile.id} {profile.name}", style=f"bold {colour}")
+    text.append(f"{segment_glyph(profile.id)} ", style=colour)
+    # The title is bold in the text colour, not the segment colour: a bright cyan title on
+    # the cyan selection of a 16-colour terminal was unreadable; the glyph carries it.
+    text.append(f"{profile.id} {profile.name}", style="bold")
     text.append(
-        f"  {profile.size:,} customers · {profile.share:.1%} of customers · "
+        f"  {plural(profile.size, 'customer')} · {profile.share:.1%} of customers · "
         f"{profile.revenue_share:.1%} of revenue\n"
     )
     effect, lines = explanation
@@ -97,11 +101,33 @@ class SegmentItem(ListItem):
 
 
 class SegmentsView(Vertical):
-    """Panels for every segment plus the customers left out (no purchases)."""
+    """Panels for every segment plus the customers left out (no purchases).
+
+    Warnings are not repeated here: the status line shows them once (all on Data)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "move(1)", "Next segment", show=False),
+        Binding("k", "move(-1)", "Previous segment", show=False),
+        Binding("g", "move_to(0)", "First segment", show=False),
+        Binding("G", "move_to(-1)", "Last segment", show=False),
+    ]
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield ListView(id="segment-list")
-        yield Static(id="segment-warnings")
+
+    def action_move(self, delta: int) -> None:
+        """Move the selection ``delta`` panels down (up when negative)."""
+        listing = self.query_one("#segment-list", ListView)
+        if delta > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_move_to(self, where: int) -> None:
+        """Select the first (0) or last (-1) panel."""
+        listing = self.query_one("#segment-list", ListView)
+        if len(listing):
+            listing.index = 0 if where == 0 else len(listing) - 1
 
     def show(self, result: SegmentationResult) -> None:
         """Replace the panels with ``result``'s segments."""
@@ -119,13 +145,9 @@ class SegmentsView(Vertical):
         left_out = result.n_customers - result.n_clustered
         if left_out:
             body = Text()
-            body.append("● ", style=segment_colour(-1))
+            body.append(f"{segment_glyph(-1)} ", style=segment_colour(-1))
             body.append(f"-1 {NO_PURCHASES}", style="bold")
-            body.append(f"  {left_out:,} customers without transactions, not clustered")
+            body.append(f"  {plural(left_out, 'customer')} without transactions, not clustered")
             items.append(SegmentItem(-1, body))
         listing.extend(items)
         listing.index = min(index, len(items) - 1)
-        warnings = Text()
-        for line in result.warnings:
-            warnings.append(f"⚠ {line}\n", style="yellow")
-        self.query_one("#segment-warnings", Static).update(warnings)

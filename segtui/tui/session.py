@@ -1,0 +1,113 @@
+"""One workbench computation, as plain functions the app's worker calls.
+
+The source is read exactly as ``segtui run`` reads it (the settings' column mapping,
+returns rule and customers file) and segmented by the same engine function,
+:func:`segtui.engine.pipeline.run`; only re-clustering an already computed feature table
+takes the shorter :func:`~segtui.engine.pipeline.cluster` path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine import lookup
+from segtui.engine.clustering.projection import Projection, pca_2d
+from segtui.engine.features.compute import FeatureTable
+from segtui.engine.io.sources import Tables, load_source
+from segtui.engine.pipeline import SegmentationResult, cluster, run
+
+# The Data view shows the first rows of each raw table.
+HEAD_ROWS = 10_000
+
+
+class Cancelled(Exception):
+    """Raised from the progress callback when the worker was cancelled."""
+
+
+@dataclass
+class Outcome:
+    """What one worker run produced, swapped in as a whole."""
+
+    settings: Settings
+    result: SegmentationResult
+    projection: Projection
+    tables: Tables
+    counts: dict[str, int] | None = None
+    heads: dict[str, pl.DataFrame] | None = None
+
+
+def same_source(settings: Settings, applied: Settings | None) -> bool:
+    """True when ``settings`` read the source exactly as ``applied`` did (same file,
+    column mapping and returns rule), so the tables already read can be reused."""
+    return (
+        applied is not None
+        and settings.source == applied.source
+        and settings.mapping == applied.mapping
+        and settings.returns == applied.returns
+    )
+
+
+def same_input(settings: Settings, applied: Settings | None) -> bool:
+    """True when ``settings`` also compute the same features as ``applied`` did, so the
+    feature table can be reused and only clustering runs again."""
+    return (
+        same_source(settings, applied)
+        and applied is not None
+        and settings.features == applied.features
+        and settings.as_of == applied.as_of
+    )
+
+
+def read_tables(settings: Settings) -> Tables:
+    """The source's tables, read as ``segtui run`` reads them (mapping, returns rule)."""
+    return load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
+
+
+def compute_outcome(
+    settings: Settings,
+    tables: Tables | None,
+    feature_table: FeatureTable | None,
+    progress: Callable[[str], None],
+) -> Outcome:
+    """Read (when ``tables`` is None), segment and project. Returns the Outcome."""
+    counts = heads = None
+    if tables is None:
+        progress("Reading data")
+        tables = read_tables(settings)
+        progress("Counting rows")
+        counts = lookup.row_counts(tables)
+        heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
+    if feature_table is not None:
+        result = cluster(feature_table, settings, tables.label, progress=progress)
+        if settings.clv:  # re-clustering keeps the --clv columns (engine/value/)
+            from segtui.engine.value.attach import add_value
+
+            add_value(result, tables)
+    else:
+        result = run(settings, progress=progress, tables=tables)
+    progress("Projecting")
+    projection = pca_2d(result.matrix, seed=settings.seed)
+    return Outcome(settings, result, projection, tables, counts, heads)
+
+
+class StageClock:
+    """The current stage and when it started, for "Computing features · 7 s"."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.started = time.monotonic()
+
+    def enter(self, stage: str) -> None:
+        """Start timing ``stage``."""
+        self.stage = stage
+        self.started = time.monotonic()
+
+    def text(self) -> str:
+        """The stage, with its elapsed seconds once it has run for more than one."""
+        elapsed = time.monotonic() - self.started
+        return f"{self.stage} · {elapsed:.0f} s" if elapsed >= 1 else self.stage
