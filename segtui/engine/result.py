@@ -16,7 +16,7 @@ from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec, transforms
 from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
 from segtui.engine.output.writers import write_frame
-from segtui.engine.segments.explain import Explanation, run_extras, segment_extras
+from segtui.engine.segments.explain import Explanation
 from segtui.engine.segments.profiles import SegmentProfile
 from segtui.version import __version__
 
@@ -107,7 +107,7 @@ class SegmentationResult:
                     "description": p.description,
                     "action": p.action,
                     "mix": p.mix,
-                    **segment_extras(self, p.id),
+                    **self.segment_extras(p.id),
                     **self._segment_value(p.id),
                 }
                 for p in self.profiles
@@ -117,7 +117,7 @@ class SegmentationResult:
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
             "k_selection": self.k_selection,
-            **run_extras(self),
+            **self.run_extras(),
             **({"clv": self.value} if self.value is not None else {}),
         }
 
@@ -127,6 +127,30 @@ class SegmentationResult:
             if row["id"] == segment_id:
                 return {k: row[k] for k in ("mean_clv", "total_clv", "mean_p_alive")}
         return {}
+
+    def segment_extras(self, segment: int) -> dict[str, Any]:
+        """The summary's per-segment entries: ``effect_sizes`` (Cohen's d per feature,
+        largest first), ``rules``, and with ``--like`` its ``match`` and ``since`` date."""
+        out: dict[str, Any] = {}
+        if self.explanation is not None:
+            out["effect_sizes"] = self.explanation.effects.cohens_d.get(segment, {})
+            rules = self.explanation.rules.get(segment)
+            out["rules"] = rules.to_dict() if rules is not None else None
+        if self.matching is not None:
+            match = self.matching.by_id().get(segment)
+            out["match"] = match.to_dict() if match is not None else None
+            out["since"] = self.matching.since.get(segment)
+        return out
+
+    def run_extras(self) -> dict[str, Any]:
+        """The summary's run-level entries: ``eta_squared``, ``like`` and ``manifest``."""
+        return {
+            "eta_squared": (
+                self.explanation.effects.eta_squared if self.explanation is not None else None
+            ),
+            "like": self.matching.to_dict() if self.matching is not None else None,
+            "manifest": self.manifest,
+        }
 
     def write(
         self,

@@ -4,6 +4,7 @@ without importing each other (no import cycle)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -14,11 +15,12 @@ if TYPE_CHECKING:
     import pandas
 
 
-class _Shown:
+class _Shown(ABC):
     """HTML and Markdown from :meth:`report` (Jupyter calls the ``_repr_*_`` methods)."""
 
-    def report(self) -> Report:  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
+    @abstractmethod
+    def report(self) -> Report:
+        """What to show: every result class says it."""
 
     def _repr_html_(self) -> str:
         return to_html(self.report())

@@ -4,6 +4,7 @@ owns the session (loading, re-clustering, the header)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -31,11 +32,9 @@ class DialogActions(App[None]):
     sweep_range: tuple[int, int]
     sweep_cache: SweepCache
 
-    def start(self, settings: Settings) -> None:  # pragma: no cover - the app defines it
-        raise NotImplementedError
-
-    def action_show_tab(self, tab: str) -> None:  # pragma: no cover - the app defines it
-        raise NotImplementedError
+    # Supplied by the app subclass (session.py): start a load, switch the visible tab.
+    start: Callable[[Settings], None]
+    action_show_tab: Callable[[str], None]
 
     def no_result(self, what: str) -> None:
         """Say why ``what`` (e.g. "nothing to export") cannot happen yet: a load is running,

@@ -22,7 +22,7 @@ from segtui.engine.models.matching import Matching, match_segments, member_means
 from segtui.engine.models.model import SegmentModel
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.result import SegmentationResult
 
 
 def apply_like(

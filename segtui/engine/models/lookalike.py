@@ -23,7 +23,7 @@ import polars as pl
 from segtui.engine.errors import OptionError, plural
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.result import SegmentationResult
 
 SCORE_DEFINITION = "1 / (1 + Euclidean distance in the model's scaled feature space)"
 QUERY_CHUNK = 4096

@@ -37,7 +37,7 @@ from segtui.engine.segments.profiles import SegmentProfile
 from segtui.version import __version__
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.result import SegmentationResult
 
 FORMAT = "segtui-model"
 SCHEMA_VERSION = 1

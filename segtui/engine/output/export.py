@@ -14,7 +14,7 @@ from segtui.engine.output.plan import OutputPlan, Target, plan_outputs
 from segtui.engine.output.writers import SEGMENT_FORMATS
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.result import SegmentationResult
 
 REPORT_FORMATS = (".md",)
 SETTINGS_FORMATS = (".toml",)

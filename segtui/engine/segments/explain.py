@@ -7,7 +7,6 @@ labels the profiles and names come from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -15,9 +14,6 @@ import polars as pl
 from segtui.engine.segments.effects import EffectSizes, effect_sizes
 from segtui.engine.segments.profiles import SegmentProfile, profile_columns
 from segtui.engine.segments.rules import SegmentRules, segment_rules
-
-if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
 
 
 @dataclass
@@ -43,29 +39,3 @@ def explain(
         rules=segment_rules(clustered, labels, features, ids, seed=seed),
         effects=effect_sizes(clustered, labels, profile_columns(clustered, features), ids),
     )
-
-
-def segment_extras(result: SegmentationResult, segment: int) -> dict[str, Any]:
-    """The summary's per-segment entries: ``effect_sizes`` (Cohen's d per feature, largest
-    first), ``rules``, and with ``--like`` its ``match`` and ``since`` date."""
-    out: dict[str, Any] = {}
-    if result.explanation is not None:
-        out["effect_sizes"] = result.explanation.effects.cohens_d.get(segment, {})
-        rules = result.explanation.rules.get(segment)
-        out["rules"] = rules.to_dict() if rules is not None else None
-    if result.matching is not None:
-        match = result.matching.by_id().get(segment)
-        out["match"] = match.to_dict() if match is not None else None
-        out["since"] = result.matching.since.get(segment)
-    return out
-
-
-def run_extras(result: SegmentationResult) -> dict[str, Any]:
-    """The summary's run-level entries: ``eta_squared``, ``like`` and ``manifest``."""
-    return {
-        "eta_squared": result.explanation.effects.eta_squared
-        if result.explanation is not None
-        else None,
-        "like": result.matching.to_dict() if result.matching is not None else None,
-        "manifest": result.manifest,
-    }

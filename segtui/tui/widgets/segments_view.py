@@ -30,9 +30,7 @@ def _number(value: float) -> str:
 def explanation_lines(result: SegmentationResult, segment: int) -> tuple[str, list[str]]:
     """For a segment's panel: its effect sizes (Cohen's d, largest three) and the lines
     after the description: its best rule and, with ``--like``, its match."""
-    from segtui.engine.segments.explain import segment_extras
-
-    extras = segment_extras(result, segment)
+    extras = result.segment_extras(segment)
     effects = list((extras.get("effect_sizes") or {}).items())[:3]
     effect = "Cohen's d: " + " · ".join(f"{f} {d:+.1f}" for f, d in effects) if effects else ""
     lines = []
