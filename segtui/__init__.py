@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _K = 4
 _SEED = 42
 _N_INIT = 10
+_HORIZON_DAYS = 90
+_DISCOUNT_RATE = 0.1
 
 
 def segment(
@@ -49,6 +51,11 @@ def segment(
     categorical_weight: float | str = 1.0,
     returns: str = "net",
     rfm: bool = False,
+    like: str | Path | None = None,
+    clv: bool = False,
+    horizon: int = _HORIZON_DAYS,
+    discount_rate: float = _DISCOUNT_RATE,
+    holdout_end: dt.date | str | None = None,
     progress: bool | Callable[[str], None] = True,
 ) -> Segmentation:
     """Segment the customers of ``source`` with K-Means, as ``segtui run`` does.
@@ -59,7 +66,11 @@ def segment(
     ``features`` is a list or a comma-separated string (None = the defaults); ``log``
     is ``"auto"`` (log1p on the skewed money and count features), ``"on"`` or ``"off"``;
     ``progress`` shows a tqdm bar when tqdm is installed (False = quiet, or a callable
-    receiving each stage's name). Returns a :class:`~segtui.notebook.results.Segmentation`
+    receiving each stage's name). ``like`` is a saved model whose segment ids and names
+    persisting segments keep (``--like``); ``clv`` adds P(alive), expected purchases,
+    order value, CLV and lifecycle stage over ``horizon`` days at an annual
+    ``discount_rate``, with a holdout check up to ``holdout_end`` (``--clv``; see
+    docs/value.md). Returns a :class:`~segtui.notebook.results.Segmentation`
     (``.segments``, ``.profiles``, ``.metrics``, ``.warnings``, ``.diagnostics``).
     """
     from segtui.notebook import api
@@ -75,6 +86,11 @@ def segment(
         "categorical_weight": categorical_weight,
         "returns": returns,
         "rfm": rfm,
+        "like": str(like) if like is not None else None,
+        "clv": clv,
+        "horizon": horizon,
+        "discount_rate": discount_rate,
+        "holdout_end": holdout_end,
     }
     return api.segment(source, customers, products, mapping, progress, options)
 

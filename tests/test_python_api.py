@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -376,3 +377,30 @@ def test_a_tab_delimiter_is_spelled_as_on_the_command_line(tmp_path: Path) -> No
     log = write_log(tmp_path / "orders.txt", make_lines(), RETAIL_NAMES, delimiter="\t")
     result = segtui.segment(log, mapping={"delimiter": "tab"}, k=3, progress=False)
     assert result.summary()["params"]["mapping"] == {"delimiter": "\t"}
+
+
+def test_api_defaults_are_the_settings_defaults() -> None:
+    from segtui.config import Settings
+
+    signature = inspect.signature(segtui.segment).parameters
+    assert signature["k"].default == Settings.k
+    assert signature["seed"].default == Settings.seed
+    assert signature["n_init"].default == Settings.n_init
+    assert signature["horizon"].default == Settings.horizon_days
+    assert signature["discount_rate"].default == Settings.discount_rate
+
+
+def test_segment_takes_clv_and_like_like_the_cli(zeotap_dir, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from segtui.cli import app
+
+    model = tmp_path / "m.json"
+    done = CliRunner().invoke(app, ["run", str(zeotap_dir), "--save-model", str(model), "-q"])
+    assert done.exit_code == 0, done.stderr
+    result = segtui.segment(zeotap_dir, like=model, clv=True, horizon=30, progress=False)
+    summary = result.summary()
+    assert summary["like"] is not None
+    assert all(s["match"]["status"] == "persisting" for s in summary["segments"])
+    assert summary["clv"]["horizon_days"] == 30
+    assert {"p_alive", "clv", "stage"} <= set(result.segments.columns)
