@@ -131,6 +131,15 @@ SparkDriverLimitOpt = Annotated[
         show_default=False,
     ),
 ]
+LikeOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--like",
+        help="A saved model (--save-model) whose segments persisting ones continue: "
+        "same id and name; new ones get new ids, vanished ones are reported.",
+        show_default=False,
+    ),
+]
 # Customer value (--clv): one block, shown in its own help panel.
 ClvOpt = Annotated[
     Optional[bool],  # noqa: UP045

@@ -27,6 +27,7 @@ from segtui.cli.common import (
     HorizonOpt,
     JsonOpt,
     KOpt,
+    LikeOpt,
     LogOpt,
     NInitOpt,
     OrderColOpt,
@@ -128,15 +129,7 @@ def run(
     horizon: HorizonOpt = None,
     discount_rate: DiscountRateOpt = None,
     holdout_end: HoldoutEndOpt = None,
-    like: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--like",
-            help="A saved model (--save-model) whose segments persisting ones continue: "
-            "same id and name; new ones get new ids, vanished ones are reported.",
-            show_default=False,
-        ),
-    ] = None,
+    like: LikeOpt = None,
     rules: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(

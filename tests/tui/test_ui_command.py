@@ -53,3 +53,22 @@ async def test_no_color_environment_turns_colour_off(zeotap_dir, monkeypatch) ->
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.result is not None
+
+
+def test_ui_takes_like_and_clv_as_run_does(zeotap_dir, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from segtui.cli import app
+    from segtui.tui.app import SegtuiApp
+
+    model = tmp_path / "m.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(zeotap_dir), "--save-model", str(model)]).exit_code == 0
+    opened = []
+    monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: opened.append(self.settings))
+    monkeypatch.setattr("segtui.cli.ui_cmd.check_terminal", lambda: None)
+    args = ["ui", str(zeotap_dir), "--like", str(model), "--clv", "--horizon", "30"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.stderr
+    (settings,) = opened
+    assert settings.like == model and settings.clv and settings.horizon_days == 30
