@@ -268,6 +268,26 @@ def compute_features(
         as_of = last.date() + dt.timedelta(days=1)
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
+    note_customers(frame, as_of, dropped, data_quality, warnings)
+    return FeatureTable(
+        frame=frame,
+        features=features,
+        as_of=as_of,
+        data_quality=data_quality,
+        warnings=warnings,
+        categories=categories,
+    )
+
+
+def note_customers(
+    frame: pl.DataFrame,
+    as_of: dt.date,
+    dropped: int,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> None:
+    """Record the customer counts of a finished per-customer frame in ``data_quality`` and
+    say what was left out in ``warnings`` (both engines' last step before FeatureTable)."""
     data_quality["customers_signed_up_after_as_of"] = dropped
     if dropped:
         warnings.append(
@@ -288,11 +308,3 @@ def compute_features(
             f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
             f"'{NO_PURCHASES}' and left out of the clustering."
         )
-    return FeatureTable(
-        frame=frame,
-        features=features,
-        as_of=as_of,
-        data_quality=data_quality,
-        warnings=warnings,
-        categories=categories,
-    )

@@ -17,8 +17,8 @@ import polars as pl
 
 from segtui.engine.errors import InputError, plural
 from segtui.engine.features.compute import (
-    NO_PURCHASES,
     FeatureTable,
+    note_customers,
     resolve_features,
     share_name,
 )
@@ -198,27 +198,9 @@ def compute_features_spark(
     frame = _derive(frame, as_of, categories)
     frame, dropped = _drop_not_yet_signed_up(frame, as_of)
     frame = frame.cache()
-    data_quality["customers_signed_up_after_as_of"] = dropped
-    if dropped:
-        warnings.append(
-            f"Not in this snapshot: {plural(dropped, 'customer')} who signed up on or after "
-            f"the as-of date {as_of} without earlier purchases."
-        )
     collected = to_polars(frame)
     grouped.unpersist()
-    n_without = int((~collected.get_column("has_purchases")).sum())
-    data_quality["customers"] = collected.height
-    data_quality["customers_without_transactions"] = n_without
-    if data_quality["rows_without_customer"]:
-        warnings.append(
-            f"Left out: {plural(data_quality['rows_without_customer'], 'transaction row')} "
-            "without a CustomerID."
-        )
-    if n_without:
-        warnings.append(
-            f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
-            f"'{NO_PURCHASES}' and left out of the clustering."
-        )
+    note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
         features=features,
