@@ -187,6 +187,16 @@ def load_model(path: Path | str) -> Model:
     return Model(read_model(path))
 
 
+def _model_inputs(
+    model: Model | Path | str, mapping: Mapping[str, str] | None, returns: str | None
+) -> tuple[Model, dict[str, Any]]:
+    """What every model function checks first: the model, the mapping overrides, and the
+    returns rule (validated as the CLI validates it)."""
+    loaded, overrides = _model(model), _overrides(mapping)
+    settings_for({"returns": returns})
+    return loaded, overrides
+
+
 def _model(model: Model | Path | str) -> Model:
     if isinstance(model, Model):
         return model
@@ -216,10 +226,8 @@ def assign(
     """See :func:`segtui.assign`."""
     from segtui.engine.models.assign import assign as run_assign
 
-    loaded = _model(model)
-    overrides = _overrides(mapping)
+    loaded, overrides = _model_inputs(model, mapping, returns)
     date = _as_of(as_of)
-    settings_for({"returns": returns})
     with _reading(source, customers, products, overrides) as memory:
         with progress_callback(progress, "assign") as step:
             result = run_assign(
@@ -256,10 +264,8 @@ def lookalikes(
     from segtui.engine.models.lookalike import expand_ids
     from segtui.engine.models.lookalike import lookalikes as find_lookalikes
 
-    loaded = _model(model)
-    overrides = _overrides(mapping)
+    loaded, overrides = _model_inputs(model, mapping, returns)
     date = _as_of(as_of)
-    settings_for({"returns": returns})
     if isinstance(customer_ids, str):
         customer_ids = [customer_ids]
     queries = expand_ids(list(customer_ids)) if customer_ids is not None else None
@@ -296,11 +302,9 @@ def migrate(
     """See :func:`segtui.migrate`."""
     from segtui.engine.models.migration import migrate_sources
 
-    loaded = _model(model)
-    overrides = _overrides(mapping)
+    loaded, overrides = _model_inputs(model, mapping, returns)
     first = _as_of(as_of_before, "--as-of-before")
     second = _as_of(as_of_after, "--as-of-after")
-    settings_for({"returns": returns})
     with contextlib.ExitStack() as stack:
         old = stack.enter_context(_reading(before, customers, products, overrides))
         new = None
