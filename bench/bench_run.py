@@ -62,13 +62,17 @@ def dataset(n: int, fmt: str) -> Path:
     return folder
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
+def measure(cmd: list[str], stdout: Path | None = None) -> tuple[float, float, float]:
     """Run ``cmd``; returns (wall seconds, peak RSS in MB, CPU seconds user+sys).
+    ``stdout``: a file that receives the command's standard output (else discarded).
     Raises on a non-zero exit."""
+    sink = open(stdout, "wb") if stdout is not None else subprocess.DEVNULL  # noqa: SIM115
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    if stdout is not None:
+        sink.close()  # type: ignore[union-attr]
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
