@@ -262,6 +262,8 @@ def render(raw: dict[str, Any], today: str) -> str:
         out += _table(["data", "first result s", "run s", "ratio", "peak MB", "target"], t7)
         out += [""]
     out += _huge_section(raw.get("huge") or {})
+    if raw.get("errors"):
+        out += ["## Failed jobs", "", *(f"- {e}" for e in raw["errors"]), ""]
     return "\n".join(out) + "\n"
 
 
@@ -322,6 +324,9 @@ def _huge_section(huge: dict[str, Any]) -> list[str]:
     ]
     lines = []
     for fmt, rec in huge.items():
+        if "error" in rec:
+            out.append(f"- {fmt}: failed: {rec['error']}")
+            continue
         ph = rec.get("phases", {})
         steps = ", ".join(f"{k} {_s(v, 0)}" for k, v in ph.get("rss_by_step", {}).items())
         lines.append(
@@ -336,6 +341,8 @@ def _huge_section(huge: dict[str, Any]) -> list[str]:
         )
     out += _table(["input", "GB", "wall s", "peak MB", "MB by step", "target"], lines)
     for fmt, rec in huge.items():
+        if "error" in rec:
+            continue
         ph = rec.get("phases", {})
         times = ", ".join(f"{n} {_s(ph.get(n))} s" for n in PHASES if ph.get(n) is not None)
         out.append(f"\n{fmt}: {times}.")
