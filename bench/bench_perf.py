@@ -132,6 +132,11 @@ def main() -> None:
     size = (int(args.customers), int(args.transactions))
     folders = {s: shaped(s, *size, formats) for s in shapes}
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    commit = subprocess.run(  # the code measured: taken before, not after, the runs
+        ["git", "-C", str(BENCH.parent), "log", "-1", "--format=%h %s"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     loads = [load()]
     errors: list[str] = []
     for repeat in range(args.repeats):
@@ -173,11 +178,7 @@ def main() -> None:
         "machine": machine_info(),
     }
     raw["command"] = "python bench/bench_perf.py " + " ".join(sys.argv[1:])
-    raw["commit"] = subprocess.run(
-        ["git", "-C", str(BENCH.parent), "log", "-1", "--format=%h %s"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    raw["commit"] = commit
     raw["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     out = args.out or BENCH / "results" / f"{today}-perf.md"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,15 @@ def _walls(jobs: dict[str, list[dict[str, Any]]], job: str) -> float | None:
     return med([r["wall"] for r in jobs.get(job, [])])
 
 
+def _cpu(jobs: dict[str, list[dict[str, Any]]], job: str) -> float | None:
+    return med([r["cpu"] for r in jobs.get(job, [])])
+
+
+def _cpu_ratio(jobs: dict[str, list[dict[str, Any]]], a: str, b: str) -> str:
+    """CPU-seconds ratio of two jobs: steadier than wall time on a loaded machine."""
+    return f"{_s(_ratio(_cpu(jobs, a), _cpu(jobs, b)))}×"
+
+
 def _phase(jobs: dict[str, list[dict[str, Any]]], job: str, name: str) -> float | None:
     return med([r.get("phases", {}).get(name) for r in jobs.get(job, [])])
 
@@ -173,8 +182,27 @@ def render(raw: dict[str, Any], today: str) -> str:
         pandas, duck = _walls(jobs, "pandas"), _walls(jobs, "duckdb")
         peak = max((r["rss"] for r in jobs.get("run", [])), default=None)
         r1, r2 = _ratio(run, read), _ratio(run, agg)
-        t1.append([case, _s(run), _s(read), f"{_s(r1)}×", _verdict(r1, 3.0, True)])
-        t2.append([case, _s(run), _s(agg), _s(lines_agg), f"{_s(r2)}×", _verdict(r2, 1.6, True)])
+        t1.append(
+            [
+                case,
+                _s(run),
+                _s(read),
+                f"{_s(r1)}×",
+                _cpu_ratio(jobs, "run", "read"),
+                _verdict(r1, 3.0, True),
+            ]
+        )
+        t2.append(
+            [
+                case,
+                _s(run),
+                _s(agg),
+                _s(lines_agg),
+                f"{_s(r2)}×",
+                _cpu_ratio(jobs, "run", "agg"),
+                _verdict(r2, 1.6, True),
+            ]
+        )
         worst = max(
             (r.get("phases", {}).get("rss_by_step", {}) for r in jobs.get("steps", [])),
             key=lambda d: max((v or 0) for v in d.values()) if d else 0,
@@ -189,9 +217,11 @@ def render(raw: dict[str, Any], today: str) -> str:
                 _s(run),
                 _s(pandas),
                 f"{_s(rp)}×",
+                _cpu_ratio(jobs, "pandas", "run"),
                 _verdict(rp, 4.0, False),
                 _s(duck),
                 f"{_s(rd)}×",
+                _cpu_ratio(jobs, "duckdb", "run"),
                 _verdict(rd, 2.0, False),
             ]
         )
@@ -216,7 +246,7 @@ def render(raw: dict[str, Any], today: str) -> str:
             )
         bounds.append(f"- {case}: {breakdown(jobs)}.")
     out += ["## `segtui run` ÷ bare Polars read of the columns it needs (target ≤ 3×)", ""]
-    out += _table(["data", "run s", "bare read s", "ratio", "target"], t1) + [""]
+    out += _table(["data", "run s", "bare read s", "ratio", "CPU ratio", "target"], t1) + [""]
     out += ["## `segtui run` ÷ bare Polars streaming aggregation (target ≤ 1.6×)", ""]
     out += [
         "Bare aggregation: per customer sum of TotalValue and Quantity, distinct "
@@ -225,7 +255,9 @@ def render(raw: dict[str, Any], today: str) -> str:
         "counts once it has proved the ids distinct).",
         "",
     ]
-    out += _table(["data", "run s", "bare agg s", "bare agg (lines) s", "ratio", "target"], t2)
+    out += _table(
+        ["data", "run s", "bare agg s", "bare agg (lines) s", "ratio", "CPU ratio", "target"], t2
+    )
     out += ["", "## Peak RSS of `segtui run` at 1e7 (target ≤ 1 GB)", ""]
     out += _table(["data", "peak MB", "largest step (sampled, step-timed run)", "target"], t3)
     out += ["", "## Against the reference pipelines (pandas ≥ 4×, DuckDB ≥ 2×)", ""]
@@ -235,9 +267,11 @@ def render(raw: dict[str, Any], today: str) -> str:
             "run s",
             "pandas s",
             "pandas ÷ run",
+            "CPU ratio",
             "target",
             "duckdb s",
             "duckdb ÷ run",
+            "CPU ratio",
             "target",
         ],
         t4,
@@ -347,3 +381,15 @@ def _huge_section(huge: dict[str, Any]) -> list[str]:
         times = ", ".join(f"{n} {_s(ph.get(n))} s" for n in PHASES if ph.get(n) is not None)
         out.append(f"\n{fmt}: {times}.")
     return out + [""]
+
+
+if __name__ == "__main__":
+    # Re-render a results file from bench_perf.py's raw JSON: python bench/perf_report.py
+    # bench/results/DATE-perf.json OUT.md
+    import json
+    import sys
+    from pathlib import Path
+
+    raw_path, out_path = Path(sys.argv[1]), Path(sys.argv[2])
+    date = raw_path.name[:10]
+    out_path.write_text(render(json.loads(raw_path.read_text()), date))
