@@ -65,7 +65,22 @@ def check_options(settings: Settings) -> None:
             )
 
 
-def fit_models(calibration: pl.DataFrame, source: str) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
+Histories = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def histories(calibration: pl.DataFrame) -> Histories:
+    """:func:`distinct_rows` of the calibration's (x, t_x, T): computed once and shared by
+    the BG/NBD fit, the predictions and the holdout report."""
+    return distinct_rows(
+        calibration.get_column("x").to_numpy().astype(np.float64),
+        calibration.get_column("t_x").to_numpy(),
+        calibration.get_column("T").to_numpy(),
+    )
+
+
+def fit_models(
+    calibration: pl.DataFrame, source: str, rows: Histories | None = None
+) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
     """Fit BG/NBD on every customer and Gamma-Gamma on the repeat customers with positive
     spend. Returns both fits and the repeat customers' (x, m). Raises InputError when the
     data cannot support a fit, with the reason."""
@@ -79,7 +94,10 @@ def fit_models(calibration: pl.DataFrame, source: str) -> tuple[Fit, Fit, np.nda
             hint="use a later --as-of, or run without --clv",
         )
     bg = bgnbd.fit(
-        x, calibration.get_column("t_x").to_numpy(), calibration.get_column("T").to_numpy()
+        x,
+        calibration.get_column("t_x").to_numpy(),
+        calibration.get_column("T").to_numpy(),
+        rows if rows is not None else histories(calibration),
     )
     if not bg.usable:
         raise InputError(f"the BG/NBD fit of purchases failed ({bg.message})", file=source)
@@ -105,14 +123,13 @@ def predict(
     horizon_days: int,
     discount_rate: float,
     population_value: float,
+    rows: Histories | None = None,
 ) -> dict[str, np.ndarray]:
     """P(alive), expected purchases over the horizon, expected order value and CLV per
     calibration row. CLV = sum over steps of (expected purchases in the step) x expected
-    order value / (1 + annual rate) ^ (step end in years)."""
+    order value / (1 + annual rate) ^ (step end in years). ``rows``: :func:`histories`."""
     x = calibration.get_column("x").to_numpy().astype(np.float64)
-    t_x = calibration.get_column("t_x").to_numpy()
-    T = calibration.get_column("T").to_numpy()
-    ux, ut, uT, _, index = distinct_rows(x, t_x, T)
+    ux, ut, uT, _, index = rows if rows is not None else histories(calibration)
     cumulative = np.zeros(ux.size)
     discounted = np.zeros(ux.size)
     for day in horizon_steps(horizon_days):
@@ -137,7 +154,8 @@ def customer_value(
     """Fit the models on the purchases before ``as_of`` and predict for every customer
     who bought before it. Returns the :class:`CustomerValue`."""
     calibration = calibration_summary(tables, as_of)
-    bg, gg, rx, rm = fit_models(calibration, tables.label)
+    rows = histories(calibration)
+    bg, gg, rx, rm = fit_models(calibration, tables.label, rows)
     population, population_source = gamma_gamma.population_order_value(gg.params, rm)
     values = predict(
         bg.params,
@@ -146,6 +164,7 @@ def customer_value(
         settings.horizon_days,
         settings.discount_rate,
         population,
+        rows,
     )
     first = calibration.get_column("first_purchase_day")
     last = calibration.get_column("last_purchase_day")
@@ -195,7 +214,7 @@ def customer_value(
     }
     if settings.holdout_end is not None:
         held = holdout_days(tables, as_of, settings.holdout_end)
-        facts["holdout"] = tracking(bg.params, calibration, held, as_of, settings.holdout_end)
+        facts["holdout"] = tracking(bg.params, calibration, held, as_of, settings.holdout_end, rows)
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
     return CustomerValue(frame=frame, facts=facts)
 
