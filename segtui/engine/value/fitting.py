@@ -33,6 +33,7 @@ IMPROVEMENT_TOLERANCE = 1e-2
 # customer, in log-parameters) at a stationary point.
 GRADIENT_TOLERANCE = 1e-3
 NEWTON_STEPS = 20
+RESTARTS = 3
 
 LogLikelihood = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -97,17 +98,20 @@ def _rounded(value: float) -> float | None:
 
 
 class _Counted:
-    """The log-likelihood in log-parameters, counting evaluations."""
+    """The log-likelihood over the search coordinates s, where log(params) = basis @ s,
+    counting evaluations."""
 
-    def __init__(self, loglik_and_grad: LogLikelihood) -> None:
+    def __init__(self, loglik_and_grad: LogLikelihood, basis: np.ndarray) -> None:
         self.function = loglik_and_grad
+        self.basis = basis
         self.calls = 0
 
-    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+    def __call__(self, search: np.ndarray) -> tuple[float, np.ndarray]:
         self.calls += 1
-        params = np.exp(log_params)
+        params = np.exp(self.basis @ search)
         value, grad = self.function(params)
-        return value, grad * params  # chain rule: d/dlog(theta) = theta d/dtheta
+        # chain rule: d/dlog(theta) = theta d/dtheta, then through the basis
+        return value, self.basis.T @ (grad * params)
 
 
 def hessian(function: _Counted, log_params: np.ndarray) -> np.ndarray:
@@ -176,13 +180,19 @@ def polish(function: _Counted, log_params: np.ndarray) -> tuple[np.ndarray, _Che
     return log_params, check
 
 
-def std_errors(names: tuple[str, ...], params: np.ndarray, check: _Check) -> dict[str, float]:
-    """Standard errors from the inverse observed information of the free parameters
-    (delta method from the log-parameters); nan where there is none (a parameter held at
-    a bound, or a Hessian that is not negative definite)."""
+def std_errors(
+    names: tuple[str, ...], params: np.ndarray, check: _Check, basis: np.ndarray
+) -> dict[str, float]:
+    """Standard errors from the inverse observed information of the free search
+    coordinates (delta method back to the parameters); nan where there is none (a
+    coordinate held at a bound, or a Hessian that is not negative definite)."""
     variance = np.full(len(names), np.nan)
     if np.isfinite(check.improvement_left) and check.free.any():
-        variance[check.free] = np.diag(np.linalg.inv(-check.hessian))
+        free = check.free
+        covariance = np.zeros((len(names), len(names)))
+        covariance[np.ix_(free, free)] = np.linalg.inv(-check.hessian)
+        variance = np.diag(basis @ covariance @ basis.T).copy()
+        variance[~free] = np.nan
     return {
         name: float(value * np.sqrt(v))
         for name, value, v in zip(names, params, variance, strict=True)
@@ -190,17 +200,23 @@ def std_errors(names: tuple[str, ...], params: np.ndarray, check: _Check) -> dic
 
 
 def maximise(
-    names: tuple[str, ...], loglik_and_grad: LogLikelihood, start: np.ndarray, n: int
+    names: tuple[str, ...],
+    loglik_and_grad: LogLikelihood,
+    start: np.ndarray,
+    n: int,
+    basis: np.ndarray | None = None,
 ) -> Fit:
     """Maximise ``loglik_and_grad(params) -> (total log-likelihood, gradient in params)``
-    over log-parameters from ``start`` (natural scale), then check (and if needed finish)
-    convergence with Newton steps. Returns the :class:`Fit`."""
+    from ``start`` (natural scale), then check (and if needed finish) convergence with
+    Newton steps. The search runs over s with log(params) = ``basis`` @ s (default: the
+    identity, i.e. the log of each parameter), bounded to LOG_BOUND. Returns the Fit."""
     from scipy.optimize import minimize
     from threadpoolctl import threadpool_limits
 
+    A = np.eye(len(names)) if basis is None else np.asarray(basis, dtype=np.float64)
     with threadpool_limits(limits=1, user_api="blas"):
         # the vectors are long but the algebra is 4 x 4: idle BLAS threads only busy-wait
-        return _maximise(names, loglik_and_grad, start, n, minimize)
+        return _maximise(names, loglik_and_grad, start, n, A, minimize)
 
 
 def _maximise(
@@ -208,9 +224,10 @@ def _maximise(
     loglik_and_grad: LogLikelihood,
     start: np.ndarray,
     n: int,
+    basis: np.ndarray,
     minimize: Callable[..., Any],
 ) -> Fit:
-    function = _Counted(loglik_and_grad)
+    function = _Counted(loglik_and_grad, basis)
     scale = max(n, 1)  # the mean log-likelihood keeps the optimizer's tolerances meaningful
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -219,27 +236,36 @@ def _maximise(
             return np.inf, np.zeros_like(log_params)
         return -value / scale, -grad / scale
 
-    result = minimize(
-        objective,
-        np.clip(np.log(start), -LOG_BOUND, LOG_BOUND),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
-        options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
-    )
-    log_params, check = polish(function, result.x)
-    params = np.exp(log_params)
+    log_params = np.clip(np.linalg.solve(basis, np.log(start)), -LOG_BOUND, LOG_BOUND)
+    iterations = 0
+    for _ in range(RESTARTS):
+        # L-BFGS-B's line search may give up on a nearly flat ridge with a stale curvature
+        # estimate; Newton steps finish from there, and if even they cannot (the Hessian
+        # is not negative definite that far out), a fresh L-BFGS-B run starts from the point
+        result = minimize(
+            objective,
+            log_params,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
+            options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
+        )
+        iterations += int(result.nit)
+        log_params, check = polish(function, result.x)
+        if check.improvement_left < IMPROVEMENT_TOLERANCE:
+            break
+    params = np.exp(basis @ log_params)
     value, grad = function(log_params)
     return Fit(
         params={name: float(v) for name, v in zip(names, params, strict=True)},
         log_likelihood=float(value),
         n=n,
         success=bool(result.success),
-        iterations=int(result.nit),
+        iterations=iterations,
         gradient_norm=float(np.linalg.norm(grad / scale)),
         message=str(result.message),
         improvement_left=check.improvement_left,
-        std_errors=std_errors(names, params, check),
+        std_errors=std_errors(names, params, check, basis),
         evaluations=function.calls,
         at_bound=[
             name

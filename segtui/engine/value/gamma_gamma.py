@@ -13,11 +13,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.special import betaln, digamma
+from scipy.special import digamma, gammaln, poch
 
 from segtui.engine.value.fitting import Fit, count_values, maximise
 
 NAMES = ("p", "q", "gamma")
+P_START_MAX = 10.0
+# The search runs over (log p, log q, log(p gamma)): log gamma = log(p gamma) - log p.
+# p gamma / nu is a customer's mean spend, which the data pin down; along the ridge of
+# nearly equal likelihood (p -> inf, gamma -> 0, no spread within a customer) only log p
+# moves, so that limit is p at its bound with q and the spend scale still free.
+RIDGE_BASIS = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 1.0]])
 
 
 class Spends:
@@ -44,6 +50,18 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+def log_rising(a: np.ndarray, b: float) -> np.ndarray:
+    """log Gamma(a + b) - log Gamma(a), accurate for large a: the log of Pochhammer's
+    symbol where that is finite (gammaln's difference, and scipy's betaln, keep only the
+    first ~9 digits when a ~ 1e6), the gammaln difference where it overflows."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        rising = np.log(poch(a, b))
+    ok = np.isfinite(rising)
+    if ok.all():
+        return rising
+    return np.where(ok, rising, gammaln(a + b) - gammaln(a))
+
+
 def log_likelihood(
     params: np.ndarray, x: np.ndarray, m: np.ndarray, spends: Spends | None = None
 ) -> tuple[float, np.ndarray]:
@@ -52,8 +70,8 @@ def log_likelihood(
     fit rather than per evaluation.
 
     Written so that no term is a difference of large numbers: with r = gamma / (x m),
-    log f = -B(px, q) - px log(1 + r) - q log(1 + 1/r) - log m (Fader & Hardie 2013's
-    density rearranged; B the log-beta function). The textbook form subtracts terms of size
+    log f = R(px, q) - lgamma(q) - px log(1 + r) - q log(1 + 1/r) - log m (Fader & Hardie
+    2013's density rearranged; R = :func:`log_rising`). The textbook form subtracts terms of size
     p x log m, which at p ~ 1e5 leaves rounding noise larger than the optimizer's tolerance,
     and its line search then fails (the old "converged: false after 5 iterations").
     """
@@ -65,7 +83,13 @@ def log_likelihood(
     sum_log1p_r = float(log1p_r.sum())
     sum_x_log1p_r = _dot(s.x, log1p_r)
     sum_log1p_inv_r = sum_log1p_r - s.n * np.log(g) + s.sum_log_xm
-    ll = -_dot(s.counts, betaln(pux, q)) - p * sum_x_log1p_r - q * sum_log1p_inv_r - s.sum_log_m
+    ll = (
+        _dot(s.counts, log_rising(pux, q))
+        - s.n * float(gammaln(q))
+        - p * sum_x_log1p_r
+        - q * sum_log1p_inv_r
+        - s.sum_log_m
+    )
     psi_sum = digamma(pux + q)
     d_p = _dot(s.counts * s.ux, psi_sum - digamma(pux)) - sum_x_log1p_r
     d_q = _dot(s.counts, psi_sum) - s.n * digamma(q) - sum_log1p_inv_r
@@ -79,7 +103,7 @@ def moment_start(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Starting (p, q, gamma) from the moments of log m_x, which exist however heavy the
     tail: given nu, x m_x is Gamma(px, nu), so Var(log m_x | x) = trigamma(q) +
     trigamma(p x) ~ trigamma(q) + 1/(p x), a line in 1/x whose slope is 1/p and whose
-    intercept gives q; the mean of log m_x then gives gamma."""
+    intercept gives q; the mean of log m_x then gives gamma. Returns (p, q, gamma)."""
     log_m = np.log(m)
     ux, counts, index = count_values(x)
     means = np.bincount(index, log_m) / counts
@@ -88,28 +112,38 @@ def moment_start(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     slope, intercept = 0.0, float(np.var(log_m))
     if keep.sum() >= 2:
         slope, intercept = np.polyfit(1 / ux[keep], variances[keep], 1, w=np.sqrt(counts[keep]))
-    p = 1 / slope if slope > 1e-4 else 1e4  # no within-customer spread: a large p
+    # At most P_START_MAX: towards large p the likelihood flattens into a ridge (p -> inf,
+    # gamma -> 0 with p gamma fixed: no spread within a customer), so a search started out
+    # there crawls; from the steep side it climbs to a large p when the data want one.
+    p = float(np.clip(1 / slope if slope > 1 / P_START_MAX else P_START_MAX, 0.1, P_START_MAX))
     v = max(float(intercept), 1e-3)
-    q = (1 + np.sqrt(1 + 2 * v)) / (2 * v)  # solves 1/q + 1/(2 q^2) = v ~ trigamma(q)
+    q = float(np.clip((1 + np.sqrt(1 + 2 * v)) / (2 * v), 1e-2, 1e4))  # 1/q + 1/2q^2 = v
+    # gamma from the clipped p and q, unclipped: p gamma is the scale the data fix
     log_gamma = float(np.mean(log_m)) - np.log(p) + float(digamma(q))
-    return np.clip(np.array([p, q, np.exp(log_gamma)]), 1e-3, 1e4 * np.exp(abs(log_gamma)))
+    return np.array([p, q, np.exp(log_gamma)])
 
 
 def fit(x: np.ndarray, m: np.ndarray) -> Fit:
     """Maximum-likelihood Gamma-Gamma parameters; ``x`` > 0 and ``m`` > 0. Returns the Fit.
 
-    Fitted on spends divided by their mean: gamma is in money and p, q are not, so on the
-    raw scale gamma may be 1e4 times the others and the search is badly conditioned. The
-    model is scale-free (m -> m/s maps gamma -> gamma/s exactly), so gamma and its standard
-    error are multiplied back and the log-likelihood is shifted by -n log s.
+    Fitted on spends divided by their geometric mean: gamma is in money and p, q are not,
+    so on the raw scale gamma may be 1e4 times the others and the search is badly
+    conditioned (the geometric mean, because the arithmetic one of heavy-tailed spend is
+    at the mercy of a few customers). The model is scale-free (m -> m/s maps gamma ->
+    gamma/s exactly), so gamma and its standard error are multiplied back and the
+    log-likelihood is shifted by -n log s.
     """
     x = np.asarray(x, dtype=np.float64)
     m = np.asarray(m, dtype=np.float64)
-    money = float(np.mean(m))
+    money = float(np.exp(np.mean(np.log(m))))
     spends = Spends(x, m / money)
     start = moment_start(x, m / money)
     scaled = maximise(
-        NAMES, lambda p: log_likelihood(p, spends.x, spends.m, spends), start, int(x.size)
+        NAMES,
+        lambda p: log_likelihood(p, spends.x, spends.m, spends),
+        start,
+        int(x.size),
+        basis=RIDGE_BASIS,
     )
     params = dict(scaled.params, gamma=scaled.params["gamma"] * money)
     errors = dict(scaled.std_errors, gamma=scaled.std_errors.get("gamma", np.nan) * money)

@@ -16,7 +16,7 @@ from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMER
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.tables import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
-from segtui.engine.value.fitting import Fit, distinct_rows
+from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
 from segtui.engine.value.holdout import tracking
 from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
@@ -224,9 +224,15 @@ def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -
     warnings = []
     for name, fit in (("BG/NBD", bg), ("Gamma-Gamma", gg)):
         if not fit.converged:
+            left = (
+                f"its log-likelihood could still rise by {fit.improvement_left:.3g}"
+                if np.isfinite(fit.improvement_left)
+                else "it stopped where the likelihood is not at a maximum"
+            )
             warnings.append(
-                f"The {name} fit stopped before its gradient was near zero ({fit.message}); "
-                "treat its predictions with care."
+                f"The {name} fit did not converge: {left} (converged means less than "
+                f"{IMPROVEMENT_TOLERANCE}) after {fit.iterations} iterations ({fit.message});"
+                " treat its predictions with care."
             )
         if fit.at_bound:
             warnings.append(
