@@ -106,6 +106,38 @@ def p_alive(params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndar
     return np.where(x > 0, out, 1.0)
 
 
+def _growth(a: float, b: float, r: float, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(a+b+x-1)/(a-1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)], the growth term of
+    eq. 10 (and of eq. 9 with x = 0), evaluated after Euler's transformation
+    2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) as
+    (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)]. Exactly equal, but
+    the paper's form overflows for frequent buyers (r+x, b+x in the thousands gave NaN,
+    and such a customer was predicted 0 purchases); here the upper parameters stay small.
+    scipy's hyp2f1 returns inf near z = 1 when C-A-B is a whole number; those rows take
+    the paper's form, or failing that a nudged by 1e-8 (the function is smooth in a).
+    At a = 1 the ratio is 0/0: a is moved by 1e-7."""
+    if abs(a - 1) < 1e-7:
+        a = 1 + 1e-7
+
+    def euler(a: float, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+        tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        return (a + b + x - 1) / (a - 1) * (1 - tail)
+
+    def paper(a: float, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+        tail = np.exp((r + x) * np.log1p(-z)) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        return (a + b + x - 1) / (a - 1) * (1 - tail)
+
+    x, z = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(z, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.array(euler(a, x, z), dtype=np.float64)
+        for form, a_used in ((paper, a), (euler, a * (1 + 1e-8))):
+            bad = ~np.isfinite(out)
+            if not bad.any():
+                break
+            out[bad] = form(a_used, x[bad], z[bad])
+    return out
+
+
 def expected_purchases(
     params: dict[str, float], t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
@@ -115,25 +147,18 @@ def expected_purchases(
         return np.zeros(np.shape(x))
     z = t / (alpha + T + t)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        head = (a + b + x - 1) / (a - 1)
-        body = 1 - np.exp((r + x) * np.log((alpha + T) / (alpha + T + t))) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
-        )
         denom = 1 + np.where(
             x > 0,
             a / (b + x - 1) * np.exp((r + x) * np.log((alpha + T) / (alpha + t_x))),
             0.0,
         )
-        out = head * body / denom
+        out = _growth(a, b, r, x, z) / denom
     return np.maximum(np.nan_to_num(out, nan=0.0, posinf=0.0), 0.0)
 
 
 def expected_unconditional(params: dict[str, float], t: np.ndarray) -> np.ndarray:
-    """E[X(t)]: expected repeat purchases of a new customer in ``t`` units (paper, eq. 9)."""
+    """E[X(t)]: expected repeat purchases of a new customer in ``t`` units (paper, eq. 9,
+    Euler-transformed as in :func:`_growth` with x = 0)."""
     r, alpha, a, b = (params[n] for n in NAMES)
     t = np.asarray(t, dtype=np.float64)
-    return (
-        (a + b - 1)
-        / (a - 1)
-        * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
-    )
+    return _growth(a, b, r, np.zeros_like(t), t / (alpha + t))

@@ -26,11 +26,11 @@ def tracking(
     holdout: pl.DataFrame,
     as_of: dt.date,
     end: dt.date,
-    rows: tuple[np.ndarray, ...] | None = None,
+    histories: tuple[np.ndarray, ...] | None = None,
 ) -> dict[str, Any]:
     """The holdout report: per week, the cumulative actual and predicted repeat purchases
     of the calibration customers, and the aggregate error at ``end`` (inclusive).
-    ``rows``: :func:`distinct_rows` of the calibration's (x, t_x, T) if already known."""
+    ``histories``: :func:`distinct_rows` of the calibration's (x, t_x, T) if known."""
     days = (end - as_of).days + 1
     weeks = math.ceil(days / 7)
     known = holdout.join(calibration.select("CustomerID"), on="CustomerID", how="semi")
@@ -41,8 +41,8 @@ def tracking(
     per_week = np.bincount(week_of.get_column("w").to_numpy(), minlength=weeks)[:weeks]
     actual = np.cumsum(per_week)
     x, t_x, T, counts, _ = (
-        rows
-        if rows is not None
+        histories
+        if histories is not None
         else distinct_rows(
             calibration.get_column("x").to_numpy().astype(np.float64),
             calibration.get_column("t_x").to_numpy(),
