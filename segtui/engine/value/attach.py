@@ -9,7 +9,7 @@ import polars as pl
 
 from segtui.engine.io.tables import Tables
 from segtui.engine.value.lifecycle import STAGES
-from segtui.engine.value.predict import customer_value
+from segtui.engine.value.predict import customer_value, timed
 
 if TYPE_CHECKING:
     from segtui.engine.result import SegmentationResult
@@ -47,8 +47,11 @@ def add_value(result: SegmentationResult, tables: Tables) -> None:
     per-segment figures and facts to ``result`` (in place). Customers without a purchase
     before the as-of date keep empty (null) value fields."""
     gap = float(result.diagnostics["segment_rule"]["typical_gap_days"])
-    value = customer_value(tables, result.as_of, result.settings, gap)
-    segments = result.segments.join(value.frame, on="CustomerID", how="left", maintain_order="left")
-    result.segments = segments
-    result.value = value.facts | {"segments": segment_value(segments)}
+    value = customer_value(tables, result.as_of, result.settings, gap, result.timings)
+    with timed(result.timings, "value_attach"):
+        segments = result.segments.join(
+            value.frame, on="CustomerID", how="left", maintain_order="left"
+        )
+        result.segments = segments
+        result.value = value.facts | {"segments": segment_value(segments)}
     result.warnings.extend(value.facts["warnings"])

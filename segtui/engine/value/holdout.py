@@ -33,11 +33,13 @@ def tracking(
     ``histories``: :func:`distinct_rows` of the calibration's (x, t_x, T) if known."""
     days = (end - as_of).days + 1
     weeks = math.ceil(days / 7)
-    known = holdout.join(calibration.select("CustomerID"), on="CustomerID", how="semi")
-    newcomers = (
-        holdout.get_column("CustomerID").n_unique() - known.get_column("CustomerID").n_unique()
+    # one membership test of the holdout's purchase days; only the (few) newcomers' ids are
+    # counted, not every id twice (0.6 + 0.7 s -> 0.2 s at a million customers)
+    known = holdout.get_column("CustomerID").is_in(calibration.get_column("CustomerID").implode())
+    newcomers = holdout.filter(~known).get_column("CustomerID").n_unique()
+    week_of = holdout.filter(known).select(
+        ((pl.col(DAY) - pl.lit(as_of)).dt.total_days() // 7).alias("w")
     )
-    week_of = known.select(((pl.col(DAY) - pl.lit(as_of)).dt.total_days() // 7).alias("w"))
     per_week = np.bincount(week_of.get_column("w").to_numpy(), minlength=weeks)[:weeks]
     actual = np.cumsum(per_week)
     x, t_x, T, counts, _ = (

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +41,18 @@ class CustomerValue:
 
     frame: pl.DataFrame
     facts: dict[str, Any]
+
+
+@contextmanager
+def timed(timings: dict[str, float] | None, name: str) -> Iterator[None]:
+    """Add the block's wall seconds to ``timings[name]`` (when given): the parts of the
+    value step, for bench/bench_clv.py (result.timings, never the summary)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def check_options(settings: Settings) -> None:
@@ -79,7 +94,10 @@ def histories(calibration: pl.DataFrame) -> Histories:
 
 
 def fit_models(
-    calibration: pl.DataFrame, source: str, rows: Histories | None = None
+    calibration: pl.DataFrame,
+    source: str,
+    rows: Histories | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
     """Fit BG/NBD on every customer and Gamma-Gamma on the repeat customers with positive
     spend. Returns both fits and the repeat customers' (x, m). Raises InputError when the
@@ -93,17 +111,19 @@ def fit_models(
             file=source,
             hint="use a later --as-of, or run without --clv",
         )
-    bg = bgnbd.fit(
-        x,
-        calibration.get_column("t_x").to_numpy(),
-        calibration.get_column("T").to_numpy(),
-        rows if rows is not None else histories(calibration),
-    )
+    with timed(timings, "value_bgnbd_fit"):
+        bg = bgnbd.fit(
+            x,
+            calibration.get_column("t_x").to_numpy(),
+            calibration.get_column("T").to_numpy(),
+            rows if rows is not None else histories(calibration),
+        )
     if not bg.usable:
         raise InputError(f"the BG/NBD fit of purchases failed ({bg.message})", file=source)
     rx = repeat.get_column("x").to_numpy().astype(np.float64)
     rm = repeat.get_column("m").to_numpy()
-    gg = gamma_gamma.fit(rx, rm)
+    with timed(timings, "value_gamma_gamma_fit"):
+        gg = gamma_gamma.fit(rx, rm)
     if not gg.usable:
         raise InputError(f"the Gamma-Gamma fit of order values failed ({gg.message})", file=source)
     return bg, gg, rx, rm
@@ -149,33 +169,42 @@ def predict(
 
 
 def customer_value(
-    tables: Tables, as_of: dt.date, settings: Settings, typical_gap: float
+    tables: Tables,
+    as_of: dt.date,
+    settings: Settings,
+    typical_gap: float,
+    timings: dict[str, float] | None = None,
 ) -> CustomerValue:
     """Fit the models on the purchases before ``as_of`` and predict for every customer
-    who bought before it. Returns the :class:`CustomerValue`."""
-    calibration = calibration_summary(tables, as_of)
-    rows = histories(calibration)
-    bg, gg, rx, rm = fit_models(calibration, tables.label, rows)
+    who bought before it. Returns the :class:`CustomerValue`; ``timings`` (when given)
+    receives the seconds of each part (keys ``value_*``)."""
+    with timed(timings, "value_calibration"):
+        calibration = calibration_summary(tables, as_of)
+    with timed(timings, "value_histories"):
+        rows = histories(calibration)
+    bg, gg, rx, rm = fit_models(calibration, tables.label, rows, timings)
     population, population_source = gamma_gamma.population_order_value(gg.params, rm)
-    values = predict(
-        bg.params,
-        gg.params,
-        calibration,
-        settings.horizon_days,
-        settings.discount_rate,
-        population,
-        rows,
-    )
+    with timed(timings, "value_predictions"):
+        values = predict(
+            bg.params,
+            gg.params,
+            calibration,
+            settings.horizon_days,
+            settings.discount_rate,
+            population,
+            rows,
+        )
     first = calibration.get_column("first_purchase_day")
     last = calibration.get_column("last_purchase_day")
     # The segments' activity rule's gap (segments/tiers.py): one G for stages and activity,
     # so a segment's activity agrees with its members' stages (docs/value.md).
     gap = typical_gap
     previous = calibration.get_column("previous_purchase_day")
-    stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
-    frame = calibration.select("CustomerID").with_columns(
-        *(pl.Series(name, values[name]) for name in VALUE_COLUMNS[:-1]), stage
-    )
+    with timed(timings, "value_stages"):
+        stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
+        frame = calibration.select("CustomerID").with_columns(
+            *(pl.Series(name, values[name]) for name in VALUE_COLUMNS[:-1]), stage
+        )
     n_repeat = int((calibration.get_column("x") > 0).sum())
     correlation = gamma_gamma.spend_frequency_correlation(rx, rm)
     facts: dict[str, Any] = {
@@ -213,8 +242,11 @@ def customer_value(
         "holdout": None,
     }
     if settings.holdout_end is not None:
-        held = holdout_days(tables, as_of, settings.holdout_end)
-        facts["holdout"] = tracking(bg.params, calibration, held, as_of, settings.holdout_end, rows)
+        with timed(timings, "value_holdout_pass"):
+            held = holdout_days(tables, as_of, settings.holdout_end)
+        with timed(timings, "value_holdout"):
+            end = settings.holdout_end
+            facts["holdout"] = tracking(bg.params, calibration, held, as_of, end, rows)
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
     return CustomerValue(frame=frame, facts=facts)
 
