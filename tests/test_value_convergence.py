@@ -162,3 +162,17 @@ def test_both_fits_converge_on_the_generated_samples(tmp_path, profile):
         assert fits[model]["converged"], (model, fits[model])
         assert fits[model]["improvement_left"] < IMPROVEMENT_TOLERANCE
     assert result.value["converged"] is True
+
+
+def test_gamma_gamma_on_identical_orders_converges_and_shows_p_is_not_pinned_down():
+    # Every order of a customer worth exactly the same: the model's limit p = inf is the
+    # truth, and the likelihood is flat in p from ~1e3 on. The fit converges, fits q, and
+    # either stops at the edge for p or says through its standard error that p is unknown.
+    rng = np.random.default_rng(9)
+    x = rng.geometric(0.2, 50_000).astype(float)
+    m = 50.0 / rng.gamma(2.5, 1.0, x.size)  # 1/m ~ Gamma(q = 2.5): an inverse-gamma spend
+    fit = gamma_gamma.fit(x, m)
+    assert fit.converged
+    assert abs(fit.params["q"] - 2.5) < 4 * fit.std_errors["q"]
+    assert fit.params["p"] > 100
+    assert fit.at_bound == ["p"] or fit.std_errors["p"] > fit.params["p"]

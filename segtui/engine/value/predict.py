@@ -270,7 +270,8 @@ def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -
             warnings.append(
                 f"{name} parameter(s) {', '.join(fit.at_bound)} at the edge of the search "
                 "range: the data fit a limit of the model best (e.g. no customer dropping "
-                "out, or all customers spending alike); the predictions are that limit's."
+                "out, or every order of a customer worth the same: p at its upper edge); "
+                "the predictions are that limit's."
             )
     if np.isfinite(correlation) and abs(correlation) >= SPEND_CORRELATION_WARNING:
         warnings.append(
