@@ -144,11 +144,19 @@ def newton_check(function: _Counted, log_params: np.ndarray) -> _Check:
     free parameters at ``log_params``."""
     value, grad = function(log_params)
     outside = np.abs(log_params) >= LOG_BOUND - 1e-6
-    free = ~(outside & (np.sign(grad) == np.sign(log_params)))
+    # Held on the edge: a coordinate whose gradient points out of the range, or along
+    # which the likelihood curves upwards (an approach to a limit, not a maximum: its
+    # gradient there is rounding noise around zero)
+    held = outside & (np.sign(grad) == np.sign(log_params))
     step = np.zeros_like(log_params)
+    if held.all():
+        return _Check(value, np.zeros((0, 0)), ~held, 0.0, step)
+    full = hessian(function, log_params)
+    held |= outside & (np.diag(full) >= 0)
+    free = ~held
     if not free.any():
         return _Check(value, np.zeros((0, 0)), free, 0.0, step)
-    H = hessian(function, log_params)[np.ix_(free, free)]
+    H = full[np.ix_(free, free)]
     try:
         chol = np.linalg.cholesky(-H)
     except np.linalg.LinAlgError:
@@ -178,6 +186,22 @@ def polish(function: _Counted, log_params: np.ndarray) -> tuple[np.ndarray, _Che
         log_params = trial
         check = newton_check(function, log_params)
     return log_params, check
+
+
+def snap_to_edge(function: _Counted, log_params: np.ndarray) -> np.ndarray:
+    """Move coordinates that are within a factor 10 of the edge of the range, with the
+    likelihood still rising towards it, onto the edge, if the likelihood is no lower
+    there. When the best fit is a limit of the model (p -> inf), the likelihood creeps up
+    to it ever more slowly and curves upwards on the way, so the optimizer stops anywhere
+    along the approach and no Newton check there can call it a maximum; on the edge the
+    coordinate is held and the check runs over the others."""
+    value, grad = function(log_params)
+    near = np.abs(log_params) > LOG_BOUND - np.log(10)
+    rising = np.sign(grad) == np.sign(log_params)
+    if not (near & rising).any():
+        return log_params
+    snapped = np.where(near & rising, np.sign(log_params) * LOG_BOUND, log_params)
+    return snapped if function(snapped)[0] >= value - IMPROVEMENT_TOLERANCE else log_params
 
 
 def std_errors(
@@ -251,11 +275,17 @@ def _maximise(
             options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-8},
         )
         iterations += int(result.nit)
-        log_params, check = polish(function, result.x)
+        log_params, check = polish(function, snap_to_edge(function, result.x))
         if check.improvement_left < IMPROVEMENT_TOLERANCE:
             break
     params = np.exp(basis @ log_params)
     value, grad = function(log_params)
+    edge = [
+        name for name, v in zip(names, log_params, strict=True) if abs(v) > LOG_BOUND - np.log(10)
+    ]
+    errors = std_errors(names, params, check, basis)
+    # no standard error at the edge of the range: the maximum is not a stationary point there
+    errors.update({name: float("nan") for name in edge})
     return Fit(
         params={name: float(v) for name, v in zip(names, params, strict=True)},
         log_likelihood=float(value),
@@ -265,13 +295,9 @@ def _maximise(
         gradient_norm=float(np.linalg.norm(grad / scale)),
         message=str(result.message),
         improvement_left=check.improvement_left,
-        std_errors=std_errors(names, params, check, basis),
+        std_errors=errors,
         evaluations=function.calls,
-        at_bound=[
-            name
-            for name, v in zip(names, log_params, strict=True)
-            if abs(v) > LOG_BOUND - np.log(10)
-        ],
+        at_bound=edge,
     )
 
 

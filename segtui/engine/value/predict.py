@@ -31,6 +31,11 @@ from segtui.engine.value.summary import (
 # |correlation| of average spend with repeat purchases above which a warning says the
 # Gamma-Gamma independence assumption is doubtful (the paper saw 0.11 on CDNOW).
 SPEND_CORRELATION_WARNING = 0.3
+# The limits a fit at the edge of its search range usually means, in words.
+MODEL_LIMITS = {
+    "BG/NBD": "e.g. a, b near 0: each customer either drops out after a purchase or never",
+    "Gamma-Gamma": "e.g. p at its upper edge: every order of a customer worth the same",
+}
 VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_order_value", "clv", "stage")
 
 
@@ -269,8 +274,7 @@ def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -
         if fit.at_bound:
             warnings.append(
                 f"{name} parameter(s) {', '.join(fit.at_bound)} at the edge of the search "
-                "range: the data fit a limit of the model best (e.g. no customer dropping "
-                "out, or every order of a customer worth the same: p at its upper edge); "
+                f"range: the data fit a limit of the model best ({MODEL_LIMITS[name]}); "
                 "the predictions are that limit's."
             )
     if np.isfinite(correlation) and abs(correlation) >= SPEND_CORRELATION_WARNING:
