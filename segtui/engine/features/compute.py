@@ -36,6 +36,7 @@ from segtui.engine.features.customers import (
 from segtui.engine.features.fastpath import (
     frequency_fast,
     from_micro,
+    id_hashes,
     max_abs_checks,
     micro_sum,
     micro_sums_safe,
@@ -223,11 +224,13 @@ def compute_features(
         if batched is not None:
             collected = [*batched, *rest]
         elif fast:
-            collected = [*pl.collect_all(queries[:2], engine="streaming"), *rest]
+            hashed = [id_hashes(tx)] if check_ids else []
+            collected = pl.collect_all([*queries[:2], *hashed], engine="streaming")
+            if check_ids:
+                collected[0] = frequency_fast(collected[0], tx, collected.pop())
+            collected.extend(rest)
         else:
             collected = pl.collect_all(queries)
-        if batched is None and check_ids:
-            collected[0] = frequency_fast(collected[0], tx)
     except pl.exceptions.PolarsError as exc:
         if fast and "to `i64` failed" in str(exc):
             # A value beyond the Int64 micro-unit range (about 9.2e12) or not finite:
