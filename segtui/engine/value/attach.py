@@ -42,12 +42,17 @@ def segment_value(segments: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def add_value(result: SegmentationResult, tables: Tables) -> None:
+def add_value(
+    result: SegmentationResult, tables: Tables, collected: pl.DataFrame | None = None
+) -> None:
     """Fit the value models for ``result``'s source and as-of date and add their columns,
     per-segment figures and facts to ``result`` (in place). Customers without a purchase
-    before the as-of date keep empty (null) value fields."""
+    before the as-of date keep empty (null) value fields. ``collected``: the purchase-day
+    figures the features step collected (``FeatureTable.side``), else a pass reads them."""
     gap = float(result.diagnostics["segment_rule"]["typical_gap_days"])
-    value = customer_value(tables, result.as_of, result.settings, gap, result.timings)
+    value = customer_value(
+        tables, result.as_of, result.settings, gap, result.timings, collected=collected
+    )
     with timed(result.timings, "value_attach"):
         segments = result.segments.join(
             value.frame, on="CustomerID", how="left", maintain_order="left"

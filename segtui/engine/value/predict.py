@@ -25,6 +25,7 @@ from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
     TIME_UNIT,
     calibration_summary,
+    finish_calibration,
     holdout_days,
 )
 
@@ -179,12 +180,18 @@ def customer_value(
     settings: Settings,
     typical_gap: float,
     timings: dict[str, float] | None = None,
+    collected: pl.DataFrame | None = None,
 ) -> CustomerValue:
     """Fit the models on the purchases before ``as_of`` and predict for every customer
     who bought before it. Returns the :class:`CustomerValue`; ``timings`` (when given)
-    receives the seconds of each part (keys ``value_*``)."""
+    receives the seconds of each part (keys ``value_*``). ``collected``: the result of
+    ``summary.calibration_query`` when the features step already collected it."""
     with timed(timings, "value_calibration"):
-        calibration = calibration_summary(tables, as_of)
+        calibration = (
+            calibration_summary(tables, as_of)
+            if collected is None
+            else finish_calibration(collected, as_of)
+        )
     with timed(timings, "value_histories"):
         rows = histories(calibration)
     bg, gg, rx, rm = fit_models(calibration, tables.label, rows, timings)
