@@ -50,7 +50,8 @@ class CustomersView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("f", "next_segment", "Filter segment"),
-        Binding("l", "app.lookalikes", "Lookalikes"),
+        # L, not l: l is vim's "right" (a column) in the table below.
+        Binding("L", "app.lookalikes", "Lookalikes"),
     ]
 
     segment: reactive[int | None] = reactive(None, init=False)
