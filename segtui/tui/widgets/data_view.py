@@ -25,10 +25,9 @@ from segtui.tui.widgets.frame_table import FrameTable
 TABLES = ("customers", "products", "transactions")
 
 
-def quality_text(
-    counts: dict[str, int], quality: dict[str, Any], warnings: list[str], head_rows: int
-) -> Text:
-    """Row counts, the data-quality figures and warnings as Text."""
+def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list[str]) -> Text:
+    """Row counts, the data-quality figures and warnings as Text (the table's title says
+    how many of its rows are shown)."""
     text = Text()
     text.append("Rows: ", style="bold")
     text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
@@ -44,8 +43,7 @@ def quality_text(
     for line in warnings:
         text.append(f"⚠ {line}\n", style="yellow")
     text.append(
-        f"t switches table · / finds in all rows, n/N next/previous · o sorts all rows · "
-        f"first {head_rows:,} rows shown",
+        "t next table · / finds in all rows, n/N next/previous · o sorts all rows",
         style="dim",
     )
     return text
@@ -66,7 +64,7 @@ class TableQuery:
         return not self.text.strip() and self.sort_by is None
 
     def describe(self, matched: int | None) -> str:
-        """" · 42 rows contain “asia” · all rows sorted by X, descending" for the title."""
+        """ " · 42 rows contain “asia” · all rows sorted by X, descending" for the title."""
         parts = []
         if self.text.strip() and matched is not None:
             parts.append(f"{matched:,} rows contain “{self.text.strip()}”")
@@ -98,7 +96,7 @@ class DataView(Vertical):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="quality")
         yield Static(id="table-title")
-        yield Input(placeholder="find in all rows of this table (enter, then n/N)", id="data-search")
+        yield Input(placeholder="find in all rows (enter, then n/N)", id="data-search")
         # Sorting and search are done here, over the whole table, not on the rows loaded.
         yield FrameTable(id="raw-table", fixed_columns=1, sort_in_place=False)
 
@@ -147,7 +145,7 @@ class DataView(Vertical):
         self.head_rows = head_rows
         self.counts = counts
         self.query_one("#quality", Static).update(
-            quality_text(counts, quality, warnings, head_rows)
+            quality_text(counts, quality, warnings)
         )
         if self.current not in heads and heads:
             self.current = next(iter(heads))
@@ -198,9 +196,7 @@ class DataView(Vertical):
             return
         self.app.call_from_thread(self._answered, request, kind, frame, matched)
 
-    def _answered(
-        self, request: int, kind: str, frame: pl.DataFrame, matched: int | None
-    ) -> None:
+    def _answered(self, request: int, kind: str, frame: pl.DataFrame, matched: int | None) -> None:
         if request != self._request or kind != self.current:
             return  # another query or a table switch came after this one
         self._show_frame(frame, matched)
@@ -212,14 +208,17 @@ class DataView(Vertical):
             + self.table_query.describe(matched)
         )
         table = self.query_one("#raw-table", FrameTable)
-        table.sort_column, table.sort_descending = self.table_query.sort_by, self.table_query.descending
+        query = self.table_query
+        table.sort_column, table.sort_descending = query.sort_by, query.descending
         table.set_frame(frame)
         table.find_text = self.table_query.text
 
     def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
         """Sort all rows of the table in Polars and show the first of them."""
         event.stop()
-        self.table_query = replace(self.table_query, sort_by=event.column, descending=event.descending)
+        self.table_query = replace(
+            self.table_query, sort_by=event.column, descending=event.descending
+        )
         self._refresh_table()
 
     def action_next_table(self) -> None:

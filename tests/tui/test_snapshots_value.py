@@ -1,0 +1,55 @@
+"""SVG snapshots of the --clv screens at 80×24 and 120×40: the Value view (stage x segment,
+value per segment), the holdout chart and table, CLV off, and the settings dialog with
+its CLV switch (update with --snapshot-update)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from segtui.config import Settings
+from segtui.engine.sample_realistic import generate_realistic
+from segtui.tui.app import SegtuiApp
+
+from .conftest import REFERENCE
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def pressing(*keys: str):
+    """run_before: let the first result land, press ``keys``, let every worker end."""
+
+    async def run(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run
+
+
+@SIZES
+@pytest.mark.parametrize("clv", [True, False], ids=["clv", "off"])
+def test_value_view(snap_compare, size, clv, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=REFERENCE).replace(clv=clv), export_dir=tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=pressing("5"))
+
+
+@SIZES
+def test_settings_dialog_with_the_clv_switch(snap_compare, size, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=pressing("s"))
+
+
+@SIZES
+def test_holdout_chart_and_table(snap_compare, size, tmp_path) -> None:
+    generate_realistic(1500, seed=7).write(tmp_path)
+    settings = Settings(source=tmp_path).replace(
+        clv=True, as_of=dt.date(2024, 7, 1), holdout_end=dt.date(2024, 12, 30)
+    )
+    app = SegtuiApp(settings, export_dir=tmp_path)
+    # 80x24: scrolled down to the chart; 120x40 shows it below the tables.
+    keys = ["5", *["j"] * (17 if size == (80, 24) else 0)]
+    assert snap_compare(app, terminal_size=size, run_before=pressing(*keys))
