@@ -144,9 +144,7 @@ class DataView(Vertical):
         self.tables = tables
         self.head_rows = head_rows
         self.counts = counts
-        self.query_one("#quality", Static).update(
-            quality_text(counts, quality, warnings)
-        )
+        self.query_one("#quality", Static).update(quality_text(counts, quality, warnings))
         if self.current not in heads and heads:
             self.current = next(iter(heads))
         self._refresh_table()
