@@ -128,3 +128,21 @@ async def test_status_line_shows_the_sweep_share_while_k_auto_runs(make_app) -> 
         app._progress(app.generation, "k = 6 (5/9)")
         await pilot.pause()
         assert "k = 6 (5/9) · 44%" in screen_text(app)
+
+
+async def test_customers_view_says_which_row_the_cursor_is_on(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "j", "j", "j")
+        assert "row 4 · showing 200 of 200" in screen_text(app)
+        await pilot.press("G")
+        assert "row 200 · showing 200 of 200" in screen_text(app)
+
+
+async def test_data_view_title_says_which_row_the_cursor_is_on(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "j", "j")
+        assert "Customers · row 3 · 200 of 200 rows shown" in screen_text(app)

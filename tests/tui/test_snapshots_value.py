@@ -5,6 +5,7 @@ its CLV switch (update with --snapshot-update)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,17 @@ from segtui.tui.app import SegtuiApp
 from .conftest import REFERENCE
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+HOLDOUT = {"as_of": dt.date(2024, 7, 1), "holdout_end": dt.date(2024, 12, 30)}
+
+
+@pytest.fixture(scope="module")
+def realistic_dir(tmp_path_factory) -> Path:
+    """The realistic sample: its value fits converge, so their figures are the same on
+    every run (on the 200-customer reference data the BG/NBD fit ends at the edge of its
+    search range, where the last digits of CLV differ from run to run)."""
+    folder = tmp_path_factory.mktemp("realistic")
+    generate_realistic(1500, seed=7).write(folder)
+    return folder
 
 
 def pressing(*keys: str):
@@ -31,9 +43,14 @@ def pressing(*keys: str):
 
 
 @SIZES
-@pytest.mark.parametrize("clv", [True, False], ids=["clv", "off"])
-def test_value_view(snap_compare, size, clv, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE).replace(clv=clv), export_dir=tmp_path)
+def test_value_view(snap_compare, size, realistic_dir, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=realistic_dir).replace(clv=True), export_dir=tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=pressing("5"))
+
+
+@SIZES
+def test_value_view_with_clv_off(snap_compare, size, tmp_path) -> None:
+    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=pressing("5"))
 
 
@@ -44,11 +61,8 @@ def test_settings_dialog_with_the_clv_switch(snap_compare, size, tmp_path) -> No
 
 
 @SIZES
-def test_holdout_chart_and_table(snap_compare, size, tmp_path) -> None:
-    generate_realistic(1500, seed=7).write(tmp_path)
-    settings = Settings(source=tmp_path).replace(
-        clv=True, as_of=dt.date(2024, 7, 1), holdout_end=dt.date(2024, 12, 30)
-    )
+def test_holdout_chart_and_table(snap_compare, size, realistic_dir, tmp_path) -> None:
+    settings = Settings(source=realistic_dir).replace(clv=True, **HOLDOUT)
     app = SegtuiApp(settings, export_dir=tmp_path)
     # 80x24: scrolled down to the chart; 120x40 shows it below the tables.
     keys = ["5", *["j"] * (17 if size == (80, 24) else 0)]

@@ -91,6 +91,7 @@ class DataView(Vertical):
         self.tables: Tables | None = None
         self.head_rows = 0
         self.table_query = TableQuery()
+        self._title = ""
         self._request = 0
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -102,6 +103,9 @@ class DataView(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#data-search", Input).display = False
+        self.watch(
+            self.query_one("#raw-table", FrameTable), "cursor_row", self._show_title, init=False
+        )
 
     def action_search(self) -> None:
         """Open the find box; enter keeps the rows (of all rows) containing the text,
@@ -201,15 +205,24 @@ class DataView(Vertical):
 
     def _show_frame(self, frame: pl.DataFrame, matched: int | None) -> None:
         total = self.counts.get(self.current, frame.height)
-        self.query_one("#table-title", Static).update(
-            f"{self.current.title()} · {frame.height:,} of {total:,} rows shown"
-            + self.table_query.describe(matched)
+        self._title = f"{frame.height:,} of {total:,} rows shown" + self.table_query.describe(
+            matched
         )
         table = self.query_one("#raw-table", FrameTable)
         query = self.table_query
         table.sort_column, table.sort_descending = query.sort_by, query.descending
         table.set_frame(frame)
         table.find_text = self.table_query.text
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """ "Transactions · row 3 · 28 of 6,728 rows shown · …": the cursor's row first, so
+        j/k/g/G and n/N say where they landed."""
+        table = self.query_one("#raw-table", FrameTable)
+        row = f" · row {table.cursor_row + 1:,}" if table.row_count else ""
+        self.query_one("#table-title", Static).update(
+            f"{self.current.title()}{row} · {self._title}"
+        )
 
     def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
         """Sort all rows of the table in Polars and show the first of them."""
