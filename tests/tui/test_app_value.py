@@ -155,3 +155,14 @@ async def test_stage_column_sorts_all_customers(make_app) -> None:
         assert stages == sorted(stages)
         assert table.frame["stage"][0] == min(app.result.segments["stage"].drop_nulls())
         assert pl.Series(stages).n_unique() > 1
+
+
+async def test_palette_offers_the_value_view_and_the_clv_switch(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Value view (CLV, stages)", "CLV on/off"} <= titles
+        await app._run_from_palette("toggle_clv", None)
+        await settle(pilot)
+        assert app.result.value is not None and app.result.settings.seed == 42
