@@ -166,3 +166,21 @@ async def test_palette_offers_the_value_view_and_the_clv_switch(make_app) -> Non
         await app._run_from_palette("toggle_clv", None)
         await settle(pilot)
         assert app.result.value is not None and app.result.settings.seed == 42
+
+
+async def test_value_view_claims_nothing_when_the_load_failed(tmp_path) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "Transactions.csv").write_text(
+        "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price\n"
+        "T1,C1,P1,2024-01-05,1,twelve,12.0\n",
+        encoding="utf-8",
+    )
+    app = SegtuiApp(Settings(source=folder).replace(clv=True), export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        text = screen_text(app)
+        assert app.last_error is not None
+        assert "Customer value shows here once a result is on screen" in text
+        assert "Customer value is off" not in text  # --clv was asked for

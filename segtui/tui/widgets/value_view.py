@@ -155,7 +155,8 @@ class ValueView(VerticalScroll):
     ]
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(OFF_TEXT, id="value-facts")
+        # Nothing about CLV is known until a result lands (a load may fail first).
+        yield Static("Customer value shows here once a result is on screen.", id="value-facts")
         yield Static(classes="chart-title", id="stage-title")
         yield Static(id="stage-table")
         yield Static(classes="chart-title", id="segment-value-title")
@@ -165,6 +166,10 @@ class ValueView(VerticalScroll):
         yield TrackingChart(id="tracking")
         yield Static(id="holdout-table")
         yield Static(id="stage-rules")
+
+    def on_mount(self) -> None:
+        for child in self.children[1:]:
+            child.display = False
 
     def show(self, result: SegmentationResult) -> None:
         """Show ``result``'s value facts, or how to switch them on when it has none."""
