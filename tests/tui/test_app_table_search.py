@@ -146,3 +146,17 @@ async def test_data_view_title_says_which_row_the_cursor_is_on(make_app) -> None
         await settle(pilot)
         await pilot.press("3", "j", "j")
         assert "Customers · row 3 · 200 of 200 rows shown" in screen_text(app)
+
+
+async def test_many_warnings_leave_the_raw_table_on_an_80x24_screen(make_app) -> None:
+    import datetime as dt
+
+    app = make_app(clv=True, as_of=dt.date(2024, 7, 1))  # six warnings and more figures
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert len(app.result.warnings) >= 5
+        lines = screen_text(app).splitlines()
+        assert any(line.startswith("CustomerID    CustomerName") for line in lines)
+        assert app.query_one("#quality-box").max_scroll_y > 0  # the rest scrolls

@@ -15,7 +15,7 @@ import polars as pl
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from segtui.engine import lookup
@@ -95,7 +95,10 @@ class DataView(Vertical):
         self._request = 0
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="quality")
+        # Many warnings must not push the table off an 80x24 screen: the figures scroll
+        # in a box of at most half the view (tab focuses it, arrows scroll).
+        with VerticalScroll(id="quality-box"):
+            yield Static(id="quality")
         yield Static(id="table-title")
         yield Input(placeholder="find in all rows (enter, then n/N)", id="data-search")
         # Sorting and search are done here, over the whole table, not on the rows loaded.
