@@ -1026,3 +1026,26 @@ def test_utc_offsets_in_a_log_are_read_as_utc_wall_clock(tmp_path: Path) -> None
     summary = json.loads(runner.invoke(app, argv).stdout)
     # last purchase 2024-01-08 03:00 UTC: the default as-of is the day after
     assert summary["as_of"] == "2024-01-09"
+
+
+@pytest.mark.parametrize("chunk", [7, 16, 33, 64])
+@pytest.mark.parametrize(
+    ("old", "new", "needles"),
+    [
+        (b"T8,00006,", b"T8,000\x0006,", ("row 8", "NUL")),
+        (b"\nT8,", b"\n\xef\xbb\xbfT8,", ("row 8", "byte-order mark")),
+    ],
+    ids=["nul", "mid_file_bom"],
+)
+def test_the_whole_file_search_finds_bad_bytes_across_chunk_boundaries(
+    tmp_path: Path, monkeypatch, chunk: int, old: bytes, new: bytes, needles: tuple[str, ...]
+) -> None:
+    # The search reads the file in chunks (no mapping, so its pages do not count as
+    # resident memory); tiny chunks put the bad bytes on every possible boundary.
+    monkeypatch.setattr("segtui.engine.io.structure.STRUCTURE_CHECK_BYTES", 40)
+    monkeypatch.setattr("segtui.engine.io.structure.SCAN_CHUNK", chunk)
+    folder = tiny(tmp_path)
+    data = (folder / TX).read_bytes()
+    assert old in data
+    (folder / TX).write_bytes(data.replace(old, new))
+    assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), (TX, *needles))

@@ -63,7 +63,22 @@ def cluster(
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
 ) -> SegmentationResult:
-    """Cluster an already computed feature table. Returns the full result."""
+    """Cluster an already computed feature table. Returns the full result.
+
+    Native thread pools run single-threaded throughout (see :func:`single_threaded_native`),
+    for every caller: ``run``, the workbench's re-clustering and the Spark path's finish."""
+    with single_threaded_native():
+        return _cluster(table, settings, source_label, progress=progress, timings=timings)
+
+
+def _cluster(
+    table: FeatureTable,
+    settings: Settings,
+    source_label: str,
+    *,
+    progress: Progress | None,
+    timings: dict[str, float] | None,
+) -> SegmentationResult:
     step = progress or (lambda _stage: None)
     timings = timings if timings is not None else {}
     started = time.perf_counter()
@@ -156,15 +171,19 @@ def trust_checks(
 
 
 @contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run the block with BLAS (OpenBLAS/MKL) on one thread.
+def single_threaded_native() -> Iterator[None]:
+    """Run the block with BLAS (OpenBLAS/MKL) and OpenMP (scikit-learn's K-Means) on one
+    thread each.
 
-    The clustering matrices are narrow (a dozen columns), so BLAS threads gain nothing;
-    idle OpenBLAS threads busy-wait for work instead, and measured a ninth of all CPU
-    time of a 1e7-transaction run, taken from the Polars and scikit-learn (OpenMP)
-    threads that do the work. Results do not depend on BLAS's thread count.
+    The clustering matrices are narrow (a dozen columns), so native threads gain nothing:
+    idle OpenBLAS threads busy-wait for work, and measured a ninth of all CPU time of a
+    1e7-transaction run. K-Means' OpenMP threads cost more in start-up and spinning than
+    they save on such matrices: the ten restarts on the 50,000-row sample of a Pareto
+    1e7 run took 0.32 s on one thread and 4.7 s wall (3.2 s CPU) on two, on a busy 2-core
+    machine. The scores thread that runs beside the profiling gets the second core.
+    The sweep and the stability check were already limited the same way.
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1):
         yield

@@ -19,7 +19,6 @@ from segtui.config import Settings, log_mode
 from segtui.engine.cluster_run import (
     MAX_N_INIT,
     cluster,
-    single_threaded_blas,
     trust_checks,
     validate_settings,
 )
@@ -51,7 +50,6 @@ __all__ = [
     "sweep_engine",
     "segment",
     "segments_frame",
-    "single_threaded_blas",
     "trust_checks",
     "validate_settings",
 ]
@@ -136,8 +134,7 @@ def run(
         from segtui.engine.output.manifest import build_manifest
 
         manifest = pool.submit(build_manifest, settings, files)
-        with single_threaded_blas():
-            result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
+        result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
         result.manifest = manifest.result()
     result.input_files = files
     if settings.clv:

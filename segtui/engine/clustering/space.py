@@ -150,7 +150,8 @@ def should_log(values: np.ndarray, mode: str, kind: str) -> bool:
     if finite.size < 3 or float(finite.std()) == 0.0:
         return False
     centred = finite - finite.mean()
-    skew = float((centred**3).mean() / finite.std() ** 3)
+    # centred**3 would go through pow(): 20x slower than two multiplications at 1e6 rows.
+    skew = float((centred * centred * centred).mean() / finite.std() ** 3)
     return skew > LOG_AUTO_SKEW
 
 

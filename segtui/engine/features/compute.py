@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, plural
+from segtui.engine.features.batches import aggregate_in_batches, wants_batches
 from segtui.engine.features.catalog import (
     CATEGORY_SHARES,
     FEATURES,
@@ -33,15 +34,12 @@ from segtui.engine.features.customers import (
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
-    aggregate_in_batches,
-    distinct_ids_check,
     frequency_fast,
     from_micro,
     max_abs_checks,
     micro_sum,
     micro_sums_safe,
     plain_path,
-    wants_batches,
 )
 from segtui.engine.io.returns import (
     is_marked,
@@ -197,7 +195,6 @@ def compute_features(
         pl.col("TransactionDate").max().alias("latest_date"),
         (pl.col("TotalValue") < 0).sum().alias("negative_value"),
         pl.col("TotalValue").is_null().sum().alias("missing_value"),
-        *([distinct_ids_check()] if check_ids else []),
         *(max_abs_checks(summed) if fast else []),
     )
     tx_all = tx
@@ -215,18 +212,18 @@ def compute_features(
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
     try:
         spec = tables.files["transactions"]
-        batched = (
-            aggregate_in_batches(tx_all, aggs, check_ids, summed)
-            if fast and wants_batches(spec.path, spec.is_parquet)
-            else None
-        )
-        if batched is not None:
+        batched = None
+        if fast and wants_batches(spec.path, spec.is_parquet):
             rest = pl.collect_all(queries[2:], engine="streaming")
+            batched = aggregate_in_batches(
+                tx_all, aggs, check_ids, summed, index_ids(rest[0] if rest else None)
+            )
+        if batched is not None:
             collected = [*batched, *rest]
         else:
             collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
             if check_ids:
-                collected[0] = frequency_fast(collected[0], collected[1], tx)
+                collected[0] = frequency_fast(collected[0], tx)
     except pl.exceptions.PolarsError as exc:
         if fast and "to `i64` failed" in str(exc):
             # A value beyond the Int64 micro-unit range (about 9.2e12) or not finite:
@@ -277,6 +274,17 @@ def compute_features(
         warnings=warnings,
         categories=categories,
     )
+
+
+def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:
+    """The customers table's ids when they can index the batched aggregation's arrays
+    (present, no nulls, no repeats; join_customers names a repeat later), else None."""
+    if customers is None:
+        return None
+    ids = customers.get_column("CustomerID")
+    if ids.null_count() or ids.n_unique() < ids.len():
+        return None
+    return ids
 
 
 def note_customers(

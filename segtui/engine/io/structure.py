@@ -30,7 +30,6 @@ import codecs
 import csv
 import gzip
 import io
-import mmap
 from pathlib import Path
 from typing import IO
 
@@ -134,23 +133,54 @@ def _row(data: bytes, offset: int, line_offset: int = 0) -> int | None:
     return line if line else None
 
 
+# The whole-file search reads this many bytes at a time. It used to map the file, and
+# every page it touched counted in the process's resident set: a 600 MB CSV put 0.68 GB
+# of RSS on the books before any parsing. Reading in chunks costs one copy from the page
+# cache (~0.1 s per GB) and bounds the memory to one chunk.
+SCAN_CHUNK = 16 << 20
+
+
 def _check_whole_file(path: Path) -> None:
-    """NUL bytes and mid-file BOMs anywhere in an uncompressed file (memchr-fast search)."""
+    """NUL bytes and mid-file BOMs anywhere in an uncompressed file (memchr-fast search,
+    chunk by chunk; each chunk starts with the previous one's last bytes so a BOM after a
+    newline is found across a boundary)."""
+    keep = len(_BOM)  # a newline and a BOM span at most this many bytes of the last chunk
     try:
         with path.open("rb") as handle:
-            if path.stat().st_size == 0:
-                return
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                for needle, at in ((b"\x00", view.find(b"\x00")), (b"\n" + _BOM, _bom_at(view))):
+            offset, tail = 0, b""  # offset: file position of tail's first byte
+            while chunk := handle.read(SCAN_CHUNK):
+                data = tail + chunk
+                for needle, at in ((b"\x00", data.find(b"\x00")), (b"\n" + _BOM, _bom_at(data))):
                     if at >= 0:
-                        start = max(0, view.rfind(b"\n", 0, at))
-                        lines = view[:start].count(b"\n") if start else 0
-                        _check_bytes(path, bytes(view[start : at + len(needle)]), lines)
-    except (OSError, ValueError):
-        return  # not mappable (a pipe): the start was checked
+                        _report_at(path, offset + at, len(needle))
+                tail = data[-keep:]
+                offset += len(data) - len(tail)
+    except OSError:
+        return  # unreadable as a whole (a pipe): the start was checked
 
 
-def _bom_at(view: mmap.mmap) -> int:
+def _report_at(path: Path, at: int, width: int) -> None:
+    """Raise the error of the bad bytes at file offset ``at``: re-read the file up to
+    that line to count its row (only on the error path)."""
+    lines, line_start = 0, 0
+    with path.open("rb") as handle:
+        pos = 0
+        while pos < at:
+            chunk = handle.read(min(SCAN_CHUNK, at - pos))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            last = chunk.rfind(b"\n")
+            if last >= 0:
+                line_start = pos + last
+            pos += len(chunk)
+        handle.seek(line_start)
+        region = handle.read(at + width - line_start)
+    # _check_bytes counts the region's own newline (it starts at the line's newline).
+    _check_bytes(path, region, lines - 1 if line_start else 0)
+
+
+def _bom_at(view: bytes) -> int:
     """Offset of the first newline followed by a BOM, or -1. A single-byte search (memchr)
     for the BOM's first byte is ~15x faster than searching the 4-byte sequence, and that
     byte is rare in text (it starts only the characters U+F000-U+FFFF)."""
