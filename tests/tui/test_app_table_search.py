@@ -160,3 +160,11 @@ async def test_many_warnings_leave_the_raw_table_on_an_80x24_screen(make_app) ->
         lines = screen_text(app).splitlines()
         assert any(line.startswith("CustomerID    CustomerName") for line in lines)
         assert app.query_one("#quality-box").max_scroll_y > 0  # the rest scrolls
+
+
+async def test_charts_open_from_the_data_view(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "4")  # the Data view's scrolling quality box must not pull it back
+        assert app.query_one("#tabs").active == "charts"

@@ -104,8 +104,10 @@ class SizeBars(Widget):
         return bar_chart(self.profiles, self.size.width)
 
 
-class Scatter(Widget):
-    """PCA scatter of customers in braille, coloured by segment."""
+class Scatter(Widget, can_focus=True):
+    """PCA scatter of customers in braille, coloured by segment. It takes the focus when
+    the Charts view opens, so the focus never stays in a hidden view (Textual would then
+    move it to that view's next focusable widget and switch the tab back)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
