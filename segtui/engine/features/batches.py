@@ -50,7 +50,10 @@ def distinct_hashes(hashes: list[np.ndarray]) -> bool:
     """True when no hash repeats across ``hashes`` (each batch's id hashes): sorted, no
     two neighbours equal. Equal ids hash equal, so this proves the ids distinct; a
     collision can only make it fail (the exact path then runs)."""
-    joined = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+    if len(hashes) == 1:
+        joined = np.array(hashes[0], copy=hashes[0].flags.writeable is False)
+    else:
+        joined = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     joined.sort()
     return not bool((joined[1:] == joined[:-1]).any())
 

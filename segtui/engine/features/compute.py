@@ -213,17 +213,21 @@ def compute_features(
     try:
         spec = tables.files["transactions"]
         batched = None
+        # The customers table first, on its own: read beside the transactions' group-by,
+        # its buffers added to that query's peak (which grows with the row count).
+        rest = pl.collect_all(queries[2:], engine="streaming") if fast else []
         if fast and wants_batches(spec.path, spec.is_parquet):
-            rest = pl.collect_all(queries[2:], engine="streaming")
             batched = aggregate_in_batches(
                 tx_all, aggs, check_ids, summed, index_ids(rest[0] if rest else None)
             )
         if batched is not None:
             collected = [*batched, *rest]
+        elif fast:
+            collected = [*pl.collect_all(queries[:2], engine="streaming"), *rest]
         else:
-            collected = pl.collect_all(queries, engine="streaming" if fast else "auto")
-            if check_ids:
-                collected[0] = frequency_fast(collected[0], tx)
+            collected = pl.collect_all(queries)
+        if batched is None and check_ids:
+            collected[0] = frequency_fast(collected[0], tx)
     except pl.exceptions.PolarsError as exc:
         if fast and "to `i64` failed" in str(exc):
             # A value beyond the Int64 micro-unit range (about 9.2e12) or not finite:
