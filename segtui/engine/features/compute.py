@@ -260,6 +260,9 @@ def compute_features(
         data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
     value_warnings(counts, data_quality, warnings)
     frame = join_customers(agg, customers, tables, data_quality, warnings)
+    # The inputs of the join are copies of its output's columns: at 1e7 customers they
+    # held ~1.3 GB until the function returned.
+    del agg, customers, collected
     frame = mark_returns_only(frame, tables, data_quality, warnings)
     if as_of is None:
         last = frame.get_column("last_purchase").max()

@@ -11,6 +11,7 @@ import contextlib
 import os
 import threading
 
+import numpy as np
 import polars as pl
 
 PLAIN_ENV = "SEGTUI_PLAIN_PATH"
@@ -69,6 +70,18 @@ def preload_sklearn() -> None:
         _preload.start()
 
 
+def distinct_hashes(hashes: list[np.ndarray]) -> bool:
+    """True when no hash repeats across ``hashes`` (each batch's id hashes): sorted, no
+    two neighbours equal. Equal ids hash equal, so this proves the ids distinct; a
+    collision can only make it fail (the exact path then runs)."""
+    if len(hashes) == 1:
+        joined = np.array(hashes[0], copy=hashes[0].flags.writeable is False)
+    else:
+        joined = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+    joined.sort()
+    return not bool((joined[1:] == joined[:-1]).any())
+
+
 def ids_distinct(transactions: pl.LazyFrame) -> bool:
     """True when every TransactionID of ``transactions`` is distinct, from one streaming
     pass over that column counting distinct hashes.
@@ -84,8 +97,6 @@ def ids_distinct(transactions: pl.LazyFrame) -> bool:
     either alone stays near 0.6 GB (measured on a 1e7-row CSV). The extra pass reads one
     column.
     """
-    from segtui.engine.features.batches import distinct_hashes
-
     hashed = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
     # Sorting the 8-byte hashes (numpy, in place) needs a third of the memory of a hash
     # set of them (Polars' n_unique), which added ~0.3 GB at 1e7 rows.
