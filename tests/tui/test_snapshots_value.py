@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from segtui.config import Settings
 from segtui.engine.sample_realistic import generate_realistic
@@ -71,7 +72,15 @@ def test_value_view_with_clv_off(snap_compare, size, tmp_path) -> None:
 @SIZES
 def test_settings_dialog_with_the_clv_switch(snap_compare, size, tmp_path) -> None:
     app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
-    assert snap_compare(app, terminal_size=size, run_before=pressing("s"))
+    open_dialog = pressing("s")
+
+    async def steady(pilot) -> None:
+        await open_dialog(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor is on or off by the clock
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=steady)
 
 
 @SIZES
