@@ -143,7 +143,7 @@ async def session(data: Path) -> dict[str, object]:
         await asyncio.sleep(0.05)
         figures["lookalikes"] = await key(
             app,
-            "l",
+            "L",
             lambda: (
                 isinstance(app.screen, LookalikesScreen)
                 and (app.screen.rows is not None or app.screen.error is not None)
