@@ -6,7 +6,8 @@ Generates the planted dataset (segtui.engine.sample.generate, seed 7, as `segtui
 does) as Parquet in a temporary folder, then times `python -m segtui run DIR -q` with and
 without `--clv` as child processes, alternating the two so both see the same machine load,
 R times each. Prints (and with --out appends to FILE) the medians, the ratio, the value
-step's own time from one in-process run, and the load average.
+step's own time and its parts (calibration pass, distinct histories, each fit, predictions,
+stages, attaching the columns) from one in-process run, and the load average.
 """
 
 from __future__ import annotations
@@ -70,9 +71,18 @@ def main() -> None:
         f"--clv adds {statistics.median(value) / statistics.median(plain) - 1:+.0%} "
         f"(target: at most +50%); the value step alone (in process): "
         f"{result.timings['value']:.2f} s",
-        f"fits: BG/NBD {fits['bgnbd']['iterations']} iterations, converged "
-        f"{fits['bgnbd']['converged']}; Gamma-Gamma {fits['gamma_gamma']['iterations']} "
-        f"iterations, converged {fits['gamma_gamma']['converged']}",
+        "value step by part (s): "
+        + ", ".join(
+            f"{name.removeprefix('value_')} {seconds:.2f}"
+            for name, seconds in result.timings.items()
+            if name.startswith("value_")
+        ),
+        *(
+            f"fit {model}: {fit['iterations']} iterations, {fit['evaluations']} evaluations, "
+            f"converged {fit['converged']} (log-likelihood still to gain "
+            f"{fit['improvement_left']}), at bound {fit['at_bound']}"
+            for model, fit in fits.items()
+        ),
     ]
     text = "\n".join(lines)
     print(text)

@@ -156,7 +156,7 @@ async def session(data: Path, first_only: bool = False) -> dict[str, object]:
         await asyncio.sleep(0.05)
         figures["lookalikes"] = await key(
             app,
-            "l",
+            "L",
             lambda: (
                 isinstance(app.screen, LookalikesScreen)
                 and (app.screen.rows is not None or app.screen.error is not None)

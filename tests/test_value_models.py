@@ -193,3 +193,82 @@ def test_bgnbd_equals_pymc_marketing_on_shared_data():
     recorded = {"r": 0.231, "alpha": 4.150, "a": 1.225, "b": 3.499}
     for name, value in recorded.items():
         assert fit.params[name] == pytest.approx(value, rel=0.005), name
+
+
+# Extreme histories: no repeat purchase, the last purchase on the last day observed
+# (t_x = T), customers observed for a lifetime, compulsive buyers, and fortunes per order.
+extreme_histories = st.tuples(
+    st.sampled_from([0, 1, 2, 50, 10_000]),
+    st.sampled_from([0.0, 0.5, 1.0]),  # t_x as a share of T: first day, midway, last day
+    st.sampled_from([1e-3, 1 / 7, 52.0, 5_000.0, 1e6]),
+).map(lambda h: (float(h[0]), h[1] * h[2] if h[0] > 0 else 0.0, h[2]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(params_bgnbd, st.lists(extreme_histories, min_size=1, max_size=10))
+def test_p_alive_lies_between_zero_and_one_for_extreme_histories(params, rows):
+    x, t_x, T = (np.array(c) for c in zip(*rows, strict=True))
+    p = bgnbd.p_alive(params, x, t_x, T)
+    assert np.all(np.isfinite(p))
+    assert np.all((p >= 0) & (p <= 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(params_bgnbd, extreme_histories, st.sampled_from([1 / 7, 1.0, 13.0, 52.0, 520.0]))
+def test_expected_purchases_are_finite_and_grow_with_the_horizon_for_extreme_histories(
+    params, history, t1
+):
+    x, t_x, T = (np.array([v]) for v in history)
+    shorter = bgnbd.expected_purchases(params, t1, x, t_x, T)
+    longer = bgnbd.expected_purchases(params, 2 * t1, x, t_x, T)
+    assert np.isfinite(shorter[0]) and np.isfinite(longer[0])
+    assert 0 <= shorter[0] <= longer[0] + 1e-9 * max(1.0, longer[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params_bgnbd,
+    st.fixed_dictionaries(
+        {"p": st.floats(0.1, 50), "q": st.floats(0.2, 50), "gamma": st.floats(0.1, 1000)}
+    ),
+    st.lists(
+        st.tuples(extreme_histories, st.sampled_from([1e-6, 1.0, 1e6, 1e12])),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from([1, 90, 3650]),
+)
+def test_clv_is_finite_and_never_negative_for_extreme_histories_and_spends(bg, gg, rows, horizon):
+    import polars as pl
+
+    from segtui.engine.value.predict import predict
+
+    calibration = pl.DataFrame(
+        {
+            "x": [int(h[0]) for h, _ in rows],
+            "t_x": [h[1] for h, _ in rows],
+            "T": [h[2] for h, _ in rows],
+            "m": [m if h[0] > 0 else None for h, m in rows],
+        },
+        schema={"x": pl.Int64, "t_x": pl.Float64, "T": pl.Float64, "m": pl.Float64},
+    )
+    population, _ = gamma_gamma.population_order_value(gg, np.array([m for _, m in rows]))
+    values = predict(bg, gg, calibration, horizon, 0.1, population)
+    for name in ("p_alive", "expected_purchases", "expected_order_value", "clv"):
+        assert np.all(np.isfinite(values[name])), name
+    assert np.all(values["clv"] >= 0)
+    assert np.all(values["expected_order_value"] > 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(params_bgnbd, extreme_histories)
+def test_expected_purchases_over_an_instant_are_p_alive_times_the_purchase_rate(params, history):
+    # Over a short t, E[Y(t)] = P(alive) E[lambda | alive] t with lambda | alive ~
+    # Gamma(r + x, alpha + T): a check of eq. 10 for every history, including the frequent
+    # buyers for whom the paper's form of the hypergeometric term overflowed to 0.
+    x, t_x, T = (np.array([v]) for v in history)
+    r, alpha = params["r"], params["alpha"]
+    t = 1e-4 * (alpha + T[0]) / (r + x[0] + 1)
+    rate = (r + x[0]) / (alpha + T[0])
+    expected = bgnbd.p_alive(params, x, t_x, T)[0] * rate * t
+    assert bgnbd.expected_purchases(params, t, x, t_x, T)[0] == pytest.approx(expected, rel=1e-2)

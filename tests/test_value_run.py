@@ -179,3 +179,34 @@ def test_segment_activity_agrees_with_its_members_stages(tmp_path):
             assert lapsed <= 0.5, (segment_id, lapsed)
         if activity == "lapsed":
             assert lapsed >= 0.5, (segment_id, lapsed)
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2024, 9, 1)])
+def test_the_features_step_collects_the_value_figures_in_its_own_plan(tmp_path, as_of):
+    # With --clv the purchase-day figures come out of the features' plan (one parse of
+    # the file); they equal the value step's own pass, row for row, with and without an
+    # as-of date (without one, the features decide it after the plan has run).
+    from segtui.engine.features.load import load_features
+    from segtui.engine.value.summary import calibration_summary, finish_calibration
+
+    sample = tmp_path / "realistic"
+    runner.invoke(app, ["sample", str(sample), "--customers", "3000", "--profile", "realistic"])
+    tables, table = load_features(Settings(source=sample, clv=True, as_of=as_of))
+    assert len(table.side) == 1
+    from_plan = finish_calibration(table.side[0], table.as_of)
+    own_pass = calibration_summary(tables, table.as_of)
+    assert from_plan.height > 1000
+    assert from_plan.equals(own_pass)
+    _, plain = load_features(Settings(source=sample, as_of=as_of))
+    assert plain.side == []
+
+
+def test_value_columns_are_the_same_on_every_run(tmp_path):
+    # The calibration rows are put in CustomerID order: a group-by's row order changed
+    # from run to run and the fits' last digits (and sometimes the converged flag) with it.
+    sample = tmp_path / "realistic"
+    runner.invoke(app, ["sample", str(sample), "--customers", "3000", "--profile", "realistic"])
+    first = run(Settings(source=sample, clv=True))
+    second = run(Settings(source=sample, clv=True))
+    assert first.segments.select(VALUE_COLUMNS).equals(second.segments.select(VALUE_COLUMNS))
+    assert first.value["params"] == second.value["params"]

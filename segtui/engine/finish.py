@@ -19,6 +19,7 @@ from segtui.engine.clustering import diagnostics
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, feature_kind
+from segtui.engine.features.customers import sorted_by_id
 from segtui.engine.result import SegmentationResult
 from segtui.engine.segments import tiers
 from segtui.engine.segments.profiles import SegmentProfile, build_profiles
@@ -186,6 +187,12 @@ def segments_frame(
         for c in ("CustomerName", "Region")
         if c in out.columns and not (c == "Region" and "region" in features)
     ]
-    return out.select(
-        pl.col("CustomerID"), pl.col("segment"), pl.col("segment_name"), *feature_columns, *extras
-    ).sort("CustomerID")
+    return sorted_by_id(
+        out.select(
+            pl.col("CustomerID"),
+            pl.col("segment"),
+            pl.col("segment_name"),
+            *feature_columns,
+            *extras,
+        )
+    )

@@ -146,7 +146,7 @@ def run(
             tables = load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
         step("Fitting the value models")
         value_started = time.perf_counter()
-        add_value(result, tables)
+        add_value(result, tables, feature_table.side[0] if feature_table.side else None)
         result.timings["value"] = time.perf_counter() - value_started
         result.timings["total"] += result.timings["value"]
     return result

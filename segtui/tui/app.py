@@ -49,6 +49,7 @@ from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
+from segtui.tui.widgets.value_view import ValueView
 
 # "Cancelled" is news for a moment, not a state: it leaves the status line after this.
 CANCELLED_SECONDS = 3.0
@@ -57,6 +58,7 @@ TAB_FOCUS = {
     "customers": "#customer-table",
     "data": "#raw-table",
     "charts": "#scatter",
+    "value": "#value-view",
 }
 
 
@@ -85,6 +87,8 @@ class SegtuiApp(DialogActions):
         Binding("2", "show_tab('customers')", "Customers view", show=False),
         Binding("3", "show_tab('data')", "Data view", show=False),
         Binding("4", "show_tab('charts')", "Charts view", show=False),
+        Binding("5", "show_tab('value')", "Value view (CLV, stages)", show=False),
+        Binding("V", "toggle_clv", "CLV on/off", show=False),
     ]
 
     busy: reactive[bool] = reactive(False)
@@ -113,6 +117,8 @@ class SegtuiApp(DialogActions):
         self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
         self.sweep_cache = SweepCache()
         self.clock = StageClock()
+        # --holdout-end needs --clv: kept here while CLV is switched off, given back on.
+        self.held_holdout_end = settings.holdout_end
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,6 +139,8 @@ class SegtuiApp(DialogActions):
                 yield Static("PCA projection", id="pca-title", classes="chart-title")
                 yield Static(id="legend")
                 yield Scatter(id="scatter")
+            with TabPane("5 Value", id="value"):
+                yield ValueView(id="value-view")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -233,7 +241,7 @@ class SegtuiApp(DialogActions):
     def _progress(self, generation: int, stage: str) -> None:
         if generation == self.generation:
             self.clock.enter(stage)
-            self.status = stage
+            self.status = self.clock.text()
 
     def _failed(self, generation: int, message: str) -> None:
         if generation != self.generation:
@@ -275,6 +283,7 @@ class SegtuiApp(DialogActions):
         self.query_one(SizeBars).show(result.profiles)
         self.query_one(Scatter).show(outcome.projection, result.labels)
         self.query_one("#legend", Static).update(legend(result.profiles))
+        self.query_one(ValueView).show(result)
         px, py = outcome.projection.explained
         self.query_one("#pca-title", Static).update(
             f"PCA of the clustering space: PC1 {px:.0%} × PC2 {py:.0%} of variance "
@@ -302,6 +311,19 @@ class SegtuiApp(DialogActions):
     def action_reseed(self) -> None:
         """Re-cluster with the next seed."""
         self.start(self.settings.replace(seed=self.settings.seed + 1))
+
+    def action_toggle_clv(self) -> None:
+        """Switch customer value (--clv) on or off and re-segment with the same seed."""
+        self.start(self.clv_settings(self.settings, on=not self.settings.clv))
+
+    def clv_settings(self, settings: Settings, *, on: bool) -> Settings:
+        """``settings`` with --clv on or off. Off also drops --holdout-end (it needs
+        --clv) but remembers it, so switching CLV on again restores the holdout check."""
+        if not on:
+            if settings.holdout_end is not None:
+                self.held_holdout_end = settings.holdout_end
+            return settings.replace(clv=False, holdout_end=None)
+        return settings.replace(clv=True, holdout_end=settings.holdout_end or self.held_holdout_end)
 
     def action_reload(self) -> None:
         """Read the source again and re-segment with the same settings and seed."""
@@ -335,6 +357,8 @@ class SegtuiApp(DialogActions):
         if tabs.active == "customers":
             if self.query_one(CustomersView).back():
                 return
+        if tabs.active == "data" and self.query_one(DataView).back():
+            return
         if tabs.active != "segments":
             self.action_show_tab("segments")
 

@@ -35,6 +35,7 @@ class DialogActions(App[None]):
     # Supplied by the app subclass (session.py): start a load, switch the visible tab.
     start: Callable[[Settings], None]
     action_show_tab: Callable[[str], None]
+    clv_settings: Callable[..., Settings]
 
     def no_result(self, what: str) -> None:
         """Say why ``what`` (e.g. "nothing to export") cannot happen yet: a load is running,
@@ -89,7 +90,10 @@ class DialogActions(App[None]):
         features = self.result.features if self.result is not None else []
 
         def applied(settings: Settings | None) -> None:
-            if settings is not None and settings != self.settings:
+            if settings is None:
+                return
+            settings = self.clv_settings(settings, on=settings.clv)
+            if settings != self.settings:
                 self.start(settings)
 
         self.push_screen(SettingsScreen(self.settings, features), applied)

@@ -76,12 +76,14 @@ def binding_sources(app_bindings: list[BindingType]) -> list[BindingSource]:
     from segtui.tui.widgets.data_view import DataView
     from segtui.tui.widgets.frame_table import FrameTable
     from segtui.tui.widgets.segments_view import SegmentsView
+    from segtui.tui.widgets.value_view import ValueView
 
     return [
         BindingSource("everywhere", app_bindings),
         BindingSource("Segments", SegmentsView.BINDINGS, view="segments"),
         BindingSource("Customers", CustomersView.BINDINGS, view="customers"),
         BindingSource("Data", DataView.BINDINGS, view="data"),
+        BindingSource("Value", ValueView.BINDINGS, view="value", palette_shown_only=True),
         BindingSource("tables", FrameTable.BINDINGS, palette_shown_only=True),
         BindingSource("transactions", TransactionsScreen.BINDINGS, in_palette=False),
         BindingSource("lookalikes", LookalikesScreen.BINDINGS, in_palette=False),

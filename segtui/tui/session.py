@@ -8,6 +8,7 @@ takes the shorter :func:`~segtui.engine.pipeline.cluster` path.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,8 +96,27 @@ def compute_outcome(
     return Outcome(settings, result, projection, tables, counts, heads)
 
 
+# "k = 5 (3/9)": the engine's sweep names the k it is fitting and its place in the range.
+# Only steps that count what they do carry one; no percentage is ever estimated.
+COUNTED_STAGE = re.compile(r"\((\d[\d,]*)/(\d[\d,]*)\)\s*$")
+
+
+def stage_percent(stage: str) -> int | None:
+    """The share of a counted stage already done, in percent: "k = 5 (3/9)" is the third
+    of nine k being fitted, so two of nine (22%) are done. None for a stage that does not
+    count its work (reading, computing features): those show elapsed seconds only."""
+    found = COUNTED_STAGE.search(stage)
+    if found is None:
+        return None
+    current, total = (int(part.replace(",", "")) for part in found.groups())
+    if total <= 0:
+        return None
+    return max(0, min(100, (current - 1) * 100 // total))
+
+
 class StageClock:
-    """The current stage and when it started, for "Computing features · 7 s"."""
+    """The current stage and when it started, for "Computing features · 7 s" and, for a
+    stage that counts its work, "k = 5 (3/9) · 22% · 4 s"."""
 
     def __init__(self) -> None:
         self.stage = ""
@@ -108,6 +128,13 @@ class StageClock:
         self.started = time.monotonic()
 
     def text(self) -> str:
-        """The stage, with its elapsed seconds once it has run for more than one."""
+        """The stage, its share done when it counts one, and its elapsed seconds once it
+        has run for more than one."""
+        parts = [self.stage]
+        percent = stage_percent(self.stage)
+        if percent is not None:
+            parts.append(f"{percent}%")
         elapsed = time.monotonic() - self.started
-        return f"{self.stage} · {elapsed:.0f} s" if elapsed >= 1 else self.stage
+        if elapsed >= 1:
+            parts.append(f"{elapsed:.0f} s")
+        return " · ".join(parts)

@@ -117,7 +117,7 @@ async def test_every_view_and_dialog_key_is_harmless_without_a_result(tmp_path: 
     app = broken_app("missing_required_column", tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        for key in ("2", "l", "m", "M", "e", "w", "3", "t", "4", "1", "enter", "R", "plus"):
+        for key in ("2", "L", "m", "M", "e", "w", "3", "t", "4", "1", "enter", "R", "plus"):
             await pilot.press(key)
             await settle(pilot)
         assert app.result is None

@@ -162,7 +162,7 @@ async def test_data_view_shows_counts_quality_and_each_raw_table(make_app) -> No
         assert raw.row_count == 100
         await pilot.press("t")
         assert raw.row_count == 1000
-        assert "Transactions · 1,000 of 1,000 rows shown" in screen_text(app)
+        assert "Transactions · row 1 · 1,000 of 1,000 rows shown" in screen_text(app)
 
 
 async def test_charts_show_a_bar_per_segment_and_the_projection(make_app) -> None:

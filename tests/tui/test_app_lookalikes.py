@@ -18,7 +18,7 @@ async def test_l_on_a_customer_lists_its_lookalikes_with_engine_scores(make_app)
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "l")
+        await pilot.press("2", "L")
         await settle(pilot)
         assert isinstance(app.screen, LookalikesScreen)
         shown = app.screen.query_one("#lookalike-table", FrameTable).frame
@@ -33,7 +33,7 @@ async def test_lookalikes_show_each_ones_name_and_segment(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "l")
+        await pilot.press("2", "L")
         await settle(pilot)
         shown = app.screen.query_one("#lookalike-table", FrameTable).frame
         segments = app.result.segments
@@ -51,7 +51,7 @@ async def test_enter_on_a_lookalike_moves_the_cursor_to_that_customer(make_app) 
         await settle(pilot)
         await pilot.press("2", "f")  # filter to segment 0 first: the jump clears it
         await pilot.pause()
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         second = app.screen.query_one("#lookalike-table", FrameTable).frame["LookalikeID"][1]
         await pilot.press("down", "enter")
@@ -70,7 +70,7 @@ async def test_customer_without_purchases_says_it_has_no_lookalikes(make_app) ->
         await settle(pilot)
         await pilot.press("2", "slash", *"c0180", "enter")
         await pilot.pause()
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(pilot)
         assert isinstance(app.screen, LookalikesScreen)
         assert "purchases" in app.screen.error
@@ -85,7 +85,7 @@ async def test_escape_closes_lookalikes_without_moving_the_cursor(make_app) -> N
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("2", "down", "down", "l")
+        await pilot.press("2", "down", "down", "L")
         await settle(pilot)
         await pilot.press("escape")
         await pilot.pause()

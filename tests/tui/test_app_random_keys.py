@@ -60,8 +60,8 @@ class RecordingApp(SegtuiApp):
 def test_binding_keys_cover_views_and_dialogs_but_never_quit() -> None:
     keys = binding_keys()
     for key in (
-        *("plus", "minus", "s", "n", "N", "e", "m", "M", "l", "f", "o", "t", "ctrl+s", "y"),
-        *("j", "k", "g", "G", "K", "R", "ctrl+r", "slash"),
+        *("plus", "minus", "s", "n", "N", "e", "m", "M", "L", "l", "h", "f", "o", "t"),
+        *("ctrl+s", "y", "j", "k", "g", "G", "K", "R", "ctrl+r", "slash", "5", "V"),
     ):
         assert key in keys
     assert not ENDING & set(keys)

@@ -30,7 +30,7 @@ def test_main_views(snap_compare, size, keys, tmp_path) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize(
     "keys",
-    [["question_mark"], ["2", "l"], ["m", "enter"], ["2", *["right"] * 8]],
+    [["question_mark"], ["2", "L"], ["m", "enter"], ["2", *["right"] * 8]],
     ids=["help", "lookalikes", "migration", "customers-scrolled"],
 )
 def test_dialogs(snap_compare, size, keys, tmp_path) -> None:

@@ -12,7 +12,7 @@ async def lookalikes_of_first_customer(pilot) -> None:
     """Cluster, open the Customers view and C0001's lookalikes, and let every worker end."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    await pilot.press("2", "l")
+    await pilot.press("2", "L")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -38,6 +38,18 @@ def segment_means(X: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray
     return means, sizes
 
 
+def distances_to_means(X: np.ndarray, labels: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """Squared distance of every row of ``X`` to its segment's mean, in blocks of
+    ``ASSIGN_BLOCK`` rows: the whole-matrix ``X - means[labels]`` held two more copies of
+    ``X`` (1.3 GB at 1e7 customers); each row's value is the same sum either way."""
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], ASSIGN_BLOCK):
+        stop = start + ASSIGN_BLOCK
+        diff = X[start:stop] - means[labels[start:stop]]
+        out[start:stop] = np.einsum("ij,ij->i", diff, diff)
+    return out
+
+
 def label_scores(X: np.ndarray, labels: np.ndarray) -> LabelScores:
     """Davies-Bouldin, Calinski-Harabasz and inertia of ``labels`` on ``X``.
 
@@ -47,8 +59,7 @@ def label_scores(X: np.ndarray, labels: np.ndarray) -> LabelScores:
     k = int(labels.max()) + 1 if labels.size else 0
     means, sizes = segment_means(X, labels, k)
     present = np.flatnonzero(sizes)
-    diff = X - means[labels]
-    dist_sq = np.einsum("ij,ij->i", diff, diff)
+    dist_sq = distances_to_means(X, labels, means)
     inertia = float(dist_sq.sum())
     m = present.shape[0]
     if m < 2:

@@ -99,6 +99,9 @@ class FeatureTable:
     data_quality: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    # Results of the ``side`` queries compute_features collected in its own plan (the
+    # value models' purchase-day figures with --clv), in the order given.
+    side: list[pl.DataFrame] = field(default_factory=list)
 
 
 def category_available(tables: Tables) -> bool:

@@ -39,9 +39,6 @@ def mark_returns_only(
     return frame.with_columns((pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases"))
 
 
-_KNOWN = "_in_customers_table"
-
-
 def join_customers(
     agg: pl.DataFrame,
     customers: pl.DataFrame | None,
@@ -71,17 +68,20 @@ def join_customers(
         if missing:
             # A missing signup date only matters for tenure_days; say so, don't fail.
             warnings.append(f"{plural(missing, 'customer')} without SignupDate ({spec.path.name}).")
-    # A marker column says which rows came from the customers table (cheaper than an
-    # is_in lookup of every id afterwards); the streaming join uses both cores.
-    frame = (
-        customers.lazy()
-        .with_columns(pl.lit(True).alias(_KNOWN))
-        .join(agg.lazy(), on="CustomerID", how="full", coalesce=True)
-        .with_columns(pl.col("n_lines").is_not_null().alias("has_purchases"))
-        .collect(engine="streaming")
+    # The customers table in id order, joined by a left join that keeps that order, then
+    # the customers it lacks appended: when it lacks none (the usual case) the result is
+    # already in id order and ``derive`` skips its sort, a whole-table copy (at 1e7
+    # customers the join, derive and two sorts held 5.9 GB; measured by bench_perf).
+    if not ids.is_sorted():
+        customers = customers.sort("CustomerID")
+    known = customers.join(agg, on="CustomerID", how="left", maintain_order="left")
+    extra = agg.join(customers.select("CustomerID"), on="CustomerID", how="anti")
+    del customers
+    unknown = extra.height
+    frame = (pl.concat([known, extra], how="diagonal_relaxed") if unknown else known).with_columns(
+        pl.col("n_lines").is_not_null().alias("has_purchases")
     )
-    unknown = int((frame.get_column("has_purchases") & frame.get_column(_KNOWN).is_null()).sum())
-    frame = frame.drop(_KNOWN)
+    del known, extra
     data_quality["customers_not_in_customers_table"] = unknown
     if unknown:
         warnings.append(
@@ -137,6 +137,14 @@ def derive(
         q = frame.get_column("total_quantity")
         if q.len() and (q.round(0) == q).all():
             frame = frame.with_columns(pl.col("total_quantity").cast(pl.Int64))
+    return sorted_by_id(frame)
+
+
+def sorted_by_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` in CustomerID order: as it is when it already is (an O(n) check instead
+    of a sort, which copies every column)."""
+    if frame.get_column("CustomerID").is_sorted():
+        return frame
     return frame.sort("CustomerID")
 
 

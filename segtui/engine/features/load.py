@@ -8,6 +8,7 @@ from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress
+from segtui.engine.value.summary import calibration_query
 
 
 def load_features(
@@ -22,6 +23,9 @@ def load_features(
     )
     step("Computing features")
     requested, notes = drop_unavailable_defaults(settings.features, tables)
-    feature_table = compute_features(tables, requested, settings.as_of)
+    # With --clv the value models' purchase-day figures are collected in the features'
+    # plan: one parse of the file instead of a second pass after the clustering.
+    side = [calibration_query(tables, settings.as_of)] if settings.clv else []
+    feature_table = compute_features(tables, requested, settings.as_of, side=side)
     feature_table.warnings[:0] = notes
     return tables, feature_table

@@ -136,9 +136,14 @@ class _Design:
     levels: dict[str, np.ndarray]  # categorical values as text for scoring
     all_levels: dict[str, list[str]]
     whole: set[str]  # numeric features whose every value is a whole number (counts)
+    rows: int  # clustered customers (the matrix may hold only the tree's sample of them)
 
 
-def _design(clustered: pl.DataFrame, features: list[str]) -> _Design:
+def _design(
+    clustered: pl.DataFrame, features: list[str], fit_rows: np.ndarray | None = None
+) -> _Design:
+    """The tree's design: the matrix holds only ``fit_rows`` (all rows when None), the
+    rows the tree is fitted on; the raw values cover every row, for scoring."""
     numeric: dict[str, np.ndarray] = {}
     levels: dict[str, np.ndarray] = {}
     all_levels: dict[str, list[str]] = {}
@@ -151,8 +156,9 @@ def _design(clustered: pl.DataFrame, features: list[str]) -> _Design:
             text = clustered.get_column(name).cast(pl.String).fill_null("(missing)").to_numpy()
             levels[name] = text
             all_levels[name] = sorted(set(text.tolist()))
+            picked = text if fit_rows is None else text[fit_rows]
             for level in all_levels[name]:
-                blocks.append((text == level).astype(np.float64))
+                blocks.append((picked == level).astype(np.float64))
                 columns.append((name, level))
         else:
             values = clustered.get_column(name).cast(pl.Float64).to_numpy()
@@ -160,15 +166,17 @@ def _design(clustered: pl.DataFrame, features: list[str]) -> _Design:
             # The tree is trained with missing cells at the median; scoring treats them
             # as matching nothing (SQL semantics), so rules never rely on the fill.
             fill = float(np.nanmedian(values)) if np.isfinite(values).any() else 0.0
-            blocks.append(np.where(np.isfinite(values), values, fill))
+            picked = values if fit_rows is None else values[fit_rows]
+            blocks.append(np.where(np.isfinite(picked), picked, fill))
             columns.append((name, None))
-    matrix = np.column_stack(blocks) if blocks else np.zeros((clustered.height, 0))
+    rows = clustered.height if fit_rows is None else len(fit_rows)
+    matrix = np.column_stack(blocks) if blocks else np.zeros((rows, 0))
     whole = {
         name
         for name, values in numeric.items()
         if np.array_equal(values[np.isfinite(values)], np.round(values[np.isfinite(values)]))
     }
-    return _Design(matrix, columns, numeric, levels, all_levels, whole)
+    return _Design(matrix, columns, numeric, levels, all_levels, whole, clustered.height)
 
 
 def _leaf_paths(tree: Any) -> list[tuple[int, list[tuple[int, bool, float]]]]:
@@ -231,7 +239,7 @@ def _conditions(path: list[tuple[int, bool, float]], design: _Design) -> tuple[C
 
 def rule_mask(conditions: tuple[Condition, ...], design: _Design) -> np.ndarray:
     """Which clustered customers satisfy every condition (missing values never do)."""
-    mask = np.ones(design.matrix.shape[0], dtype=bool)
+    mask = np.ones(design.rows, dtype=bool)
     for c in conditions:
         if isinstance(c.value, tuple):
             mask &= np.isin(design.levels[c.feature], list(c.value))
@@ -274,11 +282,11 @@ def segment_rules(
     leaf where it is most concentrated, so every segment has at least one rule."""
     from sklearn.tree import DecisionTreeClassifier
 
-    design = _design(clustered, features)
-    n = design.matrix.shape[0]
+    n = clustered.height
     rng = np.random.default_rng(seed)
     fit_rows = np.sort(rng.choice(n, RULES_SAMPLE, replace=False)) if n > RULES_SAMPLE else None
-    X = design.matrix if fit_rows is None else design.matrix[fit_rows]
+    design = _design(clustered, features, fit_rows)
+    X = design.matrix
     min_leaf = max(1, int(RULES_MIN_LEAF_SHARE * X.shape[0]))
     out: dict[int, SegmentRules] = {}
     for seg in ids:

@@ -26,22 +26,30 @@ def tracking(
     holdout: pl.DataFrame,
     as_of: dt.date,
     end: dt.date,
+    histories: tuple[np.ndarray, ...] | None = None,
 ) -> dict[str, Any]:
     """The holdout report: per week, the cumulative actual and predicted repeat purchases
-    of the calibration customers, and the aggregate error at ``end`` (inclusive)."""
+    of the calibration customers, and the aggregate error at ``end`` (inclusive).
+    ``histories``: :func:`distinct_rows` of the calibration's (x, t_x, T) if known."""
     days = (end - as_of).days + 1
     weeks = math.ceil(days / 7)
-    known = holdout.join(calibration.select("CustomerID"), on="CustomerID", how="semi")
-    newcomers = (
-        holdout.get_column("CustomerID").n_unique() - known.get_column("CustomerID").n_unique()
+    # one membership test of the holdout's purchase days; only the (few) newcomers' ids are
+    # counted, not every id twice (0.6 + 0.7 s -> 0.2 s at a million customers)
+    known = holdout.get_column("CustomerID").is_in(calibration.get_column("CustomerID").implode())
+    newcomers = holdout.filter(~known).get_column("CustomerID").n_unique()
+    week_of = holdout.filter(known).select(
+        ((pl.col(DAY) - pl.lit(as_of)).dt.total_days() // 7).alias("w")
     )
-    week_of = known.select(((pl.col(DAY) - pl.lit(as_of)).dt.total_days() // 7).alias("w"))
     per_week = np.bincount(week_of.get_column("w").to_numpy(), minlength=weeks)[:weeks]
     actual = np.cumsum(per_week)
-    x, t_x, T, counts, _ = distinct_rows(
-        calibration.get_column("x").to_numpy().astype(np.float64),
-        calibration.get_column("t_x").to_numpy(),
-        calibration.get_column("T").to_numpy(),
+    x, t_x, T, counts, _ = (
+        histories
+        if histories is not None
+        else distinct_rows(
+            calibration.get_column("x").to_numpy().astype(np.float64),
+            calibration.get_column("t_x").to_numpy(),
+            calibration.get_column("T").to_numpy(),
+        )
     )
     rows: list[dict[str, Any]] = []
     total_predicted = 0.0
@@ -59,12 +67,15 @@ def tracking(
         )
     # The paper's tracking plot (Fig. 2) forecasts from each customer's age alone:
     # E[X(T + t)] - E[X(T)]; given for comparison with the conditional forecast.
-    T_all = calibration.get_column("T").to_numpy()
+    # (once per distinct history row, weighted by its customers, like the forecast above)
     horizon = days / DAYS_PER_UNIT
     unconditional = float(
         np.sum(
-            bgnbd.expected_unconditional(params, T_all + horizon)
-            - bgnbd.expected_unconditional(params, T_all)
+            counts
+            * (
+                bgnbd.expected_unconditional(params, T + horizon)
+                - bgnbd.expected_unconditional(params, T)
+            )
         )
     )
     total_actual = int(actual[-1])

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,18 +19,24 @@ from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMER
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.tables import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
-from segtui.engine.value.fitting import Fit, distinct_rows
+from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
 from segtui.engine.value.holdout import tracking
 from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
     TIME_UNIT,
     calibration_summary,
+    finish_calibration,
     holdout_days,
 )
 
 # |correlation| of average spend with repeat purchases above which a warning says the
 # Gamma-Gamma independence assumption is doubtful (the paper saw 0.11 on CDNOW).
 SPEND_CORRELATION_WARNING = 0.3
+# The limits a fit at the edge of its search range usually means, in words.
+MODEL_LIMITS = {
+    "BG/NBD": "e.g. a, b near 0: each customer either drops out after a purchase or never",
+    "Gamma-Gamma": "e.g. p at its upper edge: every order of a customer worth the same",
+}
 VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_order_value", "clv", "stage")
 
 
@@ -38,6 +47,18 @@ class CustomerValue:
 
     frame: pl.DataFrame
     facts: dict[str, Any]
+
+
+@contextmanager
+def timed(timings: dict[str, float] | None, name: str) -> Iterator[None]:
+    """Add the block's wall seconds to ``timings[name]`` (when given): the parts of the
+    value step, for bench/bench_clv.py (result.timings, never the summary)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def check_options(settings: Settings) -> None:
@@ -65,7 +86,25 @@ def check_options(settings: Settings) -> None:
             )
 
 
-def fit_models(calibration: pl.DataFrame, source: str) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
+Histories = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def histories(calibration: pl.DataFrame) -> Histories:
+    """:func:`distinct_rows` of the calibration's (x, t_x, T): computed once and shared by
+    the BG/NBD fit, the predictions and the holdout report."""
+    return distinct_rows(
+        calibration.get_column("x").to_numpy().astype(np.float64),
+        calibration.get_column("t_x").to_numpy(),
+        calibration.get_column("T").to_numpy(),
+    )
+
+
+def fit_models(
+    calibration: pl.DataFrame,
+    source: str,
+    rows: Histories | None = None,
+    timings: dict[str, float] | None = None,
+) -> tuple[Fit, Fit, np.ndarray, np.ndarray]:
     """Fit BG/NBD on every customer and Gamma-Gamma on the repeat customers with positive
     spend. Returns both fits and the repeat customers' (x, m). Raises InputError when the
     data cannot support a fit, with the reason."""
@@ -78,14 +117,19 @@ def fit_models(calibration: pl.DataFrame, source: str) -> tuple[Fit, Fit, np.nda
             file=source,
             hint="use a later --as-of, or run without --clv",
         )
-    bg = bgnbd.fit(
-        x, calibration.get_column("t_x").to_numpy(), calibration.get_column("T").to_numpy()
-    )
+    with timed(timings, "value_bgnbd_fit"):
+        bg = bgnbd.fit(
+            x,
+            calibration.get_column("t_x").to_numpy(),
+            calibration.get_column("T").to_numpy(),
+            rows if rows is not None else histories(calibration),
+        )
     if not bg.usable:
         raise InputError(f"the BG/NBD fit of purchases failed ({bg.message})", file=source)
     rx = repeat.get_column("x").to_numpy().astype(np.float64)
     rm = repeat.get_column("m").to_numpy()
-    gg = gamma_gamma.fit(rx, rm)
+    with timed(timings, "value_gamma_gamma_fit"):
+        gg = gamma_gamma.fit(rx, rm)
     if not gg.usable:
         raise InputError(f"the Gamma-Gamma fit of order values failed ({gg.message})", file=source)
     return bg, gg, rx, rm
@@ -105,14 +149,13 @@ def predict(
     horizon_days: int,
     discount_rate: float,
     population_value: float,
+    rows: Histories | None = None,
 ) -> dict[str, np.ndarray]:
     """P(alive), expected purchases over the horizon, expected order value and CLV per
     calibration row. CLV = sum over steps of (expected purchases in the step) x expected
-    order value / (1 + annual rate) ^ (step end in years)."""
+    order value / (1 + annual rate) ^ (step end in years). ``rows``: :func:`histories`."""
     x = calibration.get_column("x").to_numpy().astype(np.float64)
-    t_x = calibration.get_column("t_x").to_numpy()
-    T = calibration.get_column("T").to_numpy()
-    ux, ut, uT, _, index = distinct_rows(x, t_x, T)
+    ux, ut, uT, _, index = rows if rows is not None else histories(calibration)
     cumulative = np.zeros(ux.size)
     discounted = np.zeros(ux.size)
     for day in horizon_steps(horizon_days):
@@ -132,31 +175,48 @@ def predict(
 
 
 def customer_value(
-    tables: Tables, as_of: dt.date, settings: Settings, typical_gap: float
+    tables: Tables,
+    as_of: dt.date,
+    settings: Settings,
+    typical_gap: float,
+    timings: dict[str, float] | None = None,
+    collected: pl.DataFrame | None = None,
 ) -> CustomerValue:
     """Fit the models on the purchases before ``as_of`` and predict for every customer
-    who bought before it. Returns the :class:`CustomerValue`."""
-    calibration = calibration_summary(tables, as_of)
-    bg, gg, rx, rm = fit_models(calibration, tables.label)
+    who bought before it. Returns the :class:`CustomerValue`; ``timings`` (when given)
+    receives the seconds of each part (keys ``value_*``). ``collected``: the result of
+    ``summary.calibration_query`` when the features step already collected it."""
+    with timed(timings, "value_calibration"):
+        calibration = (
+            calibration_summary(tables, as_of)
+            if collected is None
+            else finish_calibration(collected, as_of)
+        )
+    with timed(timings, "value_histories"):
+        rows = histories(calibration)
+    bg, gg, rx, rm = fit_models(calibration, tables.label, rows, timings)
     population, population_source = gamma_gamma.population_order_value(gg.params, rm)
-    values = predict(
-        bg.params,
-        gg.params,
-        calibration,
-        settings.horizon_days,
-        settings.discount_rate,
-        population,
-    )
+    with timed(timings, "value_predictions"):
+        values = predict(
+            bg.params,
+            gg.params,
+            calibration,
+            settings.horizon_days,
+            settings.discount_rate,
+            population,
+            rows,
+        )
     first = calibration.get_column("first_purchase_day")
     last = calibration.get_column("last_purchase_day")
     # The segments' activity rule's gap (segments/tiers.py): one G for stages and activity,
     # so a segment's activity agrees with its members' stages (docs/value.md).
     gap = typical_gap
     previous = calibration.get_column("previous_purchase_day")
-    stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
-    frame = calibration.select("CustomerID").with_columns(
-        *(pl.Series(name, values[name]) for name in VALUE_COLUMNS[:-1]), stage
-    )
+    with timed(timings, "value_stages"):
+        stage = lifecycle.stages(first, last, previous, values["p_alive"], as_of, gap)
+        frame = calibration.select("CustomerID").with_columns(
+            *(pl.Series(name, values[name]) for name in VALUE_COLUMNS[:-1]), stage
+        )
     n_repeat = int((calibration.get_column("x") > 0).sum())
     correlation = gamma_gamma.spend_frequency_correlation(rx, rm)
     facts: dict[str, Any] = {
@@ -194,8 +254,11 @@ def customer_value(
         "holdout": None,
     }
     if settings.holdout_end is not None:
-        held = holdout_days(tables, as_of, settings.holdout_end)
-        facts["holdout"] = tracking(bg.params, calibration, held, as_of, settings.holdout_end)
+        with timed(timings, "value_holdout_pass"):
+            held = holdout_days(tables, as_of, settings.holdout_end)
+        with timed(timings, "value_holdout"):
+            end = settings.holdout_end
+            facts["holdout"] = tracking(bg.params, calibration, held, as_of, end, rows)
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
     return CustomerValue(frame=frame, facts=facts)
 
@@ -205,15 +268,21 @@ def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -
     warnings = []
     for name, fit in (("BG/NBD", bg), ("Gamma-Gamma", gg)):
         if not fit.converged:
+            left = (
+                f"its log-likelihood could still rise by {fit.improvement_left:.3g}"
+                if np.isfinite(fit.improvement_left)
+                else "it stopped where the likelihood is not at a maximum"
+            )
             warnings.append(
-                f"The {name} fit stopped before its gradient was near zero ({fit.message}); "
-                "treat its predictions with care."
+                f"The {name} fit did not converge: {left} (converged means less than "
+                f"{IMPROVEMENT_TOLERANCE}) after {fit.iterations} iterations ({fit.message});"
+                " treat its predictions with care."
             )
         if fit.at_bound:
             warnings.append(
                 f"{name} parameter(s) {', '.join(fit.at_bound)} at the edge of the search "
-                "range: the data fit a limit of the model best (e.g. no customer dropping "
-                "out, or all customers spending alike); the predictions are that limit's."
+                f"range: the data fit a limit of the model best ({MODEL_LIMITS[name]}); "
+                "the predictions are that limit's."
             )
     if np.isfinite(correlation) and abs(correlation) >= SPEND_CORRELATION_WARNING:
         warnings.append(

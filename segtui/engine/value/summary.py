@@ -31,10 +31,13 @@ def _midnight(day: dt.date) -> pl.Expr:
     return pl.lit(dt.datetime.combine(day, dt.time()))
 
 
-def purchase_days(tables: Tables, start: dt.date | None, end: dt.date) -> pl.LazyFrame:
-    """Purchase lines dated in [start, end) as (CustomerID, _day, value) rows."""
+def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) -> pl.LazyFrame:
+    """Purchase lines dated in [start, end) as (CustomerID, _day, value) rows (no bound
+    when None; undated lines never)."""
     tx = tables.transactions.filter(pl.col("CustomerID").is_not_null())
-    when = pl.col("TransactionDate") < _midnight(end)
+    when = pl.col("TransactionDate").is_not_null()
+    if end is not None:
+        when = when & (pl.col("TransactionDate") < _midnight(end))
     if start is not None:
         when = when & (pl.col("TransactionDate") >= _midnight(start))
     tx = tx.filter(when)
@@ -49,14 +52,15 @@ def purchase_days(tables: Tables, start: dt.date | None, end: dt.date) -> pl.Laz
     )
 
 
-def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
-    """One row per customer with a purchase before ``as_of``: CustomerID, first_purchase_day,
-    last_purchase_day, previous_purchase_day (the purchase day before the last; null for
-    one purchase day), x, t_x, T, m (see the module docstring)."""
+def calibration_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
+    """The per-customer purchase-day figures of :func:`calibration_summary` before ``T``,
+    as a query. ``as_of`` None (not known before the features are computed: the default
+    is the day after the last purchase) keeps every dated purchase, which is the same
+    set. The features step collects it in the same plan as its group-by, so a CSV is
+    parsed once (``settings.clv``)."""
     day = pl.col(DAY)
     value = pl.col("value")
-    end = as_of - dt.timedelta(days=1)
-    query = (
+    return (
         purchase_days(tables, None, as_of)
         .group_by("CustomerID")
         .agg(
@@ -73,9 +77,6 @@ def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
                 (pl.col("last_purchase_day") - pl.col("first_purchase_day")).dt.total_days()
                 / DAYS_PER_UNIT
             ).alias("t_x"),
-            ((pl.lit(end) - pl.col("first_purchase_day")).dt.total_days() / DAYS_PER_UNIT).alias(
-                "T"
-            ),
         )
         .with_columns(
             pl.when(pl.col("x") > 0)
@@ -84,10 +85,44 @@ def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
         )
         .drop("_days", "_spend", "_first_spend")
     )
+
+
+def finish_calibration(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The collected :func:`calibration_query` with each customer's age ``T`` at
+    ``as_of``; customers whose first purchase is not before ``as_of`` are left out."""
+    end = as_of - dt.timedelta(days=1)
+    first = pl.col("first_purchase_day")
+    # In CustomerID order: a group-by returns its rows in a different order every run,
+    # and the fits' sums (so their last digits, stop messages and even the converged
+    # flag) followed that order.
+    return (
+        frame.filter(first < pl.lit(as_of))
+        .with_columns(((pl.lit(end) - first).dt.total_days() / DAYS_PER_UNIT).alias("T"))
+        .select("CustomerID", *CALIBRATION_COLUMNS)
+        .sort("CustomerID")
+    )
+
+
+CALIBRATION_COLUMNS = (
+    "first_purchase_day",
+    "last_purchase_day",
+    "previous_purchase_day",
+    "x",
+    "t_x",
+    "T",
+    "m",
+)
+
+
+def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
+    """One row per customer with a purchase before ``as_of``: CustomerID, first_purchase_day,
+    last_purchase_day, previous_purchase_day (the purchase day before the last; null for
+    one purchase day), x, t_x, T, m (see the module docstring)."""
     try:
-        return query.collect(engine="streaming")
+        frame = calibration_query(tables, as_of).collect(engine="streaming")
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
+    return finish_calibration(frame, as_of)
 
 
 def holdout_days(tables: Tables, as_of: dt.date, end: dt.date) -> pl.DataFrame:

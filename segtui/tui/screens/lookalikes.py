@@ -44,7 +44,7 @@ class LookalikesScreen(ModalScreen[str | None]):
     """Top lookalikes of one customer; Enter dismisses with the chosen LookalikeID."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,l", "close", "Close"),
+        Binding("escape,L", "close", "Close"),
     ]
 
     def __init__(
@@ -70,7 +70,7 @@ class LookalikesScreen(ModalScreen[str | None]):
             )
             yield Static(
                 "score = 1/(1 + distance in the scaled feature space) · "
-                "enter opens the customer · esc/l closes",
+                "enter opens the customer · esc/L closes",
                 classes="hint",
             )
             yield Static("finding lookalikes…", id="lookalike-status")

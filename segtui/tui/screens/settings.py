@@ -1,4 +1,5 @@
-"""The settings dialog: k, seed, scaling, log transform and the feature list."""
+"""The settings dialog: k, seed, scaling, log transform, customer value (--clv) and the
+feature list."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from segtui.config import AUTO_K, LOG_MODES, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
@@ -50,6 +51,12 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield Label("log")
                 # --log auto|on|off (issue 15): a choice of three, not an on/off switch.
                 yield Select([(m, m) for m in LOG_MODES], value=s.log, allow_blank=False, id="log")
+            # --clv: the same switch as V; horizon and discount rate stay as started.
+            yield Checkbox(
+                f"customer value: P(alive), CLV over {s.horizon_days} days, stages (--clv)",
+                value=s.clv,
+                id="clv",
+            )
             yield SelectionList[str](
                 *[(name, name, name in chosen) for name in names + extra], id="features"
             )
@@ -81,6 +88,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             scaling=str(scaling),
             log=str(self.query_one("#log", Select).value),
             features=features,
+            clv=self.query_one("#clv", Checkbox).value,
         )
 
     def action_apply(self) -> None:

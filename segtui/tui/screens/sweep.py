@@ -21,6 +21,7 @@ from segtui.config import Settings
 from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
+from segtui.tui.session import stage_percent
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 
@@ -222,7 +223,9 @@ class SweepScreen(Screen[int | None]):
         """Update status, chart, details and rule from the screen's state."""
         status = Text()
         if self.running:
-            status.append(f"⟳ {self.status} (esc cancels)", style="bold")
+            percent = stage_percent(self.status)
+            done = f" · {percent}%" if percent is not None else ""
+            status.append(f"⟳ {self.status}{done} (esc cancels)", style="bold")
         else:
             status.append(self.status + " · ")
             status.append("★ recommended · ● current · Enter re-clusters", style="dim")

@@ -1,4 +1,5 @@
-"""Terminal charts: segment-size bars and a braille PCA scatter coloured by segment."""
+"""Terminal charts: segment-size bars, a braille PCA scatter coloured by segment and the
+holdout chart of actual vs predicted cumulative purchases (--clv --holdout-end)."""
 
 from __future__ import annotations
 
@@ -103,8 +104,10 @@ class SizeBars(Widget):
         return bar_chart(self.profiles, self.size.width)
 
 
-class Scatter(Widget):
-    """PCA scatter of customers in braille, coloured by segment."""
+class Scatter(Widget, can_focus=True):
+    """PCA scatter of customers in braille, coloured by segment. It takes the focus when
+    the Charts view opens, so the focus never stays in a hidden view (Textual would then
+    move it to that view's next focusable widget and switch the tab back)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -122,6 +125,87 @@ class Scatter(Widget):
         return braille_scatter(
             self.projection,
             self.labels,
+            self.size.width,
+            self.size.height,
+            glyphs=self.app.no_color,
+        )
+
+
+# The holdout chart's two series: colour, glyph (NO_COLOR) and label.
+ACTUAL = ("bright_yellow", "●", "actual")
+PREDICTED = ("bright_magenta", "○", "predicted")
+BOTH_GLYPH = "◉"
+
+
+def tracking_chart(
+    actual: list[float], predicted: list[float], width: int, height: int, *, glyphs: bool = False
+) -> Text:
+    """Cumulative actual and predicted purchases per week as two braille lines on one
+    scale (0 at the bottom, the larger final value at the top), with a value axis on the
+    left. ``glyphs`` (no colour) draws each series' glyph per cell instead, ◉ where both
+    meet. Returns Text of ``height`` lines of at most ``width`` cells."""
+    height = max(height, 2)
+    top = max([*actual, *predicted, 1.0])
+    axis = max(len(f"{top:,.0f}"), 1)
+    plot = max(width - axis - 2, 4)
+    masks = [np.zeros((height, plot), dtype=np.int64) for _ in range(2)]
+    for mask, series in zip(masks, (actual, predicted), strict=True):
+        if not series:
+            continue
+        # One point per braille dot column: the series read at that dot's week, joined by
+        # linear interpolation so the line has no gaps between weeks.
+        dots_x = np.arange(plot * 2)
+        weeks = np.linspace(0, len(series) - 1, plot * 2) if len(series) > 1 else dots_x * 0.0
+        values = np.interp(weeks, np.arange(len(series)), np.asarray(series, dtype=float))
+        dots_y = np.clip(
+            ((top - values) / top * (height * 4 - 1)).round().astype(int), 0, height * 4 - 1
+        )
+        np.bitwise_or.at(mask, (dots_y // 4, dots_x // 2), BRAILLE_BITS[dots_x % 2, dots_y % 4])
+    text = Text(no_wrap=True, overflow="crop")
+    for row in range(height):
+        label = f"{top:,.0f}" if row == 0 else ("0" if row == height - 1 else "")
+        text.append(label.rjust(axis) + " ┤" if label else " " * axis + " │", style="dim")
+        for col in range(plot):
+            seen, guess = int(masks[0][row, col]), int(masks[1][row, col])
+            if seen and guess:
+                text.append(BOTH_GLYPH if glyphs else chr(0x2800 + (seen | guess)), style="bold")
+            elif seen or guess:
+                colour, glyph, _label = ACTUAL if seen else PREDICTED
+                text.append(glyph if glyphs else chr(0x2800 + (seen or guess)), style=colour)
+            else:
+                text.append(" ")
+        if row < height - 1:
+            text.append("\n")
+    return text
+
+
+def tracking_legend() -> Text:
+    """The holdout chart's legend: each series' glyph in its colour. Returns Text."""
+    text = Text()
+    for colour, glyph, label in (ACTUAL, PREDICTED):
+        text.append(glyph, style=colour)
+        text.append(f" {label}  ")
+    text.append(f"{BOTH_GLYPH} both", style="bold")
+    return text
+
+
+class TrackingChart(Widget):
+    """The holdout chart: cumulative actual vs predicted purchases, week by week."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.actual: list[float] = []
+        self.predicted: list[float] = []
+
+    def show(self, actual: list[float], predicted: list[float]) -> None:
+        """Draw the two cumulative series (one value per week)."""
+        self.actual, self.predicted = actual, predicted
+        self.refresh()
+
+    def render(self) -> Text:
+        return tracking_chart(
+            self.actual,
+            self.predicted,
             self.size.width,
             self.size.height,
             glyphs=self.app.no_color,

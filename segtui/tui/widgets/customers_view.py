@@ -50,7 +50,8 @@ class CustomersView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("f", "next_segment", "Filter segment"),
-        Binding("l", "app.lookalikes", "Lookalikes"),
+        # L, not l: l is vim's "right" (a column) in the table below.
+        Binding("L", "app.lookalikes", "Lookalikes"),
     ]
 
     segment: reactive[int | None] = reactive(None, init=False)
@@ -112,9 +113,7 @@ class CustomersView(Vertical):
         table.set_frame(view, keep_cursor=keep_cursor)
         table.find_text = self.search
         self._apply_jump(table, view)
-        self.query_one("#showing", Static).update(
-            f"showing {view.height:,} of {self.frame.height:,}"
-        )
+        self._show_position()
         crumbs = ["Segments"]
         if self.segment is not None:
             crumbs.append(f"{self.segment} {self.names.get(self.segment, '')}")
@@ -123,6 +122,18 @@ class CustomersView(Vertical):
         if self.search.strip():
             crumbs.append(f"“{self.search.strip()}”")
         self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
+
+    def on_mount(self) -> None:
+        # The cursor's row number beside the count: j/k/g/G and n/N say where they landed
+        # even where the highlight is not visible (a screen reader, a text capture).
+        self.watch(self.query_one(FrameTable), "cursor_row", self._show_position, init=False)
+
+    def _show_position(self) -> None:
+        table = self.query_one(FrameTable)
+        row = f"row {table.cursor_row + 1:,} · " if table.row_count else ""
+        self.query_one("#showing", Static).update(
+            f"{row}showing {table.row_count:,} of {self.frame.height:,}"
+        )
 
     def current_view(self) -> pl.DataFrame | None:
         """The rows the table shows (filter, search, sort applied), or None when they

@@ -1,26 +1,33 @@
-"""The Data view: row counts, data quality, warnings, and the raw tables (paged)."""
+"""The Data view: row counts, data quality, warnings, and the raw tables (paged).
+
+Search and sort act on every row of the table (a Polars query over the whole lazy frame,
+in a worker), never on the rows loaded for display: the view shows the first rows of the
+answer. The search is the Customers view's: ``lookup.text_match``, the one rule for
+"a row contains this text", and n/N step through the rows it matched.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import polars as pl
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
+from segtui.engine import lookup
 from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable
 
 TABLES = ("customers", "products", "transactions")
 
 
-def quality_text(
-    counts: dict[str, int], quality: dict[str, Any], warnings: list[str], head_rows: int
-) -> Text:
-    """Row counts, the data-quality figures and warnings as Text."""
+def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list[str]) -> Text:
+    """Row counts, the data-quality figures and warnings as Text (the table's title says
+    how many of its rows are shown)."""
     text = Text()
     text.append("Rows: ", style="bold")
     text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
@@ -36,10 +43,35 @@ def quality_text(
     for line in warnings:
         text.append(f"⚠ {line}\n", style="yellow")
     text.append(
-        f"t switches table · / finds, n/N next/previous · first {head_rows:,} rows shown",
+        "t next table · / finds in all rows, n/N next/previous · o sorts all rows",
         style="dim",
     )
     return text
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    """What the raw table shows: rows containing ``text`` (all when blank), sorted by
+    ``sort_by`` (file order when None)."""
+
+    text: str = ""
+    sort_by: str | None = None
+    descending: bool = False
+
+    @property
+    def is_plain(self) -> bool:
+        """True when the query is the table as read (no search, no sort)."""
+        return not self.text.strip() and self.sort_by is None
+
+    def describe(self, matched: int | None) -> str:
+        """ " · 42 rows contain “asia” · all rows sorted by X, descending" for the title."""
+        parts = []
+        if self.text.strip() and matched is not None:
+            parts.append(f"{matched:,} rows contain “{self.text.strip()}”")
+        if self.sort_by is not None:
+            order = "descending" if self.descending else "ascending"
+            parts.append(f"all rows sorted by {self.sort_by}, {order}")
+        return "".join(f" · {part}" for part in parts)
 
 
 class DataView(Vertical):
@@ -52,33 +84,56 @@ class DataView(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        # The first rows of each table as read; a query's answer never replaces them.
         self.heads: dict[str, pl.DataFrame] = {}
+        self.counts: dict[str, int] = {}
         self.current = "customers"
         self.tables: Tables | None = None
         self.head_rows = 0
+        self.table_query = TableQuery()
+        self._title = ""
         self._request = 0
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="quality")
+        # Many warnings must not push the table off an 80x24 screen: the figures scroll
+        # in a box of at most half the view (tab focuses it, arrows scroll).
+        with VerticalScroll(id="quality-box"):
+            yield Static(id="quality")
         yield Static(id="table-title")
-        yield Input(placeholder="find in this table (enter, then n/N)", id="data-search")
-        # Sorting is done here, over the whole table, not on the rows loaded.
+        yield Input(placeholder="find in all rows (enter, then n/N)", id="data-search")
+        # Sorting and search are done here, over the whole table, not on the rows loaded.
         yield FrameTable(id="raw-table", fixed_columns=1, sort_in_place=False)
 
     def on_mount(self) -> None:
         self.query_one("#data-search", Input).display = False
+        self.watch(
+            self.query_one("#raw-table", FrameTable), "cursor_row", self._show_title, init=False
+        )
 
     def action_search(self) -> None:
-        """Open the find box; enter moves to the first match, n/N to the next ones."""
+        """Open the find box; enter keeps the rows (of all rows) containing the text,
+        n/N step through them."""
         box = self.query_one("#data-search", Input)
         box.display = True
         self.call_after_refresh(box.focus)  # a widget just shown takes focus once laid out
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        table = self.query_one("#raw-table", FrameTable)
-        table.focus()
-        table.find(event.value)
+        self.query_one("#raw-table", FrameTable).focus()
+        self.table_query = replace(self.table_query, text=event.value)
+        self._refresh_table()
+
+    def back(self) -> bool:
+        """Clear the search (esc). Returns False when there was none."""
+        box = self.query_one("#data-search", Input)
+        if not self.table_query.text and not box.value:
+            return False
+        box.value = ""
+        box.display = False
+        self.table_query = replace(self.table_query, text="")
+        self.query_one("#raw-table", FrameTable).focus()
+        self._refresh_table()
+        return True
 
     def show(
         self,
@@ -90,64 +145,103 @@ class DataView(Vertical):
         tables: Tables | None = None,
     ) -> None:
         """Show the counts, quality summary and table heads (``tables``, the source,
-        lets a sort reorder all rows rather than the head)."""
+        lets a search or sort act on all rows rather than on the head). A search or
+        sort already applied is applied again to the new tables."""
         self.heads = dict(heads)
         self.tables = tables
         self.head_rows = head_rows
         self.counts = counts
-        self.query_one("#quality", Static).update(
-            quality_text(counts, quality, warnings, head_rows)
-        )
+        self.query_one("#quality", Static).update(quality_text(counts, quality, warnings))
         if self.current not in heads and heads:
             self.current = next(iter(heads))
-        self._show_table()
+        self._refresh_table()
 
-    def _show_table(self, sorted_by: str = "") -> None:
-        frame = self.heads.get(self.current, pl.DataFrame())
-        total = self.counts.get(self.current, frame.height)
-        self.query_one("#table-title", Static).update(
-            f"{self.current.title()} · {frame.height:,} of {total:,} rows shown{sorted_by}"
-        )
-        table = self.query_one("#raw-table", FrameTable)
-        if not sorted_by:
-            table.sort_column = None
-        table.set_frame(frame)
+    def _lazy(self) -> pl.LazyFrame | None:
+        return getattr(self.tables, self.current, None) if self.tables is not None else None
 
-    def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
-        """Sort the whole table in Polars (a top-k over every row) and show its head."""
-        event.stop()
-        if self.tables is None or getattr(self.tables, self.current, None) is None:
+    def _refresh_table(self) -> None:
+        """Show the current table under the current query: the head as read when the
+        query is plain, else the answer of a whole-table query run in a worker."""
+        self._request += 1  # an answer still computing belongs to the previous query
+        head = self.heads.get(self.current, pl.DataFrame())
+        lazy = self._lazy()
+        if self.table_query.is_plain or lazy is None:
+            self._show_frame(head, None)
             return
-        self._request += 1
-        self.query_one("#table-title", Static).update(f"sorting all rows by {event.column}…")
-        self._sort(self._request, self.current, event.column, event.descending)
+        self.query_one("#table-title", Static).update(
+            f"{self.current.title()} · searching/sorting all rows…"
+        )
+        self._run_query(self._request, self.current, lazy, head, self.table_query)
 
-    @work(thread=True, exclusive=True, group="data-sort")
-    def _sort(self, request: int, kind: str, column: str, descending: bool) -> None:
-        lazy = getattr(self.tables, kind)
+    @work(thread=True, exclusive=True, group="data-query")
+    def _run_query(
+        self,
+        request: int,
+        kind: str,
+        lazy: pl.LazyFrame,
+        head: pl.DataFrame,
+        query: TableQuery,
+    ) -> None:
+        matched: int | None = None
         try:
-            frame = (
-                lazy.sort(column, descending=descending, nulls_last=True, maintain_order=True)
-                .head(self.head_rows)
-                .collect()
-            )
+            if query.text.strip():
+                # ``head`` has the table's schema: text_match picks its text columns.
+                lazy = lazy.filter(lookup.text_match(head, query.text))
+            if query.sort_by is not None:
+                lazy = lazy.sort(
+                    query.sort_by, descending=query.descending, nulls_last=True, maintain_order=True
+                )
+            if query.text.strip():
+                frame, count = pl.collect_all([lazy.head(self.head_rows), lazy.select(pl.len())])
+                matched = int(count.item())
+            else:
+                frame = lazy.head(self.head_rows).collect()
         except pl.exceptions.PolarsError as exc:  # the view says so; the session goes on
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self._sorted, request, kind, column, descending, frame)
+        self.app.call_from_thread(self._answered, request, kind, frame, matched)
 
-    def _sorted(
-        self, request: int, kind: str, column: str, descending: bool, frame: pl.DataFrame
-    ) -> None:
+    def _answered(self, request: int, kind: str, frame: pl.DataFrame, matched: int | None) -> None:
         if request != self._request or kind != self.current:
-            return  # another sort or table switch came after this one
-        self.heads[kind] = frame
-        order = "descending" if descending else "ascending"
-        self._show_table(f" · all rows sorted by {column}, {order}")
+            return  # another query or a table switch came after this one
+        self._show_frame(frame, matched)
+
+    def _show_frame(self, frame: pl.DataFrame, matched: int | None) -> None:
+        total = self.counts.get(self.current, frame.height)
+        self._title = f"{frame.height:,} of {total:,} rows shown" + self.table_query.describe(
+            matched
+        )
+        table = self.query_one("#raw-table", FrameTable)
+        query = self.table_query
+        table.sort_column, table.sort_descending = query.sort_by, query.descending
+        table.set_frame(frame)
+        table.find_text = self.table_query.text
+        self._show_title()
+
+    def _show_title(self) -> None:
+        """ "Transactions · row 3 · 28 of 6,728 rows shown · …": the cursor's row first, so
+        j/k/g/G and n/N say where they landed."""
+        table = self.query_one("#raw-table", FrameTable)
+        row = f" · row {table.cursor_row + 1:,}" if table.row_count else ""
+        self.query_one("#table-title", Static).update(
+            f"{self.current.title()}{row} · {self._title}"
+        )
+
+    def on_frame_table_sorted(self, event: FrameTable.Sorted) -> None:
+        """Sort all rows of the table in Polars and show the first of them."""
+        event.stop()
+        self.table_query = replace(
+            self.table_query, sort_by=event.column, descending=event.descending
+        )
+        self._refresh_table()
 
     def action_next_table(self) -> None:
+        """Show the next table, as read (search and sort belong to the table left)."""
         present = [t for t in TABLES if t in self.heads]
         if present:
-            self._request += 1  # a sort still running belongs to the table left behind
             self.current = present[(present.index(self.current) + 1) % len(present)]
-            self._show_table()
+            self.table_query = TableQuery()
+            box = self.query_one("#data-search", Input)
+            box.value = ""
+            box.display = False
+            self._refresh_table()

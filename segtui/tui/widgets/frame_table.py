@@ -42,15 +42,15 @@ class FrameTable(ScrollView, can_focus=True):
     """Scrollable, sortable view of a DataFrame with a row and a column cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # vim/VisiData movement beside the arrows: j/k rows, g/G first/last row.
+        # vim/VisiData movement beside the arrows: j/k rows, h/l columns, g/G first/last row.
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First row", show=False),
         Binding("end,G", "jump(-1)", "Last row", show=False),
-        Binding("left", "column(-1)", "Column left", show=False),
-        Binding("right", "column(1)", "Column right", show=False),
+        Binding("left,h", "column(-1)", "Column left", show=False),
+        Binding("right,l", "column(1)", "Column right", show=False),
         Binding("o", "sort", "Sort"),
         Binding("n", "next_match(1)", "Next match", show=False),
         Binding("N", "next_match(-1)", "Previous match", show=False),

@@ -9,12 +9,14 @@ from segtui.engine.pipeline import SegmentationResult
 
 
 def settings_line(settings: Settings, result: SegmentationResult | None) -> Text:
-    """k, seed, scaling, log, customers clustered, features and the settings file
+    """k, seed, scaling, log, CLV (when on), customers clustered, features and the settings file
     applied (if any). Returns Text."""
     text = Text()
     text.append(k_label(settings, result), style="bold")
     text.append(f" · seed {settings.seed} · {settings.scaling}")
     text.append(" · " + log_token(settings, result))
+    if settings.clv:
+        text.append(f" · CLV {settings.horizon_days} d")
     if result is not None:
         text.append(f" · {result.n_clustered:,}/{result.n_customers:,} customers")
         text.append(" · " + ", ".join(result.features))

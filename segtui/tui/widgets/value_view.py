@@ -1,0 +1,216 @@
+"""The Value view (--clv): lifecycle stage x segment, value per segment and the holdout
+check (a weekly table and a chart of actual vs predicted cumulative purchases).
+
+Everything shown is read from ``result.value``, the engine's value facts (engine/value/),
+the same figures the summary JSON and the report carry; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from segtui.engine.pipeline import SegmentationResult
+from segtui.engine.value.lifecycle import STAGES
+from segtui.tui.palette import segment_colour, segment_glyph
+from segtui.tui.widgets.charts import TrackingChart, tracking_legend
+
+OFF_TEXT = (
+    "Customer value is off. Press V to switch it on: the same engine call as "
+    "`segtui run --clv`, with the same seed. It adds P(alive), expected purchases, "
+    "expected order value, CLV and a lifecycle stage per customer (sortable columns in "
+    "Customers) and fills this view. The settings dialog (s) has the same switch."
+)
+# Widest segment label (glyph, id, name) in the tables; longer names end in "…".
+NAME_WIDTH = 26
+NO_HOLDOUT_TEXT = (
+    "No holdout check: start with --as-of D --holdout-end E (settings file: holdout_end) "
+    "to compare predicted with actual purchases after D."
+)
+
+
+def _segment_label(segment_id: int, name: str) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(segment_glyph(segment_id), style=segment_colour(segment_id))
+    text.append(f" {segment_id} {name}")
+    return text
+
+
+def value_facts(value: dict[str, Any]) -> Text:
+    """The models in one paragraph: horizon, discount, totals and whether both fits
+    converged. Returns Text."""
+    text = Text()
+    text.append(
+        f"Next {value['horizon_days']} days at {value['discount_rate']:.0%} a year: ", style="bold"
+    )
+    text.append(
+        f"CLV {value['total_clv']:,.2f} in total · "
+        f"{value['total_expected_purchases']:,.1f} expected purchases · "
+        f"{value['n_customers_fitted']:,} customers fitted ({value['n_repeat']:,} repeat)"
+    )
+    converged = "both fits converged" if value["converged"] else "a fit did NOT converge"
+    text.append(f" · {converged}", style="" if value["converged"] else "bold red")
+    return text
+
+
+def stage_table(value: dict[str, Any]) -> Table:
+    """Customers per lifecycle stage (columns) and segment (rows), with an "all" row: the
+    stage x segment cross-table of the summary. Returns a rich Table."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    # The name gives way first: every stage's count must stay readable at 80 columns.
+    table.add_column("segment", no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
+    for stage in STAGES:
+        table.add_column(stage, justify="right", no_wrap=True, min_width=len(stage))
+    for row in value["segments"]:
+        table.add_row(
+            _segment_label(row["id"], row["name"]), *(f"{row['stages'][s]:,}" for s in STAGES)
+        )
+    counts = value["lifecycle"]["counts"]
+    table.add_row(Text("all", style="bold"), *(f"{counts[s]:,}" for s in STAGES), style="bold")
+    return table
+
+
+def segment_value_table(value: dict[str, Any]) -> Table:
+    """Mean and total CLV and mean P(alive) per segment. Returns a rich Table."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    table.add_column("segment", no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
+    for title in ("mean CLV", "total CLV", "mean P(alive)"):
+        table.add_column(title, justify="right", no_wrap=True)
+    for row in value["segments"]:
+        table.add_row(
+            _segment_label(row["id"], row["name"]),
+            f"{row['mean_clv']:,.2f}",
+            f"{row['total_clv']:,.2f}",
+            f"{row['mean_p_alive']:.2f}",
+        )
+    return table
+
+
+def rules_text(value: dict[str, Any]) -> Text:
+    """The stage rules with this data's thresholds (first rule that matches). Returns Text."""
+    life = value["lifecycle"]
+    text = Text(style="dim")
+    text.append(
+        f"Stages: typical gap between purchases {life['typical_gap_days']:.0f} days, lapse "
+        f"threshold {life['lapse_threshold_days']:.0f} days; the first rule that matches:\n"
+    )
+    text.append("\n".join(f"  {stage}: {rule}" for stage, rule in life["rules"].items()))
+    text.append("\n" + value["no_purchases"][0].upper() + value["no_purchases"][1:] + ".")
+    return text
+
+
+def holdout_text(holdout: dict[str, Any]) -> Text:
+    """The holdout check in one paragraph, the aggregate error in bold. Returns Text."""
+    error = holdout["aggregate_error"]
+    text = Text()
+    text.append("Holdout check: ", style="bold")
+    text.append(
+        f"fitted on purchases before {holdout['start']}; to {holdout['end']} "
+        f"({holdout['weeks']} weeks) the {holdout['customers']:,} customers made "
+        f"{holdout['actual']:,} repeat purchases, the model predicted "
+        f"{holdout['predicted']:,.1f}: "
+    )
+    text.append(
+        "aggregate error –" if error is None else f"aggregate error {error:+.1%}", style="bold"
+    )
+    text.append(
+        f" (from age alone: {holdout['predicted_from_age_only']:,.1f}; "
+        f"{holdout['new_customers_in_holdout']:,} customers new in the holdout, not forecast)."
+    )
+    return text
+
+
+def holdout_table(holdout: dict[str, Any]) -> Table:
+    """Week by week: cumulative actual and predicted repeat purchases and their error.
+    Returns a rich Table."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    for title in ("week", "through", "actual", "predicted", "error"):
+        table.add_column(title, justify="left" if title == "through" else "right", no_wrap=True)
+    for row in holdout["rows"]:
+        error = (row["predicted"] - row["actual"]) / row["actual"] if row["actual"] else None
+        table.add_row(
+            str(row["week"]),
+            row["through"],
+            f"{row['actual']:,}",
+            f"{row['predicted']:,.1f}",
+            "–" if error is None else f"{error:+.1%}",
+        )
+    return table
+
+
+class ValueView(VerticalScroll):
+    """Stage x segment, value per segment and the holdout check of the current result."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        # Nothing about CLV is known until a result lands (a load may fail first).
+        yield Static("Customer value shows here once a result is on screen.", id="value-facts")
+        yield Static(classes="chart-title", id="stage-title")
+        yield Static(id="stage-table")
+        yield Static(classes="chart-title", id="segment-value-title")
+        yield Static(id="segment-value-table")
+        yield Static(id="holdout-facts")
+        yield Static(id="tracking-legend")
+        yield TrackingChart(id="tracking")
+        yield Static(id="holdout-table")
+        yield Static(id="stage-rules")
+
+    def on_mount(self) -> None:
+        for child in self.children[1:]:
+            child.display = False
+
+    def show(self, result: SegmentationResult) -> None:
+        """Show ``result``'s value facts, or how to switch them on when it has none."""
+        value = result.value
+        parts = {
+            "#stage-title",
+            "#stage-table",
+            "#segment-value-title",
+            "#segment-value-table",
+            "#stage-rules",
+            "#holdout-facts",
+        }
+        for selector in parts:
+            self.query_one(selector).display = value is not None
+        if value is None:
+            self.query_one("#value-facts", Static).update(OFF_TEXT)
+            self._show_holdout(None)
+            return
+        self.query_one("#value-facts", Static).update(value_facts(value))
+        self.query_one("#stage-title", Static).update("Customers per lifecycle stage and segment")
+        self.query_one("#stage-table", Static).update(stage_table(value))
+        self.query_one("#segment-value-title", Static).update("Value per segment")
+        self.query_one("#segment-value-table", Static).update(segment_value_table(value))
+        self.query_one("#stage-rules", Static).update(rules_text(value))
+        holdout = value.get("holdout")
+        self.query_one("#holdout-facts", Static).update(
+            holdout_text(holdout) if holdout else Text(NO_HOLDOUT_TEXT, style="dim")
+        )
+        self._show_holdout(holdout)
+
+    def _show_holdout(self, holdout: dict[str, Any] | None) -> None:
+        for selector in ("#tracking-legend", "#tracking", "#holdout-table"):
+            self.query_one(selector).display = bool(holdout)
+        if not holdout:
+            return
+        legend = tracking_legend()
+        legend.append("  cumulative repeat purchases, week 0 to " + str(holdout["weeks"]))
+        self.query_one("#tracking-legend", Static).update(legend)
+        # Week 0 (the as-of date) is 0 for both: the lines start together.
+        self.query_one(TrackingChart).show(
+            [0.0, *(float(r["actual"]) for r in holdout["rows"])],
+            [0.0, *(float(r["predicted"]) for r in holdout["rows"])],
+        )
+        self.query_one("#holdout-table", Static).update(holdout_table(holdout))
