@@ -26,6 +26,11 @@ from segtui.cli import app
 REPO = Path(__file__).resolve().parent.parent
 JSON_COMMANDS = ("run", "sweep", "validate", "assign", "lookalike", "migrate", "sample")
 
+# Each case starts a Python process (~1.5 CPU s with the imports): 37 of them took ~3
+# CPU-minutes, the largest share of the default suite, which must stay under 3 minutes.
+# They run in CI's slow job.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def trained_model(tmp_path_factory) -> Path:
