@@ -61,7 +61,7 @@ def distinct_in_buckets(transactions: pl.LazyFrame) -> bool:
             .filter(pl.col("h") % ID_BUCKETS == bucket)
             .collect(engine="streaming")
         )
-        if not distinct_hashes([part.to_series().to_numpy()]):
+        if not distinct_hashes(part.to_series()):
             return False
         del part
     return True
