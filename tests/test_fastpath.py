@@ -288,3 +288,26 @@ def test_the_scikit_learn_preload_runs_at_low_priority_and_records_its_cost():
     assert seen == [fastpath.PRELOAD_NICENESS]
     assert os.getpriority(os.PRIO_PROCESS, 0) < fastpath.PRELOAD_NICENESS
     assert fastpath.PRELOAD_STATS["cpu_seconds"] >= 0.0
+
+
+def test_batched_aggregation_with_a_header_only_customers_table(
+    planted_5k, tiny_batches, batched_used, tmp_path
+):
+    # No ids to index the arrays: every customer takes the slow merge, still exact.
+    import shutil
+
+    folder = tmp_path / "no_customers"
+    folder.mkdir()
+    for name in ("Products.csv", "Transactions.csv"):
+        shutil.copyfile(planted_5k / name, folder / name)
+    header = (planted_5k / "Customers.csv").read_text().splitlines()[0]
+    (folder / "Customers.csv").write_text(header + "\n")
+    tables = load_source(folder)
+    wanted = ["total_spend", "frequency", "recency_days"]
+    fast = compute_features(tables, wanted)
+    plain = compute_features(tables, wanted, plain=True)
+    assert fast.frame.height > 1000
+    assert fast.frame.select("CustomerID", *wanted).equals(
+        plain.frame.select("CustomerID", *wanted)
+    )
+    assert batched_used == [True]

@@ -116,8 +116,8 @@ class DenseState:
         pos = np.empty(len(hashed), dtype=np.intp)
         pos[query_order] = np.searchsorted(self.sorted_hashes, hashed[query_order])
         pos[pos == len(self.sorted_hashes)] = 0
-        codes = self.order[pos] if len(self.order) else pos
-        found = self.sorted_hashes[pos] == hashed if len(self.order) else pos < 0
+        codes = self.order[pos]
+        found = self.sorted_hashes[pos] == hashed
         same = (self.ids.gather(codes) == part_ids).fill_null(False).to_numpy()
         return codes, found & same
 
@@ -198,10 +198,10 @@ def aggregate_in_batches(
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Per-customer ``aggs`` and the counts row, computed batch by batch in bounded memory.
 
-    ``customer_ids``: the customers table's ids (distinct, no nulls), which index the
-    running arrays; None without a usable table. Returns None when an aggregation cannot
-    be merged across batches (distinct counts) or when the TransactionIDs are not
-    provably distinct; the caller then takes the one-shot path.
+    ``customer_ids``: the customers table's ids (distinct, no nulls, at least one),
+    which index the running arrays; None without a usable table. Returns None when an
+    aggregation cannot be merged across batches (distinct counts) or when the
+    TransactionIDs are not provably distinct; the caller then takes the one-shot path.
     """
     names = [a.meta.output_name() for a in aggs]
     kinds = {n: merge_kind(n) for n in names}

@@ -299,7 +299,7 @@ def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:
     if customers is None:
         return None
     ids = customers.get_column("CustomerID")
-    if ids.null_count() or ids.n_unique() < ids.len():
+    if ids.len() == 0 or ids.null_count() or ids.n_unique() < ids.len():
         return None
     return ids
 
