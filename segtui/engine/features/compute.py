@@ -36,7 +36,6 @@ from segtui.engine.features.customers import (
 from segtui.engine.features.fastpath import (
     frequency_fast,
     from_micro,
-    id_hashes,
     max_abs_checks,
     micro_sum,
     micro_sums_safe,
@@ -228,11 +227,10 @@ def compute_features(
             collected = [*batched, *rest]
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
-            hashed = [id_hashes(tx)] if check_ids else []
-            collected = pl.collect_all([*queries[:2], *hashed, *side], engine="streaming")
+            collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
-                collected[0] = frequency_fast(collected[0], tx, collected.pop())
+                collected[0] = frequency_fast(collected[0], tx)
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
