@@ -26,9 +26,6 @@ def plain_path(plain: bool | None = None) -> bool:
     return os.environ.get(PLAIN_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-# What the background import cost: its thread's CPU seconds and when it finished (a
-# perf_counter reading). bench/ reads them to show the import no longer competes.
-PRELOAD_STATS: dict[str, float] = {}
 # Niceness of the import thread. At 19 the Linux scheduler gives it ~1.5% of a core
 # that Polars' threads want, so it runs on the CPU they leave idle instead of taking a
 # share of the parsing (on 2 cores it took 2.3 s wall alone and 3.85 s beside the
@@ -38,7 +35,6 @@ PRELOAD_NICENESS = 19
 
 def _import_sklearn() -> None:
     import gc
-    import time
 
     with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PRELOAD_NICENESS)
@@ -52,8 +48,6 @@ def _import_sklearn() -> None:
     finally:
         if enabled:
             gc.enable()
-        PRELOAD_STATS["cpu_seconds"] = time.thread_time()
-        PRELOAD_STATS["finished_at"] = time.perf_counter()
 
 
 def preload_sklearn() -> None:
