@@ -7,7 +7,9 @@ does) as Parquet in a temporary folder, then times `python -m segtui run DIR -q`
 without `--clv` as child processes, alternating the two so both see the same machine load,
 R times each. Prints (and with --out appends to FILE) the medians, the ratio, the value
 step's own time and its parts (calibration pass, distinct histories, each fit, predictions,
-stages, attaching the columns) from one in-process run, and the load average.
+stages, attaching the columns) from one in-process run, and the load average. Since the
+fits run in a thread beside the clustering, "after the clustering" is the wall time the
+value step adds there; the parts are each part's own wall time, wherever it ran.
 """
 
 from __future__ import annotations
@@ -69,9 +71,9 @@ def main() -> None:
         f"run:        median {statistics.median(plain):.2f} s ({each(plain)})",
         f"run --clv:  median {statistics.median(value):.2f} s ({each(value)})",
         f"--clv adds {statistics.median(value) / statistics.median(plain) - 1:+.0%} "
-        f"(target: at most +50%); the value step alone (in process): "
+        f"(target: at most +50%); the value step after the clustering (in process): "
         f"{result.timings['value']:.2f} s",
-        "value step by part (s): "
+        "value step by part (s; all but stages and attach run beside the clustering): "
         + ", ".join(
             f"{name.removeprefix('value_')} {seconds:.2f}"
             for name, seconds in result.timings.items()

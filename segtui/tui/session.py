@@ -2,8 +2,8 @@
 
 The source is read exactly as ``segtui run`` reads it (the settings' column mapping,
 returns rule and customers file) and segmented by the same engine function,
-:func:`segtui.engine.pipeline.run`; only re-clustering an already computed feature table
-takes the shorter :func:`~segtui.engine.pipeline.cluster` path.
+:func:`segtui.engine.pipeline.run`. Re-clustering passes it the feature table already
+computed, so only the clustering (and the value step) runs again.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from segtui.engine import lookup
 from segtui.engine.clustering.projection import Projection, pca_2d
 from segtui.engine.features.compute import FeatureTable
 from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.pipeline import SegmentationResult, cluster, run
+from segtui.engine.pipeline import SegmentationResult, run
 
 # The Data view shows the first rows of each raw table.
 HEAD_ROWS = 10_000
@@ -83,14 +83,8 @@ def compute_outcome(
         progress("Counting rows")
         counts = lookup.row_counts(tables)
         heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
-    if feature_table is not None:
-        result = cluster(feature_table, settings, tables.label, progress=progress)
-        if settings.clv:  # re-clustering keeps the --clv columns (engine/value/)
-            from segtui.engine.value.attach import add_value
-
-            add_value(result, tables)
-    else:
-        result = run(settings, progress=progress, tables=tables)
+    # With a feature table only the clustering (and, with --clv, the value step) runs.
+    result = run(settings, progress=progress, tables=tables, feature_table=feature_table)
     progress("Projecting")
     projection = pca_2d(result.matrix, seed=settings.seed)
     return Outcome(settings, result, projection, tables, counts, heads)

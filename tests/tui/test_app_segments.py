@@ -69,17 +69,17 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
     make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = threading.Event()
-    real_cluster = session_module.cluster
+    real_run = session_module.run
 
-    def gated_cluster(*args, **kwargs):
+    def gated_run(*args, **kwargs):
         gate.wait(timeout=30)
-        return real_cluster(*args, **kwargs)
+        return real_run(*args, **kwargs)
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         shown = app.result
-        monkeypatch.setattr(session_module, "cluster", gated_cluster)
+        monkeypatch.setattr(session_module, "run", gated_run)
         await pilot.press("plus")
         await pilot.pause()
         assert app.busy
@@ -95,9 +95,9 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
 
 async def test_keys_are_answered_while_a_recluster_runs(make_app, monkeypatch) -> None:
     gate = threading.Event()
-    real_cluster = session_module.cluster
+    real_run = session_module.run
     monkeypatch.setattr(
-        session_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
+        session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
     )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -235,9 +235,9 @@ async def test_q_quits(make_app) -> None:
 
 async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, monkeypatch):
     gate = threading.Event()
-    real_cluster = session_module.cluster
+    real_run = session_module.run
     monkeypatch.setattr(
-        session_module, "cluster", lambda *a, **k: (gate.wait(timeout=30), real_cluster(*a, **k))[1]
+        session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
     )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from segtui.config import Settings
 from segtui.engine.features.availability import drop_unavailable_defaults
+from segtui.engine.features.batches import wants_batches
 from segtui.engine.features.compute import FeatureTable, compute_features
+from segtui.engine.features.fastpath import plain_path
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress
-from segtui.engine.value.summary import calibration_query
+from segtui.engine.value.summary import calibration_query, purchase_rows_query
 
 
 def load_features(
@@ -25,7 +29,18 @@ def load_features(
     requested, notes = drop_unavailable_defaults(settings.features, tables)
     # With --clv the value models' purchase-day figures are collected in the features'
     # plan: one parse of the file instead of a second pass after the clustering.
-    side = [calibration_query(tables, settings.as_of)] if settings.clv else []
+    side = [value_side_query(tables, settings)] if settings.clv else []
     feature_table = compute_features(tables, requested, settings.as_of, side=side)
     feature_table.warnings[:0] = notes
     return tables, feature_table
+
+
+def value_side_query(tables: Tables, settings: Settings) -> pl.LazyFrame:
+    """The value models' query collected with the features: the purchase rows, reduced
+    afterwards with numpy (``value/dense.py``, a tenth of the cost), or, on the plain path
+    and for files large enough for batched aggregation (where holding every row would
+    cost more memory than the group-by), the grouped ``calibration_query``."""
+    spec = tables.files["transactions"]
+    if plain_path() or wants_batches(spec.path, spec.is_parquet):
+        return calibration_query(tables, settings.as_of)
+    return purchase_rows_query(tables, settings.as_of)

@@ -9,7 +9,7 @@ import polars as pl
 
 from segtui.engine.io.tables import Tables
 from segtui.engine.value.lifecycle import STAGES
-from segtui.engine.value.predict import customer_value, timed
+from segtui.engine.value.predict import Modelled, customer_value, timed
 
 if TYPE_CHECKING:
     from segtui.engine.result import SegmentationResult
@@ -43,15 +43,27 @@ def segment_value(segments: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def add_value(
-    result: SegmentationResult, tables: Tables, collected: pl.DataFrame | None = None
+    result: SegmentationResult,
+    tables: Tables,
+    collected: pl.DataFrame | None = None,
+    modelled: Modelled | None = None,
 ) -> None:
     """Fit the value models for ``result``'s source and as-of date and add their columns,
     per-segment figures and facts to ``result`` (in place). Customers without a purchase
     before the as-of date keep empty (null) value fields. ``collected``: the purchase-day
-    figures the features step collected (``FeatureTable.side``), else a pass reads them."""
+    figures or rows the features step collected (``FeatureTable.side``), else a pass reads
+    them. ``modelled``: the models already fitted beside the clustering
+    (``predict.model_value``, same source and as-of date)."""
     gap = float(result.diagnostics["segment_rule"]["typical_gap_days"])
     value = customer_value(
-        tables, result.as_of, result.settings, gap, result.timings, collected=collected
+        tables,
+        result.as_of,
+        result.settings,
+        gap,
+        result.timings,
+        collected=collected,
+        ids=result.segments.get_column("CustomerID"),
+        modelled=modelled,
     )
     with timed(result.timings, "value_attach"):
         segments = result.segments.join(

@@ -19,10 +19,12 @@ from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMER
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.tables import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
+from segtui.engine.value.dense import calibration_from_rows
 from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
 from segtui.engine.value.holdout import tracking
 from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
+    ROW_HASH,
     TIME_UNIT,
     calibration_summary,
     finish_calibration,
@@ -174,24 +176,55 @@ def predict(
     }
 
 
-def customer_value(
+def calibration_frame(
+    tables: Tables,
+    as_of: dt.date,
+    collected: pl.DataFrame | None,
+    ids: pl.Series | None,
+) -> pl.DataFrame:
+    """The calibration table (``summary.finish_calibration``) from what the features step
+    collected, or from a pass over the transactions when it collected nothing usable."""
+    if collected is not None and ROW_HASH in collected.columns:
+        grouped = calibration_from_rows(collected, ids) if ids is not None else None
+        collected = grouped  # None: ids repeat a hash; the exact grouped pass decides
+    if collected is None:
+        return calibration_summary(tables, as_of)
+    return finish_calibration(collected, as_of)
+
+
+@dataclass
+class Modelled:
+    """The fitted models and per-customer predictions of :func:`model_value`: everything
+    of the value step that needs neither the segments nor their typical gap."""
+
+    calibration: pl.DataFrame
+    bg: Fit
+    gg: Fit
+    rx: np.ndarray
+    rm: np.ndarray
+    population: float
+    population_source: str
+    values: dict[str, np.ndarray]
+    holdout: dict[str, Any] | None
+
+
+def model_value(
     tables: Tables,
     as_of: dt.date,
     settings: Settings,
-    typical_gap: float,
     timings: dict[str, float] | None = None,
     collected: pl.DataFrame | None = None,
-) -> CustomerValue:
+    ids: pl.Series | None = None,
+) -> Modelled:
     """Fit the models on the purchases before ``as_of`` and predict for every customer
-    who bought before it. Returns the :class:`CustomerValue`; ``timings`` (when given)
-    receives the seconds of each part (keys ``value_*``). ``collected``: the result of
-    ``summary.calibration_query`` when the features step already collected it."""
+    who bought before it (and the holdout report when ``settings.holdout_end`` is set).
+    ``timings`` (when given) receives the seconds of each part (keys ``value_*``).
+    ``collected``: what the features step collected for the models
+    (``load.value_side_query``): the grouped ``summary.calibration_query``, or the
+    purchase rows, reduced here with the run's customer ``ids``. Needs no clustering, so
+    ``pipeline.run`` runs it beside the clustering."""
     with timed(timings, "value_calibration"):
-        calibration = (
-            calibration_summary(tables, as_of)
-            if collected is None
-            else finish_calibration(collected, as_of)
-        )
+        calibration = calibration_frame(tables, as_of, collected, ids)
     with timed(timings, "value_histories"):
         rows = histories(calibration)
     bg, gg, rx, rm = fit_models(calibration, tables.label, rows, timings)
@@ -206,6 +239,34 @@ def customer_value(
             population,
             rows,
         )
+    holdout = None
+    if settings.holdout_end is not None:
+        with timed(timings, "value_holdout_pass"):
+            held = holdout_days(tables, as_of, settings.holdout_end)
+        with timed(timings, "value_holdout"):
+            end = settings.holdout_end
+            holdout = tracking(bg.params, calibration, held, as_of, end, rows)
+    return Modelled(calibration, bg, gg, rx, rm, population, population_source, values, holdout)
+
+
+def customer_value(
+    tables: Tables,
+    as_of: dt.date,
+    settings: Settings,
+    typical_gap: float,
+    timings: dict[str, float] | None = None,
+    collected: pl.DataFrame | None = None,
+    ids: pl.Series | None = None,
+    modelled: Modelled | None = None,
+) -> CustomerValue:
+    """The value columns (with the lifecycle stages, which need the segments' typical
+    gap) and the model facts, from ``modelled`` or a :func:`model_value` run now with
+    the same arguments. Returns the :class:`CustomerValue`."""
+    if modelled is None:
+        modelled = model_value(tables, as_of, settings, timings, collected, ids)
+    calibration, bg, gg = modelled.calibration, modelled.bg, modelled.gg
+    rx, rm, values = modelled.rx, modelled.rm, modelled.values
+    population, population_source = modelled.population, modelled.population_source
     first = calibration.get_column("first_purchase_day")
     last = calibration.get_column("last_purchase_day")
     # The segments' activity rule's gap (segments/tiers.py): one G for stages and activity,
@@ -251,14 +312,8 @@ def customer_value(
             "rules": lifecycle.rules(gap),
             "counts": {s: int((stage == s).sum()) for s in lifecycle.STAGES},
         },
-        "holdout": None,
+        "holdout": modelled.holdout,
     }
-    if settings.holdout_end is not None:
-        with timed(timings, "value_holdout_pass"):
-            held = holdout_days(tables, as_of, settings.holdout_end)
-        with timed(timings, "value_holdout"):
-            end = settings.holdout_end
-            facts["holdout"] = tracking(bg.params, calibration, held, as_of, end, rows)
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
     return CustomerValue(frame=frame, facts=facts)
 

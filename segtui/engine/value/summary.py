@@ -25,6 +25,8 @@ from segtui.engine.quality.checks import diagnose_failure
 TIME_UNIT = "weeks"
 DAYS_PER_UNIT = 7.0
 DAY = "_day"
+# The customer's id hash in purchase_rows_query's rows (dense.py tells customers apart by it).
+ROW_HASH = "_customer_hash"
 
 
 def _midnight(day: dt.date) -> pl.Expr:
@@ -52,17 +54,34 @@ def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) ->
     )
 
 
+def purchase_rows_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
+    """The purchase lines :func:`calibration_query` groups, as (customer id hash, day
+    number since 1970, value) rows: what ``dense.calibration_from_rows`` reduces with
+    numpy. Collected in the features' plan, it costs a tenth of the grouped query there."""
+    return purchase_days(tables, None, as_of).select(
+        pl.col("CustomerID").hash(seed=0).alias(ROW_HASH),
+        pl.col(DAY).cast(pl.Int32),
+        pl.col("value"),
+    )
+
+
 def calibration_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
     """The per-customer purchase-day figures of :func:`calibration_summary` before ``T``,
     as a query. ``as_of`` None (not known before the features are computed: the default
     is the day after the last purchase) keeps every dated purchase, which is the same
     set. The features step collects it in the same plan as its group-by, so a CSV is
     parsed once (``settings.clv``)."""
+    return grouped_calibration(purchase_days(tables, None, as_of))
+
+
+def grouped_calibration(purchases: pl.LazyFrame) -> pl.LazyFrame:
+    """The per-customer figures of :func:`calibration_query` from :func:`purchase_days`'
+    rows, by a Polars group-by (``dense.calibration_from_rows`` computes the same from
+    :func:`purchase_rows_query`'s rows)."""
     day = pl.col(DAY)
     value = pl.col("value")
     return (
-        purchase_days(tables, None, as_of)
-        .group_by("CustomerID")
+        purchases.group_by("CustomerID")
         .agg(
             day.min().alias("first_purchase_day"),
             day.max().alias("last_purchase_day"),
@@ -73,10 +92,6 @@ def calibration_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
         )
         .with_columns(
             (pl.col("_days") - 1).cast(pl.Int64).alias("x"),
-            (
-                (pl.col("last_purchase_day") - pl.col("first_purchase_day")).dt.total_days()
-                / DAYS_PER_UNIT
-            ).alias("t_x"),
         )
         .with_columns(
             pl.when(pl.col("x") > 0)
@@ -88,19 +103,25 @@ def calibration_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
 
 
 def finish_calibration(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """The collected :func:`calibration_query` with each customer's age ``T`` at
-    ``as_of``; customers whose first purchase is not before ``as_of`` are left out."""
+    """The collected :func:`calibration_query` with each customer's recency ``t_x`` and
+    age ``T`` at ``as_of``; customers whose first purchase is not before ``as_of`` are
+    left out."""
     end = as_of - dt.timedelta(days=1)
     first = pl.col("first_purchase_day")
     # In CustomerID order: a group-by returns its rows in a different order every run,
     # and the fits' sums (so their last digits, stop messages and even the converged
     # flag) followed that order.
-    return (
-        frame.filter(first < pl.lit(as_of))
-        .with_columns(((pl.lit(end) - first).dt.total_days() / DAYS_PER_UNIT).alias("T"))
-        .select("CustomerID", *CALIBRATION_COLUMNS)
-        .sort("CustomerID")
+    frame = frame.filter(first < pl.lit(as_of)).sort("CustomerID")
+    days = frame.select(
+        (pl.col("last_purchase_day") - first).dt.total_days().alias("t_x"),
+        (pl.lit(end) - first).dt.total_days().alias("T"),
     )
+    # Divided in numpy, which rounds every quotient correctly: Polars divides by a
+    # constant through its reciprocal in some kernels and not others, so the same day
+    # count gave two different last bits depending on its place in the column.
+    return frame.with_columns(
+        pl.Series(name, days.get_column(name).to_numpy() / DAYS_PER_UNIT) for name in ("t_x", "T")
+    ).select("CustomerID", *CALIBRATION_COLUMNS)
 
 
 CALIBRATION_COLUMNS = (
