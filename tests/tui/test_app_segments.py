@@ -96,12 +96,13 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
 async def test_keys_are_answered_while_a_recluster_runs(make_app, monkeypatch) -> None:
     gate = threading.Event()
     real_run = session_module.run
-    monkeypatch.setattr(
-        session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
-    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # gated after the first result, so only the re-clustering waits
+        monkeypatch.setattr(
+            session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
+        )
         await pilot.press("plus")
         await pilot.press("3")
         assert app.query_one("#tabs").active == "data"
@@ -236,12 +237,13 @@ async def test_q_quits(make_app) -> None:
 async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, monkeypatch):
     gate = threading.Event()
     real_run = session_module.run
-    monkeypatch.setattr(
-        session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
-    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        # gated after the first result, so only the re-clustering waits
+        monkeypatch.setattr(
+            session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
+        )
         await pilot.press("plus", "question_mark")
         assert isinstance(app.screen, HelpScreen)
         gate.set()
