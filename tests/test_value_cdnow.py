@@ -111,3 +111,26 @@ def test_cdnow_segments_file_has_the_value_columns(cdnow_run):
     # customer 00004 bought on 1997-01-01, 01-18 and 08-02 before the as-of date
     row = segments.filter(pl.col("CustomerID") == "00004").row(0, named=True)
     assert row["stage"] == "reactivated"  # bought on Aug 2 after a 196-day gap
+
+
+def test_holdout_within_the_data_records_its_end_and_warns_nothing(cdnow_run):
+    summary = cdnow_run[0]
+    assert summary["clv"]["holdout"]["data_end"] == "1998-06-30"
+    assert not any("--holdout-end" in warning for warning in summary["warnings"])
+
+
+def test_holdout_end_past_the_data_warns_that_the_actual_figures_stop_short(tmp_path):
+    # The sample's last transaction is on 1998-06-30: half a year of "holdout" after it has
+    # no purchases at all, so the aggregate error only measures the missing data.
+    result = CliRunner().invoke(
+        app,
+        ["run", str(cdnow_csv(tmp_path)), *MAPPING, "--as-of", "1997-10-01", "--clv",
+         "--holdout-end", "1998-12-31", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    holdout = summary["clv"]["holdout"]
+    assert holdout["data_end"] == "1998-06-30"
+    assert holdout["actual"] == 1882  # the same purchases as to 1998-06-30: none after it
+    warning = next(w for w in summary["warnings"] if "--holdout-end" in w)
+    assert "1998-06-30" in warning and "184 days before --holdout-end 1998-12-31" in warning

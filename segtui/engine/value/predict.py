@@ -21,7 +21,7 @@ from segtui.engine.io.tables import Tables
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
 from segtui.engine.value.dense import calibration_from_rows
 from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
-from segtui.engine.value.holdout import tracking
+from segtui.engine.value.holdout import holdout_warning, tracking
 from segtui.engine.value.summary import (
     DAYS_PER_UNIT,
     ROW_HASH,
@@ -242,10 +242,10 @@ def model_value(
     holdout = None
     if settings.holdout_end is not None:
         with timed(timings, "value_holdout_pass"):
-            held = holdout_days(tables, as_of, settings.holdout_end)
+            held, data_end = holdout_days(tables, as_of, settings.holdout_end)
         with timed(timings, "value_holdout"):
             end = settings.holdout_end
-            holdout = tracking(bg.params, calibration, held, as_of, end, rows)
+            holdout = tracking(bg.params, calibration, held, as_of, end, rows, data_end)
     return Modelled(calibration, bg, gg, rx, rm, population, population_source, values, holdout)
 
 
@@ -315,6 +315,8 @@ def customer_value(
         "holdout": modelled.holdout,
     }
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
+    if modelled.holdout is not None and (short := holdout_warning(modelled.holdout)):
+        facts["warnings"].append(short)
     return CustomerValue(frame=frame, facts=facts)
 
 

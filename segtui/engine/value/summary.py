@@ -146,12 +146,20 @@ def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
     return finish_calibration(frame, as_of)
 
 
-def holdout_days(tables: Tables, as_of: dt.date, end: dt.date) -> pl.DataFrame:
-    """Purchase days from ``as_of`` to ``end`` inclusive: one row per (CustomerID, _day)."""
+def holdout_days(
+    tables: Tables, as_of: dt.date, end: dt.date
+) -> tuple[pl.DataFrame, dt.date | None]:
+    """Purchase days from ``as_of`` to ``end`` inclusive (one row per (CustomerID, _day)),
+    and the day of the last transaction line on or after ``as_of`` (any line, returns
+    too; None when there is none): the data's end, which a holdout past it cannot check."""
     query = (
         purchase_days(tables, as_of, end + dt.timedelta(days=1)).select("CustomerID", DAY).unique()
     )
+    last = tables.transactions.filter(pl.col("TransactionDate") >= _midnight(as_of)).select(
+        pl.col("TransactionDate").max().dt.date()
+    )
     try:
-        return query.collect(engine="streaming")
+        days, data_end = pl.collect_all([query, last], engine="streaming")
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
+    return days, data_end.item()
