@@ -184,3 +184,18 @@ async def test_value_view_claims_nothing_when_the_load_failed(tmp_path) -> None:
         assert app.last_error is not None
         assert "Customer value shows here once a result is on screen" in text
         assert "Customer value is off" not in text  # --clv was asked for
+
+
+async def test_holdout_past_the_data_says_so_beside_the_aggregate_error(realistic_dir) -> None:
+    settings = Settings(source=realistic_dir).replace(
+        clv=True, as_of=AS_OF, holdout_end=dt.date(2025, 12, 31)
+    )
+    app = SegtuiApp(settings, export_dir=realistic_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        data_end = app.result.value["holdout"]["data_end"]
+        assert data_end is not None and data_end < "2025-12-31"
+        text = " ".join(screen_text(app).split())
+        assert f"The data end on {data_end}" in text
+        assert "measures the missing data, not the model" in text

@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from segtui.engine.pipeline import SegmentationResult
+from segtui.engine.value.holdout import holdout_warning
 from segtui.engine.value.lifecycle import STAGES
 from segtui.tui.palette import segment_colour, segment_glyph
 from segtui.tui.widgets.charts import TrackingChart, tracking_legend
@@ -123,6 +124,10 @@ def holdout_text(holdout: dict[str, Any]) -> Text:
         f" (from age alone: {holdout['predicted_from_age_only']:,.1f}; "
         f"{holdout['new_customers_in_holdout']:,} customers new in the holdout, not forecast)."
     )
+    # Beside the figure it qualifies: a holdout past the data reads as a model error.
+    short = holdout_warning(holdout)
+    if short is not None:
+        text.append("\n" + short, style="bold")
     return text
 
 
