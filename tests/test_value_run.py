@@ -141,6 +141,27 @@ def test_report_shows_the_value_section(zeotap_dir, tmp_path):
     assert "## Customer value" in text and "| mean CLV | total CLV | mean P(alive) |" in text
 
 
+def test_report_says_the_correlation_is_undefined_when_every_repeat_count_is_the_same(tmp_path):
+    # 60 of 400 customers bought on exactly two days, nobody on three: every repeat
+    # customer has x = 1, so spend cannot be correlated with it (the JSON has null).
+    rng = np.random.default_rng(1)
+    lines = ["customer,date,amount"]
+    for i in range(400):
+        first = dt.date(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 500)))
+        lines.append(f"X{i:04d},{first},{rng.lognormal(3, 1):.2f}")
+        if i < 60:
+            again = first + dt.timedelta(days=int(rng.integers(1, 200)))
+            lines.append(f"X{i:04d},{again},{rng.lognormal(3, 1):.2f}")
+    log = tmp_path / "two_days.csv"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "report.md"
+    result = runner.invoke(app, ["run", str(log), "--clv", "--summary", str(report), "-q"])
+    assert result.exit_code == 0, result.stderr
+    text = report.read_text()
+    assert "Correlation of average spend with repeat purchases: not defined" in text
+    assert "nan" not in text
+
+
 def days(*values: str) -> pl.Series:
     return pl.Series([dt.date.fromisoformat(v) if v else None for v in values], dtype=pl.Date)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 STAGE_ORDER = ("new", "active", "at_risk", "lapsed", "reactivated")
@@ -27,7 +28,7 @@ def value_section(clv: dict[str, Any] | None) -> list[str]:
         f"{clv['log_likelihood']['gamma_gamma']:,.1f}, "
         f"{'converged' if fits['gamma_gamma']['converged'] else 'NOT converged'}. "
         f"Correlation of average spend with repeat purchases: "
-        f"{clv['spend_frequency_correlation']:.2f} (the model assumes about 0).",
+        f"{correlation_text(clv['spend_frequency_correlation'])}.",
         "",
         f"Over the next {clv['horizon_days']} days, discounted at "
         f"{clv['discount_rate']:.0%} a year: {clv['total_expected_purchases']:,.1f} expected "
@@ -54,6 +55,18 @@ def value_section(clv: dict[str, Any] | None) -> list[str]:
     lines.append("")
     lines += holdout_section(clv.get("holdout"))
     return lines
+
+
+def correlation_text(correlation: float | None) -> str:
+    """The spend-frequency correlation in words. It is undefined (NaN in the facts, null
+    in the JSON) with fewer than 3 repeat customers or when their repeat counts or
+    average spends are all equal; the report said "nan" then."""
+    if correlation is None or not math.isfinite(correlation):
+        return (
+            "not defined (the repeat customers' numbers of repeat purchases, or their "
+            "average spends, are all the same)"
+        )
+    return f"{correlation:.2f} (the model assumes about 0)"
 
 
 def holdout_section(holdout: dict[str, Any] | None) -> list[str]:
