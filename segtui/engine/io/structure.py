@@ -30,6 +30,7 @@ import codecs
 import csv
 import gzip
 import io
+import shlex
 from pathlib import Path
 from typing import IO
 
@@ -84,15 +85,29 @@ def check_encoding(path: Path, data: bytes) -> None:
         raise InputError(
             "lines end with a lone CR (old Mac line endings), so the file reads as one line",
             file=path,
-            hint=f"convert the line ends: tr '\\r' '\\n' < {path.name} > fixed.csv",
+            hint="convert the line ends: " + rewrite_command(path, "tr '\\r' '\\n'"),
         )
+
+
+def rewrite_command(path: Path, text_filter: str) -> str:
+    """A shell command that passes ``path``'s text through ``text_filter`` and leaves the
+    result under the same name (the original kept as ``<name>.orig``). Why the same name:
+    a folder reads ``Transactions.csv``, not a converted copy beside it, and rerunning
+    the same command line should read the fixed file. A ``.gz`` file is decompressed
+    before the filter and compressed after it (iconv on the compressed bytes corrupts
+    it). The path is the one the user gave, quoted for the shell."""
+    original = shlex.quote(f"{path}.orig")
+    target = shlex.quote(str(path))
+    if path.suffix.lower() == ".gz":
+        return f"mv {target} {original} && gzip -dc {original} | {text_filter} | gzip > {target}"
+    return f"mv {target} {original} && {text_filter} < {original} > {target}"
 
 
 def _wide_text(path: Path, name: str) -> InputError:
     return InputError(
         f"the file is {name} text, not UTF-8",
         file=path,
-        hint=f"convert it: iconv -f {name} -t UTF-8 {path.name} > {path.stem}-utf8{path.suffix}",
+        hint=f"convert it: {rewrite_command(path, f'iconv -f {name} -t UTF-8')}",
     )
 
 
@@ -296,7 +311,7 @@ def bad_utf8(path: Path, data: bytes, offset: int, line_offset: int = 0) -> Inpu
         column=column,
         row=row,
         value=value,
-        hint=f"convert it: iconv -f latin1 -t utf-8 {path.name} > {path.stem}-utf8{path.suffix}",
+        hint=f"convert it: {rewrite_command(path, 'iconv -f latin1 -t utf-8')}",
     )
 
 
