@@ -21,6 +21,16 @@ from typing import Any
 PRODUCTS = {f"SKU{n:03d}": ("Garden", "Kitchen", "Books", "Toys")[n % 4] for n in range(1, 13)}
 PRICES = {sku: round(1.5 + 3.25 * n, 2) for n, sku in enumerate(PRODUCTS, start=1)}
 REGIONS = ("North", "South", "East")
+# Online Retail's column spellings (segtui detects them without any flag).
+RETAIL_NAMES = {
+    "order": "InvoiceNo",
+    "product": "StockCode",
+    "quantity": "Quantity",
+    "date": "InvoiceDate",
+    "price": "UnitPrice",
+    "customer": "CustomerID",
+    "category": "Category",
+}
 
 
 def make_lines(seed: int = 5, customers: int = 30, orders: int = 160) -> list[dict[str, Any]]:

@@ -170,3 +170,28 @@ def test_phases_take_peak_rss_per_step() -> None:
     assert rss["read+aggregation"] == 800.0
     assert rss["customers"] == 950.0
     assert rss["write"] == 400.0
+
+
+@pytest.mark.slow
+def test_bench_clv_reports_the_ratio_and_the_value_step_parts(tmp_path):
+    # bench_clv.py end to end on a small planted sample: both runs succeed, the ratio is
+    # the medians' ratio, and the parts of the value step (run beside the clustering or
+    # after it) are all named.
+    import re
+    import subprocess
+
+    out = tmp_path / "clv.txt"
+    subprocess.run(
+        [sys.executable, str(BENCH / "bench_clv.py"), "--customers", "400",
+         "--transactions", "6000", "--repeats", "1", "--out", str(out)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    text = out.read_text()
+    plain = float(re.search(r"^run: +median ([0-9.]+) s", text, re.M).group(1))
+    value = float(re.search(r"^run --clv: +median ([0-9.]+) s", text, re.M).group(1))
+    added = int(re.search(r"--clv adds ([+-][0-9]+)%", text).group(1))
+    assert abs(added - (value / plain - 1) * 100) <= 1  # the medians are printed rounded
+    parts = re.search(r"^value step by part .*: (.*)$", text, re.M).group(1)
+    names = {part.rsplit(" ", 1)[0] for part in parts.split(", ")}
+    assert {"calibration", "bgnbd_fit", "gamma_gamma_fit", "stages", "attach"} <= names
+    assert "fit bgnbd:" in text and "fit gamma_gamma:" in text

@@ -6,7 +6,14 @@ import json
 
 import polars as pl
 import pytest
-from order_logs import customer_rows, hand_features, make_lines, write_customers, write_log
+from order_logs import (
+    RETAIL_NAMES,
+    customer_rows,
+    hand_features,
+    make_lines,
+    write_customers,
+    write_log,
+)
 from typer.testing import CliRunner
 
 from segtui.cli import app
@@ -50,16 +57,6 @@ OWN_MAPPING = {
     "price_col": "Einzelpreis",
     "amount_col": "Betrag",
     "date_format": "%d/%m/%Y %H:%M",
-}
-# Online Retail spellings: detected without any flag.
-RETAIL_NAMES = {
-    "order": "InvoiceNo",
-    "product": "StockCode",
-    "quantity": "Quantity",
-    "date": "InvoiceDate",
-    "price": "UnitPrice",
-    "customer": "CustomerID",
-    "category": "Category",
 }
 
 

@@ -12,20 +12,11 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from order_logs import make_lines, write_log
+from order_logs import RETAIL_NAMES, make_lines, write_log
 
 import segtui
 from segtui.engine.errors import InputError, OptionError
 
-RETAIL_NAMES = {
-    "order": "InvoiceNo",
-    "product": "StockCode",
-    "quantity": "Quantity",
-    "date": "InvoiceDate",
-    "price": "UnitPrice",
-    "customer": "CustomerID",
-    "category": "Category",
-}
 KINDS = ("polars", "lazy", "pandas", "arrow")
 KIND_NAMES = {
     "polars": "polars DataFrame",

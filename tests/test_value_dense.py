@@ -178,16 +178,9 @@ def test_an_online_retail_log_with_cancellations_gives_the_same_figures(tmp_path
     # One order log (Online Retail spellings, month-first dates, 'C' cancellations, rows
     # without a customer, a customer whose only line is a return): the rows the features'
     # plan collects, reduced with numpy, equal the exact grouped pass over the log.
-    from order_logs import make_lines, write_log
+    from order_logs import RETAIL_NAMES, make_lines, write_log
 
-    names = {
-        "order": "InvoiceNo",
-        "product": "StockCode",
-        "quantity": "Quantity",
-        "date": "InvoiceDate",
-        "price": "UnitPrice",
-        "customer": "CustomerID",
-    }
+    names = {k: v for k, v in RETAIL_NAMES.items() if k != "category"}
     log = write_log(
         tmp_path / "retail.csv",
         make_lines(seed=9, customers=30, orders=600),
