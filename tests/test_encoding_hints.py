@@ -42,7 +42,7 @@ def latin1_folder(folder: Path, zeotap_dir: Path) -> Path:
 def test_latin1_fix_converts_the_folder_table_the_run_reads(tmp_path, zeotap_dir):
     folder = latin1_folder(tmp_path, zeotap_dir)
     fix = printed_fix(runner.invoke(app, ["run", str(folder), "-q", "--out", "-"]))
-    subprocess.run(["sh", "-c", fix], check=True)
+    subprocess.run(["sh", "-c", fix], check=True, cwd=tmp_path)
     result = runner.invoke(app, ["run", str(folder), "-q", "--out", "-"])
     assert result.exit_code == 0, result.stderr
     assert "José Carroll" in result.stdout
@@ -56,7 +56,7 @@ def test_latin1_fix_of_a_gzip_log_decompresses_before_converting(tmp_path):
     log = tmp_path / "orders.csv.gz"
     log.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("latin-1")))
     fix = printed_fix(runner.invoke(app, ["run", str(log), "-q", "--out", "-"]))
-    subprocess.run(["sh", "-c", fix], check=True)
+    subprocess.run(["sh", "-c", fix], check=True, cwd=tmp_path)
     result = runner.invoke(app, ["run", str(log), "-q", "--out", "-"])
     assert result.exit_code == 0, result.stderr
     assert "José0" in result.stdout
