@@ -237,3 +237,29 @@ def test_value_columns_are_the_same_on_every_run(tmp_path):
     second = run(Settings(source=sample, clv=True))
     assert first.segments.select(VALUE_COLUMNS).equals(second.segments.select(VALUE_COLUMNS))
     assert first.value["params"] == second.value["params"]
+
+
+def test_reclustering_a_feature_table_reuses_its_value_models(tmp_path, monkeypatch):
+    # The value models do not depend on the clustering: re-clustering the same feature
+    # table (what the workbench does on k+1) reuses them, and only other value options
+    # (here the horizon) fit again.
+    from segtui.engine.features.load import load_features
+    from segtui.engine.value import predict
+
+    sample = tmp_path / "realistic"
+    runner.invoke(app, ["sample", str(sample), "--customers", "3000", "--profile", "realistic"])
+    settings = Settings(source=sample, clv=True, k=3)
+    tables, table = load_features(settings)
+    first = run(settings, tables=tables, feature_table=table)
+    fits: list[int] = []
+    real = predict.model_value
+    monkeypatch.setattr(predict, "model_value", lambda *a, **k: (fits.append(1), real(*a, **k))[1])
+    second = run(settings.replace(k=4), tables=tables, feature_table=table)
+    assert fits == []
+    assert second.k == 4
+    columns = ["CustomerID", *VALUE_COLUMNS]
+    assert first.segments.select(columns).equals(second.segments.select(columns))
+    assert first.value["params"] == second.value["params"]
+    longer = run(settings.replace(k=4, horizon_days=365), tables=tables, feature_table=table)
+    assert fits == [1]
+    assert longer.value["horizon_days"] == 365

@@ -138,7 +138,8 @@ def run(
         # With --clv the value models need no segments: they are fitted on the core the
         # single-threaded clustering leaves free (bench/bench_clv.py).
         modelled = None
-        if settings.clv and tables is not None:
+        models = feature_table.value_models.get(value_key(settings)) if settings.clv else None
+        if settings.clv and tables is not None and models is None:
             from segtui.engine.value.predict import model_value
 
             modelled = pool.submit(
@@ -152,7 +153,8 @@ def run(
             )
         result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
         result.manifest = manifest.result()
-        models = modelled.result() if modelled is not None else None
+        if modelled is not None:
+            models = feature_table.value_models[value_key(settings)] = modelled.result()
     result.input_files = files
     if settings.clv:
         from segtui.engine.value.attach import add_value
@@ -171,6 +173,12 @@ def run(
         result.timings["value"] = time.perf_counter() - value_started
         result.timings["total"] += result.timings["value"]
     return result
+
+
+def value_key(settings: Settings) -> tuple[object, ...]:
+    """The settings the value models depend on besides the feature table's source and
+    as-of date: the key of ``FeatureTable.value_models``."""
+    return (settings.horizon_days, settings.discount_rate, settings.holdout_end)
 
 
 def run_engine(

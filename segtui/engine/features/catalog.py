@@ -102,6 +102,10 @@ class FeatureTable:
     # Results of the ``side`` queries compute_features collected in its own plan (the
     # value models' purchase-day figures with --clv), in the order given.
     side: list[pl.DataFrame] = field(default_factory=list)
+    # The value models fitted on this table (``predict.Modelled``), by their options
+    # (pipeline.value_key): they do not depend on the clustering, so the workbench's
+    # re-clustering reuses them instead of fitting (and maybe reading) again.
+    value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 def category_available(tables: Tables) -> bool:
