@@ -285,3 +285,34 @@ def test_expected_purchases_over_an_instant_are_p_alive_times_the_purchase_rate(
     rate = (r + x[0]) / (alpha + T[0])
     expected = bgnbd.p_alive(params, x, t_x, T)[0] * rate * t
     assert bgnbd.expected_purchases(params, t, x, t_x, T)[0] == pytest.approx(expected, rel=1e-2)
+
+
+@pytest.mark.parametrize("raw", ["ABNORMAL: ", "ABNORMAL", "ABNORMAL_TERMINATION_IN_LNSRCH"])
+def test_an_abnormal_stop_is_explained(raw):
+    from segtui.engine.value.fitting import stop_message
+
+    assert stop_message(raw) == (
+        "ABNORMAL: the line search found no step that raises the likelihood"
+    )
+
+
+def test_other_stop_messages_pass_through():
+    from segtui.engine.value.fitting import stop_message
+
+    assert stop_message("CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH") == (
+        "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"
+    )
+
+
+def test_a_fit_stopped_by_its_line_search_says_why():
+    # Every repeat customer bought on exactly two days: the likelihood has no interior
+    # maximum and L-BFGS-B stops with a bare "ABNORMAL: ", which the warning showed as is.
+    from segtui.engine.value.fitting import distinct_rows
+
+    rng = np.random.default_rng(1)
+    x = np.where(rng.random(2000) < 0.4, 1.0, 0.0)
+    T = rng.uniform(10, 52, 2000)
+    t_x = np.where(x > 0, rng.uniform(0, 1, 2000) * T, 0.0)
+    fit = bgnbd.fit(x, t_x, T, distinct_rows(x, t_x, T))
+    assert not fit.converged
+    assert fit.message == "ABNORMAL: the line search found no step that raises the likelihood"

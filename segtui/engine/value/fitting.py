@@ -293,7 +293,7 @@ def _maximise(
         success=bool(result.success),
         iterations=iterations,
         gradient_norm=float(np.linalg.norm(grad / scale)),
-        message=str(result.message),
+        message=stop_message(result.message),
         improvement_left=check.improvement_left,
         std_errors=errors,
         evaluations=function.calls,
@@ -353,3 +353,13 @@ def distinct_rows(
         )
         index = index.reshape(-1)
     return columns[0][first], columns[1][first], columns[2][first], counts, index
+
+
+def stop_message(message: object) -> str:
+    """scipy's reason for stopping, readable: recent L-BFGS-B versions say only
+    "ABNORMAL: " when the line search finds no step that raises the likelihood, which the
+    warnings showed as "(ABNORMAL: )"."""
+    text = str(message).strip()
+    if text.rstrip(":").strip().upper() in ("ABNORMAL", "ABNORMAL_TERMINATION_IN_LNSRCH"):
+        return "ABNORMAL: the line search found no step that raises the likelihood"
+    return text
