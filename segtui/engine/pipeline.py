@@ -129,6 +129,7 @@ def run(
     source_label = tables.label if tables is not None else str(settings.source)
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}
+    side = feature_table.side[0] if feature_table.side else None  # what --clv collected
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="segtui-beside") as pool:
         # The manifest hashes the input files while the clustering runs (hashlib
         # releases the GIL), so the digest costs no wall time on a second core.
@@ -148,7 +149,7 @@ def run(
                 feature_table.as_of,
                 settings,
                 value_timings,
-                feature_table.side[0] if feature_table.side else None,
+                side,
                 feature_table.frame.get_column("CustomerID"),
             )
         result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
@@ -165,7 +166,6 @@ def run(
             tables = load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
         step("Fitting the value models")
         value_started = time.perf_counter()
-        side = feature_table.side[0] if feature_table.side else None
         add_value(result, tables, side, models)
         # "value": the wall time the value step adds after the clustering; its parts
         # (value_*) include the fits made beside it.
