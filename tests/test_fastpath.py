@@ -95,8 +95,9 @@ def test_plain_path_switch_reads_the_environment(monkeypatch):
 @pytest.fixture
 def tiny_batches(monkeypatch):
     from segtui.engine.features import batches
+    from segtui.engine.io import resources
 
-    monkeypatch.setattr(batches, "BATCH_ABOVE_BYTES", {"csv": 0, "parquet": 0})
+    monkeypatch.setattr(resources, "BATCH_ABOVE_BYTES", {"csv": 0, "parquet": 0})
     monkeypatch.setattr(batches, "BATCH_ROWS", 7000)
 
 

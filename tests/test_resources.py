@@ -85,6 +85,38 @@ def test_run_that_cannot_fit_stops_with_one_line_suggesting_spark(zeotap_dir: Pa
     assert MEMORY_LIMIT_ENV in lines[0]
 
 
+def test_a_file_read_in_batches_is_estimated_by_its_smaller_factor(tmp_path, monkeypatch):
+    # Above the batch threshold the engine holds one batch and per-customer state, not the
+    # file: a 2.3 GB Parquet of 1e8 lines peaked at 4.8 GB, where 10 bytes a byte on disk
+    # refused it on a 23 GB machine.
+    from segtui.engine.io import resources
+
+    log = tmp_path / "orders.parquet"
+    log.write_bytes(b"x" * 10_000)
+    small = estimate_memory([log])
+    assert small == RESERVED_BYTES + 10 * 10_000
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "parquet", 5_000)
+    assert estimate_memory([log]) == RESERVED_BYTES + 3 * 10_000
+    csv = tmp_path / "orders.csv"
+    csv.write_bytes(b"x" * 10_000)
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "csv", 5_000)
+    assert estimate_memory([csv]) == RESERVED_BYTES + 10_000
+
+
+def test_a_single_log_gets_the_memory_check_a_folder_gets(tmp_path) -> None:
+    # A log (and its --customers file) is checked before it is read, like a folder.
+    from order_logs import RETAIL_NAMES, make_lines, write_log
+
+    log = write_log(tmp_path / "orders.csv", make_lines(), RETAIL_NAMES)
+    result = runner.invoke(app, ["run", str(log)], env={MEMORY_LIMIT_ENV: "64MB"})
+    assert result.exit_code == 2, result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert str(log) in lines[0] and "64.0 MB available" in lines[0]
+    fits = runner.invoke(app, ["run", str(log), "-q"], env={MEMORY_LIMIT_ENV: "2GB"})
+    assert fits.exit_code == 0, fits.stderr
+
+
 # ------------------------------------------------------------------------------ progress
 
 

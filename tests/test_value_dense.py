@@ -141,10 +141,10 @@ def test_the_features_step_collects_rows_or_groups(tmp_path, monkeypatch):
     monkeypatch.setenv("SEGTUI_PLAIN_PATH", "1")
     assert "x" in value_side_query(tables, Settings(source=source, clv=True)).collect_schema()
     monkeypatch.delenv("SEGTUI_PLAIN_PATH")
-    import segtui.engine.features.batches as batches
+    import segtui.engine.io.resources as resources
 
-    monkeypatch.setitem(batches.BATCH_ABOVE_BYTES, "csv", 0)
-    monkeypatch.setitem(batches.BATCH_ABOVE_BYTES, "parquet", 0)
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "csv", 0)
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "parquet", 0)
     # a file big enough for batches keeps the grouped query (rows would cost memory)
     assert "x" in value_side_query(tables, Settings(source=source, clv=True)).collect_schema()
 

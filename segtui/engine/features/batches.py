@@ -3,7 +3,8 @@
 Polars' streaming group-by keeps what it has read until it has seen every row, so its
 memory grows with the row count (pola-rs/polars#25607): ~0.6 GB for the group-by of a
 1e7-row, 600 MB CSV, ~12 GB at 1e8 rows. Above ``BATCH_ABOVE_BYTES`` the transactions
-are read in batches of ``BATCH_ROWS`` rows instead. Below it the one-shot streaming
+are read in batches of ``BATCH_ROWS`` rows instead (``io.resources.wants_batches``, which
+the memory check shares). Below it the one-shot streaming
 query is faster (at 1e7 rows the batches' read-ahead alone took 0.45-0.7 GB, so they
 saved no memory there either; measured). Each batch is aggregated by Polars
 and folded into running per-customer numpy arrays indexed by the customer's row in the
@@ -14,14 +15,11 @@ result equals the one-shot aggregation; ``tests/test_fastpath.py`` checks it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 
 from segtui.engine.features.fastpath import MAX_ABS, distinct_hashes
 
-BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
 BATCH_ROWS = 1_000_000
 _MERGE = {"max": ("last_purchase",), "min": ("first_purchase",)}
 # Up to this many rows the cross-batch distinctness check sorts the rows' id hashes
@@ -30,15 +28,6 @@ HASH_SORT_ROWS = 30_000_000
 # Buckets of the bucketed check: each pass keeps the hashes of 1/ID_BUCKETS of the rows
 # (8 bytes each: 0.2 GB at 1e8 rows), sorted with numpy.
 ID_BUCKETS = 4
-
-
-def wants_batches(path: Path, is_parquet: bool) -> bool:
-    """True when the transactions file is large enough for batched aggregation."""
-    limit = BATCH_ABOVE_BYTES["parquet" if is_parquet else "csv"]
-    try:
-        return path.stat().st_size > limit
-    except OSError:
-        return False
 
 
 def disjoint(ranges: list[tuple[str, str]]) -> bool:

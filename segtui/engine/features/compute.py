@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, plural
-from segtui.engine.features.batches import aggregate_in_batches, wants_batches
+from segtui.engine.features.batches import aggregate_in_batches
 from segtui.engine.features.catalog import (
     CATEGORY_SHARES,
     FEATURES,
@@ -41,6 +41,7 @@ from segtui.engine.features.fastpath import (
     micro_sums_safe,
     plain_path,
 )
+from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
     line_count,

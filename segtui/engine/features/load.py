@@ -6,9 +6,9 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.features.availability import drop_unavailable_defaults
-from segtui.engine.features.batches import wants_batches
 from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.features.fastpath import plain_path
+from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress

@@ -35,6 +35,7 @@ from segtui.engine.io.logvalues import (
     text_value,
     uses_decimal_comma,
 )
+from segtui.engine.io.resources import check_memory
 from segtui.engine.io.returns import RETURN_MARKER
 from segtui.engine.io.tables import TableFile, Tables
 
@@ -68,6 +69,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     """
     if returns not in ("net", "drop"):
         raise OptionError("--returns must be net or drop", value=returns)
+    # The same bound a folder gets (sources.load_folder): a clear error, not an OOM kill.
+    extra = [Path(mapping["customers"])] if mapping.get("customers") else []
+    check_memory([path, *(p for p in extra if p.is_file())], str(path))
     delimiter = mapping.get("delimiter")
     structure_warnings: list[str] = []
     header = readers.read_header(path, delimiter, structure_warnings)

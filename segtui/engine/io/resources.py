@@ -24,6 +24,14 @@ MEMORY_LIMIT_ENV = "SEGTUI_MEMORY_LIMIT"
 # compressed, so each byte on disk expands more.
 BYTES_PER_CSV_BYTE = 3.0
 BYTES_PER_PARQUET_BYTE = 10.0
+# Above these sizes the features read the transactions in batches (features/batches.py):
+# the peak is one batch plus a few numbers per customer, not the whole file.
+BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
+# Peak per byte on disk of a file read in batches, measured at 1e8 transactions (idle,
+# bench/results/2026-11-27.md and docs/performance.md): a 5.98 GB CSV of 1e6 customers
+# peaked at 1.50 GB (0.25 a byte), a 1.13 GB Parquet of 1e6 at 1.52 GB (1.35), a 2.3 GB
+# Parquet of 1e7 at 4.5 GB (2.0). Rounded up, for data with more customers per line.
+BYTES_PER_BATCHED_BYTE = {"csv": 1.0, "parquet": 3.0}
 # Interpreter, libraries, the clustering matrix and silhouette's working memory.
 RESERVED_BYTES = 512 * 1024**2
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -85,15 +93,25 @@ def _cgroup_remaining() -> int | None:
         return None
 
 
+def wants_batches(path: Path, is_parquet: bool) -> bool:
+    """True when the transactions file is large enough for batched aggregation."""
+    limit = BATCH_ABOVE_BYTES["parquet" if is_parquet else "csv"]
+    try:
+        return path.stat().st_size > limit
+    except OSError:
+        return False
+
+
 def estimate_memory(files: Iterable[Path]) -> int:
-    """Bytes the Polars engine is expected to need at its peak for these input files."""
+    """Bytes the Polars engine is expected to need at its peak for these input files:
+    a measured factor per byte on disk, smaller for a file read in batches."""
     total = float(RESERVED_BYTES)
     for path in files:
-        factor = (
-            BYTES_PER_PARQUET_BYTE
-            if path.suffix.lower() in (".parquet", ".pq")
-            else BYTES_PER_CSV_BYTE
-        )
+        parquet = path.suffix.lower() in (".parquet", ".pq")
+        if wants_batches(path, parquet):
+            factor = BYTES_PER_BATCHED_BYTE["parquet" if parquet else "csv"]
+        else:
+            factor = BYTES_PER_PARQUET_BYTE if parquet else BYTES_PER_CSV_BYTE
         total += path.stat().st_size * factor
     return int(total)
 
