@@ -87,7 +87,7 @@ def test_run_that_cannot_fit_stops_with_one_line_suggesting_spark(zeotap_dir: Pa
 
 def test_a_file_read_in_batches_is_estimated_by_its_smaller_factor(tmp_path, monkeypatch):
     # Above the batch threshold the engine holds one batch and per-customer state, not the
-    # file: a 2.3 GB Parquet of 1e8 lines peaked at 4.8 GB, where 10 bytes a byte on disk
+    # file: a 2.4 GB Parquet of 1e8 lines peaked at 4.8 GB, where 10 bytes a byte on disk
     # refused it on a 23 GB machine.
     from segtui.engine.io import resources
 

@@ -29,8 +29,8 @@ BYTES_PER_PARQUET_BYTE = 10.0
 BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
 # Peak per byte on disk of a file read in batches, measured at 1e8 transactions (idle,
 # bench/results/2026-11-27.md and docs/performance.md): a 5.98 GB CSV of 1e6 customers
-# peaked at 1.50 GB (0.25 a byte), a 1.13 GB Parquet of 1e6 at 1.52 GB (1.35), a 2.3 GB
-# Parquet of 1e7 at 4.5 GB (2.0). Rounded up, for data with more customers per line.
+# peaked at 1.50 GB (0.25 a byte), a 1.13 GB Parquet of 1e6 at 1.52 GB (1.35), a 2.4 GB
+# Parquet of 1e7 at 4.8 GB (2.0). Rounded up, for data with more customers per line.
 BYTES_PER_BATCHED_BYTE = {"csv": 1.0, "parquet": 3.0}
 # Interpreter, libraries, the clustering matrix and silhouette's working memory.
 RESERVED_BYTES = 512 * 1024**2
