@@ -83,6 +83,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_sigkill_mid_write_keeps_the_old_file(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "segments.csv"
     out.parent.mkdir()
@@ -99,6 +100,7 @@ def test_sigkill_mid_write_keeps_the_old_file(source: Path, tmp_path: Path) -> N
     assert leftovers(out.parent) == [Path(temporary).name]
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_killed_writers_leftover_is_never_read_as_a_table(source: Path) -> None:
     child, temporary = start(
         BLOCK_IN_WRITE,
@@ -119,6 +121,7 @@ def test_killed_writers_leftover_is_never_read_as_a_table(source: Path) -> None:
     assert find_table_files(source)["transactions"] == source / "Transactions.csv"
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_next_write_to_the_same_target_removes_a_killed_writers_leftover(
     source: Path, tmp_path: Path
 ) -> None:
@@ -146,6 +149,7 @@ def test_a_live_writers_temporary_file_is_not_removed(tmp_path: Path) -> None:
     assert live.exists()
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_sigint_mid_write_exits_130_and_leaves_the_old_file(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "segments.csv"
     out.write_text(OLD)
@@ -160,6 +164,7 @@ def test_sigint_mid_write_exits_130_and_leaves_the_old_file(source: Path, tmp_pa
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_sigint_while_clustering_exits_130_and_writes_nothing(source: Path, tmp_path: Path) -> None:
     out, summary = tmp_path / "segments.csv", tmp_path / "summary.json"
     child, _ = start(
@@ -224,6 +229,7 @@ def test_written_file_gets_the_usual_permissions_not_mkstemps_0600(tmp_path: Pat
     assert path is not None and (path.stat().st_mode & 0o777) == 0o644
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_sigterm_mid_write_exits_143_and_cleans_up(source: Path, tmp_path: Path) -> None:
     out = tmp_path / "segments.csv"
     out.write_text(OLD)
@@ -253,6 +259,7 @@ pl.DataFrame.write_csv = block_on_transactions
 """
 
 
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
 def test_sigint_during_sample_leaves_the_old_dataset_whole(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

@@ -143,6 +143,7 @@ def test_features_are_exact_and_keep_every_customer_once(source) -> None:
     assert buyers == set(tx["CustomerID"].drop_nulls())
 
 
+@pytest.mark.slow  # a fuzz soak: whole pipeline runs on generated sources
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # a numpy warning would reach stderr
 @FUZZ
 @given(sources(), st.integers(2, 4))

@@ -113,6 +113,7 @@ async def test_after_a_failed_load_nothing_claims_to_be_computing(tmp_path: Path
         assert not any("computing" in w for w in warnings)
 
 
+@pytest.mark.slow  # a soak: every key of every view and dialog, one after another
 async def test_every_view_and_dialog_key_is_harmless_without_a_result(tmp_path: Path) -> None:
     app = broken_app("missing_required_column", tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
