@@ -124,17 +124,8 @@ def test_expected_purchases_do_not_decrease_with_the_horizon(params, history, t1
     assert shorter[0] >= 0
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    params_bgnbd,
-    st.fixed_dictionaries(
-        {"p": st.floats(0.1, 50), "q": st.floats(0.2, 50), "gamma": st.floats(0.1, 1000)}
-    ),
-    st.lists(st.tuples(histories, st.floats(0.01, 1e4)), min_size=1, max_size=20),
-    st.integers(1, 730),
-    st.floats(0, 5),
-)
-def test_clv_is_never_negative(bg, gg, rows, horizon, rate):
+def predict_rows(bg, gg, rows, horizon, rate):
+    """``predict`` on (history (x, t_x, T), average spend) rows; one-timers get no spend."""
     import polars as pl
 
     from segtui.engine.value.predict import predict
@@ -149,7 +140,21 @@ def test_clv_is_never_negative(bg, gg, rows, horizon, rate):
         schema={"x": pl.Int64, "t_x": pl.Float64, "T": pl.Float64, "m": pl.Float64},
     )
     population, _ = gamma_gamma.population_order_value(gg, np.array([m for _, m in rows]))
-    values = predict(bg, gg, calibration, horizon, rate, population)
+    return predict(bg, gg, calibration, horizon, rate, population)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params_bgnbd,
+    st.fixed_dictionaries(
+        {"p": st.floats(0.1, 50), "q": st.floats(0.2, 50), "gamma": st.floats(0.1, 1000)}
+    ),
+    st.lists(st.tuples(histories, st.floats(0.01, 1e4)), min_size=1, max_size=20),
+    st.integers(1, 730),
+    st.floats(0, 5),
+)
+def test_clv_is_never_negative(bg, gg, rows, horizon, rate):
+    values = predict_rows(bg, gg, rows, horizon, rate)
     assert np.all(values["clv"] >= 0)
     assert np.all(values["expected_order_value"] > 0)
 
@@ -252,21 +257,7 @@ def test_expected_purchases_are_finite_and_grow_with_the_horizon_for_extreme_his
     st.sampled_from([1, 90, 3650]),
 )
 def test_clv_is_finite_and_never_negative_for_extreme_histories_and_spends(bg, gg, rows, horizon):
-    import polars as pl
-
-    from segtui.engine.value.predict import predict
-
-    calibration = pl.DataFrame(
-        {
-            "x": [int(h[0]) for h, _ in rows],
-            "t_x": [h[1] for h, _ in rows],
-            "T": [h[2] for h, _ in rows],
-            "m": [m if h[0] > 0 else None for h, m in rows],
-        },
-        schema={"x": pl.Int64, "t_x": pl.Float64, "T": pl.Float64, "m": pl.Float64},
-    )
-    population, _ = gamma_gamma.population_order_value(gg, np.array([m for _, m in rows]))
-    values = predict(bg, gg, calibration, horizon, 0.1, population)
+    values = predict_rows(bg, gg, rows, horizon, 0.1)
     for name in ("p_alive", "expected_purchases", "expected_order_value", "clv"):
         assert np.all(np.isfinite(values[name])), name
     assert np.all(values["clv"] >= 0)
