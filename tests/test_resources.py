@@ -117,6 +117,50 @@ def test_a_single_log_gets_the_memory_check_a_folder_gets(tmp_path) -> None:
     assert fits.exit_code == 0, fits.stderr
 
 
+def test_clv_adds_its_measured_share_to_the_estimate(tmp_path, monkeypatch):
+    from segtui.engine.io import resources
+
+    parquet = tmp_path / "orders.parquet"
+    parquet.write_bytes(b"x" * 10_000)
+    plain = estimate_memory([parquet])
+    assert estimate_memory([parquet], value_of=parquet) == plain + 6 * 10_000
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "parquet", 5_000)
+    batched = estimate_memory([parquet])
+    assert estimate_memory([parquet], value_of=parquet) == batched + int(2.5 * 10_000)
+
+
+def test_a_clv_run_that_cannot_fit_names_clv(zeotap_dir: Path) -> None:
+    # Between the plain estimate and the --clv one: the plain run goes ahead, --clv stops
+    # before reading with one line that says so and how to go on.
+    files = list(find_table_files(zeotap_dir).values())
+    transactions = find_table_files(zeotap_dir)["transactions"]
+    between = (estimate_memory(files) + estimate_memory(files, value_of=transactions)) // 2
+    env = {MEMORY_LIMIT_ENV: str(between)}
+    assert runner.invoke(app, ["run", str(zeotap_dir), "-q"], env=env).exit_code == 0
+    result = runner.invoke(app, ["run", str(zeotap_dir), "-q", "--clv"], env=env)
+    assert result.exit_code == 2, result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "with --clv" in lines[0] and "without --clv" in lines[0]
+
+
+def test_a_log_is_counted_once_in_the_clv_estimate(tmp_path, monkeypatch) -> None:
+    # A single log is both the transactions and the customers "file": --clv's estimate
+    # adds the log once, plus the value step's share.
+    from order_logs import RETAIL_NAMES, make_lines, write_log
+
+    from segtui.config import Settings
+    from segtui.engine.features.load import load_features
+
+    log = write_log(tmp_path / "orders.csv", make_lines(), RETAIL_NAMES)
+    needed = estimate_memory([log], value_of=log)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, str(needed))
+    load_features(Settings(source=log, clv=True))
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, str(needed - 1))
+    with pytest.raises(InputError, match="with --clv"):
+        load_features(Settings(source=log, clv=True))
+
+
 # ------------------------------------------------------------------------------ progress
 
 

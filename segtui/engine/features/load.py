@@ -8,7 +8,7 @@ from segtui.config import Settings
 from segtui.engine.features.availability import drop_unavailable_defaults
 from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.features.fastpath import plain_path
-from segtui.engine.io.resources import wants_batches
+from segtui.engine.io.resources import check_memory, wants_batches
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress
@@ -25,6 +25,9 @@ def load_features(
     tables = tables or load_source(
         settings.source, settings.mapping_dict(), returns=settings.returns
     )
+    if settings.clv:  # the value step's share of memory, before anything is read
+        files = list(dict.fromkeys(spec.path for spec in tables.files.values()))  # a log once
+        check_memory(files, tables.label, value_of=tables.files["transactions"].path)
     step("Computing features")
     requested, notes = drop_unavailable_defaults(settings.features, tables)
     # With --clv the value models' purchase-day figures are collected in the features'

@@ -32,6 +32,15 @@ BATCH_ABOVE_BYTES = {"csv": 1_500_000_000, "parquet": 500_000_000}
 # peaked at 1.50 GB (0.25 a byte), a 1.13 GB Parquet of 1e6 at 1.52 GB (1.35), a 2.4 GB
 # Parquet of 1e7 at 4.8 GB (2.0). Rounded up, for data with more customers per line.
 BYTES_PER_BATCHED_BYTE = {"csv": 1.0, "parquet": 3.0}
+# What --clv adds at its peak per byte of the transactions file: the purchase lines it
+# holds and sorts (value/dense.py), or for a file read in batches the grouped query's
+# per-customer state. Measured (peak RSS with and without --clv): 1e7 lines, Parquet
+# +0.59 GB on 113 MB (5.2 a byte), CSV +0.31 and +0.68 GB on 0.59 and 0.61 GB (0.5, 1.1);
+# 1e8 lines of 1e7 customers read in batches, Parquet +4.9 GB on 2.4 GB (2.1). Rounded
+# up. A CSV read in batches was not measured: its Parquet figure per line, at ~6 times
+# the bytes a line, gives about 0.4.
+VALUE_BYTES_PER_BYTE = {"csv": 1.2, "parquet": 6.0}
+VALUE_BYTES_PER_BATCHED_BYTE = {"csv": 0.5, "parquet": 2.5}
 # Interpreter, libraries, the clustering matrix and silhouette's working memory.
 RESERVED_BYTES = 512 * 1024**2
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
@@ -102,9 +111,10 @@ def wants_batches(path: Path, is_parquet: bool) -> bool:
         return False
 
 
-def estimate_memory(files: Iterable[Path]) -> int:
+def estimate_memory(files: Iterable[Path], value_of: Path | None = None) -> int:
     """Bytes the Polars engine is expected to need at its peak for these input files:
-    a measured factor per byte on disk, smaller for a file read in batches."""
+    a measured factor per byte on disk, smaller for a file read in batches. With
+    ``value_of`` (the transactions file of a ``--clv`` run), what the value step adds."""
     total = float(RESERVED_BYTES)
     for path in files:
         parquet = path.suffix.lower() in (".parquet", ".pq")
@@ -113,24 +123,35 @@ def estimate_memory(files: Iterable[Path]) -> int:
         else:
             factor = BYTES_PER_PARQUET_BYTE if parquet else BYTES_PER_CSV_BYTE
         total += path.stat().st_size * factor
+    if value_of is not None:
+        parquet = value_of.suffix.lower() in (".parquet", ".pq")
+        table = (
+            VALUE_BYTES_PER_BATCHED_BYTE
+            if wants_batches(value_of, parquet)
+            else (VALUE_BYTES_PER_BYTE)
+        )
+        total += value_of.stat().st_size * table["parquet" if parquet else "csv"]
     return int(total)
 
 
-def check_memory(files: Iterable[Path], label: str) -> None:
-    """Raise InputError when the input is not expected to fit in the available memory."""
+def check_memory(files: Iterable[Path], label: str, value_of: Path | None = None) -> None:
+    """Raise InputError when the input is not expected to fit in the available memory
+    (``value_of``: see :func:`estimate_memory`; the error then names ``--clv``)."""
     files = list(files)
     available = available_memory()
     if available is None:
         return
-    needed = estimate_memory(files)
+    needed = estimate_memory(files, value_of)
     if needed <= available:
         return
     on_disk = sum(p.stat().st_size for p in files)
+    with_clv = " with --clv" if value_of is not None else ""
     raise InputError(
         f"the input ({human(on_disk)} on disk) needs about {human(needed)} of memory with "
-        f"the Polars engine, more than the {human(available)} available",
+        f"the Polars engine{with_clv}, more than the {human(available)} available",
         file=label,
-        hint="run it with the Spark engine (--engine spark) or on a machine with more "
+        hint=("run it without --clv, " if value_of is not None else "")
+        + "run it with the Spark engine (--engine spark) or on a machine with more "
         f"memory; {MEMORY_LIMIT_ENV} overrides the detected limit",
     )
 
