@@ -159,10 +159,10 @@ def test_references_score_the_same_customers(planted):
     assert {r["name"] for r in done.scores["rfm_grid"].segments} <= set(rfm.RF_NAMES)
 
 
-def test_a_cut_after_the_data_is_an_option_error(planted):
-    _done, _lines, _group, folder = planted
+def test_a_cut_after_the_data_is_an_option_error(tmp_path):
+    log = write_log(tmp_path / "log.csv", planted_lines()[0])
     with pytest.raises(OptionError, match="no transaction is dated on or after"):
-        backtest(Settings(source=folder / "past.csv", mapping=MAPPING), dt.date(2022, 6, 1))
+        backtest(Settings(source=log, mapping=MAPPING), dt.date(2022, 6, 1))
 
 
 @pytest.mark.parametrize("days", [0, -3, 4000])
