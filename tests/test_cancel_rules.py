@@ -234,3 +234,23 @@ def test_returns_drop_on_a_folder_drops_its_return_lines(tmp_path):
     assert net["C1"]["total_spend"] == pytest.approx(-4990.0)
     assert drop["C1"]["total_spend"] == pytest.approx(10.0)
     assert drop["C1"]["frequency"] == net["C1"]["frequency"] == 1
+
+
+def test_a_currency_column_with_several_codes_stops_naming_it(tmp_path):
+    rows = [(f"{i}", f"K{i % 9}", "2024-02-01", 10, "USD") for i in range(30)]
+    rows += [("31", "K1", "2024-02-02", 1500, "JPY"), ("32", "K2", "2024-02-02", 9, "EUR")]
+    log = _write(tmp_path / "fx.csv", "order,customer,date,amount,currency", rows)
+    result = runner.invoke(app, ["run", str(log), "--k", "2", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "column 'currency'" in line and "row 31" in line
+    assert "USD (30 rows), EUR (1 row), JPY (1 row)" in line and "convert" in line
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_one_currency_is_recorded_and_a_rate_column_is_not_a_currency(tmp_path):
+    rows = [(f"{i}", f"K{i % 9}", "2024-02-01", 10, "EUR", 1.0 + i / 10) for i in range(30)]
+    log = _write(tmp_path / "fx.csv", "order,customer,date,amount,currency,currency_rate", rows)
+    table = compute_features(load_source(log), SPEND)
+    assert table.data_quality["currency"] == "EUR"
+    assert table.data_quality["currency_column"] == "currency"

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.errors import InputError
+from segtui.engine.errors import InputError, plural
 
 _NAME = re.compile(r"^(currency\w*|\w*currency|ccy|cur|curr|isocurrency\w*)$")
 SHOWN_VALUES = 5
@@ -79,9 +79,9 @@ def check_currencies(
             .sort(["len", "v"], descending=[True, False])
             .collect(engine="streaming")
         )
-        shown = ", ".join(f"{v} ({n:,} rows)" for v, n in counts.head(SHOWN_VALUES).iter_rows()) + (
-            ", …" if counts.height > SHOWN_VALUES else ""
-        )
+        top = counts.head(SHOWN_VALUES).iter_rows()
+        shown = ", ".join(f"{v} ({plural(n, 'row')})" for v, n in top)
+        shown += ", …" if counts.height > SHOWN_VALUES else ""
         raise InputError(
             f"amounts in {count} currencies ({shown}) cannot be added up; the first "
             f"{evidence[f'_currency_{index}']} row is followed by "
