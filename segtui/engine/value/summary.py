@@ -51,12 +51,13 @@ def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) ->
         when = when & (pl.col("TransactionDate") < _midnight(end))
     if start is not None:
         when = when & (pl.col("TransactionDate") >= _midnight(start))
-    if tables.info.get("kind") == "log":
-        from segtui.engine.io.returns import RETURN_MARKER
+    from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER, is_marked
 
-        # a return that carries no value (``--returns drop`` zeroes them) is no line at
-        # all here: left in, its day would look like a $0 purchase without a return
-        when = when & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
+    if is_marked(tables):
+        # Zero-value lines are not purchases (io/returns.py), and a return that carries
+        # no value (``--returns drop`` zeroes them) is no line here either: left in, its
+        # day would look like a purchase without a return.
+        when = when & ~pl.col(ZERO_MARKER) & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
     return (
         tables.transactions.filter(pl.col("CustomerID").is_not_null())
         .filter(when)
