@@ -51,13 +51,15 @@ def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) ->
         when = when & (pl.col("TransactionDate") < _midnight(end))
     if start is not None:
         when = when & (pl.col("TransactionDate") >= _midnight(start))
-    from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER, is_marked
+    from segtui.engine.io.returns import RETURN_MARKER, is_marked
 
     if is_marked(tables):
-        # Zero-value lines are not purchases (io/returns.py), and a return that carries
-        # no value (``--returns drop`` zeroes them) is no line here either: left in, its
-        # day would look like a purchase without a return.
-        when = when & ~pl.col(ZERO_MARKER) & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
+        # A return that carries no value (``--returns drop`` zeroes them) is no line here:
+        # left in, its day would look like a purchase without a return. Zero-value lines
+        # that are not returns stay: the models count a recorded purchase of $0, as the
+        # paper does (CDNOW's 2,357 customers include 8 whose only purchases were $0),
+        # although the features' frequency does not (io/returns.py).
+        when = when & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
     return (
         tables.transactions.filter(pl.col("CustomerID").is_not_null())
         .filter(when)
