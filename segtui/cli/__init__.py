@@ -10,6 +10,7 @@ from __future__ import annotations
 # Command modules register themselves on `app` when imported.
 from segtui.cli import (  # noqa: E402,F401
     assign_cmd,
+    backtest_cmd,
     lookalike_cmd,
     migrate_cmd,
     run_cmd,
