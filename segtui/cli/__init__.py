@@ -15,6 +15,7 @@ from typing import Any
 # Command modules register themselves on `app` when imported.
 from segtui.cli import (  # noqa: E402,F401
     assign_cmd,
+    backtest_cmd,
     lookalike_cmd,
     migrate_cmd,
     run_cmd,

@@ -414,12 +414,19 @@ CustomersFileOpt = _mapping_option(
 DelimiterOpt = _mapping_option(
     "--delimiter", "Field delimiter of a CSV log, one character or 'tab' (default: detected)."
 )
+CancelledIdsOpt = _mapping_option(
+    "--cancelled-ids",
+    "Order ids C + digits (C536379) as cancelled orders: auto (only where every other "
+    "order id is a number; decided on the whole column), on, or off.",
+)
 ReturnsOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--returns",
-        help="Returns and cancellations: net (reduce spend and quantity, not frequency; "
-        "default) or drop.",
+        help="Return lines (a negative quantity or amount, or a cancelled order; see "
+        "--cancelled-ids): net (their values lower spend and quantity whatever their sign; "
+        "default) or drop (they count for nothing). Neither is a purchase, nor is a line "
+        "of zero amount, quantity or price.",
         show_default=False,
         rich_help_panel="Single log",
     ),

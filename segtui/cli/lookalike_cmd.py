@@ -11,6 +11,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CustomerColOpt,
     CustomersFileOpt,
@@ -78,6 +79,7 @@ def lookalike(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,

@@ -10,6 +10,7 @@ import typer
 from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CustomerColOpt,
     CustomersFileOpt,
@@ -109,6 +110,7 @@ def migrate(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,

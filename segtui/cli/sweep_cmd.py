@@ -10,6 +10,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CatWeightOpt,
     ConfigOpt,
@@ -69,6 +70,7 @@ def sweep(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,

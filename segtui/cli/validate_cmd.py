@@ -9,6 +9,7 @@ import typer
 from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     ConfigOpt,
     CustomerColOpt,
@@ -48,6 +49,7 @@ def validate(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,

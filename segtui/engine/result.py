@@ -60,6 +60,9 @@ class SegmentationResult:
     manifest: dict[str, Any] | None = None
     # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
     value: dict[str, Any] | None = None
+    # From `segtui backtest` (engine/backtest/): the next period's judgement of these
+    # segments and of the two references.
+    backtest: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -100,6 +103,7 @@ class SegmentationResult:
                     "revenue_share": p.revenue_share,
                     "value_tier": p.value_tier,
                     "activity": p.activity,
+                    "median_rhythm": p.median_rhythm,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -119,6 +123,7 @@ class SegmentationResult:
             "k_selection": self.k_selection,
             **self.run_extras(),
             **({"clv": self.value} if self.value is not None else {}),
+            **({"backtest": self.backtest} if self.backtest is not None else {}),
         }
 
     def _segment_value(self, segment_id: int) -> dict[str, Any]:

@@ -88,6 +88,9 @@ def markdown_report(summary: dict[str, Any]) -> str:
     from segtui.engine.output.value_report import value_section
 
     lines += value_section(summary.get("clv"))
+    from segtui.engine.output.backtest_report import backtest_section
+
+    lines += backtest_section(summary.get("backtest"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [

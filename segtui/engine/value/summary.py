@@ -43,10 +43,10 @@ def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) ->
     if start is not None:
         when = when & (pl.col("TransactionDate") >= _midnight(start))
     tx = tx.filter(when)
-    if tables.info.get("kind") == "log":
-        from segtui.engine.io.returns import RETURN_MARKER
+    from segtui.engine.io.returns import is_marked, is_purchase
 
-        tx = tx.filter(~pl.col(RETURN_MARKER))
+    if is_marked(tables):
+        tx = tx.filter(is_purchase())
     return tx.select(
         pl.col("CustomerID"),
         pl.col("TransactionDate").dt.date().alias(DAY),
