@@ -40,7 +40,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
     spark_options,
 )
 
@@ -115,9 +114,10 @@ def ui(
             holdout_end=holdout_end,
         )
         check_terminal()
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         if settings.source is not None and not settings.source.exists():
             from segtui.engine.errors import InputError
 
