@@ -24,11 +24,8 @@ from segtui.engine.result import Progress, SegmentationResult
 
 DEFAULT_BACKTEST_HORIZON = 90
 MAX_BACKTEST_HORIZON = 3660
-TITLES = {
-    "segtui": "segtui (this run's settings)",
-    "rfm_grid": "RFM R x F grid (10 named cells)",
-    "kmeans4": "K-Means k = 4 (z-scored log spend, frequency, order value; recency)",
-}
+# How reports name the three segmentations (docs/backtest.md describes the references).
+TITLES = {"segtui": "segtui", "rfm_grid": "RFM R×F grid", "kmeans4": "K-Means k=4"}
 
 
 @dataclass
