@@ -185,7 +185,8 @@ def test_stages_use_the_segment_rules_typical_gap(zeotap_value):
 
 def test_segment_activity_agrees_with_its_members_stages(tmp_path):
     # Realistic data (lapsed cohorts, one-timers): an active segment has at most half of
-    # its members lapsed, a lapsed segment at least half; the rule in lifecycle.py.
+    # its members lapsed, a lapsed segment at least half. Not by construction since the
+    # segments read each customer's own rhythm and the stages G (docs/value.md).
     from segtui.engine.sample_realistic import generate_realistic
 
     generate_realistic(4_000, seed=11).write(tmp_path / "shop")

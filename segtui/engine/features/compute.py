@@ -34,6 +34,7 @@ from segtui.engine.features.customers import (
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
+    exact_frequency,
     frequency_fast,
     from_micro,
     max_abs_checks,
@@ -41,9 +42,11 @@ from segtui.engine.features.fastpath import (
     micro_sums_safe,
     plain_path,
 )
+from segtui.engine.io.purchases import purchase_definition, purchase_key
 from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
+    is_purchase,
     line_count,
     purchase_aggregations,
     purchases_only,
@@ -128,11 +131,12 @@ def _aggregations(
     count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
     _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
+    key = purchase_key(tables)  # what one purchase is (io/purchases.py)
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            purchases_only(pl.col("TransactionID"), tables).n_unique()
-            if tables.has("transactions", "TransactionID") and not ids_unique
+            purchases_only(key, tables).n_unique()
+            if key is not None and not ids_unique
             else line_count(tables)
         ).alias("frequency"),
         purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
@@ -188,8 +192,12 @@ def compute_features(
         day = pl.lit(dt.datetime.combine(as_of, dt.time()))
         date = pl.col("TransactionDate")
         tx = tx.filter((date < day) | date.is_null())
-    # Frequency from line counts needs provably distinct ids and no return lines to skip.
-    check_ids = fast and tables.has("transactions", "TransactionID") and not is_marked(tables)
+    # Frequency from line counts needs provably distinct ids: then each purchase line is
+    # one order (``line_count`` counts purchase lines of a marked source). A log's order
+    # ids repeat (one row per order line), so there the check would only cost a pass.
+    check_ids = (
+        fast and tables.has("transactions", "TransactionID") and tables.info.get("kind") != "log"
+    )
     summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     counts_query = tx.select(
         pl.len().alias("rows"),
@@ -197,8 +205,12 @@ def compute_features(
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
         pl.col("TransactionDate").min().alias("earliest_date"),
         pl.col("TransactionDate").max().alias("latest_date"),
-        (pl.col("TotalValue") < 0).sum().alias("negative_value"),
-        pl.col("TotalValue").is_null().sum().alias("missing_value"),
+        ((pl.col("TotalValue") < 0) & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("negative_value"),
+        (pl.col("TotalValue").is_null() & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("missing_value"),
         *(max_abs_checks(summed) if fast else []),
     )
     tx_all = tx
@@ -226,12 +238,20 @@ def compute_features(
             )
         if batched is not None:
             collected = [*batched, *rest]
+            key = purchase_key(tables)
+            if key is not None and not check_ids:
+                # per-batch distinct counts do not add up: an order or a day can span
+                # two batches
+                purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
+                collected[0] = exact_frequency(collected[0], purchases, key)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
-                collected[0] = frequency_fast(collected[0], tx)
+                collected[0] = frequency_fast(
+                    collected[0], tx.filter(is_purchase()) if is_marked(tables) else tx
+                )
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
@@ -260,13 +280,14 @@ def compute_features(
             file=tables.files["transactions"].path,
         )
     data_quality: dict[str, Any] = {
+        "purchase_definition": purchase_definition(tables),
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
     warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
     for spec in tables.files.values():
         data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
-    value_warnings(counts, data_quality, warnings)
+    value_warnings(counts, data_quality, warnings, marked=is_marked(tables))
     frame = join_customers(agg, customers, tables, data_quality, warnings)
     # The inputs of the join are copies of its output's columns: at 1e7 customers they
     # held ~1.3 GB until the function returned.

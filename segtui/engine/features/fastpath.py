@@ -88,14 +88,25 @@ def frequency_fast(agg: pl.DataFrame, transactions: pl.LazyFrame) -> pl.DataFram
     collecting the hashes in the group-by's own plan made it 3.3 s.
     """
     hashes = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
+    # ``transactions`` are the purchase lines of a marked source: ids distinct among them
+    # make each customer's purchase line count their number of orders.
     if distinct_hashes(hashes.to_series()):
         return agg
+    return exact_frequency(agg, transactions, pl.col("TransactionID"))
+
+
+def exact_frequency(agg: pl.DataFrame, transactions: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
+    """``agg`` with frequency recomputed as the number of distinct ``key`` values per
+    customer over ``transactions`` (already restricted to purchase lines where needed):
+    for the batched path, whose per-batch distinct counts cannot be added up (an order
+    or a day can span two batches)."""
     exact = (
         transactions.group_by("CustomerID")
-        .agg(pl.col("TransactionID").n_unique().alias("frequency"))
+        .agg(key.n_unique().alias("frequency"))
         .collect(engine="streaming")
     )
-    return agg.drop("frequency").join(exact, on="CustomerID", how="left").select(agg.columns)
+    frame = agg.drop("frequency").join(exact, on="CustomerID", how="left")
+    return frame.with_columns(pl.col("frequency").fill_null(0)).select(agg.columns)
 
 
 # Money and quantities are summed as integer micro-units on the fast path: as exact and

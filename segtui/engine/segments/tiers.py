@@ -8,13 +8,25 @@ relative to the mean of all clustered customers (``ratio``) and its revenue shar
 3. tiers never decrease with mean spend: walking the segments from the lowest mean spend
    up, each gets at least the tier of the one before (equal means share a tier).
 
-**Activity** (``active`` / ``lapsing`` / ``lapsed``), from a segment's median recency (days
-since the last purchase) in units of the base's typical gap between purchases: the median,
-over customers with two or more purchases, of (last - first purchase) / (purchases - 1),
-at least one day; when no customer bought twice, the median recency of all clustered
-customers stands in. ``active`` up to 2 gaps, ``lapsing`` up to 4, ``lapsed`` beyond. It
-is a function of the median recency alone, so a segment that bought more recently is
-never more lapsed than one that bought longer ago.
+**Activity** (``active`` / ``lapsing`` / ``lapsed``), from each customer's own rhythm.
+A customer's *expected gap* between purchases is
+
+    (days from the first to the last purchase + W x G) / (purchases - 1 + W)
+
+with G the base's *typical gap* (the median, over customers with two or more purchases, of
+(last - first purchase) / (purchases - 1), at least one day; when nobody bought twice, the
+median recency of all clustered customers stands in) and W = ``PRIOR_GAPS`` = 1: the
+customer's own gaps, each weighing as much as the base's typical one. A regular buyer is
+judged by their own gaps; someone with one repeat purchase half by theirs and half by the
+base's; a one-time buyer (no gap of their own) by G alone, so a one-timer is lapsed once
+they have gone more than 4 typical gaps of the base without a second purchase. A purchase
+is what ``frequency`` counts (orders, or customer-days where a log has no order id).
+
+The customer's *rhythm* is their recency (days since the last purchase) in expected gaps.
+A segment's activity is read from its customers' **median** rhythm: ``active`` up to 2,
+``lapsing`` up to 4, ``lapsed`` beyond; that is the state of the segment's median
+customer. So a segment whose customers are further past their own rhythm is never more
+active than one whose customers are less far past it.
 """
 
 from __future__ import annotations
@@ -29,8 +41,10 @@ TIERS = ("low", "mid", "high", "top")  # in increasing order
 TIER_RATIOS: tuple[tuple[str, float], ...] = (("top", 3.0), ("high", 1.25), ("mid", 0.5))
 MAJORITY_REVENUE = 0.5  # a segment bringing this share of revenue is at least "high"
 ACTIVITIES = ("active", "lapsing", "lapsed")
-# (activity, highest median recency in typical gaps between purchases)
+# (activity, highest median rhythm: recency in the customers' own expected gaps)
 ACTIVITY_GAPS: tuple[tuple[str, float], ...] = (("active", 2.0), ("lapsing", 4.0))
+# Weight, in gaps, of the base's typical gap in each customer's expected gap.
+PRIOR_GAPS = 1.0
 
 
 def value_tiers(mean_spend: list[float], revenue_share: list[float], base_mean: float) -> list[str]:
@@ -87,12 +101,43 @@ def typical_gap(clustered: pl.DataFrame) -> float:
     return 1.0
 
 
-def activity(median_recency: float, gap: float) -> str:
-    """``active``, ``lapsing`` or ``lapsed`` for a segment's median recency in days."""
-    if median_recency is None or not np.isfinite(median_recency):
+def expected_gaps(clustered: pl.DataFrame, gap: float) -> np.ndarray:
+    """Each customer's expected days between purchases (row-aligned with ``clustered``;
+    see the module docstring). Without purchase dates every customer gets ``gap``."""
+    n = clustered.height
+    if not {"first_purchase", "last_purchase", "frequency"} <= set(clustered.columns):
+        return np.full(n, float(gap))
+    spans = (
+        clustered.select(
+            (
+                (pl.col("last_purchase") - pl.col("first_purchase")).dt.total_seconds() / 86400.0
+            ).fill_null(0.0)
+        )
+        .to_series()
+        .to_numpy()
+        .astype(float)
+    )
+    repeats = np.maximum(
+        clustered.get_column("frequency").cast(pl.Float64).fill_null(1.0).to_numpy() - 1.0, 0.0
+    )
+    return (spans + PRIOR_GAPS * gap) / (repeats + PRIOR_GAPS)
+
+
+def rhythm(clustered: pl.DataFrame, gap: float) -> np.ndarray:
+    """Each customer's recency in their own expected gaps (NaN without a recency)."""
+    if "recency_days" not in clustered.columns:
+        return np.full(clustered.height, np.nan)
+    recency = clustered.get_column("recency_days").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return recency / expected_gaps(clustered, gap)
+
+
+def activity(median_rhythm: float) -> str:
+    """``active``, ``lapsing`` or ``lapsed`` for a segment's median rhythm (recency in the
+    customers' own expected gaps)."""
+    if median_rhythm is None or not np.isfinite(median_rhythm):
         return "active"  # no recency known: claim nothing
     for name, most in ACTIVITY_GAPS:
-        if median_recency <= most * gap:
+        if median_rhythm <= most:
             return name
     return "lapsed"
 
@@ -103,4 +148,5 @@ def rule() -> dict[str, object]:
         "tier_ratios": dict(TIER_RATIOS),
         "majority_revenue": MAJORITY_REVENUE,
         "activity_gaps": dict(ACTIVITY_GAPS),
+        "prior_gaps": PRIOR_GAPS,
     }

@@ -15,10 +15,10 @@ that matches gives the stage:
 4. ``at_risk``: recency > G, or P(alive) < AT_RISK_P_ALIVE;
 5. ``active``: everyone else (bought within the typical gap and likely still a customer).
 
-Customers without purchases get no stage (null). Agreement with the segments' activity
-(same G; ``active`` up to L = 2G of median recency, ``lapsed`` beyond 4G): a customer is
-``lapsed`` exactly when recency > L, so an ``active`` segment has at most half of its
-members ``lapsed`` and a ``lapsed`` segment at least half (tested).
+Customers without purchases get no stage (null). The segments' activity measures each
+customer against their own expected gap, in which G weighs as one gap (tiers.py); the
+stages measure everyone against G, so the two agree where a customer's gaps are near G
+(docs/value.md says where they part; a test checks the segments on realistic data).
 """
 
 from __future__ import annotations
