@@ -38,7 +38,8 @@ DEFAULT_LOG = "auto"
 LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
-# strftime date format, a customers file path, or a one-character delimiter.
+# strftime date format, a customers file path, a one-character delimiter, or (cancelled_ids)
+# auto|on|off: whether order ids C + digits are cancelled orders (engine/io/returns.py).
 MAPPING_KEYS: tuple[str, ...] = (
     "customer_col",
     "date_col",
@@ -51,6 +52,7 @@ MAPPING_KEYS: tuple[str, ...] = (
     "category_col",
     "customers",
     "delimiter",
+    "cancelled_ids",
 )
 # Returns and cancellations: "net" (reduce spend and quantity, not frequency) or "drop".
 RETURNS_RULES: tuple[str, ...] = ("net", "drop")

@@ -69,6 +69,7 @@ class MappingTable(_Table):
     category_col: str | None = None
     customers: str | None = None
     delimiter: str | None = None
+    cancelled_ids: Literal["auto", "on", "off"] | None = None
 
     @field_validator("delimiter")
     @classmethod

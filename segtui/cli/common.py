@@ -223,18 +223,6 @@ def load_settings(
     return settings, file_values
 
 
-def settings_inputs(settings: Settings, config: Path | None) -> list[tuple[str, Path | None]]:
-    """The files a command built from ``settings`` reads: the source (file or folder),
-    the customers file of a single log and the settings file; for the output plan."""
-    customers = settings.mapping_dict().get("customers")
-    config_file = settings.extra.get("config_file")
-    return [
-        ("input", settings.source),
-        ("customers file", Path(customers) if customers else None),
-        ("settings file", Path(config_file) if config_file else config),
-    ]
-
-
 def _error_stream_line(text: str) -> None:
     with contextlib.suppress(Exception):
         typer.echo(text, err=True)
@@ -280,7 +268,15 @@ def _error(text: str, prefix: str = "segtui: error: ") -> None:
 def _os_error_text(exc: OSError) -> str:
     import errno
 
-    streams = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EROFS)
+    streams = (
+        errno.EPIPE,
+        errno.ENOSPC,
+        errno.EBADF,
+        errno.EIO,
+        errno.EROFS,
+        errno.EFBIG,
+        errno.EDQUOT,
+    )
     if exc.filename is None and exc.errno not in streams:
         return f"an input or output failed ({exc.strerror or exc})"
     name = exc.filename if exc.filename is not None else "stdout"
@@ -289,6 +285,8 @@ def _os_error_text(exc: OSError) -> str:
         errno.ENOSPC: "no space left on the device",
         errno.EBADF: "closed",
         errno.EROFS: "read-only file system",
+        errno.EFBIG: "the file size limit was reached (ulimit -f)",
+        errno.EDQUOT: "the disk quota was reached",
     }.get(exc.errno or 0, exc.strerror or str(exc))
     return f"{name}: cannot write ({reason})"
 
@@ -426,12 +424,19 @@ CustomersFileOpt = _mapping_option(
 DelimiterOpt = _mapping_option(
     "--delimiter", "Field delimiter of a CSV log, one character or 'tab' (default: detected)."
 )
+CancelledIdsOpt = _mapping_option(
+    "--cancelled-ids",
+    "Order ids C + digits (C536379) as cancelled orders: auto (only where every other "
+    "order id is a number; decided on the whole column), on, or off.",
+)
 ReturnsOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--returns",
-        help="Returns and cancellations: net (reduce spend and quantity, not frequency; "
-        "default) or drop.",
+        help="Return lines (a negative quantity or amount, or a cancelled order; see "
+        "--cancelled-ids): net (their values lower spend and quantity whatever their sign; "
+        "default) or drop (they count for nothing). Neither is a purchase, nor is a line "
+        "of zero amount, quantity or price.",
         show_default=False,
         rich_help_panel="Single log",
     ),

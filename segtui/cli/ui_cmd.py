@@ -10,6 +10,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CatWeightOpt,
     ClvOpt,
@@ -40,7 +41,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
     spark_options,
 )
 
@@ -69,6 +69,7 @@ def ui(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     engine: EngineOpt = None,
     like: LikeOpt = None,
@@ -116,9 +117,10 @@ def ui(
             holdout_end=holdout_end,
         )
         check_terminal()
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         if settings.source is not None and not settings.source.exists():
             from segtui.engine.errors import InputError
 

@@ -9,6 +9,7 @@ import typer
 from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     ConfigOpt,
     CustomerColOpt,
@@ -30,7 +31,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
 )
 
 
@@ -49,6 +49,7 @@ def validate(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -63,9 +64,10 @@ def validate(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
         data = report.to_dict()
         if json:

@@ -44,6 +44,7 @@ from segtui.engine.features.fastpath import (
 from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
+    is_purchase,
     line_count,
     purchase_aggregations,
     purchases_only,
@@ -188,8 +189,12 @@ def compute_features(
         day = pl.lit(dt.datetime.combine(as_of, dt.time()))
         date = pl.col("TransactionDate")
         tx = tx.filter((date < day) | date.is_null())
-    # Frequency from line counts needs provably distinct ids and no return lines to skip.
-    check_ids = fast and tables.has("transactions", "TransactionID") and not is_marked(tables)
+    # Frequency from line counts needs provably distinct ids: then each purchase line is
+    # one order (``line_count`` counts purchase lines of a marked source). A log's order
+    # ids repeat (one row per order line), so there the check would only cost a pass.
+    check_ids = (
+        fast and tables.has("transactions", "TransactionID") and tables.info.get("kind") != "log"
+    )
     summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     counts_query = tx.select(
         pl.len().alias("rows"),
@@ -197,8 +202,12 @@ def compute_features(
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
         pl.col("TransactionDate").min().alias("earliest_date"),
         pl.col("TransactionDate").max().alias("latest_date"),
-        (pl.col("TotalValue") < 0).sum().alias("negative_value"),
-        pl.col("TotalValue").is_null().sum().alias("missing_value"),
+        ((pl.col("TotalValue") < 0) & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("negative_value"),
+        (pl.col("TotalValue").is_null() & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("missing_value"),
         *(max_abs_checks(summed) if fast else []),
     )
     tx_all = tx
@@ -231,7 +240,9 @@ def compute_features(
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
-                collected[0] = frequency_fast(collected[0], tx)
+                collected[0] = frequency_fast(
+                    collected[0], tx.filter(is_purchase()) if is_marked(tables) else tx
+                )
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
@@ -266,7 +277,7 @@ def compute_features(
     warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
     for spec in tables.files.values():
         data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
-    value_warnings(counts, data_quality, warnings)
+    value_warnings(counts, data_quality, warnings, marked=is_marked(tables))
     frame = join_customers(agg, customers, tables, data_quality, warnings)
     # The inputs of the join are copies of its output's columns: at 1e7 customers they
     # held ~1.3 GB until the function returned.

@@ -19,22 +19,44 @@ def mark_returns_only(
     frame: pl.DataFrame, tables: Tables, data_quality: dict[str, Any], warnings: list[str]
 ) -> pl.DataFrame:
     """Set ``has_purchases`` from purchase lines, so a customer whose lines are all
-    returns is kept as segment -1; add the log's facts and return counts to
-    ``data_quality``. Returns the frame (unchanged for the folder layout)."""
+    returns or zero-value lines is kept as segment -1; add the source's facts and the
+    return and zero-value line counts (lines with a customer only) to ``data_quality``,
+    with a warning that says what they do. Returns the frame."""
     if "n_purchase_lines" not in frame.columns:
         return frame
     data_quality.update(tables.info.get("data_quality", {}))
     warnings.extend(tables.info.get("warnings", []))
     only_returns = pl.col("n_lines").is_not_null() & (pl.col("n_purchase_lines") == 0)
     count = frame.filter(only_returns).height
-    data_quality["return_lines"] = int(frame.get_column("n_lines").fill_null(0).sum()) - int(
-        frame.get_column("n_purchase_lines").fill_null(0).sum()
-    )
+    lines = int(frame.get_column("n_lines").fill_null(0).sum())
+    purchases = int(frame.get_column("n_purchase_lines").fill_null(0).sum())
+    returned = int(frame.get_column("n_return_lines").fill_null(0).sum())
+    zero = lines - purchases - returned
+    data_quality["return_lines"] = returned
+    data_quality["zero_value_lines"] = zero
     data_quality["customers_with_only_returns"] = count
+    rule = data_quality.get("returns_rule", tables.info.get("returns_rule", "net"))
+    if returned:
+        cancelled = " or a cancelled order's" if data_quality.get("cancelled_order_prefix") else ""
+        effect = (
+            "lower total_spend and total_quantity (their values count as negative whatever "
+            "their sign)"
+            if rule == "net"
+            else "count for nothing (--returns drop)"
+        )
+        warnings.append(
+            f"{plural(returned, 'return line')} of customers (a negative quantity or amount"
+            f"{cancelled}) {effect}; they are not purchases."
+        )
+    if zero:
+        warnings.append(
+            f"{plural(zero, 'line')} of customers with a zero amount, quantity or price "
+            "are not purchases (no frequency, recency or products)."
+        )
     if count:
         warnings.append(
-            f"{plural(count, 'customer')} with returns but no purchases: kept as segment -1 "
-            f"'{NO_PURCHASES}'."
+            f"{plural(count, 'customer')} with returns or zero-value lines but no purchases: "
+            f"kept as segment -1 '{NO_PURCHASES}'."
         )
     return frame.with_columns((pl.col("n_purchase_lines").fill_null(0) > 0).alias("has_purchases"))
 

@@ -92,6 +92,8 @@ def frequency_fast(agg: pl.DataFrame, transactions: pl.LazyFrame) -> pl.DataFram
     collecting the hashes in the group-by's own plan made it 3.3 s.
     """
     hashes = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
+    # ``transactions`` are the purchase lines of a marked source: ids distinct among them
+    # make each customer's purchase line count their number of orders.
     if distinct_hashes(hashes.to_series()):
         return agg
     exact = (

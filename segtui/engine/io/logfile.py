@@ -4,16 +4,11 @@ The feature engine sees the same canonical columns as for the three-table folder
 feature is computed by the same code. Columns are named by the mapping (``--customer-col``
 ... or the ``[mapping]`` table) or detected from common spellings (``columns.ALIASES``).
 
-Returns and cancellations (a documented rule, ``returns``):
-- a *return line* has a negative quantity or amount, or belongs to a *cancelled order*
-  (order id ``C`` followed by a digit, as in the Online Retail exports; not applied when
-  most order ids start with ``C``, i.e. when ``C`` is just the id scheme);
-- ``net`` (default): return lines reduce spend and quantity (a cancellation's values count
-  as negative) but are not purchases: they add no frequency, recency, products or
-  categories;
-- ``drop``: return lines count for nothing.
-Either way their customer stays in the output; a customer whose lines are all returns has
-no purchase and gets segment -1 like customers without transactions.
+Every decision about a column is taken on the whole column, in one pass over the file
+(``_decide_columns``): the date format (``dates.py``), the cancellation convention
+(``returns.py``), the decimal separator (``logvalues.py``) and a currency column
+(``currency.py``). Returns, cancellations and zero-value lines follow one rule for
+every source (``returns.py``).
 """
 
 from __future__ import annotations
@@ -27,16 +22,24 @@ import polars as pl
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates, readers
 from segtui.engine.io.columns import NUMBER_COLUMNS, match_columns
+from segtui.engine.io.currency import check_currencies, currency_columns, currency_evidence
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logvalues import (
-    SAMPLE_ROWS,
     comma_to_point,
+    decide_decimal_comma,
     number_value,
+    separator_evidence,
+    text_number_columns,
     text_value,
-    uses_decimal_comma,
 )
 from segtui.engine.io.resources import check_memory
-from segtui.engine.io.returns import RETURN_MARKER
+from segtui.engine.io.returns import (
+    CANCEL_ID,
+    CancelRule,
+    cancel_evidence,
+    decide_cancellations,
+    mark_lines,
+)
 from segtui.engine.io.tables import TableFile, Tables
 
 # mapping key -> canonical transaction column
@@ -64,8 +67,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     """Read one transaction log file (CSV/TSV/gzip CSV/Parquet) as canonical tables.
 
     Returns :class:`Tables` whose transactions carry CustomerID, TransactionDate,
-    TotalValue and the optional columns found, plus the boolean ``IsReturn``; customers
-    come from ``mapping['customers']`` or from Region/CustomerName columns of the log.
+    TotalValue and the optional columns found, plus the boolean markers ``IsReturn`` and
+    ``IsZeroValue`` (``returns.py``); customers come from ``mapping['customers']`` or
+    from Region/CustomerName columns of the log.
     """
     if returns not in ("net", "drop"):
         raise OptionError("--returns must be net or drop", value=returns)
@@ -79,12 +83,13 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     columns, detected = resolve_columns(header, mapping, path)
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
-    warnings: list[str] = []
     try:
-        cancel = _cancellation_applies(raw, columns.get("TransactionID"))
-        comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+        cancel, comma, currency = _decide_columns(
+            raw, header, columns, schema, separator, path, mapping.get("cancelled_ids") or "auto"
+        )
     except pl.exceptions.PolarsError as exc:
         raise readers.read_error(path, separator, exc) from None
+    warnings: list[str] = list(cancel.warnings)
     # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
     commas = [columns[c] for c in NUMBER_COLUMNS if c in columns] if comma else []
     spec = TableFile(
@@ -97,7 +102,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     )
     decide_dates(spec, raw, "TransactionDate", mapping.get("date_format"))
     date_format = spec.date_formats["TransactionDate"]
-    transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
+    transactions = raw.select(
+        _canonical(columns, schema, date_format, cancel.applies, returns, comma)
+    )
     files = {"transactions": spec}
     customers = None
     if mapping.get("customers"):
@@ -110,6 +117,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     shown.update({c: columns[c] for c in CUSTOMER_COLUMNS if c in columns})
     info: dict[str, Any] = {
         "kind": "log",
+        "marks_returns": True,
         "warnings": warnings,
         "mapping": shown,
         "detected": [c for c in shown if c in detected],
@@ -121,8 +129,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
             "detected_columns": [c for c in shown if c in detected],
             "date_format": date_format,
             "returns_rule": returns,
-            "cancelled_order_prefix": "C" if cancel else None,
+            **cancel.data_quality(),
             "decimal_comma": comma,
+            **currency,
             **spec.data_quality,
         },
     }
@@ -207,16 +216,38 @@ def _text_scan(
     return raw
 
 
-def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
-    """True when order ids starting with C mark cancellations (not the id scheme)."""
-    if order is None:
-        return False
-    ids = raw.select(pl.col(order).cast(pl.String)).head(SAMPLE_ROWS).collect().to_series()
-    ids = ids.drop_nulls()
-    if ids.len() == 0:
-        return False
-    share = ids.str.contains(r"^\s*[Cc]").sum() / ids.len()
-    return bool(share < 0.5)
+def _decide_columns(
+    raw: pl.LazyFrame,
+    header: list[str],
+    columns: dict[str, str],
+    schema: pl.Schema,
+    separator: str | None,
+    path: Path,
+    cancel_mode: str,
+) -> tuple[CancelRule, bool, dict[str, Any]]:
+    """The cancellation rule, the decimal comma and the currency check, each decided on
+    its whole column in one pass over the file. Returns (rule, decimal comma, the
+    currency's data_quality entries); raises InputError where the evidence changes
+    within the file (naming the row) or the amounts are in several currencies."""
+    order = columns.get("TransactionID")
+    text = text_number_columns(columns, schema) if separator not in (None, ",") else []
+    currencies = currency_columns(header, set(columns.values()))
+    exprs: list[pl.Expr] = []
+    if order is not None and cancel_mode != "off":
+        exprs += cancel_evidence(text_value(order))
+    exprs += separator_evidence(text) + currency_evidence(currencies)
+    evidence: dict[str, Any] | None = None
+    if exprs:
+        evidence = (
+            raw.with_row_index("_row", offset=1)
+            .select(exprs)
+            .collect(engine="streaming")
+            .row(0, named=True)
+        )
+    cancel = decide_cancellations(evidence, cancel_mode, path, order)
+    comma = decide_decimal_comma(evidence, text, path) if evidence and text else False
+    currency = check_currencies(evidence, currencies, raw, path) if evidence else {}
+    return cancel, comma, currency
 
 
 def _canonical(
@@ -240,24 +271,13 @@ def _canonical(
     if "TotalValue" not in numbers:
         numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
     cancelled = (
-        text_value(columns["TransactionID"]).str.contains(r"^[Cc][0-9]").fill_null(False)
+        text_value(columns["TransactionID"]).str.contains(CANCEL_ID).fill_null(False)
         if cancel
         else pl.lit(False)
     )
-    is_return = cancelled | (numbers["TotalValue"] < 0).fill_null(False)
-    if "Quantity" in numbers:
-        is_return = is_return | (numbers["Quantity"] < 0).fill_null(False)
-    for name in ("TotalValue", "Quantity"):
-        if name not in numbers:
-            continue
-        value = numbers[name]
-        if returns == "net":
-            value = pl.when(cancelled).then(-value.abs()).otherwise(value)
-        else:
-            value = pl.when(is_return).then(0.0).otherwise(value)
-        numbers[name] = value
+    numbers, markers = mark_lines(numbers, cancelled, returns)
     exprs += [expr.alias(name) for name, expr in numbers.items()]
-    exprs.append(is_return.alias(RETURN_MARKER))
+    exprs += markers
     return exprs
 
 

@@ -1,37 +1,185 @@
-"""Return and cancellation lines of a single transaction log, as the feature engine sees them.
+"""Returns, cancellations and zero-value lines: one rule for every source (folder and log).
 
-``logfile.py`` marks each line with the boolean column ``IsReturn``. Return lines count in
-the money and quantity sums (``--returns net``; zeroed with ``drop``) but are not
-purchases: frequency, recency, products and categories are computed on purchase lines
-only, and a customer without any purchase line is not clustered (segment -1).
+Each transaction line is marked by two boolean columns:
+
+- ``IsReturn``: a *return line* has a negative quantity or a negative amount (whatever the
+  sign of the other), or belongs to a *cancelled order* (see :func:`decide_cancellations`).
+  With ``--returns net`` its money and quantity count as negative whatever their written
+  sign (a return of 2 items written with a positive total lowers spend); with ``drop``
+  they count as 0.
+- ``IsZeroValue``: a line that is not a return and has a zero amount, quantity or price.
+  It is kept (its values are summed) but it is not a purchase.
+
+Only lines with neither mark are *purchases*: frequency, recency, products and categories
+count them, and a customer without any purchase line is not clustered (segment -1).
+
+Cancelled orders follow the Online Retail convention: an order id of ``C`` and digits
+(``C536379``), applied only where every other order id is digits, decided on the whole
+column (never on the head of the file): hex ids such as ``c3f1…`` or a numbering ``O…``
+are never cancellations. ``cancelled_ids`` (``--cancelled-ids auto|on|off``) overrides it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
 import polars as pl
 
+from segtui.engine.errors import InputError, plural
 from segtui.engine.io.tables import Tables
 
 RETURN_MARKER = "IsReturn"
+ZERO_MARKER = "IsZeroValue"
+MARKERS = (RETURN_MARKER, ZERO_MARKER)
+CANCEL_MODES = ("auto", "on", "off")
+CANCEL_ID = r"^[Cc][0-9]+$"
+NUMERIC_ID = r"^[0-9]+$"
+CANCEL_FIX = "--cancelled-ids"
 
 
 def is_marked(tables: Tables) -> bool:
-    """True when the transactions carry the ``IsReturn`` column (single logs)."""
-    return bool(tables.info.get("kind") == "log")
+    """True when the transactions carry the ``IsReturn``/``IsZeroValue`` columns."""
+    return bool(tables.info.get("marks_returns"))
+
+
+def is_purchase() -> pl.Expr:
+    """True on purchase lines: neither a return nor a zero-value line."""
+    return ~(pl.col(RETURN_MARKER) | pl.col(ZERO_MARKER))
 
 
 def purchases_only(expr: pl.Expr, tables: Tables) -> pl.Expr:
     """``expr`` restricted to purchase lines when the source marks returns."""
-    return expr.filter(~pl.col(RETURN_MARKER)) if is_marked(tables) else expr
+    return expr.filter(is_purchase()) if is_marked(tables) else expr
 
 
 def purchase_aggregations(tables: Tables) -> list[pl.Expr]:
-    """Extra per-customer aggregations of a marked source: ``n_purchase_lines``."""
+    """Extra per-customer aggregations of a marked source: ``n_purchase_lines`` and
+    ``n_return_lines`` (the rest of ``n_lines`` are zero-value lines)."""
     if not is_marked(tables):
         return []
-    return [(~pl.col(RETURN_MARKER)).sum().alias("n_purchase_lines")]
+    return [
+        is_purchase().sum().alias("n_purchase_lines"),
+        pl.col(RETURN_MARKER).sum().alias("n_return_lines"),
+    ]
 
 
 def line_count(tables: Tables) -> pl.Expr:
     """Frequency without an order id: purchase lines (marked source) or all lines."""
-    return (~pl.col(RETURN_MARKER)).sum() if is_marked(tables) else pl.len()
+    return is_purchase().sum() if is_marked(tables) else pl.len()
+
+
+def mark_lines(
+    numbers: dict[str, pl.Expr], cancelled: pl.Expr, returns: str
+) -> tuple[dict[str, pl.Expr], list[pl.Expr]]:
+    """Apply the rule to one source's number expressions (canonical name -> Float64 expr,
+    TotalValue required). Returns the number expressions with returns' values made
+    negative (``net``) or 0 (``drop``), and the two marker expressions, aliased."""
+    total = numbers["TotalValue"]
+    is_return = cancelled | (total < 0).fill_null(False)
+    if "Quantity" in numbers:
+        is_return = is_return | (numbers["Quantity"] < 0).fill_null(False)
+    zero = (total == 0).fill_null(False)
+    for name in ("Quantity", "Price"):
+        if name in numbers:
+            zero = zero | (numbers[name] == 0).fill_null(False)
+    out = dict(numbers)
+    for name in ("TotalValue", "Quantity"):
+        if name not in numbers:
+            continue
+        value = numbers[name]
+        if returns == "net":
+            out[name] = pl.when(is_return).then(-value.abs()).otherwise(value)
+        else:
+            out[name] = pl.when(is_return).then(0.0).otherwise(value)
+    markers = [is_return.alias(RETURN_MARKER), (zero & ~is_return).alias(ZERO_MARKER)]
+    return out, markers
+
+
+def cancel_evidence(ids: pl.Expr) -> list[pl.Expr]:
+    """Whole-column evidence for the cancellation rule, as scalar expressions over a frame
+    with a ``_row`` index (row 1 = first line after the header): ``ids`` is the order id
+    as stripped text (null when blank)."""
+    c_id = ids.str.contains(CANCEL_ID).fill_null(False)
+    numeric = ids.str.contains(NUMERIC_ID).fill_null(False)
+    other = ids.is_not_null() & ~c_id & ~numeric
+    row = pl.col("_row")
+    return [
+        ids.is_not_null().sum().alias("_ids"),
+        c_id.sum().alias("_c_ids"),
+        numeric.sum().alias("_numeric_ids"),
+        row.filter(c_id).first().alias("_c_row"),
+        ids.filter(c_id).first().alias("_c_value"),
+        row.filter(other).first().alias("_other_row"),
+        ids.filter(other).first().alias("_other_value"),
+        row.filter(numeric).max().alias("_numeric_last_row"),
+    ]
+
+
+@dataclass
+class CancelRule:
+    """Whether order ids ``C`` + digits mark cancelled orders, and why."""
+
+    applies: bool
+    reason: str
+    warnings: list[str] = field(default_factory=list)
+
+    def data_quality(self) -> dict[str, Any]:
+        """The summary's data_quality entries for this decision."""
+        return {
+            "cancelled_order_prefix": "C" if self.applies else None,
+            "cancelled_ids_rule": self.reason,
+        }
+
+
+def decide_cancellations(
+    evidence: dict[str, Any] | None, mode: str, path: Path, column: str | None
+) -> CancelRule:
+    """Apply the cancellation rule to the whole order id column's ``evidence`` (the
+    values of :func:`cancel_evidence`; None without an order column). ``mode``: auto, on
+    or off. Raises InputError when the ids change from numbers to ``C`` + digits partway
+    through the file (a new numbering, or cancellations only from there on?)."""
+    if mode not in CANCEL_MODES:
+        from segtui.engine.errors import OptionError
+
+        raise OptionError(f"{CANCEL_FIX} must be auto, on or off", value=mode)
+    if column is None:
+        return CancelRule(False, "no order id column")
+    if mode == "off" or evidence is None:
+        return CancelRule(False, f"off ({CANCEL_FIX} off)")
+    c_ids = int(evidence["_c_ids"] or 0)
+    if mode == "on":
+        return CancelRule(c_ids > 0, f"on ({CANCEL_FIX} on)")
+    if c_ids == 0:
+        return CancelRule(False, "no order id is C followed by digits")
+    example = f"{evidence['_c_value']!r} (row {evidence['_c_row']})"
+    if evidence["_other_row"] is not None:
+        warning = (
+            f"Order ids such as {example} are read as orders, not cancellations: other "
+            f"order ids are not numbers ({evidence['_other_value']!r}, row "
+            f"{evidence['_other_row']}), so C is part of the id scheme. Give "
+            f"{CANCEL_FIX} on if they are cancelled orders."
+        )
+        return CancelRule(False, "off: other order ids are not numbers", [warning])
+    numeric = int(evidence["_numeric_ids"] or 0)
+    if c_ids >= numeric:
+        warning = (
+            f"{plural(c_ids, 'order id line')} of {int(evidence['_ids']):,} are C followed by "
+            f"digits (first {example}): too many to be cancellations, so they are read as "
+            f"orders. Give {CANCEL_FIX} on if they are cancelled orders."
+        )
+        return CancelRule(False, "off: most order ids start with C", [warning])
+    last_numeric = evidence["_numeric_last_row"]
+    if c_ids > 1 and last_numeric is not None and evidence["_c_row"] > last_numeric:
+        raise InputError(
+            "order ids change from numbers to C followed by digits here, and no numeric id "
+            "follows: a new numbering, or cancellations?",
+            file=path,
+            column=column,
+            row=int(evidence["_c_row"]),
+            value=evidence["_c_value"],
+            hint=f"give {CANCEL_FIX} off if C is part of the numbering, on if they are "
+            "cancelled orders",
+        )
+    return CancelRule(True, "on: C followed by digits, every other order id is a number")

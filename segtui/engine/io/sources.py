@@ -21,6 +21,7 @@ from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, mat
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logfile import load_log
 from segtui.engine.io.resources import check_memory
+from segtui.engine.io.returns import mark_lines
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 
 __all__ = [
@@ -75,8 +76,10 @@ def load_source(
 ) -> Tables:
     """Read a source: None (bundled sample), a folder in the three-table layout, or one
     transaction log file (``mapping`` names its columns, see :mod:`logfile`)."""
+    if returns not in ("net", "drop"):
+        raise OptionError("--returns must be net or drop", value=returns)
     if source is None:
-        return load_folder(bundled_sample_dir(), label="bundled sample data")
+        return load_folder(bundled_sample_dir(), label="bundled sample data", returns=returns)
     path = Path(source)
     if not path.exists():
         raise InputError("no such file or folder", file=path)
@@ -88,7 +91,7 @@ def load_source(
                 file=path,
                 hint=f"drop {', '.join('--' + k.replace('_', '-') for k in folder_only)}",
             )
-        return load_folder(path, date_format=(mapping or {}).get("date_format"))
+        return load_folder(path, date_format=(mapping or {}).get("date_format"), returns=returns)
     if path.is_file():
         return load_log(path, mapping or {}, returns=returns)
     raise InputError(
@@ -98,9 +101,13 @@ def load_source(
     )
 
 
-def load_folder(folder: Path, label: str | None = None, date_format: str | None = None) -> Tables:
+def load_folder(
+    folder: Path, label: str | None = None, date_format: str | None = None, returns: str = "net"
+) -> Tables:
     """Read the three-table layout from ``folder``; Transactions is required.
-    ``date_format`` (``--date-format``) applies to TransactionDate."""
+    ``date_format`` (``--date-format``) applies to TransactionDate; ``returns`` (net or
+    drop) applies the one returns rule of ``returns.py`` to the transactions, as for a log
+    (a folder has no cancellation ids: TransactionID is one row each)."""
     files = find_table_files(folder)
     if "transactions" not in files:
         raise InputError(
@@ -113,13 +120,19 @@ def load_folder(folder: Path, label: str | None = None, date_format: str | None 
     for kind, path in files.items():
         spec = inspect_table(path, kind, date_format if kind == "transactions" else None)
         specs[kind] = spec
-        tables[kind] = _scan(spec)
+        tables[kind] = _scan(spec, returns if kind == "transactions" else None)
     return Tables(
         transactions=tables["transactions"],
         customers=tables.get("customers"),
         products=tables.get("products"),
         files=specs,
         label=label or str(folder),
+        info={
+            "kind": "folder",
+            "marks_returns": True,
+            "returns_rule": returns,
+            "data_quality": {"returns_rule": returns},
+        },
     )
 
 
@@ -157,8 +170,9 @@ def inspect_table(path: Path, kind: str, date_format: str | None = None) -> Tabl
     return spec
 
 
-def _scan(spec: TableFile) -> pl.LazyFrame:
-    """A lazy frame with canonical names and types for one table file."""
+def _scan(spec: TableFile, returns: str | None = None) -> pl.LazyFrame:
+    """A lazy frame with canonical names and types for one table file; with ``returns``
+    (transactions) the return and zero-value lines are marked (``returns.mark_lines``)."""
     overrides: dict[str, pl.DataType] = {}
     if not spec.is_parquet:
         for canonical, actual in spec.columns.items():
@@ -174,4 +188,9 @@ def _scan(spec: TableFile) -> pl.LazyFrame:
         else:
             expr = pl.col(actual).cast(pl.String)
         exprs.append(expr.alias(canonical))
-    return lf.select(exprs)
+    if returns is None or "TotalValue" not in spec.columns:
+        return lf.select(exprs)
+    numbers = {e.meta.output_name(): e for e in exprs if e.meta.output_name() in NUMBER_COLUMNS}
+    marked, markers = mark_lines(numbers, pl.lit(False), returns)
+    rest = [e for e in exprs if e.meta.output_name() not in NUMBER_COLUMNS]
+    return lf.select([*rest, *(e.alias(n) for n, e in marked.items()), *markers])

@@ -113,12 +113,17 @@ def check_date_range(tables: Tables, counts: pl.DataFrame, customers: pl.DataFra
             raise find_date_out_of_range(tables.files["customers"], "SignupDate")
 
 
-def value_warnings(counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str]) -> None:
-    """Negative and missing line totals are usable (returns; unknown amounts): say so."""
+def value_warnings(
+    counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str], marked: bool = False
+) -> None:
+    """Negative and missing line totals are usable (returns; unknown amounts): say so.
+    Counts are of rows with a customer (the others reach no total). ``marked``: the
+    source marks return lines, and their own warning (``mark_returns_only``) says what
+    they do, since a cancelled line may be written with a positive value."""
     negative, missing = int(counts["negative_value"][0]), int(counts["missing_value"][0])
     data_quality["rows_with_negative_value"] = negative
     data_quality["rows_without_value"] = missing
-    if negative:
+    if negative and not marked:
         verb = "is" if negative == 1 else "are"
         warnings.append(
             f"{plural(negative, 'transaction row')} with a negative TotalValue (returns or "

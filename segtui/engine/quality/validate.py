@@ -17,6 +17,7 @@ import polars as pl
 
 from segtui.engine.io import dates
 from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.returns import CANCEL_ID
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 from segtui.engine.quality import rules
@@ -228,8 +229,8 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
             out += finding(
                 "cancelled_orders",
                 "info",
-                f"lines of cancelled orders (order id starting with {prefix})",
-                tx.filter(pl.col("TransactionID").str.contains(r"^[Cc][0-9]").fill_null(False)),
+                f"lines of cancelled orders (order id {prefix} followed by digits)",
+                tx.filter(pl.col("TransactionID").str.contains(CANCEL_ID).fill_null(False)),
                 spec,
                 "TransactionID",
             )

@@ -158,8 +158,13 @@ def compute_features_spark(
         ),
         F.sum("_missing_date").alias("missing_date"),
         F.sum("_bad_numbers").alias("bad_numbers"),
-        F.sum("_negative_value").alias("negative_value"),
-        F.sum("_missing_value").alias("missing_value"),
+        # Rows with a customer only: the others reach no customer's total.
+        F.sum(F.when(F.col("CustomerID").isNotNull(), F.col("_negative_value"))).alias(
+            "negative_value"
+        ),
+        F.sum(F.when(F.col("CustomerID").isNotNull(), F.col("_missing_value"))).alias(
+            "missing_value"
+        ),
         F.max(F.when(F.col("CustomerID").isNotNull(), F.col("last_purchase"))).alias("last"),
     ).collect()[0]
     if totals["bad_numbers"]:

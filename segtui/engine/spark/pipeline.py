@@ -102,6 +102,13 @@ def features_for(
             "--engine spark does not take single-log mapping flags",
             hint="use the three-table layout with canonical column names, or --engine polars",
         )
+    if settings.returns != "net":
+        # Spark sums the lines as written: --returns drop would change nothing, silently.
+        raise OptionError(
+            "--engine spark does not apply --returns drop",
+            value=settings.returns,
+            hint="use --engine polars, or drop the return lines from the file first",
+        )
     started = time.perf_counter()
     step("Starting Spark")
     spark = get_session(options)
