@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from segtui.engine.errors import InputError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import NUMBER_COLUMNS
 from segtui.engine.io.returns import CANCEL_ID
@@ -24,7 +25,7 @@ from segtui.engine.quality import rules
 from segtui.engine.quality.findings import Finding, finding
 from segtui.engine.quality.validate_limits import limit_findings
 
-__all__ = ["Finding", "ValidationReport", "validate_source"]
+__all__ = ["Finding", "ValidationReport", "unreadable_report", "validate_source"]
 # TotalValue may differ from Quantity x Price by rounding: a cent, or 1e-6 relative.
 VALUE_TOLERANCE_ABS = 0.01
 VALUE_TOLERANCE_REL = 1e-6
@@ -97,6 +98,28 @@ def validate_source(
         missing=missing,
         findings=findings,
         read_as={k: v for k, v in tables.info.get("data_quality", {}).items()},
+    )
+
+
+def unreadable_report(source: Path | str | None, exc: InputError) -> ValidationReport:
+    """The report of a source that cannot be read far enough to check (no date parses,
+    a required column is missing): one error finding carrying the file, column, row,
+    value and fix of ``exc``, so ``validate --json`` still prints a report."""
+    example: dict[str, Any] | None = {"row": exc.row} if exc.row is not None else None
+    if example is not None and exc.value is not None:
+        example["value"] = str(exc.value)
+    message = exc.message + (f". {exc.hint[:1].upper()}{exc.hint[1:]}" if exc.hint else "")
+    finding = Finding(
+        "unreadable", "error", message, 1, exc.file, exc.column, [example] if example else []
+    )
+    return ValidationReport(
+        source=str(source) if source is not None else "sample data",
+        transaction_rows=0,
+        customers_in_transactions=0,
+        customers_in_customers_table=None,
+        date_range=(None, None),
+        missing={},
+        findings=[finding],
     )
 
 
