@@ -89,7 +89,7 @@ def _render(data: dict[str, Any]) -> None:
     screen = console()
     screen.soft_wrap = True  # long file paths and examples stay on one line
     first, last = data["date_range"]["first"], data["date_range"]["last"]
-    for line in describe_mapping(data["read_as"]):
+    for line in describe_mapping(data["read_as"], samples=True):
         screen.print(line, markup=False)
     customers = data["customers_in_customers_table"]
     screen.print(

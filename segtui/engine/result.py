@@ -103,7 +103,7 @@ class SegmentationResult:
                     "revenue_share": p.revenue_share,
                     "value_tier": p.value_tier,
                     "activity": p.activity,
-                    "median_rhythm": p.median_rhythm,
+                    "in_rhythm": p.in_rhythm,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -117,6 +117,9 @@ class SegmentationResult:
                 for p in self.profiles
             ],
             "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
+            # What one purchase is (an order, a customer-day, a transaction): what
+            # frequency, order value and the gaps between purchases count.
+            "purchase_definition": self.feature_table.data_quality.get("purchase_definition"),
             "data_quality": self.feature_table.data_quality,
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
