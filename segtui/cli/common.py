@@ -89,6 +89,16 @@ CatWeightOpt = Annotated[
         show_default=False,
     ),
 ]
+MethodOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--method",
+        help="kmeans (clustering, default) or rfm (the RFM R x F grid's ten named cells as "
+        "segments: quintile scores on recency and frequency; --k is then ignored).",
+        show_default=False,
+        metavar="kmeans|rfm",
+    ),
+]
 ConfigOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(

@@ -28,6 +28,7 @@ from segtui.cli.common import (
     KOpt,
     LikeOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -48,6 +49,7 @@ from segtui.cli.common import (
 def ui(
     source: SourceArg = None,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -98,6 +100,7 @@ def ui(
             source,
             config,
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
