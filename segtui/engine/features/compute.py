@@ -34,6 +34,7 @@ from segtui.engine.features.customers import (
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
+    exact_frequency,
     frequency_fast,
     from_micro,
     max_abs_checks,
@@ -41,6 +42,7 @@ from segtui.engine.features.fastpath import (
     micro_sums_safe,
     plain_path,
 )
+from segtui.engine.io.purchases import purchase_definition, purchase_key
 from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
@@ -130,11 +132,12 @@ def _aggregations(
     count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
     _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
+    key = purchase_key(tables)  # what one purchase is (io/purchases.py)
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            purchases_only(pl.col("TransactionID"), tables).n_unique()
-            if tables.has("transactions", "TransactionID") and not ids_unique
+            purchases_only(key, tables).n_unique()
+            if key is not None and not ids_unique
             else line_count(tables)
         ).alias("frequency"),
         purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
@@ -236,6 +239,12 @@ def compute_features(
             )
         if batched is not None:
             collected = [*batched, *rest]
+            key = purchase_key(tables)
+            if key is not None and not check_ids:
+                # per-batch distinct counts do not add up: an order or a day can span
+                # two batches
+                purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
+                collected[0] = exact_frequency(collected[0], purchases, key)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
@@ -272,6 +281,7 @@ def compute_features(
             file=tables.files["transactions"].path,
         )
     data_quality: dict[str, Any] = {
+        "purchase_definition": purchase_definition(tables),
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }

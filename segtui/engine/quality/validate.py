@@ -17,6 +17,7 @@ import polars as pl
 
 from segtui.engine.io import dates
 from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.purchases import purchase_definition
 from segtui.engine.io.returns import CANCEL_ID
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import TableFile, Tables, text_frame
@@ -98,7 +99,10 @@ def validate_source(
         date_range=(_iso(first), _iso(last)),
         missing=missing,
         findings=findings,
-        read_as={k: v for k, v in tables.info.get("data_quality", {}).items()},
+        read_as={
+            **tables.info.get("data_quality", {}),
+            "purchase_definition": purchase_definition(tables),
+        },
     )
 
 
@@ -299,12 +303,18 @@ def _duplicate_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list
         spec,
         "TransactionID",
     )
-    raw_cols = [c for c in tx.columns if c.startswith("raw:")]
+    # Identical in every column of the file, not only the mapped ones: two lines that
+    # differ in a column segtui does not read (a line number) are the same item bought
+    # twice, which is a quantity and is counted.
+    raw = _raw(spec)
+    everything = [c for c in raw.collect_schema().names() if c != "row"]
+    repeated = raw.filter(~pl.struct(everything).is_first_distinct()).select("row").collect()
     out += finding(
         "duplicate_lines",
         "warning",
-        "lines identical to an earlier line",
-        tx.filter(~pl.struct(raw_cols).is_first_distinct()),
+        "lines identical to an earlier line in every column (kept and counted: "
+        "remove them first if the export repeated them)",
+        tx.filter(pl.col("row").is_in(repeated["row"].implode())),
         spec,
         "TransactionID",
     )
