@@ -59,14 +59,10 @@ def test_gamma_gamma_reproduces_the_published_cdnow_parameter(cdnow_run, name):
 
 def test_cdnow_counts_match_the_paper(cdnow_run):
     clv = cdnow_run[0]["clv"]
-    # The paper fits 2,357 customers, 946 of them repeat buyers (log-likelihood -9582.4).
-    # 8 of them bought one CD for $0.00 and nothing else: a zero-value line is not a
-    # purchase here (docs/data.md), so they are "No purchases" and 2,349 are fitted; the
-    # parameters above still match the paper within 1%.
-    free_cd_only = 8
-    assert clv["n_customers_fitted"] == 2357 - free_cd_only
+    # 2,357 customers, 946 of them repeat buyers; the paper's log-likelihood is -9582.4
+    assert clv["n_customers_fitted"] == 2357
     assert clv["n_repeat"] == 946
-    assert clv["log_likelihood"]["bgnbd"] == pytest.approx(-9578.2, abs=0.1)
+    assert clv["log_likelihood"]["bgnbd"] == pytest.approx(-9582.4, abs=0.1)
     assert clv["converged"] is True
     assert clv["time_unit"] == "weeks"
 
@@ -111,11 +107,7 @@ def test_cdnow_segments_file_has_the_value_columns(cdnow_run):
     segments = pl.read_csv(cdnow_run[1], schema_overrides={"CustomerID": pl.String})
     for column in ("p_alive", "expected_purchases", "expected_order_value", "clv", "stage"):
         assert column in segments.columns
-    buyers = segments.filter(pl.col("segment") >= 0)
-    assert buyers.get_column("clv").null_count() == 0
-    # the 8 customers whose only line is a $0.00 CD have no purchase, so no value
-    no_purchase = segments.filter(pl.col("segment") == -1)
-    assert no_purchase.height == 8 and no_purchase.get_column("clv").null_count() == 8
+    assert segments.get_column("clv").null_count() == 0
     # customer 00004 bought on 1997-01-01, 01-18 and 08-02 before the as-of date
     row = segments.filter(pl.col("CustomerID") == "00004").row(0, named=True)
     assert row["stage"] == "reactivated"  # bought on Aug 2 after a 196-day gap
