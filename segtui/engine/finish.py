@@ -62,7 +62,9 @@ def profile(
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, table.frame)
-    rule = {"typical_gap_days": round(gap, 3), **tiers.rule()}
+    within = tiers.within_rhythm(clustered, gap)
+    base = float(np.nanmean(within)) if np.isfinite(within).any() else None
+    rule = {"typical_gap_days": round(gap, 3), "base_in_rhythm": base, **tiers.rule()}
     profiled = Profiled(
         profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings, rule
     )
