@@ -60,3 +60,14 @@ def test_bad_options_exit_2_with_one_line(log, args, needle):
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+def test_summary_on_stdout_is_the_json_summary(log):
+    """``--summary -`` writes the summary JSON (the report goes to stderr); it was
+    planned on stdout and then never written."""
+    argv = ["backtest", str(log), *FLAGS, "--at", "2021-01-01"]
+    on_stdout = CliRunner().invoke(app, [*argv, "--summary", "-"])
+    assert on_stdout.exit_code == 0, on_stdout.stderr
+    as_json = CliRunner().invoke(app, [*argv, "--json"])
+    assert json.loads(on_stdout.stdout) == json.loads(as_json.stdout)
+    assert "the next period, explained by each segmentation" in on_stdout.stderr

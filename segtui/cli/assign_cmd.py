@@ -88,17 +88,17 @@ def assign(
         from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
         from segtui.engine.pipeline import assign_engine
 
+        loaded = load_model(model)
+        overrides = mapping_flags(locals())
         plan = plan_model_outputs(
             {"--out": out},
             json=json,
             force=force,
-            model=model,
+            model=loaded,
             sources=[source],
-            customers=customers,
+            overrides=overrides,
         )
         date = parse_as_of(as_of)
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
             result = assign_engine(
@@ -116,7 +116,7 @@ def assign(
                     result.segments, tmp, suffix, raw_csv=raw_csv
                 )
             },
-            stdout=lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+            stdout={"--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv)},
         )
         written = written_files[0] if written_files else None
         if json:
@@ -124,7 +124,7 @@ def assign(
             return
         if quiet:
             return
-        screen = console(stderr=out == STDOUT)
+        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(result.snapshot.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         render_assign(result.summary(), screen)

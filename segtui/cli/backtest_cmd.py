@@ -23,6 +23,7 @@ from segtui.cli.common import (
     JsonOpt,
     KOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -39,7 +40,6 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
-    settings_inputs,
 )
 
 
@@ -63,6 +63,7 @@ def backtest(
         ),
     ] = 90,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -114,6 +115,7 @@ def backtest(
         from segtui.engine.backtest import check_horizon
         from segtui.engine.errors import OptionError
         from segtui.engine.io.dates import parse_date_option
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import Force, Target, plan_outputs
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
@@ -121,6 +123,8 @@ def backtest(
             SUMMARY_FORMATS,
             frame_to_file,
             summary_text,
+            write_stdout,
+            write_text_file,
         )
 
         if not at:
@@ -133,6 +137,7 @@ def backtest(
             source,
             config,
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
@@ -149,8 +154,9 @@ def backtest(
                 Target("--out", out, SEGMENT_FORMATS, "segments file"),
                 Target("--summary", str(summary) if summary else None, SUMMARY_FORMATS, "summary"),
             ],
-            inputs=settings_inputs(settings, config),
+            inputs=command_inputs(settings, config=config),
             force=Force(force),
+            json_on_stdout=json,
         )
         with progress_display(not quiet and not json) as progress:
             done = run_backtest(settings, cut, horizon, progress=progress)
@@ -159,10 +165,11 @@ def backtest(
         plan.commit(
             {
                 "--out": lambda tmp, suffix: frame_to_file(result.segments, tmp, suffix),
-                "--summary": lambda tmp, suffix: tmp.write_text(
-                    summary_text(result.summary(), suffix), encoding="utf-8"
+                "--summary": lambda tmp, suffix: write_text_file(
+                    tmp, summary_text(result.summary(), suffix)
                 ),
             },
+            stdout={"--summary": lambda: write_stdout(summary_text(result.summary(), ".json"))},
         )
         if json:
             emit_json(result.summary())
@@ -171,4 +178,4 @@ def backtest(
             return
         from segtui.cli.backtest_render import render_backtest
 
-        render_backtest(result.summary(), console())
+        render_backtest(result.summary(), console(stderr=plan.stdout is not None))

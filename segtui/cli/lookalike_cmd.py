@@ -96,13 +96,16 @@ def lookalike(
         from segtui.engine.models.model import load_model
         from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
 
+        loaded = load_model(model)
+        overrides = mapping_flags(locals())
         plan = plan_model_outputs(
             {"--out": out},
             json=json,
             force=force,
-            model=model,
-            sources=[source, ids_file],
-            customers=customers,
+            model=loaded,
+            sources=[source],
+            others=[("ids file", ids_file)],
+            overrides=overrides,
         )
         tokens = list(customer_ids or [])
         if ids_file is not None:
@@ -116,8 +119,6 @@ def lookalike(
             )
         queries = None if all_customers else expand_ids(tokens)
         date = parse_as_of(as_of)
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
             tables = load_for_model(loaded, source, overrides, returns)
@@ -136,7 +137,7 @@ def lookalike(
                     result.table, tmp, suffix, raw_csv=raw_csv
                 )
             },
-            stdout=lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv),
+            stdout={"--out": lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv)},
         )
         written = written_files[0] if written_files else None
         if json:
@@ -150,7 +151,7 @@ def lookalike(
             return
         from rich.table import Table
 
-        screen = console(stderr=out == STDOUT)
+        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(snap.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         screen.print(

@@ -31,7 +31,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
 )
 
 
@@ -65,9 +64,10 @@ def validate(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
         data = report.to_dict()
         if json:
@@ -82,7 +82,7 @@ def _render(data: dict[str, Any]) -> None:
     screen = console()
     screen.soft_wrap = True  # long file paths and examples stay on one line
     first, last = data["date_range"]["first"], data["date_range"]["last"]
-    for line in describe_mapping(data["read_as"]):
+    for line in describe_mapping(data["read_as"], samples=True):
         screen.print(line, markup=False)
     customers = data["customers_in_customers_table"]
     screen.print(

@@ -103,7 +103,7 @@ class SegmentationResult:
                     "revenue_share": p.revenue_share,
                     "value_tier": p.value_tier,
                     "activity": p.activity,
-                    "median_rhythm": p.median_rhythm,
+                    "in_rhythm": p.in_rhythm,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -117,6 +117,9 @@ class SegmentationResult:
                 for p in self.profiles
             ],
             **self.unclustered(),
+            # What one purchase is (an order, a customer-day, a transaction): what
+            # frequency, order value and the gaps between purchases count.
+            "purchase_definition": self.feature_table.data_quality.get("purchase_definition"),
             "data_quality": self.feature_table.data_quality,
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
@@ -176,6 +179,7 @@ class SegmentationResult:
         writes over a file this result was read from, nor both outputs to one file, and
         renames both files into place only when both are written.
         """
+        from segtui.engine.output.inputs import result_inputs
         from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
@@ -183,20 +187,16 @@ class SegmentationResult:
             SUMMARY_FORMATS,
             frame_to_file,
             summary_text,
+            write_stdout,
+            write_text_file,
         )
 
-        customers = self.settings.mapping_dict().get("customers")
-        inputs: list[tuple[str, Path | str | None]] = [
-            ("input", self.settings.source),
-            ("customers file", customers),
-        ]
-        inputs += [("input", file) for file in self.input_files]
         plan = plan_outputs(
             [
                 Target("out", out, SEGMENT_FORMATS, "segments file"),
                 Target("summary", summary, SUMMARY_FORMATS, "summary"),
             ],
-            inputs=inputs,
+            inputs=result_inputs(self),
             force=force,
         )
         written = plan.commit(
@@ -204,10 +204,13 @@ class SegmentationResult:
                 "out": lambda tmp, suffix: frame_to_file(
                     self.segments, tmp, suffix, raw_csv=raw_csv
                 ),
-                "summary": lambda tmp, suffix: tmp.write_text(
-                    summary_text(self.summary(), suffix), encoding="utf-8"
+                "summary": lambda tmp, suffix: write_text_file(
+                    tmp, summary_text(self.summary(), suffix)
                 ),
             },
-            stdout=lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
+            stdout={
+                "out": lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
+                "summary": lambda: write_stdout(summary_text(self.summary(), ".json")),
+            },
         )
         return [path.resolve() for path in written]

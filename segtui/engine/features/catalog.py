@@ -37,7 +37,9 @@ FEATURES: dict[str, FeatureSpec] = {
     spec.name: spec
     for spec in (
         FeatureSpec("total_spend", "money", "sum of line totals"),
-        FeatureSpec("frequency", "count", "number of transactions"),
+        FeatureSpec(
+            "frequency", "count", "number of purchases (orders; customer-days without an order id)"
+        ),
         FeatureSpec("avg_transaction_value", "money", "total_spend / frequency"),
         FeatureSpec(
             "total_quantity", "count", "sum of quantities", (("transactions", "Quantity"),)

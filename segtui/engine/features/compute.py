@@ -39,6 +39,7 @@ from segtui.engine.features.customers import (
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
+    exact_frequency,
     frequency_fast,
     from_micro,
     max_abs_checks,
@@ -46,6 +47,7 @@ from segtui.engine.features.fastpath import (
     micro_sums_safe,
     plain_path,
 )
+from segtui.engine.io.purchases import purchase_definition, purchase_key
 from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
@@ -61,6 +63,7 @@ from segtui.engine.quality.checks import (
     find_bad_date,
     value_warnings,
 )
+from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
 
 # The catalogue's names stay importable from here, where callers always found them.
 __all__ = [
@@ -138,11 +141,12 @@ def _aggregations(
     count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
     _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
+    key = purchase_key(tables)  # what one purchase is (io/purchases.py)
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            purchases_only(pl.col("TransactionID"), tables).n_unique()
-            if tables.has("transactions", "TransactionID") and not ids_unique
+            purchases_only(key, tables).n_unique()
+            if key is not None and not ids_unique
             else line_count(tables)
         ).alias("frequency"),
         purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
@@ -244,6 +248,12 @@ def compute_features(
             )
         if batched is not None:
             collected = [*batched, *rest]
+            key = purchase_key(tables)
+            if key is not None and not check_ids:
+                # per-batch distinct counts do not add up: an order or a day can span
+                # two batches
+                purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
+                collected[0] = exact_frequency(collected[0], purchases, key)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
@@ -280,6 +290,7 @@ def compute_features(
             file=tables.files["transactions"].path,
         )
     data_quality: dict[str, Any] = {
+        "purchase_definition": purchase_definition(tables),
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
@@ -292,12 +303,20 @@ def compute_features(
     # held ~1.3 GB until the function returned.
     del agg, customers, collected
     frame = mark_returns_only(frame, tables, data_quality, warnings)
+    bounds = date_bounds(frame.get_column("first_purchase"), frame.get_column("last_purchase"))
     if as_of is None:
         last = frame.get_column("last_purchase").max()
         if last is None:
             raise InputError("no purchases, only returns", file=tables.label)
         assert isinstance(last, dt.datetime)
+        if bounds is not None and last > bounds.latest:
+            return _without_far_dates(tables, requested, plain, side, bounds)
         as_of = last.date() + dt.timedelta(days=1)
+    first = frame.get_column("first_purchase").min()
+    if bounds is not None and first is not None and first < bounds.earliest:  # type: ignore[operator]
+        count, text = far_date_warning(tables.files["transactions"], bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
     frame = note_customers(frame, as_of, dropped, data_quality, warnings)
@@ -310,6 +329,30 @@ def compute_features(
         categories=categories,
         side=side_results,
     )
+
+
+def _without_far_dates(
+    tables: Tables,
+    requested: Sequence[str],
+    plain: bool | None,
+    side: Sequence[pl.LazyFrame],
+    bounds: DateBounds,
+) -> FeatureTable:
+    """The features with the default as-of date set by the purchases that are not far
+    after the rest (``quality/outliers.py``): the far ones fall after it, out of the
+    snapshot, and a warning names their rows."""
+    tx = tables.transactions.filter(
+        pl.col("CustomerID").is_not_null() & (pl.col("TransactionDate") <= bounds.latest)
+    )
+    rest = purchases_only(pl.col("TransactionDate"), tables).max()
+    last = tx.select(rest).collect(engine="streaming").item()
+    as_of = last.date() + dt.timedelta(days=1)
+    table = compute_features(tables, requested, as_of, plain=plain, side=side)
+    count, text = far_date_warning(tables.files["transactions"], bounds, late=True, as_of=as_of)
+    table.data_quality["rows_dated_far_after_the_rest"] = count
+    table.data_quality["as_of_set_without_far_dates"] = True
+    table.warnings.append(text)
+    return table
 
 
 def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.io import dates, readers
+from segtui.engine.io import dates, detect, readers
 from segtui.engine.io.columns import NUMBER_COLUMNS, match_columns
 from segtui.engine.io.currency import check_currencies, currency_columns, currency_evidence
 from segtui.engine.io.date_columns import decide_dates
@@ -40,27 +40,12 @@ from segtui.engine.io.returns import (
     decide_cancellations,
     mark_lines,
 )
+from segtui.engine.io.roles import FLAG_COLUMNS, find_column, fold_name, resolve_columns
 from segtui.engine.io.tables import TableFile, Tables
 
-# mapping key -> canonical transaction column
-FLAG_COLUMNS: dict[str, str] = {
-    "customer_col": "CustomerID",
-    "date_col": "TransactionDate",
-    "amount_col": "TotalValue",
-    "quantity_col": "Quantity",
-    "price_col": "Price",
-    "order_col": "TransactionID",
-    "product_col": "ProductID",
-    "category_col": "Category",
-}
 TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "CustomerName")
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
-
-
-def flag_name(key: str) -> str:
-    """The command-line flag of a mapping key: ``customer_col`` -> ``--customer-col``."""
-    return "--" + key.replace("_", "-")
 
 
 def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Tables:
@@ -80,16 +65,19 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     structure_warnings: list[str] = []
     header = readers.read_header(path, delimiter, structure_warnings)
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path, delimiter)
-    columns, detected = resolve_columns(header, mapping, path)
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
+    try:
+        columns, detected, decisions = resolve_columns(header, mapping, path, raw, schema)
+    except pl.exceptions.PolarsError as exc:
+        raise readers.read_error(path, separator, exc) from None
     try:
         cancel, comma, currency = _decide_columns(
             raw, header, columns, schema, separator, path, mapping.get("cancelled_ids") or "auto"
         )
     except pl.exceptions.PolarsError as exc:
         raise readers.read_error(path, separator, exc) from None
-    warnings: list[str] = list(cancel.warnings)
+    warnings: list[str] = [*decisions.warnings, *cancel.warnings]
     # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
     commas = [columns[c] for c in NUMBER_COLUMNS if c in columns] if comma else []
     spec = TableFile(
@@ -132,6 +120,9 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
             **cancel.data_quality(),
             "decimal_comma": comma,
             **currency,
+            "column_reasons": decisions.reasons,
+            "column_samples": {c: detect.samples(raw, a) for c, a in shown.items() if a in schema},
+            "quantity_candidates": decisions.quantity_like,
             **spec.data_quality,
         },
     }
@@ -142,64 +133,6 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
         files=files,
         label=str(path),
         info=info,
-    )
-
-
-def resolve_columns(
-    header: list[str], mapping: Mapping[str, str], path: Path
-) -> tuple[dict[str, str], set[str]]:
-    """Canonical -> actual column names: given flags first, then detected spellings.
-
-    Returns the mapping and the canonical names that were detected (not given). Raises
-    InputError when a given column is absent or a required one cannot be found.
-    """
-    columns: dict[str, str] = {}
-    for key, canonical in FLAG_COLUMNS.items():
-        wanted = mapping.get(key)
-        if wanted:
-            columns[canonical] = _find_column(header, wanted, key, path)
-    used = set(columns.values())
-    rest = [h for h in header if h not in used]
-    detected: set[str] = set()
-    for canonical, actual in match_columns(rest, "log").items():
-        if canonical not in columns:
-            columns[canonical] = actual
-            detected.add(canonical)
-    listing = ", ".join(header)
-    if "CustomerID" not in columns:
-        raise InputError(
-            f"no customer id column found (columns: {listing})",
-            file=path,
-            hint="name it with --customer-col",
-        )
-    if "TransactionDate" not in columns:
-        raise InputError(
-            f"no date column found (columns: {listing})", file=path, hint="name it with --date-col"
-        )
-    if "TotalValue" not in columns and not ("Quantity" in columns and "Price" in columns):
-        raise InputError(
-            f"no amount column, and no quantity and price columns to compute it "
-            f"(columns: {listing})",
-            file=path,
-            hint="name them with --amount-col, or --quantity-col and --price-col",
-        )
-    return columns, detected
-
-
-def _fold(name: str) -> str:
-    return name.strip().lstrip("\ufeff").strip().lower()
-
-
-def _find_column(header: list[str], wanted: str, key: str, path: Path) -> str:
-    if wanted in header:
-        return wanted
-    matches = [h for h in header if _fold(h) == _fold(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    raise InputError(
-        f"no such column (given by {flag_name(key)}); the file has {', '.join(header)}",
-        file=path,
-        column=wanted,
     )
 
 
@@ -309,8 +242,8 @@ def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFram
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path)
     wanted = mapping.get("customer_col")
     columns = match_columns(header, "customers")
-    if wanted and any(_fold(h) == _fold(wanted) for h in header):
-        columns["CustomerID"] = _find_column(header, wanted, "customer_col", path)
+    if wanted and any(fold_name(h) == fold_name(wanted) for h in header):
+        columns["CustomerID"] = find_column(header, wanted, "customer_col", path)
     if "CustomerID" not in columns:
         raise InputError(
             f"no customer id column in the customers file (columns: {', '.join(header)})",
