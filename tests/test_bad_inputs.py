@@ -12,8 +12,9 @@ way, and states what ``segtui run`` must do:
 
 Commands that read a source folder are listed in ``SOURCE_COMMANDS`` as a function from
 (folder, extra args, model file) to argv; a command joins the matrix by adding one entry
-there. All of run, sweep, validate, assign, lookalike (``--all``) and migrate (one
-source, ``--as-of-before 2024-03-01``) are in it; assign/lookalike/migrate use a model
+there. All of run, backtest (cut at 2024-06-01, or at a case's ``--as-of``), sweep,
+validate, assign, lookalike (``--all``) and migrate (one source, ``--as-of-before
+2024-03-01``) are in it; assign/lookalike/migrate use a model
 trained once on the intact tiny data. Per-command rules:
 
 * A case runs on a command only when its options exist there (the builder returns None
@@ -217,6 +218,18 @@ SOURCE_CASES: tuple[Case, ...] = (
         (TX, "TotalValue", "row 4", "1e300"),
     ),
     Case("negative_amount_is_a_return", replace(TX, ",120.0,", ",-120.0,"), WARN, ("negative",)),
+    Case(
+        "return_written_with_a_positive_amount",
+        replace(TX, "2024-04-01 12:00:00,3,120.0", "2024-04-01 12:00:00,-3,120.0"),
+        WARN,
+        ("1 return line", "negative quantity or amount"),
+    ),
+    Case(
+        "date_typo_a_century_ahead",
+        replace(TX, "2024-06-01 18:00:00", "2124-06-01 18:00:00"),
+        WARN,
+        ("far after the rest", "'2124-06-01 18:00:00' (row 3)"),
+    ),
     Case("missing_amount", replace(TX, ",120.0,", ",,"), WARN, ("without a TotalValue",)),
     # --- dates
     Case(
@@ -691,9 +704,27 @@ def migrate_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str]
     return argv + [x for pair in options.items() for x in pair]
 
 
+BACKTEST_FLAGS = {"-k", "--features", "--seed", "--n-init", "--categorical-weight", "--config"}
+BACKTEST_CUT = "2024-06-01"  # the tiny data run 2024-01-05 .. 2024-06-10
+
+
+def backtest_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    """The cut at BACKTEST_CUT, or at a case's --as-of; k 2 as run's; --out as run's."""
+    options = {"--at": BACKTEST_CUT, "-k": "2"}
+    for flag, value in _pairs(extra, folder):
+        if flag == "--as-of":
+            options["--at"] = value
+        elif flag in BACKTEST_FLAGS or flag == "--out":
+            options[flag] = value
+        else:
+            return None
+    return ["backtest", str(folder), "--json", *[x for pair in options.items() for x in pair]]
+
+
 # command name -> argv builder; None = the case's options do not exist for the command.
 SOURCE_COMMANDS: dict[str, Argv] = {
     "run": run_args,
+    "backtest": backtest_args,
     "sweep": sweep_args,
     "validate": validate_args,
     "assign": model_args("assign"),
@@ -737,6 +768,20 @@ OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": (ERROR, ("lookalikes need at least 2 customers with purchases",)),
         "identical_behaviour_different_regions_segments_by_region": (OK, ()),
+    },
+    # backtest segments the lines before 2024-06-01 (C4's one purchase is after it), so
+    # it sees fewer customers; a log ending before the cut has no next period; the
+    # 9999-12-31 line lies after the cut, where only the horizon (which ends long
+    # before it) reads lines, as `run --as-of 2024-06-01` leaves it out too
+    "backtest": {
+        "k_equal_to_buying_customers": (ERROR, ("k=5", "customers with purchases (4)")),
+        "k_larger_than_buying_customers": (ERROR, ("k=9", "customers with purchases (4)")),
+        "identical_behaviour_different_regions_segments_by_region": (
+            ERROR,
+            ("no transaction is dated on or after --at 2024-06-01",),
+        ),
+        "parquet_date32_9999_12_31": (ERROR, ("customers with purchases (2)",)),
+        "year_9999": (OK, ()),
     },
     # these logs end before the fixed before date: there is no later snapshot to compare
     "migrate": {
@@ -1061,6 +1106,56 @@ LOG_ONLY_CASES: tuple[Case, ...] = (
         OK,
         (),
         ("--date-format", "%Y-%m-%dT%H:%M:%S%z"),
+    ),
+    Case(
+        "iso_8601_dates_with_z",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue\n"
+            "C1,2024-01-05T10:00:00Z,10\nC2,2024-01-06T10:00:00Z,20\nC3,2024-01-07T22:00:00Z,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "hex_order_ids_starting_with_c",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "c3f1a9e0b2d4,C1,2024-01-05,10\nc4ca4238a0b9,C1,2024-02-05,20\n"
+            "9bf31c7ff062,C2,2024-01-07,30\n45c48cce2e2d,C3,2024-01-08,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "order_numbers_turning_into_c_ids",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "1001,C1,2024-01-05,10\n1002,C2,2024-01-06,20\n1003,C3,2024-01-07,30\n"
+            "C1004,C1,2024-01-08,10\nC1005,C2,2024-01-09,20\n",
+        ),
+        ERROR,
+        (TX, "OrderID", "row 4", "C1004", "--cancelled-ids"),
+    ),
+    Case(
+        "decimal_comma_then_decimal_point",
+        put(
+            TX,
+            "CustomerID;TransactionDate;TotalValue\n"
+            "C1;2024-01-05;10,50\nC2;2024-01-06;20,25\nC3;2024-01-07;30.75\n",
+        ),
+        ERROR,
+        (TX, "TotalValue", "row 3", "30.75", "'10,50', row 1"),
+    ),
+    Case(
+        "amounts_in_several_currencies",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue,Currency\n"
+            "C1,2024-01-05,10,USD\nC2,2024-01-06,20,USD\nC3,2024-01-07,3000,JPY\n",
+        ),
+        ERROR,
+        (TX, "Currency", "row 3", "JPY", "convert"),
     ),
 )
 

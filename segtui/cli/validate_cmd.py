@@ -57,7 +57,8 @@ def validate(
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import InputError
-        from segtui.engine.quality.validate import unreadable_report, validate_source
+        from segtui.engine.quality.unreadable import unreadable_report
+        from segtui.engine.quality.validate import validate_source
 
         settings, _ = load_settings(
             source,

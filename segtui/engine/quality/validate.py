@@ -15,7 +15,6 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.errors import InputError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import NUMBER_COLUMNS
 from segtui.engine.io.purchases import purchase_definition
@@ -24,9 +23,10 @@ from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 from segtui.engine.quality import rules
 from segtui.engine.quality.findings import Finding, finding
+from segtui.engine.quality.outliers import date_bounds
 from segtui.engine.quality.validate_limits import limit_findings
 
-__all__ = ["Finding", "ValidationReport", "unreadable_report", "validate_source"]
+__all__ = ["Finding", "ValidationReport", "validate_source"]
 # TotalValue may differ from Quantity x Price by rounding: a cent, or 1e-6 relative.
 VALUE_TOLERANCE_ABS = 0.01
 VALUE_TOLERANCE_REL = 1e-6
@@ -71,6 +71,7 @@ def validate_source(
     findings: list[Finding] = []
     missing = {str(tx_spec.path): _missing(tx, tx_spec)}
     findings += _transaction_checks(tx, tx_spec, tables)
+    findings += _far_dates(tx, tx_spec)
     for warning in tables.info.get("warnings", []):
         # e.g. dates that read both day-first and month-first
         findings.append(Finding("read_warning", "warning", warning, 1, str(tx_spec.path)))
@@ -105,26 +106,39 @@ def validate_source(
     )
 
 
-def unreadable_report(source: Path | str | None, exc: InputError) -> ValidationReport:
-    """The report of a source that cannot be read far enough to check (no date parses,
-    a required column is missing): one error finding carrying the file, column, row,
-    value and fix of ``exc``, so ``validate --json`` still prints a report."""
-    example: dict[str, Any] | None = {"row": exc.row} if exc.row is not None else None
-    if example is not None and exc.value is not None:
-        example["value"] = str(exc.value)
-    message = exc.message + (f". {exc.hint[:1].upper()}{exc.hint[1:]}" if exc.hint else "")
-    finding = Finding(
-        "unreadable", "error", message, 1, exc.file, exc.column, [example] if example else []
+def _far_dates(tx: pl.DataFrame, spec: TableFile) -> list[Finding]:
+    """Rows dated far after or before the rest of the data (``quality/outliers.py``;
+    here on every line with a customer, where ``run`` looks at purchase lines)."""
+    date = pl.col("TransactionDate")
+    per_customer = (
+        # dates out of 1900-2199 are errors of their own (placeholders such as 9999-12-31)
+        tx.filter(
+            pl.col("CustomerID").is_not_null() & (date >= dates.EARLIEST) & (date < dates.LATEST)
+        )
+        .group_by("CustomerID")
+        .agg(date.min().alias("first"), date.max().alias("last"))
     )
-    return ValidationReport(
-        source=str(source) if source is not None else "sample data",
-        transaction_rows=0,
-        customers_in_transactions=0,
-        customers_in_customers_table=None,
-        date_range=(None, None),
-        missing={},
-        findings=[finding],
+    bounds = date_bounds(per_customer.get_column("first"), per_customer.get_column("last"))
+    if bounds is None:
+        return []
+    span = "more than the data's span {} 99.9% of the customers' dates (a typo?)"
+    out = finding(
+        "dates_far_after_the_rest",
+        "warning",
+        f"rows dated {span.format('after')}; run sets the as-of date without them",
+        tx.filter(date > bounds.latest),
+        spec,
+        "TransactionDate",
     )
+    out += finding(
+        "dates_far_before_the_rest",
+        "warning",
+        f"rows dated {span.format('before')}",
+        tx.filter(date < bounds.earliest),
+        spec,
+        "TransactionDate",
+    )
+    return out
 
 
 def _iso(value: Any) -> str | None:
