@@ -51,6 +51,7 @@ def segment(
     categorical_weight: float | str = 1.0,
     returns: str = "net",
     rfm: bool = False,
+    method: str = "kmeans",
     like: str | Path | None = None,
     clv: bool = False,
     horizon: int = _HORIZON_DAYS,
@@ -58,7 +59,8 @@ def segment(
     holdout_end: dt.date | str | None = None,
     progress: bool | Callable[[str], None] = True,
 ) -> Segmentation:
-    """Segment the customers of ``source`` with K-Means, as ``segtui run`` does.
+    """Segment the customers of ``source`` with K-Means (or, with ``method="rfm"``, into
+    the RFM R x F grid's named cells), as ``segtui run`` does.
 
     ``mapping`` names a single log's columns (keys ``customer_col``, ``date_col``,
     ``amount_col``, ``quantity_col``, ``price_col``, ``order_col``, ``product_col``,
@@ -86,6 +88,7 @@ def segment(
         "categorical_weight": categorical_weight,
         "returns": returns,
         "rfm": rfm,
+        "method": method,
         "like": str(like) if like is not None else None,
         "clv": clv,
         "horizon": horizon,

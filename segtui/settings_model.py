@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from segtui.config import AUTO_K, RETURNS_RULES, SCALINGS
+from segtui.config import AUTO_K, METHODS, RETURNS_RULES, SCALINGS
 
 SETTING_KEYS = (
     "source",
@@ -29,6 +29,7 @@ SETTING_KEYS = (
     "categorical_weight",
     "returns",
     "rfm",
+    "method",
     "like",
     # customer value (--clv): see engine/value/
     "clv",
@@ -114,6 +115,7 @@ class SettingsFileModel(_Table):
     categorical_weight: float | int | str | None = None
     returns: Literal["net", "drop"] | None = None
     rfm: bool | None = None
+    method: Literal["kmeans", "rfm"] | None = None
     like: str | None = None
     clv: bool | None = None
     horizon: int | None = None
@@ -226,6 +228,13 @@ class SettingsFileModel(_Table):
     def _scaling(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() not in SCALINGS:
             raise ValueError(f"scaling must be one of {', '.join(SCALINGS)}")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}")
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("returns", mode="before")

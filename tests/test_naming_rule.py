@@ -29,14 +29,19 @@ def test_higher_mean_spend_never_gets_a_lower_tier():
     assert result == ["top", "mid", "low", "high"]
 
 
-def test_activity_is_measured_in_the_customers_own_gaps():
-    assert [tiers.activity(r) for r in (0.3, 2.0, 2.01, 4.0, 4.01)] == [
-        "active",
-        "active",
-        "lapsing",
-        "lapsing",
-        "lapsed",
-    ]
+def test_activity_compares_the_share_within_rhythm_with_the_base():
+    # Base share 0.6, typical gap 30 days: at least 0.6 active; under 0.3 and a median
+    # recency over 60 days lapsed; otherwise lapsing (new one-timers are not "lapsed").
+    assert tiers.activity(0.6, 0.6, 400.0, 30.0) == "active"
+    assert tiers.activity(0.59, 0.6, 400.0, 30.0) == "lapsing"
+    assert tiers.activity(0.3, 0.6, 400.0, 30.0) == "lapsing"
+    assert tiers.activity(0.29, 0.6, 61.0, 30.0) == "lapsed"
+    assert tiers.activity(0.0, 0.6, 60.0, 30.0) == "lapsing"
+
+
+def test_one_time_buyers_are_never_within_a_rhythm():
+    frame = _history([0, 0, 30], [1, 1, 2], [1.0, 400.0, 10.0])
+    assert tiers.within_rhythm(frame, 30.0).tolist() == [0.0, 0.0, 1.0]
 
 
 def _history(spans: list[int], purchases: list[int], recency: list[float]) -> pl.DataFrame:
@@ -71,8 +76,9 @@ def test_weekly_shoppers_gone_a_month_are_more_lapsed_than_quarterly_buyers_gone
     gap = tiers.typical_gap(frame)
     assert gap == 48.5  # the median of 7 (four times) and 90 (four times)
     profiles = build_profiles(frame, np.array([0] * 4 + [1] * 4), FEATURES, typical_gap=gap)
-    assert profiles[0].median_rhythm == 35 / ((133 + 48.5) / 20)  # 3.86 own gaps: lapsing
-    assert profiles[1].median_rhythm == 60 / ((270 + 48.5) / 4)  # 0.75 own gaps: active
+    # 35 / ((133 + 48.5) / 20) = 3.86 own gaps late; 60 / ((270 + 48.5) / 4) = 0.75.
+    assert [p.in_rhythm for p in profiles] == [0.0, 1.0]  # the base's share is 0.5
+    # The weekly shoppers' median recency (35 days) is under 2 G = 97: lapsing, not lapsed.
     assert [p.activity for p in profiles] == ["lapsing", "active"]
 
 
@@ -108,14 +114,16 @@ def test_a_long_lapsed_segment_is_not_told_to_keep_receiving_the_newsletter():
     assert "newsletter" not in lapsed.action and "Win them back" in lapsed.action
 
 
-def _check(profiles: list[SegmentProfile]) -> None:
-    order, acts = tiers.TIERS, tiers.ACTIVITIES
+def _check(profiles: list[SegmentProfile], gap: float) -> None:
+    order = tiers.TIERS
     for a in profiles:
         for b in profiles:
             if a.means["total_spend"] > b.means["total_spend"]:
                 assert order.index(a.value_tier) >= order.index(b.value_tier)
-            if a.median_rhythm < b.median_rhythm:
-                assert acts.index(a.activity) <= acts.index(b.activity)
+            if a.in_rhythm >= b.in_rhythm and b.activity == "active":
+                assert a.activity == "active"
+        if a.activity == "lapsed":
+            assert a.medians["recency_days"] > tiers.IN_RHYTHM * gap
         if a.revenue_share > 0.5:
             assert a.value_tier in ("high", "top")
         if a.activity == "active":
@@ -151,4 +159,5 @@ def test_names_tiers_and_activity_are_consistent_on_generated_data(k, n, seed, t
         first_purchase=pl.lit(day),
         last_purchase=pl.Series([day + dt.timedelta(days=float(d)) for d in spans]),
     )
-    _check(build_profiles(frame, labels, FEATURES, typical_gap=float(rng.uniform(5, 120))))
+    gap = float(rng.uniform(5, 120))
+    _check(build_profiles(frame, labels, FEATURES, typical_gap=gap), gap)

@@ -64,6 +64,7 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             markup=False,
         )
     render_trust(summary, console)
+    render_rfm_cells(summary, console)
     render_value(summary.get("clv"), console)
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
@@ -128,3 +129,16 @@ def render_value(clv: dict[str, Any] | None, console: Console) -> None:
             f"{holdout['predicted']:,.1f} predicted repeat purchases "
             f"(error {holdout['aggregate_error']:+.1%})"
         )
+
+
+def render_rfm_cells(summary: dict[str, Any], console: Console) -> None:
+    """Print where each segment sits in the RFM R x F grid (its three largest cells)."""
+    from segtui.engine.output.backtest_report import top_cells
+
+    grid = (summary.get("diagnostics") or {}).get("rfm_grid") or {}
+    rows = grid.get("segments") or {}
+    if not rows or summary.get("params", {}).get("method") == "rfm":
+        return
+    console.print("in the RFM grid (largest cells):")
+    for segment, counts in rows.items():
+        console.print(f"   {segment}. {top_cells(counts)}", markup=False)

@@ -30,6 +30,7 @@ from segtui.cli.common import (
     KOpt,
     LikeOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 def run(
     source: SourceArg = None,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -182,6 +184,7 @@ def run(
 
         setting_flags = dict(
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
@@ -228,6 +231,10 @@ def run(
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         if spark is not None and settings.clv:
             raise OptionError("--clv needs the polars engine (not --engine spark)")
+        if outputs.save_model:
+            from segtui.engine.segments.rfm_cells import check_modelable
+
+            check_modelable(settings.method)
         if spark is not None and settings.like is not None:
             raise OptionError("--like works with the polars engine only")
         # Every output is checked against every file the run reads (also through the

@@ -28,6 +28,7 @@ from segtui.cli.common import (
     KOpt,
     LikeOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -48,6 +49,7 @@ from segtui.cli.common import (
 def ui(
     source: SourceArg = None,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -98,6 +100,7 @@ def ui(
             source,
             config,
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
@@ -127,7 +130,10 @@ def ui(
 
         # The header names a settings file that was applied (./segtui.toml is silent).
         applied = find_config(config)
-        SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
+        from segtui.cli.exiting import default_signals
+
+        with default_signals():  # Textual restores the terminal itself (see exiting.py)
+            SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
 
 
 def check_terminal() -> None:

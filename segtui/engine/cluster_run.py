@@ -18,7 +18,7 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
-from segtui.engine.clustering.kmeans import Clustering, Metrics
+from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import FeatureTable
@@ -32,7 +32,12 @@ MAX_N_INIT = 1000
 
 def validate_settings(settings: Settings) -> None:
     """Check option values that need no data; raises OptionError."""
-    from segtui.config import LOG_MODES, SCALINGS
+    from segtui.config import LOG_MODES, METHODS, SCALINGS
+
+    if settings.method not in METHODS:
+        raise OptionError(
+            f"unknown method {settings.method!r}", hint=f"use one of {', '.join(METHODS)}"
+        )
 
     if settings.scaling not in SCALINGS:
         raise OptionError(
@@ -94,12 +99,19 @@ def _cluster(
         categorical_weight=settings.categorical_weight,
     )
     X = space.transform(clustered)
-    k, k_sweep = sweep.choose_k(X, settings, progress=step)
-    clustering.check_k(k, X)
-    spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
-    fitted: Clustering = clustering.order_by(
-        clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
-    )
+    cells: list[str] | None = None
+    if settings.method == "rfm":  # the grid's cells, not a clustering: k is the cells used
+        from segtui.engine.segments.rfm_cells import rfm_clustering
+
+        fitted, cells = rfm_clustering(clustered, X)
+        k, k_sweep = len(cells), None
+    else:
+        k, k_sweep = sweep.choose_k(X, settings, progress=step)
+        clustering.check_k(k, X)
+        spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
+        fitted = clustering.order_by(
+            clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
+        )
     timings["clustering"] = time.perf_counter() - started
     step("Scoring")
     # The scores and the stability check (numpy and scikit-learn on the matrix) run in a
@@ -110,6 +122,10 @@ def _cluster(
         scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
         step("Profiling")
         profiled = profile(table, clustered, fitted.labels, settings, space)
+        if cells is not None:
+            from segtui.engine.segments.rfm_cells import name_cells
+
+            profiled.segments = name_cells(profiled.profiles, profiled.segments, cells)
         separation = diagnostics.separation(space, X, fitted.labels)
         step("Checking stability")
         scores, (stable, stability_warnings) = scored.result()
@@ -151,7 +167,12 @@ def _scores_and_stability(
     scores = clustering.metrics(
         X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
     )
+    if settings.method == "rfm":  # cells by rule: resampling K-Means says nothing of them
+        return scores, ({"k": k, "stability": None, "method": RFM_STABILITY}, [])
     return scores, trust_checks(X, k, settings, k_sweep)
+
+
+RFM_STABILITY = "not measured: --method rfm assigns the grid's cells by rule"
 
 
 def trust_checks(

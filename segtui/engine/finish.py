@@ -38,6 +38,8 @@ class Profiled:
     # The rule behind value_tier and activity (engine/segments/tiers.py) and the base's
     # typical gap between purchases it used.
     segment_rule: dict[str, Any]
+    # Where each segment sits in the RFM R x F grid (segments/rfm_cells.segment_cells).
+    rfm_grid: dict[str, Any] | None = None
 
 
 def profile(
@@ -60,10 +62,18 @@ def profile(
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, table.frame)
-    rule = {"typical_gap_days": round(gap, 3), **tiers.rule()}
-    return Profiled(
+    within = tiers.within_rhythm(clustered, gap)
+    base = float(np.nanmean(within)) if np.isfinite(within).any() else None
+    rule = {"typical_gap_days": round(gap, 3), "base_in_rhythm": base, **tiers.rule()}
+    profiled = Profiled(
         profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings, rule
     )
+    if {"recency_days", "frequency"} <= set(table.frame.columns):
+        from segtui.engine.segments.rfm_cells import segment_cells
+
+        ids = clustered.get_column("CustomerID")
+        profiled.rfm_grid = segment_cells(table.frame, ids, labels)
+    return profiled
 
 
 def finish(
@@ -90,6 +100,7 @@ def finish(
         **(extra_diagnostics or {}),
         "skewness": profiled.skewness,
         "segment_rule": profiled.segment_rule,
+        **({"rfm_grid": profiled.rfm_grid} if profiled.rfm_grid is not None else {}),
     }
     warnings = (
         table.warnings

@@ -103,7 +103,7 @@ class SegmentationResult:
                     "revenue_share": p.revenue_share,
                     "value_tier": p.value_tier,
                     "activity": p.activity,
-                    "median_rhythm": p.median_rhythm,
+                    "in_rhythm": p.in_rhythm,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,

@@ -138,7 +138,9 @@ def rf_grid(frame: pl.DataFrame) -> pl.DataFrame:
     the customers with purchases in a feature frame (needs has_purchases, recency_days,
     frequency), scored among them in CustomerID order so ties break the same way every
     run. Recency scores 5 for the most recent fifth; frequency 5 for the most frequent."""
-    buyers = frame.filter(pl.col("has_purchases")).sort("CustomerID")
+    if "has_purchases" in frame.columns:  # a feature frame; clustered rows all bought
+        frame = frame.filter(pl.col("has_purchases"))
+    buyers = frame.sort("CustomerID")
     scored = buyers.select(
         pl.col("CustomerID"),
         (6 - rank_quintile(pl.col("recency_days"))).cast(pl.Int8).alias("rf_r"),

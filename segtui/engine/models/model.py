@@ -34,6 +34,7 @@ from segtui.engine.models.integrity import (
 )
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
+from segtui.engine.segments.rfm_cells import check_modelable
 from segtui.version import __version__
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def feature_definitions(features: list[str], categories: list[str]) -> dict[str,
 def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) -> SegmentModel:
     """The model of a finished run; ``input_files`` are hashed into ``training.input``."""
     settings = result.settings
+    check_modelable(settings.method)
     files = list(input_files)
     training: dict[str, Any] = {
         "source": result.source,

@@ -75,3 +75,39 @@ def backtest_section(backtest: dict[str, Any] | None) -> list[str]:
     if backtest.get("warnings"):
         lines += [f"- {w}" for w in backtest["warnings"]] + [""]
     return lines
+
+
+def rfm_grid_section(grid: dict[str, Any] | None, names: dict[int, str]) -> list[str]:
+    """Markdown lines for the segment x RFM cell table (``diagnostics.rfm_grid``): where
+    each segment's customers sit in the R x F grid; ``names`` maps segment id to name."""
+    if not grid or not grid.get("segments"):
+        return []
+    rows = grid["segments"]
+    cells = [c for c in grid["cells"] if any(counts[c] for counts in rows.values())]
+    lines = [
+        "## Segments in the RFM grid",
+        "",
+        "Customers of each segment per cell of the RFM R×F grid (quintile scores 1-5 on "
+        "recency and frequency among the clustered customers, ties broken by rank; "
+        "segtui's docs/backtest.md gives the rule). The largest cell of each "
+        "segment is in bold.",
+        "",
+        "| segment | " + " | ".join(cells) + " |",
+        "|---|" + "---|" * len(cells),
+    ]
+    for segment, counts in rows.items():
+        top = max(cells, key=lambda c: counts[c])
+        shown = [f"**{counts[c]:,}**" if c == top else f"{counts[c]:,}" for c in cells]
+        label = f"{segment} {names.get(int(segment), '')}".strip()
+        lines.append(f"| {label} | " + " | ".join(shown) + " |")
+    lines.append("")
+    return lines
+
+
+def top_cells(counts: dict[str, int], n: int = 3) -> str:
+    """'Champions 45%, Loyal customers 30%, …': a segment's largest RFM cells in words."""
+    total = sum(counts.values())
+    if not total:
+        return "–"
+    ranked = sorted(counts.items(), key=lambda item: -item[1])[:n]
+    return ", ".join(f"{cell} {count / total:.0%}" for cell, count in ranked if count)

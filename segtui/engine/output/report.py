@@ -97,8 +97,10 @@ def markdown_report(summary: dict[str, Any]) -> str:
     from segtui.engine.output.value_report import value_section
 
     lines += value_section(summary.get("clv"))
-    from segtui.engine.output.backtest_report import backtest_section
+    from segtui.engine.output.backtest_report import backtest_section, rfm_grid_section
 
+    names = {seg["id"]: seg["name"] for seg in summary["segments"]}
+    lines += rfm_grid_section((summary.get("diagnostics") or {}).get("rfm_grid"), names)
     lines += backtest_section(summary.get("backtest"))
     dq = summary.get("data_quality") or {}
     if dq:

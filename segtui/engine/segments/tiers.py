@@ -23,10 +23,21 @@ they have gone more than 4 typical gaps of the base without a second purchase. A
 is what ``frequency`` counts (orders, or customer-days where a log has no order id).
 
 The customer's *rhythm* is their recency (days since the last purchase) in expected gaps.
-A segment's activity is read from its customers' **median** rhythm: ``active`` up to 2,
-``lapsing`` up to 4, ``lapsed`` beyond; that is the state of the segment's median
-customer. So a segment whose customers are further past their own rhythm is never more
-active than one whose customers are less far past it.
+A repeat buyer is *within their rhythm* up to 2 expected gaps (``IN_RHYTHM``). A one-time
+buyer has shown no rhythm yet and is never within one: on every real log measured,
+one-timers bought again less often than the base at every recency (docs/naming.md). A
+segment's activity compares its share of customers within their rhythm (``in_rhythm``)
+with the same share over all clustered customers (the base's):
+
+* ``active``: at least the base's share;
+* ``lapsed``: under half of the base's share (``LAPSED_FRACTION``) and a median recency
+  beyond 2 typical gaps (long gone, not merely new one-timers);
+* ``lapsing``: the rest (fewer within their rhythm than the base).
+
+So a segment with more of its customers within their rhythm is never less active than
+one with fewer, except that a lapsed segment must also have been gone a while; and the
+words say what the backtest checks: an active segment is expected to buy again more
+often than the base, a lapsing or lapsed one less often.
 """
 
 from __future__ import annotations
@@ -41,8 +52,10 @@ TIERS = ("low", "mid", "high", "top")  # in increasing order
 TIER_RATIOS: tuple[tuple[str, float], ...] = (("top", 3.0), ("high", 1.25), ("mid", 0.5))
 MAJORITY_REVENUE = 0.5  # a segment bringing this share of revenue is at least "high"
 ACTIVITIES = ("active", "lapsing", "lapsed")
-# (activity, highest median rhythm: recency in the customers' own expected gaps)
-ACTIVITY_GAPS: tuple[tuple[str, float], ...] = (("active", 2.0), ("lapsing", 4.0))
+# A customer is within their rhythm up to this many of their own expected gaps.
+IN_RHYTHM = 2.0
+# A segment is lapsed under this fraction of the base's share within their rhythm.
+LAPSED_FRACTION = 0.5
 # Weight, in gaps, of the base's typical gap in each customer's expected gap.
 PRIOR_GAPS = 1.0
 
@@ -131,15 +144,29 @@ def rhythm(clustered: pl.DataFrame, gap: float) -> np.ndarray:
     return recency / expected_gaps(clustered, gap)
 
 
-def activity(median_rhythm: float) -> str:
-    """``active``, ``lapsing`` or ``lapsed`` for a segment's median rhythm (recency in the
-    customers' own expected gaps)."""
-    if median_rhythm is None or not np.isfinite(median_rhythm):
+def within_rhythm(clustered: pl.DataFrame, gap: float) -> np.ndarray:
+    """1.0 for repeat buyers within their rhythm, 0.0 for the others (one-time buyers
+    included), NaN without a recency; row-aligned with ``clustered``."""
+    rhythm_ = rhythm(clustered, gap)
+    within = (rhythm_ <= IN_RHYTHM).astype(float)
+    if "frequency" in clustered.columns:
+        repeat = clustered.get_column("frequency").cast(pl.Float64).fill_null(0.0).to_numpy()
+        within[repeat < 2] = 0.0
+    return np.where(np.isnan(rhythm_), np.nan, within)
+
+
+def activity(in_rhythm: float, base_in_rhythm: float, median_recency: float, gap: float) -> str:
+    """``active``, ``lapsing`` or ``lapsed`` for a segment's share of customers within
+    their rhythm, against the base's share, and its median recency in days against the
+    base's typical gap (see the module docstring)."""
+    if not all(v is not None and np.isfinite(v) for v in (in_rhythm, base_in_rhythm)):
         return "active"  # no recency known: claim nothing
-    for name, most in ACTIVITY_GAPS:
-        if median_rhythm <= most:
-            return name
-    return "lapsed"
+    if in_rhythm >= base_in_rhythm:
+        return "active"
+    gone = median_recency is not None and median_recency > IN_RHYTHM * gap
+    if in_rhythm < LAPSED_FRACTION * base_in_rhythm and gone:
+        return "lapsed"
+    return "lapsing"
 
 
 def rule() -> dict[str, object]:
@@ -147,6 +174,7 @@ def rule() -> dict[str, object]:
     return {
         "tier_ratios": dict(TIER_RATIOS),
         "majority_revenue": MAJORITY_REVENUE,
-        "activity_gaps": dict(ACTIVITY_GAPS),
+        "in_rhythm_gaps": IN_RHYTHM,
+        "lapsed_fraction": LAPSED_FRACTION,
         "prior_gaps": PRIOR_GAPS,
     }

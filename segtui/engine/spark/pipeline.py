@@ -51,6 +51,12 @@ def run_spark(
         result = cluster(features.table, settings, tables.label, progress=step, timings=timings)
         path = PATH_DRIVER
     else:
+        if settings.method != "kmeans":
+            raise OptionError(
+                f"--method {settings.method} is not available on the MLlib path (more "
+                f"customers than --spark-driver-limit {options.driver_limit:,})",
+                hint="raise --spark-driver-limit, or use the polars engine",
+            )
         if not isinstance(settings.k, int):
             raise OptionError(
                 "--k auto is not available on the MLlib path (more customers than "

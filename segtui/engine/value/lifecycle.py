@@ -15,10 +15,9 @@ that matches gives the stage:
 4. ``at_risk``: recency > G, or P(alive) < AT_RISK_P_ALIVE;
 5. ``active``: everyone else (bought within the typical gap and likely still a customer).
 
-Customers without purchases get no stage (null). The segments' activity measures each
-customer against their own expected gap, in which G weighs as one gap (tiers.py); the
-stages measure everyone against G, so the two agree where a customer's gaps are near G
-(docs/value.md says where they part; a test checks the segments on realistic data).
+Customers without purchases get no stage (null). The segments' activity reads each
+customer's own rhythm (tiers.py); a ``lapsed`` segment has a median recency over L, so
+more than half of its members are ``lapsed`` here (docs/value.md says where they part).
 """
 
 from __future__ import annotations
