@@ -203,6 +203,18 @@ SOURCE_CASES: tuple[Case, ...] = (
         (TX, "TotalValue", "row 4", "1e300"),
     ),
     Case("negative_amount_is_a_return", replace(TX, ",120.0,", ",-120.0,"), WARN, ("negative",)),
+    Case(
+        "return_written_with_a_positive_amount",
+        replace(TX, "2024-04-01 12:00:00,3,120.0", "2024-04-01 12:00:00,-3,120.0"),
+        WARN,
+        ("1 return line", "negative quantity or amount"),
+    ),
+    Case(
+        "date_typo_a_century_ahead",
+        replace(TX, "2024-06-01 18:00:00", "2124-06-01 18:00:00"),
+        WARN,
+        ("far after the rest", "'2124-06-01 18:00:00' (row 3)"),
+    ),
     Case("missing_amount", replace(TX, ",120.0,", ",,"), WARN, ("without a TotalValue",)),
     # --- dates
     Case(
@@ -989,6 +1001,56 @@ LOG_ONLY_CASES: tuple[Case, ...] = (
         OK,
         (),
         ("--date-format", "%Y-%m-%dT%H:%M:%S%z"),
+    ),
+    Case(
+        "iso_8601_dates_with_z",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue\n"
+            "C1,2024-01-05T10:00:00Z,10\nC2,2024-01-06T10:00:00Z,20\nC3,2024-01-07T22:00:00Z,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "hex_order_ids_starting_with_c",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "c3f1a9e0b2d4,C1,2024-01-05,10\nc4ca4238a0b9,C1,2024-02-05,20\n"
+            "9bf31c7ff062,C2,2024-01-07,30\n45c48cce2e2d,C3,2024-01-08,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "order_numbers_turning_into_c_ids",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "1001,C1,2024-01-05,10\n1002,C2,2024-01-06,20\n1003,C3,2024-01-07,30\n"
+            "C1004,C1,2024-01-08,10\nC1005,C2,2024-01-09,20\n",
+        ),
+        ERROR,
+        (TX, "OrderID", "row 4", "C1004", "--cancelled-ids"),
+    ),
+    Case(
+        "decimal_comma_then_decimal_point",
+        put(
+            TX,
+            "CustomerID;TransactionDate;TotalValue\n"
+            "C1;2024-01-05;10,50\nC2;2024-01-06;20,25\nC3;2024-01-07;30.75\n",
+        ),
+        ERROR,
+        (TX, "TotalValue", "row 3", "30.75", "'10,50', row 1"),
+    ),
+    Case(
+        "amounts_in_several_currencies",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue,Currency\n"
+            "C1,2024-01-05,10,USD\nC2,2024-01-06,20,USD\nC3,2024-01-07,3000,JPY\n",
+        ),
+        ERROR,
+        (TX, "Currency", "row 3", "JPY", "convert"),
     ),
 )
 

@@ -58,6 +58,7 @@ from segtui.engine.quality.checks import (
     find_bad_date,
     value_warnings,
 )
+from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
 
 # The catalogue's names stay importable from here, where callers always found them.
 __all__ = [
@@ -293,12 +294,20 @@ def compute_features(
     # held ~1.3 GB until the function returned.
     del agg, customers, collected
     frame = mark_returns_only(frame, tables, data_quality, warnings)
+    bounds = date_bounds(frame.get_column("first_purchase"), frame.get_column("last_purchase"))
     if as_of is None:
         last = frame.get_column("last_purchase").max()
         if last is None:
             raise InputError("no purchases, only returns", file=tables.label)
         assert isinstance(last, dt.datetime)
+        if bounds is not None and last > bounds.latest:
+            return _without_far_dates(tables, requested, plain, side, bounds)
         as_of = last.date() + dt.timedelta(days=1)
+    first = frame.get_column("first_purchase").min()
+    if bounds is not None and first is not None and first < bounds.earliest:  # type: ignore[operator]
+        count, text = far_date_warning(tables.files["transactions"], bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
     note_customers(frame, as_of, dropped, data_quality, warnings)
@@ -311,6 +320,30 @@ def compute_features(
         categories=categories,
         side=side_results,
     )
+
+
+def _without_far_dates(
+    tables: Tables,
+    requested: Sequence[str],
+    plain: bool | None,
+    side: Sequence[pl.LazyFrame],
+    bounds: DateBounds,
+) -> FeatureTable:
+    """The features with the default as-of date set by the purchases that are not far
+    after the rest (``quality/outliers.py``): the far ones fall after it, out of the
+    snapshot, and a warning names their rows."""
+    tx = tables.transactions.filter(
+        pl.col("CustomerID").is_not_null() & (pl.col("TransactionDate") <= bounds.latest)
+    )
+    rest = purchases_only(pl.col("TransactionDate"), tables).max()
+    last = tx.select(rest).collect(engine="streaming").item()
+    as_of = last.date() + dt.timedelta(days=1)
+    table = compute_features(tables, requested, as_of, plain=plain, side=side)
+    count, text = far_date_warning(tables.files["transactions"], bounds, late=True, as_of=as_of)
+    table.data_quality["rows_dated_far_after_the_rest"] = count
+    table.data_quality["as_of_set_without_far_dates"] = True
+    table.warnings.append(text)
+    return table
 
 
 def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:

@@ -37,7 +37,9 @@ def mark_returns_only(
     data_quality["customers_with_only_returns"] = count
     rule = data_quality.get("returns_rule", tables.info.get("returns_rule", "net"))
     if returned:
-        cancelled = " or a cancelled order's" if data_quality.get("cancelled_order_prefix") else ""
+        cancelled = (
+            ", or a line of a cancelled order" if data_quality.get("cancelled_order_prefix") else ""
+        )
         effect = (
             "lower total_spend and total_quantity (their values count as negative whatever "
             "their sign)"

@@ -19,9 +19,9 @@ format is decided once per column and the whole column is parsed with it. The ru
    name the first failing row (with ``--date-format`` and the candidates in the message)
    and ``segtui validate`` can list them all. No row is ever dropped because of its date.
 
-Time zones: values with a UTC offset (``2024-01-05T10:00:00+01:00``, ``%z``) are converted
-to UTC and then compared as plain dates and times; ``%Z`` names (``CET``) are refused
-because a name does not fix an offset.
+Time zones: values with a UTC offset (``2024-01-05T10:00:00+01:00``, ``%z``, or ISO 8601's
+``Z`` for UTC: ``2024-01-01T00:00:00Z``) are converted to UTC and then compared as plain
+dates and times; ``%Z`` names (``CET``) are refused because a name does not fix an offset.
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ def parse(expr: pl.Expr, fmt: str, *, text: bool = True) -> pl.Expr:
     with_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%s"))
     stripped = expr.cast(pl.String).str.strip_chars()
     if has_offset(fmt):
+        # ISO 8601 writes UTC as "Z" (2024-01-01T00:00:00Z), which %z does not read.
+        stripped = stripped.str.replace(r"[Zz]$", "+00:00")
         return (
             stripped.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, exact=True)
             .dt.convert_time_zone("UTC")
