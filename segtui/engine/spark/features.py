@@ -205,7 +205,7 @@ def compute_features_spark(
     frame = frame.cache()
     collected = to_polars(frame)
     grouped.unpersist()
-    note_customers(collected, as_of, dropped, data_quality, warnings)
+    collected = note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
         features=features,
