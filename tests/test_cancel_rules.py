@@ -98,6 +98,19 @@ def test_online_retail_cancellations_between_numeric_invoices_are_returns(tmp_pa
     assert warning.startswith("1 return line of customers") and "negative TotalValue" not in warning
 
 
+def test_a_few_other_invoices_among_numbers_keep_the_cancellation_rule(tmp_path):
+    # Online Retail: three A563185-style bad-debt invoices among 532,000 numeric ones
+    rows = [(f"{536000 + i}", f"K{i % 5}", "2024-03-01", 10) for i in range(200)]
+    rows.insert(50, ("A563185", "K2", "2024-03-01", 10))
+    rows.insert(90, ("C536999", "K1", "2024-03-02", 10))
+    log = _write(tmp_path / "retail.csv", "InvoiceNo,CustomerID,InvoiceDate,Amount", rows)
+    table = compute_features(load_source(log), SPEND)
+    assert table.data_quality["cancelled_order_prefix"] == "C"
+    assert "1 ('A563185', row 51), read as orders" in table.data_quality["cancelled_ids_rule"]
+    assert _by_customer(table)["K1"]["total_spend"] == pytest.approx(40 * 10 - 10)
+    assert _by_customer(table)["K2"]["total_spend"] == pytest.approx(41 * 10)
+
+
 def test_cancelled_ids_off_reads_online_retail_c_invoices_as_orders(tmp_path):
     rows = [(f"{536000 + i}", "K1", "2024-03-01", 10) for i in range(5)]
     rows.append(("C536999", "K1", "2024-03-02", 10))

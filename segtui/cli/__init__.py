@@ -28,10 +28,13 @@ from segtui.cli.app import app
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: exits with the command's code, or 130/143 and one
+    line when SIGINT/SIGTERM arrives, whenever it arrives (``segtui.cli.exiting``)."""
+    from segtui.cli.exiting import run_cli
+
     checked_stdout()
     tolerate_narrow_encodings()
-    app()
+    run_cli(app)
 
 
 def tolerate_narrow_encodings() -> None:

@@ -241,6 +241,11 @@ class Terminated(BaseException):
     """Raised in the main thread when SIGTERM arrives (see ``handle_errors``)."""
 
 
+class Interrupted(BaseException):
+    """Raised in the main thread when SIGINT arrives under ``segtui.cli.main`` (not a
+    KeyboardInterrupt, which Click would turn into "Aborted!" and exit 1)."""
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
@@ -330,7 +335,7 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     except SegtuiError as exc:
         _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
     except Terminated:

@@ -130,7 +130,10 @@ def ui(
 
         # The header names a settings file that was applied (./segtui.toml is silent).
         applied = find_config(config)
-        SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
+        from segtui.cli.exiting import default_signals
+
+        with default_signals():  # Textual restores the terminal itself (see exiting.py)
+            SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
 
 
 def check_terminal() -> None:

@@ -17,8 +17,12 @@ from segtui.engine.features.batches import aggregate_in_batches
 from segtui.engine.features.catalog import (
     CATEGORY_SHARES,
     FEATURES,
+    NET_RETURNER,
+    NET_RETURNERS,
     NO_PURCHASES,
     SHARE_PREFIX,
+    UNCLUSTERED,
+    UNCLUSTERED_NAMES,
     FeatureSpec,
     FeatureTable,
     available_names,
@@ -31,6 +35,7 @@ from segtui.engine.features.customers import (
     derive,
     drop_not_yet_signed_up,
     join_customers,
+    mark_net_returners,
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
@@ -56,14 +61,20 @@ from segtui.engine.quality.checks import (
     check_date_range,
     diagnose_failure,
     find_bad_date,
+    no_transactions,
     value_warnings,
 )
+from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
 
 # The catalogue's names stay importable from here, where callers always found them.
 __all__ = [
     "CATEGORY_SHARES",
     "FEATURES",
+    "NET_RETURNER",
+    "NET_RETURNERS",
     "NO_PURCHASES",
+    "UNCLUSTERED",
+    "UNCLUSTERED_NAMES",
     "SHARE_PREFIX",
     "FeatureSpec",
     "FeatureTable",
@@ -275,9 +286,8 @@ def compute_features(
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
     check_date_range(tables, counts, customers)
     if agg.height == 0:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(counts["rows"][0]), int(counts["missing_customer"][0]), as_of
         )
     data_quality: dict[str, Any] = {
         "purchase_definition": purchase_definition(tables),
@@ -293,15 +303,23 @@ def compute_features(
     # held ~1.3 GB until the function returned.
     del agg, customers, collected
     frame = mark_returns_only(frame, tables, data_quality, warnings)
+    bounds = date_bounds(frame.get_column("first_purchase"), frame.get_column("last_purchase"))
     if as_of is None:
         last = frame.get_column("last_purchase").max()
         if last is None:
             raise InputError("no purchases, only returns", file=tables.label)
         assert isinstance(last, dt.datetime)
+        if bounds is not None and last > bounds.latest:
+            return _without_far_dates(tables, requested, plain, side, bounds)
         as_of = last.date() + dt.timedelta(days=1)
+    first = frame.get_column("first_purchase").min()
+    if bounds is not None and first is not None and first < bounds.earliest:  # type: ignore[operator]
+        count, text = far_date_warning(tables.files["transactions"], bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
-    note_customers(frame, as_of, dropped, data_quality, warnings)
+    frame = note_customers(frame, as_of, dropped, data_quality, warnings)
     return FeatureTable(
         frame=frame,
         features=features,
@@ -311,6 +329,30 @@ def compute_features(
         categories=categories,
         side=side_results,
     )
+
+
+def _without_far_dates(
+    tables: Tables,
+    requested: Sequence[str],
+    plain: bool | None,
+    side: Sequence[pl.LazyFrame],
+    bounds: DateBounds,
+) -> FeatureTable:
+    """The features with the default as-of date set by the purchases that are not far
+    after the rest (``quality/outliers.py``): the far ones fall after it, out of the
+    snapshot, and a warning names their rows."""
+    tx = tables.transactions.filter(
+        pl.col("CustomerID").is_not_null() & (pl.col("TransactionDate") <= bounds.latest)
+    )
+    rest = purchases_only(pl.col("TransactionDate"), tables).max()
+    last = tx.select(rest).collect(engine="streaming").item()
+    as_of = last.date() + dt.timedelta(days=1)
+    table = compute_features(tables, requested, as_of, plain=plain, side=side)
+    count, text = far_date_warning(tables.files["transactions"], bounds, late=True, as_of=as_of)
+    table.data_quality["rows_dated_far_after_the_rest"] = count
+    table.data_quality["as_of_set_without_far_dates"] = True
+    table.warnings.append(text)
+    return table
 
 
 def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:
@@ -330,9 +372,11 @@ def note_customers(
     dropped: int,
     data_quality: dict[str, Any],
     warnings: list[str],
-) -> None:
+) -> pl.DataFrame:
     """Record the customer counts of a finished per-customer frame in ``data_quality`` and
-    say what was left out in ``warnings`` (both engines' last step before FeatureTable)."""
+    say what was left out in ``warnings`` (both engines' last step before FeatureTable).
+    Returns the frame with the net returners marked (``mark_net_returners``)."""
+    frame = mark_net_returners(frame, data_quality, warnings)
     data_quality["customers_signed_up_after_as_of"] = dropped
     if dropped:
         warnings.append(
@@ -341,6 +385,7 @@ def note_customers(
         )
     n_without = int((~frame.get_column("has_purchases")).sum())
     n_without -= data_quality.get("customers_with_only_returns", 0)
+    n_without -= data_quality["net_returners"]
     data_quality["customers"] = frame.height
     data_quality["customers_without_transactions"] = n_without
     if data_quality["rows_without_customer"]:
@@ -353,3 +398,4 @@ def note_customers(
             f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
             f"'{NO_PURCHASES}' and left out of the clustering."
         )
+    return frame

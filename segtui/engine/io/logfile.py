@@ -38,6 +38,7 @@ from segtui.engine.io.returns import (
     CancelRule,
     cancel_evidence,
     decide_cancellations,
+    id_kinds,
     mark_lines,
 )
 from segtui.engine.io.roles import FLAG_COLUMNS, find_column, fold_name, resolve_columns
@@ -166,13 +167,15 @@ def _decide_columns(
     text = text_number_columns(columns, schema) if separator not in (None, ",") else []
     currencies = currency_columns(header, set(columns.values()))
     exprs: list[pl.Expr] = []
+    derived: list[pl.Expr] = []
     if order is not None and cancel_mode != "off":
-        exprs += cancel_evidence(text_value(order))
+        derived, exprs = id_kinds(text_value(order)), cancel_evidence()
     exprs += separator_evidence(text) + currency_evidence(currencies)
     evidence: dict[str, Any] | None = None
     if exprs:
         evidence = (
             raw.with_row_index("_row", offset=1)
+            .with_columns(derived)
             .select(exprs)
             .collect(engine="streaming")
             .row(0, named=True)

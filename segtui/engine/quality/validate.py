@@ -23,6 +23,7 @@ from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 from segtui.engine.quality import rules
 from segtui.engine.quality.findings import Finding, finding
+from segtui.engine.quality.outliers import date_bounds
 from segtui.engine.quality.validate_limits import limit_findings
 
 __all__ = ["Finding", "ValidationReport", "validate_source"]
@@ -70,6 +71,7 @@ def validate_source(
     findings: list[Finding] = []
     missing = {str(tx_spec.path): _missing(tx, tx_spec)}
     findings += _transaction_checks(tx, tx_spec, tables)
+    findings += _far_dates(tx, tx_spec)
     for warning in tables.info.get("warnings", []):
         # e.g. dates that read both day-first and month-first
         findings.append(Finding("read_warning", "warning", warning, 1, str(tx_spec.path)))
@@ -102,6 +104,41 @@ def validate_source(
             "purchase_definition": purchase_definition(tables),
         },
     )
+
+
+def _far_dates(tx: pl.DataFrame, spec: TableFile) -> list[Finding]:
+    """Rows dated far after or before the rest of the data (``quality/outliers.py``;
+    here on every line with a customer, where ``run`` looks at purchase lines)."""
+    date = pl.col("TransactionDate")
+    per_customer = (
+        # dates out of 1900-2199 are errors of their own (placeholders such as 9999-12-31)
+        tx.filter(
+            pl.col("CustomerID").is_not_null() & (date >= dates.EARLIEST) & (date < dates.LATEST)
+        )
+        .group_by("CustomerID")
+        .agg(date.min().alias("first"), date.max().alias("last"))
+    )
+    bounds = date_bounds(per_customer.get_column("first"), per_customer.get_column("last"))
+    if bounds is None:
+        return []
+    span = "more than the data's span {} 99.9% of the customers' dates (a typo?)"
+    out = finding(
+        "dates_far_after_the_rest",
+        "warning",
+        f"rows dated {span.format('after')}; run sets the as-of date without them",
+        tx.filter(date > bounds.latest),
+        spec,
+        "TransactionDate",
+    )
+    out += finding(
+        "dates_far_before_the_rest",
+        "warning",
+        f"rows dated {span.format('before')}",
+        tx.filter(date < bounds.earliest),
+        spec,
+        "TransactionDate",
+    )
+    return out
 
 
 def _iso(value: Any) -> str | None:
