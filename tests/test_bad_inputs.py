@@ -12,8 +12,9 @@ way, and states what ``segtui run`` must do:
 
 Commands that read a source folder are listed in ``SOURCE_COMMANDS`` as a function from
 (folder, extra args, model file) to argv; a command joins the matrix by adding one entry
-there. All of run, sweep, validate, assign, lookalike (``--all``) and migrate (one
-source, ``--as-of-before 2024-03-01``) are in it; assign/lookalike/migrate use a model
+there. All of run, backtest (cut at 2024-06-01, or at a case's ``--as-of``), sweep,
+validate, assign, lookalike (``--all``) and migrate (one source, ``--as-of-before
+2024-03-01``) are in it; assign/lookalike/migrate use a model
 trained once on the intact tiny data. Per-command rules:
 
 * A case runs on a command only when its options exist there (the builder returns None
@@ -631,9 +632,27 @@ def migrate_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str]
     return argv + [x for pair in options.items() for x in pair]
 
 
+BACKTEST_FLAGS = {"-k", "--features", "--seed", "--n-init", "--categorical-weight", "--config"}
+BACKTEST_CUT = "2024-06-01"  # the tiny data run 2024-01-05 .. 2024-06-10
+
+
+def backtest_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    """The cut at BACKTEST_CUT, or at a case's --as-of; k 2 as run's; --out as run's."""
+    options = {"--at": BACKTEST_CUT, "-k": "2"}
+    for flag, value in _pairs(extra, folder):
+        if flag == "--as-of":
+            options["--at"] = value
+        elif flag in BACKTEST_FLAGS or flag == "--out":
+            options[flag] = value
+        else:
+            return None
+    return ["backtest", str(folder), "--json", *[x for pair in options.items() for x in pair]]
+
+
 # command name -> argv builder; None = the case's options do not exist for the command.
 SOURCE_COMMANDS: dict[str, Argv] = {
     "run": run_args,
+    "backtest": backtest_args,
     "sweep": sweep_args,
     "validate": validate_args,
     "assign": model_args("assign"),
@@ -677,6 +696,20 @@ OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": (ERROR, ("lookalikes need at least 2 customers with purchases",)),
         "identical_behaviour_different_regions_segments_by_region": (OK, ()),
+    },
+    # backtest segments the lines before 2024-06-01 (C4's one purchase is after it), so
+    # it sees fewer customers; a log ending before the cut has no next period; the
+    # 9999-12-31 line lies after the cut, where only the horizon (which ends long
+    # before it) reads lines, as `run --as-of 2024-06-01` leaves it out too
+    "backtest": {
+        "k_equal_to_buying_customers": (ERROR, ("k=5", "customers with purchases (4)")),
+        "k_larger_than_buying_customers": (ERROR, ("k=9", "customers with purchases (4)")),
+        "identical_behaviour_different_regions_segments_by_region": (
+            ERROR,
+            ("no transaction is dated on or after --at 2024-06-01",),
+        ),
+        "parquet_date32_9999_12_31": (ERROR, ("customers with purchases (2)",)),
+        "year_9999": (OK, ()),
     },
     # these logs end before the fixed before date: there is no later snapshot to compare
     "migrate": {

@@ -138,12 +138,14 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
     """Print the assignment summary: counts per segment, distances, warnings."""
     from rich.table import Table
 
+    from segtui.cli.render import net_returners_note
+
     same = summary["same_input_as_training"]
     screen.print(
         f"[bold]segtui assign[/] · {summary['model']} → {summary['source']} · "
         f"as of {summary['as_of']}\n{summary['n_customers']:,} customers "
         f"({summary['n_assigned']:,} assigned, {summary['no_purchases']['size']:,} without "
-        "purchases)"
+        f"purchases{net_returners_note(summary)})"
         + ("" if same is None else f" · same input as training: {'yes' if same else 'no'}")
     )
     table = Table(pad_edge=False)
@@ -166,9 +168,10 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
             f"{seg['training_size']:,}",
             "" if mean is None else f"{mean:.3f}",
         )
-    nop = summary["no_purchases"]
-    if nop["size"]:
-        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "")
+    from segtui.engine.features.catalog import unclustered_groups
+
+    for group in unclustered_groups(summary):
+        table.add_row(str(group["id"]), group["name"], f"{group['size']:,}", "", "", "")
     screen.print(table)
     for warning in summary["warnings"]:
         screen.print(f"[yellow]warning:[/] {warning}")

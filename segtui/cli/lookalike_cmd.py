@@ -172,7 +172,10 @@ def lookalike(
         for warning in snap.warnings:
             screen.print(f"[yellow]warning:[/] {warning}")
         for cid in result.skipped_no_purchases:
-            screen.print(f"[yellow]warning:[/] {cid} has no purchases; it has no lookalikes.")
+            screen.print(
+                f"[yellow]warning:[/] {cid} is not clustered (no purchases, or a net "
+                "returner: segment -1 or -2); it has no lookalikes."
+            )
         if written is not None:
             screen.print(f"wrote {written}")
 

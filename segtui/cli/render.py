@@ -8,14 +8,23 @@ from rich.console import Console
 from rich.table import Table
 
 
+def net_returners_note(summary: dict[str, Any]) -> str:
+    """ ", N net returners" for the header when the run has any (else nothing)."""
+    size = (summary.get("net_returners") or {}).get("size", 0)
+    return f", {size:,} net returners" if size else ""
+
+
 def render_summary(summary: dict[str, Any], console: Console) -> None:
     """Print counts, features, metrics, the segment table and warnings."""
+    from segtui.engine.features.catalog import UNCLUSTERED_WHY, unclustered_groups
+
     m = summary["metrics"]
     dq = summary.get("data_quality", {})
     console.print(
         f"[bold]segtui[/] · {summary['source']} · as of {summary['as_of']}\n"
         f"{summary['n_customers']:,} customers ({summary['n_clustered']:,} clustered, "
-        f"{summary['no_purchases']['size']:,} without purchases) · "
+        f"{summary['no_purchases']['size']:,} without purchases"
+        f"{net_returners_note(summary)}) · "
         f"{dq.get('transaction_rows', 0):,} transaction rows"
     )
     params = summary["params"]
@@ -46,9 +55,15 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             f"{seg['revenue_share']:.0%}",
             ", ".join(seg["evidence"][:2]),
         )
-    nop = summary["no_purchases"]
-    if nop["size"]:
-        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "no transactions")
+    for group in unclustered_groups(summary):
+        table.add_row(
+            str(group["id"]),
+            group["name"],
+            f"{group['size']:,}",
+            "",
+            "",
+            UNCLUSTERED_WHY[group["id"]],
+        )
     console.print(table)
     for seg in summary["segments"]:
         console.print(f"[bold]{seg['id']}. {seg['name']}[/]: {seg['description']}")

@@ -203,7 +203,13 @@ def single_threaded_native() -> Iterator[None]:
     1e7 run took 0.32 s on one thread and 4.7 s wall (3.2 s CPU) on two, on a busy 2-core
     machine. The scores thread that runs beside the profiling gets the second core.
     The sweep and the stability check were already limited the same way.
+
+    scikit-learn is imported first: threadpoolctl limits only the native libraries
+    already loaded, and K-Means' OpenMP runtime loads with ``sklearn.cluster``. Entered
+    before it, the first fit ran on every core, and the model's centroids differed in
+    their last digits from a run with OMP_NUM_THREADS=1 (the sums' order changes).
     """
+    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit must reach)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):

@@ -18,7 +18,12 @@ from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec
-from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, feature_kind
+from segtui.engine.features.compute import (
+    NET_RETURNER,
+    UNCLUSTERED_NAMES,
+    FeatureTable,
+    feature_kind,
+)
 from segtui.engine.features.customers import sorted_by_id
 from segtui.engine.result import SegmentationResult
 from segtui.engine.segments import tiers
@@ -163,7 +168,7 @@ def segments_frame(
     """The segments file: CustomerID, segment, segment_name, features, CustomerName, Region.
 
     Every customer appears once, sorted by CustomerID; customers without purchases get
-    segment -1 and the name "No purchases".
+    segment -1 and the name "No purchases", net returners -2 "Net returners".
     """
     names = {p.id: p.name for p in profiles}
     has = frame.get_column("has_purchases").fill_null(False)
@@ -182,9 +187,17 @@ def segments_frame(
         out = frame.join(assigned, on="CustomerID", how="left").with_columns(
             pl.col("segment").fill_null(-1)
         )
+    if NET_RETURNER in out.columns:
+        out = out.with_columns(
+            pl.when(pl.col(NET_RETURNER).fill_null(False))
+            .then(pl.lit(-2, dtype=pl.Int64))
+            .otherwise(pl.col("segment"))
+            .alias("segment")
+        )
+    names |= UNCLUSTERED_NAMES
     out = out.with_columns(
         pl.col("segment")
-        .replace_strict(list(names) + [-1], list(names.values()) + [NO_PURCHASES])
+        .replace_strict(list(names), list(names.values()), return_dtype=pl.String)
         .alias("segment_name")
     )
     feature_columns = [

@@ -14,7 +14,8 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec, transforms
-from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
+from segtui.engine.features.catalog import unclustered_sizes
+from segtui.engine.features.compute import FeatureTable
 from segtui.engine.output.writers import write_frame
 from segtui.engine.segments.explain import Explanation
 from segtui.engine.segments.profiles import SegmentProfile
@@ -78,7 +79,6 @@ class SegmentationResult:
 
     def summary(self) -> dict[str, Any]:
         """The run summary as plain JSON-ready data (the ``--summary``/``--json`` document)."""
-        no_purchases = self.n_customers - self.n_clustered
         return {
             "version": __version__,
             "source": self.source,
@@ -116,7 +116,7 @@ class SegmentationResult:
                 }
                 for p in self.profiles
             ],
-            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
+            **self.unclustered(),
             # What one purchase is (an order, a customer-day, a transaction): what
             # frequency, order value and the gaps between purchases count.
             "purchase_definition": self.feature_table.data_quality.get("purchase_definition"),
@@ -128,6 +128,11 @@ class SegmentationResult:
             **({"clv": self.value} if self.value is not None else {}),
             **({"backtest": self.backtest} if self.backtest is not None else {}),
         }
+
+    def unclustered(self) -> dict[str, dict[str, Any]]:
+        """The groups kept but not clustered, by summary key: ``no_purchases`` (-1) and
+        ``net_returners`` (-2), each {"id", "name", "size"}."""
+        return unclustered_sizes(self.segments.get_column("segment"))
 
     def _segment_value(self, segment_id: int) -> dict[str, Any]:
         """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""

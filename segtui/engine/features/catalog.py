@@ -72,6 +72,33 @@ FEATURES: dict[str, FeatureSpec] = {
 CATEGORY_SHARES = "category_shares"
 SHARE_PREFIX = "share_"
 NO_PURCHASES = "No purchases"
+NET_RETURNERS = "Net returners"
+# The customers every output keeps but the clustering leaves out, as (summary key, segment
+# id, name): no purchase line at all, or returns that cancel or exceed the purchases. The
+# K-Means space, the metrics, tiers and the choice of k see neither group.
+UNCLUSTERED = (("no_purchases", -1, NO_PURCHASES), ("net_returners", -2, NET_RETURNERS))
+UNCLUSTERED_NAMES = {segment: name for _, segment, name in UNCLUSTERED}
+# The feature frame's flag for the second group (has_purchases is false for them).
+NET_RETURNER = "net_returner"
+# Why each group is not clustered: in a table's last column, and after "N customers".
+UNCLUSTERED_WHY = {-1: "no transactions", -2: "returns cancel or exceed purchases"}
+UNCLUSTERED_WHO = {-1: "without transactions", -2: "whose returns cancel or exceed their purchases"}
+
+
+def unclustered_sizes(segment: pl.Series) -> dict[str, dict[str, Any]]:
+    """The summary entries of the unclustered groups from a segments file's ``segment``
+    column, by key: {"no_purchases": {"id": -1, "name", "size"}, "net_returners": ...}."""
+    return {
+        key: {"id": sid, "name": name, "size": int((segment == sid).sum())}
+        for key, sid, name in UNCLUSTERED
+    }
+
+
+def unclustered_groups(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The non-empty unclustered groups of a run (or assign) summary, -1 then -2, each
+    {"id", "name", "size"}; a summary written before -2 existed has only -1."""
+    groups = [summary.get(key) or {} for key, _, _ in UNCLUSTERED]
+    return [group for group in groups if group.get("size")]
 
 
 def share_name(category: str) -> str:

@@ -17,8 +17,12 @@ from segtui.engine.features.batches import aggregate_in_batches
 from segtui.engine.features.catalog import (
     CATEGORY_SHARES,
     FEATURES,
+    NET_RETURNER,
+    NET_RETURNERS,
     NO_PURCHASES,
     SHARE_PREFIX,
+    UNCLUSTERED,
+    UNCLUSTERED_NAMES,
     FeatureSpec,
     FeatureTable,
     available_names,
@@ -31,6 +35,7 @@ from segtui.engine.features.customers import (
     derive,
     drop_not_yet_signed_up,
     join_customers,
+    mark_net_returners,
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
@@ -64,7 +69,11 @@ from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_war
 __all__ = [
     "CATEGORY_SHARES",
     "FEATURES",
+    "NET_RETURNER",
+    "NET_RETURNERS",
     "NO_PURCHASES",
+    "UNCLUSTERED",
+    "UNCLUSTERED_NAMES",
     "SHARE_PREFIX",
     "FeatureSpec",
     "FeatureTable",
@@ -310,7 +319,7 @@ def compute_features(
         warnings.extend([text] if count else [])
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
-    note_customers(frame, as_of, dropped, data_quality, warnings)
+    frame = note_customers(frame, as_of, dropped, data_quality, warnings)
     return FeatureTable(
         frame=frame,
         features=features,
@@ -363,9 +372,11 @@ def note_customers(
     dropped: int,
     data_quality: dict[str, Any],
     warnings: list[str],
-) -> None:
+) -> pl.DataFrame:
     """Record the customer counts of a finished per-customer frame in ``data_quality`` and
-    say what was left out in ``warnings`` (both engines' last step before FeatureTable)."""
+    say what was left out in ``warnings`` (both engines' last step before FeatureTable).
+    Returns the frame with the net returners marked (``mark_net_returners``)."""
+    frame = mark_net_returners(frame, data_quality, warnings)
     data_quality["customers_signed_up_after_as_of"] = dropped
     if dropped:
         warnings.append(
@@ -374,6 +385,7 @@ def note_customers(
         )
     n_without = int((~frame.get_column("has_purchases")).sum())
     n_without -= data_quality.get("customers_with_only_returns", 0)
+    n_without -= data_quality["net_returners"]
     data_quality["customers"] = frame.height
     data_quality["customers_without_transactions"] = n_without
     if data_quality["rows_without_customer"]:
@@ -386,3 +398,4 @@ def note_customers(
             f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
             f"'{NO_PURCHASES}' and left out of the clustering."
         )
+    return frame

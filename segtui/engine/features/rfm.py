@@ -20,14 +20,15 @@ R\\FM   1               2                   3                   4               
 1      Lost            Hibernating         At Risk             Can't Lose Them  Can't Lose Them
 =====  ==============  ==================  ==================  ===============  ===============
 
-Customers without purchases get no scores and the label "No purchases".
+Customers without purchases get no scores and the label "No purchases"; net returners
+(segment -2) none and "Net returners".
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.compute import NET_RETURNER, NET_RETURNERS, NO_PURCHASES
 
 COLUMNS = ("r_score", "f_score", "m_score", "rfm_cell", "rfm_segment")
 LABELS = (
@@ -86,10 +87,14 @@ def rfm_scores(frame: pl.DataFrame) -> pl.DataFrame:
     buyers = buyers.with_columns(cell.alias("rfm_cell")).with_columns(
         pl.col("rfm_cell").replace_strict(cells, names, return_dtype=pl.String).alias("rfm_segment")
     )
+    # the customers without scores: no purchases, or net returners (segment -2)
+    net = pl.col(NET_RETURNER).fill_null(False) if NET_RETURNER in frame.columns else pl.lit(False)
+    outside = pl.when(pl.col("_net")).then(pl.lit(NET_RETURNERS)).otherwise(pl.lit(NO_PURCHASES))
     return (
-        frame.select("CustomerID")
+        frame.select("CustomerID", net.alias("_net"))
         .join(buyers, on="CustomerID", how="left")
-        .with_columns(pl.col("rfm_segment").fill_null(NO_PURCHASES))
+        .with_columns(pl.col("rfm_segment").fill_null(outside))
+        .drop("_net")
     )
 
 

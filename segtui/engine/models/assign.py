@@ -29,9 +29,9 @@ import polars as pl
 from segtui.config import DEFAULT_RETURNS
 from segtui.engine.clustering.space import MISSING_LEVEL
 from segtui.engine.errors import InputError, SegtuiError, plural
+from segtui.engine.features.catalog import unclustered_sizes
 from segtui.engine.features.compute import (
     CATEGORY_SHARES,
-    NO_PURCHASES,
     SHARE_PREFIX,
     FeatureTable,
     compute_features,
@@ -266,7 +266,7 @@ class AssignResult:
             "as_of": snap.as_of.isoformat(),
             "n_customers": n,
             "n_assigned": int(snap.labels.shape[0]),
-            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": n - snap.labels.shape[0]},
+            **unclustered_sizes(self.segments.get_column("segment")),
             "same_input_as_training": self.same_input_as_training,
             "segments": rows,
             "unseen_levels": snap.unseen_levels,

@@ -69,9 +69,10 @@ def markdown_report(summary: dict[str, Any]) -> str:
             f"| {seg['id']} | {seg['name']} | {seg['size']:,} | {seg['share']:.1%} | "
             f"{seg['revenue_share']:.1%} |"
         )
-    no_purchases = summary.get("no_purchases") or {}
-    if no_purchases.get("size"):
-        lines.append(f"| -1 | {no_purchases['name']} | {no_purchases['size']:,} | – | – |")
+    from segtui.engine.features.catalog import unclustered_groups
+
+    for group in unclustered_groups(summary):
+        lines.append(f"| {group['id']} | {group['name']} | {group['size']:,} | – | – |")
     lines.append("")
     lines += like_section(summary.get("like"))
     for seg in summary["segments"]:

@@ -22,6 +22,7 @@ from segtui.engine.features.compute import (
     resolve_features,
     share_name,
 )
+from segtui.engine.io.purchases import definition, unit_of
 from segtui.engine.quality.checks import value_warnings
 from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
 
@@ -179,7 +180,10 @@ def compute_features_spark(
             "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
             file=tables.files["transactions"].path,
         )
+    order_id = tables.files["transactions"].columns.get("TransactionID")
     data_quality: dict[str, Any] = {
+        # Spark reads every source as a Transactions table: a row or a TransactionID
+        "purchase_definition": definition(unit_of(False, order_id is not None), order_id),
         "transaction_rows": int(totals["rows"] or 0),
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
@@ -205,7 +209,7 @@ def compute_features_spark(
     frame = frame.cache()
     collected = to_polars(frame)
     grouped.unpersist()
-    note_customers(collected, as_of, dropped, data_quality, warnings)
+    collected = note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
         features=features,
