@@ -58,6 +58,10 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
     if not 0 <= settings.seed < 2**32:
         raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+    if settings.as_of is not None:
+        from segtui.engine.io.dates import check_date_bounds
+
+        check_date_bounds(settings.as_of, "as-of")
 
 
 def cluster(

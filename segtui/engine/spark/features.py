@@ -23,7 +23,7 @@ from segtui.engine.features.compute import (
     share_name,
 )
 from segtui.engine.io.purchases import definition, unit_of
-from segtui.engine.quality.checks import value_warnings
+from segtui.engine.quality.checks import no_transactions, value_warnings
 from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
 
 if TYPE_CHECKING:
@@ -176,9 +176,8 @@ def compute_features_spark(
         "_missing_date", "_bad_numbers", "_negative_value", "_missing_value"
     )
     if totals["last"] is None:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(totals["rows"] or 0), int(totals["missing_customer"] or 0), as_of
         )
     order_id = tables.files["transactions"].columns.get("TransactionID")
     data_quality: dict[str, Any] = {
