@@ -120,7 +120,7 @@ def _cluster(
         fitted, cells = rfm_clustering(clustered, X)
         k, k_sweep = len(cells), None
     else:
-        k, k_sweep = sweep.choose_k(X, settings, progress=step)
+        k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
         clustering.check_k(k, X)
         spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
         fitted = clustering.order_by(
