@@ -116,3 +116,24 @@ def test_save_model_with_the_rfm_method_is_refused_before_reading(log, tmp_path)
     )
     assert result.exit_code == 2 and "--save-model needs --method kmeans" in result.stderr
     assert not model.exists()
+
+
+def test_segment_cells_by_position_agree_with_the_joined_grid():
+    from segtui.engine.segments.rfm_cells import segment_cells
+
+    rng = np.random.default_rng(11)
+    n = 400
+    frame = pl.DataFrame(
+        {
+            "CustomerID": [f"C{i:04d}" for i in range(n)],
+            "has_purchases": rng.random(n) > 0.05,
+            "recency_days": rng.integers(0, 30, n),
+            "frequency": rng.geometric(0.5, n),
+        }
+    )
+    ids = frame.filter(pl.col("has_purchases"))["CustomerID"]
+    labels = rng.integers(0, 3, ids.len())
+    by_position = segment_cells(frame, ids, labels)  # buyers in id order: numpy ranks
+    joined = segment_cells(frame, ids.reverse(), labels[::-1])  # any order: the polars grid
+    assert by_position == joined
+    assert sum(sum(row.values()) for row in by_position["segments"].values()) == ids.len()

@@ -58,6 +58,10 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
     if not 0 <= settings.seed < 2**32:
         raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+    if settings.as_of is not None:
+        from segtui.engine.io.dates import check_date_bounds
+
+        check_date_bounds(settings.as_of, "as-of")
 
 
 def cluster(
@@ -106,7 +110,7 @@ def _cluster(
         fitted, cells = rfm_clustering(clustered, X)
         k, k_sweep = len(cells), None
     else:
-        k, k_sweep = sweep.choose_k(X, settings, progress=step)
+        k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
         clustering.check_k(k, X)
         spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
         fitted = clustering.order_by(
@@ -203,7 +207,13 @@ def single_threaded_native() -> Iterator[None]:
     1e7 run took 0.32 s on one thread and 4.7 s wall (3.2 s CPU) on two, on a busy 2-core
     machine. The scores thread that runs beside the profiling gets the second core.
     The sweep and the stability check were already limited the same way.
+
+    scikit-learn is imported first: threadpoolctl limits only the native libraries
+    already loaded, and K-Means' OpenMP runtime loads with ``sklearn.cluster``. Entered
+    before it, the first fit ran on every core, and the model's centroids differed in
+    their last digits from a run with OMP_NUM_THREADS=1 (the sums' order changes).
     """
+    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit must reach)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):

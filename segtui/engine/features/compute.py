@@ -61,6 +61,7 @@ from segtui.engine.quality.checks import (
     check_date_range,
     diagnose_failure,
     find_bad_date,
+    no_transactions,
     value_warnings,
 )
 from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
@@ -285,9 +286,8 @@ def compute_features(
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
     check_date_range(tables, counts, customers)
     if agg.height == 0:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(counts["rows"][0]), int(counts["missing_customer"][0]), as_of
         )
     data_quality: dict[str, Any] = {
         "purchase_definition": purchase_definition(tables),

@@ -219,9 +219,10 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
             hint=f"the model was written by segtui {data.get('segtui_version', '?')}; "
             "re-create it with this version",
         )
-    from segtui.engine.models.model_schema import check_document
+    from segtui.engine.models.model_schema import check_document, check_informative
 
     check_document(data, path)  # types first: every later step reads well-typed values
+    check_informative(data, path)  # coinciding centroids, a newer segtui
     features_raw = reader.get(data, "features", list)
     features, definitions = [], {}
     for item in features_raw:

@@ -107,15 +107,44 @@ def segment_cells(frame: pl.DataFrame, clustered_ids: pl.Series, labels: np.ndar
     """Where each segment sits in the R x F grid: ``{"cells": [the ten names],
     "segments": {segment id: {cell: customers}}}`` over the clustered customers, the grid
     scored among them (the segment x cell table of every report)."""
+    buyers = frame.filter(pl.col("has_purchases")) if "has_purchases" in frame.columns else frame
+    ids = buyers.get_column("CustomerID")
+    if ids.len() == clustered_ids.len() and ids.is_sorted() and ids.equals(clustered_ids):
+        # The usual case: the clustered customers are the buyers in id order, so the
+        # scores come from numpy ranks by position (1.9 s -> 0.2 s at a million).
+        r = 6 - rank_scores(buyers.get_column("recency_days").to_numpy())
+        f = rank_scores(buyers.get_column("frequency").to_numpy())
+        pairs = np.asarray(labels, dtype=np.int64) * 25 + (r - 1) * 5 + (f - 1)
+        k = int(np.max(labels)) + 1 if len(labels) else 0
+        counts = np.bincount(pairs, minlength=25 * k).reshape(k, 5, 5)
+        table = {}
+        for segment in range(k):
+            if not counts[segment].sum():
+                continue
+            row = dict.fromkeys(rfm.RF_NAMES, 0)
+            for ri in range(5):
+                for fi in range(5):
+                    row[rfm.rf_cell(ri + 1, fi + 1)] += int(counts[segment, ri, fi])
+            table[str(segment)] = row
+        return {"cells": list(rfm.RF_NAMES), "segments": table}
     grid = rfm.rf_grid(frame.filter(pl.col("CustomerID").is_in(clustered_ids.implode())))
     joined = pl.DataFrame({"CustomerID": clustered_ids, "segment": labels}).join(
         grid.select("CustomerID", "rf_cell"), on="CustomerID", how="left"
     )
-    counts = joined.group_by("segment", "rf_cell").len().sort("segment", "rf_cell")
-    table: dict[int, dict[str, int]] = {}
-    for segment, cell, n in counts.iter_rows():
-        table.setdefault(int(segment), {name: 0 for name in rfm.RF_NAMES})[cell] = int(n)
-    return {"cells": list(rfm.RF_NAMES), "segments": {str(k): v for k, v in sorted(table.items())}}
+    grouped = joined.group_by("segment", "rf_cell").len().sort("segment", "rf_cell")
+    rows: dict[int, dict[str, int]] = {}
+    for segment, cell, n in grouped.iter_rows():
+        rows.setdefault(int(segment), dict.fromkeys(rfm.RF_NAMES, 0))[cell] = int(n)
+    return {"cells": list(rfm.RF_NAMES), "segments": {str(k): v for k, v in sorted(rows.items())}}
+
+
+def rank_scores(values: np.ndarray) -> np.ndarray:
+    """``rfm.rank_quintile`` in numpy: ranks 1..n in value order, ties in row order, and
+    rank r scores 1 + floor(5 (r - 1) / n)."""
+    n = values.shape[0]
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(1, n + 1)
+    return 1 + (5 * (rank - 1)) // max(n, 1)
 
 
 def check_modelable(method: str) -> None:
