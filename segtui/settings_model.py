@@ -81,6 +81,9 @@ class MappingTable(_Table):
             raise ValueError("the delimiter must be one character (or 'tab')")
         if text in '"\r\n':
             raise ValueError("the delimiter cannot be a quote or a line break")
+        if len(text.encode("utf-8")) != 1:
+            # The CSV readers split on one byte; 'é' is two in UTF-8.
+            raise ValueError("the delimiter must be one ASCII character, such as , ; | or tab")
         return text
 
     @field_validator("*")
@@ -265,13 +268,11 @@ class SettingsFileModel(_Table):
         if isinstance(value, str):
             from segtui.engine.io.dates import parse_date_option
 
+            option = "--" + str(info.field_name).replace("_", "-")
             try:
-                return parse_date_option(value, option="as_of")
-            except Exception:  # OptionError: re-raised as the validation message
-                option = "--" + str(info.field_name).replace("_", "-")
-                raise ValueError(
-                    f"{info.field_name} ({option}) expects a date as YYYY-MM-DD"
-                ) from None
+                return parse_date_option(value, option=f"{info.field_name} ({option})")
+            except Exception as exc:  # OptionError: re-raised as the validation message
+                raise ValueError(getattr(exc, "message", str(exc))) from None
         return value
 
     @field_validator("categorical_weight")

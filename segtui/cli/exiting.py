@@ -68,7 +68,7 @@ def _leave() -> None:
     except OSError as exc:
         _error(_os_error_text(exc))
         code = code or 2
-    except (ValueError, AttributeError):  # stdout closed (by the command, or None)
+    except (ValueError, AttributeError):  # stdout closed by the command, or never open (>&-)
         pass
     if _state.signal is not None:
         expected, word = SIGNAL_EXIT[signal.Signals(_state.signal)]

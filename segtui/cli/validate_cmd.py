@@ -56,6 +56,8 @@ def validate(
 ) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
+        from segtui.engine.errors import InputError
+        from segtui.engine.quality.unreadable import unreadable_report
         from segtui.engine.quality.validate import validate_source
 
         settings, _ = load_settings(
@@ -68,7 +70,13 @@ def validate(
         from segtui.engine.output.plan import plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
-        report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
+        try:
+            report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
+        except InputError as exc:
+            if not json:
+                raise  # one line naming the file, column and row
+            # --json promises a report on stdout: the reason becomes its one error finding.
+            report = unreadable_report(settings.source, exc)
         data = report.to_dict()
         if json:
             emit_json(data)

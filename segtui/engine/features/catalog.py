@@ -135,6 +135,9 @@ class FeatureTable:
     # (pipeline.value_key): they do not depend on the clustering, so the workbench's
     # re-clustering reuses them instead of fitting (and maybe reading) again.
     value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # ``--k auto``'s inner time split (``clustering.inner_split.InnerSplit``), computed
+    # once by ``pipeline.run`` from the tables and kept for re-clustering.
+    inner_split: Any = None
 
 
 def category_available(tables: Tables) -> bool:
@@ -169,6 +172,7 @@ def resolve_features(
             )
     if needs_categories:
         categories = category_values() if category_values else _category_values(tables)
+        check_share_names(categories, tables)
     share_names = [share_name(c) for c in categories]
     resolved: list[str] = []
     for name in names:
@@ -225,3 +229,40 @@ def with_category(tables: Tables) -> pl.LazyFrame:
         return tx
     products = tables.products.select("ProductID", "Category").unique("ProductID", keep="first")
     return tx.join(products, on="ProductID", how="left")
+
+
+def check_share_names(categories: list[str], tables: Tables) -> None:
+    """Raise InputError when two spellings of a category ("Home Decor", "home decor",
+    "Home-Decor") would make the same share feature (``share_home_decor``): naming the
+    file, the column, the row where the second spelling first appears, and every spelling.
+    """
+    by_name: dict[str, list[str]] = {}
+    for category in categories:
+        by_name.setdefault(share_name(category), []).append(category)
+    clash = next((group for group in by_name.values() if len(group) > 1), None)
+    if clash is None:
+        return
+    kind = "products" if tables.has("products", "Category") else "transactions"
+    spec = tables.files.get(kind)
+    row = None
+    if spec is not None and "Category" in spec.columns:
+        from segtui.engine.io.tables import text_frame
+
+        actual = spec.columns["Category"]
+        found = (
+            text_frame(spec)
+            .select(pl.col(actual).cast(pl.String).str.strip_chars())
+            .with_row_index("row", offset=1)
+            .filter(pl.col(actual).is_in(clash[1:]))
+            .head(1)
+            .collect()
+        )
+        row = int(found["row"][0]) if found.height else None
+    raise InputError(
+        f"the categories {', '.join(repr(c) for c in clash)} differ only in case, spaces or "
+        f"punctuation and would all be the feature {share_name(clash[0])}",
+        file=spec.path if spec is not None else tables.label,
+        column=spec.columns.get("Category", "Category") if spec is not None else "Category",
+        row=row,
+        hint="spell each category one way in the data, or leave category shares out of --features",
+    )

@@ -61,6 +61,7 @@ from segtui.engine.quality.checks import (
     check_date_range,
     diagnose_failure,
     find_bad_date,
+    no_transactions,
     value_warnings,
 )
 from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
@@ -260,7 +261,7 @@ def compute_features(
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
                 collected[0] = frequency_fast(
-                    collected[0], tx.filter(is_purchase()) if is_marked(tables) else tx
+                    collected[0], tx, tx.filter(is_purchase()) if is_marked(tables) else None
                 )
             collected.extend(rest)
         else:
@@ -285,9 +286,8 @@ def compute_features(
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
     check_date_range(tables, counts, customers)
     if agg.height == 0:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(counts["rows"][0]), int(counts["missing_customer"][0]), as_of
         )
     data_quality: dict[str, Any] = {
         "purchase_definition": purchase_definition(tables),

@@ -261,11 +261,27 @@ def parse_date_option(text: str, *, option: str = "--as-of") -> dt.date:
     from segtui.engine.errors import OptionError
 
     try:
-        return dt.date.fromisoformat(text.strip())
+        date = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise OptionError(
             f"{option} expects a date as YYYY-MM-DD", value=text, hint="for example 2024-12-31"
         ) from None
+    check_date_bounds(date, option)
+    return date
+
+
+def check_date_bounds(date: dt.date, option: str = "--as-of") -> None:
+    """Raise OptionError for a date option outside the range data dates may have
+    (1900-01-01 to 2199-12-31): an as-of date of 9999-12-31 is as much a placeholder as a
+    transaction dated then, and has no day after it."""
+    from segtui.engine.errors import OptionError
+
+    if not EARLIEST.date() <= date < LATEST.date():
+        raise OptionError(
+            f"{option} must be from {EARLIEST.date()} to {LATEST.date() - dt.timedelta(days=1)}"
+            " (dates outside that range are refused in the data too)",
+            value=date.isoformat(),
+        )
 
 
 # Dates outside this range are typos or placeholders (0001-01-01, 9999-12-31); they would

@@ -157,15 +157,10 @@ class Decisions:
 
 def samples(raw: pl.LazyFrame, column: str, n: int = SAMPLES) -> list[str]:
     """A few distinct non-empty values of ``column`` (from its start), as text."""
-    values = (
-        raw.select(pl.col(column).cast(pl.String).str.strip_chars())
-        .filter(pl.col(column).is_not_null() & (pl.col(column) != ""))
-        .head(2000)
-        .collect()
-        .to_series()
-        .unique(maintain_order=True)
-        .head(n)
-    )
+    # head first: a filter before it would make Polars scan far into a large file
+    head = raw.select(pl.col(column)).head(2000).collect().to_series().cast(pl.String)
+    values = head.str.strip_chars().drop_nulls()
+    values = values.filter(values != "").unique(maintain_order=True).head(n)
     return [str(v) for v in values]
 
 

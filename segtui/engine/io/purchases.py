@@ -31,10 +31,15 @@ ROW = "row"
 def purchase_unit(tables: Tables) -> str:
     """``order``, ``customer-day``, ``transaction`` (a folder's TransactionID) or ``row``
     (a folder without TransactionID): what one purchase of this source is."""
-    has_id = tables.has("transactions", "TransactionID")
-    if tables.info.get("kind") == "log":
-        return ORDER if has_id else CUSTOMER_DAY
-    return TRANSACTION if has_id else ROW
+    return unit_of(tables.info.get("kind") == "log", tables.has("transactions", "TransactionID"))
+
+
+def unit_of(is_log: bool, has_order_id: bool) -> str:
+    """The purchase unit of a single log (``is_log``) or a folder table, with or without
+    an order id column."""
+    if is_log:
+        return ORDER if has_order_id else CUSTOMER_DAY
+    return TRANSACTION if has_order_id else ROW
 
 
 def purchase_key(tables: Tables) -> pl.Expr | None:
@@ -51,9 +56,13 @@ def purchase_key(tables: Tables) -> pl.Expr | None:
 def purchase_definition(tables: Tables) -> dict[str, Any]:
     """The summary's ``purchase_definition``: ``unit``, the ``column`` it is read from
     (None for customer-days and rows) and ``text``, one sentence a person can read."""
-    unit = purchase_unit(tables)
     spec = tables.files.get("transactions")
     column = spec.columns.get("TransactionID") if spec is not None else None
+    return definition(purchase_unit(tables), column)
+
+
+def definition(unit: str, column: str | None) -> dict[str, Any]:
+    """``purchase_definition`` of ``unit`` read from order id ``column`` (any engine)."""
     if unit == ORDER:
         text = f"a purchase is an order: one distinct {column} per customer"
     elif unit == CUSTOMER_DAY:

@@ -18,8 +18,10 @@ import polars as pl
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates, readers
 from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
+from segtui.engine.io.currency import check_table
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logfile import load_log
+from segtui.engine.io.logvalues import text_value
 from segtui.engine.io.resources import check_memory
 from segtui.engine.io.returns import mark_lines
 from segtui.engine.io.tables import TableFile, Tables, text_frame
@@ -163,6 +165,13 @@ def inspect_table(path: Path, kind: str, date_format: str | None = None) -> Tabl
                 column=needed,
             )
     spec = TableFile(path=path, kind=kind, columns=columns, warnings=warnings, delimiter=delimiter)
+    if kind == "transactions":
+        # Amounts in several currencies cannot be added (``currency.py``), as in a log.
+        raw = readers.scan_raw(path, delimiter)
+        try:
+            spec.data_quality.update(check_table(raw, header, set(columns.values()), path))
+        except pl.exceptions.PolarsError as exc:
+            raise readers.read_error(path, delimiter, exc) from None
     for canonical in DATE_COLUMNS:
         if canonical in columns:
             given = date_format if canonical == "TransactionDate" else None
@@ -175,14 +184,17 @@ def _scan(spec: TableFile, returns: str | None = None) -> pl.LazyFrame:
     (transactions) the return and zero-value lines are marked (``returns.mark_lines``)."""
     overrides: dict[str, pl.DataType] = {}
     if not spec.is_parquet:
-        for canonical, actual in spec.columns.items():
-            number = canonical in NUMBER_COLUMNS
-            overrides[actual] = pl.Float64() if number else pl.String()
+        # Numbers are read as text and parsed after stripping, as a single log's are and
+        # as validate checks them: a padded " 12 " is 12 in every reader; a cell that is
+        # not a number fails the strict cast and is named by diagnose_failure.
+        overrides = {actual: pl.String() for actual in spec.columns.values()}
     lf = readers.scan_raw(spec.path, spec.delimiter, overrides=overrides or None)
     exprs: list[pl.Expr] = []
     for canonical, actual in spec.columns.items():
         if canonical in DATE_COLUMNS:
             expr = dates.parse_expr(actual, spec.date_formats[canonical])
+        elif canonical in NUMBER_COLUMNS and not spec.is_parquet:
+            expr = text_value(actual).cast(pl.Float64)
         elif canonical in NUMBER_COLUMNS:
             expr = pl.col(actual).cast(pl.Float64)
         else:
@@ -190,7 +202,5 @@ def _scan(spec: TableFile, returns: str | None = None) -> pl.LazyFrame:
         exprs.append(expr.alias(canonical))
     if returns is None or "TotalValue" not in spec.columns:
         return lf.select(exprs)
-    numbers = {e.meta.output_name(): e for e in exprs if e.meta.output_name() in NUMBER_COLUMNS}
-    marked, markers = mark_lines(numbers, pl.lit(False), returns)
-    rest = [e for e in exprs if e.meta.output_name() not in NUMBER_COLUMNS]
-    return lf.select([*rest, *(e.alias(n) for n, e in marked.items()), *markers])
+    numbers = [c for c in NUMBER_COLUMNS if c in spec.columns]
+    return mark_lines(lf.select(exprs), numbers, returns)

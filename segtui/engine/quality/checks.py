@@ -9,6 +9,7 @@ file is opened (``io/structure.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -170,3 +171,24 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
         )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"cannot read the input ({first})", file=tables.label)
+
+
+def no_transactions(
+    files: Mapping[str, TableFile], rows: int, without_customer: int, as_of: Any
+) -> InputError:
+    """The error for a run left with no transactions (``files``: the source's tables,
+    either engine's): when every row lacks a customer id, it names the customer column (a
+    wrong --customer-col, or an export that left it empty); else the transactions file
+    and the as-of date."""
+    spec = files["transactions"]
+    if rows and without_customer >= rows:
+        return InputError(
+            f"no transactions: the customer id is empty on every one of the {plural(rows, 'row')}",
+            file=spec.path,
+            column=spec.columns.get("CustomerID", "CustomerID"),
+            row=1,
+            hint="name the column that holds the customer ids with --customer-col",
+        )
+    return InputError(
+        "no transactions" + (f" before the as-of date {as_of}" if as_of else ""), file=spec.path
+    )
