@@ -267,3 +267,24 @@ def test_one_currency_is_recorded_and_a_rate_column_is_not_a_currency(tmp_path):
     table = compute_features(load_source(log), SPEND)
     assert table.data_quality["currency"] == "EUR"
     assert table.data_quality["currency_column"] == "currency"
+
+
+def test_a_folder_with_several_currencies_stops_like_a_log(tmp_path):
+    from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
+
+    folder = write_tables(
+        tmp_path / "fx",
+        TINY_CUSTOMERS,
+        TINY_PRODUCTS,
+        """
+        TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price,Currency
+        T1,C1,P1,2024-01-05,4,10.0,2.5,EUR
+        T2,C2,P2,2024-02-10,1,40.0,40,EUR
+        T3,C3,P2,2024-02-11,1,4000.0,4000,JPY
+        """,
+    )
+    with pytest.raises(InputError) as caught:
+        load_source(folder)
+    text = str(caught.value)
+    assert "Transactions.csv" in text and "column 'Currency'" in text and "row 3" in text
+    assert "EUR (2 rows), JPY (1 row)" in text

@@ -325,3 +325,58 @@ def test_validate_shows_the_mapping_with_sample_values(tmp_path):
     row = next(line for line in result.output.splitlines() if line.startswith("CustomerID "))
     assert row.split()[:4] == ["CustomerID", "household_id", "detected", first["household"] + ","]
     assert "Purchases: a purchase is an order: one distinct basket_id" in result.output
+
+
+def test_a_date_found_by_its_type_says_so(tmp_path):
+    lines = grocery_lines()
+    log = tmp_path / "typed.parquet"
+    pl.DataFrame(
+        {
+            "household_id": [r["household"] for r in lines],
+            "moment": pl.Series([r["when"] for r in lines], dtype=pl.Datetime("us")),
+            "sales_value": [r["sales"] for r in lines],
+        }
+    ).write_parquet(log)
+    reasons = load_source(log).info["data_quality"]["column_reasons"]
+    assert reasons["TransactionDate"].startswith("moment is a typed Datetime")
+
+
+def test_a_quantity_named_column_is_hinted_where_total_quantity_is_left_out(tmp_path):
+    """The CDNOW shape: customer, date, number_of_cds, dollar_value, no order id."""
+    log = tmp_path / "cdnow.csv"
+    log.write_text(
+        "customer_id,date,number_of_cds,dollar_value\n"
+        "00001,19970101,1,11.77\n00002,19970112,1,12.00\n00002,19970112,5,77.00\n"
+        "00003,19970102,2,20.76\n00003,19970330,2,20.76\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["run", str(log), "--k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert any(
+        "no Quantity column, but number_of_cds looks like one: give --quantity-col "
+        "number_of_cds" in w
+        for w in data["warnings"]
+    )
+    assert data["purchase_definition"]["unit"] == "customer-day"
+    assert frequencies(log) == {"00001": 1, "00002": 1, "00003": 2}
+
+
+def test_the_batched_path_counts_purchases_that_span_two_batches(tmp_path, monkeypatch):
+    """Above the batching size each batch's distinct counts cannot be added up: a
+    customer-day (or an order) whose lines fall in two batches is one purchase."""
+    from segtui.engine.features import batches
+    from segtui.engine.io import resources
+
+    lines = grocery_lines(seed=8)
+    log = tmp_path / "grocery.csv"
+    pl.DataFrame(
+        {
+            "household_id": [r["household"] for r in lines],
+            "date": [r["when"].strftime("%Y-%m-%d %H:%M") for r in lines],
+            "sales_value": [r["sales"] for r in lines],
+        }
+    ).write_csv(log)
+    monkeypatch.setitem(resources.BATCH_ABOVE_BYTES, "csv", 0)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 7)  # visits of 2-8 lines straddle batches
+    assert frequencies(log) == customer_days(lines)

@@ -94,3 +94,18 @@ def check_currencies(
             "one currency first, then run again",
         )
     return out
+
+
+def check_table(raw: pl.LazyFrame, header: list[str], used: set[str], path: Path) -> dict[str, Any]:
+    """:func:`check_currencies` for one table on its own (a folder's Transactions):
+    one pass over its currency columns, none when it has none."""
+    columns = currency_columns(header, used)
+    if not columns:
+        return {}
+    evidence = (
+        raw.with_row_index("_row", offset=1)
+        .select(currency_evidence(columns))
+        .collect(engine="streaming")
+        .row(0, named=True)
+    )
+    return check_currencies(evidence, columns, raw, path)

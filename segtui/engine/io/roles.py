@@ -78,6 +78,11 @@ def resolve_columns(
 
     if "TransactionDate" not in columns:
         found = free("TransactionDate")
+        if len(found) == 1 and not detect.family("TransactionDate", found[0]):
+            if not _exact_alias("TransactionDate", found[0]):  # found by its type alone
+                decisions.reasons["TransactionDate"] = (
+                    f"{found[0]} is a typed {schema[found[0]]} column of the Parquet file"
+                )
         take(
             "TransactionDate",
             found[0]

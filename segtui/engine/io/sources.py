@@ -18,6 +18,7 @@ import polars as pl
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates, readers
 from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
+from segtui.engine.io.currency import check_table
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logfile import load_log
 from segtui.engine.io.logvalues import text_value
@@ -164,6 +165,13 @@ def inspect_table(path: Path, kind: str, date_format: str | None = None) -> Tabl
                 column=needed,
             )
     spec = TableFile(path=path, kind=kind, columns=columns, warnings=warnings, delimiter=delimiter)
+    if kind == "transactions":
+        # Amounts in several currencies cannot be added (``currency.py``), as in a log.
+        raw = readers.scan_raw(path, delimiter)
+        try:
+            spec.data_quality.update(check_table(raw, header, set(columns.values()), path))
+        except pl.exceptions.PolarsError as exc:
+            raise readers.read_error(path, delimiter, exc) from None
     for canonical in DATE_COLUMNS:
         if canonical in columns:
             given = date_format if canonical == "TransactionDate" else None
