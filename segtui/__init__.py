@@ -64,7 +64,8 @@ def segment(
 
     ``mapping`` names a single log's columns (keys ``customer_col``, ``date_col``,
     ``amount_col``, ``quantity_col``, ``price_col``, ``order_col``, ``product_col``,
-    ``category_col``, ``date_format``, ``delimiter``); ``k`` may be ``"auto"``;
+    ``category_col``, ``date_format``, ``delimiter``, and ``cancelled_ids``: ``"auto"``,
+    ``"on"`` or ``"off"``, see docs/data.md); ``k`` may be ``"auto"``;
     ``features`` is a list or a comma-separated string (None = the defaults); ``log``
     is ``"auto"`` (log1p on the skewed money and count features), ``"on"`` or ``"off"``;
     ``progress`` shows a tqdm bar when tqdm is installed (False = quiet, or a callable

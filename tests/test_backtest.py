@@ -234,3 +234,20 @@ def test_rf_grid_matches_an_independent_computation():
     # ties broken by rank: each score holds a fifth of the customers
     counts = grid["rf_f"].value_counts()["count"].to_list()
     assert len(counts) == 5 and max(counts) - min(counts) <= 1
+
+
+def test_csv_and_parquet_give_the_same_backtest(planted, tmp_path):
+    done, lines, _group, _folder = planted
+    frame = pl.DataFrame(
+        {
+            "customer": [c for c, _, _ in lines],
+            "date": [d for _, d, _ in lines],
+            "amount": [a for _, _, a in lines],
+        }
+    )
+    parquet = tmp_path / "log.parquet"
+    frame.write_parquet(parquet)
+    mapping = (("amount_col", "amount"), ("customer_col", "customer"), ("date_col", "date"))
+    again = backtest(Settings(source=parquet, mapping=mapping), AT, 90)
+    assert again.to_dict() == done.to_dict()
+    assert again.result.segments.equals(done.result.segments)

@@ -288,3 +288,14 @@ def test_a_folder_with_several_currencies_stops_like_a_log(tmp_path):
     text = str(caught.value)
     assert "Transactions.csv" in text and "column 'Currency'" in text and "row 3" in text
     assert "EUR (2 rows), JPY (1 row)" in text
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_no_customer_left_to_segment_is_a_user_error(tmp_path, command):
+    # --cancelled-ids on reads the later C... numbering as cancellations of everything
+    log = _numbering(tmp_path, "O", "C", n_first=50, n_later=100)  # each: 1 order, 2 C
+    argv = [command, str(log), "--cancelled-ids", "on"]
+    result = runner.invoke(app, argv + (["--k", "2"] if command == "run" else []))
+    assert result.exit_code == 2, result.output
+    assert "no customer to segment" in result.stderr and "--cancelled-ids" in result.stderr
+    assert "Traceback" not in result.output

@@ -121,6 +121,13 @@ def render_trust(summary: dict[str, Any], console: Console) -> None:
         console.print(f"separating features (variance explained by segment): {ranked}")
 
 
+def verdict(clv: dict[str, Any]) -> str:
+    """The fits' verdict of a --clv summary (older summaries: from ``converged``)."""
+    return str(
+        clv.get("verdict") or ("fits converged" if clv["converged"] else "fits NOT converged")
+    )
+
+
 def render_value(clv: dict[str, Any] | None, console: Console) -> None:
     """Print the --clv headline: totals, CLV per segment, stage counts, holdout error."""
     if not clv:
@@ -128,7 +135,7 @@ def render_value(clv: dict[str, Any] | None, console: Console) -> None:
     console.print(
         f"value over {clv['horizon_days']} days: {clv['total_expected_purchases']:,.1f} "
         f"expected purchases, CLV {clv['total_clv']:,.2f} "
-        f"({'fits converged' if clv['converged'] else 'fits NOT converged'})"
+        f"({verdict(clv)})"
     )
     for row in clv["segments"]:
         console.print(

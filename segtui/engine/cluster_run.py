@@ -20,7 +20,7 @@ from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import fit_space
-from segtui.engine.errors import OptionError
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import FeatureTable
 from segtui.engine.finish import clustered_rows, finish, profile
 from segtui.engine.result import Progress, SegmentationResult
@@ -94,6 +94,16 @@ def _cluster(
     features = table.features
     frame = table.frame
     clustered = clustered_rows(frame, features)
+    if clustered.height == 0:
+        # Every customer is "No purchases" or a net returner (e.g. a numbering read as
+        # cancellations): nothing to cluster, a user error rather than numpy's.
+        raise InputError(
+            f"no customer to segment: none of the {frame.height:,} customers has a purchase "
+            "that their returns leave standing",
+            file=source_label,
+            hint="check --returns and --cancelled-ids (order ids read as cancellations?), "
+            "or the as-of date",
+        )
     step("Clustering")
     space, space_warnings = fit_space(
         clustered,
@@ -110,7 +120,7 @@ def _cluster(
         fitted, cells = rfm_clustering(clustered, X)
         k, k_sweep = len(cells), None
     else:
-        k, k_sweep = sweep.choose_k(X, settings, progress=step)
+        k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
         clustering.check_k(k, X)
         spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
         fitted = clustering.order_by(

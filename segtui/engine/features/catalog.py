@@ -135,6 +135,9 @@ class FeatureTable:
     # (pipeline.value_key): they do not depend on the clustering, so the workbench's
     # re-clustering reuses them instead of fitting (and maybe reading) again.
     value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # ``--k auto``'s inner time split (``clustering.inner_split.InnerSplit``), computed
+    # once by ``pipeline.run`` from the tables and kept for re-clustering.
+    inner_split: Any = None
 
 
 def category_available(tables: Tables) -> bool:
