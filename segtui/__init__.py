@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # The same defaults as segtui.config (kept literal here so that importing segtui stays
 # free of any other module; tests/test_python_api.py checks they agree).
-_K = 4
+_K: int | str = "auto"
 _SEED = 42
 _N_INIT = 10
 _HORIZON_DAYS = 90

@@ -18,6 +18,20 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")
 # tests/data/reference/README.md for their origin).
 ZEOTAP = Path(__file__).resolve().parent / "data" / "reference"
 
+# segtui's default before issue 28 switched it to recency, frequency and spend with
+# --k auto (docs/backtest-measurements.md). Tests about mechanics other than the default
+# (region weighting, model files, snapshots of the look, ...) pin these settings, so they
+# keep testing what they were written for; tests about the default use the new one.
+PRE_SWITCH_FEATURES = (
+    "total_spend",
+    "avg_transaction_value",
+    "frequency",
+    "total_quantity",
+    "region",
+)
+PRE_SWITCH: dict[str, object] = {"k": 4, "features": PRE_SWITCH_FEATURES}
+PRE_SWITCH_FLAGS = ["--k", "4", "--features", ",".join(PRE_SWITCH_FEATURES)]
+
 
 @pytest.fixture(scope="session")
 def zeotap_dir() -> Path:

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH
 
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import InputError
@@ -59,7 +60,7 @@ def test_round_trip_on_planted_data(planted_dir, tmp_path):
 
 
 def test_distance_is_to_the_assigned_centroid_and_null_without_purchases(zeotap_dir, tmp_path):
-    result = segment(zeotap_dir)
+    result = segment(zeotap_dir, **PRE_SWITCH)
     assigned = assign(saved(result, tmp_path), zeotap_dir).segments
     buyers = assigned.filter(pl.col("segment") >= 0)
     expected = np.linalg.norm(result.matrix - result.centers[result.labels], axis=1)
@@ -68,7 +69,7 @@ def test_distance_is_to_the_assigned_centroid_and_null_without_purchases(zeotap_
 
 
 def test_later_snapshot_uses_the_stored_scaling_not_a_refit(zeotap_dir, tmp_path):
-    model = saved(segment(zeotap_dir, as_of="2024-07-01"), tmp_path)
+    model = saved(segment(zeotap_dir, **PRE_SWITCH, as_of="2024-07-01"), tmp_path)
     later = assign(model, zeotap_dir, as_of=dt.date(2024, 12, 29))
     snap = later.snapshot
     table = compute_features(load_source(zeotap_dir), model.features, dt.date(2024, 12, 29))
@@ -83,7 +84,7 @@ def test_later_snapshot_uses_the_stored_scaling_not_a_refit(zeotap_dir, tmp_path
 
 
 def test_tenfold_money_moves_customers_where_a_refit_would_hide_it(zeotap_dir, tmp_path):
-    result = segment(zeotap_dir)
+    result = segment(zeotap_dir, **PRE_SWITCH)
     model = saved(result, tmp_path)
     richer = copy_source(
         zeotap_dir,
@@ -107,7 +108,7 @@ def test_tenfold_money_moves_customers_where_a_refit_would_hide_it(zeotap_dir, t
 
 
 def test_unseen_region_gets_no_indicator_and_a_warning(zeotap_dir, tmp_path):
-    model = saved(segment(zeotap_dir), tmp_path)
+    model = saved(segment(zeotap_dir, **PRE_SWITCH), tmp_path)
     moved = copy_source(
         zeotap_dir,
         tmp_path / "moved",
@@ -130,7 +131,7 @@ def test_unseen_region_gets_no_indicator_and_a_warning(zeotap_dir, tmp_path):
 
 
 def test_source_that_cannot_compute_a_feature_is_refused(zeotap_dir, tmp_path):
-    model = saved(segment(zeotap_dir), tmp_path)
+    model = saved(segment(zeotap_dir, **PRE_SWITCH), tmp_path)
     folder = tmp_path / "no_customers"
     folder.mkdir()
     shutil.copy(zeotap_dir / "Transactions.csv", folder / "Transactions.csv")
@@ -155,7 +156,7 @@ def test_category_missing_from_the_source_gives_zero_share(zeotap_dir, tmp_path)
 
 
 def test_fixed_training_date_without_as_of_warns(zeotap_dir, tmp_path):
-    model = saved(segment(zeotap_dir, as_of="2024-07-01"), tmp_path)
+    model = saved(segment(zeotap_dir, **PRE_SWITCH, as_of="2024-07-01"), tmp_path)
     result = assign(model, zeotap_dir)
     assert any("fixed as-of date 2024-07-01" in w for w in result.warnings)
 
@@ -165,7 +166,7 @@ def test_new_sources_are_read_with_the_models_mapping_and_returns_rule(
 ):
     import segtui.engine.models.assign as assign_module
 
-    model = saved(segment(zeotap_dir), tmp_path)
+    model = saved(segment(zeotap_dir, **PRE_SWITCH), tmp_path)
     model.settings = model.settings | {"mapping": {"customer_col": "cust"}, "returns": "drop"}
     calls = []
     monkeypatch.setattr(

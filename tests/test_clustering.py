@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 import segtui
@@ -31,7 +32,7 @@ def test_transparency_rule_metrics_recompute_from_the_segments_file(zeotap_dir, 
 
 
 def test_categorical_block_carries_one_features_variance(zeotap_dir):
-    result = segtui.segment(zeotap_dir)
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH)
     columns = result.space.columns
     region = [i for i, c in enumerate(columns) if c.startswith("region=")]
     assert len(region) == 4
@@ -42,7 +43,7 @@ def test_categorical_block_carries_one_features_variance(zeotap_dir):
 
 
 def test_raw_categorical_weight_gives_each_level_unit_variance(zeotap_dir):
-    result = segtui.segment(zeotap_dir, categorical_weight="raw")
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH, categorical_weight="raw")
     region = [i for i, c in enumerate(result.space.columns) if c.startswith("region=")]
     assert result.matrix[:, region].var(axis=0) == pytest.approx(np.ones(4))
 
@@ -63,7 +64,7 @@ def test_same_seed_same_segments_other_seed_may_differ(zeotap_dir):
 
 @pytest.mark.parametrize("scaling", ["robust", "minmax"])
 def test_other_scalings_run_and_keep_region_at_one_numeric_features_weight(zeotap_dir, scaling):
-    result = segtui.segment(zeotap_dir, scaling=scaling)
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH, scaling=scaling)
     columns = result.space.columns
     region = [i for i, c in enumerate(columns) if c.startswith("region=")]
     numeric = [i for i, c in enumerate(columns) if "=" not in c]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH, PRE_SWITCH_FEATURES
 
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
@@ -17,20 +18,20 @@ def _mirror(warnings: list[str]) -> list[str]:
 
 
 def test_raw_one_hot_segments_mirror_region_and_warn(zeotap_dir):
-    result = run(Settings(source=zeotap_dir, categorical_weight="raw"))
+    result = run(Settings(source=zeotap_dir, **PRE_SWITCH, categorical_weight="raw"))
     region = next(d for d in result.diagnostics["dominance"] if d["feature"] == "region")
     assert region["cramers_v"] >= 0.8
     assert len(_mirror(result.warnings)) == 1 and "region" in _mirror(result.warnings)[0]
 
 
 def test_default_weighting_does_not_warn_about_region(zeotap_dir):
-    result = run(Settings(source=zeotap_dir))
+    result = run(Settings(source=zeotap_dir, **PRE_SWITCH))
     region = next(d for d in result.diagnostics["dominance"] if d["feature"] == "region")
     assert region["cramers_v"] < 0.8 and _mirror(result.warnings) == []
 
 
 def test_separation_ranks_every_feature_once(zeotap_dir):
-    result = run(Settings(source=zeotap_dir))
+    result = run(Settings(source=zeotap_dir, **PRE_SWITCH))
     ranked = result.diagnostics["separation"]
     assert sorted(r["feature"] for r in ranked) == sorted(result.features)
     shares = [r["eta_squared"] for r in ranked]
@@ -38,12 +39,12 @@ def test_separation_ranks_every_feature_once(zeotap_dir):
 
 
 def test_raw_region_is_the_most_separating_feature(zeotap_dir):
-    result = run(Settings(source=zeotap_dir, categorical_weight="raw"))
+    result = run(Settings(source=zeotap_dir, **PRE_SWITCH, categorical_weight="raw"))
     assert result.diagnostics["separation"][0]["feature"] == "region"
 
 
 def test_separation_equals_anova_share_on_a_numeric_column(zeotap_dir):
-    result = run(Settings(source=zeotap_dir, features=("total_spend", "frequency")))
+    result = run(Settings(source=zeotap_dir, k=4, features=("total_spend", "frequency")))
     x, labels = result.matrix[:, 0], result.labels
     between = sum((labels == s).sum() * (x[labels == s].mean() - x.mean()) ** 2 for s in range(4))
     expected = between / ((x - x.mean()) ** 2).sum()
@@ -52,7 +53,7 @@ def test_separation_equals_anova_share_on_a_numeric_column(zeotap_dir):
 
 
 def test_separation_groups_a_one_hot_block_under_its_feature(zeotap_dir):
-    result = run(Settings(source=zeotap_dir, k=3))
+    result = run(Settings(source=zeotap_dir, k=3, features=PRE_SWITCH_FEATURES))
     clustered = result.feature_table.frame.filter(result.feature_table.frame["has_purchases"])
     space, _ = fit_space(clustered, result.features)
     rows = diagnostics.separation(space, result.matrix, result.labels)
@@ -60,7 +61,9 @@ def test_separation_groups_a_one_hot_block_under_its_feature(zeotap_dir):
 
 
 def test_every_run_reports_the_stability_of_its_k(zeotap_dir):
-    stable = run(Settings(source=zeotap_dir, k=3)).diagnostics["stability"]
+    stable = run(Settings(source=zeotap_dir, k=3, features=PRE_SWITCH_FEATURES)).diagnostics[
+        "stability"
+    ]
     assert stable["k"] == 3 and 0 <= stable["stability"] <= 1
     assert "subsamples" in stable["method"]
 
@@ -110,7 +113,7 @@ def test_cramers_v_of_identical_labels_is_one():
 
 
 def test_report_lists_separation_and_stability(zeotap_dir, tmp_path):
-    result = run(Settings(source=zeotap_dir))
+    result = run(Settings(source=zeotap_dir, **PRE_SWITCH))
     path = result.write(summary=tmp_path / "report.md")[0]
     text = path.read_text()
     assert "Which features separate the segments" in text and "Stability of k = 4" in text

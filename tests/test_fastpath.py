@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from conftest import TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
+from conftest import PRE_SWITCH_FEATURES, TINY_CUSTOMERS, TINY_PRODUCTS, write_tables
 
 from segtui import config
 from segtui.config import Settings
@@ -101,7 +101,7 @@ def tiny_batches(monkeypatch):
 
 def test_batched_aggregation_equals_the_plain_path(planted_5k, tiny_batches):
     tables = load_source(planted_5k)
-    wanted = [*Settings.features, "recency_days", "tenure_days"]
+    wanted = [*PRE_SWITCH_FEATURES, "recency_days", "tenure_days"]
     fast = compute_features(tables, wanted)
     plain = compute_features(tables, wanted, plain=True)
     assert fast.frame.select(wanted).equals(plain.frame.select(wanted))
@@ -159,7 +159,7 @@ def test_batched_check_proves_shuffled_ids_distinct(
 
     monkeypatch.setattr(batches, check, checked)
     tables = load_source(folder)
-    wanted = [*Settings.features, "recency_days"]
+    wanted = [*PRE_SWITCH_FEATURES, "recency_days"]
     fast = compute_features(tables, wanted)
     # overlapping id ranges trigger the check (sorted hashes up to HASH_SORT_ROWS rows,
     # bucketed passes beyond), which proves the ids distinct
@@ -228,7 +228,7 @@ def test_batched_aggregation_keeps_customers_missing_from_the_table(
     assert tx.filter(pl.col("CustomerID").is_in(["C0001", "C0002"])).height > 2
     tx.write_csv(folder / "Transactions.csv")
     tables = load_source(folder)
-    wanted = [*Settings.features, "recency_days", "tenure_days"]
+    wanted = [*PRE_SWITCH_FEATURES, "recency_days", "tenure_days"]
     fast = compute_features(tables, wanted)
     plain = compute_features(tables, wanted, plain=True)
     assert fast.frame.select("CustomerID", *wanted).equals(

@@ -6,6 +6,7 @@ import json
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH_FEATURES
 from order_logs import (
     RETAIL_NAMES,
     customer_rows,
@@ -225,11 +226,19 @@ def test_a_feature_without_its_column_is_a_clear_error(tmp_path, lines):
         compute_features(load_source(log), ["total_spend", "tenure_days"])
 
 
-def test_default_features_leave_out_what_the_log_cannot_provide(tmp_path, lines):
+def test_default_features_need_only_what_every_log_has(tmp_path, lines):
+    # Since issue 28 the default space is recency, frequency and spend: a log without a
+    # customers file (no region) keeps all of it, and no feature is left out.
     log = write_log(tmp_path / "orders.csv", lines, RETAIL_NAMES)
     result = run(Settings(source=log, k=3))
-    assert "region" not in result.features and "total_quantity" in result.features
-    assert any("'region' left out" in w for w in result.warnings)
+    assert result.features == ["recency_days", "frequency", "total_spend"]
+    assert not any("left out" in w for w in result.warnings)
+
+
+def test_the_pre_switch_features_name_the_missing_region(tmp_path, lines):
+    log = write_log(tmp_path / "orders.csv", lines, RETAIL_NAMES)
+    with pytest.raises(InputError, match="[Rr]egion"):
+        run(Settings(source=log, k=3, features=PRE_SWITCH_FEATURES))
 
 
 def test_a_mapped_column_missing_from_the_file_names_flag_and_column(tmp_path, lines):

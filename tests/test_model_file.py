@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import PRE_SWITCH
 
 from segtui.engine.errors import InputError, OutputError
 from segtui.engine.models.model import (
@@ -26,7 +27,7 @@ from segtui.engine.pipeline import segment
 
 @pytest.fixture(scope="module")
 def zeotap_result(zeotap_dir):
-    return segment(zeotap_dir)
+    return segment(zeotap_dir, **PRE_SWITCH)
 
 
 @pytest.fixture()
@@ -78,7 +79,7 @@ def test_existing_model_file_is_not_overwritten_without_force(zeotap_result, mod
 
 
 def test_fixed_as_of_is_recorded_as_the_rule(zeotap_dir):
-    model = build_model(segment(zeotap_dir, as_of="2024-10-01"))
+    model = build_model(segment(zeotap_dir, **PRE_SWITCH, as_of="2024-10-01"))
     assert model.as_of_rule == RULE_FIXED and str(model.training_as_of) == "2024-10-01"
 
 

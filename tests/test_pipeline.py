@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH
 from sklearn.metrics import adjusted_rand_score
 
 import segtui
@@ -15,7 +16,7 @@ from segtui.engine.pipeline import run
 
 
 def test_zeotap_keeps_all_200_customers_with_c0180_as_no_purchases(zeotap_dir, tmp_path):
-    result = segtui.segment(zeotap_dir)
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH)
     seg = result.segments
     assert seg.height == 200
     c180 = seg.filter(pl.col("CustomerID") == "C0180").row(0, named=True)
@@ -27,7 +28,7 @@ def test_zeotap_keeps_all_200_customers_with_c0180_as_no_purchases(zeotap_dir, t
 
 
 def test_region_input_column_appears_once_in_the_segments_file(zeotap_dir):
-    columns = segtui.segment(zeotap_dir).segments.columns
+    columns = segtui.segment(zeotap_dir, **PRE_SWITCH).segments.columns
     assert "region" in columns and "Region" not in columns
     assert len(columns) == len(set(c.lower() for c in columns))
 
@@ -40,7 +41,7 @@ def test_region_column_is_kept_when_region_is_not_a_feature(zeotap_dir):
 def test_two_runs_write_byte_identical_files(zeotap_dir, tmp_path):
     paths = []
     for i in range(2):
-        result = segtui.segment(zeotap_dir)
+        result = segtui.segment(zeotap_dir, **PRE_SWITCH)
         out, summary = tmp_path / f"s{i}.csv", tmp_path / f"s{i}.json"
         result.write(out, summary)
         paths.append((out, summary))
@@ -49,7 +50,7 @@ def test_two_runs_write_byte_identical_files(zeotap_dir, tmp_path):
 
 
 def test_summary_has_the_documented_keys(zeotap_dir):
-    summary = segtui.segment(zeotap_dir).summary()
+    summary = segtui.segment(zeotap_dir, **PRE_SWITCH).summary()
     for key in (
         "k",
         "n_customers",
@@ -98,14 +99,14 @@ def test_names_are_unique_and_explain_how_segments_differ(zeotap_dir):
 
 
 def test_default_weighting_does_not_let_region_dominate(zeotap_dir):
-    result = segtui.segment(zeotap_dir)
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH)
     v = result.diagnostics["dominance"][0]
     assert v["feature"] == "region" and v["cramers_v"] < 0.5
     assert not any("mirror" in w for w in result.warnings)
 
 
 def test_raw_one_hot_reproduces_the_notebook_and_is_called_out(zeotap_dir):
-    result = segtui.segment(zeotap_dir, categorical_weight="raw")
+    result = segtui.segment(zeotap_dir, **PRE_SWITCH, categorical_weight="raw")
     v = result.diagnostics["dominance"][0]["cramers_v"]
     assert v >= 0.8
     assert any("Segments mirror region" in w for w in result.warnings)

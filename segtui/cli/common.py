@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
+from segtui.config import DEFAULT_FEATURES, DEFAULT_K
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -29,8 +31,9 @@ KOpt = Annotated[
     typer.Option(
         "--k",
         "-k",
-        help="Number of segments [default: 4], or 'auto' to choose it by a k sweep "
-        "(Davies-Bouldin among stable k; see `segtui sweep`).",
+        help=f"Number of segments, or 'auto' [default: {DEFAULT_K}]: chosen by a k sweep "
+        "(stable k with no segment under 1%, best at separating the next weeks inside "
+        "the data; see docs/choosing-k.md and `segtui sweep`).",
         show_default=False,
     ),
 ]
@@ -39,8 +42,8 @@ FeaturesOpt = Annotated[
     typer.Option(
         "--features",
         "-f",
-        help="Comma-separated feature names (default: total_spend,avg_transaction_value,"
-        "frequency,total_quantity,region). Others: avg_quantity, recency_days, tenure_days, "
+        help=f"Comma-separated feature names (default: {','.join(DEFAULT_FEATURES)}). "
+        "Others: avg_transaction_value, total_quantity, avg_quantity, tenure_days, region, "
         "distinct_products, distinct_categories, category_shares.",
         show_default=False,
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PRE_SWITCH
 from textual.pilot import Pilot
 
 from segtui.config import Settings
@@ -32,7 +33,9 @@ def make_app(zeotap_dir: Path, tmp_path: Path):
     """Build an app on the Zeotap files (exports default to ``tmp_path``)."""
 
     def build(**changes: object) -> SegtuiApp:
-        return SegtuiApp(Settings(source=zeotap_dir).replace(**changes), export_dir=tmp_path)
+        return SegtuiApp(
+            Settings(source=zeotap_dir).replace(**{**PRE_SWITCH, **changes}), export_dir=tmp_path
+        )
 
     return build
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from conftest import PRE_SWITCH
 
 from segtui.config import Settings
 from segtui.engine.clustering.sweep import sweep
@@ -29,7 +30,7 @@ async def test_sweep_view_rows_equal_the_engine_sweep(make_app, zeotap_dir) -> N
         screen = app.screen
         assert isinstance(screen, SweepScreen)
         assert screen.result is not None
-        expected = sweep(None, Settings(source=zeotap_dir), 2, 10)
+        expected = sweep(None, Settings(source=zeotap_dir, **PRE_SWITCH), 2, 10)
         assert [r.to_dict() for r in screen.rows] == [r.to_dict() for r in expected.rows]
         assert screen.result.recommended_k == expected.recommended_k
         text = screen_text(app)

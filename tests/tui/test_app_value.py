@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH
 from textual.widgets import Checkbox
 
 from segtui.config import Settings
@@ -81,7 +82,7 @@ async def test_stage_table_at_80x24_shows_the_engine_counts_per_segment(make_app
 
 
 async def test_holdout_report_shows_the_error_table_and_the_chart(realistic_dir) -> None:
-    settings = Settings(source=realistic_dir).replace(
+    settings = Settings(source=realistic_dir, **PRE_SWITCH).replace(
         clv=True, as_of=AS_OF, holdout_end=HOLDOUT_END
     )
     app = SegtuiApp(settings, export_dir=realistic_dir)
@@ -120,7 +121,9 @@ async def test_settings_dialog_switch_turns_clv_on(make_app) -> None:
 
 
 def test_clv_off_drops_the_holdout_end_and_on_gives_it_back(zeotap_dir) -> None:
-    settings = Settings(source=zeotap_dir).replace(clv=True, as_of=AS_OF, holdout_end=HOLDOUT_END)
+    settings = Settings(source=zeotap_dir, **PRE_SWITCH).replace(
+        clv=True, as_of=AS_OF, holdout_end=HOLDOUT_END
+    )
     app = SegtuiApp(settings)
     off = app.clv_settings(settings, on=False)
     assert not off.clv and off.holdout_end is None  # --holdout-end needs --clv
@@ -176,7 +179,7 @@ async def test_value_view_claims_nothing_when_the_load_failed(tmp_path) -> None:
         "T1,C1,P1,2024-01-05,1,twelve,12.0\n",
         encoding="utf-8",
     )
-    app = SegtuiApp(Settings(source=folder).replace(clv=True), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=folder, **PRE_SWITCH).replace(clv=True), export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("5")
@@ -187,7 +190,7 @@ async def test_value_view_claims_nothing_when_the_load_failed(tmp_path) -> None:
 
 
 async def test_holdout_past_the_data_says_so_beside_the_aggregate_error(realistic_dir) -> None:
-    settings = Settings(source=realistic_dir).replace(
+    settings = Settings(source=realistic_dir, **PRE_SWITCH).replace(
         clv=True, as_of=AS_OF, holdout_end=dt.date(2025, 12, 31)
     )
     app = SegtuiApp(settings, export_dir=realistic_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PRE_SWITCH
 
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
@@ -23,7 +24,7 @@ async def finished(pilot) -> None:
     "keys", [[], ["2"], ["3"], ["4"]], ids=["segments", "customers", "data", "charts"]
 )
 def test_main_views(snap_compare, size, keys, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=size, press=keys, run_before=finished)
 
 
@@ -34,7 +35,7 @@ def test_main_views(snap_compare, size, keys, tmp_path) -> None:
     ids=["help", "lookalikes", "migration", "customers-scrolled"],
 )
 def test_dialogs(snap_compare, size, keys, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
 
     async def run_keys(pilot) -> None:
         await finished(pilot)
@@ -54,7 +55,7 @@ def test_error_panel(snap_compare, size, tmp_path, monkeypatch) -> None:
         "T1,C1,P1,2024-01-05,1,twelve,12.0\n",
         encoding="utf-8",
     )
-    app = SegtuiApp(Settings(source=folder), export_dir=Path("."))
+    app = SegtuiApp(Settings(source=folder, **PRE_SWITCH), export_dir=Path("."))
 
     async def failed(pilot) -> None:
         await finished(pilot)
@@ -66,7 +67,7 @@ def test_error_panel(snap_compare, size, tmp_path, monkeypatch) -> None:
 
 @pytest.mark.parametrize("keys", [[], ["4"]], ids=["segments", "charts"])
 def test_sixteen_colour_theme(snap_compare, keys, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
 
     async def ansi(pilot) -> None:
         pilot.app.theme = "ansi-dark"  # the terminal's own 16 colours
@@ -80,5 +81,5 @@ def test_sixteen_colour_theme(snap_compare, keys, tmp_path) -> None:
 @pytest.mark.parametrize("keys", [[], ["4"]], ids=["segments", "charts"])
 def test_no_color(snap_compare, keys, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), press=keys, run_before=finished)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import PRE_SWITCH
+
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
 
@@ -18,5 +20,5 @@ async def lookalikes_of_first_customer(pilot) -> None:
 
 
 def test_lookalikes_panel(snap_compare, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=lookalikes_of_first_customer)

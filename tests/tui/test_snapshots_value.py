@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import PRE_SWITCH
 from textual.widgets import Input
 
 from segtui.config import Settings
@@ -59,19 +60,21 @@ def pressing(*keys: str):
 
 @SIZES
 def test_value_view(snap_compare, size, realistic_dir, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=realistic_dir).replace(clv=True), export_dir=tmp_path)
+    app = SegtuiApp(
+        Settings(source=realistic_dir, **PRE_SWITCH).replace(clv=True), export_dir=tmp_path
+    )
     assert snap_compare(app, terminal_size=size, run_before=pressing("5"))
 
 
 @SIZES
 def test_value_view_with_clv_off(snap_compare, size, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=pressing("5"))
 
 
 @SIZES
 def test_settings_dialog_with_the_clv_switch(snap_compare, size, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     open_dialog = pressing("s")
 
     async def steady(pilot) -> None:
@@ -85,7 +88,7 @@ def test_settings_dialog_with_the_clv_switch(snap_compare, size, tmp_path) -> No
 
 @SIZES
 def test_holdout_chart_and_table(snap_compare, size, realistic_dir, tmp_path) -> None:
-    settings = Settings(source=realistic_dir).replace(clv=True, **HOLDOUT)
+    settings = Settings(source=realistic_dir, **PRE_SWITCH).replace(clv=True, **HOLDOUT)
     app = SegtuiApp(settings, export_dir=tmp_path)
     # 80x24: scrolled down to the chart; 120x40 shows it below the tables.
     keys = ["5", *["j"] * (17 if size == (80, 24) else 0)]

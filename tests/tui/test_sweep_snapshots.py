@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PRE_SWITCH_FEATURES
 
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
@@ -21,5 +22,7 @@ async def sweep_view(pilot) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_sweep_view(snap_compare, size, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE, k="auto"), export_dir=tmp_path)
+    app = SegtuiApp(
+        Settings(source=REFERENCE, features=PRE_SWITCH_FEATURES, k="auto"), export_dir=tmp_path
+    )
     assert snap_compare(app, terminal_size=size, run_before=sweep_view)

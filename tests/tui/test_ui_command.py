@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from conftest import PRE_SWITCH
 from typer.testing import CliRunner
 
 from segtui.cli import app as cli
@@ -48,7 +49,7 @@ def test_ui_help_does_not_import_textual() -> None:
 
 async def test_no_color_environment_turns_colour_off(zeotap_dir, monkeypatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = SegtuiApp(Settings(source=zeotap_dir))
+    app = SegtuiApp(Settings(source=zeotap_dir, **PRE_SWITCH))
     assert app.no_color
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

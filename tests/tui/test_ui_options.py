@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import PRE_SWITCH
 from order_logs import customer_rows, make_lines, write_customers, write_log
 from typer.testing import CliRunner
 
@@ -104,7 +105,7 @@ def test_ui_reads_a_config_file_like_run(tmp_path: Path, monkeypatch: pytest.Mon
 def test_ui_accepts_engine_polars_and_refuses_spark_with_the_fix(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert ui_settings(["--engine", "polars"], monkeypatch).k == 4
+    assert ui_settings(["--engine", "polars"], monkeypatch).k == "auto"  # the default
     outcome = CliRunner().invoke(cli, ["ui", "--engine", "spark"])
     assert outcome.exit_code == 2
     assert "segtui run --engine spark" in outcome.stderr
@@ -126,7 +127,7 @@ def test_ui_names_an_applied_settings_file_in_the_header(
 async def test_header_starts_with_the_settings_file_name(zeotap_dir, tmp_path: Path) -> None:
     from .conftest import screen_text
 
-    app = SegtuiApp(Settings(source=zeotap_dir), config_file=tmp_path / "segtui.toml")
+    app = SegtuiApp(Settings(source=zeotap_dir, **PRE_SWITCH), config_file=tmp_path / "segtui.toml")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert screen_text(app).splitlines()[0].startswith(" segtui.toml · k=4")
