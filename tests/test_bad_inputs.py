@@ -189,12 +189,13 @@ SOURCE_CASES: tuple[Case, ...] = (
         ("region", "Region"),
         ("--features", "total_spend,frequency,region"),
     ),
-    # …while the default feature list drops it and says so.
+    # …while the default feature list (recency, frequency, spend since issue 28) does
+    # not need it: the run is clean.
     Case(
         "default_feature_column_missing",
         replace(CU, "Region", "Zone"),
-        WARN,
-        ("region",),
+        OK,
+        (),
     ),
     # --- wrong types and bad numbers
     Case(
@@ -363,6 +364,7 @@ SOURCE_CASES: tuple[Case, ...] = (
         transactions(*SAME, "T4,C4,P1,2024-01-05,1,10.0,10"),
         WARN,
         ("total_spend has the same value for every customer", "Segments mirror region"),
+        ("--features", "total_spend,avg_transaction_value,frequency,total_quantity,region"),
     ),
     Case("k_equal_to_buying_customers", lambda f: None, ERROR, ("k=5", "(5)"), ("-k", "5")),
     Case("k_larger_than_buying_customers", lambda f: None, ERROR, ("k=9", "(5)"), ("-k", "9")),
@@ -739,7 +741,6 @@ MODEL_COMMANDS = {"assign", "lookalike", "migrate"}
 
 # command -> case id -> (expectation, needles) where a command legitimately differs from
 # the case's own expectation (which is `run`'s). See the module docstring.
-_REGION_NEEDED = (ERROR, (CU, "Region", "feature 'region'"))
 _NO_AFTER_SNAPSHOT = (ERROR, ("--as-of-before (2024-03-01)", "must be earlier"))
 OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     # validate checks data, not clustering: no feature list, no k
@@ -760,12 +761,10 @@ OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
     # a saved model needs every feature it was trained on, and does no clustering
     "assign": {
-        "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": (OK, ()),
         "identical_behaviour_different_regions_segments_by_region": (OK, ()),
     },
     "lookalike": {
-        "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": (ERROR, ("lookalikes need at least 2 customers with purchases",)),
         "identical_behaviour_different_regions_segments_by_region": (OK, ()),
     },
@@ -786,7 +785,6 @@ OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
     # these logs end before the fixed before date: there is no later snapshot to compare
     "migrate": {
-        "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": _NO_AFTER_SNAPSHOT,
         "identical_behaviour_different_regions_segments_by_region": _NO_AFTER_SNAPSHOT,
     },
@@ -1228,7 +1226,18 @@ def test_a_padded_number_in_a_folder_table_is_read_as_that_number(tmp_path: Path
     folder = tiny(tmp_path)
     replace(TX, "T4,C2,P2,2024-04-01 12:00:00,3,", "T4,C2,P2,2024-04-01 12:00:00, 3 ,")(folder)
     result = runner.invoke(
-        app, ["run", str(folder), "-k", "2", "-q", "--out", str(tmp_path / "s.csv")]
+        app,
+        [
+            "run",
+            str(folder),
+            "-k",
+            "2",
+            "-f",
+            "total_quantity,total_spend",
+            "-q",
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     segments = pl.read_csv(tmp_path / "s.csv", schema_overrides={"CustomerID": pl.String})
