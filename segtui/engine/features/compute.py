@@ -261,7 +261,7 @@ def compute_features(
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
                 collected[0] = frequency_fast(
-                    collected[0], tx.filter(is_purchase()) if is_marked(tables) else tx
+                    collected[0], tx, tx.filter(is_purchase()) if is_marked(tables) else None
                 )
             collected.extend(rest)
         else:

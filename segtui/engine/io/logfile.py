@@ -91,9 +91,12 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     )
     decide_dates(spec, raw, "TransactionDate", mapping.get("date_format"))
     date_format = spec.date_formats["TransactionDate"]
-    transactions = raw.select(
-        _canonical(columns, schema, date_format, cancel.applies, returns, comma)
-    )
+    transactions = raw.select(_canonical(columns, schema, date_format, cancel.applies, comma))
+    if "TotalValue" not in columns:
+        total = pl.col("Quantity") * pl.col("Price")
+        transactions = transactions.with_columns(total.alias("TotalValue"))
+    numbers = [c for c in NUMBER_COLUMNS if c in columns or c == "TotalValue"]
+    transactions = mark_lines(transactions, numbers, returns, "_cancelled")
     files = {"transactions": spec}
     customers = None
     if mapping.get("customers"):
@@ -191,29 +194,24 @@ def _canonical(
     schema: pl.Schema,
     date_format: str,
     cancel: bool,
-    returns: str,
     decimal_comma: bool,
 ) -> list[pl.Expr]:
+    """The canonical columns parsed once each, plus ``_cancelled`` (the order id is
+    ``C`` + digits and the rule applies); ``returns.mark_lines`` then marks the lines."""
     exprs: list[pl.Expr] = [dates.parse_expr(columns["TransactionDate"], date_format)]
     exprs[0] = exprs[0].alias("TransactionDate")
     for canonical in TEXT:
         if canonical in columns:
             exprs.append(text_value(columns[canonical]).alias(canonical))
-    numbers = {
-        c: number_value(columns[c], schema[columns[c]], decimal_comma)
-        for c in NUMBER_COLUMNS
-        if c in columns
-    }
-    if "TotalValue" not in numbers:
-        numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
+    for c in NUMBER_COLUMNS:
+        if c in columns:
+            exprs.append(number_value(columns[c], schema[columns[c]], decimal_comma).alias(c))
     cancelled = (
         text_value(columns["TransactionID"]).str.contains(CANCEL_ID).fill_null(False)
         if cancel
         else pl.lit(False)
     )
-    numbers, markers = mark_lines(numbers, cancelled, returns)
-    exprs += [expr.alias(name) for name, expr in numbers.items()]
-    exprs += markers
+    exprs.append(cancelled.alias("_cancelled"))
     return exprs
 
 

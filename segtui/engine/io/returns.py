@@ -75,30 +75,38 @@ def line_count(tables: Tables) -> pl.Expr:
 
 
 def mark_lines(
-    numbers: dict[str, pl.Expr], cancelled: pl.Expr, returns: str
-) -> tuple[dict[str, pl.Expr], list[pl.Expr]]:
-    """Apply the rule to one source's number expressions (canonical name -> Float64 expr,
-    TotalValue required). Returns the number expressions with returns' values made
-    negative (``net``) or 0 (``drop``), and the two marker expressions, aliased."""
-    total = numbers["TotalValue"]
-    is_return = cancelled | (total < 0).fill_null(False)
+    lf: pl.LazyFrame, numbers: list[str], returns: str, cancelled: str | None = None
+) -> pl.LazyFrame:
+    """Apply the rule to a frame with the canonical Float64 columns ``numbers``
+    (TotalValue required) and, for a log, the boolean column ``cancelled`` (dropped
+    after). Returns the frame with the two markers added and the returns' values made
+    negative (``net``) or 0 (``drop``).
+
+    Two steps over columns, not one nested expression: the markers are computed from the
+    parsed numbers once, then read by the value expressions; nesting the parse inside
+    each condition made Polars parse a CSV cell up to six times (8.6 s against 2.6 s at
+    1e6 rows, measured)."""
+    total = pl.col("TotalValue")
+    is_return = (total < 0).fill_null(False)
+    if cancelled is not None:
+        is_return = is_return | pl.col(cancelled)
     if "Quantity" in numbers:
-        is_return = is_return | (numbers["Quantity"] < 0).fill_null(False)
+        is_return = is_return | (pl.col("Quantity") < 0).fill_null(False)
     zero = (total == 0).fill_null(False)
     for name in ("Quantity", "Price"):
         if name in numbers:
-            zero = zero | (numbers[name] == 0).fill_null(False)
-    out = dict(numbers)
+            zero = zero | (pl.col(name) == 0).fill_null(False)
+    lf = lf.with_columns(is_return.alias(RETURN_MARKER))
+    lf = lf.with_columns((zero & ~pl.col(RETURN_MARKER)).alias(ZERO_MARKER))
+    values = []
     for name in ("TotalValue", "Quantity"):
         if name not in numbers:
             continue
-        value = numbers[name]
-        if returns == "net":
-            out[name] = pl.when(is_return).then(-value.abs()).otherwise(value)
-        else:
-            out[name] = pl.when(is_return).then(0.0).otherwise(value)
-    markers = [is_return.alias(RETURN_MARKER), (zero & ~is_return).alias(ZERO_MARKER)]
-    return out, markers
+        value = pl.col(name)
+        changed = -value.abs() if returns == "net" else pl.lit(0.0)
+        values.append(pl.when(pl.col(RETURN_MARKER)).then(changed).otherwise(value).alias(name))
+    lf = lf.with_columns(values)
+    return lf.drop(cancelled) if cancelled is not None else lf
 
 
 def id_kinds(ids: pl.Expr) -> list[pl.Expr]:

@@ -202,7 +202,5 @@ def _scan(spec: TableFile, returns: str | None = None) -> pl.LazyFrame:
         exprs.append(expr.alias(canonical))
     if returns is None or "TotalValue" not in spec.columns:
         return lf.select(exprs)
-    numbers = {e.meta.output_name(): e for e in exprs if e.meta.output_name() in NUMBER_COLUMNS}
-    marked, markers = mark_lines(numbers, pl.lit(False), returns)
-    rest = [e for e in exprs if e.meta.output_name() not in NUMBER_COLUMNS]
-    return lf.select([*rest, *(e.alias(n) for n, e in marked.items()), *markers])
+    numbers = [c for c in NUMBER_COLUMNS if c in spec.columns]
+    return mark_lines(lf.select(exprs), numbers, returns)
