@@ -31,7 +31,7 @@ def test_keys_are_shown_in_one_notation() -> None:
 def test_help_lists_dialog_keys_migration_save_lookalikes_and_confirmation() -> None:
     rows = {(key, where) for key, _description, where in help_rows(SegtuiApp.BINDINGS)}
     assert ("ctrl+s", "migration") in rows
-    assert ("esc/L", "lookalikes") in rows
+    assert ("esc/L/q", "lookalikes") in rows
     assert ("y", "confirmation") in rows
     assert ("n/esc", "confirmation") in rows
     assert ("ctrl+r/F5", "everywhere") in rows

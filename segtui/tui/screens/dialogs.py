@@ -27,7 +27,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
-        table.add_column("Where", style="dim")
+        table.add_column("Where", style="italic")
         for key, description, where in self.rows:
             table.add_row(key, description, where)
         with Vertical(id="help-box"):

@@ -44,7 +44,7 @@ class LookalikesScreen(ModalScreen[str | None]):
     """Top lookalikes of one customer; Enter dismisses with the chosen LookalikeID."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,L", "close", "Close"),
+        Binding("escape,L,q", "close", "Close"),
     ]
 
     def __init__(

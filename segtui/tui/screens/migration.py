@@ -98,7 +98,7 @@ class MigrationScreen(ModalScreen[None]):
     """Ask for an earlier as-of date, then show who moved between segments since then."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
+        Binding("escape,q", "close", "Close"),
         Binding("ctrl+s", "save_table", "Save table"),
     ]
 

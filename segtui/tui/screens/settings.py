@@ -13,13 +13,14 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 
 from segtui.config import AUTO_K, LOG_MODES, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
+from segtui.tui.widgets.toggles import StateCheckbox, StateSelectionList
 
 
 class SettingsScreen(ModalScreen[Settings | None]):
     """Edit clustering settings; dismisses with the new Settings (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape,q", "cancel", "Cancel"),
         Binding("ctrl+s", "apply", "Apply"),
     ]
 
@@ -52,12 +53,12 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 # --log auto|on|off (issue 15): a choice of three, not an on/off switch.
                 yield Select([(m, m) for m in LOG_MODES], value=s.log, allow_blank=False, id="log")
             # --clv: the same switch as V; horizon and discount rate stay as started.
-            yield Checkbox(
+            yield StateCheckbox(
                 f"customer value: P(alive), CLV over {s.horizon_days} days, stages (--clv)",
                 value=s.clv,
                 id="clv",
             )
-            yield SelectionList[str](
+            yield StateSelectionList(
                 *[(name, name, name in chosen) for name in names + extra], id="features"
             )
             yield Static(id="settings-error")

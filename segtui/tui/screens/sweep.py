@@ -33,7 +33,7 @@ def details_line(row: SweepRow | None) -> Text:
     """Every score of the k under the cursor (or a hint when it is not scored yet)."""
     text = Text()
     if row is None:
-        text.append("not scored yet", style="dim")
+        text.append("not scored yet", style="italic")
         return text
     text.append(f"k = {row.k}: ", style="bold")
     text.append(f"Davies-Bouldin {row.davies_bouldin:.3f} · ")
@@ -41,7 +41,7 @@ def details_line(row: SweepRow | None) -> Text:
     text.append(f"Calinski-Harabasz {fmt(row.calinski_harabasz)} · ")
     text.append(f"inertia {fmt(row.inertia)} · stability {row.stability:.2f}")
     if row.n_segments < row.k:
-        text.append(f" · only {row.n_segments} non-empty segments", style="yellow")
+        text.append(f" · only {row.n_segments} non-empty segments", style="bold")
     return text
 
 
@@ -52,7 +52,7 @@ def rule_text(result: SweepResult | None, error: str | None) -> Text:
         text.append(f"✖ {error}", style="bold red")
         return text
     if result is None:
-        text.append("The recommended k (★) appears when every k is scored.", style="dim")
+        text.append("The recommended k (★) appears when every k is scored.", style="italic")
         return text
     rule, _, because = result.rule.partition(" Chosen: ")
     because = because.removeprefix(f"k = {result.recommended_k}: ")
@@ -62,7 +62,7 @@ def rule_text(result: SweepResult | None, error: str | None) -> Text:
     text.append(
         f" Silhouette on a seeded sample of {result.silhouette_sample_size:,} customers;"
         f" stability: {result.stability_method}.",
-        style="dim",
+        style="italic",
     )
     return text
 
@@ -82,10 +82,10 @@ class SweepScreen(Screen[int | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,left", "move(-1)", "Move", key_display="↑↓"),
-        Binding("down,right", "move(1)", "Larger k", show=False),
-        Binding("home", "jump('first')", "First k", show=False),
-        Binding("end", "jump('last')", "Last k", show=False),
+        Binding("up,left,k,h", "move(-1)", "Move", key_display="↑↓/jk"),
+        Binding("down,right,j,l", "move(1)", "Larger k", show=False),
+        Binding("home,g", "jump('first')", "First k", show=False),
+        Binding("end,G", "jump('last')", "Last k", show=False),
         Binding("r", "jump('recommended')", "Recommended"),
         Binding("enter", "pick", "Re-cluster"),
         Binding("escape", "cancel_or_back", "Cancel/back", key_display="esc"),
@@ -228,7 +228,7 @@ class SweepScreen(Screen[int | None]):
             status.append(f"⟳ {self.status}{done} (esc cancels)", style="bold")
         else:
             status.append(self.status + " · ")
-            status.append("★ recommended · ● current · Enter re-clusters", style="dim")
+            status.append("★ recommended · ● current · Enter re-clusters", style="italic")
         self.query_one("#sweep-status", Static).update(status)
         self.query_one(SweepChart).update_chart(
             rows=list(self.rows),

@@ -36,7 +36,7 @@ class TransactionsScreen(Screen[None]):
         details = Text()
         for key, value in self.customer.items():
             if key not in ("CustomerID", "CustomerName"):
-                details.append(f"{key} ", style="dim")
+                details.append(f"{key} ", style="italic")
                 details.append(f"{format_cell(value)}  ")
         yield Static(details, id="customer-details")
         yield Static("loading transactions…", id="tx-count")

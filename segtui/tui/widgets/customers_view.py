@@ -198,7 +198,8 @@ class CustomersView(Vertical):
     def back(self) -> bool:
         """Undo one level (search, then segment filter). Returns False at the top."""
         search = self.query_one("#search", Input)
-        if search.value:
+        if search.value or search.has_focus:
+            # esc in the search box (even an empty one) leaves the box, not the view.
             search.value = ""
             self.query_one(FrameTable).focus()
             return True

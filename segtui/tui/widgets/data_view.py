@@ -41,10 +41,10 @@ def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list
         + "\n"
     )
     for line in warnings:
-        text.append(f"⚠ {line}\n", style="yellow")
+        text.append(f"⚠ {line}\n", style="bold")
     text.append(
         "t next table · / finds in all rows, n/N next/previous · o sorts all rows",
-        style="dim",
+        style="italic",
     )
     return text
 
@@ -127,7 +127,11 @@ class DataView(Vertical):
         """Clear the search (esc). Returns False when there was none."""
         box = self.query_one("#data-search", Input)
         if not self.table_query.text and not box.value:
-            return False
+            if not box.display:
+                return False
+            box.display = False  # an empty find box closes, the view stays
+            self.query_one("#raw-table", FrameTable).focus()
+            return True
         box.value = ""
         box.display = False
         self.table_query = replace(self.table_query, text="")

@@ -79,7 +79,7 @@ def status_line(status: str, busy: bool, warnings: list[str]) -> Text:
     if status:
         text.append(status + " ")
     if warnings:
-        text.append(f"⚠ {warnings[0]}", style="yellow")
+        text.append(f"⚠ {warnings[0]}", style="bold")
         if len(warnings) > 1:
-            text.append(f" (+{len(warnings) - 1} more on Data)", style="yellow")
+            text.append(f" (+{len(warnings) - 1} more on Data)", style="bold")
     return text
