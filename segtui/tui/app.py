@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, ListView, Static, TabbedContent, TabPane
+from textual.widgets import ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
@@ -48,6 +48,7 @@ from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
@@ -77,12 +78,12 @@ class SegtuiApp(DialogActions):
     # everything, shown or not, is in help (?) and the palette (ctrl+p).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        Binding("e", "export", "Export"),
+        Binding("s", "settings", "Settings"),
+        Binding("ctrl+r,f5", "reload", "Reload"),
         Binding("plus,equals_sign", "change_k(1)", "k+"),
         Binding("minus", "change_k(-1)", "k-", show=False),
         Binding("K", "sweep", "Sweep k"),
-        Binding("s", "settings", "Settings"),
-        Binding("e", "export", "Export"),
-        Binding("ctrl+r,f5", "reload", "Reload"),
         # q closes the screen on top (VisiData's habit) and quits only from the base
         # view; ctrl+q (Textual's own binding) quits from anywhere.
         Binding("q", "close_or_quit", "Quit/close"),
@@ -157,7 +158,7 @@ class SegtuiApp(DialogActions):
                 yield Scatter(id="scatter")
             with TabPane("5 Value", id="value"):
                 yield ValueView(id="value-view")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.ui_ready = True
@@ -197,13 +198,17 @@ class SegtuiApp(DialogActions):
         """Redraw the header lines. They describe the result on screen (its settings,
         its metrics), so header and panels change together when a new result lands."""
         shown = self.applied if self.result is not None and self.applied else self.settings
-        line = settings_line(shown, self.result)
-        if self.config_file is not None:
-            line = Text(f"{self.config_file.name} · ", style="italic") + line
+        width = max(self.size.width - 2, 20)  # the line's padding: one cell each side
+        prefix = Text(f"{self.config_file.name} · ", style="italic") if self.config_file else Text()
+        line = prefix + settings_line(shown, self.result, width - prefix.cell_len)
         self.query_one("#settings-line", Static).update(line)
         self.query_one("#metrics-line", Static).update(metrics_line(self.result))
         warnings = self.result.warnings if self.result is not None else []
         self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))
+
+    def on_resize(self) -> None:
+        if self.ui_ready:
+            self.refresh_header()  # the settings line fits the new width
 
     def watch_busy(self) -> None:
         if self.ui_ready:

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from segtui.engine.errors import SegtuiError, plural
 from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
 from segtui.tui.screens.dialogs import ConfirmScreen
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="do-export")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
@@ -92,7 +94,10 @@ class ExportScreen(ModalScreen[list[Path] | None]):
             segments = export_kind(Path(text.strip())) == "segments"
         except SegtuiError:
             segments = True  # unknown extension: the error on export says which to use
-        box = self.query_one("#with-report", Checkbox)
+        boxes = self.query("#with-report")
+        if not boxes:  # the save-model and save-table dialogs offer no report
+            return
+        box = boxes.first(Checkbox)
         box.display = segments
         if not segments:
             box.value = False

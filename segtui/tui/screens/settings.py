@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 
 from segtui.config import AUTO_K, LOG_MODES, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox, StateSelectionList
 
 
@@ -65,6 +66,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#k", Input).focus()

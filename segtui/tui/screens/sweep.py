@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from segtui.config import Settings
@@ -22,6 +22,7 @@ from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
 from segtui.tui.session import stage_percent
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 
@@ -130,7 +131,7 @@ class SweepScreen(Screen[int | None]):
         yield SweepChart(range(self.k_min, self.k_max + 1), id="sweep-chart")
         yield Static(id="sweep-details")
         yield Static(id="sweep-rule")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.result is not None:

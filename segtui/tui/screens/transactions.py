@@ -10,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
 from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
+from segtui.tui.widgets.key_footer import KeyFooter
 
 
 class TransactionsScreen(Screen[None]):
@@ -41,7 +42,7 @@ class TransactionsScreen(Screen[None]):
         yield Static(details, id="customer-details")
         yield Static("loading transactions…", id="tx-count")
         yield FrameTable(id="tx-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()
