@@ -1,6 +1,6 @@
 """segtui: customer segmentation from transaction data, in the terminal and in notebooks.
 
-The public Python API (see docs/python.md): :func:`segment`, :func:`sweep`,
+The public Python API (see docs/python.md): :func:`segment`, :func:`backtest`, :func:`sweep`,
 :func:`validate`, :func:`load_model`, :func:`assign`, :func:`lookalikes`, :func:`migrate`.
 
 Importing segtui loads neither Polars nor scikit-learn (``segtui --help`` stays instant):
@@ -51,6 +51,7 @@ def segment(
     categorical_weight: float | str = 1.0,
     returns: str = "net",
     rfm: bool = False,
+    method: str = "kmeans",
     like: str | Path | None = None,
     clv: bool = False,
     horizon: int = _HORIZON_DAYS,
@@ -58,11 +59,13 @@ def segment(
     holdout_end: dt.date | str | None = None,
     progress: bool | Callable[[str], None] = True,
 ) -> Segmentation:
-    """Segment the customers of ``source`` with K-Means, as ``segtui run`` does.
+    """Segment the customers of ``source`` with K-Means (or, with ``method="rfm"``, into
+    the RFM R x F grid's named cells), as ``segtui run`` does.
 
     ``mapping`` names a single log's columns (keys ``customer_col``, ``date_col``,
     ``amount_col``, ``quantity_col``, ``price_col``, ``order_col``, ``product_col``,
-    ``category_col``, ``date_format``, ``delimiter``); ``k`` may be ``"auto"``;
+    ``category_col``, ``date_format``, ``delimiter``, and ``cancelled_ids``: ``"auto"``,
+    ``"on"`` or ``"off"``, see docs/data.md); ``k`` may be ``"auto"``;
     ``features`` is a list or a comma-separated string (None = the defaults); ``log``
     is ``"auto"`` (log1p on the skewed money and count features), ``"on"`` or ``"off"``;
     ``progress`` shows a tqdm bar when tqdm is installed (False = quiet, or a callable
@@ -86,6 +89,7 @@ def segment(
         "categorical_weight": categorical_weight,
         "returns": returns,
         "rfm": rfm,
+        "method": method,
         "like": str(like) if like is not None else None,
         "clv": clv,
         "horizon": horizon,
@@ -93,6 +97,47 @@ def segment(
         "holdout_end": holdout_end,
     }
     return api.segment(source, customers, products, mapping, progress, options)
+
+
+def backtest(
+    source: Any = None,
+    *,
+    at: dt.date | str | None = None,
+    horizon: int = _HORIZON_DAYS,
+    customers: Any = None,
+    products: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    k: int | str = _K,
+    method: str = "kmeans",
+    features: Sequence[str] | str | None = None,
+    scaling: str = "standard",
+    log: str | bool = "auto",
+    seed: int = _SEED,
+    n_init: int = _N_INIT,
+    categorical_weight: float | str = 1.0,
+    returns: str = "net",
+    progress: bool | Callable[[str], None] = True,
+) -> Segmentation:
+    """Segment the lines of ``source`` dated before ``at`` and judge the segments by the
+    ``horizon`` days from ``at``, beside the RFM R x F grid and K-Means k = 4, as
+    ``segtui backtest`` does (docs/backtest.md). Returns the
+    :class:`~segtui.notebook.results.Segmentation` of the lines before ``at``; its
+    ``.backtest`` (also ``.summary()["backtest"]``) holds the figures per method.
+    """
+    from segtui.notebook import api
+
+    options = {
+        "k": k,
+        "method": method,
+        "features": features,
+        "scaling": scaling,
+        "log": log,
+        "seed": seed,
+        "n_init": n_init,
+        "categorical_weight": categorical_weight,
+        "returns": returns,
+    }
+    return api.backtest(source, customers, products, mapping, progress, at, horizon, options)
 
 
 def sweep(
@@ -241,6 +286,7 @@ def migrate(
 __all__ = [
     "__version__",
     "assign",
+    "backtest",
     "load_model",
     "lookalikes",
     "migrate",

@@ -38,7 +38,8 @@ DEFAULT_LOG = "auto"
 LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
-# strftime date format, a customers file path, or a one-character delimiter.
+# strftime date format, a customers file path, a one-character delimiter, or (cancelled_ids)
+# auto|on|off: whether order ids C + digits are cancelled orders (engine/io/returns.py).
 MAPPING_KEYS: tuple[str, ...] = (
     "customer_col",
     "date_col",
@@ -51,6 +52,7 @@ MAPPING_KEYS: tuple[str, ...] = (
     "category_col",
     "customers",
     "delimiter",
+    "cancelled_ids",
 )
 # Returns and cancellations: "net" (reduce spend and quantity, not frequency) or "drop".
 RETURNS_RULES: tuple[str, ...] = ("net", "drop")
@@ -84,6 +86,10 @@ UI_MIGRATION_DAYS_BEFORE = 90
 # every such shortcut off (the reference path the fast one is tested against).
 KMEANS_SAMPLE_ABOVE = 200_000
 KMEANS_SAMPLE = 50_000
+# --method: how customers become segments: "kmeans" (clustering, the default) or "rfm" (the
+# RFM R x F grid's named cells, engine/features/rfm.py; k is then the cells in use).
+METHODS: tuple[str, ...] = ("kmeans", "rfm")
+DEFAULT_METHOD = "kmeans"
 # --engine: polars (one machine) or spark (segtui[spark]).
 ENGINES: tuple[str, ...] = ("polars", "spark")
 DEFAULT_ENGINE = "polars"
@@ -127,6 +133,7 @@ class Settings:
     mapping: tuple[tuple[str, str], ...] = ()
     returns: str = DEFAULT_RETURNS
     rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
+    method: str = DEFAULT_METHOD  # one of METHODS
     # --clv: P(alive), expected purchases, order value, CLV and stage (engine/value/);
     # holdout_end: compare predictions with the purchases from as_of to that day.
     clv: bool = False
@@ -159,6 +166,7 @@ class Settings:
             "mapping": self.mapping_dict(),
             "returns": self.returns,
             "rfm": self.rfm,
+            "method": self.method,
             "like": str(self.like) if self.like is not None else None,
         } | self.value_params()
 

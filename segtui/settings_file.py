@@ -198,6 +198,8 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     lines.append(f"returns = {_toml(settings.returns)}")
     if settings.rfm:
         lines.append("rfm = true")
+    if settings.method != Settings.method:
+        lines.append(f"method = {_toml(settings.method)}")
     if settings.like is not None:
         lines.append(f"like = {_toml(str(Path(settings.like).resolve()))}")
     if settings.clv:

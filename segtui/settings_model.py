@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from segtui.config import AUTO_K, RETURNS_RULES, SCALINGS
+from segtui.config import AUTO_K, METHODS, RETURNS_RULES, SCALINGS
 
 SETTING_KEYS = (
     "source",
@@ -29,6 +29,7 @@ SETTING_KEYS = (
     "categorical_weight",
     "returns",
     "rfm",
+    "method",
     "like",
     # customer value (--clv): see engine/value/
     "clv",
@@ -68,6 +69,7 @@ class MappingTable(_Table):
     category_col: str | None = None
     customers: str | None = None
     delimiter: str | None = None
+    cancelled_ids: Literal["auto", "on", "off"] | None = None
 
     @field_validator("delimiter")
     @classmethod
@@ -79,6 +81,9 @@ class MappingTable(_Table):
             raise ValueError("the delimiter must be one character (or 'tab')")
         if text in '"\r\n':
             raise ValueError("the delimiter cannot be a quote or a line break")
+        if len(text.encode("utf-8")) != 1:
+            # The CSV readers split on one byte; 'é' is two in UTF-8.
+            raise ValueError("the delimiter must be one ASCII character, such as , ; | or tab")
         return text
 
     @field_validator("*")
@@ -113,6 +118,7 @@ class SettingsFileModel(_Table):
     categorical_weight: float | int | str | None = None
     returns: Literal["net", "drop"] | None = None
     rfm: bool | None = None
+    method: Literal["kmeans", "rfm"] | None = None
     like: str | None = None
     clv: bool | None = None
     horizon: int | None = None
@@ -227,6 +233,13 @@ class SettingsFileModel(_Table):
             raise ValueError(f"scaling must be one of {', '.join(SCALINGS)}")
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}")
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("returns", mode="before")
     @classmethod
     def _returns(cls, value: Any) -> Any:
@@ -255,13 +268,11 @@ class SettingsFileModel(_Table):
         if isinstance(value, str):
             from segtui.engine.io.dates import parse_date_option
 
+            option = "--" + str(info.field_name).replace("_", "-")
             try:
-                return parse_date_option(value, option="as_of")
-            except Exception:  # OptionError: re-raised as the validation message
-                option = "--" + str(info.field_name).replace("_", "-")
-                raise ValueError(
-                    f"{info.field_name} ({option}) expects a date as YYYY-MM-DD"
-                ) from None
+                return parse_date_option(value, option=f"{info.field_name} ({option})")
+            except Exception as exc:  # OptionError: re-raised as the validation message
+                raise ValueError(getattr(exc, "message", str(exc))) from None
         return value
 
     @field_validator("categorical_weight")

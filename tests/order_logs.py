@@ -151,9 +151,11 @@ def hand_features(
     """Every feature per customer, computed line by line in plain Python.
 
     Returns (features by customer id, as-of date). Rules: a cancelled order ('C' + digit)
-    or a negative quantity/amount is a return; ``net`` counts its (negative) money and
-    quantity, ``drop`` ignores it; frequency, recency, products and categories count
-    purchase lines only; rows without a customer are left out.
+    (every other order id being digits) or a negative quantity/amount is a return; ``net``
+    counts its money and quantity as negative whatever their sign, ``drop`` ignores it; a
+    line of zero amount, quantity or price is not a purchase either; frequency, recency,
+    products and categories count purchase lines only; rows without a customer are left
+    out.
     """
     spend: dict[str, Decimal] = defaultdict(Decimal)
     quantity: dict[str, Decimal] = defaultdict(Decimal)
@@ -174,16 +176,17 @@ def hand_features(
             else (Decimal(str(line["quantity"])) * Decimal(str(line["price"])))
         )
         units = Decimal(line["quantity"])
-        cancelled = line["order"][0] == "C" and line["order"][1:2].isdigit()
+        cancelled = line["order"][0] == "C" and line["order"][1:].isdigit()
         is_return = cancelled or value < 0 or units < 0
-        if cancelled:
+        zero_value = not is_return and 0 in (value, units, Decimal(str(line["price"])))
+        if is_return:
             value, units = -abs(value), -abs(units)
         if is_return and returns == "drop":
             value, units = Decimal(0), Decimal(0)
         spend[customer] += value
         quantity[customer] += units
         by_category[customer][line["category"]] += value
-        if is_return:
+        if is_return or zero_value:
             continue
         orders[customer].add(line["order"])
         products[customer].add(line["product"])

@@ -282,3 +282,85 @@ def test_sigint_during_sample_leaves_the_old_dataset_whole(tmp_path: Path) -> No
     _, stderr = child.communicate()
     assert child.returncode == 130, stderr
     assert {p.name: p.read_text() for p in folder.iterdir()} == old
+
+
+@pytest.mark.slow  # a child segtui process: ~2 s of start-up each
+def test_sigterm_during_sample_removes_the_folder_it_created(tmp_path: Path) -> None:
+    folder = tmp_path / "new" / "data"
+    child, _ = start(
+        BLOCK_IN_THIRD_TABLE,
+        "sample",
+        str(folder),
+        "--customers",
+        "50",
+        "--transactions",
+        "200",
+        "-q",
+    )
+    assert len(leftovers(folder)) == 3
+    child.terminate()
+    _, stderr = child.communicate()
+    assert child.returncode == 143, stderr
+    assert stderr.strip().splitlines() == ["segtui: terminated"]
+    assert list(tmp_path.iterdir()) == []  # data/ and the new/ made for it are gone
+
+
+@pytest.mark.slow  # a child process under a file size limit
+def test_sample_over_the_file_size_limit_exits_2_and_removes_its_folder(tmp_path: Path) -> None:
+    import resource
+
+    folder = tmp_path / "data"
+
+    def limit() -> None:  # 50 KB: the 10,000 transactions are ~600 KB
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_CLI.replace("from", "import sys\nfrom", 1), "sample"]
+        + [str(folder), "-q"],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "File too large" in lines[0], lines
+    assert not folder.exists()
+
+
+def test_sample_on_a_full_disk_removes_the_folder_it_created(tmp_path: Path, monkeypatch) -> None:
+    real = pl.DataFrame.write_csv
+
+    def full(self, file=None, *args, **kwargs):
+        if file is not None and Path(file).name.startswith(".Transactions.csv."):
+            raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        return real(self, file, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", full)
+    folder = tmp_path / "new" / "data"
+    result = CliRunner().invoke(app, ["sample", str(folder), "--customers", "50", "-q"])
+    assert result.exit_code == 2, result.stderr
+    assert "no space left" in result.stderr.lower()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_keeps_a_folder_that_was_there_when_it_fails(tmp_path: Path, monkeypatch) -> None:
+    def full(self, file=None, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(file))
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", full)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    result = CliRunner().invoke(app, ["sample", str(folder), "--customers", "50", "-q"])
+    assert result.exit_code == 2, result.stderr
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+def test_sample_with_zero_transactions_is_refused_not_defaulted(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    result = CliRunner().invoke(
+        app, ["sample", str(folder), "--customers", "50", "--transactions", "0"]
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "got 0" in result.stderr and "49" in result.stderr
+    assert not folder.exists()

@@ -12,8 +12,9 @@ way, and states what ``segtui run`` must do:
 
 Commands that read a source folder are listed in ``SOURCE_COMMANDS`` as a function from
 (folder, extra args, model file) to argv; a command joins the matrix by adding one entry
-there. All of run, sweep, validate, assign, lookalike (``--all``) and migrate (one
-source, ``--as-of-before 2024-03-01``) are in it; assign/lookalike/migrate use a model
+there. All of run, backtest (cut at 2024-06-01, or at a case's ``--as-of``), sweep,
+validate, assign, lookalike (``--all``) and migrate (one source, ``--as-of-before
+2024-03-01``) are in it; assign/lookalike/migrate use a model
 trained once on the intact tiny data. Per-command rules:
 
 * A case runs on a command only when its options exist there (the builder returns None
@@ -113,6 +114,20 @@ def make_fifo(name: str) -> Callable[[Path], None]:
     return apply
 
 
+def fill_column(name: str, index: int, value: str) -> Callable[[Path], None]:
+    """Set column ``index`` of every row after the header of one file to ``value``."""
+
+    def apply(folder: Path) -> None:
+        path = folder / name
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = [line.split(",") for line in lines[1:]]
+        for row in rows:
+            row[index] = value
+        path.write_text("\n".join([lines[0], *map(",".join, rows)]) + "\n", encoding="utf-8")
+
+    return apply
+
+
 def both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         for step in steps:
@@ -203,6 +218,18 @@ SOURCE_CASES: tuple[Case, ...] = (
         (TX, "TotalValue", "row 4", "1e300"),
     ),
     Case("negative_amount_is_a_return", replace(TX, ",120.0,", ",-120.0,"), WARN, ("negative",)),
+    Case(
+        "return_written_with_a_positive_amount",
+        replace(TX, "2024-04-01 12:00:00,3,120.0", "2024-04-01 12:00:00,-3,120.0"),
+        WARN,
+        ("1 return line", "negative quantity or amount"),
+    ),
+    Case(
+        "date_typo_a_century_ahead",
+        replace(TX, "2024-06-01 18:00:00", "2124-06-01 18:00:00"),
+        WARN,
+        ("far after the rest", "'2124-06-01 18:00:00' (row 3)"),
+    ),
     Case("missing_amount", replace(TX, ",120.0,", ",,"), WARN, ("without a TotalValue",)),
     # --- dates
     Case(
@@ -551,7 +578,65 @@ HOSTILE_CASES: tuple[Case, ...] = (
     ),
 )
 
-SOURCE_CASES = SOURCE_CASES + HOSTILE_CASES
+# Issue 29: messages that named the folder, not the file, row and column (HOSTILE_CASES
+# below also run as a single log; FOLDER_CASES need the Products table or a flag only run
+# and sweep take).
+ISSUE29_CASES: tuple[Case, ...] = (
+    Case(
+        # Padded numbers are read as numbers in a folder too, as in a log and by validate.
+        "padded_number_in_a_folder_table",
+        replace(TX, "T4,C2,P2,2024-04-01 12:00:00,3,", "T4,C2,P2,2024-04-01 12:00:00, 3 ,"),
+        OK,
+    ),
+    Case(
+        "stray_quote_inside_an_unquoted_value",
+        replace(TX, "T4,C2,P2,", 'T4,C2,P"2,'),
+        ERROR,
+        (TX, "column 'ProductID'", "row 4", 'P"2', "double quote inside a value"),
+    ),
+    Case(
+        "customer_column_empty_on_every_row",
+        fill_column(TX, 1, ""),
+        ERROR,
+        (TX, "column 'CustomerID'", "customer id is empty on every one of the"),
+    ),
+    Case(
+        # Every date unreadable: validate --json still prints its report.
+        "no_date_parses",
+        fill_column(TX, 3, "soon"),
+        ERROR,
+        (TX, "TransactionDate", "row 1", "soon"),
+    ),
+)
+HOSTILE_CASES = HOSTILE_CASES + ISSUE29_CASES
+FOLDER_CASES: tuple[Case, ...] = (
+    Case(
+        "as_of_9999_12_31_like_a_placeholder_date",
+        lambda f: None,
+        ERROR,
+        ("9999-12-31", "must be from 1900-01-01 to 2199-12-31"),
+        ("--as-of", "9999-12-31"),
+    ),
+    Case(
+        "categories_that_differ_only_in_case_and_punctuation",
+        both(
+            replace(PR, "P1,Pen,Office,", "P1,Pen,home decor,"),
+            replace(PR, "P3,Book,Books,", "P3,Book,Home-Decor,"),
+        ),
+        ERROR,
+        (PR, "column 'Category'", "row 1", "'Home Decor', 'Home-Decor', 'home decor'"),
+        ("--features", "total_spend,category_shares"),
+    ),
+    Case(
+        "delimiter_of_two_bytes",
+        lambda f: None,
+        ERROR,
+        ("delimiter", "'é'", "one ASCII character"),
+        ("--delimiter", "é"),
+    ),
+)
+
+SOURCE_CASES = SOURCE_CASES + HOSTILE_CASES + FOLDER_CASES
 
 
 Argv = Callable[[Path, tuple[str, ...], Path], "list[str] | None"]
@@ -619,9 +704,27 @@ def migrate_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str]
     return argv + [x for pair in options.items() for x in pair]
 
 
+BACKTEST_FLAGS = {"-k", "--features", "--seed", "--n-init", "--categorical-weight", "--config"}
+BACKTEST_CUT = "2024-06-01"  # the tiny data run 2024-01-05 .. 2024-06-10
+
+
+def backtest_args(folder: Path, extra: tuple[str, ...], model: Path) -> list[str] | None:
+    """The cut at BACKTEST_CUT, or at a case's --as-of; k 2 as run's; --out as run's."""
+    options = {"--at": BACKTEST_CUT, "-k": "2"}
+    for flag, value in _pairs(extra, folder):
+        if flag == "--as-of":
+            options["--at"] = value
+        elif flag in BACKTEST_FLAGS or flag == "--out":
+            options[flag] = value
+        else:
+            return None
+    return ["backtest", str(folder), "--json", *[x for pair in options.items() for x in pair]]
+
+
 # command name -> argv builder; None = the case's options do not exist for the command.
 SOURCE_COMMANDS: dict[str, Argv] = {
     "run": run_args,
+    "backtest": backtest_args,
     "sweep": sweep_args,
     "validate": validate_args,
     "assign": model_args("assign"),
@@ -665,6 +768,21 @@ OVERRIDES: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "default_feature_column_missing": _REGION_NEEDED,
         "single_customer": (ERROR, ("lookalikes need at least 2 customers with purchases",)),
         "identical_behaviour_different_regions_segments_by_region": (OK, ()),
+    },
+    # backtest segments the lines before 2024-06-01 (C4's one purchase is after it), so
+    # it sees fewer customers; a log ending before the cut has no next period; the
+    # 9999-12-31 and 2124 lines lie after the cut, where only the horizon (which ends
+    # long before them) reads lines, as `run --as-of 2024-06-01` leaves them out too
+    "backtest": {
+        "k_equal_to_buying_customers": (ERROR, ("k=5", "customers with purchases (4)")),
+        "k_larger_than_buying_customers": (ERROR, ("k=9", "customers with purchases (4)")),
+        "identical_behaviour_different_regions_segments_by_region": (
+            ERROR,
+            ("no transaction is dated on or after --at 2024-06-01",),
+        ),
+        "parquet_date32_9999_12_31": (ERROR, ("customers with purchases (2)",)),
+        "year_9999": (OK, ()),
+        "date_typo_a_century_ahead": (OK, ()),  # 2124, after the cut likewise
     },
     # these logs end before the fixed before date: there is no later snapshot to compare
     "migrate": {
@@ -990,6 +1108,56 @@ LOG_ONLY_CASES: tuple[Case, ...] = (
         (),
         ("--date-format", "%Y-%m-%dT%H:%M:%S%z"),
     ),
+    Case(
+        "iso_8601_dates_with_z",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue\n"
+            "C1,2024-01-05T10:00:00Z,10\nC2,2024-01-06T10:00:00Z,20\nC3,2024-01-07T22:00:00Z,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "hex_order_ids_starting_with_c",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "c3f1a9e0b2d4,C1,2024-01-05,10\nc4ca4238a0b9,C1,2024-02-05,20\n"
+            "9bf31c7ff062,C2,2024-01-07,30\n45c48cce2e2d,C3,2024-01-08,30\n",
+        ),
+        OK,
+    ),
+    Case(
+        "order_numbers_turning_into_c_ids",
+        put(
+            TX,
+            "OrderID,CustomerID,TransactionDate,TotalValue\n"
+            "1001,C1,2024-01-05,10\n1002,C2,2024-01-06,20\n1003,C3,2024-01-07,30\n"
+            "C1004,C1,2024-01-08,10\nC1005,C2,2024-01-09,20\n",
+        ),
+        ERROR,
+        (TX, "OrderID", "row 4", "C1004", "--cancelled-ids"),
+    ),
+    Case(
+        "decimal_comma_then_decimal_point",
+        put(
+            TX,
+            "CustomerID;TransactionDate;TotalValue\n"
+            "C1;2024-01-05;10,50\nC2;2024-01-06;20,25\nC3;2024-01-07;30.75\n",
+        ),
+        ERROR,
+        (TX, "TotalValue", "row 3", "30.75", "'10,50', row 1"),
+    ),
+    Case(
+        "amounts_in_several_currencies",
+        put(
+            TX,
+            "CustomerID,TransactionDate,TotalValue,Currency\n"
+            "C1,2024-01-05,10,USD\nC2,2024-01-06,20,USD\nC3,2024-01-07,3000,JPY\n",
+        ),
+        ERROR,
+        (TX, "Currency", "row 3", "JPY", "convert"),
+    ),
 )
 
 
@@ -1049,3 +1217,57 @@ def test_the_whole_file_search_finds_bad_bytes_across_chunk_boundaries(
     assert old in data
     (folder / TX).write_bytes(data.replace(old, new))
     assert_one_line_error(runner.invoke(app, ["run", str(folder), "-k", "2"]), (TX, *needles))
+
+
+# ------------------------------------------------------------- issue 29: the place is named
+
+
+def test_a_padded_number_in_a_folder_table_is_read_as_that_number(tmp_path: Path) -> None:
+    """`` 3 `` in a folder's Quantity is 3, as in a single log and for validate (before,
+    the folder said "could not parse ` 3 ` as dtype f64" while validate called it usable)."""
+    folder = tiny(tmp_path)
+    replace(TX, "T4,C2,P2,2024-04-01 12:00:00,3,", "T4,C2,P2,2024-04-01 12:00:00, 3 ,")(folder)
+    result = runner.invoke(
+        app, ["run", str(folder), "-k", "2", "-q", "--out", str(tmp_path / "s.csv")]
+    )
+    assert result.exit_code == 0, result.stderr
+    segments = pl.read_csv(tmp_path / "s.csv", schema_overrides={"CustomerID": pl.String})
+    assert segments.filter(pl.col("CustomerID") == "C2")["total_quantity"].to_list() == [3]
+    report = runner.invoke(app, ["validate", str(folder), "--json"])
+    assert report.exit_code == 0 and json.loads(report.stdout)["usable"] is True
+
+
+def test_validate_json_prints_a_report_when_no_date_parses(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("customer,date,amount\nA,soon,1\nB,later,2\nC,never,3\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(log), "--json"])
+    assert result.exit_code == 2 and result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["usable"] is False and report["errors"] == 1
+    (finding,) = report["findings"]
+    assert (finding["file"], finding["column"]) == (str(log), "date")
+    assert finding["examples"] == [{"row": 1, "value": "soon"}]
+    assert "unparsable date" in finding["message"]
+
+
+@pytest.mark.parametrize("command", sorted(SOURCE_COMMANDS))
+def test_a_two_byte_delimiter_is_an_option_error(command: str, tmp_path: Path, request) -> None:
+    """``--delimiter é`` was a ValueError traceback (exit 1) from the CSV reader."""
+    folder = tiny(tmp_path)
+    model = request.getfixturevalue("model_file") if command in MODEL_COMMANDS else Path("-")
+    argv = SOURCE_COMMANDS[command](folder / TX, (), model)
+    assert argv is not None
+    result = runner.invoke(app, [*argv, "--delimiter", "é"])
+    assert_one_line_error(result, ("delimiter", "'é'", "one ASCII character"))
+
+
+def test_as_of_bounds_are_the_data_date_bounds(tmp_path: Path) -> None:
+    """2199-12-31 is the last date data may have, and the last --as-of (9999-12-31 is a
+    placeholder in both)."""
+    folder = tiny(tmp_path)
+    last = runner.invoke(app, ["run", str(folder), "-k", "2", "--json", "--as-of", "2199-12-31"])
+    assert last.exit_code == 0, last.stderr
+    assert json.loads(last.stdout)["as_of"] == "2199-12-31"
+    for date in ("2200-01-01", "1899-12-31"):
+        result = runner.invoke(app, ["run", str(folder), "-k", "2", "--as-of", date])
+        assert_one_line_error(result, (date, "must be from 1900-01-01 to 2199-12-31"))

@@ -6,8 +6,6 @@ small data instead of timing anything (speed is measured in bench/, not here).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import polars as pl
 import pytest
@@ -267,27 +265,6 @@ def test_batched_aggregation_of_a_single_log_equals_the_plain_path(
         plain.frame.select("CustomerID", *wanted)
     )
     assert batched_used == [True]
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread niceness is POSIX-only")
-def test_the_scikit_learn_preload_runs_at_low_priority():
-    # The import thread lowers only its own priority (the process keeps its niceness),
-    # so it takes the CPU the parsing leaves idle.
-    import threading
-
-    from segtui.engine.features import fastpath
-
-    seen: list[int] = []
-
-    def target() -> None:
-        fastpath._import_sklearn()
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    assert seen == [fastpath.PRELOAD_NICENESS]
-    assert os.getpriority(os.PRIO_PROCESS, 0) < fastpath.PRELOAD_NICENESS
 
 
 def test_batched_aggregation_with_a_header_only_customers_table(

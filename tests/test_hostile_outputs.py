@@ -312,8 +312,142 @@ def cases() -> list[Case]:
                 ("model.json", "is the model file"),
             )
         )
-    out += command_specific()
+    # Files reached through another file (issue 29): a model's recorded customers file.
+    for cmd in MODEL_COMMANDS:
+        out.append(
+            Case(
+                cmd,
+                "out_is_the_customers_file_the_model_records",
+                lambda w, c=cmd: [
+                    *base(c, w, str(w.log))[:2],
+                    "--model",
+                    w.p("log_model.json"),
+                    *base(c, w, str(w.log))[4:],
+                    "--out",
+                    str(w.customers),
+                    "--force",
+                ],
+                ("cust.csv", "--out is the model's recorded customers file", "destroy the input"),
+                setup=run_first("--save-model", "log_model.json", log=True),
+            )
+        )
+    out += command_specific() + reached_through_files() + stdout_cases()
     return out
+
+
+def run_first(option: str, name: str, *, log: bool = False, like: bool = False) -> Setup:
+    """Run ``segtui run`` once in the world (on the log with its customers file, or on
+    the folder, with ``--like model.json``) and keep its ``option`` output as ``name``."""
+
+    def apply(w: World) -> None:
+        source = [str(w.log), "--customers", str(w.customers)] if log else [str(w.data)]
+        extra = ["--like", str(w.model)] if like else []
+        done = runner.invoke(
+            app, ["run", *source, "-k", "2", "-q", *extra, option, str(w.root / name)]
+        )
+        assert done.exit_code == 0, done.stderr
+
+    return apply
+
+
+def reached_through_files() -> list[Case]:
+    """Outputs on files the run reads through another file: the --like model, and the
+    source, tables, customers file and --like model of a replayed summary."""
+    data = lambda w: ["run", str(w.data), "-k", "2", "-q"]  # noqa: E731
+    replay = lambda w: ["run", "--replay", w.p("s.json"), "-q"]  # noqa: E731
+    return [
+        Case(
+            "run",
+            "save_model_is_the_like_model",
+            lambda w: [*data(w), "--like", str(w.model), "--save-model", str(w.model), "--force"],
+            ("model.json", "--save-model is the --like model", "destroy the input"),
+        ),
+        Case(
+            "run",
+            "out_is_the_like_model",
+            lambda w: [*data(w), "--like", str(w.model), "--out", str(w.model), "--force"],
+            ("model.json", "--out is the --like model"),
+        ),
+        Case(
+            "run",
+            "replay_out_is_the_replayed_runs_source_log",
+            lambda w: [*replay(w), "--out", str(w.log), "--force"],
+            ("log.csv", "--out is the input of the replayed run", "destroy the input"),
+            setup=run_first("--summary", "s.json", log=True),
+        ),
+        Case(
+            "run",
+            "replay_summary_is_the_replayed_runs_customers_file",
+            lambda w: [*replay(w), "--summary", str(w.customers), "--force"],
+            ("cust.csv", "customers file of the replayed run"),
+            setup=run_first("--summary", "s.json", log=True),
+        ),
+        Case(
+            "run",
+            "replay_out_is_a_table_of_the_replayed_runs_folder",
+            lambda w: [*replay(w), "--out", str(w.data / "Customers.csv"), "--force"],
+            ("Customers.csv", "file of the source folder", "destroy the input"),
+            setup=run_first("--summary", "s.json"),
+        ),
+        Case(
+            "run",
+            "replay_save_model_is_the_replayed_runs_like_model",
+            lambda w: [*replay(w), "--save-model", str(w.model), "--force"],
+            ("model.json", "--like model of the replayed run"),
+            setup=run_first("--summary", "s.json", like=True),
+        ),
+        Case(
+            "run",
+            "replay_out_is_the_summary_it_replays",
+            lambda w: [*replay(w), "--summary", w.p("s.json"), "--force"],
+            ("s.json", "summary to replay"),
+            setup=run_first("--summary", "s.json"),
+        ),
+    ]
+
+
+def stdout_cases() -> list[Case]:
+    """At most one output on stdout, and none beside --json (its JSON is stdout's only
+    content)."""
+    data = lambda w: ["run", str(w.data), "-k", "2", "-q"]  # noqa: E731
+    return [
+        Case(
+            "run",
+            "summary_and_out_both_on_stdout",
+            lambda w: [*data(w), "--out", "-", "--summary", "-"],
+            ("--out and --summary both write to stdout", "At most one output may be '-'"),
+        ),
+        Case(
+            "run",
+            "save_model_and_rules_both_on_stdout",
+            lambda w: [*data(w), "--save-model", "-", "--rules", "-"],
+            ("--save-model and --rules both write to stdout",),
+        ),
+        Case(
+            "run",
+            "json_and_summary_on_stdout",
+            lambda w: [*data(w), "--json", "--summary", "-"],
+            ("--json and --summary - both want stdout",),
+        ),
+        Case(
+            "run",
+            "json_and_save_model_on_stdout",
+            lambda w: [*data(w), "--json", "--save-model", "-"],
+            ("--json and --save-model - both want stdout",),
+        ),
+        Case(
+            "assign",
+            "json_and_out_on_stdout",
+            lambda w: [*base("assign", w, str(w.data)), "--json", "--out", "-"],
+            ("--json and --out - both want stdout",),
+        ),
+        Case(
+            "migrate",
+            "json_and_moves_on_stdout",
+            lambda w: [*base("migrate", w, str(w.data)), "--json", "--moves", "-"],
+            ("--json and --moves - both want stdout",),
+        ),
+    ]
 
 
 def command_specific() -> list[Case]:
@@ -605,3 +739,56 @@ def test_python_api_write_refuses_a_source_table_and_same_file_outputs(
     with pytest.raises(OutputError, match="are the same file"):
         result.write(world.root / "x.json", world.root / "x.json")
     assert snapshot(world.root) == before
+
+
+def test_python_api_write_and_export_refuse_the_like_model(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    from segtui.config import Settings
+    from segtui.engine.errors import OutputError
+    from segtui.engine.output.export import export
+    from segtui.engine.pipeline import run
+
+    world = build_world(tmp_path / "w", trained_model)
+    result = run(Settings(source=world.data, k=2, like=world.model))
+    before = snapshot(world.root)
+    with pytest.raises(OutputError, match="is the --like model"):
+        result.write(world.model, force=True)
+    with pytest.raises(OutputError, match="is the --like model"):
+        export(result, world.model, force=True)
+    assert snapshot(world.root) == before
+
+
+def test_docs_quote_the_matrix_counts() -> None:
+    """docs/bad-data.md's table of hostile cases per command is ``COUNTS``."""
+    import re
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "bad-data.md").read_text("utf-8")
+    quoted = {
+        name: int(count)
+        for name, count in re.findall(
+            r"^\| `(\w+)`(?: \(and its export\))? \| (\d+) \|", docs, re.M
+        )
+    }
+    assert quoted == dict(COUNTS)
+    total = re.search(r"^\| \*\*total\*\* \| \*\*(\d+)\*\*", docs, re.M)
+    assert total is not None and int(total.group(1)) == sum(COUNTS.values())
+
+
+@pytest.mark.parametrize(
+    ("option", "to_file"),
+    [("--summary", "s.json"), ("--save-model", "m.json"), ("--rules", "r.csv")],
+)
+def test_each_output_on_stdout_writes_its_own_content(
+    option: str, to_file: str, trained_model: Path, tmp_path: Path
+) -> None:
+    """``-`` writes the option's own document (the summary and the model as JSON, the
+    rules as CSV), the same bytes as the file, and the report goes to stderr."""
+    world = build_world(tmp_path / "w", trained_model)
+    run = ["run", str(world.data), "-k", "2"]
+    on_stdout = runner.invoke(app, [*run, option, "-"])
+    assert on_stdout.exit_code == 0, on_stdout.stderr
+    in_file = runner.invoke(app, [*run, "-q", option, world.p(to_file)])
+    assert in_file.exit_code == 0, in_file.stderr
+    assert on_stdout.stdout == (world.root / to_file).read_text(encoding="utf-8")
+    assert "segtui ·" in on_stdout.stderr  # the human report moved to stderr

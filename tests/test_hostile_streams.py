@@ -127,6 +127,105 @@ def test_segments_csv_on_a_full_stdout_exits_2(world: World) -> None:
     assert_one_line_error(done.returncode, done.stderr, "", "no space left")
 
 
+def limited(nbytes: int):
+    """A preexec_fn: the child may write files of at most ``nbytes`` (``ulimit -f``)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+
+
+# Under `ulimit -f` one write(1, ...) returns short and the next fails with EFBIG:
+# before issue 29 the short count was dropped and `run --out - > file` exited 0 with
+# the file cut at the limit.
+FILE_SIZE_LIMIT_CASES = {
+    "segments_csv": ("run", ("--out", "-")),
+    "summary_json": ("run", ("--summary", "-")),
+    "json_document": ("run", ("--json",)),
+    "human_report": ("run", ()),
+    "assign_csv": ("assign", ("--out", "-")),
+}
+
+
+@pytest.mark.parametrize("name", list(FILE_SIZE_LIMIT_CASES))
+def test_stdout_over_the_file_size_limit_exits_2(name: str, world: World) -> None:
+    command, extra = FILE_SIZE_LIMIT_CASES[name]
+    limit = 200  # bytes: every one of these documents is longer
+    full = child(argv(command, world, *extra), env={"PYTHONDONTWRITEBYTECODE": "1"})
+    assert full.returncode == 0 and len(full.stdout.encode()) > limit, full.stderr
+    with open(world.root / "stdout.txt", "wb") as target:
+        done = subprocess.run(
+            [sys.executable, "-m", "segtui", *argv(command, world, *extra)],
+            stdout=target,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1"),
+            preexec_fn=limited(limit),
+            timeout=300,
+        )
+    assert_one_line_error(done.returncode, done.stderr, "", "stdout", "ulimit -f")
+    assert (world.root / "stdout.txt").stat().st_size <= limit
+
+
+@pytest.mark.parametrize("output", ["seg.csv", "seg.parquet", "seg.json", "sum.json"])
+def test_a_file_over_the_file_size_limit_exits_2_and_leaves_nothing(
+    output: str, world: World
+) -> None:
+    option = "--summary" if output.startswith("sum") else "--out"
+    before = snapshot(world.root)
+    done = subprocess.run(
+        [sys.executable, "-m", "segtui", *argv("run", world, "-q", option, world.p(output))],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1"),
+        preexec_fn=limited(100),
+        timeout=300,
+    )
+    assert_one_line_error(done.returncode, done.stderr, "", output, "ulimit -f")
+    assert snapshot(world.root) == before  # no output, no temporary file
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):
+    """A 64 KiB tmpfs mounted under ``tmp_path`` (needs root with CAP_SYS_ADMIN)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(
+            "cannot mount a small tmpfs here (needs root with CAP_SYS_ADMIN): "
+            + (done.stderr.strip() or f"mount exited {done.returncode}")
+        )
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def big_log(path: Path, customers: int = 4000) -> Path:
+    """A single log whose segments file is far over 64 KiB."""
+    lines = ["customer,date,amount"]
+    lines += [f"C{i:05d},2024-0{1 + i % 9}-1{i % 10},{10 + i % 97}.5" for i in range(customers)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_full_small_disk_fails_the_file_and_stdout_with_exit_2(
+    small_tmpfs: Path, tmp_path: Path
+) -> None:
+    log = big_log(tmp_path / "big.csv")
+    run = ["run", str(log), "-k", "3", "-q"]
+    done = child([*run, "--out", str(small_tmpfs / "seg.csv")])
+    assert_one_line_error(done.returncode, done.stderr, "", "seg.csv", "No space left")
+    assert list(small_tmpfs.iterdir()) == []  # the partial temporary file is gone
+    with open(small_tmpfs / "stdout.csv", "w") as target:
+        done = child([*run, "--out", "-"], stdout=target)
+    assert_one_line_error(done.returncode, done.stderr, "", "stdout", "no space left")
+
+
 @pytest.mark.parametrize("command", ["run", "sweep", "validate", "assign", "migrate"])
 def test_default_report_survives_an_ascii_only_stdout(command: str, world: World) -> None:
     done = child(argv(command, world), env={"PYTHONIOENCODING": "ascii"})

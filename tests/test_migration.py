@@ -107,7 +107,7 @@ def test_planted_movers_and_only_they_move(migration, snapshots):
 def test_export_table_has_one_column_per_after_state(migration):
     table = migration.table()
     assert table.columns[0] == "from" and table.columns[-1] == LOST
-    assert table.height == migration.model.k + 2
+    assert table.height == migration.model.k + 3  # the segments, -1, -2 and "new"
     assert table.drop("from").to_numpy().sum() == migration.customers.height
 
 

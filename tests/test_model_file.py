@@ -186,6 +186,63 @@ def test_segment_ids_may_skip_a_vanished_segment(model_path):
     assert [p.id for p in load_model(model_path).segments] == [0, 1, 2, 4]
 
 
+def _resealed(model_path, edit):
+    """Apply ``edit`` and seal the document again, as a tool that recomputes the
+    checksum would: only the content's meaning can refuse it."""
+
+    def both(doc):
+        edit(doc)
+        doc.update(seal(doc))
+
+    _broken(model_path, both)
+
+
+def test_a_model_whose_centroids_all_coincide_is_refused(model_path):
+    # Every customer would land in segment 0, with a valid checksum and no warning.
+    _resealed(model_path, lambda d: d.update(centroids=[d["centroids"][0]] * 4))
+    with pytest.raises(InputError) as caught:
+        load_model(model_path)
+    assert "all 4 centroids are the same point" in str(caught.value)
+    assert "every customer would land in segment 0" in str(caught.value)
+    assert str(model_path) in str(caught.value)
+
+
+def test_two_nearly_identical_centroids_are_refused_naming_them(model_path):
+    def edit(doc):
+        doc["centroids"][3] = [v + 1e-9 for v in doc["centroids"][1]]
+
+    _resealed(model_path, edit)
+    with pytest.raises(InputError, match=r"centroids 1 and 3 are the same point \(within 1e-06\)"):
+        load_model(model_path)
+
+
+def test_centroids_a_real_split_apart_are_accepted(model_path):
+    # 1e-3 of a standard deviation apart in one column: distinct points, kept.
+    def edit(doc):
+        doc["centroids"][3] = list(doc["centroids"][1])
+        doc["centroids"][3][0] += 1e-3
+
+    _resealed(model_path, edit)
+    assert load_model(model_path).centroids.shape == (4, 8)
+
+
+@pytest.mark.parametrize("version", ["99.0", "0.2.0", "1"])
+def test_a_model_from_a_newer_segtui_is_refused(model_path, version):
+    from segtui.version import __version__
+
+    _resealed(model_path, lambda d: d.update(segtui_version=version))
+    with pytest.raises(InputError) as caught:
+        load_model(model_path)
+    assert f"written by segtui {version}, newer than this segtui {__version__}" in str(caught.value)
+    assert "pip install -U segtui" in str(caught.value)
+
+
+@pytest.mark.parametrize("version", ["0.1.0", "0.0.9", "0.1.0.dev3", "unknown"])
+def test_a_model_from_this_or_an_older_segtui_is_read(model_path, version):
+    _resealed(model_path, lambda d: d.update(segtui_version=version))
+    assert load_model(model_path).segtui_version == version
+
+
 def test_model_modules_do_not_import_ui_libraries():
     code = (
         "import sys, segtui.engine.models.model, segtui.engine.models.assign,"

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from segtui.cli import app
 from segtui.engine.errors import OptionError
-from segtui.engine.models.assign import model_mapping
 from segtui.engine.models.model import load_model
+from segtui.engine.models.model_mapping import model_mapping
 
 runner = CliRunner()
 FEATURES = "total_spend,frequency,total_quantity"

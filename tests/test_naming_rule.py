@@ -1,4 +1,4 @@
-"""Names and actions follow value_tier and activity, by one rule (issue 15).
+"""Names and actions follow value_tier and activity, by one rule (issues 15 and 28).
 
 Unit cases for the contradictions the issue lists, then a Hypothesis property test over
 many generated customer tables and segmentations.
@@ -29,14 +29,57 @@ def test_higher_mean_spend_never_gets_a_lower_tier():
     assert result == ["top", "mid", "low", "high"]
 
 
-def test_activity_is_measured_in_typical_gaps():
-    assert [tiers.activity(r, 30.0) for r in (10, 60, 61, 120, 121)] == [
-        "active",
-        "active",
-        "lapsing",
-        "lapsing",
-        "lapsed",
-    ]
+def test_activity_compares_the_share_within_rhythm_with_the_base():
+    # Base share 0.6, typical gap 30 days: at least 0.6 active; under 0.3 and a median
+    # recency over 60 days lapsed; otherwise lapsing (new one-timers are not "lapsed").
+    assert tiers.activity(0.6, 0.6, 400.0, 30.0) == "active"
+    assert tiers.activity(0.59, 0.6, 400.0, 30.0) == "lapsing"
+    assert tiers.activity(0.3, 0.6, 400.0, 30.0) == "lapsing"
+    assert tiers.activity(0.29, 0.6, 61.0, 30.0) == "lapsed"
+    assert tiers.activity(0.0, 0.6, 60.0, 30.0) == "lapsing"
+
+
+def test_one_time_buyers_are_never_within_a_rhythm():
+    frame = _history([0, 0, 30], [1, 1, 2], [1.0, 400.0, 10.0])
+    assert tiers.within_rhythm(frame, 30.0).tolist() == [0.0, 0.0, 1.0]
+
+
+def _history(spans: list[int], purchases: list[int], recency: list[float]) -> pl.DataFrame:
+    day = dt.datetime(2024, 1, 1)
+    return pl.DataFrame(
+        {
+            "first_purchase": [day] * len(spans),
+            "last_purchase": [day + dt.timedelta(days=d) for d in spans],
+            "frequency": purchases,
+            "recency_days": recency,
+        }
+    )
+
+
+def test_expected_gap_weighs_own_gaps_against_the_base():
+    # G = 30: 5 purchases over 40 days -> (40 + 30) / (4 + 1) = 14; one repeat purchase
+    # 10 days after the first -> (10 + 30) / 2 = 20; a one-timer has only the base's 30.
+    frame = _history([40, 10, 0], [5, 2, 1], [28.0, 28.0, 28.0])
+    assert tiers.expected_gaps(frame, 30.0).tolist() == [14.0, 20.0, 30.0]
+    assert tiers.rhythm(frame, 30.0).tolist() == [2.0, 1.4, 28.0 / 30.0]
+
+
+def test_weekly_shoppers_gone_a_month_are_more_lapsed_than_quarterly_buyers_gone_two():
+    # The population-constant rule called the weekly shoppers (recency 35 days) more
+    # active than the quarterly buyers (recency 60). By their own rhythm the weekly ones
+    # are 35 / ((7 * 19 + G) / 20) gaps late and the quarterly ones 60 / ((90 * 3 + G) / 4).
+    weekly = _history([7 * 19] * 4, [20] * 4, [35.0] * 4)
+    quarterly = _history([270] * 4, [4] * 4, [60.0] * 4)
+    frame = pl.concat([weekly, quarterly]).with_columns(
+        total_spend=pl.lit(100.0), avg_transaction_value=pl.lit(10.0)
+    )
+    gap = tiers.typical_gap(frame)
+    assert gap == 48.5  # the median of 7 (four times) and 90 (four times)
+    profiles = build_profiles(frame, np.array([0] * 4 + [1] * 4), FEATURES, typical_gap=gap)
+    # 35 / ((133 + 48.5) / 20) = 3.86 own gaps late; 60 / ((270 + 48.5) / 4) = 0.75.
+    assert [p.in_rhythm for p in profiles] == [0.0, 1.0]  # the base's share is 0.5
+    # The weekly shoppers' median recency (35 days) is under 2 G = 97: lapsing, not lapsed.
+    assert [p.activity for p in profiles] == ["lapsing", "active"]
 
 
 def test_typical_gap_is_the_median_repeat_buyer_gap():
@@ -71,14 +114,16 @@ def test_a_long_lapsed_segment_is_not_told_to_keep_receiving_the_newsletter():
     assert "newsletter" not in lapsed.action and "Win them back" in lapsed.action
 
 
-def _check(profiles: list[SegmentProfile]) -> None:
-    order, acts = tiers.TIERS, tiers.ACTIVITIES
+def _check(profiles: list[SegmentProfile], gap: float) -> None:
+    order = tiers.TIERS
     for a in profiles:
         for b in profiles:
             if a.means["total_spend"] > b.means["total_spend"]:
                 assert order.index(a.value_tier) >= order.index(b.value_tier)
-            if a.medians["recency_days"] < b.medians["recency_days"]:
-                assert acts.index(a.activity) <= acts.index(b.activity)
+            if a.in_rhythm >= b.in_rhythm and b.activity == "active":
+                assert a.activity == "active"
+        if a.activity == "lapsed":
+            assert a.medians["recency_days"] > tiers.IN_RHYTHM * gap
         if a.revenue_share > 0.5:
             assert a.value_tier in ("high", "top")
         if a.activity == "active":
@@ -107,5 +152,12 @@ def test_names_tiers_and_activity_are_consistent_on_generated_data(k, n, seed, t
     spend = seg_spend[labels] * np.exp(rng.normal(0, tail, n))
     recency = np.clip(seg_recency[labels] + rng.normal(0, 30, n), 0, None).round()
     freq = 1 + rng.poisson(rng.uniform(0, 5, k)[labels])
-    frame = _frame(list(spend), list(recency), list(freq))
-    _check(build_profiles(frame, labels, FEATURES, typical_gap=float(rng.uniform(5, 120))))
+    # Each customer's own rhythm: a span of purchase dates (none for one-timers).
+    spans = np.where(freq > 1, rng.uniform(0, 400, n), 0.0).round()
+    day = dt.datetime(2024, 1, 1)
+    frame = _frame(list(spend), list(recency), list(freq)).with_columns(
+        first_purchase=pl.lit(day),
+        last_purchase=pl.Series([day + dt.timedelta(days=float(d)) for d in spans]),
+    )
+    gap = float(rng.uniform(5, 120))
+    _check(build_profiles(frame, labels, FEATURES, typical_gap=gap), gap)

@@ -395,3 +395,19 @@ def test_segment_takes_clv_and_like_like_the_cli(zeotap_dir, tmp_path) -> None:
     assert all(s["match"]["status"] == "persisting" for s in summary["segments"])
     assert summary["clv"]["horizon_days"] == 30
     assert {"p_alive", "clv", "stage"} <= set(result.segments.columns)
+
+
+def test_backtest_matches_the_engine(zeotap_dir):
+    from segtui.config import Settings
+    from segtui.engine.backtest import backtest as engine_backtest
+
+    past = segtui.backtest(zeotap_dir, at="2024-10-01", horizon=60, k=3, progress=False)
+    engine = engine_backtest(Settings(source=zeotap_dir, k=3), dt.date(2024, 10, 1), 60)
+    assert past.backtest == engine.to_dict()
+    assert past.summary()["backtest"]["horizon_end"] == "2024-11-29"
+    assert past.segments.equals(engine.result.segments)
+
+
+def test_backtest_without_a_cut_names_the_keyword(zeotap_dir):
+    with pytest.raises(OptionError, match="at="):
+        segtui.backtest(zeotap_dir, progress=False)

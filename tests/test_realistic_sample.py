@@ -8,6 +8,7 @@ customers here, and at 1,000,000 under the `slow` marker.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,14 @@ def realistic_dir(tmp_path_factory: pytest.TempPathFactory, realistic: Any) -> P
 
 @pytest.fixture(scope="module")
 def summary(realistic_dir: Path) -> dict[str, Any]:
-    """The default `segtui run --k auto --json` on the 10k realistic sample."""
-    result = runner.invoke(app, ["run", str(realistic_dir), "--k", "auto", "--json"])
+    """The default `segtui run --k auto --json` on the 10k realistic sample (its segments
+    file beside the data, as segments.csv)."""
+    out = realistic_dir.parent / f"{realistic_dir.name}-segments.csv"
+    result = runner.invoke(
+        app, ["run", str(realistic_dir), "--k", "auto", "--json", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    return json.loads(result.stdout) | {"segments_file": str(out)}
 
 
 def _per_customer(realistic: Any) -> pl.DataFrame:
@@ -159,10 +164,37 @@ def test_default_auto_run_tiers_follow_the_documented_rule(summary):
     assert_consistent(segments)
 
 
-def test_default_auto_run_activity_follows_the_documented_rule(summary):
-    gap = summary["diagnostics"]["segment_rule"]["typical_gap_days"]
+def test_default_auto_run_activity_follows_each_customers_rhythm(summary, realistic):
+    # Recomputed from the raw transactions: a repeat buyer is within their rhythm when
+    # their recency is at most 2 expected gaps, (last - first purchase + G) / (purchases
+    # - 1 + 1), G the median own gap of the repeat buyers; one-timers never are. A
+    # segment is active at the base's share or more, lapsed under half of it with a
+    # median recency over 2 G, else lapsing (tiers.py).
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    when = pl.col("TransactionDate").str.to_datetime()
+    history = realistic.transactions.group_by("CustomerID").agg(
+        pl.col("TransactionID").n_unique().alias("n"),
+        ((when.max() - when.min()).dt.total_seconds() / 86400).alias("span"),
+        (pl.lit(as_of) - when.max().dt.truncate("1d")).dt.total_days().alias("recency"),
+    )
+    gap = history.filter(pl.col("n") > 1).select(pl.col("span") / (pl.col("n") - 1)).median()
+    gap = max(1.0, gap.item())
+    assert summary["diagnostics"]["segment_rule"]["typical_gap_days"] == round(gap, 3)
+    labels = pl.read_csv(summary["segments_file"]).select("CustomerID", "segment")
+    within = history.join(labels, on="CustomerID").with_columns(
+        within=(
+            (pl.col("n") >= 2) & (pl.col("recency") * pl.col("n") <= 2 * (pl.col("span") + gap))
+        ).cast(pl.Float64)
+    )
+    base = within.get_column("within").mean()
+    shares = dict(within.group_by("segment").agg(pl.col("within").mean()).iter_rows())
     for s in summary["segments"]:
-        assert s["activity"] == tiers.activity(s["medians"]["recency_days"], gap)
+        share = shares[s["id"]]
+        assert s["in_rhythm"] == pytest.approx(share, rel=1e-12)
+        wanted = "active" if share >= base else "lapsing"
+        if share < base / 2 and s["medians"]["recency_days"] > 2 * gap:
+            wanted = "lapsed"
+        assert s["activity"] == wanted
 
 
 def assert_consistent(segments: list[dict[str, Any]]) -> None:
@@ -174,9 +206,8 @@ def assert_consistent(segments: list[dict[str, Any]]) -> None:
         for b in segments:
             if a["means"]["total_spend"] > b["means"]["total_spend"]:
                 assert order.index(a["value_tier"]) >= order.index(b["value_tier"])
-            if a["medians"]["recency_days"] < b["medians"]["recency_days"]:
-                acts = tiers.ACTIVITIES
-                assert acts.index(a["activity"]) <= acts.index(b["activity"])
+            if a["in_rhythm"] >= b["in_rhythm"] and b["activity"] == "active":
+                assert a["activity"] == "active"
         if a["activity"] != "active":
             assert "newsletter" not in a["action"] and "after each large order" not in a["action"]
             assert a["name"].startswith(a["activity"].title())

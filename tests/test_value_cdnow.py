@@ -67,6 +67,15 @@ def test_cdnow_counts_match_the_paper(cdnow_run):
     assert clv["time_unit"] == "weeks"
 
 
+def test_cdnow_p_alive_tells_customers_apart(cdnow_run):
+    # the healthy fit the degenerate-fit threshold is set against (docs/value.md)
+    clv = cdnow_run[0]["clv"]
+    assert clv["p_alive"]["informative"] is True
+    assert clv["p_alive"]["spread"] > 0.5
+    assert clv["verdict"] == "fits converged"
+    assert not any("P(alive) nearly the same" in w for w in cdnow_run[0]["warnings"])
+
+
 def test_cdnow_spend_frequency_correlation_is_the_papers_011(cdnow_run):
     assert cdnow_run[0]["clv"]["spend_frequency_correlation"] == pytest.approx(0.11, abs=0.01)
 

@@ -8,6 +8,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CustomerColOpt,
     CustomersFileOpt,
@@ -67,6 +68,7 @@ def assign(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
@@ -86,17 +88,17 @@ def assign(
         from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
         from segtui.engine.pipeline import assign_engine
 
+        loaded = load_model(model)
+        overrides = mapping_flags(locals())
         plan = plan_model_outputs(
             {"--out": out},
             json=json,
             force=force,
-            model=model,
+            model=loaded,
             sources=[source],
-            customers=customers,
+            overrides=overrides,
         )
         date = parse_as_of(as_of)
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:
             result = assign_engine(
@@ -114,7 +116,7 @@ def assign(
                     result.segments, tmp, suffix, raw_csv=raw_csv
                 )
             },
-            stdout=lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+            stdout={"--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv)},
         )
         written = written_files[0] if written_files else None
         if json:
@@ -122,7 +124,7 @@ def assign(
             return
         if quiet:
             return
-        screen = console(stderr=out == STDOUT)
+        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(result.snapshot.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         render_assign(result.summary(), screen)
@@ -136,12 +138,14 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
     """Print the assignment summary: counts per segment, distances, warnings."""
     from rich.table import Table
 
+    from segtui.cli.render import net_returners_note
+
     same = summary["same_input_as_training"]
     screen.print(
         f"[bold]segtui assign[/] · {summary['model']} → {summary['source']} · "
         f"as of {summary['as_of']}\n{summary['n_customers']:,} customers "
         f"({summary['n_assigned']:,} assigned, {summary['no_purchases']['size']:,} without "
-        "purchases)"
+        f"purchases{net_returners_note(summary)})"
         + ("" if same is None else f" · same input as training: {'yes' if same else 'no'}")
     )
     table = Table(pad_edge=False)
@@ -164,9 +168,10 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
             f"{seg['training_size']:,}",
             "" if mean is None else f"{mean:.3f}",
         )
-    nop = summary["no_purchases"]
-    if nop["size"]:
-        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "")
+    from segtui.engine.features.catalog import unclustered_groups
+
+    for group in unclustered_groups(summary):
+        table.add_row(str(group["id"]), group["name"], f"{group['size']:,}", "", "", "")
     screen.print(table)
     for warning in summary["warnings"]:
         screen.print(f"[yellow]warning:[/] {warning}")

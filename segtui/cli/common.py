@@ -89,6 +89,16 @@ CatWeightOpt = Annotated[
         show_default=False,
     ),
 ]
+MethodOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--method",
+        help="kmeans (clustering, default) or rfm (the RFM R x F grid's ten named cells as "
+        "segments: quintile scores on recency and frequency; --k is then ignored).",
+        show_default=False,
+        metavar="kmeans|rfm",
+    ),
+]
 ConfigOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
@@ -213,18 +223,6 @@ def load_settings(
     return settings, file_values
 
 
-def settings_inputs(settings: Settings, config: Path | None) -> list[tuple[str, Path | None]]:
-    """The files a command built from ``settings`` reads: the source (file or folder),
-    the customers file of a single log and the settings file; for the output plan."""
-    customers = settings.mapping_dict().get("customers")
-    config_file = settings.extra.get("config_file")
-    return [
-        ("input", settings.source),
-        ("customers file", Path(customers) if customers else None),
-        ("settings file", Path(config_file) if config_file else config),
-    ]
-
-
 def _error_stream_line(text: str) -> None:
     with contextlib.suppress(Exception):
         typer.echo(text, err=True)
@@ -241,6 +239,11 @@ def stdout_is_terminal() -> bool:
 
 class Terminated(BaseException):
     """Raised in the main thread when SIGTERM arrives (see ``handle_errors``)."""
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread when SIGINT arrives under ``segtui.cli.main`` (not a
+    KeyboardInterrupt, which Click would turn into "Aborted!" and exit 1)."""
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -270,7 +273,15 @@ def _error(text: str, prefix: str = "segtui: error: ") -> None:
 def _os_error_text(exc: OSError) -> str:
     import errno
 
-    streams = (errno.EPIPE, errno.ENOSPC, errno.EBADF, errno.EIO, errno.EROFS)
+    streams = (
+        errno.EPIPE,
+        errno.ENOSPC,
+        errno.EBADF,
+        errno.EIO,
+        errno.EROFS,
+        errno.EFBIG,
+        errno.EDQUOT,
+    )
     if exc.filename is None and exc.errno not in streams:
         return f"an input or output failed ({exc.strerror or exc})"
     name = exc.filename if exc.filename is not None else "stdout"
@@ -279,6 +290,8 @@ def _os_error_text(exc: OSError) -> str:
         errno.ENOSPC: "no space left on the device",
         errno.EBADF: "closed",
         errno.EROFS: "read-only file system",
+        errno.EFBIG: "the file size limit was reached (ulimit -f)",
+        errno.EDQUOT: "the disk quota was reached",
     }.get(exc.errno or 0, exc.strerror or str(exc))
     return f"{name}: cannot write ({reason})"
 
@@ -322,7 +335,7 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     except SegtuiError as exc:
         _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
     except Terminated:
@@ -406,7 +419,8 @@ AmountColOpt = _mapping_option(
 QuantityColOpt = _mapping_option("--quantity-col", "Quantity column.")
 PriceColOpt = _mapping_option("--price-col", "Unit price column.")
 OrderColOpt = _mapping_option(
-    "--order-col", "Order/invoice id column: frequency then counts orders, not lines."
+    "--order-col",
+    "Order/invoice id column: a purchase is then an order (without one: a customer-day).",
 )
 ProductColOpt = _mapping_option("--product-col", "Product id column.")
 CategoryColOpt = _mapping_option("--category-col", "Product category column.")
@@ -416,12 +430,19 @@ CustomersFileOpt = _mapping_option(
 DelimiterOpt = _mapping_option(
     "--delimiter", "Field delimiter of a CSV log, one character or 'tab' (default: detected)."
 )
+CancelledIdsOpt = _mapping_option(
+    "--cancelled-ids",
+    "Order ids C + digits (C536379) as cancelled orders: auto (only where every other "
+    "order id is a number; decided on the whole column), on, or off.",
+)
 ReturnsOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--returns",
-        help="Returns and cancellations: net (reduce spend and quantity, not frequency; "
-        "default) or drop.",
+        help="Return lines (a negative quantity or amount, or a cancelled order; see "
+        "--cancelled-ids): net (their values lower spend and quantity whatever their sign; "
+        "default) or drop (they count for nothing). Neither is a purchase, nor is a line "
+        "of zero amount, quantity or price.",
         show_default=False,
         rich_help_panel="Single log",
     ),
@@ -443,13 +464,18 @@ def mapping_flags(params: Mapping[str, Any]) -> dict[str, str | None]:
     return flags
 
 
-def describe_mapping(data_quality: dict[str, Any]) -> list[str]:
+def describe_mapping(data_quality: dict[str, Any], samples: bool = False) -> list[str]:
     """How a single log's columns were read (from the summary's data_quality), as lines;
-    empty for the folder layout."""
+    only what one purchase is for the folder layout. ``samples`` (``validate``): the
+    mapping as a table with a few values of each column."""
+    from segtui.engine.io.purchases import describe_purchases
+
+    purchases = describe_purchases(data_quality)
     mapping = data_quality.get("column_mapping")
     if not mapping:
-        return []
+        return [purchases] if purchases else []
     detected = set(data_quality.get("detected_columns", []))
+    reasons = data_quality.get("column_reasons") or {}
     parts = [
         f"{canonical} = {actual}{' (detected)' if canonical in detected else ''}"
         for canonical, actual in mapping.items()
@@ -457,8 +483,26 @@ def describe_mapping(data_quality: dict[str, Any]) -> list[str]:
     return [
         f"Read {data_quality.get('source_format')}, dates as {data_quality.get('date_format')}, "
         f"returns: {data_quality.get('returns_rule')}",
-        "Columns: " + ", ".join(parts),
+        *(mapping_table(data_quality) if samples else ["Columns: " + ", ".join(parts)]),
+        *(f"  {canonical}: {why}" for canonical, why in reasons.items()),
+        *([purchases] if purchases else []),
     ]
+
+
+def mapping_table(data_quality: dict[str, Any]) -> list[str]:
+    """The column mapping as aligned rows: role, column, given/detected, sample values."""
+    mapping = data_quality.get("column_mapping") or {}
+    detected = set(data_quality.get("detected_columns", []))
+    shown = data_quality.get("column_samples") or {}
+    width = max([len(str(a)) for a in mapping.values()] + [6])
+    rows = [f"{'role':<15} {'column':<{width}} {'how':<9} sample values"]
+    for canonical, actual in mapping.items():
+        how = "detected" if canonical in detected else "given"
+        if canonical not in shown:
+            how = "computed" if canonical == "TotalValue" else how
+        values = ", ".join(shown.get(canonical, []))
+        rows.append(f"{canonical:<15} {actual:<{width}} {how:<9} {values}".rstrip())
+    return rows
 
 
 def spark_options(

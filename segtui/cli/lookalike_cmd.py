@@ -11,6 +11,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CustomerColOpt,
     CustomersFileOpt,
@@ -78,6 +79,7 @@ def lookalike(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -94,13 +96,16 @@ def lookalike(
         from segtui.engine.models.model import load_model
         from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
 
+        loaded = load_model(model)
+        overrides = mapping_flags(locals())
         plan = plan_model_outputs(
             {"--out": out},
             json=json,
             force=force,
-            model=model,
-            sources=[source, ids_file],
-            customers=customers,
+            model=loaded,
+            sources=[source],
+            others=[("ids file", ids_file)],
+            overrides=overrides,
         )
         tokens = list(customer_ids or [])
         if ids_file is not None:
@@ -114,8 +119,6 @@ def lookalike(
             )
         queries = None if all_customers else expand_ids(tokens)
         date = parse_as_of(as_of)
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
             tables = load_for_model(loaded, source, overrides, returns)
@@ -134,7 +137,7 @@ def lookalike(
                     result.table, tmp, suffix, raw_csv=raw_csv
                 )
             },
-            stdout=lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv),
+            stdout={"--out": lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv)},
         )
         written = written_files[0] if written_files else None
         if json:
@@ -148,7 +151,7 @@ def lookalike(
             return
         from rich.table import Table
 
-        screen = console(stderr=out == STDOUT)
+        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(snap.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         screen.print(
@@ -169,7 +172,10 @@ def lookalike(
         for warning in snap.warnings:
             screen.print(f"[yellow]warning:[/] {warning}")
         for cid in result.skipped_no_purchases:
-            screen.print(f"[yellow]warning:[/] {cid} has no purchases; it has no lookalikes.")
+            screen.print(
+                f"[yellow]warning:[/] {cid} is not clustered (no purchases, or a net "
+                "returner: segment -1 or -2); it has no lookalikes."
+            )
         if written is not None:
             screen.print(f"wrote {written}")
 

@@ -10,6 +10,7 @@ import typer
 from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CustomerColOpt,
     CustomersFileOpt,
@@ -109,6 +110,7 @@ def migrate(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -122,20 +124,19 @@ def migrate(
     with handle_errors(catch_sigterm=True):
         from segtui.engine.models.migration import migrate_sources
         from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, write_frame
 
+        loaded = load_model(model)
+        overrides = mapping_flags(locals())
         plan = plan_model_outputs(
             {"--out": out, "--moves": str(moves) if moves is not None else None},
             json=json,
             force=force,
-            model=model,
+            model=loaded,
             sources=[before, after],
-            customers=customers,
+            overrides=overrides,
         )
         date_before = parse_as_of(as_of_before, "--as-of-before")
         date_after = parse_as_of(as_of_after, "--as-of-after")
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
         with progress_display(not quiet and not json) as progress:
             progress("Assigning both snapshots")
             result = migrate_sources(
@@ -151,7 +152,7 @@ def migrate(
         tables = {"--out": result.table, "--moves": result.moves}
         written = plan.commit(
             {option: _writer(make) for option, make in tables.items()},
-            stdout=lambda: write_frame(tables[plan.stdout or "--out"](), STDOUT),
+            stdout={option: _printer(make) for option, make in tables.items()},
         )
         if json:
             emit_json(result.summary())
@@ -159,11 +160,18 @@ def migrate(
         if quiet:
             return
         # The report goes to stderr whenever a table went to stdout, so the CSV stays clean.
-        screen = console(stderr=STDOUT in (out, str(moves) if moves is not None else None))
+        screen = console(stderr=plan.stdout is not None)
         print_mappings(result, screen)
         render_migration(result.summary(), screen)
         for path in written:
             screen.print(f"wrote {path}")
+
+
+def _printer(make: Callable[[], pl.DataFrame]) -> Callable[[], object]:
+    """Write the table ``make()`` returns to stdout as CSV."""
+    from segtui.engine.output.writers import STDOUT, write_frame
+
+    return lambda: write_frame(make(), STDOUT)
 
 
 def _writer(make: Callable[[], pl.DataFrame]) -> Callable[[Path, str], None]:

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from segtui.engine.models.model import SegmentModel
     from segtui.engine.output.plan import OutputPlan
 
 ModelOpt = Annotated[
@@ -49,27 +52,27 @@ def plan_model_outputs(
     *,
     json: bool,
     force: bool,
-    model: Path,
+    model: SegmentModel,
     sources: list[Path | None],
-    customers: str | None,
+    overrides: dict[str, str | None],
+    others: Sequence[tuple[str, Path | None]] = (),
 ) -> OutputPlan:
     """The output plan of a model command (assign, lookalike, migrate), made before any
-    reading: ``outputs`` (option -> path or '-') checked against the model, the sources,
-    the customers file and each other. --json competing with an output on stdout is an
-    OptionError."""
-    from segtui.engine.errors import OptionError
+    data is read: ``outputs`` (option -> path or '-') checked against every file the
+    command reads (the model, the sources, the customers file given or recorded in the
+    model, ``others``) and each other; --json with an output on stdout is refused."""
+    from segtui.engine.output.inputs import command_inputs
     from segtui.engine.output.plan import Target, plan_outputs
-    from segtui.engine.output.writers import SEGMENT_FORMATS, STDOUT
+    from segtui.engine.output.writers import SEGMENT_FORMATS
 
-    if json and STDOUT in outputs.values():
-        raise OptionError("--json and --out - both want stdout; choose one")
-    inputs: list[tuple[str, Path | str | None]] = [("model file", model)]
-    inputs += [("input", source) for source in sources]
-    inputs.append(("customers file", customers))
+    inputs = command_inputs(
+        model=model, sources=sources, mapping_overrides=overrides, others=others
+    )
     return plan_outputs(
         [Target(option, path, SEGMENT_FORMATS, "output file") for option, path in outputs.items()],
         inputs=inputs,
         force=force,
+        json_on_stdout=json,
     )
 
 

@@ -8,14 +8,23 @@ from rich.console import Console
 from rich.table import Table
 
 
+def net_returners_note(summary: dict[str, Any]) -> str:
+    """ ", N net returners" for the header when the run has any (else nothing)."""
+    size = (summary.get("net_returners") or {}).get("size", 0)
+    return f", {size:,} net returners" if size else ""
+
+
 def render_summary(summary: dict[str, Any], console: Console) -> None:
     """Print counts, features, metrics, the segment table and warnings."""
+    from segtui.engine.features.catalog import UNCLUSTERED_WHY, unclustered_groups
+
     m = summary["metrics"]
     dq = summary.get("data_quality", {})
     console.print(
         f"[bold]segtui[/] · {summary['source']} · as of {summary['as_of']}\n"
         f"{summary['n_customers']:,} customers ({summary['n_clustered']:,} clustered, "
-        f"{summary['no_purchases']['size']:,} without purchases) · "
+        f"{summary['no_purchases']['size']:,} without purchases"
+        f"{net_returners_note(summary)}) · "
         f"{dq.get('transaction_rows', 0):,} transaction rows"
     )
     params = summary["params"]
@@ -46,9 +55,15 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             f"{seg['revenue_share']:.0%}",
             ", ".join(seg["evidence"][:2]),
         )
-    nop = summary["no_purchases"]
-    if nop["size"]:
-        table.add_row("-1", nop["name"], f"{nop['size']:,}", "", "", "no transactions")
+    for group in unclustered_groups(summary):
+        table.add_row(
+            str(group["id"]),
+            group["name"],
+            f"{group['size']:,}",
+            "",
+            "",
+            UNCLUSTERED_WHY[group["id"]],
+        )
     console.print(table)
     for seg in summary["segments"]:
         console.print(f"[bold]{seg['id']}. {seg['name']}[/]: {seg['description']}")
@@ -64,6 +79,7 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             markup=False,
         )
     render_trust(summary, console)
+    render_rfm_cells(summary, console)
     render_value(summary.get("clv"), console)
     for warning in summary.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}")
@@ -105,6 +121,13 @@ def render_trust(summary: dict[str, Any], console: Console) -> None:
         console.print(f"separating features (variance explained by segment): {ranked}")
 
 
+def verdict(clv: dict[str, Any]) -> str:
+    """The fits' verdict of a --clv summary (older summaries: from ``converged``)."""
+    return str(
+        clv.get("verdict") or ("fits converged" if clv["converged"] else "fits NOT converged")
+    )
+
+
 def render_value(clv: dict[str, Any] | None, console: Console) -> None:
     """Print the --clv headline: totals, CLV per segment, stage counts, holdout error."""
     if not clv:
@@ -112,7 +135,7 @@ def render_value(clv: dict[str, Any] | None, console: Console) -> None:
     console.print(
         f"value over {clv['horizon_days']} days: {clv['total_expected_purchases']:,.1f} "
         f"expected purchases, CLV {clv['total_clv']:,.2f} "
-        f"({'fits converged' if clv['converged'] else 'fits NOT converged'})"
+        f"({verdict(clv)})"
     )
     for row in clv["segments"]:
         console.print(
@@ -128,3 +151,16 @@ def render_value(clv: dict[str, Any] | None, console: Console) -> None:
             f"{holdout['predicted']:,.1f} predicted repeat purchases "
             f"(error {holdout['aggregate_error']:+.1%})"
         )
+
+
+def render_rfm_cells(summary: dict[str, Any], console: Console) -> None:
+    """Print where each segment sits in the RFM R x F grid (its three largest cells)."""
+    from segtui.engine.output.backtest_report import top_cells
+
+    grid = (summary.get("diagnostics") or {}).get("rfm_grid") or {}
+    rows = grid.get("segments") or {}
+    if not rows or summary.get("params", {}).get("method") == "rfm":
+        return
+    console.print("in the RFM grid (largest cells):")
+    for segment, counts in rows.items():
+        console.print(f"   {segment}. {top_cells(counts)}", markup=False)

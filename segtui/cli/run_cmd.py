@@ -11,6 +11,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CatWeightOpt,
     ClvOpt,
@@ -29,6 +30,7 @@ from segtui.cli.common import (
     KOpt,
     LikeOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -49,7 +51,6 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
-    settings_inputs,
     spark_options,
     stdout_is_terminal,
 )
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 def run(
     source: SourceArg = None,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -82,6 +84,7 @@ def run(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     out: Annotated[
         Optional[str],  # noqa: UP045
@@ -94,13 +97,18 @@ def run(
     ] = None,
     summary: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--summary", help="Summary report (.json or .md).", show_default=False),
+        typer.Option(
+            "--summary",
+            help="Summary report (.json or .md); '-' writes the JSON to stdout.",
+            show_default=False,
+        ),
     ] = None,
     save_model: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
             "--save-model",
-            help="Save the fitted model as JSON, for segtui assign / lookalike / migrate.",
+            help="Save the fitted model as JSON, for segtui assign / lookalike / migrate; "
+            "'-' writes it to stdout.",
             show_default=False,
         ),
     ] = None,
@@ -135,7 +143,7 @@ def run(
         typer.Option(
             "--rules",
             help="Write each segment's rules: .csv (rule, segment, precision, recall) or "
-            ".sql (an ANSI SQL WHERE clause per segment).",
+            ".sql (an ANSI SQL WHERE clause per segment); '-' writes the CSV to stdout.",
             show_default=False,
         ),
     ] = None,
@@ -159,8 +167,9 @@ def run(
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.models.model import build_model, model_text
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.output.rules_file import RULES_FORMATS, write_rules_to
+        from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
             STDOUT,
@@ -168,11 +177,14 @@ def run(
             frame_to_file,
             summary_text,
             write_frame,
+            write_stdout,
+            write_text_file,
         )
         from segtui.engine.pipeline import run_engine
 
         setting_flags = dict(
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
@@ -219,14 +231,14 @@ def run(
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         if spark is not None and settings.clv:
             raise OptionError("--clv needs the polars engine (not --engine spark)")
-        if json and out == STDOUT:
-            raise OptionError("--json and --out - both want stdout; choose one")
+        if outputs.save_model:
+            from segtui.engine.segments.rfm_cells import check_modelable
+
+            check_modelable(settings.method)
         if spark is not None and settings.like is not None:
             raise OptionError("--like works with the polars engine only")
-        inputs = settings_inputs(settings, config)
-        if replay is not None:
-            inputs.append(("summary to replay", replay))
-        # Every output is checked against every input and each other before any reading.
+        # Every output is checked against every file the run reads (also through the
+        # --like model or the replayed summary) and each other before any reading.
         plan = plan_outputs(
             [
                 Target("--out", out, SEGMENT_FORMATS, "segments file"),
@@ -234,8 +246,9 @@ def run(
                 Target("--save-model", outputs.save_model, (".json",), "model file"),
                 Target("--rules", str(rules) if rules else None, RULES_FORMATS, "rules file"),
             ],
-            inputs=inputs,
+            inputs=command_inputs(settings, config=config, replay=replay),
             force=force_rule(force, file_values, settings),
+            json_on_stdout=json,
         )
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
@@ -244,33 +257,40 @@ def run(
                 result = replay_run(replay, progress=progress)
             else:
                 result = run_engine(settings, spark, progress=progress)
+        summary_doc = result.summary()
+        model_doc = lambda: model_text(build_model(result, result.input_files))  # noqa: E731
         written = plan.commit(
             {
                 "--out": lambda tmp, suffix: frame_to_file(
                     result.segments, tmp, suffix, raw_csv=raw_csv
                 ),
-                "--summary": lambda tmp, suffix: tmp.write_text(
-                    summary_text(result.summary(), suffix), encoding="utf-8"
+                "--summary": lambda tmp, suffix: write_text_file(
+                    tmp, summary_text(summary_doc, suffix)
                 ),
-                "--save-model": lambda tmp, _suffix: tmp.write_text(
-                    model_text(build_model(result, result.input_files)), encoding="utf-8"
-                ),
-                "--rules": lambda tmp, suffix: write_rules_to(result.summary(), tmp, suffix),
+                "--save-model": lambda tmp, _suffix: write_text_file(tmp, model_doc()),
+                "--rules": lambda tmp, suffix: write_rules_to(summary_doc, tmp, suffix),
             },
-            stdout=lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+            # '-' writes each output's own content: the segments and the rules as CSV,
+            # the summary and the model as JSON.
+            stdout={
+                "--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
+                "--summary": lambda: write_stdout(summary_text(summary_doc, ".json")),
+                "--save-model": lambda: write_stdout(model_doc()),
+                "--rules": lambda: write_frame(rules_table(summary_doc), STDOUT),
+            },
         )
         if json:
-            emit_json(result.summary())
+            emit_json(summary_doc)
             return
         if quiet:
             return
         from segtui.cli.render import render_summary
 
-        # stdout may be carrying the CSV: the human summary then goes to stderr.
-        screen = console(stderr=out == STDOUT)
+        # stdout may be carrying an output: the human summary then goes to stderr.
+        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(result.feature_table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
-        render_summary(result.summary(), screen)
+        render_summary(summary_doc, screen)
         for path in written:
             screen.print(f"wrote {path}")
         if out is None and not written and stdout_is_terminal():

@@ -3,7 +3,9 @@ the default) or shaped like a real retail export (``--profile realistic``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -86,18 +88,23 @@ def sample(
         ]
         if profile == "realistic":
             targets.append(Target("truth", out_dir / "truth.csv", (".csv",), "table", True))
-        plan = plan_outputs(targets, force=force)
         from segtui.engine.io.resources import check_sample_memory
 
-        if profile == "realistic":
-            from segtui.engine.sample_realistic import generate_realistic
+        if transactions is None:
+            transactions = 10_000  # the planted profile's default
+        # --transactions 0 is refused by the generator (one per buying customer), not
+        # replaced by the default.
+        with removed_if_failed(out_dir):
+            plan = plan_outputs(targets, force=force)
+            if profile == "realistic":
+                from segtui.engine.sample_realistic import generate_realistic
 
-            check_sample_memory(customers, customers * 4)
-            data = generate_realistic(customers, seed=seed)
-        else:
-            check_sample_memory(customers, transactions or 10_000)
-            data = generate(customers, transactions or 10_000, seed=seed, groups=groups)
-        written = data.stage(plan, fmt)
+                check_sample_memory(customers, customers * 4)
+                data = generate_realistic(customers, seed=seed)
+            else:
+                check_sample_memory(customers, transactions)
+                data = generate(customers, transactions, seed=seed, groups=groups)
+            written = data.stage(plan, fmt)
         transactions = data.transactions.height
         if json:
             emit_json(
@@ -116,3 +123,26 @@ def sample(
                 f"wrote {customers:,} customers, {transactions:,} transactions "
                 f"({what}) to {out_dir}"
             )
+
+
+@contextlib.contextmanager
+def removed_if_failed(folder: Path) -> Iterator[None]:
+    """Remove ``folder`` and the parents this command creates for it when the block
+    fails (a signal, a full disk, a file size limit): a failed ``sample`` leaves no
+    empty folder behind. A folder that holds anything is left alone."""
+    created = []
+    current = folder.absolute()
+    while not os.path.lexists(current) and current != current.parent:
+        created.append(current)
+        current = current.parent
+    try:
+        yield
+    except BaseException:
+        for path in created:  # the deepest first
+            try:
+                path.rmdir()
+            except FileNotFoundError:
+                continue  # never made
+            except OSError:
+                break  # holds something: keep it and its parents
+        raise

@@ -10,6 +10,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CatWeightOpt,
     ConfigOpt,
@@ -41,7 +42,6 @@ from segtui.cli.common import (
     load_settings,
     mapping_flags,
     progress_display,
-    settings_inputs,
     spark_options,
 )
 
@@ -70,6 +70,7 @@ def sweep(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
@@ -105,9 +106,10 @@ def sweep(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         validate_settings(settings.replace(k=max(k_min, 2)))
         spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
         with progress_display(not quiet and not json) as progress:

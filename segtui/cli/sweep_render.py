@@ -36,6 +36,13 @@ def _num(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}" if math.isfinite(value) else "–"
 
 
+def smallest_cell(share: float, rule: float) -> str:
+    """The smallest segment's share, "0.55% ✗" when it is under the size rule's ``rule``."""
+    if not math.isfinite(share):
+        return "–"
+    return f"{share:.2%}" + (" ✗" if share < rule else "")
+
+
 def render_sweep(result: SweepResult, settings: Settings, console: Console) -> None:
     """Print what was swept, the score table, the DB/inertia chart and the recommendation."""
     params = f"scaling {settings.scaling} · log {settings.log} · seed {settings.seed}"
@@ -48,8 +55,11 @@ def render_sweep(result: SweepResult, settings: Settings, console: Console) -> N
             f"K-Means fitted on a seeded sample of {result.fit_sample_size:,} customers, "
             "every customer then assigned to its nearest centre; scores on all customers."
         )
+    from segtui.config import AUTO_K_MIN_SEGMENT_SHARE
+
     table = Table(pad_edge=False)
-    for name in ("k", "Davies-Bouldin", "silhouette", "Calinski-H.", "inertia", "stability"):
+    columns = ("k", "Davies-Bouldin", "silhouette", "Calinski-H.", "inertia", "stability")
+    for name in (*columns, "smallest"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
     for row in result.rows:
@@ -62,13 +72,15 @@ def render_sweep(result: SweepResult, settings: Settings, console: Console) -> N
             _num(row.calinski_harabasz, 1),
             _num(row.inertia, 1),
             _num(row.stability, 2),
+            smallest_cell(row.smallest_share, AUTO_K_MIN_SEGMENT_SHARE),
             mark,
             style=style,
         )
     console.print(table)
     console.print(
         "Davies-Bouldin: lower is better · silhouette, Calinski-Harabasz, stability: "
-        "higher is better · ◀ recommended."
+        "higher is better · ◀ recommended · smallest: the smallest segment's share of the "
+        f"clustered customers (--k auto needs {AUTO_K_MIN_SEGMENT_SHARE:.0%}; ✗ below)."
     )
     console.print(
         f"Silhouette on a seeded sample of {result.silhouette_sample_size:,} customers; "

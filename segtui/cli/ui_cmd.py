@@ -10,6 +10,7 @@ from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
     AsOfOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     CatWeightOpt,
     ClvOpt,
@@ -27,6 +28,7 @@ from segtui.cli.common import (
     KOpt,
     LikeOpt,
     LogOpt,
+    MethodOpt,
     NInitOpt,
     OrderColOpt,
     PriceColOpt,
@@ -39,7 +41,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
     spark_options,
 )
 
@@ -48,6 +49,7 @@ from segtui.cli.common import (
 def ui(
     source: SourceArg = None,
     k: KOpt = None,
+    method: MethodOpt = None,
     features: FeaturesOpt = None,
     scaling: ScalingOpt = None,
     log: LogOpt = None,
@@ -67,6 +69,7 @@ def ui(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     engine: EngineOpt = None,
     like: LikeOpt = None,
@@ -97,6 +100,7 @@ def ui(
             source,
             config,
             k=k,
+            method=method,
             features=features,
             scaling=scaling,
             log=log,
@@ -113,9 +117,10 @@ def ui(
             holdout_end=holdout_end,
         )
         check_terminal()
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         if settings.source is not None and not settings.source.exists():
             from segtui.engine.errors import InputError
 
@@ -125,7 +130,10 @@ def ui(
 
         # The header names a settings file that was applied (./segtui.toml is silent).
         applied = find_config(config)
-        SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
+        from segtui.cli.exiting import default_signals
+
+        with default_signals():  # Textual restores the terminal itself (see exiting.py)
+            SegtuiApp(settings, config_file=applied).run(mouse=not no_mouse)
 
 
 def check_terminal() -> None:

@@ -9,6 +9,7 @@ import typer
 from segtui.cli.app import app
 from segtui.cli.common import (
     AmountColOpt,
+    CancelledIdsOpt,
     CategoryColOpt,
     ConfigOpt,
     CustomerColOpt,
@@ -30,7 +31,6 @@ from segtui.cli.common import (
     handle_errors,
     load_settings,
     mapping_flags,
-    settings_inputs,
 )
 
 
@@ -49,12 +49,15 @@ def validate(
     category_col: CategoryColOpt = None,
     customers: CustomersFileOpt = None,
     delimiter: DelimiterOpt = None,
+    cancelled_ids: CancelledIdsOpt = None,
     returns: ReturnsOpt = None,
     json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
+        from segtui.engine.errors import InputError
+        from segtui.engine.quality.unreadable import unreadable_report
         from segtui.engine.quality.validate import validate_source
 
         settings, _ = load_settings(
@@ -63,10 +66,17 @@ def validate(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
+        from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import plan_outputs
 
-        plan_outputs([], inputs=settings_inputs(settings, config))  # FIFO, device: refused
-        report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
+        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
+        try:
+            report = validate_source(settings.source, settings.mapping_dict(), settings.returns)
+        except InputError as exc:
+            if not json:
+                raise  # one line naming the file, column and row
+            # --json promises a report on stdout: the reason becomes its one error finding.
+            report = unreadable_report(settings.source, exc)
         data = report.to_dict()
         if json:
             emit_json(data)
@@ -80,7 +90,7 @@ def _render(data: dict[str, Any]) -> None:
     screen = console()
     screen.soft_wrap = True  # long file paths and examples stay on one line
     first, last = data["date_range"]["first"], data["date_range"]["last"]
-    for line in describe_mapping(data["read_as"]):
+    for line in describe_mapping(data["read_as"], samples=True):
         screen.print(line, markup=False)
     customers = data["customers_in_customers_table"]
     screen.print(

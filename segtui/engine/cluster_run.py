@@ -18,9 +18,9 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
-from segtui.engine.clustering.kmeans import Clustering, Metrics
+from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import fit_space
-from segtui.engine.errors import OptionError
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import FeatureTable
 from segtui.engine.finish import clustered_rows, finish, profile
 from segtui.engine.result import Progress, SegmentationResult
@@ -32,7 +32,12 @@ MAX_N_INIT = 1000
 
 def validate_settings(settings: Settings) -> None:
     """Check option values that need no data; raises OptionError."""
-    from segtui.config import LOG_MODES, SCALINGS
+    from segtui.config import LOG_MODES, METHODS, SCALINGS
+
+    if settings.method not in METHODS:
+        raise OptionError(
+            f"unknown method {settings.method!r}", hint=f"use one of {', '.join(METHODS)}"
+        )
 
     if settings.scaling not in SCALINGS:
         raise OptionError(
@@ -53,6 +58,10 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
     if not 0 <= settings.seed < 2**32:
         raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+    if settings.as_of is not None:
+        from segtui.engine.io.dates import check_date_bounds
+
+        check_date_bounds(settings.as_of, "as-of")
 
 
 def cluster(
@@ -85,6 +94,16 @@ def _cluster(
     features = table.features
     frame = table.frame
     clustered = clustered_rows(frame, features)
+    if clustered.height == 0:
+        # Every customer is "No purchases" or a net returner (e.g. a numbering read as
+        # cancellations): nothing to cluster, a user error rather than numpy's.
+        raise InputError(
+            f"no customer to segment: none of the {frame.height:,} customers has a purchase "
+            "that their returns leave standing",
+            file=source_label,
+            hint="check --returns and --cancelled-ids (order ids read as cancellations?), "
+            "or the as-of date",
+        )
     step("Clustering")
     space, space_warnings = fit_space(
         clustered,
@@ -94,12 +113,19 @@ def _cluster(
         categorical_weight=settings.categorical_weight,
     )
     X = space.transform(clustered)
-    k, k_sweep = sweep.choose_k(X, settings, progress=step)
-    clustering.check_k(k, X)
-    spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
-    fitted: Clustering = clustering.order_by(
-        clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
-    )
+    cells: list[str] | None = None
+    if settings.method == "rfm":  # the grid's cells, not a clustering: k is the cells used
+        from segtui.engine.segments.rfm_cells import rfm_clustering
+
+        fitted, cells = rfm_clustering(clustered, X)
+        k, k_sweep = len(cells), None
+    else:
+        k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
+        clustering.check_k(k, X)
+        spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
+        fitted = clustering.order_by(
+            clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
+        )
     timings["clustering"] = time.perf_counter() - started
     step("Scoring")
     # The scores and the stability check (numpy and scikit-learn on the matrix) run in a
@@ -110,6 +136,10 @@ def _cluster(
         scored = pool.submit(_scores_and_stability, X, fitted.labels, k, settings, k_sweep)
         step("Profiling")
         profiled = profile(table, clustered, fitted.labels, settings, space)
+        if cells is not None:
+            from segtui.engine.segments.rfm_cells import name_cells
+
+            profiled.segments = name_cells(profiled.profiles, profiled.segments, cells)
         separation = diagnostics.separation(space, X, fitted.labels)
         step("Checking stability")
         scores, (stable, stability_warnings) = scored.result()
@@ -151,7 +181,12 @@ def _scores_and_stability(
     scores = clustering.metrics(
         X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
     )
+    if settings.method == "rfm":  # cells by rule: resampling K-Means says nothing of them
+        return scores, ({"k": k, "stability": None, "method": RFM_STABILITY}, [])
     return scores, trust_checks(X, k, settings, k_sweep)
+
+
+RFM_STABILITY = "not measured: --method rfm assigns the grid's cells by rule"
 
 
 def trust_checks(
@@ -182,7 +217,13 @@ def single_threaded_native() -> Iterator[None]:
     1e7 run took 0.32 s on one thread and 4.7 s wall (3.2 s CPU) on two, on a busy 2-core
     machine. The scores thread that runs beside the profiling gets the second core.
     The sweep and the stability check were already limited the same way.
+
+    scikit-learn is imported first: threadpoolctl limits only the native libraries
+    already loaded, and K-Means' OpenMP runtime loads with ``sklearn.cluster``. Entered
+    before it, the first fit ran on every core, and the model's centroids differed in
+    their last digits from a run with OMP_NUM_THREADS=1 (the sums' order changes).
     """
+    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit must reach)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):

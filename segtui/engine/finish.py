@@ -18,7 +18,12 @@ from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec
-from segtui.engine.features.compute import NO_PURCHASES, FeatureTable, feature_kind
+from segtui.engine.features.compute import (
+    NET_RETURNER,
+    UNCLUSTERED_NAMES,
+    FeatureTable,
+    feature_kind,
+)
 from segtui.engine.features.customers import sorted_by_id
 from segtui.engine.result import SegmentationResult
 from segtui.engine.segments import tiers
@@ -38,6 +43,8 @@ class Profiled:
     # The rule behind value_tier and activity (engine/segments/tiers.py) and the base's
     # typical gap between purchases it used.
     segment_rule: dict[str, Any]
+    # Where each segment sits in the RFM R x F grid (segments/rfm_cells.segment_cells).
+    rfm_grid: dict[str, Any] | None = None
 
 
 def profile(
@@ -60,10 +67,18 @@ def profile(
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, table.frame)
-    rule = {"typical_gap_days": round(gap, 3), **tiers.rule()}
-    return Profiled(
+    within = tiers.within_rhythm(clustered, gap)
+    base = float(np.nanmean(within)) if np.isfinite(within).any() else None
+    rule = {"typical_gap_days": round(gap, 3), "base_in_rhythm": base, **tiers.rule()}
+    profiled = Profiled(
         profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings, rule
     )
+    if {"recency_days", "frequency"} <= set(table.frame.columns):
+        from segtui.engine.segments.rfm_cells import segment_cells
+
+        ids = clustered.get_column("CustomerID")
+        profiled.rfm_grid = segment_cells(table.frame, ids, labels)
+    return profiled
 
 
 def finish(
@@ -90,6 +105,7 @@ def finish(
         **(extra_diagnostics or {}),
         "skewness": profiled.skewness,
         "segment_rule": profiled.segment_rule,
+        **({"rfm_grid": profiled.rfm_grid} if profiled.rfm_grid is not None else {}),
     }
     warnings = (
         table.warnings
@@ -152,7 +168,7 @@ def segments_frame(
     """The segments file: CustomerID, segment, segment_name, features, CustomerName, Region.
 
     Every customer appears once, sorted by CustomerID; customers without purchases get
-    segment -1 and the name "No purchases".
+    segment -1 and the name "No purchases", net returners -2 "Net returners".
     """
     names = {p.id: p.name for p in profiles}
     has = frame.get_column("has_purchases").fill_null(False)
@@ -171,9 +187,17 @@ def segments_frame(
         out = frame.join(assigned, on="CustomerID", how="left").with_columns(
             pl.col("segment").fill_null(-1)
         )
+    if NET_RETURNER in out.columns:
+        out = out.with_columns(
+            pl.when(pl.col(NET_RETURNER).fill_null(False))
+            .then(pl.lit(-2, dtype=pl.Int64))
+            .otherwise(pl.col("segment"))
+            .alias("segment")
+        )
+    names |= UNCLUSTERED_NAMES
     out = out.with_columns(
         pl.col("segment")
-        .replace_strict(list(names) + [-1], list(names.values()) + [NO_PURCHASES])
+        .replace_strict(list(names), list(names.values()), return_dtype=pl.String)
         .alias("segment_name")
     )
     feature_columns = [

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segtui.config import Settings, log_mode
+from segtui.config import AUTO_K, Settings, log_mode
 from segtui.engine.cluster_run import (
     MAX_N_INIT,
     cluster,
@@ -127,6 +127,14 @@ def run(
         tables, feature_table = load_features(settings, tables=tables, progress=step)
         timings["features"] = time.perf_counter() - started
     source_label = tables.label if tables is not None else str(settings.source)
+    if settings.k == AUTO_K and settings.method != "rfm" and tables is not None:
+        if feature_table.inner_split is None:
+            from segtui.engine.clustering.inner_split import inner_split
+
+            step("Inner time split")
+            inner_started = time.perf_counter()
+            feature_table.inner_split = inner_split(tables, feature_table, settings)
+            timings["inner_split"] = time.perf_counter() - inner_started
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}
     side = feature_table.side[0] if feature_table.side else None  # what --clv collected

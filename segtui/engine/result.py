@@ -14,7 +14,8 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering.kmeans import Metrics
 from segtui.engine.clustering.space import SpaceSpec, transforms
-from segtui.engine.features.compute import NO_PURCHASES, FeatureTable
+from segtui.engine.features.catalog import unclustered_sizes
+from segtui.engine.features.compute import FeatureTable
 from segtui.engine.output.writers import write_frame
 from segtui.engine.segments.explain import Explanation
 from segtui.engine.segments.profiles import SegmentProfile
@@ -60,6 +61,9 @@ class SegmentationResult:
     manifest: dict[str, Any] | None = None
     # With --clv: the value models' facts, per-segment CLV and stages (engine/value/).
     value: dict[str, Any] | None = None
+    # From `segtui backtest` (engine/backtest/): the next period's judgement of these
+    # segments and of the two references.
+    backtest: dict[str, Any] | None = None
 
     @property
     def k(self) -> int:
@@ -75,7 +79,6 @@ class SegmentationResult:
 
     def summary(self) -> dict[str, Any]:
         """The run summary as plain JSON-ready data (the ``--summary``/``--json`` document)."""
-        no_purchases = self.n_customers - self.n_clustered
         return {
             "version": __version__,
             "source": self.source,
@@ -100,6 +103,7 @@ class SegmentationResult:
                     "revenue_share": p.revenue_share,
                     "value_tier": p.value_tier,
                     "activity": p.activity,
+                    "in_rhythm": p.in_rhythm,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -112,14 +116,23 @@ class SegmentationResult:
                 }
                 for p in self.profiles
             ],
-            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": no_purchases},
+            **self.unclustered(),
+            # What one purchase is (an order, a customer-day, a transaction): what
+            # frequency, order value and the gaps between purchases count.
+            "purchase_definition": self.feature_table.data_quality.get("purchase_definition"),
             "data_quality": self.feature_table.data_quality,
             "diagnostics": self.diagnostics,
             "warnings": self.warnings,
             "k_selection": self.k_selection,
             **self.run_extras(),
             **({"clv": self.value} if self.value is not None else {}),
+            **({"backtest": self.backtest} if self.backtest is not None else {}),
         }
+
+    def unclustered(self) -> dict[str, dict[str, Any]]:
+        """The groups kept but not clustered, by summary key: ``no_purchases`` (-1) and
+        ``net_returners`` (-2), each {"id", "name", "size"}."""
+        return unclustered_sizes(self.segments.get_column("segment"))
 
     def _segment_value(self, segment_id: int) -> dict[str, Any]:
         """A segment's mean/total CLV and mean P(alive) with --clv (else nothing)."""
@@ -166,6 +179,7 @@ class SegmentationResult:
         writes over a file this result was read from, nor both outputs to one file, and
         renames both files into place only when both are written.
         """
+        from segtui.engine.output.inputs import result_inputs
         from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.output.writers import (
             SEGMENT_FORMATS,
@@ -173,20 +187,16 @@ class SegmentationResult:
             SUMMARY_FORMATS,
             frame_to_file,
             summary_text,
+            write_stdout,
+            write_text_file,
         )
 
-        customers = self.settings.mapping_dict().get("customers")
-        inputs: list[tuple[str, Path | str | None]] = [
-            ("input", self.settings.source),
-            ("customers file", customers),
-        ]
-        inputs += [("input", file) for file in self.input_files]
         plan = plan_outputs(
             [
                 Target("out", out, SEGMENT_FORMATS, "segments file"),
                 Target("summary", summary, SUMMARY_FORMATS, "summary"),
             ],
-            inputs=inputs,
+            inputs=result_inputs(self),
             force=force,
         )
         written = plan.commit(
@@ -194,10 +204,13 @@ class SegmentationResult:
                 "out": lambda tmp, suffix: frame_to_file(
                     self.segments, tmp, suffix, raw_csv=raw_csv
                 ),
-                "summary": lambda tmp, suffix: tmp.write_text(
-                    summary_text(self.summary(), suffix), encoding="utf-8"
+                "summary": lambda tmp, suffix: write_text_file(
+                    tmp, summary_text(self.summary(), suffix)
                 ),
             },
-            stdout=lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
+            stdout={
+                "out": lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
+                "summary": lambda: write_stdout(summary_text(self.summary(), ".json")),
+            },
         )
         return [path.resolve() for path in written]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from segtui.config import MAPPING_KEYS, Settings
 from segtui.engine.errors import SegtuiError
 from segtui.engine.io.memory import MemorySource, open_source, public_mapping
+from segtui.engine.result import SegmentationResult
 from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
 from segtui.notebook.progress import ProgressOption, progress_callback
 from segtui.notebook.results import Segmentation, Sweep, Validation
@@ -39,6 +40,9 @@ KEYWORDS = (
     "scaling",
     "seed",
     "n-init",
+    "at",
+    "horizon",
+    "method",
 )
 FLAG = re.compile(r"--([a-z]+(?:-[a-z]+)*)( FILE)?")
 
@@ -112,13 +116,65 @@ def segment(
     """See :func:`segtui.segment`."""
     from segtui.engine.pipeline import run
 
+    return _segmented(source, customers, products, mapping, options, run_with(run, progress))
+
+
+@speaks_python
+def backtest(
+    source: Source,
+    customers: Any,
+    products: Any,
+    mapping: Mapping[str, str] | None,
+    progress: ProgressOption,
+    at: dt.date | str | None,
+    horizon: int,
+    options: dict[str, Any],
+) -> Segmentation:
+    """See :func:`segtui.backtest`."""
+    from segtui.engine.backtest import backtest as run_backtest
+    from segtui.engine.errors import OptionError
+
+    cut = _as_of(at, "--at")
+    if cut is None:
+        raise OptionError("backtest needs --at, the cut date", hint="e.g. at='2011-09-01'")
+
+    def compute(settings: Settings) -> SegmentationResult:
+        with progress_callback(progress, "backtest") as step:
+            done = run_backtest(settings, cut, horizon, progress=step)
+        done.result.backtest = done.to_dict()
+        return done.result
+
+    return _segmented(source, customers, products, mapping, options, compute)
+
+
+def run_with(
+    run: Callable[..., SegmentationResult], progress: ProgressOption
+) -> Callable[[Settings], SegmentationResult]:
+    """``run(settings)`` with the progress bar of ``progress``."""
+
+    def compute(settings: Settings) -> SegmentationResult:
+        with progress_callback(progress, "segment") as step:
+            return run(settings, progress=step)
+
+    return compute
+
+
+def _segmented(
+    source: Source,
+    customers: Any,
+    products: Any,
+    mapping: Mapping[str, str] | None,
+    options: dict[str, Any],
+    compute: Callable[[Settings], SegmentationResult],
+) -> Segmentation:
+    """``compute`` on the settings of ``options`` over the source (frames through
+    temporary files, which the result then names as frames)."""
     settings = settings_for(options | {"mapping": dict(mapping or {})})
     with _reading(source, customers, products, settings.mapping_dict()) as memory:
         settings = settings.replace(
             source=memory.path, mapping=tuple(sorted(memory.mapping.items()))
         )
-        with progress_callback(progress, "segment") as step:
-            result = run(settings, progress=step)
+        result = compute(settings)
         if memory.names:
             # The temporary files are gone after this call: the result names the frames.
             result.source = memory.relabel(result.source)

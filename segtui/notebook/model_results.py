@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.features.compute import NO_PURCHASES
 from segtui.notebook.render import Report, Table, frame_table, percent
 from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 
@@ -107,7 +106,11 @@ class Assignment(_Shown):
             [s["id"], s["name"], s["size"], percent(s["share"]), s["mean_distance"]]
             for s in data["segments"]
         ]
-        rows.append([-1, NO_PURCHASES, data["no_purchases"]["size"], None, None])
+        no_purchases = data["no_purchases"]
+        rows.append([-1, no_purchases["name"], no_purchases["size"], None, None])
+        if data.get("net_returners", {}).get("size"):
+            net = data["net_returners"]
+            rows.append([net["id"], net["name"], net["size"], None, None])
         return Report(
             title=f"segtui assign: {data['n_customers']:,} customers",
             lines=[f"{data['model']} → {data['source']} · as of {data['as_of']}"],
@@ -144,7 +147,7 @@ class Lookalikes(_Shown):
         skipped = self.engine.skipped_no_purchases
         lines = [f"score = {SCORE_DEFINITION}"]
         if skipped:
-            lines.append("skipped (no purchases): " + ", ".join(skipped[:10]))
+            lines.append("skipped (no purchases or net returners): " + ", ".join(skipped[:10]))
         return Report(
             title=f"segtui lookalikes: top {self.engine.top}",
             lines=lines,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.catalog import unclustered_groups
 from segtui.notebook.render import Report, Table, percent
 from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 
@@ -146,9 +146,8 @@ class Segmentation(_Shown):
             ]
             for p in result.profiles
         ]
-        without = result.n_customers - result.n_clustered
-        if without:
-            rows.append([-1, NO_PURCHASES, without, None, None, None, None])
+        for group in unclustered_groups(result.unclustered()):
+            rows.append([group["id"], group["name"], group["size"], None, None, None, None])
         headers = ["segment", "name", "customers", "share", "revenue share", "mostly", "action"]
         return Report(
             title=f"segtui: {result.k} segments of {result.n_customers:,} customers",

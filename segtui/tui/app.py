@@ -90,6 +90,7 @@ class SegtuiApp(DialogActions):
         Binding("R", "reseed", "New seed", show=False),
         Binding("w", "save_settings", "Save settings", show=False),
         Binding("m", "migration", "Migration", show=False),
+        Binding("B", "backtest", "Backtest", show=False),
         Binding("M", "save_model", "Save model", show=False),
         Binding("escape", "back_or_cancel", "Back/cancel", show=False),
         Binding("1", "show_tab('segments')", "Segments view", show=False),

@@ -151,6 +151,15 @@ class DialogActions(App[None]):
             return
         self.push_screen(MigrationScreen(self.result, self.tables, self.export_dir))
 
+    def action_backtest(self) -> None:
+        """Open the backtest dialog: the current settings judged by a next period."""
+        from segtui.tui.screens.backtest import BacktestScreen
+
+        if self.result is None or self.tables is None:
+            self.no_result("no result yet to backtest")
+            return
+        self.push_screen(BacktestScreen(self.result.settings, self.tables, self.result.as_of))
+
     def action_lookalikes(self) -> None:
         """Show the lookalikes of the customer under the cursor (Customers view)."""
         from segtui.tui.screens.lookalikes import LookalikesScreen

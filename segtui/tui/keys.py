@@ -68,6 +68,7 @@ class BindingSource:
 def binding_sources(app_bindings: list[BindingType]) -> list[BindingSource]:
     """Every binding table: ``app_bindings`` (the app's, passed in because the app module
     imports this one), its views, tables and dialogs."""
+    from segtui.tui.screens.backtest import BacktestScreen
     from segtui.tui.screens.dialogs import ConfirmScreen, HelpScreen
     from segtui.tui.screens.export import ExportScreen
     from segtui.tui.screens.lookalikes import LookalikesScreen
@@ -91,6 +92,7 @@ def binding_sources(app_bindings: list[BindingType]) -> list[BindingSource]:
         BindingSource("transactions", TransactionsScreen.BINDINGS, in_palette=False),
         BindingSource("lookalikes", LookalikesScreen.BINDINGS, in_palette=False),
         BindingSource("migration", MigrationScreen.BINDINGS, in_palette=False),
+        BindingSource("backtest", BacktestScreen.BINDINGS, in_palette=False),
         BindingSource("sweep view", SweepScreen.BINDINGS, in_palette=False),
         BindingSource("export dialog", ExportScreen.BINDINGS, in_palette=False),
         BindingSource("settings dialog", SettingsScreen.BINDINGS, in_palette=False),

@@ -254,3 +254,20 @@ async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, mo
         assert app.result.k == 5
         await pilot.press("escape")
         assert panel_ids(app) == [0, 1, 2, 3, 4, -1]
+
+
+async def test_settings_dialog_switches_to_the_rfm_method(make_app) -> None:
+    from segtui.engine.features.rfm import RF_NAMES
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        dialog = app.screen
+        assert isinstance(dialog, SettingsScreen)
+        dialog.query_one("#method").value = "rfm"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.result.settings.method == "rfm"
+        names = {p.name for p in app.result.profiles}
+        assert names <= set(RF_NAMES) and len(names) == app.result.k >= 2

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.engine.errors import OptionError
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import feature_kind
 
 LOG_KINDS = ("money", "count")
@@ -190,6 +190,13 @@ def fit_space(
     """
     from segtui.config import log_mode
 
+    if frame.height == 0:
+        # Every customer is "No purchases" or a net returner: a user error, not numpy's.
+        raise InputError(
+            "no customer to segment: none has a purchase that their returns leave standing",
+            hint="check --returns and --cancelled-ids (order ids read as cancellations?), "
+            "or the as-of date",
+        )
     mode = log_mode(log)
     if isinstance(categorical_weight, str) and categorical_weight != "raw":
         raise OptionError("categorical weight must be a number or 'raw'", value=categorical_weight)

@@ -23,9 +23,13 @@ handful of extreme customers get segments of their own:
    clustered customers, rounded up, and at least one customer (so below 100 clustered
    customers the rule relaxes to "no empty segment"); if no k qualifies, the k whose
    smallest segment is largest;
-2. among those, the k whose stability is at least ``AUTO_K_MIN_STABILITY``, lowest
-   Davies-Bouldin first (ties: the smaller k); when none is that stable, the most stable
-   k (ties: lower Davies-Bouldin, then smaller k).
+2. among those, the k whose stability is at least ``AUTO_K_MIN_STABILITY``;
+3. with an inner time split (``inner_split.py``: ``--k auto`` in a run on a source with
+   enough history), the k with the highest inner eta squared (how well k segments, fitted
+   on the weeks before, separate the customers' spend in the last weeks before the as-of
+   date) per unit of Davies-Bouldin (ties: the smaller k); without one, the lowest
+   Davies-Bouldin (ties: the smaller k). When none is stable enough, the most
+   stable k (ties: lower Davies-Bouldin, then smaller k).
 """
 
 from __future__ import annotations
@@ -39,13 +43,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from segtui.config import (
-    AUTO_K_MIN_SEGMENT_SHARE,
-    AUTO_K_MIN_STABILITY,
     SILHOUETTE_SAMPLE,
     SWEEP_FIT_SAMPLE,
     Settings,
 )
 from segtui.engine.clustering import scores, stability
+from segtui.engine.clustering.inner_split import InnerSplit, inner_eta_squared
+from segtui.engine.clustering.k_rule import min_segment_size, recommend_k
+
+__all__ = ["SweepResult", "SweepRow", "choose_k", "min_segment_size", "recommend_k", "sweep"]
 from segtui.engine.errors import OptionError
 
 if TYPE_CHECKING:
@@ -67,6 +73,7 @@ class SweepRow:
     stability: float
     n_segments: int  # non-empty segments; < k when there are fewer distinct customers
     smallest_share: float = float("nan")  # smallest segment / clustered customers
+    next_eta_squared: float = float("nan")  # the inner split's figure (inner_split.py)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form."""
@@ -203,8 +210,10 @@ def sweep_matrix(
     silhouette_sample: int = SILHOUETTE_SAMPLE,
     progress: Progress | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
+    inner: InnerSplit | None = None,
 ) -> SweepResult:
     """Sweep k over a ready clustering matrix ``X``; returns a :class:`SweepResult`.
+    ``inner``: the inner time split that scores each k's next weeks (``inner_split.py``).
 
     Runs with BLAS and OpenMP limited to one thread: every step works on thin matrices
     (d ~ 10 columns) where thread start-up and spinning cost more than they save
@@ -222,6 +231,7 @@ def sweep_matrix(
             silhouette_sample=silhouette_sample,
             progress=progress,
             on_row=on_row,
+            inner=inner,
         )
 
 
@@ -235,6 +245,7 @@ def _sweep_matrix(
     silhouette_sample: int,
     progress: Progress | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
+    inner: InnerSplit | None = None,
 ) -> SweepResult:
     step = progress or (lambda _stage: None)
     started = time.perf_counter()
@@ -270,11 +281,16 @@ def _sweep_matrix(
             stability=stability.stability(X, k, plan),
             n_segments=quality.n_segments,
             smallest_share=float(np.bincount(labels, minlength=k).min() / n),
+            next_eta_squared=(
+                inner_eta_squared(inner, k, seed=seed, n_init=n_init) if inner else math.nan
+            ),
         )
         rows.append(row)
         if on_row is not None:
             on_row(row)
     recommended, rule = recommend_k(rows, n_clustered=n)
+    if inner is not None:
+        rule += f" Inner split: {inner.describe()}."
     return SweepResult(
         rows=rows,
         recommended_k=recommended,
@@ -293,88 +309,15 @@ def _sweep_matrix(
     )
 
 
-def _finite(value: float) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def min_segment_size(n_clustered: int, share: float = AUTO_K_MIN_SEGMENT_SHARE) -> int:
-    """The fewest customers a segment chosen by ``--k auto`` may hold: ``share`` of the
-    clustered customers rounded up, at least 1 (below 100 customers: no empty segment)."""
-    return max(1, math.ceil(share * n_clustered - 1e-9))
-
-
-def recommend_k(
-    rows: list[SweepRow],
-    min_stability: float = AUTO_K_MIN_STABILITY,
-    *,
-    n_clustered: int | None = None,
-    min_share: float = AUTO_K_MIN_SEGMENT_SHARE,
-) -> tuple[int, str]:
-    """The recommended k and the rule that chose it, in one readable sentence.
-
-    Among rows whose smallest segment holds at least ``min_segment_size`` customers (when
-    ``n_clustered`` is given) and all k segments non-empty: stability >= ``min_stability``
-    and the lowest Davies-Bouldin; otherwise the most stable k. See the module docstring.
-    """
-    usable = [r for r in rows if _finite(r.davies_bouldin) and r.n_segments == r.k]
-    if not usable:
-        usable = rows
-    size_rule = ""
-    if n_clustered:
-        least = min_segment_size(n_clustered, min_share)
-        big_enough = [
-            r
-            for r in usable
-            if _finite(r.smallest_share) and r.smallest_share * n_clustered >= least
-        ]
-        size_rule = (
-            f"among the k whose smallest segment holds at least {min_share:.0%} of the "
-            f"clustered customers ({least:,}), "
-        )
-        if big_enough:
-            usable = big_enough
-        else:
-            best_size = max(r.smallest_share if _finite(r.smallest_share) else 0.0 for r in usable)
-            usable = [r for r in usable if r.smallest_share == best_size]
-            size_rule = (
-                f"no k keeps every segment at {min_share:.0%} of the clustered customers "
-                f"({least:,}); among the k with the largest smallest segment, "
-            )
-    stable = [r for r in usable if _finite(r.stability) and r.stability >= min_stability]
-    rule = (
-        f"{size_rule}lowest Davies-Bouldin among the k whose stability (mean adjusted Rand "
-        f"index of resampled fits) is at least {min_stability:g}; if none is, the most "
-        "stable k"
-    )
-    if stable:
-        best = min(stable, key=lambda r: (r.davies_bouldin, r.k))
-        because = (
-            f"k = {best.k}: Davies-Bouldin {best.davies_bouldin:.3f}, the lowest of the "
-            f"{len(stable)} k with stability >= {min_stability:g} "
-            f"(stability {best.stability:.2f})"
-        )
-    else:
-        best = max(
-            usable,
-            key=lambda r: (
-                r.stability if _finite(r.stability) else -math.inf,
-                -(r.davies_bouldin if _finite(r.davies_bouldin) else math.inf),
-                -r.k,
-            ),
-        )
-        because = (
-            f"k = {best.k}: no k reached stability {min_stability:g}; this is the most "
-            f"stable (stability {best.stability:.2f}), so treat the segments with caution"
-        )
-    return best.k, f"{rule[0].upper()}{rule[1:]}. Chosen: {because}."
-
-
 def choose_k(
-    X: np.ndarray, settings: Settings, progress: Progress | None = None
+    X: np.ndarray,
+    settings: Settings,
+    progress: Progress | None = None,
+    inner: InnerSplit | None = None,
 ) -> tuple[int, SweepResult | None]:
     """The k to use for ``settings``: ``settings.k`` itself, or for ``k = "auto"`` the
     recommended k of a sweep over AUTO_K_MIN..AUTO_K_MAX (capped below the number of
-    customers). Returns (k, the sweep or None)."""
+    customers), judged by ``inner`` when given. Returns (k, the sweep or None)."""
     from segtui.config import AUTO_K, AUTO_K_MAX, AUTO_K_MIN
 
     if settings.k != AUTO_K:
@@ -392,5 +335,6 @@ def choose_k(
         n_init=settings.n_init,
         silhouette_sample=settings.silhouette_sample,
         progress=progress,
+        inner=inner,
     )
     return result.recommended_k, result

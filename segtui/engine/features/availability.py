@@ -31,8 +31,18 @@ def drop_unavailable_defaults(
             notes.append(
                 f"Feature {name!r} left out: the source has no {missing[0]} column"
                 + (" (add --customers FILE)" if name == "region" else "")
+                + quantity_hint(tables, missing[0])
                 + "."
             )
         else:
             kept.append(name)
     return kept, notes
+
+
+def quantity_hint(tables: Tables, missing: str) -> str:
+    """ ", but number_of_cds looks like one: give --quantity-col number_of_cds" when the
+    source lacks a Quantity column and a column's name or whole numbers say it holds one."""
+    candidates = tables.info.get("data_quality", {}).get("quantity_candidates") or []
+    if missing != "Quantity" or not candidates:
+        return ""
+    return f", but {candidates[0]} looks like one: give --quantity-col {candidates[0]}"

@@ -63,7 +63,14 @@ def merge_kind(name: str) -> str | None:
         return "max"
     if name in _MERGE["min"]:
         return "min"
-    if name in ("total_spend", "total_quantity", "frequency", "n_lines", "n_purchase_lines"):
+    if name in (
+        "total_spend",
+        "total_quantity",
+        "frequency",
+        "n_lines",
+        "n_purchase_lines",
+        "n_return_lines",
+    ):
         return "sum"
     if name.startswith("share_"):
         return "sum"
@@ -219,8 +226,9 @@ def aggregate_in_batches(
             earliest = low if earliest is None or low < earliest else earliest  # type: ignore[operator]
             latest = high if latest is None or high > latest else latest  # type: ignore[operator]
         amounts = batch.get_column("TotalValue")
-        negative_value += int((amounts < 0).sum())
-        missing_value += amounts.null_count()
+        has_customer = batch.get_column("CustomerID").is_not_null()
+        negative_value += int(((amounts < 0) & has_customer).sum())
+        missing_value += int((amounts.is_null() & has_customer).sum())
         for col in summed:
             biggest = batch.get_column(col).abs().max()
             if biggest is not None:

@@ -37,7 +37,9 @@ FEATURES: dict[str, FeatureSpec] = {
     spec.name: spec
     for spec in (
         FeatureSpec("total_spend", "money", "sum of line totals"),
-        FeatureSpec("frequency", "count", "number of transactions"),
+        FeatureSpec(
+            "frequency", "count", "number of purchases (orders; customer-days without an order id)"
+        ),
         FeatureSpec("avg_transaction_value", "money", "total_spend / frequency"),
         FeatureSpec(
             "total_quantity", "count", "sum of quantities", (("transactions", "Quantity"),)
@@ -70,6 +72,33 @@ FEATURES: dict[str, FeatureSpec] = {
 CATEGORY_SHARES = "category_shares"
 SHARE_PREFIX = "share_"
 NO_PURCHASES = "No purchases"
+NET_RETURNERS = "Net returners"
+# The customers every output keeps but the clustering leaves out, as (summary key, segment
+# id, name): no purchase line at all, or returns that cancel or exceed the purchases. The
+# K-Means space, the metrics, tiers and the choice of k see neither group.
+UNCLUSTERED = (("no_purchases", -1, NO_PURCHASES), ("net_returners", -2, NET_RETURNERS))
+UNCLUSTERED_NAMES = {segment: name for _, segment, name in UNCLUSTERED}
+# The feature frame's flag for the second group (has_purchases is false for them).
+NET_RETURNER = "net_returner"
+# Why each group is not clustered: in a table's last column, and after "N customers".
+UNCLUSTERED_WHY = {-1: "no transactions", -2: "returns cancel or exceed purchases"}
+UNCLUSTERED_WHO = {-1: "without transactions", -2: "whose returns cancel or exceed their purchases"}
+
+
+def unclustered_sizes(segment: pl.Series) -> dict[str, dict[str, Any]]:
+    """The summary entries of the unclustered groups from a segments file's ``segment``
+    column, by key: {"no_purchases": {"id": -1, "name", "size"}, "net_returners": ...}."""
+    return {
+        key: {"id": sid, "name": name, "size": int((segment == sid).sum())}
+        for key, sid, name in UNCLUSTERED
+    }
+
+
+def unclustered_groups(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The non-empty unclustered groups of a run (or assign) summary, -1 then -2, each
+    {"id", "name", "size"}; a summary written before -2 existed has only -1."""
+    groups = [summary.get(key) or {} for key, _, _ in UNCLUSTERED]
+    return [group for group in groups if group.get("size")]
 
 
 def share_name(category: str) -> str:
@@ -106,6 +135,9 @@ class FeatureTable:
     # (pipeline.value_key): they do not depend on the clustering, so the workbench's
     # re-clustering reuses them instead of fitting (and maybe reading) again.
     value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # ``--k auto``'s inner time split (``clustering.inner_split.InnerSplit``), computed
+    # once by ``pipeline.run`` from the tables and kept for re-clustering.
+    inner_split: Any = None
 
 
 def category_available(tables: Tables) -> bool:
@@ -140,6 +172,7 @@ def resolve_features(
             )
     if needs_categories:
         categories = category_values() if category_values else _category_values(tables)
+        check_share_names(categories, tables)
     share_names = [share_name(c) for c in categories]
     resolved: list[str] = []
     for name in names:
@@ -196,3 +229,40 @@ def with_category(tables: Tables) -> pl.LazyFrame:
         return tx
     products = tables.products.select("ProductID", "Category").unique("ProductID", keep="first")
     return tx.join(products, on="ProductID", how="left")
+
+
+def check_share_names(categories: list[str], tables: Tables) -> None:
+    """Raise InputError when two spellings of a category ("Home Decor", "home decor",
+    "Home-Decor") would make the same share feature (``share_home_decor``): naming the
+    file, the column, the row where the second spelling first appears, and every spelling.
+    """
+    by_name: dict[str, list[str]] = {}
+    for category in categories:
+        by_name.setdefault(share_name(category), []).append(category)
+    clash = next((group for group in by_name.values() if len(group) > 1), None)
+    if clash is None:
+        return
+    kind = "products" if tables.has("products", "Category") else "transactions"
+    spec = tables.files.get(kind)
+    row = None
+    if spec is not None and "Category" in spec.columns:
+        from segtui.engine.io.tables import text_frame
+
+        actual = spec.columns["Category"]
+        found = (
+            text_frame(spec)
+            .select(pl.col(actual).cast(pl.String).str.strip_chars())
+            .with_row_index("row", offset=1)
+            .filter(pl.col(actual).is_in(clash[1:]))
+            .head(1)
+            .collect()
+        )
+        row = int(found["row"][0]) if found.height else None
+    raise InputError(
+        f"the categories {', '.join(repr(c) for c in clash)} differ only in case, spaces or "
+        f"punctuation and would all be the feature {share_name(clash[0])}",
+        file=spec.path if spec is not None else tables.label,
+        column=spec.columns.get("Category", "Category") if spec is not None else "Category",
+        row=row,
+        hint="spell each category one way in the data, or leave category shares out of --features",
+    )

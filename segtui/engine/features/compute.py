@@ -17,8 +17,12 @@ from segtui.engine.features.batches import aggregate_in_batches
 from segtui.engine.features.catalog import (
     CATEGORY_SHARES,
     FEATURES,
+    NET_RETURNER,
+    NET_RETURNERS,
     NO_PURCHASES,
     SHARE_PREFIX,
+    UNCLUSTERED,
+    UNCLUSTERED_NAMES,
     FeatureSpec,
     FeatureTable,
     available_names,
@@ -31,9 +35,11 @@ from segtui.engine.features.customers import (
     derive,
     drop_not_yet_signed_up,
     join_customers,
+    mark_net_returners,
     mark_returns_only,
 )
 from segtui.engine.features.fastpath import (
+    exact_frequency,
     frequency_fast,
     from_micro,
     max_abs_checks,
@@ -41,9 +47,11 @@ from segtui.engine.features.fastpath import (
     micro_sums_safe,
     plain_path,
 )
+from segtui.engine.io.purchases import purchase_definition, purchase_key
 from segtui.engine.io.resources import wants_batches
 from segtui.engine.io.returns import (
     is_marked,
+    is_purchase,
     line_count,
     purchase_aggregations,
     purchases_only,
@@ -53,14 +61,20 @@ from segtui.engine.quality.checks import (
     check_date_range,
     diagnose_failure,
     find_bad_date,
+    no_transactions,
     value_warnings,
 )
+from segtui.engine.quality.outliers import DateBounds, date_bounds, far_date_warning
 
 # The catalogue's names stay importable from here, where callers always found them.
 __all__ = [
     "CATEGORY_SHARES",
     "FEATURES",
+    "NET_RETURNER",
+    "NET_RETURNERS",
     "NO_PURCHASES",
+    "UNCLUSTERED",
+    "UNCLUSTERED_NAMES",
     "SHARE_PREFIX",
     "FeatureSpec",
     "FeatureTable",
@@ -128,11 +142,12 @@ def _aggregations(
     count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units."""
     _exact_sum = micro_sum if micro else _decimal_sum
     value = pl.col("TotalValue")
+    key = purchase_key(tables)  # what one purchase is (io/purchases.py)
     aggs = [
         _exact_sum(value).alias("total_spend"),
         (
-            purchases_only(pl.col("TransactionID"), tables).n_unique()
-            if tables.has("transactions", "TransactionID") and not ids_unique
+            purchases_only(key, tables).n_unique()
+            if key is not None and not ids_unique
             else line_count(tables)
         ).alias("frequency"),
         purchases_only(pl.col("TransactionDate"), tables).max().alias("last_purchase"),
@@ -188,8 +203,12 @@ def compute_features(
         day = pl.lit(dt.datetime.combine(as_of, dt.time()))
         date = pl.col("TransactionDate")
         tx = tx.filter((date < day) | date.is_null())
-    # Frequency from line counts needs provably distinct ids and no return lines to skip.
-    check_ids = fast and tables.has("transactions", "TransactionID") and not is_marked(tables)
+    # Frequency from line counts needs provably distinct ids: then each purchase line is
+    # one order (``line_count`` counts purchase lines of a marked source). A log's order
+    # ids repeat (one row per order line), so there the check would only cost a pass.
+    check_ids = (
+        fast and tables.has("transactions", "TransactionID") and tables.info.get("kind") != "log"
+    )
     summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     counts_query = tx.select(
         pl.len().alias("rows"),
@@ -197,8 +216,12 @@ def compute_features(
         pl.col("TransactionDate").is_null().sum().alias("missing_date"),
         pl.col("TransactionDate").min().alias("earliest_date"),
         pl.col("TransactionDate").max().alias("latest_date"),
-        (pl.col("TotalValue") < 0).sum().alias("negative_value"),
-        pl.col("TotalValue").is_null().sum().alias("missing_value"),
+        ((pl.col("TotalValue") < 0) & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("negative_value"),
+        (pl.col("TotalValue").is_null() & pl.col("CustomerID").is_not_null())
+        .sum()
+        .alias("missing_value"),
         *(max_abs_checks(summed) if fast else []),
     )
     tx_all = tx
@@ -226,12 +249,20 @@ def compute_features(
             )
         if batched is not None:
             collected = [*batched, *rest]
+            key = purchase_key(tables)
+            if key is not None and not check_ids:
+                # per-batch distinct counts do not add up: an order or a day can span
+                # two batches
+                purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
+                collected[0] = exact_frequency(collected[0], purchases, key)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
             if check_ids:
-                collected[0] = frequency_fast(collected[0], tx)
+                collected[0] = frequency_fast(
+                    collected[0], tx, tx.filter(is_purchase()) if is_marked(tables) else None
+                )
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
@@ -255,32 +286,40 @@ def compute_features(
         raise find_bad_date(tables.files["transactions"], "TransactionDate")
     check_date_range(tables, counts, customers)
     if agg.height == 0:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(counts["rows"][0]), int(counts["missing_customer"][0]), as_of
         )
     data_quality: dict[str, Any] = {
+        "purchase_definition": purchase_definition(tables),
         "transaction_rows": int(counts["rows"][0]),
         "rows_without_customer": int(counts["missing_customer"][0]),
     }
     warnings: list[str] = [w for spec in tables.files.values() for w in spec.warnings]
     for spec in tables.files.values():
         data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
-    value_warnings(counts, data_quality, warnings)
+    value_warnings(counts, data_quality, warnings, marked=is_marked(tables))
     frame = join_customers(agg, customers, tables, data_quality, warnings)
     # The inputs of the join are copies of its output's columns: at 1e7 customers they
     # held ~1.3 GB until the function returned.
     del agg, customers, collected
     frame = mark_returns_only(frame, tables, data_quality, warnings)
+    bounds = date_bounds(frame.get_column("first_purchase"), frame.get_column("last_purchase"))
     if as_of is None:
         last = frame.get_column("last_purchase").max()
         if last is None:
             raise InputError("no purchases, only returns", file=tables.label)
         assert isinstance(last, dt.datetime)
+        if bounds is not None and last > bounds.latest:
+            return _without_far_dates(tables, requested, plain, side, bounds)
         as_of = last.date() + dt.timedelta(days=1)
+    first = frame.get_column("first_purchase").min()
+    if bounds is not None and first is not None and first < bounds.earliest:  # type: ignore[operator]
+        count, text = far_date_warning(tables.files["transactions"], bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
     frame = derive(frame, as_of, categories, tables)
     frame, dropped = drop_not_yet_signed_up(frame, as_of)
-    note_customers(frame, as_of, dropped, data_quality, warnings)
+    frame = note_customers(frame, as_of, dropped, data_quality, warnings)
     return FeatureTable(
         frame=frame,
         features=features,
@@ -290,6 +329,30 @@ def compute_features(
         categories=categories,
         side=side_results,
     )
+
+
+def _without_far_dates(
+    tables: Tables,
+    requested: Sequence[str],
+    plain: bool | None,
+    side: Sequence[pl.LazyFrame],
+    bounds: DateBounds,
+) -> FeatureTable:
+    """The features with the default as-of date set by the purchases that are not far
+    after the rest (``quality/outliers.py``): the far ones fall after it, out of the
+    snapshot, and a warning names their rows."""
+    tx = tables.transactions.filter(
+        pl.col("CustomerID").is_not_null() & (pl.col("TransactionDate") <= bounds.latest)
+    )
+    rest = purchases_only(pl.col("TransactionDate"), tables).max()
+    last = tx.select(rest).collect(engine="streaming").item()
+    as_of = last.date() + dt.timedelta(days=1)
+    table = compute_features(tables, requested, as_of, plain=plain, side=side)
+    count, text = far_date_warning(tables.files["transactions"], bounds, late=True, as_of=as_of)
+    table.data_quality["rows_dated_far_after_the_rest"] = count
+    table.data_quality["as_of_set_without_far_dates"] = True
+    table.warnings.append(text)
+    return table
 
 
 def index_ids(customers: pl.DataFrame | None) -> pl.Series | None:
@@ -309,9 +372,11 @@ def note_customers(
     dropped: int,
     data_quality: dict[str, Any],
     warnings: list[str],
-) -> None:
+) -> pl.DataFrame:
     """Record the customer counts of a finished per-customer frame in ``data_quality`` and
-    say what was left out in ``warnings`` (both engines' last step before FeatureTable)."""
+    say what was left out in ``warnings`` (both engines' last step before FeatureTable).
+    Returns the frame with the net returners marked (``mark_net_returners``)."""
+    frame = mark_net_returners(frame, data_quality, warnings)
     data_quality["customers_signed_up_after_as_of"] = dropped
     if dropped:
         warnings.append(
@@ -320,6 +385,7 @@ def note_customers(
         )
     n_without = int((~frame.get_column("has_purchases")).sum())
     n_without -= data_quality.get("customers_with_only_returns", 0)
+    n_without -= data_quality["net_returners"]
     data_quality["customers"] = frame.height
     data_quality["customers_without_transactions"] = n_without
     if data_quality["rows_without_customer"]:
@@ -332,3 +398,4 @@ def note_customers(
             f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
             f"'{NO_PURCHASES}' and left out of the clustering."
         )
+    return frame

@@ -7,7 +7,6 @@ tests and ``bench/inertia_check.py`` compare the two on the same data.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 
@@ -26,18 +25,15 @@ def plain_path(plain: bool | None = None) -> bool:
     return os.environ.get(PLAIN_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-# Niceness of the import thread. At 19 the Linux scheduler gives it ~1.5% of a core
-# that Polars' threads want, so it runs on the CPU they leave idle instead of taking a
-# share of the parsing (on 2 cores it took 2.3 s wall alone and 3.85 s beside the
-# aggregation). When the main thread then waits for the import, the core is free.
-PRELOAD_NICENESS = 19
-
-
 def _import_sklearn() -> None:
     import gc
 
-    with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PRELOAD_NICENESS)
+    # The thread keeps the process's priority. It used to run at niceness 19 so that it
+    # took only CPU the parsing left idle, but the main thread always ends up waiting for
+    # this import (on the module's import lock): with two CPU-bound processes beside it, a
+    # niceness-19 thread got ~1.5% of a core and a 60-customer run took 76 s instead of
+    # 3 s. At the process's priority the same run finishes with the load and no slower
+    # idle (the scheduler gives the CPU to whoever is runnable either way).
     # Importing creates ~10^6 objects and no garbage: the cyclic collector's passes over
     # them cost 0.17 s of CPU (measured) while the main thread waits inside Polars.
     enabled = gc.isenabled()
@@ -51,12 +47,12 @@ def _import_sklearn() -> None:
 
 
 def preload_sklearn() -> None:
-    """Start importing scikit-learn in a low-priority daemon thread (once) and return.
+    """Start importing scikit-learn in a daemon thread (once) and return.
 
     Importing scikit-learn takes ~1 s of pure Python work; Polars releases the GIL while it
-    reads and aggregates, so the import overlaps with reading instead of following it,
-    on the CPU time the reading leaves idle (see ``PRELOAD_NICENESS``). A later
-    ``import sklearn...`` in the main thread simply waits for the import lock.
+    reads and aggregates, so the import overlaps with reading instead of following it.
+    A later ``import sklearn...`` in the main thread waits for the import lock, so the
+    thread runs at the main thread's priority: nothing the run waits for is niced.
     """
     global _preload
     if _preload is None:
@@ -78,7 +74,9 @@ def distinct_hashes(hashes: list[np.ndarray] | pl.Series) -> bool:
     return n < 2 or not bool((ordered.slice(1) == ordered.slice(0, n - 1)).any())
 
 
-def frequency_fast(agg: pl.DataFrame, transactions: pl.LazyFrame) -> pl.DataFrame:
+def frequency_fast(
+    agg: pl.DataFrame, transactions: pl.LazyFrame, purchases: pl.LazyFrame | None = None
+) -> pl.DataFrame:
     """``agg`` (frequency = line count) when the ids prove distinct; otherwise ``agg`` with
     frequency recomputed exactly as the number of distinct TransactionIDs per customer.
 
@@ -90,16 +88,32 @@ def frequency_fast(agg: pl.DataFrame, transactions: pl.LazyFrame) -> pl.DataFram
     pass takes 0.62 s and the sort 0.16 s after the 2.1 s group-by, where a Polars hash
     set beside the group-by made it 2.8 s (and raised the peak from 0.64 to 1.14 GB) and
     collecting the hashes in the group-by's own plan made it 3.3 s.
+
+    ``purchases``: the purchase lines of a source that marks returns (``agg`` then counts
+    purchase lines). Ids distinct over all lines are distinct over the purchase lines, so
+    the proof reads only the id column of every line (filtering first would parse the
+    number columns again: 2.5 s instead of 0.3 s at 1e6 CSV rows); the exact count, when
+    the proof fails, is over the purchase lines.
     """
     hashes = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
     if distinct_hashes(hashes.to_series()):
         return agg
+    exact_over = purchases if purchases is not None else transactions
+    return exact_frequency(agg, exact_over, pl.col("TransactionID"))
+
+
+def exact_frequency(agg: pl.DataFrame, transactions: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
+    """``agg`` with frequency recomputed as the number of distinct ``key`` values per
+    customer over ``transactions`` (already restricted to purchase lines where needed):
+    for the batched path, whose per-batch distinct counts cannot be added up (an order
+    or a day can span two batches)."""
     exact = (
         transactions.group_by("CustomerID")
-        .agg(pl.col("TransactionID").n_unique().alias("frequency"))
+        .agg(key.n_unique().alias("frequency"))
         .collect(engine="streaming")
     )
-    return agg.drop("frequency").join(exact, on="CustomerID", how="left").select(agg.columns)
+    frame = agg.drop("frequency").join(exact, on="CustomerID", how="left")
+    return frame.with_columns(pl.col("frequency").fill_null(0)).select(agg.columns)
 
 
 # Money and quantities are summed as integer micro-units on the fast path: as exact and

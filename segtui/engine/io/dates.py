@@ -19,9 +19,9 @@ format is decided once per column and the whole column is parsed with it. The ru
    name the first failing row (with ``--date-format`` and the candidates in the message)
    and ``segtui validate`` can list them all. No row is ever dropped because of its date.
 
-Time zones: values with a UTC offset (``2024-01-05T10:00:00+01:00``, ``%z``) are converted
-to UTC and then compared as plain dates and times; ``%Z`` names (``CET``) are refused
-because a name does not fix an offset.
+Time zones: values with a UTC offset (``2024-01-05T10:00:00+01:00``, ``%z``, or ISO 8601's
+``Z`` for UTC: ``2024-01-01T00:00:00Z``) are converted to UTC and then compared as plain
+dates and times; ``%Z`` names (``CET``) are refused because a name does not fix an offset.
 """
 
 from __future__ import annotations
@@ -104,6 +104,8 @@ def parse(expr: pl.Expr, fmt: str, *, text: bool = True) -> pl.Expr:
     with_time = any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%s"))
     stripped = expr.cast(pl.String).str.strip_chars()
     if has_offset(fmt):
+        # ISO 8601 writes UTC as "Z" (2024-01-01T00:00:00Z), which %z does not read.
+        stripped = stripped.str.replace(r"[Zz]$", "+00:00")
         return (
             stripped.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False, exact=True)
             .dt.convert_time_zone("UTC")
@@ -259,11 +261,27 @@ def parse_date_option(text: str, *, option: str = "--as-of") -> dt.date:
     from segtui.engine.errors import OptionError
 
     try:
-        return dt.date.fromisoformat(text.strip())
+        date = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise OptionError(
             f"{option} expects a date as YYYY-MM-DD", value=text, hint="for example 2024-12-31"
         ) from None
+    check_date_bounds(date, option)
+    return date
+
+
+def check_date_bounds(date: dt.date, option: str = "--as-of") -> None:
+    """Raise OptionError for a date option outside the range data dates may have
+    (1900-01-01 to 2199-12-31): an as-of date of 9999-12-31 is as much a placeholder as a
+    transaction dated then, and has no day after it."""
+    from segtui.engine.errors import OptionError
+
+    if not EARLIEST.date() <= date < LATEST.date():
+        raise OptionError(
+            f"{option} must be from {EARLIEST.date()} to {LATEST.date() - dt.timedelta(days=1)}"
+            " (dates outside that range are refused in the data too)",
+            value=date.isoformat(),
+        )
 
 
 # Dates outside this range are typos or placeholders (0001-01-01, 9999-12-31); they would

@@ -4,16 +4,11 @@ The feature engine sees the same canonical columns as for the three-table folder
 feature is computed by the same code. Columns are named by the mapping (``--customer-col``
 ... or the ``[mapping]`` table) or detected from common spellings (``columns.ALIASES``).
 
-Returns and cancellations (a documented rule, ``returns``):
-- a *return line* has a negative quantity or amount, or belongs to a *cancelled order*
-  (order id ``C`` followed by a digit, as in the Online Retail exports; not applied when
-  most order ids start with ``C``, i.e. when ``C`` is just the id scheme);
-- ``net`` (default): return lines reduce spend and quantity (a cancellation's values count
-  as negative) but are not purchases: they add no frequency, recency, products or
-  categories;
-- ``drop``: return lines count for nothing.
-Either way their customer stays in the output; a customer whose lines are all returns has
-no purchase and gets segment -1 like customers without transactions.
+Every decision about a column is taken on the whole column, in one pass over the file
+(``_decide_columns``): the date format (``dates.py``), the cancellation convention
+(``returns.py``), the decimal separator (``logvalues.py``) and a currency column
+(``currency.py``). Returns, cancellations and zero-value lines follow one rule for
+every source (``returns.py``).
 """
 
 from __future__ import annotations
@@ -25,47 +20,42 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.errors import InputError, OptionError
-from segtui.engine.io import dates, readers
+from segtui.engine.io import dates, detect, readers
 from segtui.engine.io.columns import NUMBER_COLUMNS, match_columns
+from segtui.engine.io.currency import check_currencies, currency_columns, currency_evidence
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logvalues import (
-    SAMPLE_ROWS,
     comma_to_point,
+    decide_decimal_comma,
     number_value,
+    separator_evidence,
+    text_number_columns,
     text_value,
-    uses_decimal_comma,
 )
 from segtui.engine.io.resources import check_memory
-from segtui.engine.io.returns import RETURN_MARKER
+from segtui.engine.io.returns import (
+    CANCEL_ID,
+    CancelRule,
+    cancel_evidence,
+    decide_cancellations,
+    id_kinds,
+    mark_lines,
+)
+from segtui.engine.io.roles import FLAG_COLUMNS, find_column, fold_name, resolve_columns
 from segtui.engine.io.tables import TableFile, Tables
 
-# mapping key -> canonical transaction column
-FLAG_COLUMNS: dict[str, str] = {
-    "customer_col": "CustomerID",
-    "date_col": "TransactionDate",
-    "amount_col": "TotalValue",
-    "quantity_col": "Quantity",
-    "price_col": "Price",
-    "order_col": "TransactionID",
-    "product_col": "ProductID",
-    "category_col": "Category",
-}
 TEXT = ("CustomerID", "TransactionID", "ProductID", "Category", "Region", "CustomerName")
 CUSTOMER_COLUMNS = ("Region", "CustomerName")  # per-customer facts a log may carry
 COMPUTED_AMOUNT = "Quantity × Price"
-
-
-def flag_name(key: str) -> str:
-    """The command-line flag of a mapping key: ``customer_col`` -> ``--customer-col``."""
-    return "--" + key.replace("_", "-")
 
 
 def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Tables:
     """Read one transaction log file (CSV/TSV/gzip CSV/Parquet) as canonical tables.
 
     Returns :class:`Tables` whose transactions carry CustomerID, TransactionDate,
-    TotalValue and the optional columns found, plus the boolean ``IsReturn``; customers
-    come from ``mapping['customers']`` or from Region/CustomerName columns of the log.
+    TotalValue and the optional columns found, plus the boolean markers ``IsReturn`` and
+    ``IsZeroValue`` (``returns.py``); customers come from ``mapping['customers']`` or
+    from Region/CustomerName columns of the log.
     """
     if returns not in ("net", "drop"):
         raise OptionError("--returns must be net or drop", value=returns)
@@ -76,15 +66,19 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     structure_warnings: list[str] = []
     header = readers.read_header(path, delimiter, structure_warnings)
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path, delimiter)
-    columns, detected = resolve_columns(header, mapping, path)
     raw = readers.scan_raw(path, separator)
     schema = raw.collect_schema()
-    warnings: list[str] = []
     try:
-        cancel = _cancellation_applies(raw, columns.get("TransactionID"))
-        comma = separator not in (None, ",") and uses_decimal_comma(raw, columns, schema)
+        columns, detected, decisions = resolve_columns(header, mapping, path, raw, schema)
     except pl.exceptions.PolarsError as exc:
         raise readers.read_error(path, separator, exc) from None
+    try:
+        cancel, comma, currency = _decide_columns(
+            raw, header, columns, schema, separator, path, mapping.get("cancelled_ids") or "auto"
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise readers.read_error(path, separator, exc) from None
+    warnings: list[str] = [*decisions.warnings, *cancel.warnings]
     # Re-reads for error rows and `validate` see decimal-comma numbers already as 1234.5.
     commas = [columns[c] for c in NUMBER_COLUMNS if c in columns] if comma else []
     spec = TableFile(
@@ -97,7 +91,12 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     )
     decide_dates(spec, raw, "TransactionDate", mapping.get("date_format"))
     date_format = spec.date_formats["TransactionDate"]
-    transactions = raw.select(_canonical(columns, schema, date_format, cancel, returns, comma))
+    transactions = raw.select(_canonical(columns, schema, date_format, cancel.applies, comma))
+    if "TotalValue" not in columns:
+        total = pl.col("Quantity") * pl.col("Price")
+        transactions = transactions.with_columns(total.alias("TotalValue"))
+    numbers = [c for c in NUMBER_COLUMNS if c in columns or c == "TotalValue"]
+    transactions = mark_lines(transactions, numbers, returns, "_cancelled")
     files = {"transactions": spec}
     customers = None
     if mapping.get("customers"):
@@ -110,6 +109,7 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
     shown.update({c: columns[c] for c in CUSTOMER_COLUMNS if c in columns})
     info: dict[str, Any] = {
         "kind": "log",
+        "marks_returns": True,
         "warnings": warnings,
         "mapping": shown,
         "detected": [c for c in shown if c in detected],
@@ -121,8 +121,12 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
             "detected_columns": [c for c in shown if c in detected],
             "date_format": date_format,
             "returns_rule": returns,
-            "cancelled_order_prefix": "C" if cancel else None,
+            **cancel.data_quality(),
             "decimal_comma": comma,
+            **currency,
+            "column_reasons": decisions.reasons,
+            "column_samples": {c: detect.samples(raw, a) for c, a in shown.items() if a in schema},
+            "quantity_candidates": decisions.quantity_like,
             **spec.data_quality,
         },
     }
@@ -133,64 +137,6 @@ def load_log(path: Path, mapping: Mapping[str, str], returns: str = "net") -> Ta
         files=files,
         label=str(path),
         info=info,
-    )
-
-
-def resolve_columns(
-    header: list[str], mapping: Mapping[str, str], path: Path
-) -> tuple[dict[str, str], set[str]]:
-    """Canonical -> actual column names: given flags first, then detected spellings.
-
-    Returns the mapping and the canonical names that were detected (not given). Raises
-    InputError when a given column is absent or a required one cannot be found.
-    """
-    columns: dict[str, str] = {}
-    for key, canonical in FLAG_COLUMNS.items():
-        wanted = mapping.get(key)
-        if wanted:
-            columns[canonical] = _find_column(header, wanted, key, path)
-    used = set(columns.values())
-    rest = [h for h in header if h not in used]
-    detected: set[str] = set()
-    for canonical, actual in match_columns(rest, "log").items():
-        if canonical not in columns:
-            columns[canonical] = actual
-            detected.add(canonical)
-    listing = ", ".join(header)
-    if "CustomerID" not in columns:
-        raise InputError(
-            f"no customer id column found (columns: {listing})",
-            file=path,
-            hint="name it with --customer-col",
-        )
-    if "TransactionDate" not in columns:
-        raise InputError(
-            f"no date column found (columns: {listing})", file=path, hint="name it with --date-col"
-        )
-    if "TotalValue" not in columns and not ("Quantity" in columns and "Price" in columns):
-        raise InputError(
-            f"no amount column, and no quantity and price columns to compute it "
-            f"(columns: {listing})",
-            file=path,
-            hint="name them with --amount-col, or --quantity-col and --price-col",
-        )
-    return columns, detected
-
-
-def _fold(name: str) -> str:
-    return name.strip().lstrip("\ufeff").strip().lower()
-
-
-def _find_column(header: list[str], wanted: str, key: str, path: Path) -> str:
-    if wanted in header:
-        return wanted
-    matches = [h for h in header if _fold(h) == _fold(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    raise InputError(
-        f"no such column (given by {flag_name(key)}); the file has {', '.join(header)}",
-        file=path,
-        column=wanted,
     )
 
 
@@ -207,16 +153,40 @@ def _text_scan(
     return raw
 
 
-def _cancellation_applies(raw: pl.LazyFrame, order: str | None) -> bool:
-    """True when order ids starting with C mark cancellations (not the id scheme)."""
-    if order is None:
-        return False
-    ids = raw.select(pl.col(order).cast(pl.String)).head(SAMPLE_ROWS).collect().to_series()
-    ids = ids.drop_nulls()
-    if ids.len() == 0:
-        return False
-    share = ids.str.contains(r"^\s*[Cc]").sum() / ids.len()
-    return bool(share < 0.5)
+def _decide_columns(
+    raw: pl.LazyFrame,
+    header: list[str],
+    columns: dict[str, str],
+    schema: pl.Schema,
+    separator: str | None,
+    path: Path,
+    cancel_mode: str,
+) -> tuple[CancelRule, bool, dict[str, Any]]:
+    """The cancellation rule, the decimal comma and the currency check, each decided on
+    its whole column in one pass over the file. Returns (rule, decimal comma, the
+    currency's data_quality entries); raises InputError where the evidence changes
+    within the file (naming the row) or the amounts are in several currencies."""
+    order = columns.get("TransactionID")
+    text = text_number_columns(columns, schema) if separator not in (None, ",") else []
+    currencies = currency_columns(header, set(columns.values()))
+    exprs: list[pl.Expr] = []
+    derived: list[pl.Expr] = []
+    if order is not None and cancel_mode != "off":
+        derived, exprs = id_kinds(text_value(order)), cancel_evidence()
+    exprs += separator_evidence(text) + currency_evidence(currencies)
+    evidence: dict[str, Any] | None = None
+    if exprs:
+        evidence = (
+            raw.with_row_index("_row", offset=1)
+            .with_columns(derived)
+            .select(exprs)
+            .collect(engine="streaming")
+            .row(0, named=True)
+        )
+    cancel = decide_cancellations(evidence, cancel_mode, path, order)
+    comma = decide_decimal_comma(evidence, text, path) if evidence and text else False
+    currency = check_currencies(evidence, currencies, raw, path) if evidence else {}
+    return cancel, comma, currency
 
 
 def _canonical(
@@ -224,40 +194,24 @@ def _canonical(
     schema: pl.Schema,
     date_format: str,
     cancel: bool,
-    returns: str,
     decimal_comma: bool,
 ) -> list[pl.Expr]:
+    """The canonical columns parsed once each, plus ``_cancelled`` (the order id is
+    ``C`` + digits and the rule applies); ``returns.mark_lines`` then marks the lines."""
     exprs: list[pl.Expr] = [dates.parse_expr(columns["TransactionDate"], date_format)]
     exprs[0] = exprs[0].alias("TransactionDate")
     for canonical in TEXT:
         if canonical in columns:
             exprs.append(text_value(columns[canonical]).alias(canonical))
-    numbers = {
-        c: number_value(columns[c], schema[columns[c]], decimal_comma)
-        for c in NUMBER_COLUMNS
-        if c in columns
-    }
-    if "TotalValue" not in numbers:
-        numbers["TotalValue"] = numbers["Quantity"] * numbers["Price"]
+    for c in NUMBER_COLUMNS:
+        if c in columns:
+            exprs.append(number_value(columns[c], schema[columns[c]], decimal_comma).alias(c))
     cancelled = (
-        text_value(columns["TransactionID"]).str.contains(r"^[Cc][0-9]").fill_null(False)
+        text_value(columns["TransactionID"]).str.contains(CANCEL_ID).fill_null(False)
         if cancel
         else pl.lit(False)
     )
-    is_return = cancelled | (numbers["TotalValue"] < 0).fill_null(False)
-    if "Quantity" in numbers:
-        is_return = is_return | (numbers["Quantity"] < 0).fill_null(False)
-    for name in ("TotalValue", "Quantity"):
-        if name not in numbers:
-            continue
-        value = numbers[name]
-        if returns == "net":
-            value = pl.when(cancelled).then(-value.abs()).otherwise(value)
-        else:
-            value = pl.when(is_return).then(0.0).otherwise(value)
-        numbers[name] = value
-    exprs += [expr.alias(name) for name, expr in numbers.items()]
-    exprs.append(is_return.alias(RETURN_MARKER))
+    exprs.append(cancelled.alias("_cancelled"))
     return exprs
 
 
@@ -289,8 +243,8 @@ def _load_customers(path: Path, mapping: Mapping[str, str]) -> tuple[pl.LazyFram
     separator = None if readers.is_parquet(path) else readers.sniff_delimiter(path)
     wanted = mapping.get("customer_col")
     columns = match_columns(header, "customers")
-    if wanted and any(_fold(h) == _fold(wanted) for h in header):
-        columns["CustomerID"] = _find_column(header, wanted, "customer_col", path)
+    if wanted and any(fold_name(h) == fold_name(wanted) for h in header):
+        columns["CustomerID"] = find_column(header, wanted, "customer_col", path)
     if "CustomerID" not in columns:
         raise InputError(
             f"no customer id column in the customers file (columns: {', '.join(header)})",

@@ -151,12 +151,18 @@ def read_header(path: Path, delimiter: str | None, warnings: list[str] | None = 
 
 
 def _parquet_names(path: Path) -> list[str]:
-    """The column names stored in a Parquet file's schema, repeats included (Polars
-    refuses a repeated name with a message that names no fix)."""
-    import pyarrow.parquet as pq
+    """The column names stored in a Parquet file's schema, a repeated one twice (Polars
+    refuses a repeated name with a message that names no fix, and check_names gives the
+    fix). Polars reads the schema itself, so a plain install needs no pyarrow."""
+    import re
 
     try:
-        return list(pq.read_schema(path).names)
+        return list(pl.read_parquet_schema(path))
+    except pl.exceptions.DuplicateError as exc:
+        repeated = re.search(r"column with name '(.+)' has more than one", str(exc))
+        if repeated is None:  # another wording: Polars' own line names the file's problem
+            raise read_error(path, None, exc) from None
+        return [repeated.group(1), repeated.group(1)]
     except Exception:  # not Parquet at all: Polars' own read names the problem
         return []
 

@@ -18,9 +18,12 @@ import polars as pl
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates, readers
 from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
+from segtui.engine.io.currency import check_table
 from segtui.engine.io.date_columns import decide_dates
 from segtui.engine.io.logfile import load_log
+from segtui.engine.io.logvalues import text_value
 from segtui.engine.io.resources import check_memory
+from segtui.engine.io.returns import mark_lines
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 
 __all__ = [
@@ -75,8 +78,10 @@ def load_source(
 ) -> Tables:
     """Read a source: None (bundled sample), a folder in the three-table layout, or one
     transaction log file (``mapping`` names its columns, see :mod:`logfile`)."""
+    if returns not in ("net", "drop"):
+        raise OptionError("--returns must be net or drop", value=returns)
     if source is None:
-        return load_folder(bundled_sample_dir(), label="bundled sample data")
+        return load_folder(bundled_sample_dir(), label="bundled sample data", returns=returns)
     path = Path(source)
     if not path.exists():
         raise InputError("no such file or folder", file=path)
@@ -88,7 +93,7 @@ def load_source(
                 file=path,
                 hint=f"drop {', '.join('--' + k.replace('_', '-') for k in folder_only)}",
             )
-        return load_folder(path, date_format=(mapping or {}).get("date_format"))
+        return load_folder(path, date_format=(mapping or {}).get("date_format"), returns=returns)
     if path.is_file():
         return load_log(path, mapping or {}, returns=returns)
     raise InputError(
@@ -98,9 +103,13 @@ def load_source(
     )
 
 
-def load_folder(folder: Path, label: str | None = None, date_format: str | None = None) -> Tables:
+def load_folder(
+    folder: Path, label: str | None = None, date_format: str | None = None, returns: str = "net"
+) -> Tables:
     """Read the three-table layout from ``folder``; Transactions is required.
-    ``date_format`` (``--date-format``) applies to TransactionDate."""
+    ``date_format`` (``--date-format``) applies to TransactionDate; ``returns`` (net or
+    drop) applies the one returns rule of ``returns.py`` to the transactions, as for a log
+    (a folder has no cancellation ids: TransactionID is one row each)."""
     files = find_table_files(folder)
     if "transactions" not in files:
         raise InputError(
@@ -113,13 +122,19 @@ def load_folder(folder: Path, label: str | None = None, date_format: str | None 
     for kind, path in files.items():
         spec = inspect_table(path, kind, date_format if kind == "transactions" else None)
         specs[kind] = spec
-        tables[kind] = _scan(spec)
+        tables[kind] = _scan(spec, returns if kind == "transactions" else None)
     return Tables(
         transactions=tables["transactions"],
         customers=tables.get("customers"),
         products=tables.get("products"),
         files=specs,
         label=label or str(folder),
+        info={
+            "kind": "folder",
+            "marks_returns": True,
+            "returns_rule": returns,
+            "data_quality": {"returns_rule": returns},
+        },
     )
 
 
@@ -150,6 +165,13 @@ def inspect_table(path: Path, kind: str, date_format: str | None = None) -> Tabl
                 column=needed,
             )
     spec = TableFile(path=path, kind=kind, columns=columns, warnings=warnings, delimiter=delimiter)
+    if kind == "transactions":
+        # Amounts in several currencies cannot be added (``currency.py``), as in a log.
+        raw = readers.scan_raw(path, delimiter)
+        try:
+            spec.data_quality.update(check_table(raw, header, set(columns.values()), path))
+        except pl.exceptions.PolarsError as exc:
+            raise readers.read_error(path, delimiter, exc) from None
     for canonical in DATE_COLUMNS:
         if canonical in columns:
             given = date_format if canonical == "TransactionDate" else None
@@ -157,21 +179,28 @@ def inspect_table(path: Path, kind: str, date_format: str | None = None) -> Tabl
     return spec
 
 
-def _scan(spec: TableFile) -> pl.LazyFrame:
-    """A lazy frame with canonical names and types for one table file."""
+def _scan(spec: TableFile, returns: str | None = None) -> pl.LazyFrame:
+    """A lazy frame with canonical names and types for one table file; with ``returns``
+    (transactions) the return and zero-value lines are marked (``returns.mark_lines``)."""
     overrides: dict[str, pl.DataType] = {}
     if not spec.is_parquet:
-        for canonical, actual in spec.columns.items():
-            number = canonical in NUMBER_COLUMNS
-            overrides[actual] = pl.Float64() if number else pl.String()
+        # Numbers are read as text and parsed after stripping, as a single log's are and
+        # as validate checks them: a padded " 12 " is 12 in every reader; a cell that is
+        # not a number fails the strict cast and is named by diagnose_failure.
+        overrides = {actual: pl.String() for actual in spec.columns.values()}
     lf = readers.scan_raw(spec.path, spec.delimiter, overrides=overrides or None)
     exprs: list[pl.Expr] = []
     for canonical, actual in spec.columns.items():
         if canonical in DATE_COLUMNS:
             expr = dates.parse_expr(actual, spec.date_formats[canonical])
+        elif canonical in NUMBER_COLUMNS and not spec.is_parquet:
+            expr = text_value(actual).cast(pl.Float64)
         elif canonical in NUMBER_COLUMNS:
             expr = pl.col(actual).cast(pl.Float64)
         else:
             expr = pl.col(actual).cast(pl.String)
         exprs.append(expr.alias(canonical))
-    return lf.select(exprs)
+    if returns is None or "TotalValue" not in spec.columns:
+        return lf.select(exprs)
+    numbers = [c for c in NUMBER_COLUMNS if c in spec.columns]
+    return mark_lines(lf.select(exprs), numbers, returns)

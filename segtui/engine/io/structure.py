@@ -363,5 +363,30 @@ def explain_read_error(path: Path, separator: str | None, exc: BaseException) ->
             return bad_text
     if separator is not None:
         check_structure(path, separator, whole=True)  # raises with the row when it finds it
+        stray = find_stray_quote(path, separator)
+        if stray is not None:
+            raise stray
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return InputError(f"cannot read the file ({first})", file=path)
+
+
+def find_stray_quote(path: Path, separator: str) -> InputError | None:
+    """The error for the first double quote inside a value that does not start with one
+    (``x"y``), naming its row and column: Python's csv module keeps it as text, Polars'
+    reader fails on the whole chunk ("CSV malformed: expected 0 rows ...")."""
+    from segtui.engine.io.stray_quote import stray_quote
+
+    text = _decode(path, _read_head(path, None)[0], cut=False)
+    found = stray_quote(text, separator)
+    if found is None:
+        return None
+    row, field, value = found
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=separator), [])
+    return InputError(
+        "a double quote inside a value that is not in quotes",
+        file=path,
+        column=header[field].strip() if field < len(header) else None,
+        row=row,
+        value=value,
+        hint='quote the whole value and double the quote ("x""y"), or remove it',
+    )

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from segtui.config import DEFAULT_RETURNS, MAPPING_KEYS
+from segtui.config import DEFAULT_RETURNS
 from segtui.engine.clustering.space import MISSING_LEVEL
-from segtui.engine.errors import InputError, OptionError, SegtuiError, plural
+from segtui.engine.errors import InputError, SegtuiError, plural
+from segtui.engine.features.catalog import unclustered_sizes
 from segtui.engine.features.compute import (
     CATEGORY_SHARES,
-    NO_PURCHASES,
     SHARE_PREFIX,
     FeatureTable,
     compute_features,
@@ -40,6 +40,7 @@ from segtui.engine.features.compute import (
 from segtui.engine.finish import segments_frame
 from segtui.engine.io.sources import Tables, load_source
 from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
+from segtui.engine.models.model_mapping import is_folder, model_mapping
 from segtui.engine.output.writers import write_frame
 
 Progress = Callable[[str], None]
@@ -91,7 +92,7 @@ def load_for_model(
     Returns the canonical tables. A folder source ignores the recorded mapping (it names
     a log's columns), so only overrides given for it are refused.
     """
-    mapping = model_mapping(model, mapping_overrides, folder=_is_folder(source))
+    mapping = model_mapping(model, mapping_overrides, folder=is_folder(source))
     rule = returns or str(model.settings.get("returns") or DEFAULT_RETURNS)
     try:
         return load_source(source, mapping or None, returns=rule)
@@ -106,36 +107,6 @@ def load_for_model(
             )
             exc.hint = f"name this file's column with {flag}"
         raise
-
-
-def model_mapping(
-    model: SegmentModel,
-    overrides: Mapping[str, str | None] | None = None,
-    *,
-    folder: bool = False,
-) -> dict[str, str]:
-    """The column mapping to read a new source with: the model's recorded mapping, each
-    key replaced by a non-None override. An empty override drops the recorded key (the
-    column is then detected). With ``folder`` the recorded mapping is left out.
-
-    Raises OptionError for an unknown key or a delimiter that is not one character.
-    """
-    recorded = {} if folder else dict(model.settings.get("mapping") or {})
-    for key, value in (overrides or {}).items():
-        if value is None:
-            continue
-        if key not in MAPPING_KEYS:
-            raise OptionError(f"unknown mapping key {key!r}", hint=", ".join(MAPPING_KEYS))
-        if key == "delimiter" and value:
-            value = {"\\t": "\t", "tab": "\t"}.get(value.lower(), value)
-            if len(value) != 1:
-                raise OptionError("the delimiter must be one character (or 'tab')", value=value)
-        recorded[key] = value
-    return {key: str(value) for key, value in recorded.items() if value != ""}
-
-
-def _is_folder(source: Path | str | None) -> bool:
-    return source is not None and Path(source).is_dir()
 
 
 def nearest_centroid(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -295,7 +266,7 @@ class AssignResult:
             "as_of": snap.as_of.isoformat(),
             "n_customers": n,
             "n_assigned": int(snap.labels.shape[0]),
-            "no_purchases": {"id": -1, "name": NO_PURCHASES, "size": n - snap.labels.shape[0]},
+            **unclustered_sizes(self.segments.get_column("segment")),
             "same_input_as_training": self.same_input_as_training,
             "segments": rows,
             "unseen_levels": snap.unseen_levels,

@@ -83,27 +83,29 @@ def _renumber(
     matching: Matching,
 ) -> pl.DataFrame:
     """The segments file with the final ids and names, ``previous_segment`` (the model's
-    segment for the customer, -1 without purchases) and ``segment_since``."""
-    names = {p.id: p.name for p in result.profiles}
-    keys = [*id_of, -1]
+    segment for the customer; -1 without purchases, -2 for a net returner) and
+    ``segment_since``."""
+    from segtui.engine.features.catalog import UNCLUSTERED_NAMES
+
+    names = {p.id: p.name for p in result.profiles} | UNCLUSTERED_NAMES
+    outside = list(UNCLUSTERED_NAMES)  # -1, -2 keep their ids
     renumbered = segments.with_columns(
-        pl.col("segment").replace_strict(keys, [*id_of.values(), -1], return_dtype=pl.Int64)
+        pl.col("segment").replace_strict(
+            [*id_of, *outside], [*id_of.values(), *outside], return_dtype=pl.Int64
+        )
     )
-    name_keys = [*names, -1]
-    no_purchases = segments.filter(pl.col("segment") == -1).get_column("segment_name")
-    fallback = no_purchases[0] if no_purchases.len() else ""
     prev = pl.DataFrame(
         {"CustomerID": customer_ids, "previous_segment": pl.Series(previous, dtype=pl.Int64)}
     )
     out = (
         renumbered.with_columns(
             pl.col("segment")
-            .replace_strict(name_keys, [*names.values(), fallback])
+            .replace_strict(list(names), list(names.values()), return_dtype=pl.String)
             .alias("segment_name")
         )
         .join(prev, on="CustomerID", how="left", maintain_order="left")
         .with_columns(
-            pl.col("previous_segment").fill_null(-1),
+            pl.col("previous_segment").fill_null(pl.min_horizontal(pl.col("segment"), -1)),
             pl.col("segment")
             .replace_strict(list(matching.since), list(matching.since.values()), default=None)
             .str.to_date()

@@ -4,7 +4,8 @@ Both snapshots are assigned with the same model (stored scaling, stored centroid
 customer's segment means the same thing before and after. The cross-table has one row
 per *before* state and one column per *after* state:
 
-- states: the model's segments ``0..k-1`` and ``-1`` (No purchases);
+- states: the model's segments ``0..k-1``, ``-1`` (No purchases) and ``-2`` (Net
+  returners: returns that cancel or exceed the purchases);
 - an extra row ``new``: customers only in the after snapshot;
 - an extra column ``lost``: customers only in the before snapshot.
 
@@ -25,7 +26,11 @@ import numpy as np
 import polars as pl
 
 from segtui.engine.errors import OptionError
-from segtui.engine.features.compute import NO_PURCHASES, compute_features
+from segtui.engine.features.compute import (
+    NET_RETURNER,
+    UNCLUSTERED_NAMES,
+    compute_features,
+)
 from segtui.engine.io.sources import Tables
 from segtui.engine.models.assign import FeatureCompute, Snapshot, load_for_model, project
 from segtui.engine.models.matching import Matching
@@ -37,14 +42,23 @@ LOST = "lost"
 
 
 def snapshot_segments(snap: Snapshot) -> pl.DataFrame:
-    """Every customer of a snapshot with its segment (-1 without purchases)."""
+    """Every customer of a snapshot with its segment (-1 without purchases, -2 a net
+    returner)."""
     assigned = pl.DataFrame(
         {"CustomerID": snap.customer_ids, "segment": pl.Series(snap.labels, dtype=pl.Int64)}
     )
+    frame = snap.table.frame
+    net = pl.col(NET_RETURNER) if NET_RETURNER in frame.columns else pl.lit(False)
     return (
-        snap.table.frame.select("CustomerID")
+        frame.select("CustomerID", net.fill_null(False).alias("_net"))
         .join(assigned, on="CustomerID", how="left", maintain_order="left")
-        .with_columns(pl.col("segment").fill_null(-1))
+        .select(
+            "CustomerID",
+            pl.when(pl.col("_net"))
+            .then(pl.lit(-2, dtype=pl.Int64))
+            .otherwise(pl.col("segment").fill_null(-1))
+            .alias("segment"),
+        )
     )
 
 
@@ -56,7 +70,7 @@ class Migration:
     before: Snapshot
     after: Snapshot
     customers: pl.DataFrame  # CustomerID, segment_before (null = new), segment_after (null = lost)
-    matrix: np.ndarray  # (rows: segments, -1, new) x (columns: after segments, -1, lost)
+    matrix: np.ndarray  # (rows: segments, -1, -2, new) x (columns: after ones, -1, -2, lost)
     # With a refit (`migrate --refit`): the after snapshot's own segments, their ids
     # matched to the model's by the one matching (models/matching.py); else None.
     after_segments: list[SegmentProfile] | None = None
@@ -64,23 +78,23 @@ class Migration:
 
     @property
     def state_ids(self) -> list[int]:
-        """Segment ids in row order: the model's (0..k-1 for a plain run) then -1."""
-        return [*(p.id for p in self.model.segments), -1]
+        """Segment ids in row order: the model's (0..k-1 for a plain run) then -1, -2."""
+        return [*(p.id for p in self.model.segments), *UNCLUSTERED_NAMES]
 
     @property
     def after_ids(self) -> list[int]:
-        """Segment ids in column order: the model's, or the refit's, then -1."""
+        """Segment ids in column order: the model's, or the refit's, then -1, -2."""
         if self.after_segments is None:
             return self.state_ids
-        return [*(p.id for p in self.after_segments), -1]
+        return [*(p.id for p in self.after_segments), *UNCLUSTERED_NAMES]
 
     def _name(self, state: int) -> str:
-        return self.model.names.get(state, NO_PURCHASES)
+        return (self.model.names | UNCLUSTERED_NAMES)[state]
 
     def _after_names(self) -> dict[int, str]:
         if self.after_segments is None:
-            return self.model.names | {-1: NO_PURCHASES}
-        return {p.id: p.name for p in self.after_segments} | {-1: NO_PURCHASES}
+            return self.model.names | UNCLUSTERED_NAMES
+        return {p.id: p.name for p in self.after_segments} | UNCLUSTERED_NAMES
 
     @property
     def row_labels(self) -> list[str]:
@@ -102,7 +116,7 @@ class Migration:
 
     def moves(self) -> pl.DataFrame:
         """Every customer's before and after segment id and name (null = not in that snapshot)."""
-        names = self.model.names | {-1: NO_PURCHASES}
+        names = self.model.names | UNCLUSTERED_NAMES
         keys, values = list(names), list(names.values())
         after = self._after_names()
         return self.customers.with_columns(
@@ -159,18 +173,25 @@ def cross_table(
     """Count (before, after) pairs into a matrix (see the module docstring); ``ids`` are
     the model's segment ids in row order, ``after_ids`` the columns' (default: ``ids``)."""
 
+    outside = list(UNCLUSTERED_NAMES)  # -1, -2
+
     def index(column: str, order: list[int]) -> np.ndarray:
-        k = len(order)
-        # segment order[i] -> i, -1 (no purchases) -> k, absent (new/lost) -> k + 1
-        position = {seg: i for i, seg in enumerate(order)} | {-1: k, -2: k + 1}
-        seg = customers.get_column(column).fill_null(-2).cast(pl.Int64)
-        return seg.replace_strict(list(position), list(position.values())).to_numpy()
+        # segment order[i] -> i, then -1 and -2, then absent (new/lost)
+        states = [*order, *outside]
+        position = {seg: i for i, seg in enumerate(states)}
+        seg = customers.get_column(column).cast(pl.Int64)
+        return (
+            seg.replace_strict(list(position), list(position.values()), default=len(states))
+            .fill_null(len(states))
+            .to_numpy()
+        )
 
     columns = ids if after_ids is None else after_ids
+    extra = len(outside) + 1
     rows, cols = index("segment_before", ids), index("segment_after", columns)
-    width = len(columns) + 2
-    flat = np.bincount(rows * width + cols, minlength=(len(ids) + 2) * width)
-    return flat.reshape(len(ids) + 2, width)
+    width = len(columns) + extra
+    flat = np.bincount(rows * width + cols, minlength=(len(ids) + extra) * width)
+    return flat.reshape(len(ids) + extra, width)
 
 
 def migrate(

@@ -34,6 +34,7 @@ from segtui.engine.models.integrity import (
 )
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
+from segtui.engine.segments.rfm_cells import check_modelable
 from segtui.version import __version__
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def feature_definitions(features: list[str], categories: list[str]) -> dict[str,
 def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) -> SegmentModel:
     """The model of a finished run; ``input_files`` are hashed into ``training.input``."""
     settings = result.settings
+    check_modelable(settings.method)
     files = list(input_files)
     training: dict[str, Any] = {
         "source": result.source,
@@ -217,9 +219,10 @@ def model_from_dict(data: Any, path: Path | str = "model") -> SegmentModel:
             hint=f"the model was written by segtui {data.get('segtui_version', '?')}; "
             "re-create it with this version",
         )
-    from segtui.engine.models.model_schema import check_document
+    from segtui.engine.models.model_schema import check_document, check_informative
 
     check_document(data, path)  # types first: every later step reads well-typed values
+    check_informative(data, path)  # coinciding centroids, a newer segtui
     features_raw = reader.get(data, "features", list)
     features, definitions = [], {}
     for item in features_raw:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segtui.engine.errors import OutputError
+from segtui.engine.output.inputs import result_inputs
 from segtui.engine.output.plan import OutputPlan, Target, plan_outputs
 from segtui.engine.output.writers import SEGMENT_FORMATS
 
@@ -46,11 +47,7 @@ def check_export(path: Path, *, force: bool, result: SegmentationResult | None =
 def plan_export(path: Path, *, force: bool, result: SegmentationResult | None = None) -> OutputPlan:
     """The output plan of one export: checked against the result's input files."""
     export_kind(path)
-    inputs: list[tuple[str, Path | str | None]] = []
-    if result is not None:
-        customers = result.settings.mapping_dict().get("customers")
-        inputs += [("input", result.settings.source), ("customers file", customers)]
-        inputs += [("input", file) for file in result.input_files]
+    inputs = result_inputs(result) if result is not None else []
     return plan_outputs(
         [Target("export", path, EXPORT_FORMATS, "export")], inputs=inputs, force=force
     )
@@ -61,7 +58,7 @@ def export(result: SegmentationResult, path: Path | str, *, force: bool = False)
     absolute path written. Settings files replay with ``segtui run --config``. Never
     writes over a file the result was read from."""
     from segtui import settings_file
-    from segtui.engine.output.writers import frame_to_file, summary_text
+    from segtui.engine.output.writers import frame_to_file, summary_text, write_text_file
 
     target = Path(path).expanduser()
     plan = plan_export(target, force=force, result=result)
@@ -71,8 +68,8 @@ def export(result: SegmentationResult, path: Path | str, *, force: bool = False)
         if kind == "segments":
             frame_to_file(result.segments, tmp, suffix)
         elif kind == "report":
-            tmp.write_text(summary_text(result.summary(), suffix), encoding="utf-8")
+            write_text_file(tmp, summary_text(result.summary(), suffix))
         else:
-            tmp.write_text(settings_file.dump(result.settings), encoding="utf-8")
+            write_text_file(tmp, settings_file.dump(result.settings))
 
     return plan.commit({"export": write})[0]

@@ -1,13 +1,15 @@
 """Output planning: every command decides where it writes before it reads any data.
 
-A command lists its inputs (source file or folder, customers file, model file, ids file,
-settings file) and its outputs (``--out``, ``--summary``, ``--save-model``, ``--moves``,
-a sample folder's tables). :func:`plan_outputs` resolves them all to real paths and
-refuses, with one line naming both sides:
+A command lists its inputs (every file it reads, also through another file: built by
+:func:`segtui.engine.output.inputs.command_inputs`) and its outputs (``--out``,
+``--summary``, ``--save-model``, ``--moves``, a sample folder's tables).
+:func:`plan_outputs` resolves them all to real paths and refuses, with one line naming
+both sides:
 
 * an output that is an input (the same file, through a symlink or a hard link too), or a
   file the source folder's loader would read, even with ``--force``;
-* two outputs that are the same file (``--out x.json --summary x.json``);
+* two outputs that are the same file (``--out x.json --summary x.json``), two outputs on
+  stdout (``-``), or one on stdout beside ``--json``;
 * an output that exists (a dangling symlink included) without ``--force``;
 * an output whose folder is missing, not a folder, or refuses new files (read-only file
   system, permission, ``/proc``): a probe file is created and removed at planning time;
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from segtui.engine.errors import InputError, OutputError
+from segtui.engine.errors import InputError, OptionError, OutputError
 
 STDOUT = "-"
 
@@ -95,11 +97,12 @@ class OutputPlan:
     def commit(
         self,
         files: Mapping[str, Callable[[Path, str], object]],
-        stdout: Callable[[], object] | None = None,
+        stdout: Mapping[str, Callable[[], object]] | None = None,
     ) -> list[Path]:
         """Write every planned file with ``files[option](temporary_path, suffix)`` and
-        the stdout output with ``stdout()``; rename the files into place only when all
-        of them (and stdout) succeeded. Returns the absolute paths written."""
+        the output planned on stdout with ``stdout[option]()`` (each option writes its
+        own content there); rename the files into place only when all of them (and
+        stdout) succeeded. Returns the absolute paths written."""
         for path in self.paths.values():
             path.parent.mkdir(parents=True, exist_ok=True)
         failed: list[OSError] = []
@@ -109,7 +112,7 @@ class OutputPlan:
                     files[option](stage(option), path.suffix)
                 if stdout is not None and self.stdout is not None:
                     try:
-                        stdout()
+                        stdout[self.stdout]()
                     except OSError as exc:
                         # Not a file's error: carried past the staged files (which are
                         # removed) and raised as it is, for the stdout message.
@@ -129,9 +132,13 @@ def plan_outputs(
     *,
     inputs: Sequence[tuple[str, Path | str | None]] = (),
     force: Force | bool = False,
+    json_on_stdout: bool = False,
 ) -> OutputPlan:
-    """Check ``targets`` against ``inputs`` (``(what, path)`` pairs, None skipped) and
-    against each other; returns the plan or raises OutputError/InputError (exit 2)."""
+    """Check ``targets`` against ``inputs`` (``(what, path)`` pairs, None skipped, built
+    by :func:`segtui.engine.output.inputs.command_inputs`) and against each other; at
+    most one target may be ``-`` (stdout), and none when ``json_on_stdout`` (``--json``
+    keeps stdout for its JSON document alone). Returns the plan or raises
+    OutputError/InputError/OptionError (exit 2)."""
     rule = force if isinstance(force, Force) else Force(bool(force))
     sources = _input_files(inputs)
     plan = OutputPlan()
@@ -140,8 +147,16 @@ def plan_outputs(
         if target.path is None:
             continue
         if str(target.path) == STDOUT:
+            if json_on_stdout:
+                raise OptionError(
+                    f"--json and {target.option} - both want stdout; choose one",
+                    hint=f"write {target.option} to a file, or drop --json",
+                )
             if plan.stdout is not None:
-                raise OutputError(f"{plan.stdout} and {target.option} both write to stdout")
+                raise OutputError(
+                    f"{plan.stdout} and {target.option} both write to stdout",
+                    hint="at most one output may be '-'; write the others to files",
+                )
             plan.stdout = target.option
             continue
         path = Path(target.path).expanduser()

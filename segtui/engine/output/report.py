@@ -27,6 +27,14 @@ def _dq_value(value: Any) -> str:
     return _fmt(value)
 
 
+def purchases_line(summary: dict[str, Any]) -> list[str]:
+    """The report's statement of what one purchase is (frequency counts these)."""
+    definition = summary.get("purchase_definition")
+    if not definition:
+        return []
+    return [f"Purchases: {definition['text']}.", ""]
+
+
 def markdown_report(summary: dict[str, Any]) -> str:
     """Render a run summary (as produced by ``SegmentationResult.summary()``)."""
     m = summary["metrics"]
@@ -35,6 +43,7 @@ def markdown_report(summary: dict[str, Any]) -> str:
         "",
         f"Source: `{summary['source']}` · as of {summary['as_of']} · segtui {summary['version']}",
         "",
+        *purchases_line(summary),
         f"{summary['n_customers']:,} customers, {summary['n_clustered']:,} clustered into "
         f"k = {summary['k']} segments on: {', '.join(summary['features'])} "
         f"(scaling {summary['params']['scaling']}"
@@ -60,9 +69,10 @@ def markdown_report(summary: dict[str, Any]) -> str:
             f"| {seg['id']} | {seg['name']} | {seg['size']:,} | {seg['share']:.1%} | "
             f"{seg['revenue_share']:.1%} |"
         )
-    no_purchases = summary.get("no_purchases") or {}
-    if no_purchases.get("size"):
-        lines.append(f"| -1 | {no_purchases['name']} | {no_purchases['size']:,} | – | – |")
+    from segtui.engine.features.catalog import unclustered_groups
+
+    for group in unclustered_groups(summary):
+        lines.append(f"| {group['id']} | {group['name']} | {group['size']:,} | – | – |")
     lines.append("")
     lines += like_section(summary.get("like"))
     for seg in summary["segments"]:
@@ -88,6 +98,11 @@ def markdown_report(summary: dict[str, Any]) -> str:
     from segtui.engine.output.value_report import value_section
 
     lines += value_section(summary.get("clv"))
+    from segtui.engine.output.backtest_report import backtest_section, rfm_grid_section
+
+    names = {seg["id"]: seg["name"] for seg in summary["segments"]}
+    lines += rfm_grid_section((summary.get("diagnostics") or {}).get("rfm_grid"), names)
+    lines += backtest_section(summary.get("backtest"))
     dq = summary.get("data_quality") or {}
     if dq:
         lines += ["## Data quality", ""] + [

@@ -16,7 +16,13 @@ from typing import Any
 
 import polars as pl
 
-from segtui.engine.output.writers import check_target, frame_to_file, write_frame, write_text_atomic
+from segtui.engine.output.writers import (
+    check_target,
+    frame_to_file,
+    write_frame,
+    write_text_atomic,
+    write_text_file,
+)
 
 RULES_FORMATS = (".csv", ".sql")
 
@@ -72,7 +78,7 @@ def write_rules_to(summary: dict[str, Any], tmp: Path, suffix: str) -> None:
     """Write the rules of a run summary to ``tmp`` in the ``suffix`` format (.sql or
     .csv, the CSV through the segments writer's formula guard); for output plans."""
     if suffix.lower() == ".sql":
-        tmp.write_text(rules_sql(summary), encoding="utf-8")
+        write_text_file(tmp, rules_sql(summary))
     else:
         frame_to_file(rules_table(summary), tmp, suffix)
 

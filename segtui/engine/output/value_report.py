@@ -21,7 +21,8 @@ def value_section(clv: dict[str, Any] | None) -> list[str]:
         f"{clv['observation_end']}): r = {bg['r']:.4g}, α = {bg['alpha']:.4g}, "
         f"a = {bg['a']:.4g}, b = {bg['b']:.4g}; log-likelihood "
         f"{clv['log_likelihood']['bgnbd']:,.1f}, {fits['bgnbd']['iterations']} iterations, "
-        f"{'converged' if fits['bgnbd']['converged'] else 'NOT converged'}.",
+        f"{'converged' if fits['bgnbd']['converged'] else 'NOT converged'}"
+        f"{p_alive_note(clv.get('p_alive'))}.",
         "",
         f"Gamma-Gamma (order value, {clv['n_repeat_used_for_order_value']:,} repeat customers): "
         f"p = {gg['p']:.4g}, q = {gg['q']:.4g}, γ = {gg['gamma']:.4g}; log-likelihood "
@@ -55,6 +56,17 @@ def value_section(clv: dict[str, Any] | None) -> list[str]:
     lines.append("")
     lines += holdout_section(clv.get("holdout"))
     return lines
+
+
+def p_alive_note(check: dict[str, Any] | None) -> str:
+    """ ", but P(alive) is nearly constant (…)" for a fit whose P(alive) says nothing."""
+    if not check or check["informative"]:
+        return ""
+    return (
+        f", **but P(alive) is nearly constant** ({check['p1']:.4f} to {check['p99']:.4f} for "
+        "98% of the repeat customers): it cannot tell who has left, the mean P(alive) "
+        "below says nothing, and the stages follow recency alone"
+    )
 
 
 def correlation_text(correlation: float | None) -> str:

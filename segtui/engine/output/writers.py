@@ -5,6 +5,7 @@ so an interrupted write leaves the old file (or nothing) and never a partial fil
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -82,7 +83,10 @@ def atomic_path(path: Path, *, force: bool) -> Iterator[Path]:
     except OSError as exc:
         # Disk full, quota, a read-only file system: the user can fix these.
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write the file ({exc.strerror or exc})", file=path) from None
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.EFBIG:
+            reason += ": the file size limit (ulimit -f) was reached"
+        raise OutputError(f"cannot write the file ({reason})", file=path) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -135,7 +139,7 @@ def _process_alive(pid: int) -> bool:
 def write_text_atomic(path: Path, text: str, *, force: bool) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic_path(path, force=force) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        write_text_file(tmp, text)
 
 
 def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -199,28 +203,74 @@ def frame_to_file(frame: pl.DataFrame, file: Path, suffix: str, *, raw_csv: bool
     writers: dict[str, Callable[[Path], object]] = {
         ".csv": lambda p: _csv_frame(frame, raw_csv).write_csv(p),
         ".parquet": lambda p: frame.write_parquet(p, statistics=False),
-        ".json": lambda p: p.write_text(json_text(frame.to_dicts()), encoding="utf-8"),
+        ".json": lambda p: write_text_file(p, json_text(frame.to_dicts())),
     }
-    writers[suffix.lower()](file)
+    try:
+        writers[suffix.lower()](file)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _os_error_of(exc) from None
+
+
+def _os_error_of(exc: Exception) -> Exception:
+    """Polars reports a failed write (EFBIG, ENOSPC) as an OSError without errno (CSV)
+    or a ComputeError (Parquet) whose text ends in ``(os error N)``: that is the OSError
+    with errno N, for the error boundary. Any other error is returned unchanged."""
+    import re
+
+    found = re.search(r"\(os error (\d+)\)", str(exc))
+    if found is None or (isinstance(exc, OSError) and exc.errno is not None):
+        return exc
+    code = int(found.group(1))
+    return OSError(code, os.strerror(code))
 
 
 def write_stdout(text: str, stream: IO[str] | None = None) -> None:
     """Write data (CSV, JSON) to stdout as UTF-8 whatever the terminal's encoding, so an
     ASCII-only stdout (PYTHONIOENCODING=ascii) never loses or garbles a customer name.
-    A closed stdout is an OutputError; write errors (EPIPE, ENOSPC) propagate as OSError
-    to the CLI's error boundary."""
+    Every byte is written or an OSError (EPIPE, ENOSPC, EFBIG: a short write is retried,
+    and the retry reports why it failed) propagates to the CLI's error boundary; a
+    closed stdout is an OutputError."""
     target = stream if stream is not None else sys.stdout
     if target is None:
         raise OutputError("stdout is closed; nothing can be written to it")
     buffer = getattr(target, "buffer", None)
-    encoding = (getattr(target, "encoding", None) or "utf-8").lower().replace("_", "-")
-    if buffer is None or encoding in ("utf-8", "utf8"):
-        target.write(text)
+    if buffer is None:
+        written = target.write(text)
         target.flush()
+        if written is not None and written != len(text):
+            raise OSError(errno.EIO, f"short write ({written} of {len(text)} characters)")
         return
     target.flush()  # keep order with text already written
-    buffer.write(text.encode("utf-8"))
+    write_all(buffer.write, text.encode("utf-8"))
     buffer.flush()
+
+
+def write_all(write: Callable[[memoryview], int | None], data: bytes) -> None:
+    """Call ``write`` until every byte of ``data`` is written: a short write (the OS
+    accepts part of it, as under ``ulimit -f`` or on a full disk) is retried, and the
+    retry raises the OSError that says why. A write that makes no progress is EIO."""
+    view = memoryview(data)
+    while view:
+        count = write(view)
+        if count is None:
+            raise BlockingIOError(errno.EAGAIN, "the output would block")
+        if count <= 0:
+            raise OSError(errno.EIO, "the write made no progress")
+        view = view[count:]
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` (usually a staged temporary file), every byte
+    checked (:func:`write_all`) and the size verified after the last write."""
+    data = text.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        write_all(lambda view: os.write(fd, view), data)
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if size != len(data):
+        raise OSError(errno.EIO, f"wrote {size:,} of {len(data):,} bytes", str(path))
 
 
 def json_text(data: Any) -> str:

@@ -9,6 +9,7 @@ file is opened (``io/structure.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
@@ -113,12 +114,17 @@ def check_date_range(tables: Tables, counts: pl.DataFrame, customers: pl.DataFra
             raise find_date_out_of_range(tables.files["customers"], "SignupDate")
 
 
-def value_warnings(counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str]) -> None:
-    """Negative and missing line totals are usable (returns; unknown amounts): say so."""
+def value_warnings(
+    counts: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str], marked: bool = False
+) -> None:
+    """Negative and missing line totals are usable (returns; unknown amounts): say so.
+    Counts are of rows with a customer (the others reach no total). ``marked``: the
+    source marks return lines, and their own warning (``mark_returns_only``) says what
+    they do, since a cancelled line may be written with a positive value."""
     negative, missing = int(counts["negative_value"][0]), int(counts["missing_value"][0])
     data_quality["rows_with_negative_value"] = negative
     data_quality["rows_without_value"] = missing
-    if negative:
+    if negative and not marked:
         verb = "is" if negative == 1 else "are"
         warnings.append(
             f"{plural(negative, 'transaction row')} with a negative TotalValue (returns or "
@@ -165,3 +171,24 @@ def diagnose_failure(tables: Tables, exc: BaseException) -> InputError:
         )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return InputError(f"cannot read the input ({first})", file=tables.label)
+
+
+def no_transactions(
+    files: Mapping[str, TableFile], rows: int, without_customer: int, as_of: Any
+) -> InputError:
+    """The error for a run left with no transactions (``files``: the source's tables,
+    either engine's): when every row lacks a customer id, it names the customer column (a
+    wrong --customer-col, or an export that left it empty); else the transactions file
+    and the as-of date."""
+    spec = files["transactions"]
+    if rows and without_customer >= rows:
+        return InputError(
+            f"no transactions: the customer id is empty on every one of the {plural(rows, 'row')}",
+            file=spec.path,
+            column=spec.columns.get("CustomerID", "CustomerID"),
+            row=1,
+            hint="name the column that holds the customer ids with --customer-col",
+        )
+    return InputError(
+        "no transactions" + (f" before the as-of date {as_of}" if as_of else ""), file=spec.path
+    )

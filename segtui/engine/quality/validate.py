@@ -17,10 +17,13 @@ import polars as pl
 
 from segtui.engine.io import dates
 from segtui.engine.io.columns import NUMBER_COLUMNS
+from segtui.engine.io.purchases import purchase_definition
+from segtui.engine.io.returns import CANCEL_ID
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 from segtui.engine.quality import rules
 from segtui.engine.quality.findings import Finding, finding
+from segtui.engine.quality.outliers import date_bounds
 from segtui.engine.quality.validate_limits import limit_findings
 
 __all__ = ["Finding", "ValidationReport", "validate_source"]
@@ -68,6 +71,7 @@ def validate_source(
     findings: list[Finding] = []
     missing = {str(tx_spec.path): _missing(tx, tx_spec)}
     findings += _transaction_checks(tx, tx_spec, tables)
+    findings += _far_dates(tx, tx_spec)
     for warning in tables.info.get("warnings", []):
         # e.g. dates that read both day-first and month-first
         findings.append(Finding("read_warning", "warning", warning, 1, str(tx_spec.path)))
@@ -95,8 +99,46 @@ def validate_source(
         date_range=(_iso(first), _iso(last)),
         missing=missing,
         findings=findings,
-        read_as={k: v for k, v in tables.info.get("data_quality", {}).items()},
+        read_as={
+            **tables.info.get("data_quality", {}),
+            "purchase_definition": purchase_definition(tables),
+        },
     )
+
+
+def _far_dates(tx: pl.DataFrame, spec: TableFile) -> list[Finding]:
+    """Rows dated far after or before the rest of the data (``quality/outliers.py``;
+    here on every line with a customer, where ``run`` looks at purchase lines)."""
+    date = pl.col("TransactionDate")
+    per_customer = (
+        # dates out of 1900-2199 are errors of their own (placeholders such as 9999-12-31)
+        tx.filter(
+            pl.col("CustomerID").is_not_null() & (date >= dates.EARLIEST) & (date < dates.LATEST)
+        )
+        .group_by("CustomerID")
+        .agg(date.min().alias("first"), date.max().alias("last"))
+    )
+    bounds = date_bounds(per_customer.get_column("first"), per_customer.get_column("last"))
+    if bounds is None:
+        return []
+    span = "more than the data's span {} 99.9% of the customers' dates (a typo?)"
+    out = finding(
+        "dates_far_after_the_rest",
+        "warning",
+        f"rows dated {span.format('after')}; run sets the as-of date without them",
+        tx.filter(date > bounds.latest),
+        spec,
+        "TransactionDate",
+    )
+    out += finding(
+        "dates_far_before_the_rest",
+        "warning",
+        f"rows dated {span.format('before')}",
+        tx.filter(date < bounds.earliest),
+        spec,
+        "TransactionDate",
+    )
+    return out
 
 
 def _iso(value: Any) -> str | None:
@@ -228,8 +270,8 @@ def _transaction_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> li
             out += finding(
                 "cancelled_orders",
                 "info",
-                f"lines of cancelled orders (order id starting with {prefix})",
-                tx.filter(pl.col("TransactionID").str.contains(r"^[Cc][0-9]").fill_null(False)),
+                f"lines of cancelled orders (order id {prefix} followed by digits)",
+                tx.filter(pl.col("TransactionID").str.contains(CANCEL_ID).fill_null(False)),
                 spec,
                 "TransactionID",
             )
@@ -261,12 +303,18 @@ def _duplicate_checks(tx: pl.DataFrame, spec: TableFile, tables: Tables) -> list
         spec,
         "TransactionID",
     )
-    raw_cols = [c for c in tx.columns if c.startswith("raw:")]
+    # Identical in every column of the file, not only the mapped ones: two lines that
+    # differ in a column segtui does not read (a line number) are the same item bought
+    # twice, which is a quantity and is counted.
+    raw = _raw(spec)
+    everything = [c for c in raw.collect_schema().names() if c != "row"]
+    repeated = raw.filter(~pl.struct(everything).is_first_distinct()).select("row").collect()
     out += finding(
         "duplicate_lines",
         "warning",
-        "lines identical to an earlier line",
-        tx.filter(~pl.struct(raw_cols).is_first_distinct()),
+        "lines identical to an earlier line in every column (kept and counted: "
+        "remove them first if the export repeated them)",
+        tx.filter(pl.col("row").is_in(repeated["row"].implode())),
         spec,
         "TransactionID",
     )

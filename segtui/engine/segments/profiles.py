@@ -38,6 +38,8 @@ class SegmentProfile:
     archetype: str
     value_tier: str = "mid"
     activity: str = "active"
+    # The share of its customers within their own rhythm (tiers.within_rhythm).
+    in_rhythm: float = float("nan")
     mix: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +75,8 @@ def build_profiles(
     from ``clustered`` when None). Returns profiles ordered by segment id, with unique
     names."""
     gap = tiers.typical_gap(clustered) if typical_gap is None else typical_gap
+    within = tiers.within_rhythm(clustered, gap)
+    base_in_rhythm = _nan_stat(np.nanmean, within)
     columns = profile_columns(clustered, features)
     frame = clustered.with_columns(pl.Series("segment", labels))
     # numpy reductions in a fixed order: the numbers in the summary are reproducible to
@@ -99,6 +103,7 @@ def build_profiles(
         grouped[c] = values[order]
         del values
     spend_grouped = spend[order]
+    within_grouped = within[order]
     drafts: list[dict[str, Any]] = []
     for seg in range(k):
         rows = slice(int(bounds[seg]), int(bounds[seg + 1]))
@@ -110,6 +115,7 @@ def build_profiles(
         }
         ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
         size = rows.stop - rows.start
+        in_rhythm = _nan_stat(np.nanmean, within_grouped[rows])
         revenue_share = float(spend_grouped[rows].sum()) / total_revenue if total_revenue else 0.0
         drafts.append(
             dict(
@@ -122,7 +128,10 @@ def build_profiles(
                 medians=medians,
                 z=z,
                 evidence=[naming.describe_trait(c, z[c]) for c in ranked],
-                activity=tiers.activity(medians.get("recency_days", float("nan")), gap),
+                activity=tiers.activity(
+                    in_rhythm, base_in_rhythm, medians.get("recency_days", float("nan")), gap
+                ),
+                in_rhythm=in_rhythm,
                 mix={col: mix.get(seg, {}) for col, mix in mixes.items()},
                 overall=overall_mean,
             )

@@ -22,7 +22,8 @@ from segtui.engine.features.compute import (
     resolve_features,
     share_name,
 )
-from segtui.engine.quality.checks import value_warnings
+from segtui.engine.io.purchases import definition, unit_of
+from segtui.engine.quality.checks import no_transactions, value_warnings
 from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
 
 if TYPE_CHECKING:
@@ -158,8 +159,13 @@ def compute_features_spark(
         ),
         F.sum("_missing_date").alias("missing_date"),
         F.sum("_bad_numbers").alias("bad_numbers"),
-        F.sum("_negative_value").alias("negative_value"),
-        F.sum("_missing_value").alias("missing_value"),
+        # Rows with a customer only: the others reach no customer's total.
+        F.sum(F.when(F.col("CustomerID").isNotNull(), F.col("_negative_value"))).alias(
+            "negative_value"
+        ),
+        F.sum(F.when(F.col("CustomerID").isNotNull(), F.col("_missing_value"))).alias(
+            "missing_value"
+        ),
         F.max(F.when(F.col("CustomerID").isNotNull(), F.col("last_purchase"))).alias("last"),
     ).collect()[0]
     if totals["bad_numbers"]:
@@ -170,11 +176,13 @@ def compute_features_spark(
         "_missing_date", "_bad_numbers", "_negative_value", "_missing_value"
     )
     if totals["last"] is None:
-        raise InputError(
-            "no transactions" + (f" before the as-of date {as_of}" if as_of else ""),
-            file=tables.files["transactions"].path,
+        raise no_transactions(
+            tables.files, int(totals["rows"] or 0), int(totals["missing_customer"] or 0), as_of
         )
+    order_id = tables.files["transactions"].columns.get("TransactionID")
     data_quality: dict[str, Any] = {
+        # Spark reads every source as a Transactions table: a row or a TransactionID
+        "purchase_definition": definition(unit_of(False, order_id is not None), order_id),
         "transaction_rows": int(totals["rows"] or 0),
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
@@ -200,7 +208,7 @@ def compute_features_spark(
     frame = frame.cache()
     collected = to_polars(frame)
     grouped.unpersist()
-    note_customers(collected, as_of, dropped, data_quality, warnings)
+    collected = note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
         features=features,

@@ -51,6 +51,12 @@ def run_spark(
         result = cluster(features.table, settings, tables.label, progress=step, timings=timings)
         path = PATH_DRIVER
     else:
+        if settings.method != "kmeans":
+            raise OptionError(
+                f"--method {settings.method} is not available on the MLlib path (more "
+                f"customers than --spark-driver-limit {options.driver_limit:,})",
+                hint="raise --spark-driver-limit, or use the polars engine",
+            )
         if not isinstance(settings.k, int):
             raise OptionError(
                 "--k auto is not available on the MLlib path (more customers than "
@@ -95,6 +101,13 @@ def features_for(
         raise OptionError(
             "--engine spark does not take single-log mapping flags",
             hint="use the three-table layout with canonical column names, or --engine polars",
+        )
+    if settings.returns != "net":
+        # Spark sums the lines as written: --returns drop would change nothing, silently.
+        raise OptionError(
+            "--engine spark does not apply --returns drop",
+            value=settings.returns,
+            hint="use --engine polars, or drop the return lines from the file first",
         )
     started = time.perf_counter()
     step("Starting Spark")

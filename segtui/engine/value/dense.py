@@ -10,11 +10,13 @@ group-by; the rows themselves (a customer hash, a day number and a value per lin
 
 How: each row becomes one 64-bit key, its customer's id hash with the low bits replaced
 by the day's number (as many bits as the days span); the rows sorted by key (stably, with
-their values) put every customer's lines together, day by day. First, last and previous
-day, the day count and the spends are then read at the group edges, and the sums run in
-that fixed order, so they are the same on every run. The customers are matched to the
-run's ids by the same shortened hash: ids that share one, or a customer not among them,
-return None and the caller takes the exact Polars query instead.
+their values) put every customer's lines together, day by day. Each day's lines are
+summed (returns net the day's purchases) and days a return leaves worth nothing
+dropped; first, last and previous day, the day count and the spends are then read at the
+group edges, and the sums run in that fixed order, so they are the same on every run. The
+customers are matched to the run's ids by the same shortened hash: ids that share one, or
+a customer not among them, return None and the caller takes the exact Polars query
+instead.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from segtui.engine.value.summary import DAY, ROW_HASH
+from segtui.engine.value.summary import DAY, NET_PURCHASE_MIN, ROW_HASH
 
 
 def calibration_from_rows(rows: pl.DataFrame, ids: pl.Series) -> pl.DataFrame | None:
     """The result of ``calibration_query`` (one row per customer of ``ids`` with a
-    purchase row, in ``ids`` order) from ``purchase_rows_query``'s collected ``rows``;
+    purchase day, in ``ids`` order) from ``purchase_rows_query``'s collected ``rows``;
     None when there are no rows or the customers cannot be told apart by their
     shortened hash (see the module docstring). Every customer of ``rows`` must be in
     ``ids`` (the run's customers are)."""
@@ -44,30 +46,37 @@ def calibration_from_rows(rows: pl.DataFrame, ids: pl.Series) -> pl.DataFrame | 
     ordered = pl.DataFrame([keys, rows.get_column("value")]).sort("key", maintain_order=True)
     key = ordered.get_column("key").to_numpy()
     value = ordered.get_column("value").to_numpy()
-    customer = key & high
+    # Each customer-day's lines summed in file order: purchases net of that day's returns;
+    # a day with a return is a purchase only when it nets above zero
+    # (summary.net_purchase_days).
     day_start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    day_spend = np.add.reduceat(value, day_start)
+    kept = (day_spend > NET_PURCHASE_MIN) | (np.minimum.reduceat(value, day_start) >= 0)
+    day_key = key[day_start][kept]
+    day_spend = day_spend[kept]
+    if day_key.size == 0:
+        return None
+    customer = day_key & high
     row_start = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
     codes = id_positions(ids, customer[row_start], high)
     if codes is None:
         return None
-    segment = np.searchsorted(day_start, row_start)  # each customer's first day segment
-    count = np.diff(np.r_[segment, day_start.size])
-    row_end = np.r_[row_start[1:], key.size] - 1
-    day_spend = np.add.reduceat(value, day_start)
+    count = np.diff(np.r_[row_start, day_key.size])
+    row_end = row_start + count - 1
     repeat = count > 1
-    previous_row = day_start[np.maximum(segment + count - 2, 0)]
+    previous_row = np.maximum(row_end - 1, row_start)
 
     def per_id(values: np.ndarray) -> np.ndarray:
         out = np.zeros(ids.len(), dtype=values.dtype)
         out[codes] = values
         return out
 
-    first = per_id((key[row_start] & low).astype(np.int64))
-    last = per_id((key[row_end] & low).astype(np.int64))
-    previous = per_id((key[previous_row] & low).astype(np.int64))
+    first = per_id((day_key[row_start] & low).astype(np.int64))
+    last = per_id((day_key[row_end] & low).astype(np.int64))
+    previous = per_id((day_key[previous_row] & low).astype(np.int64))
     x = per_id(count - 1)
-    spend = per_id(np.add.reduceat(value, row_start))
-    first_spend = per_id(day_spend[segment])
+    spend = per_id(np.add.reduceat(day_spend, row_start))
+    first_spend = per_id(day_spend[row_start])
     has = per_id(np.ones(codes.size, dtype=bool))
     repeat = per_id(repeat)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -15,15 +15,15 @@ that matches gives the stage:
 4. ``at_risk``: recency > G, or P(alive) < AT_RISK_P_ALIVE;
 5. ``active``: everyone else (bought within the typical gap and likely still a customer).
 
-Customers without purchases get no stage (null). Agreement with the segments' activity
-(same G; ``active`` up to L = 2G of median recency, ``lapsed`` beyond 4G): a customer is
-``lapsed`` exactly when recency > L, so an ``active`` segment has at most half of its
-members ``lapsed`` and a ``lapsed`` segment at least half (tested).
+Customers without purchases get no stage (null). The segments' activity reads each
+customer's own rhythm (tiers.py); a ``lapsed`` segment has a median recency over L, so
+more than half of its members are ``lapsed`` here (docs/value.md says where they part).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -72,3 +72,52 @@ def stages(
         .otherwise(pl.lit("active"))
     )
     return frame.select(stage.alias("stage")).to_series()
+
+
+# P(alive) says nothing when the middle 98% of the repeat customers' values lie within this
+# of each other: then no segment's mean P(alive) can differ from another's by more than
+# 0.05, and P(alive) can only put a customer under the at_risk line (0.5) if nearly all
+# are. Healthy fits are far from it (CDNOW calibrated to 1997-09-30: 0.021 to 0.926);
+# UCI Online Retail's fit (a = 4.5e-05) spreads 0.999999 to 1.0 (docs/value.md).
+P_ALIVE_MIN_SPREAD = 0.05
+
+
+def p_alive_check(
+    p_alive: np.ndarray, x: np.ndarray, stage: pl.Series, params: dict[str, float], edge: list[str]
+) -> dict[str, Any]:
+    """Whether the BG/NBD fit's P(alive) tells customers apart: its 1st and 99th
+    percentile over the repeat customers (one-time customers get 1 by the model's
+    definition), their ``spread``, ``informative`` (spread at least P_ALIVE_MIN_SPREAD and
+    neither a nor b in ``edge``, the parameters at the edge of the search range), and
+    ``lapsed_but_alive``: customers in the ``lapsed`` stage whose P(alive) is at least
+    AT_RISK_P_ALIVE (the stages' recency rule and P(alive) disagree about them)."""
+    repeat = p_alive[x > 0]
+    low, high = (float(v) for v in np.percentile(repeat, [1, 99])) if repeat.size else (1.0, 1.0)
+    at_edge = [name for name in ("a", "b") if name in edge]
+    lapsed = (stage == "lapsed").to_numpy() & (p_alive >= AT_RISK_P_ALIVE)
+    return {
+        "p1": round(low, 6),
+        "p99": round(high, 6),
+        "spread": round(high - low, 6),
+        "min_spread": P_ALIVE_MIN_SPREAD,
+        "at_edge": at_edge,
+        "informative": bool(high - low >= P_ALIVE_MIN_SPREAD and not at_edge),
+        "lapsed_but_alive": int(lapsed.sum()),
+        "a": params["a"],
+        "b": params["b"],
+    }
+
+
+def p_alive_warning(check: dict[str, Any]) -> str | None:
+    """The warning for a fit whose P(alive) says nothing (None when it is informative)."""
+    if check["informative"]:
+        return None
+    edge = f"; {', '.join(check['at_edge'])} at the edge of the range" if check["at_edge"] else ""
+    return (
+        f"The BG/NBD fit makes P(alive) nearly the same for every customer "
+        f"({check['p1']:.4f} to {check['p99']:.4f} for 98% of the repeat customers, "
+        f"a = {check['a']:.3g}, b = {check['b']:.3g}{edge}): it cannot tell who has left, "
+        f"so P(alive) and its at_risk rule say nothing here and the stages follow recency "
+        f"alone ({check['lapsed_but_alive']:,} customers are 'lapsed' with P(alive) of "
+        f"{AT_RISK_P_ALIVE} or more). The fit converged; the model found no dropout."
+    )

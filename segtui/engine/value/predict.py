@@ -314,10 +314,24 @@ def customer_value(
         },
         "holdout": modelled.holdout,
     }
+    x = calibration.get_column("x").to_numpy()
+    check = lifecycle.p_alive_check(values["p_alive"], x, stage, bg.params, bg.at_bound)
+    facts["p_alive"] = check
+    facts["verdict"] = fit_verdict(bg.converged and gg.converged, check["informative"])
     facts["warnings"] = fit_warnings(bg, gg, correlation, population_source)
+    if warning := lifecycle.p_alive_warning(check):
+        facts["warnings"].insert(0, warning)
     if modelled.holdout is not None and (short := holdout_warning(modelled.holdout)):
         facts["warnings"].append(short)
     return CustomerValue(frame=frame, facts=facts)
+
+
+def fit_verdict(converged: bool, informative: bool) -> str:
+    """The fits in a few words for every face: "fits converged", "fits converged, but
+    P(alive) is nearly constant" or "fits NOT converged"."""
+    if not converged:
+        return "fits NOT converged"
+    return "fits converged" if informative else "fits converged, but P(alive) is nearly constant"
 
 
 def fit_warnings(bg: Fit, gg: Fit, correlation: float, population_source: str) -> list[str]:

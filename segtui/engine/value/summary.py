@@ -2,8 +2,12 @@
 transactions, in Polars).
 
 Conventions (those of Fader, Hardie & Lee 2005 and the lifetimes/pymc-marketing libraries):
-- a *purchase* is a day with at least one purchase line (several orders on one day are one
-  purchase; return lines are not purchases and their values are left out);
+- a *purchase* is a customer-day, net of that day's returns and cancellations: several
+  orders on one day are one purchase, and an order cancelled the same day adds nothing
+  (no purchase day, no spend). A day with a negative line (a return) is a purchase only
+  when its lines net above zero; a day without one is a purchase whatever its value (the
+  paper's CDNOW counts keep its $0 purchases). A day's negative balance is not carried to
+  other days (docs/value.md says why and how much that is);
 - ``x`` (frequency) = purchase days after the first, i.e. REPEAT purchases;
 - ``t_x`` (recency) = time from the first to the last purchase day;
 - ``T`` (age) = time from the first purchase day to the last day observed, the day before
@@ -27,6 +31,10 @@ DAYS_PER_UNIT = 7.0
 DAY = "_day"
 # The customer's id hash in purchase_rows_query's rows (dense.py tells customers apart by it).
 ROW_HASH = "_customer_hash"
+# A customer-day is a purchase when its lines net to more than this (a millionth of the
+# money unit), not to more than exactly zero: an order and its cancellation summed in
+# floating point may leave rounding dust (0.1 + 0.2 - 0.3 = 5.6e-17).
+NET_PURCHASE_MIN = 1e-6
 
 
 def _midnight(day: dt.date) -> pl.Expr:
@@ -34,30 +42,52 @@ def _midnight(day: dt.date) -> pl.Expr:
 
 
 def purchase_days(tables: Tables, start: dt.date | None, end: dt.date | None) -> pl.LazyFrame:
-    """Purchase lines dated in [start, end) as (CustomerID, _day, value) rows (no bound
-    when None; undated lines never)."""
-    tx = tables.transactions.filter(pl.col("CustomerID").is_not_null())
+    """Every line of a customer dated in [start, end), purchases and returns alike, as
+    (CustomerID, _day, value) rows (no bound when None; undated lines never). A return's
+    value is negative (or zero with ``--returns drop``), so summing a customer-day nets
+    it: :func:`net_purchase_days`."""
     when = pl.col("TransactionDate").is_not_null()
     if end is not None:
         when = when & (pl.col("TransactionDate") < _midnight(end))
     if start is not None:
         when = when & (pl.col("TransactionDate") >= _midnight(start))
-    tx = tx.filter(when)
-    if tables.info.get("kind") == "log":
-        from segtui.engine.io.returns import RETURN_MARKER
+    from segtui.engine.io.returns import RETURN_MARKER, is_marked
 
-        tx = tx.filter(~pl.col(RETURN_MARKER))
-    return tx.select(
-        pl.col("CustomerID"),
-        pl.col("TransactionDate").dt.date().alias(DAY),
-        pl.col("TotalValue").cast(pl.Float64).fill_null(0.0).alias("value"),
+    if is_marked(tables):
+        # A return that carries no value (``--returns drop`` zeroes them) is no line here:
+        # left in, its day would look like a purchase without a return. Zero-value lines
+        # that are not returns stay: the models count a recorded purchase of $0, as the
+        # paper does (CDNOW's 2,357 customers include 8 whose only purchases were $0),
+        # although the features' frequency does not (io/returns.py).
+        when = when & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
+    return (
+        tables.transactions.filter(pl.col("CustomerID").is_not_null())
+        .filter(when)
+        .select(
+            pl.col("CustomerID"),
+            pl.col("TransactionDate").dt.date().alias(DAY),
+            pl.col("TotalValue").cast(pl.Float64).fill_null(0.0).alias("value"),
+        )
+    )
+
+
+def net_purchase_days(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per purchase day, (CustomerID, _day, value): :func:`purchase_days`' lines
+    summed per customer-day, keeping the days without a negative line and those whose
+    returns leave more than NET_PURCHASE_MIN."""
+    return (
+        lines.group_by("CustomerID", DAY)
+        .agg(pl.col("value").sum(), pl.col("value").min().alias("_lowest"))
+        .filter((pl.col("value") > NET_PURCHASE_MIN) | (pl.col("_lowest") >= 0))
+        .drop("_lowest")
     )
 
 
 def purchase_rows_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
-    """The purchase lines :func:`calibration_query` groups, as (customer id hash, day
+    """The lines :func:`calibration_query` nets and groups, as (customer id hash, day
     number since 1970, value) rows: what ``dense.calibration_from_rows`` reduces with
-    numpy. Collected in the features' plan, it costs a tenth of the grouped query there."""
+    numpy (returns included: it nets each customer-day as :func:`net_purchase_days` does).
+    Collected in the features' plan, it costs a tenth of the grouped query there."""
     return purchase_days(tables, None, as_of).select(
         pl.col("CustomerID").hash(seed=0).alias(ROW_HASH),
         pl.col(DAY).cast(pl.Int32),
@@ -76,17 +106,18 @@ def calibration_query(tables: Tables, as_of: dt.date | None) -> pl.LazyFrame:
 
 def grouped_calibration(purchases: pl.LazyFrame) -> pl.LazyFrame:
     """The per-customer figures of :func:`calibration_query` from :func:`purchase_days`'
-    rows, by a Polars group-by (``dense.calibration_from_rows`` computes the same from
-    :func:`purchase_rows_query`'s rows)."""
+    lines, netted per customer-day and grouped by Polars (``dense.calibration_from_rows``
+    computes the same from :func:`purchase_rows_query`'s rows)."""
     day = pl.col(DAY)
     value = pl.col("value")
     return (
-        purchases.group_by("CustomerID")
+        net_purchase_days(purchases)
+        .group_by("CustomerID")
         .agg(
             day.min().alias("first_purchase_day"),
             day.max().alias("last_purchase_day"),
             day.filter(day < day.max()).max().alias("previous_purchase_day"),
-            day.n_unique().alias("_days"),
+            pl.len().alias("_days"),
             value.sum().alias("_spend"),
             value.filter(day == day.min()).sum().alias("_first_spend"),
         )
@@ -149,11 +180,12 @@ def calibration_summary(tables: Tables, as_of: dt.date) -> pl.DataFrame:
 def holdout_days(
     tables: Tables, as_of: dt.date, end: dt.date
 ) -> tuple[pl.DataFrame, dt.date | None]:
-    """Purchase days from ``as_of`` to ``end`` inclusive (one row per (CustomerID, _day)),
+    """Purchase days (net of that day's returns) from ``as_of`` to ``end`` inclusive (one
+    row per (CustomerID, _day)),
     and the day of the last transaction line on or after ``as_of`` (any line, returns
     too; None when there is none): the data's end, which a holdout past it cannot check."""
-    query = (
-        purchase_days(tables, as_of, end + dt.timedelta(days=1)).select("CustomerID", DAY).unique()
+    query = net_purchase_days(purchase_days(tables, as_of, end + dt.timedelta(days=1))).select(
+        "CustomerID", DAY
     )
     last = tables.transactions.filter(pl.col("TransactionDate") >= _midnight(as_of)).select(
         pl.col("TransactionDate").max().dt.date()

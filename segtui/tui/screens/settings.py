@@ -1,5 +1,5 @@
-"""The settings dialog: k, seed, scaling, log transform, customer value (--clv) and the
-feature list."""
+"""The settings dialog: k, seed, scaling, log transform, method (K-Means or the RFM grid),
+customer value (--clv) and the feature list."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
-from segtui.config import AUTO_K, LOG_MODES, SCALINGS, Settings
+from segtui.config import AUTO_K, LOG_MODES, METHODS, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox, StateSelectionList
@@ -53,6 +53,12 @@ class SettingsScreen(ModalScreen[Settings | None]):
                 yield Label("log")
                 # --log auto|on|off (issue 15): a choice of three, not an on/off switch.
                 yield Select([(m, m) for m in LOG_MODES], value=s.log, allow_blank=False, id="log")
+            with Horizontal(classes="field"):
+                yield Label("method")
+                # --method: K-Means clusters, or the RFM grid's named cells (k unused).
+                yield Select(
+                    [(m, m) for m in METHODS], value=s.method, allow_blank=False, id="method"
+                )
             # --clv: the same switch as V; horizon and discount rate stay as started.
             yield StateCheckbox(
                 f"customer value: P(alive), CLV over {s.horizon_days} days, stages (--clv)",
@@ -90,6 +96,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
             seed=seed,
             scaling=str(scaling),
             log=str(self.query_one("#log", Select).value),
+            method=str(self.query_one("#method", Select).value),
             features=features,
             clv=self.query_one("#clv", Checkbox).value,
         )

@@ -7,6 +7,7 @@ stay pickable), esc again goes back. Enter dismisses with the k under the cursor
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from segtui.config import Settings
+from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
 from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
@@ -41,6 +42,12 @@ def details_line(row: SweepRow | None) -> Text:
     text.append(f"silhouette {row.silhouette:.3f} · ")
     text.append(f"Calinski-Harabasz {fmt(row.calinski_harabasz)} · ")
     text.append(f"inertia {fmt(row.inertia)} · stability {row.stability:.2f}")
+    if math.isfinite(row.smallest_share):
+        # the figure the size rule of --k auto reads: under it, this k cannot be chosen
+        small = row.smallest_share < AUTO_K_MIN_SEGMENT_SHARE
+        text.append(f" · smallest segment {row.smallest_share:.2%}")
+        if small:
+            text.append(f" (under {AUTO_K_MIN_SEGMENT_SHARE:.0%})", style="yellow")
     if row.n_segments < row.k:
         text.append(f" · only {row.n_segments} non-empty segments", style="bold")
     return text

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from segtui.engine import lookup
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.compute import UNCLUSTERED_NAMES
 from segtui.tui.widgets.frame_table import FrameTable
 
 # Above this many customers the search runs on Enter instead of on every keystroke.
@@ -82,8 +82,9 @@ class CustomersView(Vertical):
         first = [c for c in LEADING_COLUMNS if c in frame.columns]
         self.frame = frame.select(*first, *[c for c in frame.columns if c not in first])
         self.names = dict(names)
-        if frame.height and (frame["segment"] == -1).any():
-            self.names[-1] = NO_PURCHASES
+        for segment, name in UNCLUSTERED_NAMES.items():
+            if frame.height and (frame["segment"] == segment).any():
+                self.names[segment] = name
         if self.segment is not None and self.segment not in self.names:
             self.segment = None
         self.refilter()
@@ -202,10 +203,10 @@ class CustomersView(Vertical):
         self._show_search_box()
 
     def action_next_segment(self) -> None:
-        """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), all."""
+        """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), -2 (net returners),
+        all."""
         order: list[int | None] = [None, *sorted(i for i in self.names if i >= 0)]
-        if -1 in self.names:
-            order.append(-1)
+        order += [i for i in UNCLUSTERED_NAMES if i in self.names]
         position = order.index(self.segment) if self.segment in order else 0
         self.segment = order[(position + 1) % len(order)]
 

@@ -44,6 +44,10 @@ def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list
         )
         + "\n"
     )
+    definition = quality.get("purchase_definition") or {}
+    if definition.get("text"):  # what frequency and order value count
+        text.append("Purchases: ", style="bold")
+        text.append(str(definition["text"]) + "\n")
     for line in warnings:
         text.append(f"⚠ {line}\n", style="bold")
     text.append(

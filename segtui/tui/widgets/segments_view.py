@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
 
 from segtui.engine.errors import plural
-from segtui.engine.features.compute import NO_PURCHASES
+from segtui.engine.features.catalog import UNCLUSTERED_WHO, unclustered_groups
 from segtui.engine.pipeline import SegmentationResult
 from segtui.engine.segments.profiles import SegmentProfile
 from segtui.tui.palette import segment_colour, segment_glyph
@@ -91,7 +91,8 @@ def panel_text(
 
 
 class SegmentItem(ListItem):
-    """One segment panel in the list; ``segment`` is its id (-1 = no purchases)."""
+    """One segment panel in the list; ``segment`` is its id (-1 = no purchases, -2 = net
+    returners)."""
 
     def __init__(self, segment: int, body: Text) -> None:
         super().__init__(Static(body, classes="segment-panel"))
@@ -140,12 +141,12 @@ class SegmentsView(Vertical):
             )
             for p in result.profiles
         ]
-        left_out = result.n_customers - result.n_clustered
-        if left_out:
+        for group in unclustered_groups(result.unclustered()):
             body = Text()
-            body.append(f"{segment_glyph(-1)} ", style=segment_colour(-1))
-            body.append(f"-1 {NO_PURCHASES}", style="bold")
-            body.append(f"  {plural(left_out, 'customer')} without transactions, not clustered")
-            items.append(SegmentItem(-1, body))
+            body.append(f"{segment_glyph(group['id'])} ", style=segment_colour(group["id"]))
+            body.append(f"{group['id']} {group['name']}", style="bold")
+            who = UNCLUSTERED_WHO[group["id"]]
+            body.append(f"  {plural(group['size'], 'customer')} {who}, not clustered")
+            items.append(SegmentItem(group["id"], body))
         listing.extend(items)
         listing.index = min(index, len(items) - 1)

@@ -44,8 +44,8 @@ def _segment_label(segment_id: int, name: str) -> Text:
 
 
 def value_facts(value: dict[str, Any]) -> Text:
-    """The models in one paragraph: horizon, discount, totals and whether both fits
-    converged. Returns Text."""
+    """The models in one paragraph: horizon, discount, totals, whether both fits
+    converged and whether P(alive) says anything. Returns Text."""
     text = Text()
     text.append(
         f"Next {value['horizon_days']} days at {value['discount_rate']:.0%} a year: ", style="bold"
@@ -57,6 +57,13 @@ def value_facts(value: dict[str, Any]) -> Text:
     )
     converged = "both fits converged" if value["converged"] else "a fit did NOT converge"
     text.append(f" · {converged}", style="" if value["converged"] else "bold red")
+    check = value.get("p_alive") or {}
+    if check and not check["informative"]:
+        text.append(
+            f", but P(alive) is nearly constant ({check['p1']:.2f}–{check['p99']:.2f}): it "
+            "cannot tell who has left, and the stages follow recency alone",
+            style="bold yellow",
+        )
     return text
 
 

@@ -1,0 +1,40 @@
+"""The horizon's side of a backtest: what each customer bought after the cut."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from segtui.engine.io.tables import Tables
+from segtui.engine.quality.checks import diagnose_failure
+from segtui.engine.value.summary import DAY, purchase_days
+
+
+def next_period(
+    tables: Tables, at: dt.date, horizon_days: int
+) -> tuple[pl.DataFrame, dt.date | None]:
+    """Per customer with a purchase line dated in [at, at + horizon_days): CustomerID,
+    ``next_spend`` (the purchase lines' value; return lines are left out, as the value
+    models' holdout does) and ``next_purchase_days`` (distinct days with a purchase).
+    Also the day of the data's last line on or after ``at`` (None when there is none):
+    a horizon running past it cannot be judged in full. The cut is the value models'
+    (``value.summary.purchase_days``), so both holdouts see the same lines."""
+    end = at + dt.timedelta(days=horizon_days)
+    query = (
+        purchase_days(tables, at, end)
+        .group_by("CustomerID")
+        .agg(
+            pl.col("value").sum().alias("next_spend"),
+            pl.col(DAY).n_unique().cast(pl.Int64).alias("next_purchase_days"),
+        )
+        .sort("CustomerID")
+    )
+    last = tables.transactions.filter(
+        pl.col("TransactionDate") >= pl.lit(dt.datetime.combine(at, dt.time()))
+    ).select(pl.col("TransactionDate").max().dt.date())
+    try:
+        future, data_end = pl.collect_all([query, last], engine="streaming")
+    except pl.exceptions.PolarsError as exc:
+        raise diagnose_failure(tables, exc) from None
+    return future, data_end.item()

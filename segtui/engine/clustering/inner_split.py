@@ -1,0 +1,99 @@
+"""The inner time split ``--k auto`` judges each k by: how well K-Means with k segments,
+fitted on the customers as they were some weeks before the as-of date, separates what they
+spent in those weeks.
+
+Everything stays inside the calibration data (lines before the as-of date); the
+backtest's own future is never read. The inner cut is ``as_of - H`` with the inner horizon
+H = min(``INNER_HORIZON_DAYS``, a quarter of the observed window: as-of date minus the
+first purchase), so at least three quarters of the window stay before it. Features are
+computed once more, at the inner cut, with the run's features and clustering settings;
+each k is then one K-Means fit (the run's seed and restarts) on that matrix, scored by
+the eta squared of log(1 + spend in the inner horizon) (``backtest.score.eta_squared``,
+the backtest's figure). Under ``MIN_INNER_HORIZON_DAYS`` of inner horizon, or fewer
+customers than k + 1 before the inner cut, there is no split and ``--k auto`` falls back
+to the structure alone (the sweep says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine.features.compute import FeatureTable, compute_features
+from segtui.engine.io.tables import Tables
+
+INNER_HORIZON_DAYS = 90
+MIN_INNER_HORIZON_DAYS = 14
+
+
+@dataclass
+class InnerSplit:
+    """The customers with purchases before ``cut`` in the run's clustering space, and the
+    log(1 + spend) of each from ``cut`` for ``horizon_days`` (row-aligned)."""
+
+    cut: dt.date
+    horizon_days: int
+    matrix: np.ndarray
+    next_log_spend: np.ndarray
+
+    def describe(self) -> str:
+        """The split in words, for the sweep's rule."""
+        return (
+            f"fitted on the {self.matrix.shape[0]:,} customers before {self.cut} and "
+            f"judged by their spend in the next {self.horizon_days} days, inside the "
+            "calibration data"
+        )
+
+
+def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> InnerSplit | None:
+    """The inner split of ``table`` (computed from ``tables`` with ``settings``' space), or
+    None when the observed window is too short for one (see the module docstring)."""
+    from segtui.engine.backtest.future import next_period
+    from segtui.engine.clustering.space import fit_space
+
+    first = table.frame.select(pl.col("first_purchase").min().dt.date()).item()
+    if not isinstance(first, dt.date):
+        return None
+    window = (table.as_of - first).days
+    horizon = min(INNER_HORIZON_DAYS, window // 4)
+    if horizon < MIN_INNER_HORIZON_DAYS:
+        return None
+    cut = table.as_of - dt.timedelta(days=horizon)
+    inner = compute_features(tables, table.features, cut)
+    clustered = inner.frame.filter(pl.col("has_purchases"))
+    if clustered.height <= 10:
+        return None
+    space, _warnings = fit_space(
+        clustered,
+        inner.features,
+        scaling=settings.scaling,
+        log=settings.log,
+        categorical_weight=settings.categorical_weight,
+    )
+    future, _end = next_period(tables, cut, horizon)
+    spend = (
+        clustered.select("CustomerID")
+        .join(future, on="CustomerID", how="left", maintain_order="left")
+        .get_column("next_spend")
+        .cast(pl.Float64)
+        .fill_null(0.0)
+        .to_numpy()
+    )
+    return InnerSplit(cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)))
+
+
+def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> float:
+    """Eta squared of the inner horizon's log(1 + spend) by K-Means with ``k`` segments
+    on the inner matrix (NaN when there are too few customers for k)."""
+    from segtui.engine.backtest.score import eta_squared
+    from segtui.engine.clustering.stability import fit_centers
+
+    if split.matrix.shape[0] <= k:
+        return float("nan")
+    labels, _centers = fit_centers(split.matrix, k, seed=seed, n_init=n_init)
+    value = eta_squared(split.next_log_spend, labels)
+    return float("nan") if value is None else value

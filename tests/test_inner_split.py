@@ -1,0 +1,101 @@
+"""--k auto's inner time split (issue 28 item 3): judged inside the calibration data, never
+by a line on or after the as-of date, and the rule that uses it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from segtui.config import Settings
+from segtui.engine.clustering.inner_split import inner_split
+from segtui.engine.clustering.sweep import SweepRow, recommend_k
+from segtui.engine.features.load import load_features
+
+AS_OF = dt.date(2024, 10, 1)
+
+
+def _split(folder: Path):
+    settings = Settings(source=folder, k="auto", as_of=AS_OF)
+    tables, table = load_features(settings)
+    return inner_split(tables, table, settings)
+
+
+def test_inner_split_scores_the_weeks_before_the_as_of_date(zeotap_dir: Path) -> None:
+    split = _split(zeotap_dir)
+    tx = pl.read_csv(zeotap_dir / "Transactions.csv").with_columns(
+        pl.col("TransactionDate").str.to_datetime()
+    )
+    # A quarter of the window from the first purchase to the as-of date, at most 90 days.
+    first = tx.get_column("TransactionDate").min().date()
+    assert split is not None and split.horizon_days == min(90, (AS_OF - first).days // 4)
+    assert split.cut == AS_OF - dt.timedelta(days=split.horizon_days)
+    # Independently: spend per customer in [cut, as-of) among those who bought before cut.
+    cut = dt.datetime.combine(split.cut, dt.time())
+    before = tx.filter(pl.col("TransactionDate") < cut).get_column("CustomerID").unique().sort()
+    window = tx.filter(
+        pl.col("TransactionDate") >= cut,
+        pl.col("TransactionDate") < dt.datetime.combine(AS_OF, dt.time()),
+    )
+    spend = window.group_by("CustomerID").agg(pl.col("TotalValue").sum())
+    expected = (
+        pl.DataFrame({"CustomerID": before})
+        .join(spend, on="CustomerID", how="left", maintain_order="left")
+        .get_column("TotalValue")
+        .fill_null(0.0)
+        .to_numpy()
+    )
+    assert split.matrix.shape[0] == before.len()
+    np.testing.assert_allclose(split.next_log_spend, np.log1p(expected), rtol=1e-12)
+
+
+def test_a_contradicting_future_after_the_as_of_date_changes_nothing(
+    zeotap_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(zeotap_dir, tmp_path / "data")
+    planted = tmp_path / "data" / "Transactions.csv"
+    before = _split(tmp_path / "data")
+    # The customers who spent least in the inner weeks buy enormously after the as-of date.
+    lines = [
+        f"F{n:05d},C{n:04d},P067,2024-{10 + n % 3}-15 10:00:00,50,99999.0,1999.98"
+        for n in range(1, 150)
+    ]
+    with planted.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    after = _split(tmp_path / "data")
+    assert before is not None and after is not None
+    np.testing.assert_array_equal(before.matrix, after.matrix)
+    np.testing.assert_array_equal(before.next_log_spend, after.next_log_spend)
+
+
+def test_no_split_without_enough_history(zeotap_dir: Path) -> None:
+    # The reference data start in 2024-01: a cut on 2024-02-15 leaves about 6 weeks,
+    # a quarter of which is under the 14-day minimum.
+    settings = Settings(source=zeotap_dir, k="auto", as_of=dt.date(2024, 2, 15))
+    tables, table = load_features(settings)
+    assert inner_split(tables, table, settings) is None
+
+
+def _row(k: int, db: float, eta: float, stability: float = 0.95) -> SweepRow:
+    return SweepRow(k, db, 0.3, 100, 50.0, 1.0, stability, k, 0.2, eta)
+
+
+def test_auto_k_takes_the_most_next_period_separation_per_unit_of_overlap() -> None:
+    # eta / DB: 0.10/0.50 = 0.20, 0.18/0.70 = 0.257, 0.22/0.80 = 0.275, 0.23/0.90 = 0.256;
+    # k = 5 is unstable and left out.
+    rows = [_row(2, 0.5, 0.10), _row(3, 0.7, 0.18), _row(4, 0.8, 0.22), _row(5, 0.6, 0.5, 0.5)]
+    rows.append(_row(6, 0.9, 0.23))
+    k, rule = recommend_k(rows, n_clustered=1000)
+    assert k == 4
+    assert "The structure alone (lowest Davies-Bouldin) says k = 2; k = 4" in rule
+    assert "0.100 at k = 2" in rule
+
+
+def test_without_an_inner_split_auto_k_keeps_the_lowest_davies_bouldin() -> None:
+    rows = [_row(k, db, math.nan) for k, db in ((2, 0.9), (3, 0.6), (4, 0.8))]
+    k, rule = recommend_k(rows, n_clustered=1000)
+    assert k == 3 and "inner" not in rule
