@@ -41,7 +41,13 @@ def segtui_features(path: Path, mapping: dict[str, str]) -> tuple[pd.DataFrame, 
 
     tables = load_source(path, mapping)
     table = compute_features(tables, FEATURES)
-    frame = table.frame.filter(table.frame["has_purchases"]).to_pandas()
+    frame = table.frame.to_pandas()
+    # customers with a purchase line: clustered ones, and net returners (segment -2),
+    # whose returns exceed their purchases but who did buy
+    bought = frame["has_purchases"].fillna(False)
+    if "net_returner" in frame.columns:
+        bought |= frame["net_returner"].fillna(False)
+    frame = frame[bought]
     return frame.set_index("CustomerID"), {
         "columns": tables.files["transactions"].columns,
         "date_format": tables.files["transactions"].date_formats["TransactionDate"],
