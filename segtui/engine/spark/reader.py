@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import glob as globlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.errors import InputError
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
+from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER
 from segtui.engine.io.sources import (
     TableFile,
     bundled_sample_dir,
@@ -71,6 +72,9 @@ class SparkTables:
     files: dict[str, TableFile]
     label: str
     local_folder: Path | None = None  # set when the Polars reader can re-read it for errors
+    # As ``Tables.info``: the kind of source ("folder" or "log") and what the returns rule
+    # recorded (``marks_returns``, ``returns_rule``, the log's data_quality entries).
+    info: dict[str, Any] = field(default_factory=dict)
 
     def has(self, kind: str, column: str) -> bool:
         """True when table ``kind`` exists and provides canonical ``column``."""
@@ -84,22 +88,74 @@ def _is_uri(source: str) -> bool:
     )
 
 
-def read_source(spark: SparkSession, source: Path | str | None) -> SparkTables:
-    """Read SOURCE with Spark. Returns canonical DataFrames; raises InputError."""
+def read_source(
+    spark: SparkSession,
+    source: Path | str | None,
+    returns: str = "net",
+    mapping: dict[str, str] | None = None,
+) -> SparkTables:
+    """Read SOURCE with Spark. Returns canonical DataFrames with the lines marked by the
+    returns rule (``returns``: net or drop, as ``io/returns.py``); raises InputError.
+
+    A local file that is not in a folder is a single log, read as the Polars engine reads
+    it (``spark/logs.py``: same columns, purchases, cancellations; ``mapping`` are the
+    single-log flags). Mapping flags on any other source raise OptionError."""
+    if returns not in ("net", "drop"):
+        raise OptionError("--returns must be net or drop", value=returns)
+    text = "" if source is None else str(source)
+    local = None if source is None or _is_uri(text) else Path(text.removeprefix("file://"))
+    if local is not None and local.is_file():
+        from segtui.engine.spark.logs import read_log
+
+        return read_log(spark, local, mapping or {}, returns)
+    if mapping:
+        raise OptionError(
+            "single-log mapping flags apply to a local log file, not a folder or a URI",
+            hint="give the log file itself, or drop the mapping flags",
+        )
+    info: dict[str, Any] = {"kind": "folder", "marks_returns": True, "returns_rule": returns}
+    info["data_quality"] = {"returns_rule": returns}
     if source is None:
-        return _read_folder(spark, bundled_sample_dir(), "bundled sample data")
-    text = str(source)
-    if _is_uri(text) or (globlib.has_magic(text) and not Path(text).exists()):
-        return _read_transactions_path(spark, text)
-    path = Path(text.removeprefix("file://"))
-    if not path.exists():
-        raise InputError("no such file or folder", file=path)
-    if path.is_dir() and find_table_files(path):
-        return _read_folder(spark, path, str(path))
-    return _read_transactions_path(spark, str(path), _local_uri(path))
+        tables = _read_folder(spark, bundled_sample_dir(), "bundled sample data", returns)
+    elif local is None or (globlib.has_magic(text) and not local.exists()):
+        tables = _read_transactions_path(spark, text, returns=returns)
+    elif not local.exists():
+        raise InputError("no such file or folder", file=local)
+    elif local.is_dir() and find_table_files(local):
+        tables = _read_folder(spark, local, str(local), returns)
+    else:
+        tables = _read_transactions_path(spark, str(local), _local_uri(local), returns)
+    tables.info = info
+    return tables
 
 
-def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
+def mark_lines(df: DataFrame, returns: str) -> DataFrame:
+    """``io/returns.mark_lines`` in Spark for a folder's table (which has no cancelled
+    orders): add ``IsReturn`` (a negative quantity or amount) and ``IsZeroValue`` (not a
+    return; a zero amount, quantity or price), and make the returns' TotalValue and
+    Quantity negative (``net``) or 0 (``drop``). Returns the frame."""
+    from pyspark.sql import functions as F
+
+    present = [c for c in NUMBER_COLUMNS if c in df.columns]
+    is_return = F.coalesce(F.col("TotalValue") < 0, F.lit(False))
+    if "Quantity" in present:
+        is_return = is_return | F.coalesce(F.col("Quantity") < 0, F.lit(False))
+    zero = F.lit(False)
+    for name in ("TotalValue", "Quantity", "Price"):
+        if name in present:
+            zero = zero | F.coalesce(F.col(name) == 0, F.lit(False))
+    df = df.withColumn(RETURN_MARKER, is_return)
+    df = df.withColumn(ZERO_MARKER, zero & ~F.col(RETURN_MARKER))
+    changed = {}
+    for name in ("TotalValue", "Quantity"):
+        if name in present:
+            value = F.col(name)
+            new = -F.abs(value) if returns == "net" else F.lit(0.0)
+            changed[name] = F.when(F.col(RETURN_MARKER), new).otherwise(value)
+    return df.withColumns(changed)
+
+
+def _read_folder(spark: SparkSession, folder: Path, label: str, returns: str) -> SparkTables:
     files = find_table_files(folder)
     if "transactions" not in files:
         raise InputError(
@@ -111,6 +167,7 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
         kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
         for kind, spec in specs.items()
     }
+    frames["transactions"] = mark_lines(frames["transactions"], returns)
     return SparkTables(
         transactions=frames["transactions"],
         customers=frames.get("customers"),
@@ -138,7 +195,7 @@ def _raw_read(spark: SparkSession, path: str) -> DataFrame:
 
 
 def _read_transactions_path(
-    spark: SparkSession, path: str, location: str | None = None
+    spark: SparkSession, path: str, location: str | None = None, returns: str = "net"
 ) -> SparkTables:
     try:
         raw = _raw_read(spark, location or path)
@@ -164,7 +221,7 @@ def _read_transactions_path(
             if decision.ambiguous:
                 spec.data_quality.update(decision.data_quality(columns[name]))
     return SparkTables(
-        transactions=canonical(raw, spec),
+        transactions=mark_lines(canonical(raw, spec), returns),
         customers=None,
         products=None,
         files={"transactions": spec},
