@@ -161,3 +161,36 @@ def test_names_tiers_and_activity_are_consistent_on_generated_data(k, n, seed, t
     )
     gap = float(rng.uniform(5, 120))
     _check(build_profiles(frame, labels, FEATURES, typical_gap=gap), gap)
+
+
+def test_net_returners_and_customers_without_purchases_stay_out_of_tiers(tmp_path):
+    # 40 buyers, one customer whose return exceeds the purchase (net -20) and one with
+    # only a return: tiers and activity are computed over the 40 buyers alone.
+    from segtui.config import Settings
+    from segtui.engine.pipeline import run
+
+    rng = np.random.default_rng(3)
+    rows = ["order,customer,date,amount"]
+    for c in range(40):
+        for n in range(1 + c % 4):
+            day = dt.date(2024, 1, 1) + dt.timedelta(days=int(rng.integers(0, 300)))
+            rows.append(f"O{c}-{n},B{c:02d},{day},{round(float(rng.uniform(5, 200)), 2)}")
+    rows += ["O90,R90,2024-03-01,10.00", "C91,R90,2024-03-05,-30.00", "C92,R91,2024-04-01,-5.00"]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run(Settings(source=tmp_path / "log.csv", k=3, seed=1))
+    summary = result.summary()
+    segments = summary["segments"]
+    assert sum(s["size"] for s in segments) == 40
+    labels = dict(result.segments.select("CustomerID", "segment").iter_rows())
+    assert labels["R90"] < 0 and labels["R91"] < 0
+    spend = {
+        c: sum(float(r.split(",")[3]) for r in rows[1:] if r.split(",")[1] == c)
+        for c in {r.split(",")[1] for r in rows[1:]}
+    }
+    base = sum(v for c, v in spend.items() if c.startswith("B")) / 40
+    expected = tiers.value_tiers(
+        [s["means"]["total_spend"] for s in segments],
+        [s["revenue_share"] for s in segments],
+        base,
+    )
+    assert [s["value_tier"] for s in segments] == expected

@@ -197,3 +197,130 @@ def test_progress_shows_the_stage_on_a_terminal(monkeypatch) -> None:
     with progress_display(True) as step:
         step("Computing features")
     assert "Computing features" in stream.getvalue()
+
+
+# ------------------------------------------------------------------ address-space limits
+
+
+def _limited_run(kilobytes: int, source: Path, env: dict[str, str] | None = None):
+    """``segtui run source`` in a child under ``ulimit -v kilobytes``; (rc, stderr,
+    seconds). The timeout is the test: before, 0.6 GB spun in OpenBLAS for minutes."""
+    import os
+    import resource
+    import subprocess
+    import time
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (kilobytes * 1024, kilobytes * 1024))
+
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "segtui", "run", str(source), "-q"],
+        preexec_fn=limit,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, done.stderr, time.perf_counter() - started
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kilobytes", [600_000, 1_000_000, 1_500_000])
+def test_a_small_address_space_limit_exits_2_at_once_with_one_line(
+    kilobytes: int, tiny_dir: Path
+) -> None:
+    code, stderr, seconds = _limited_run(kilobytes, tiny_dir)
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr
+    assert f"out of address space: the limit (ulimit -v {kilobytes})" in lines[0]
+    assert "ulimit -v 2097152 or unlimited" in lines[0]
+    assert seconds < 20
+
+
+@pytest.mark.slow
+def test_running_out_of_memory_is_one_line_without_the_preload_threads_traceback(
+    tiny_dir: Path,
+) -> None:
+    # The start-up check turned off: the libraries then run out at 1 GB (a MemoryError
+    # in the main thread and in the scikit-learn preload thread, which stays silent).
+    code, stderr, _ = _limited_run(1_000_000, tiny_dir, {MEMORY_LIMIT_ENV: "off"})
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert lines[0].startswith("segtui: error: out of memory") and "--engine spark" in lines[0]
+
+
+def test_the_address_space_check_reads_the_soft_limit(monkeypatch) -> None:
+    import resource
+
+    from segtui.engine.io.resources import MIN_ADDRESS_SPACE, check_address_space
+
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    limits = {"soft": MIN_ADDRESS_SPACE}
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (limits["soft"], -1))
+    check_address_space()  # exactly the floor: enough
+    limits["soft"] = resource.RLIM_INFINITY
+    check_address_space()
+    limits["soft"] = MIN_ADDRESS_SPACE - 1
+    with pytest.raises(OptionError, match=r"out of address space: the limit \(ulimit -v 2097151\)"):
+        check_address_space()
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "off")
+    check_address_space()
+
+
+def test_a_memory_error_is_one_line_and_exit_2(zeotap_dir: Path, monkeypatch) -> None:
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr("segtui.engine.pipeline.run", exhausted)
+    result = runner.invoke(app, ["run", str(zeotap_dir)])
+    assert result.exit_code == 2, result.exception
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("segtui: error: out of memory")
+
+
+@pytest.mark.slow
+def test_sweep_under_a_tight_limit_never_says_interrupted(tiny_dir: Path) -> None:
+    # OpenBLAS raised SIGINT in the process when its thread pool could not start at
+    # 1.5 GB, and sweep printed "segtui: interrupted" (rc 130). One BLAS thread by
+    # default: the run now ends (or runs out of memory in one line) without it.
+    import os
+    import resource
+    import subprocess
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000 * 1024, 1_500_000 * 1024))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "segtui", "sweep", str(tiny_dir), "-q", "--k-max", "3"],
+        preexec_fn=limit,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        | {MEMORY_LIMIT_ENV: "off"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "interrupted" not in done.stderr and done.returncode in (0, 2), done.stderr
+    if done.returncode == 2:
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "out of memory" in lines[0], lines
+
+
+def test_a_library_that_cannot_be_mapped_is_out_of_memory_not_a_bug(
+    zeotap_dir: Path, monkeypatch
+) -> None:
+    def unmappable(*args, **kwargs):
+        raise ImportError("libx.so: failed to map segment from shared object")
+
+    monkeypatch.setattr("segtui.engine.pipeline.run", unmappable)
+    result = runner.invoke(app, ["run", str(zeotap_dir)])
+    assert result.exit_code == 2 and "out of memory" in result.stderr
+
+    def missing(*args, **kwargs):
+        raise ImportError("No module named 'nothing_here'")
+
+    monkeypatch.setattr("segtui.engine.pipeline.run", missing)
+    result = runner.invoke(app, ["run", str(zeotap_dir)])
+    assert result.exit_code == 1 and "internal error" in result.stderr

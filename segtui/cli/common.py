@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -307,6 +307,16 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
+def _internal_error() -> NoReturn:
+    """The traceback of the exception being handled, how to report it, exit 1."""
+    import traceback
+
+    traceback.print_exc()
+    with contextlib.suppress(Exception):
+        typer.echo(REPORT_BUG, err=True)
+    raise typer.Exit(1) from None
+
+
 @contextlib.contextmanager
 def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     """The CLI's one error boundary. Exit 2 with one line on stderr for everything a user
@@ -329,12 +339,24 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     if catch_sigterm and threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
+        from segtui.engine.io.resources import check_address_space
+
+        check_address_space()  # before the native libraries load (see MIN_ADDRESS_SPACE)
         yield
     except typer.Exit:
         raise
     except SegtuiError as exc:
         _error(str(exc))
         raise typer.Exit(exc.exit_code) from None
+    except (MemoryError, ImportError) as exc:
+        if isinstance(exc, ImportError) and "failed to map segment" not in str(exc):
+            _internal_error()  # a missing module is a bug; no memory for a library is not
+        _error(
+            "out of memory: the input needs more than this process may use (a memory "
+            "or ulimit -v limit, or the machine's memory); try a smaller input, "
+            "--engine spark, or a higher limit"
+        )
+        raise typer.Exit(2) from None
     except (KeyboardInterrupt, Interrupted):
         _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
@@ -353,12 +375,7 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
         _error("the input is nested too deeply to read")
         raise typer.Exit(2) from None
     except Exception:
-        import traceback
-
-        traceback.print_exc()
-        with contextlib.suppress(Exception):
-            typer.echo(REPORT_BUG, err=True)
-        raise typer.Exit(1) from None
+        _internal_error()
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

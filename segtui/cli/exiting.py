@@ -103,6 +103,12 @@ def run_cli(app: Callable[[], object]) -> NoReturn:
     """Run ``app`` (the Typer app) and exit with the code its command chose, or the one a
     signal calls for."""
     atexit.register(_leave)  # registered first, so it runs last
+    # One OpenBLAS thread unless the user says otherwise, set before numpy loads it:
+    # segtui limits BLAS to one thread wherever it computes (cluster_run), and OpenBLAS's
+    # own pool only reserved memory at start-up. Under a tight address-space limit that
+    # pool failed to start and OpenBLAS raised SIGINT in the process, which `sweep`
+    # reported as "interrupted" although nobody had pressed Ctrl-C.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for signum in SIGNAL_EXIT:
         signal.signal(signum, _on_signal)
     try:

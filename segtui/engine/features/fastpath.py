@@ -41,6 +41,10 @@ def _import_sklearn() -> None:
     try:
         import sklearn.cluster  # noqa: F401
         import sklearn.metrics  # noqa: F401
+    except BaseException:  # noqa: S110
+        # Out of memory, say: the main thread's own import meets the same error and
+        # reports it in one line; a traceback from this thread would only add noise.
+        pass
     finally:
         if enabled:
             gc.enable()

@@ -249,7 +249,12 @@ def decide(
 
 def mismatch_hint(decision_format: str, candidates: tuple[str, ...] | list[str]) -> str:
     """The fix for dates that do not all read with one format."""
-    tried = ", ".join(repr(f) for f in candidates) or "none"
+    if not candidates and decision_format == "none":  # no format read any value
+        return (
+            "no known date format reads this column: give its format with --date-format "
+            "(for example --date-format %d.%m.%Y), or name another column with --date-col"
+        )
+    tried = ", ".join(repr(f) for f in candidates)
     return (
         f"give the format with --date-format (read as {decision_format!r}; candidate "
         f"formats: {tried}), or use one format in the whole column"

@@ -176,3 +176,33 @@ def check_sample_memory(customers: int, transactions: int) -> None:
             f"{human(needed)} of memory, more than the {human(available)} available",
             hint=f"generate fewer; {MEMORY_LIMIT_ENV} overrides the detected limit",
         )
+
+
+# Address space segtui reserves to start: a 60-customer `run` peaks at 1.84 GB of virtual
+# memory on 2 cores (RSS 0.35 GB): the native libraries, Polars' thread pool and its
+# allocator's arenas. Below a `ulimit -v` of this size the libraries fail in their own
+# ways: OpenBLAS spun for minutes in scipy's import ignoring SIGTERM (0.6 GB), a
+# MemoryError (1 GB), a Polars panic when a thread could not start (1.5 GB).
+MIN_ADDRESS_SPACE = 2 * 1024**3
+
+
+def check_address_space() -> None:
+    """Raise OptionError, before any native library loads, when the address-space limit
+    (``ulimit -v``, RLIMIT_AS) is below what segtui needs to start; the
+    ``SEGTUI_MEMORY_LIMIT=off`` switch turns it off like the memory check."""
+    if os.environ.get(MEMORY_LIMIT_ENV, "").strip().lower() == "off":
+        return
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):  # not POSIX
+        return
+    if soft == resource.RLIM_INFINITY or soft >= MIN_ADDRESS_SPACE:
+        return
+    raise OptionError(
+        f"out of address space: the limit (ulimit -v {soft // 1024}) is {human(soft)}, "
+        f"below the {human(MIN_ADDRESS_SPACE)} segtui needs to load its libraries",
+        hint=f"raise it (ulimit -v {MIN_ADDRESS_SPACE // 1024} or unlimited); "
+        f"{MEMORY_LIMIT_ENV}=off skips this check",
+    )
