@@ -137,6 +137,21 @@ def test_a_log_without_an_order_id_counts_customer_days_on_spark(spark, tmp_path
     assert_same_features(spark_result, compute_features(load_source(log), LOG_FEATURES))
 
 
+def test_a_date_typo_a_century_ahead_does_not_set_the_as_of_date_on_spark(spark, tmp_path):
+    log = tmp_path / "typo.csv"
+    lines = [f"C{i},2024-0{1 + i % 6}-1{i % 9},{10 + i}.5" for i in range(30)]
+    log.write_text(
+        "customer_id,date,amount\n" + "\n".join(lines) + "\nC3,2124-01-01,5.0\n",
+        encoding="utf-8",
+    )
+    features = ["total_spend", "frequency", "recency_days"]
+    spark_result = spark_table(spark, log, features)
+    assert spark_result.as_of == dt.date(2024, 6, 19)  # the day after the last 2024 date
+    assert spark_result.data_quality["as_of_set_without_far_dates"] is True
+    assert spark_result.data_quality["rows_dated_far_after_the_rest"] == 1
+    assert_same_features(spark_result, compute_features(load_source(log), features))
+
+
 def test_a_log_with_cancelled_invoices_reads_as_on_polars(spark, tmp_path):
     log = tmp_path / "retail.csv"
     log.write_text(

@@ -26,7 +26,8 @@ from segtui.engine.features.customers import mark_returns_only
 from segtui.engine.io.purchases import CUSTOMER_DAY, ROW, definition, unit_of
 from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER
 from segtui.engine.quality.checks import no_transactions, value_warnings
-from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
+from segtui.engine.quality.outliers import date_bounds, far_date_warning
+from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables, bad_date_error, bad_number_error
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -167,6 +168,7 @@ def compute_features_spark(
     """
     from pyspark.sql import functions as F
 
+    given_as_of = as_of
     features, categories = resolve_features(
         requested,
         tables,  # type: ignore[arg-type]  # SparkTables has the same has/files/label
@@ -197,9 +199,9 @@ def compute_features_spark(
         F.max(F.when(F.col("CustomerID").isNotNull(), F.col("last_purchase"))).alias("last"),
     ).collect()[0]
     if totals["bad_numbers"]:
-        raise _bad_number_error(tables)
+        raise bad_number_error(tables)
     if totals["missing_date"]:
-        raise _bad_date_error(tables)
+        raise bad_date_error(tables)
     agg = grouped.where(F.col("CustomerID").isNotNull()).drop(
         "_missing_date", "_bad_numbers", "_negative_value", "_missing_value"
     )
@@ -242,6 +244,12 @@ def compute_features_spark(
     # has_purchases is already set from the purchase lines (in Spark, before the averages);
     # this adds the returns' data_quality and warnings, as on the Polars engine.
     collected = mark_returns_only(collected, tables, data_quality, warnings)  # type: ignore[arg-type]
+    if tables.local_folder is not None or tables.info.get("kind") == "log":
+        # The far-date rule re-reads the file's rows to name them: local sources only.
+        again = _far_dates(tables, requested, collected, given_as_of, data_quality, warnings)
+        if again is not None:
+            frame.unpersist()
+            return again
     collected = note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
@@ -252,6 +260,46 @@ def compute_features_spark(
         categories=categories,
     )
     return SparkFeatures(frame=frame, table=table)
+
+
+def _far_dates(
+    tables: SparkTables,
+    requested: list[str],
+    collected: pl.DataFrame,
+    given_as_of: dt.date | None,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> SparkFeatures | None:
+    """``compute._without_far_dates`` on Spark: when a purchase far after the rest
+    (``quality/outliers.py``) would set the default as-of date, the features computed
+    again with the as-of date set by the others, with the warning naming their rows;
+    else None, after recording the rows far before the rest in ``data_quality``."""
+    from pyspark.sql import functions as F
+
+    bounds = date_bounds(collected.get_column("first_purchase"), collected["last_purchase"])
+    if bounds is None:
+        return None
+    spec = tables.files["transactions"]
+    last = collected.get_column("last_purchase").max()
+    if given_as_of is None and isinstance(last, dt.datetime) and last > bounds.latest:
+        date = F.col("TransactionDate")
+        latest = F.lit(bounds.latest.isoformat(sep=" ")).cast("timestamp_ntz")
+        rest = tables.transactions.where(
+            F.col("CustomerID").isNotNull() & (date <= latest) & _is_purchase()
+        )
+        as_of = rest.agg(F.max(date)).collect()[0][0].date() + dt.timedelta(days=1)
+        result = compute_features_spark(tables, requested, as_of)
+        count, text = far_date_warning(spec, bounds, late=True, as_of=as_of)
+        result.table.data_quality["rows_dated_far_after_the_rest"] = count
+        result.table.data_quality["as_of_set_without_far_dates"] = True
+        result.table.warnings.append(text)
+        return result
+    first = collected.get_column("first_purchase").min()
+    if isinstance(first, dt.datetime) and first < bounds.earliest:
+        count, text = far_date_warning(spec, bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
+    return None
 
 
 def _join_customers(
@@ -360,25 +408,3 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
         if q.len() and (q.round(0) == q).all():
             collected = collected.with_columns(pl.col("total_quantity").cast(pl.Int64))
     return collected.sort("CustomerID")
-
-
-def _bad_number_error(tables: SparkTables) -> InputError:
-    """The first non-number cell, named by the Polars reader when the source is local."""
-    if tables.local_folder is not None:
-        from segtui.engine.io.sources import load_folder
-        from segtui.engine.quality.checks import diagnose_failure
-
-        return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
-    spec = tables.files["transactions"]
-    return InputError("not a number in TotalValue or Quantity", file=spec.path)
-
-
-def _bad_date_error(tables: SparkTables) -> InputError:
-    spec = tables.files["transactions"]
-    if tables.local_folder is not None or tables.info.get("kind") == "log":
-        from segtui.engine.quality.checks import find_bad_date
-
-        return find_bad_date(spec, "TransactionDate")
-    return InputError(
-        "missing or unparsable date", file=spec.path, column=spec.columns["TransactionDate"]
-    )

@@ -8,7 +8,7 @@ drift from it. So the Polars reader writes the log's canonical lines (with the
 and Spark reads that file: a purchase is then an order or, without an order id, a
 customer-day (``io/purchases.py``), as on the Polars engine.
 
-The file is local to the driver, as a folder's tables are (``reader._local_uri``); it is
+The file is local to the driver, as a folder's tables are (``tables.local_uri``); it is
 removed when the process exits.
 """
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables, _local_uri
+from segtui.engine.spark.tables import BAD_NUMBERS, SparkTables, local_uri
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -62,13 +62,13 @@ def read_log(
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     # A cell that is not a number already stopped the Polars reader above.
-    transactions = spark.read.parquet(_local_uri(folder / "transactions.parquet"))
+    transactions = spark.read.parquet(local_uri(folder / "transactions.parquet"))
     transactions = transactions.withColumns(
         {"TransactionDate": F.col("TransactionDate").cast("timestamp_ntz"), BAD_NUMBERS: F.lit(0)}
     )
     customers = None
     if "customers" in written:
-        customers = spark.read.parquet(_local_uri(folder / "customers.parquet"))
+        customers = spark.read.parquet(local_uri(folder / "customers.parquet"))
         if "SignupDate" in customers.columns:
             customers = customers.withColumn(
                 "SignupDate", F.col("SignupDate").cast("timestamp_ntz")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import glob as globlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +28,22 @@ from segtui.engine.io.sources import (
     find_table_files,
     inspect_table,
 )
+from segtui.engine.spark.tables import BAD_NUMBERS, SparkTables, local_uri
+
+__all__ = [
+    "BAD_NUMBERS",
+    "SparkTables",
+    "bad_date_error",
+    "bad_number_error",
+    "canonical",
+    "mark_lines",
+    "read_source",
+    "spark_pattern",
+]
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-BAD_NUMBERS = "_segtui_bad_numbers"
 # chrono (Polars) directives -> Spark datetime pattern letters. Single letters parse one
 # or two digits, as chrono does; the compact %Y%m%d needs fixed widths.
 _DIRECTIVES = {
@@ -60,26 +70,6 @@ def spark_pattern(chrono_format: str) -> str:
         else:
             out.append(token)
     return "".join(out)
-
-
-@dataclass
-class SparkTables:
-    """Canonical Spark DataFrames of one source (customers and products optional)."""
-
-    transactions: DataFrame
-    customers: DataFrame | None
-    products: DataFrame | None
-    files: dict[str, TableFile]
-    label: str
-    local_folder: Path | None = None  # set when the Polars reader can re-read it for errors
-    # As ``Tables.info``: the kind of source ("folder" or "log") and what the returns rule
-    # recorded (``marks_returns``, ``returns_rule``, the log's data_quality entries).
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def has(self, kind: str, column: str) -> bool:
-        """True when table ``kind`` exists and provides canonical ``column``."""
-        table = self.files.get(kind)
-        return table is not None and column in table.columns
 
 
 def _is_uri(source: str) -> bool:
@@ -124,7 +114,7 @@ def read_source(
     elif local.is_dir() and find_table_files(local):
         tables = _read_folder(spark, local, str(local), returns)
     else:
-        tables = _read_transactions_path(spark, str(local), _local_uri(local), returns)
+        tables = _read_transactions_path(spark, str(local), local_uri(local), returns)
     tables.info = info
     return tables
 
@@ -164,7 +154,7 @@ def _read_folder(spark: SparkSession, folder: Path, label: str, returns: str) ->
     specs = {kind: inspect_table(path, kind) for kind, path in files.items()}
     # file:// URIs: on a cluster the default filesystem is HDFS, but these files are local.
     frames = {
-        kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
+        kind: canonical(_raw_read(spark, local_uri(spec.path)), spec)
         for kind, spec in specs.items()
     }
     frames["transactions"] = mark_lines(frames["transactions"], returns)
@@ -176,11 +166,6 @@ def _read_folder(spark: SparkSession, folder: Path, label: str, returns: str) ->
         label=label,
         local_folder=folder,
     )
-
-
-def _local_uri(path: Path) -> str:
-    # Not Path.as_uri(): Hadoop paths take spaces as they are, not percent-encoded.
-    return "file://" + str(path.resolve())
 
 
 def _raw_read(spark: SparkSession, path: str) -> DataFrame:
@@ -306,3 +291,27 @@ def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def bad_number_error(tables: SparkTables) -> InputError:
+    """The first non-number cell, named by the Polars reader when the source is local."""
+    if tables.local_folder is not None:
+        from segtui.engine.io.sources import load_folder
+        from segtui.engine.quality.checks import diagnose_failure
+
+        return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
+    spec = tables.files["transactions"]
+    return InputError("not a number in TotalValue or Quantity", file=spec.path)
+
+
+def bad_date_error(tables: SparkTables) -> InputError:
+    """The first missing or unparsable TransactionDate, named by the Polars reader when
+    the source is local."""
+    spec = tables.files["transactions"]
+    if tables.local_folder is not None or tables.info.get("kind") == "log":
+        from segtui.engine.quality.checks import find_bad_date
+
+        return find_bad_date(spec, "TransactionDate")
+    return InputError(
+        "missing or unparsable date", file=spec.path, column=spec.columns["TransactionDate"]
+    )
