@@ -120,7 +120,7 @@ def run(
     timings: dict[str, float] = {}
     with timed(timings, "checks"):
         validate_settings(settings)
-        from segtui.engine.value.predict import check_options
+        from segtui.engine.value.options import check_options
 
         check_options(settings)
     if feature_table is None:

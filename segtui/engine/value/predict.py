@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMERS, Settings
-from segtui.engine.errors import InputError, OptionError
+from segtui.engine.errors import InputError
 from segtui.engine.io.tables import Tables
 from segtui.engine.timing import timed
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
@@ -47,31 +47,6 @@ class CustomerValue:
 
     frame: pl.DataFrame
     facts: dict[str, Any]
-
-
-def check_options(settings: Settings) -> None:
-    """Validate the --clv options before any data is read; raises OptionError."""
-    if settings.holdout_end is not None and not settings.clv:
-        raise OptionError("--holdout-end needs --clv")
-    if not settings.clv:
-        return
-    if settings.horizon_days < 1:
-        raise OptionError("--horizon must be at least 1 day", value=settings.horizon_days)
-    if not 0 <= settings.discount_rate < 10:
-        raise OptionError(
-            "--discount-rate is an annual rate between 0 and 10 (0.1 = 10% a year)",
-            value=settings.discount_rate,
-        )
-    if settings.holdout_end is not None:
-        if settings.as_of is None:
-            raise OptionError(
-                "--holdout-end needs --as-of (the calibration period ends the day before it)"
-            )
-        if settings.holdout_end < settings.as_of:
-            raise OptionError(
-                f"--holdout-end must be on or after --as-of {settings.as_of}",
-                value=settings.holdout_end.isoformat(),
-            )
 
 
 Histories = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
