@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +15,7 @@ import polars as pl
 from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMERS, Settings
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io.tables import Tables
+from segtui.engine.timing import timed
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
 from segtui.engine.value.dense import calibration_from_rows
 from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
@@ -49,18 +47,6 @@ class CustomerValue:
 
     frame: pl.DataFrame
     facts: dict[str, Any]
-
-
-@contextmanager
-def timed(timings: dict[str, float] | None, name: str) -> Iterator[None]:
-    """Add the block's wall seconds to ``timings[name]`` (when given): the parts of the
-    value step, for bench/bench_clv.py (result.timings, never the summary)."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        if timings is not None:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def check_options(settings: Settings) -> None:
