@@ -89,6 +89,7 @@ def features_for(
     OptionError for single-log mapping flags on a source that is not a local log file.
     ``timings`` (when given) receives ``spark_start`` and ``features`` in seconds.
     """
+    from segtui.engine.features.availability import drop_unavailable_defaults
     from segtui.engine.spark.features import compute_features_spark
     from segtui.engine.spark.reader import read_source
     from segtui.engine.spark.session import get_session
@@ -101,7 +102,10 @@ def features_for(
     timings["spark_start"] = time.perf_counter() - started
     step("Computing features (Spark)")
     tables = read_source(spark, settings.source, settings.returns, settings.mapping_dict())
-    features = compute_features_spark(tables, list(settings.features), settings.as_of)
+    # The default list shrinks to fit the source (a single log has no Region), as on Polars.
+    requested, notes = drop_unavailable_defaults(settings.features, tables)  # type: ignore[arg-type]
+    features = compute_features_spark(tables, requested, settings.as_of)
+    features.table.warnings[:0] = notes
     timings["features"] = time.perf_counter() - started
     return tables, features
 
