@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, ListView, Static, TabbedContent, TabPane
+from textual.widgets import ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
@@ -43,10 +43,12 @@ from segtui.tui.session import (
     same_input,
     same_source,
 )
+from segtui.tui.theme import ANSI_DARK, ANSI_LIGHT, DARK, LIGHT
 from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
@@ -62,6 +64,11 @@ TAB_FOCUS = {
 }
 
 
+def _action_name(binding: BindingType) -> str:
+    assert isinstance(binding, Binding)
+    return binding.action.split("(")[0]
+
+
 class SegtuiApp(DialogActions):
     """Segments, customers, data and charts for one source, re-clustered on demand."""
 
@@ -71,13 +78,15 @@ class SegtuiApp(DialogActions):
     # everything, shown or not, is in help (?) and the palette (ctrl+p).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        Binding("e", "export", "Export"),
+        Binding("s", "settings", "Settings"),
+        Binding("ctrl+r,f5", "reload", "Reload"),
         Binding("plus,equals_sign", "change_k(1)", "k+"),
         Binding("minus", "change_k(-1)", "k-", show=False),
         Binding("K", "sweep", "Sweep k"),
-        Binding("s", "settings", "Settings"),
-        Binding("e", "export", "Export"),
-        Binding("ctrl+r,f5", "reload", "Reload"),
-        Binding("q", "quit", "Quit"),
+        # q closes the screen on top (VisiData's habit) and quits only from the base
+        # view; ctrl+q (Textual's own binding) quits from anywhere.
+        Binding("q", "close_or_quit", "Quit/close"),
         Binding("R", "reseed", "New seed", show=False),
         Binding("w", "save_settings", "Save settings", show=False),
         Binding("m", "migration", "Migration", show=False),
@@ -92,6 +101,10 @@ class SegtuiApp(DialogActions):
         Binding("V", "toggle_clv", "CLV on/off", show=False),
     ]
 
+    # Keys that still act on a pushed view (sweep, transactions): everything else of the
+    # app's table belongs to the base view and never reaches past the screen on top.
+    KEYS_ON_ANY_SCREEN = frozenset({"help", "close_or_quit"})
+
     busy: reactive[bool] = reactive(False)
     status: reactive[str] = reactive("Loading data")
 
@@ -103,6 +116,10 @@ class SegtuiApp(DialogActions):
         config_file: Path | None = None,
     ) -> None:
         super().__init__()
+        for theme in (DARK, LIGHT):
+            self.register_theme(theme)
+        self.ansi_theme_dark, self.ansi_theme_light = ANSI_DARK, ANSI_LIGHT
+        self.theme = DARK.name
         self.settings = settings
         self.config_file = config_file
         self.applied: Settings | None = None
@@ -142,7 +159,7 @@ class SegtuiApp(DialogActions):
                 yield Scatter(id="scatter")
             with TabPane("5 Value", id="value"):
                 yield ValueView(id="value-view")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.ui_ready = True
@@ -153,6 +170,26 @@ class SegtuiApp(DialogActions):
         self.set_interval(1.0, self._tick)
         self.start(self.settings)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The app's own keys act only on the base view: a pushed view (sweep,
+        transactions) or dialog owns its keys, so ``+`` in the sweep cannot re-cluster
+        the session behind it. Returns False to hide and skip the binding."""
+        own = action in _APP_ACTIONS and action not in self.KEYS_ON_ANY_SCREEN
+        if own and len(self.screen_stack) > 1:
+            return False
+        return True
+
+    def action_close_or_quit(self) -> None:
+        """Close the screen on top (a dialog or pushed view); quit from the base view."""
+        if len(self.screen_stack) > 1:
+            screen = self.screen
+            cancel = getattr(screen, "cancel", None)
+            if callable(cancel):
+                cancel()  # a running sweep stops; its rows are dropped
+            screen.dismiss(None)
+            return
+        self.exit()
+
     def get_key_display(self, binding: Binding) -> str:
         """Keys in the footer in the same notation as help and the palette."""
         return binding.key_display or key_label(binding.key)
@@ -162,13 +199,17 @@ class SegtuiApp(DialogActions):
         """Redraw the header lines. They describe the result on screen (its settings,
         its metrics), so header and panels change together when a new result lands."""
         shown = self.applied if self.result is not None and self.applied else self.settings
-        line = settings_line(shown, self.result)
-        if self.config_file is not None:
-            line = Text(f"{self.config_file.name} · ", style="italic") + line
+        width = max(self.size.width - 2, 20)  # the line's padding: one cell each side
+        prefix = Text(f"{self.config_file.name} · ", style="italic") if self.config_file else Text()
+        line = prefix + settings_line(shown, self.result, width - prefix.cell_len)
         self.query_one("#settings-line", Static).update(line)
         self.query_one("#metrics-line", Static).update(metrics_line(self.result))
         warnings = self.result.warnings if self.result is not None else []
         self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))
+
+    def on_resize(self) -> None:
+        if self.ui_ready:
+            self.refresh_header()  # the settings line fits the new width
 
     def watch_busy(self) -> None:
         if self.ui_ready:
@@ -190,7 +231,8 @@ class SegtuiApp(DialogActions):
             return
         panel.update(
             f"✖ Could not segment\n{message}\n"
-            "Fix it, then press ctrl+r (or F5) to reload with the same settings and seed."
+            "Fix the file, or the settings with s; ctrl+r (or F5) retries with the "
+            "settings that failed, which s shows."
         )
         panel.display = True
 
@@ -249,10 +291,15 @@ class SegtuiApp(DialogActions):
             return
         self.last_error = message
         self.busy = False
-        if self.applied is not None:
-            self.settings = self.applied
-        # The toast fades; the panel keeps the whole message until a result lands.
-        self.status = "✖ Could not segment (details below; ctrl+r reloads)"
+        # ``self.settings`` stays what was asked for: s opens on it to correct the bad
+        # value, and ctrl+r retries it (after fixing the file). The result still on
+        # screen is marked stale and cannot be exported until a load succeeds.
+        self.status = (
+            "✖ Could not segment: the result shown is stale, export is blocked "
+            "(details below; ctrl+r retries)"
+            if self.result is not None
+            else "✖ Could not segment (details below; ctrl+r retries)"
+        )
         self.show_error(message)
         self.refresh_header()
         self.notify(message, title="Could not segment", severity="error", timeout=8)
@@ -326,8 +373,14 @@ class SegtuiApp(DialogActions):
             return settings.replace(clv=False, holdout_end=None)
         return settings.replace(clv=True, holdout_end=settings.holdout_end or self.held_holdout_end)
 
+    @property
+    def stale(self) -> bool:
+        """True when the last load failed and the result on screen is from before it."""
+        return self.result is not None and self.last_error is not None
+
     def action_reload(self) -> None:
-        """Read the source again and re-segment with the same settings and seed."""
+        """Read the source again and re-segment with the settings last asked for (after
+        a failed load: the ones that failed, as corrected in s)."""
         if self.busy:
             self.workers.cancel_group(self, "segment")
         self.start(self.settings, reread=True)
@@ -428,3 +481,6 @@ class SegtuiApp(DialogActions):
                 self.notify("this view has no table; press 2 or 3 first", severity="warning")
                 return
         await self.run_action(action, target)
+
+
+_APP_ACTIONS = frozenset(_action_name(b) for b in SegtuiApp.BINDINGS)

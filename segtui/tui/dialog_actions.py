@@ -43,7 +43,10 @@ class DialogActions(App[None]):
         if self.busy:
             reason = "the first result is still computing"
         elif self.last_error is not None:
-            reason = "the last load failed (see the error panel); fix it and press ctrl+r"
+            reason = (
+                "the last load failed, so the result on screen is stale "
+                "(see the error panel); fix it and press ctrl+r"
+            )
         else:
             reason = "no result loaded"
         self.notify(f"{what}: {reason}", severity="warning")
@@ -93,14 +96,15 @@ class DialogActions(App[None]):
             if settings is None:
                 return
             settings = self.clv_settings(settings, on=settings.clv)
-            if settings != self.settings:
+            # After a failed load, applying retries even unchanged settings.
+            if settings != self.settings or self.last_error is not None:
                 self.start(settings)
 
         self.push_screen(SettingsScreen(self.settings, features), applied)
 
     def _open_export(self, path: Path, *, offer_view: bool = False) -> None:
-        if self.result is None:
-            self.no_result("nothing to export yet")
+        if self.result is None or self.last_error is not None:
+            self.no_result("nothing to export")
             return
 
         def done(paths: list[Path] | None) -> None:
@@ -126,8 +130,8 @@ class DialogActions(App[None]):
         """Open the save-model dialog (a .json model for assign/lookalike/migrate)."""
         from segtui.tui.screens.save_model import SaveModelScreen, default_model_path
 
-        if self.result is None or self.tables is None:
-            self.no_result("no model yet")
+        if self.result is None or self.tables is None or self.last_error is not None:
+            self.no_result("no model to save")
             return
         files = [spec.path for spec in self.tables.files.values()]
 

@@ -29,6 +29,9 @@ KEY_NAMES = {
     "pageup": "pgup",
     "pagedown": "pgdn",
     "space": "space",
+    "dollar_sign": "$",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
 }
 
 
@@ -101,6 +104,7 @@ def binding_sources(app_bindings: list[BindingType]) -> list[BindingSource]:
 # Keys Textual itself provides (not in our tables) that the user still needs to know.
 BUILT_IN = [
     ("ctrl+p", "Command palette", "everywhere"),
+    ("ctrl+q", "Quit from anywhere (q closes the screen on top)", "everywhere"),
     ("tab/shift+tab", "Next / previous field", "everywhere"),
     ("enter", "Open segment / customer", "Segments, Customers"),
 ]
@@ -126,8 +130,8 @@ def palette_entries(app_bindings: list[BindingType]) -> list[tuple[BindingSource
             continue
         for binding in source.bindings:
             assert isinstance(binding, Binding)
-            if binding.action == "quit" or (source.palette_shown_only and not binding.show):
+            hidden = source.palette_shown_only and not binding.show
+            if binding.action in ("quit", "close_or_quit") or hidden:
                 continue
-            if True:
-                entries.append((source, binding))
+            entries.append((source, binding))
     return entries

@@ -4,6 +4,7 @@ ID column frozen while scrolling sideways."""
 
 from __future__ import annotations
 
+import pytest
 from textual.binding import Binding
 
 from segtui.tui.app import SegtuiApp
@@ -31,7 +32,7 @@ def test_keys_are_shown_in_one_notation() -> None:
 def test_help_lists_dialog_keys_migration_save_lookalikes_and_confirmation() -> None:
     rows = {(key, where) for key, _description, where in help_rows(SegtuiApp.BINDINGS)}
     assert ("ctrl+s", "migration") in rows
-    assert ("esc/L", "lookalikes") in rows
+    assert ("esc/L/q", "lookalikes") in rows
     assert ("y", "confirmation") in rows
     assert ("n/esc", "confirmation") in rows
     assert ("ctrl+r/F5", "everywhere") in rows
@@ -167,11 +168,41 @@ async def test_data_view_sort_orders_all_rows_not_only_the_loaded_head(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("3", "t", "t")  # customers -> products -> transactions
+        await settle(pilot)
         table = app.query_one("#raw-table", FrameTable)
-        assert table.row_count == 50
         table.cursor_column = table.columns.index("TotalValue")
         await pilot.press("o", "o")  # descending
         await settle(pilot)
-        assert table.row_count == 50
+        assert table.row_count == everything.height
         assert table.frame["TotalValue"][0] == everything["TotalValue"].max()
         assert table.sort_column == "TotalValue" and table.sort_descending
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_shift_g_in_the_data_view_reaches_the_last_row_of_the_table(
+    make_app, zeotap_dir, monkeypatch, size
+) -> None:
+    """The view first shows the rows read at start (50 here), then every row: G lands on
+    the file's last line, not on the last row read first."""
+    import polars as pl
+
+    from segtui.tui import app as app_module
+    from segtui.tui import session as session_module
+
+    monkeypatch.setattr(session_module, "HEAD_ROWS", 50)
+    monkeypatch.setattr(app_module, "HEAD_ROWS", 50)
+    everything = pl.read_csv(zeotap_dir / "Transactions.csv")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "t", "t")
+        await settle(pilot)
+        table = app.query_one("#raw-table", FrameTable)
+        await pilot.press("G")
+        await settle(pilot)
+        assert table.cursor_row == everything.height - 1
+        last = table.row_values(table.cursor_row)
+        assert last["TransactionID"] == everything["TransactionID"][-1]
+        title = str(app.query_one("#table-title").render())
+        assert f"row {everything.height:,}" in title
+        assert f"{everything.height:,} of {everything.height:,} rows shown" in title

@@ -71,8 +71,9 @@ def mark_returns_only(
 def mark_net_returners(
     frame: pl.DataFrame, data_quality: dict[str, Any], warnings: list[str]
 ) -> pl.DataFrame:
-    """Mark the customers with purchases whose returns cancel or exceed them (net
-    ``total_spend`` of zero or less, within a millionth of the money unit): the
+    """Mark the customers with purchases whose returns cancel or exceed them (return
+    lines and a net ``total_spend`` of zero or less, within a millionth of the money
+    unit): the
     ``net_returner`` column is true and ``has_purchases`` false for them, so they are kept
     in every output as segment -2 and left out of the clustering, the metrics, tiers and
     the choice of k (24 such customers of UCI Online Retail formed a cluster of their own,
@@ -81,7 +82,15 @@ def mark_net_returners(
     from segtui.engine.value.summary import NET_PURCHASE_MIN
 
     has = pl.col("has_purchases").fill_null(False)
-    net = has & (pl.col("total_spend").fill_null(0.0) <= NET_PURCHASE_MIN)
+    spend = pl.col("total_spend").fill_null(0.0)
+    # returns must be what brought the spend down: a purchase line without a value (a null
+    # amount) leaves spend at 0 and is no return
+    returned = (
+        pl.col("n_return_lines").fill_null(0) > 0
+        if "n_return_lines" in frame.columns
+        else spend < 0
+    )
+    net = has & returned & (spend <= NET_PURCHASE_MIN)
     count = int(frame.select(net.sum()).item())
     data_quality["net_returners"] = count
     if count:

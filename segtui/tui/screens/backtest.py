@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from segtui.config import Settings
@@ -100,7 +101,7 @@ def parse_cut(text: str, horizon_text: str, current: dt.date) -> tuple[dt.date, 
 class BacktestScreen(ModalScreen[None]):
     """Ask for a cut date and horizon, then show how the segments held up."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
 
     def __init__(self, settings: Settings, tables: Tables, as_of: dt.date) -> None:
         super().__init__()
@@ -127,6 +128,7 @@ class BacktestScreen(ModalScreen[None]):
             yield Static(id="backtest-chart")
             yield FrameTable(id="backtest-comparison", fixed_columns=1)
             yield FrameTable(id="backtest-segments", fixed_columns=2)
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#backtest-at", Input).focus()

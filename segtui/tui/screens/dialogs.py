@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from segtui.tui.widgets.key_footer import KeyFooter
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists every key binding (built from the live binding tables)."""
@@ -27,13 +29,14 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=True, header_style="bold", expand=True)
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
-        table.add_column("Where", style="dim")
+        table.add_column("Where", style="italic")
         for key, description, where in self.rows:
             table.add_row(key, description, where)
         with Vertical(id="help-box"):
             yield Static("Keys  (esc closes)", classes="dialog-title")
             with VerticalScroll():
                 yield Static(table, id="help-table")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
@@ -57,6 +60,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Overwrite (y)", variant="warning", id="yes")
                 yield Button("Cancel (n)", id="no")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -17,6 +17,8 @@ from textual.worker import Worker, WorkerState
 from segtui.engine.errors import SegtuiError, plural
 from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
 from segtui.tui.screens.dialogs import ConfirmScreen
+from segtui.tui.widgets.key_footer import KeyFooter
+from segtui.tui.widgets.toggles import StateCheckbox
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -42,7 +44,7 @@ def default_export_path(result: SegmentationResult, folder: Path) -> Path:
 class ExportScreen(ModalScreen[list[Path] | None]):
     """Export the current result; dismisses with the absolute paths written (or None)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "cancel", "Cancel")]
 
     def __init__(
         self, result: SegmentationResult, path: Path, view: pl.DataFrame | None = None
@@ -64,9 +66,9 @@ class ExportScreen(ModalScreen[list[Path] | None]):
                 classes="hint",
             )
             yield Input(str(self.initial), id="export-path")
-            yield Checkbox("Also write a Markdown report (.md beside it)", id="with-report")
+            yield StateCheckbox("Also write a Markdown report (.md beside it)", id="with-report")
             if self.view is not None:
-                yield Checkbox(
+                yield StateCheckbox(
                     f"Only the current view: {plural(self.view.height, 'customer')} of "
                     f"{self.result.n_customers:,} (Customers filter, search and sort)",
                     id="view-only",
@@ -75,9 +77,30 @@ class ExportScreen(ModalScreen[list[Path] | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Export", variant="primary", id="do-export")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()
+        self._offer_report(self.query_one("#export-path", Input).value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._offer_report(event.value)
+
+    def _offer_report(self, text: str) -> None:
+        """The Markdown report goes beside a segments file only: for a .toml or .md
+        path the box is hidden (and unticked), so it never promises a file not written."""
+        try:
+            segments = export_kind(Path(text.strip())) == "segments"
+        except SegtuiError:
+            segments = True  # unknown extension: the error on export says which to use
+        boxes = self.query("#with-report")
+        if not boxes:  # the save-model and save-table dialogs offer no report
+            return
+        box = boxes.first(Checkbox)
+        box.display = segments
+        if not segments:
+            box.value = False
 
     def targets(self) -> list[Path]:
         """Paths the current form would write (validated; raises SegtuiError)."""

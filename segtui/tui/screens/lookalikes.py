@@ -15,6 +15,7 @@ from textual.widgets import Static
 from segtui.config import UI_LOOKALIKES_TOP
 from segtui.engine.errors import SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -44,7 +45,7 @@ class LookalikesScreen(ModalScreen[str | None]):
     """Top lookalikes of one customer; Enter dismisses with the chosen LookalikeID."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,L", "close", "Close"),
+        Binding("escape,L,q", "close", "Close"),
     ]
 
     def __init__(
@@ -75,6 +76,7 @@ class LookalikesScreen(ModalScreen[str | None]):
             )
             yield Static("finding lookalikes…", id="lookalike-status")
             yield FrameTable(id="lookalike-table")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()

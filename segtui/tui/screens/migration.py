@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 from segtui.config import UI_MIGRATION_DAYS_BEFORE
 from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from segtui.engine.features.compute import FeatureTable
@@ -98,7 +99,7 @@ class MigrationScreen(ModalScreen[None]):
     """Ask for an earlier as-of date, then show who moved between segments since then."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
+        Binding("escape,q", "close", "Close"),
         Binding("ctrl+s", "save_table", "Save table"),
     ]
 
@@ -128,6 +129,7 @@ class MigrationScreen(ModalScreen[None]):
                 "enter computes · ctrl+s saves the table · esc closes", id="migration-status"
             )
             yield FrameTable(id="migration-table", fixed_columns=1)
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#as-of-before", Input).focus()

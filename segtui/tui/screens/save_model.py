@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from segtui.engine.errors import OutputError, SegtuiError
 from segtui.tui.screens.export import ExportScreen
+from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -52,6 +53,7 @@ class SaveModelScreen(ExportScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="do-export")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def targets(self) -> list[Path]:
         """The model path the form names (absolute; raises OutputError unless .json)."""

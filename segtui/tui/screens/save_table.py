@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static
 from segtui.engine.errors import OutputError, SegtuiError
 from segtui.engine.output.writers import SEGMENT_FORMATS
 from segtui.tui.screens.export import ExportScreen
+from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -39,6 +40,7 @@ class SaveTableScreen(ExportScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="do-export")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def targets(self) -> list[Path]:
         """The path the form names (absolute; raises OutputError for an unknown format)."""

@@ -13,13 +13,15 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 
 from segtui.config import AUTO_K, LOG_MODES, METHODS, SCALINGS, Settings
 from segtui.engine.features.compute import available_names
+from segtui.tui.widgets.key_footer import KeyFooter
+from segtui.tui.widgets.toggles import StateCheckbox, StateSelectionList
 
 
 class SettingsScreen(ModalScreen[Settings | None]):
     """Edit clustering settings; dismisses with the new Settings (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape,q", "cancel", "Cancel"),
         Binding("ctrl+s", "apply", "Apply"),
     ]
 
@@ -58,18 +60,19 @@ class SettingsScreen(ModalScreen[Settings | None]):
                     [(m, m) for m in METHODS], value=s.method, allow_blank=False, id="method"
                 )
             # --clv: the same switch as V; horizon and discount rate stay as started.
-            yield Checkbox(
+            yield StateCheckbox(
                 f"customer value: P(alive), CLV over {s.horizon_days} days, stages (--clv)",
                 value=s.clv,
                 id="clv",
             )
-            yield SelectionList[str](
+            yield StateSelectionList(
                 *[(name, name, name in chosen) for name in names + extra], id="features"
             )
             yield Static(id="settings-error")
             with Horizontal(classes="buttons"):
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")
+        yield KeyFooter()  # this dialog's keys, not the view's behind it
 
     def on_mount(self) -> None:
         self.query_one("#k", Input).focus()

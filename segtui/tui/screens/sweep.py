@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
@@ -23,6 +23,7 @@ from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
 from segtui.engine.features.compute import FeatureTable
 from segtui.tui.session import stage_percent
+from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 
@@ -34,7 +35,7 @@ def details_line(row: SweepRow | None) -> Text:
     """Every score of the k under the cursor (or a hint when it is not scored yet)."""
     text = Text()
     if row is None:
-        text.append("not scored yet", style="dim")
+        text.append("not scored yet", style="italic")
         return text
     text.append(f"k = {row.k}: ", style="bold")
     text.append(f"Davies-Bouldin {row.davies_bouldin:.3f} · ")
@@ -48,7 +49,7 @@ def details_line(row: SweepRow | None) -> Text:
         if small:
             text.append(f" (under {AUTO_K_MIN_SEGMENT_SHARE:.0%})", style="yellow")
     if row.n_segments < row.k:
-        text.append(f" · only {row.n_segments} non-empty segments", style="yellow")
+        text.append(f" · only {row.n_segments} non-empty segments", style="bold")
     return text
 
 
@@ -59,7 +60,7 @@ def rule_text(result: SweepResult | None, error: str | None) -> Text:
         text.append(f"✖ {error}", style="bold red")
         return text
     if result is None:
-        text.append("The recommended k (★) appears when every k is scored.", style="dim")
+        text.append("The recommended k (★) appears when every k is scored.", style="italic")
         return text
     rule, _, because = result.rule.partition(" Chosen: ")
     because = because.removeprefix(f"k = {result.recommended_k}: ")
@@ -69,7 +70,7 @@ def rule_text(result: SweepResult | None, error: str | None) -> Text:
     text.append(
         f" Silhouette on a seeded sample of {result.silhouette_sample_size:,} customers;"
         f" stability: {result.stability_method}.",
-        style="dim",
+        style="italic",
     )
     return text
 
@@ -89,10 +90,10 @@ class SweepScreen(Screen[int | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,left", "move(-1)", "Move", key_display="↑↓"),
-        Binding("down,right", "move(1)", "Larger k", show=False),
-        Binding("home", "jump('first')", "First k", show=False),
-        Binding("end", "jump('last')", "Last k", show=False),
+        Binding("up,left,k,h", "move(-1)", "Move", key_display="↑↓/jk"),
+        Binding("down,right,j,l", "move(1)", "Larger k", show=False),
+        Binding("home,g", "jump('first')", "First k", show=False),
+        Binding("end,G", "jump('last')", "Last k", show=False),
         Binding("r", "jump('recommended')", "Recommended"),
         Binding("enter", "pick", "Re-cluster"),
         Binding("escape", "cancel_or_back", "Cancel/back", key_display="esc"),
@@ -137,7 +138,7 @@ class SweepScreen(Screen[int | None]):
         yield SweepChart(range(self.k_min, self.k_max + 1), id="sweep-chart")
         yield Static(id="sweep-details")
         yield Static(id="sweep-rule")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.result is not None:
@@ -235,7 +236,7 @@ class SweepScreen(Screen[int | None]):
             status.append(f"⟳ {self.status}{done} (esc cancels)", style="bold")
         else:
             status.append(self.status + " · ")
-            status.append("★ recommended · ● current · Enter re-clusters", style="dim")
+            status.append("★ recommended · ● current · Enter re-clusters", style="italic")
         self.query_one("#sweep-status", Static).update(status)
         self.query_one(SweepChart).update_chart(
             rows=list(self.rows),

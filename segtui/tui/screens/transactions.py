@@ -10,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
 from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
+from segtui.tui.widgets.key_footer import KeyFooter
 
 
 class TransactionsScreen(Screen[None]):
@@ -36,12 +37,12 @@ class TransactionsScreen(Screen[None]):
         details = Text()
         for key, value in self.customer.items():
             if key not in ("CustomerID", "CustomerName"):
-                details.append(f"{key} ", style="dim")
+                details.append(f"{key} ", style="italic")
                 details.append(f"{format_cell(value)}  ")
         yield Static(details, id="customer-details")
         yield Static("loading transactions…", id="tx-count")
         yield FrameTable(id="tx-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(FrameTable).focus()

@@ -164,7 +164,7 @@ def tracking_chart(
     text = Text(no_wrap=True, overflow="crop")
     for row in range(height):
         label = f"{top:,.0f}" if row == 0 else ("0" if row == height - 1 else "")
-        text.append(label.rjust(axis) + " ┤" if label else " " * axis + " │", style="dim")
+        text.append(label.rjust(axis) + " ┤" if label else " " * axis + " │")
         for col in range(plot):
             seen, guess = int(masks[0][row, col]), int(masks[1][row, col])
             if seen and guess:

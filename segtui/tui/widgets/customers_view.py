@@ -68,10 +68,12 @@ class CustomersView(Vertical):
         self._jump: str | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="breadcrumb")
+        # One line for where you are and how many rows; the search box takes a line only
+        # while it is in use (/ opens it), so 80x24 shows more customers.
         with Horizontal(id="customer-tools"):
-            yield Input(placeholder="/ search id, name, region…", id="search")
+            yield Static(id="breadcrumb")
             yield Static(id="showing")
+        yield Input(placeholder="/ search id, name, region…", id="search")
         yield FrameTable(id="customer-table", sort_in_place=False, fixed_columns=1)
 
     def show(self, frame: pl.DataFrame, names: dict[int, str]) -> None:
@@ -125,6 +127,7 @@ class CustomersView(Vertical):
         self.query_one("#breadcrumb", Static).update(" › ".join(crumbs))
 
     def on_mount(self) -> None:
+        self._show_search_box()
         # The cursor's row number beside the count: j/k/g/G and n/N say where they landed
         # even where the highlight is not visible (a screen reader, a text capture).
         self.watch(self.query_one(FrameTable), "cursor_row", self._show_position, init=False)
@@ -150,6 +153,7 @@ class CustomersView(Vertical):
         self._jump = customer_id
         search = self.query_one("#search", Input)
         search.value = ""
+        search.display = False
         # Set both filters without their watchers so exactly one refilter applies the jump.
         self.set_reactive(CustomersView.search, "")
         self.set_reactive(CustomersView.segment, None)
@@ -186,7 +190,17 @@ class CustomersView(Vertical):
         self.refilter()
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        box = self.query_one("#search", Input)
+        box.display = True
+        self.call_after_refresh(box.focus)  # a widget just shown takes focus once laid out
+
+    def _show_search_box(self) -> None:
+        """The search box shows while it has focus or text (the filter in force)."""
+        box = self.query_one("#search", Input)
+        box.display = box.has_focus or bool(box.value)
+
+    def on_descendant_blur(self) -> None:
+        self._show_search_box()
 
     def action_next_segment(self) -> None:
         """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), -2 (net returners),
@@ -199,9 +213,11 @@ class CustomersView(Vertical):
     def back(self) -> bool:
         """Undo one level (search, then segment filter). Returns False at the top."""
         search = self.query_one("#search", Input)
-        if search.value:
+        if search.value or search.has_focus:
+            # esc in the search box (even an empty one) leaves the box, not the view.
             search.value = ""
             self.query_one(FrameTable).focus()
+            search.display = False
             return True
         if self.segment is not None:
             self.segment = None

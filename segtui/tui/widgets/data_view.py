@@ -23,6 +23,10 @@ from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable
 
 TABLES = ("customers", "products", "transactions")
+# Rows a table view holds: the whole table up to this many (the Online Retail log's
+# 541,909 lines fit), so G reaches its last row. The table renders only what is on
+# screen; the title says when a table has more rows than this.
+BROWSE_ROWS = 2_000_000
 
 
 def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list[str]) -> Text:
@@ -45,10 +49,10 @@ def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list
         text.append("Purchases: ", style="bold")
         text.append(str(definition["text"]) + "\n")
     for line in warnings:
-        text.append(f"⚠ {line}\n", style="yellow")
+        text.append(f"⚠ {line}\n", style="bold")
     text.append(
         "t next table · / finds in all rows, n/N next/previous · o sorts all rows",
-        style="dim",
+        style="italic",
     )
     return text
 
@@ -131,7 +135,11 @@ class DataView(Vertical):
         """Clear the search (esc). Returns False when there was none."""
         box = self.query_one("#data-search", Input)
         if not self.table_query.text and not box.value:
-            return False
+            if not box.display:
+                return False
+            box.display = False  # an empty find box closes, the view stays
+            self.query_one("#raw-table", FrameTable).focus()
+            return True
         box.value = ""
         box.display = False
         self.table_query = replace(self.table_query, text="")
@@ -169,8 +177,13 @@ class DataView(Vertical):
         self._request += 1  # an answer still computing belongs to the previous query
         head = self.heads.get(self.current, pl.DataFrame())
         lazy = self._lazy()
-        if self.table_query.is_plain or lazy is None:
+        if lazy is None or (self.table_query.is_plain and head.height >= self._total()):
             self._show_frame(head, None)
+            return
+        if self.table_query.is_plain:
+            # The head at once, then every row (up to BROWSE_ROWS) from a worker.
+            self._show_frame(head, None)
+            self._run_query(self._request, self.current, lazy, head, self.table_query)
             return
         self.query_one("#table-title", Static).update(
             f"{self.current.title()} · searching/sorting all rows…"
@@ -196,10 +209,10 @@ class DataView(Vertical):
                     query.sort_by, descending=query.descending, nulls_last=True, maintain_order=True
                 )
             if query.text.strip():
-                frame, count = pl.collect_all([lazy.head(self.head_rows), lazy.select(pl.len())])
+                frame, count = pl.collect_all([lazy.head(BROWSE_ROWS), lazy.select(pl.len())])
                 matched = int(count.item())
             else:
-                frame = lazy.head(self.head_rows).collect()
+                frame = lazy.head(BROWSE_ROWS).collect()
         except pl.exceptions.PolarsError as exc:  # the view says so; the session goes on
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
@@ -208,9 +221,15 @@ class DataView(Vertical):
     def _answered(self, request: int, kind: str, frame: pl.DataFrame, matched: int | None) -> None:
         if request != self._request or kind != self.current:
             return  # another query or a table switch came after this one
-        self._show_frame(frame, matched)
+        # The whole table in file order extends the head: the cursor stays where it is.
+        self._show_frame(frame, matched, keep_cursor=self.table_query.is_plain)
 
-    def _show_frame(self, frame: pl.DataFrame, matched: int | None) -> None:
+    def _total(self) -> int:
+        return self.counts.get(self.current, 0)
+
+    def _show_frame(
+        self, frame: pl.DataFrame, matched: int | None, *, keep_cursor: bool = False
+    ) -> None:
         total = self.counts.get(self.current, frame.height)
         self._title = f"{frame.height:,} of {total:,} rows shown" + self.table_query.describe(
             matched
@@ -218,7 +237,7 @@ class DataView(Vertical):
         table = self.query_one("#raw-table", FrameTable)
         query = self.table_query
         table.sort_column, table.sort_descending = query.sort_by, query.descending
-        table.set_frame(frame)
+        table.set_frame(frame, keep_cursor=keep_cursor)
         table.find_text = self.table_query.text
         self._show_title()
 

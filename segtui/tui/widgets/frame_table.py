@@ -20,38 +20,39 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from segtui.tui.widgets.table_layout import (
+    GAP,
+    column_widths,
+    fit_number,
+    fit_text,
+    format_cell,
+    is_number,
+)
+
+__all__ = ["FrameTable", "format_cell"]
+
 PAGE_ROWS = 256
-MAX_WIDTH = 28
-GAP = 2
-
-
-def format_cell(value: Any) -> str:
-    """Text of one cell: floats with two decimals and thousands separators."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return "–" if value != value else f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 class FrameTable(ScrollView, can_focus=True):
     """Scrollable, sortable view of a DataFrame with a row and a column cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # vim/VisiData movement beside the arrows: j/k rows, h/l columns, g/G first/last row.
+        # vim/VisiData movement beside the arrows: j/k rows, h/l columns, g/G first/last
+        # row, ctrl+f/ctrl+b pages, 0/$ first/last column.
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First row", show=False),
         Binding("end,G", "jump(-1)", "Last row", show=False),
         Binding("left,h", "column(-1)", "Column left", show=False),
         Binding("right,l", "column(1)", "Column right", show=False),
+        Binding("0", "edge_column(0)", "First column", show=False),
+        Binding("dollar_sign", "edge_column(-1)", "Last column", show=False),
         Binding("o", "sort", "Sort"),
+        Binding("left_square_bracket", "sort_by(False)", "Sort ascending", show=False),
+        Binding("right_square_bracket", "sort_by(True)", "Sort descending", show=False),
         Binding("n", "next_match(1)", "Next match", show=False),
         Binding("N", "next_match(-1)", "Previous match", show=False),
         Binding("enter", "choose", "Open", show=False),
@@ -60,6 +61,7 @@ class FrameTable(ScrollView, can_focus=True):
         "frame-table--header",
         "frame-table--cursor",
         "frame-table--sorted",
+        "frame-table--match",
     }
 
     cursor_row: reactive[int] = reactive(0)
@@ -111,9 +113,10 @@ class FrameTable(ScrollView, can_focus=True):
         """Show ``frame`` (the widget keeps a reference, no copy)."""
         self.frame = frame
         self.columns = list(frame.columns)
+        self._numeric = [is_number(dtype) for dtype in frame.schema.values()]
         self._pages.clear()
-        self.widths = self._measure()
-        self.virtual_size = Size(sum(self.widths) + GAP * len(self.widths), frame.height + 1)
+        self.widths = column_widths(frame)
+        self._update_virtual_size()
         if not keep_cursor:
             # Back to the first row, but the column under the cursor stays in view.
             self.cursor_row = 0
@@ -122,13 +125,41 @@ class FrameTable(ScrollView, can_focus=True):
         self.cursor_column = min(self.cursor_column, max(len(self.columns) - 1, 0))
         self.refresh()
 
-    def _measure(self) -> list[int]:
-        sample = self.frame.head(200).rows()
-        widths = []
-        for i, name in enumerate(self.columns):
-            longest = max((len(format_cell(row[i])) for row in sample), default=0)
-            widths.append(min(max(len(name) + 2, longest), MAX_WIDTH))
-        return widths
+    def _update_virtual_size(self) -> None:
+        """Width: every column start is a reachable scroll position (sideways scrolling
+        moves whole columns, so the last column can come to the left edge)."""
+        total = sum(self.widths) + GAP * len(self.widths)
+        visible = self.scrollable_content_region.width
+        starts = self._starts()
+        if visible and total > visible and starts:
+            total = max(total, starts[-1] + visible)
+        self.virtual_size = Size(total, self.frame.height + 1)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._show_cursor_column()
+
+    def _fixed_count(self) -> int:
+        return min(self.fixed_columns, len(self.widths))
+
+    def _starts(self) -> list[int]:
+        """x of each scrolling column (right of the frozen ones) within the scrolling part."""
+        starts, x = [], 0
+        for width in self.widths[self._fixed_count() :]:
+            starts.append(x)
+            x += width + GAP
+        return starts
+
+    def first_scrolled_column(self) -> int:
+        """The column shown first right of the frozen ones: the first whose start is at
+        or right of the scroll position, so no column is ever shown without its left."""
+        fixed = self._fixed_count()
+        starts = self._starts()
+        scroll_x = round(self.scroll_offset.x)
+        for i, start in enumerate(starts):
+            if start >= scroll_x:
+                return fixed + i
+        return fixed + max(len(starts) - 1, 0)
 
     def _row(self, index: int) -> tuple[str, ...]:
         page_no = index // PAGE_ROWS
@@ -150,53 +181,62 @@ class FrameTable(ScrollView, can_focus=True):
         return self.frame.height
 
     # -- rendering --------------------------------------------------------------------
+    def visible_columns(self) -> list[tuple[int, int]]:
+        """(column, cells shown) left to right: the frozen columns, then whole columns
+        from ``first_scrolled_column``; the last may be cut by the edge (then fewer cells)."""
+        room = self.scrollable_content_region.width or self.size.width
+        shown = []
+        fixed = self._fixed_count()
+        for col in [*range(fixed), *range(self.first_scrolled_column(), len(self.widths))]:
+            if room <= 0:
+                break
+            cells = min(self.widths[col], room)
+            shown.append((col, cells))
+            room -= cells + GAP
+        return shown
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if y == 0:
-            header = self.get_component_rich_style("frame-table--header")
             labels = []
             for name in self.columns:
                 mark = ""
                 if name == self.sort_column:
                     mark = " ▼" if self.sort_descending else " ▲"
                 labels.append(name + mark)
-            strip = self._strip(labels, header, -1)
-        else:
-            index = scroll_y + y - 1
-            if index >= self.frame.height:
-                return Strip.blank(width, self.rich_style)
-            style = (
-                self.get_component_rich_style("frame-table--cursor")
-                if index == self.cursor_row and self.has_focus
-                else self.rich_style
-            )
-            strip = self._strip(list(self._row(index)), style, index)
-        fixed = min(self._fixed_width(), width)
-        if not fixed:
-            return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
-        start = fixed + scroll_x
-        moving = strip.crop(start, start + width - fixed)
-        return Strip.join([strip.crop(0, fixed), moving]).extend_cell_length(width, self.rich_style)
-
-    def _fixed_width(self) -> int:
-        count = min(self.fixed_columns, len(self.widths))
-        return sum(self.widths[:count]) + GAP * count
+            header = self.get_component_rich_style("frame-table--header")
+            return self._strip(labels, header, -1).extend_cell_length(width, header)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.frame.height:
+            return Strip.blank(width, self.rich_style)
+        style = (
+            self.get_component_rich_style("frame-table--cursor")
+            if index == self.cursor_row and self.has_focus
+            else self.rich_style
+        )
+        strip = self._strip(list(self._row(index)), style, index)
+        return strip.extend_cell_length(width, self.rich_style)
 
     def _strip(self, cells: list[str], style: Style, index: int) -> Strip:
+        """One line: the visible columns, each value fitted by the table_layout rules."""
         segments = []
-        cursor = index == self.cursor_row
-        sorted_style = self.get_component_rich_style("frame-table--sorted")
-        for col, (text, width) in enumerate(zip(cells, self.widths, strict=False)):
-            text = text if len(text) <= width else text[: width - 1] + "…"
-            numeric = self.frame.schema[self.columns[col]].is_numeric() if index >= 0 else False
-            padded = text.rjust(width) if numeric else text.ljust(width)
+        cursor = index == self.cursor_row and self.has_focus
+        needle = self.find_text.strip().lower()
+        for col, room in self.visible_columns():
+            text = cells[col]
+            full = self.widths[col]
+            if index >= 0 and self._numeric[col]:
+                shown = fit_number(text, room)
+            else:
+                shown = fit_text(text if len(text) <= full else fit_text(text, full), room)
             cell_style = style
-            if cursor and col == self.cursor_column and self.has_focus:
+            if cursor and col == self.cursor_column:
                 cell_style = style + Style(reverse=True)
             elif index == -1 and self.columns[col] == self.sort_column:
-                cell_style = style + sorted_style
-            segments.append(Segment(padded, cell_style))
+                cell_style = style + self.get_component_rich_style("frame-table--sorted")
+            elif index >= 0 and needle and not self._numeric[col] and needle in text.lower():
+                cell_style = style + self.get_component_rich_style("frame-table--match")
+            segments.append(Segment(shown, cell_style))
             segments.append(Segment(" " * GAP, style))
         return Strip(segments)
 
@@ -210,21 +250,35 @@ class FrameTable(ScrollView, can_focus=True):
             self.scroll_to(y=row - visible + 1, animate=False)
         self.refresh()
 
-    def watch_cursor_column(self, _old: int, column: int) -> None:
+    def watch_cursor_column(self, _old: int, _column: int) -> None:
+        self._show_cursor_column()
+
+    def _show_cursor_column(self) -> None:
+        """Scroll sideways by whole columns so the cursor's column is shown in full."""
+        column = self.cursor_column
+        fixed = self._fixed_count()
         if not self.widths or column >= len(self.widths):
-            return
-        fixed = min(self.fixed_columns, len(self.widths))
-        if column < fixed:
             self.refresh()
             return
-        # Positions within the scrolling part (right of the frozen columns).
-        left = sum(self.widths[fixed:column]) + GAP * (column - fixed)
-        right = left + self.widths[column]
-        visible = max(self.scrollable_content_region.width - self._fixed_width(), 1)
-        if left < self.scroll_offset.x:
-            self.scroll_to(x=left, animate=False)
-        elif right > self.scroll_offset.x + visible:
-            self.scroll_to(x=right - visible, animate=False)
+        if column < fixed:  # on the frozen id: the columns beside it from the first
+            self.scroll_to(x=0, animate=False, immediate=True)
+            self.refresh()
+            return
+        starts = self._starts()
+        fixed_width = sum(self.widths[:fixed]) + GAP * fixed
+        visible = max(self.scrollable_content_region.width - fixed_width, 1)
+        first = self.first_scrolled_column()
+        if column < first:
+            first = column
+        # Move the first column right until the cursor's column ends inside the screen.
+        while (
+            first < column
+            and starts[column - fixed] + self.widths[column] - starts[first - fixed] > visible
+        ):
+            first += 1
+        if self.scrollable_content_region.width:
+            self._update_virtual_size()
+        self.scroll_to(x=starts[first - fixed], animate=False, immediate=True)
         self.refresh()
 
     def on_focus(self) -> None:
@@ -248,12 +302,23 @@ class FrameTable(ScrollView, can_focus=True):
         if self.columns:
             self.cursor_column = max(0, min(len(self.columns) - 1, self.cursor_column + delta))
 
+    def action_edge_column(self, where: int) -> None:
+        """Put the cursor on the first (0) or last (-1) column."""
+        if self.columns:
+            self.cursor_column = 0 if where == 0 else len(self.columns) - 1
+
     def action_sort(self) -> None:
         """Sort by the cursor column; again on the same column reverses the order."""
         if not self.columns:
             return
         column = self.columns[self.cursor_column]
-        descending = not self.sort_descending if column == self.sort_column else False
+        self.action_sort_by(not self.sort_descending if column == self.sort_column else False)
+
+    def action_sort_by(self, descending: bool) -> None:
+        """Sort by the cursor column, ascending or ``descending``."""
+        if not self.columns:
+            return
+        column = self.columns[self.cursor_column]
         self.sort_column, self.sort_descending = column, descending
         if self.sort_in_place:
             self.set_frame(
@@ -288,18 +353,16 @@ class FrameTable(ScrollView, can_focus=True):
             self.post_message(self.RowChosen(self, self.row_values(self.cursor_row)))
 
     def on_click(self, event: events.Click) -> None:
-        scroll_x, scroll_y = self.scroll_offset
-        x = event.x if event.x < self._fixed_width() else event.x + scroll_x
-        edge = 0
-        for col, width in enumerate(self.widths):
-            edge += width + GAP
-            if x < edge:
+        x = 0
+        for col, cells in self.visible_columns():
+            if event.x < x + cells + GAP:
                 self.cursor_column = col
                 break
+            x += cells + GAP
         if event.y == 0:
             self.action_sort()
             return
-        index = scroll_y + event.y - 1
+        index = int(self.scroll_offset.y) + event.y - 1
         if 0 <= index < self.frame.height:
             self.cursor_row = index
             if event.chain >= 2:

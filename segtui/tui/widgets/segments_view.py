@@ -76,7 +76,7 @@ def panel_text(
         for n in keys
         if n in profile.means
     ]
-    text.append("  " + " · ".join(parts) + "\n", style="dim" if not parts else "")
+    text.append("  " + " · ".join(parts) + "\n", style="italic" if not parts else "")
     if value is not None:
         stages = ", ".join(f"{k} {v:,}" for k, v in value["stages"].items() if v)
         text.append(
@@ -85,7 +85,7 @@ def panel_text(
         )
     text.append("  " + profile.description + "\n")
     for line in lines:
-        text.append("  " + line + "\n", style="cyan")
+        text.append("  " + line + "\n", style="italic")
     text.append("  → " + profile.action, style="italic")
     return text
 

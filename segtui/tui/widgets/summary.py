@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 
 from segtui.config import AUTO_K, Settings
 from segtui.engine.pipeline import SegmentationResult
 
 
-def settings_line(settings: Settings, result: SegmentationResult | None) -> Text:
+def settings_line(
+    settings: Settings, result: SegmentationResult | None, width: int | None = None
+) -> Text:
     """k, seed, scaling, log, CLV (when on), customers clustered, features and the settings file
-    applied (if any). Returns Text."""
+    applied (if any). With ``width``, the line fits it: the feature list gives way to
+    its count ("5 features", every name is in Settings), then the settings file's folder
+    to its name. Returns Text."""
+    features = list(result.features if result is not None else settings.features)
+    config_file = settings.extra.get("config_file")
+    line = _settings_text(settings, result, ", ".join(features), config_file)
+    if width is None or line.cell_len <= width:
+        return line
+    count = f"{len(features)} features"
+    line = _settings_text(settings, result, count, config_file)
+    if line.cell_len > width and config_file:
+        line = _settings_text(settings, result, count, Path(str(config_file)).name)
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def _settings_text(
+    settings: Settings, result: SegmentationResult | None, features: str, config_file: object
+) -> Text:
     text = Text()
     text.append(k_label(settings, result), style="bold")
     text.append(f" · seed {settings.seed} · {settings.scaling}")
@@ -19,10 +41,7 @@ def settings_line(settings: Settings, result: SegmentationResult | None) -> Text
         text.append(f" · CLV {settings.horizon_days} d")
     if result is not None:
         text.append(f" · {result.n_clustered:,}/{result.n_customers:,} customers")
-        text.append(" · " + ", ".join(result.features))
-    else:
-        text.append(" · " + ", ".join(settings.features))
-    config_file = settings.extra.get("config_file")
+    text.append(" · " + features)
     if config_file:  # settings nobody typed on this screen: say where they came from
         text.append(f" · settings: {config_file}", style="italic")
     return text
@@ -79,7 +98,7 @@ def status_line(status: str, busy: bool, warnings: list[str]) -> Text:
     if status:
         text.append(status + " ")
     if warnings:
-        text.append(f"⚠ {warnings[0]}", style="yellow")
+        text.append(f"⚠ {warnings[0]}", style="bold")
         if len(warnings) > 1:
-            text.append(f" (+{len(warnings) - 1} more on Data)", style="yellow")
+            text.append(f" (+{len(warnings) - 1} more on Data)", style="bold")
     return text

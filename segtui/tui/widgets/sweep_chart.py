@@ -135,7 +135,7 @@ def sweep_chart(
     text.append("\n" + " " * PREFIX)
     for c in cols:
         note = c.note if c is not STABILITY else f"higher better, ┊ {AUTO_K_MIN_STABILITY:g}"
-        text.append(note[: per - 1].ljust(per), style="dim")
+        text.append(note[: per - 1].ljust(per), style="italic")
     for k in k_values:
         text.append("\n\n" if spaced else "\n")
         line = Text()
@@ -144,7 +144,7 @@ def sweep_chart(
         row = scored.get(k)
         if row is None:
             waiting = "computing…" if k == running else "·" * min(bar_width, 10)
-            line.append(waiting, style="italic" if k == running else "dim")
+            line.append(waiting, style="bold italic" if k == running else "italic")
             line.append(" " * max(per * len(cols) - len(waiting), 0))
         else:
             for c in cols:

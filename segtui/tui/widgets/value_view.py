@@ -103,7 +103,7 @@ def segment_value_table(value: dict[str, Any]) -> Table:
 def rules_text(value: dict[str, Any]) -> Text:
     """The stage rules with this data's thresholds (first rule that matches). Returns Text."""
     life = value["lifecycle"]
-    text = Text(style="dim")
+    text = Text(style="italic")
     text.append(
         f"Stages: typical gap between purchases {life['typical_gap_days']:.0f} days, lapse "
         f"threshold {life['lapse_threshold_days']:.0f} days; the first rule that matches:\n"
@@ -208,7 +208,7 @@ class ValueView(VerticalScroll):
         self.query_one("#stage-rules", Static).update(rules_text(value))
         holdout = value.get("holdout")
         self.query_one("#holdout-facts", Static).update(
-            holdout_text(holdout) if holdout else Text(NO_HOLDOUT_TEXT, style="dim")
+            holdout_text(holdout) if holdout else Text(NO_HOLDOUT_TEXT, style="italic")
         )
         self._show_holdout(holdout)
 
