@@ -7,6 +7,7 @@ import json
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH_FLAGS
 from typer.testing import CliRunner
 
 from segtui.cli import app
@@ -32,7 +33,9 @@ def trained(zeotap_dir, tmp_path_factory):
     """run --save-model on the reference data; returns (model path, run's segments file)."""
     folder = tmp_path_factory.mktemp("trained")
     model, segments = folder / "model.json", folder / "run.csv"
-    result = invoke("run", zeotap_dir, "--out", segments, "--save-model", model, "-q")
+    result = invoke(
+        "run", zeotap_dir, *PRE_SWITCH_FLAGS, "--out", segments, "--save-model", model, "-q"
+    )
     assert result.exit_code == 0, result.stderr
     return model, segments
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import TINY_PRODUCTS, write_tables
+from conftest import PRE_SWITCH_FEATURES, TINY_PRODUCTS, write_tables
 from typer.testing import CliRunner
 
 from segtui.cli import app
@@ -84,7 +84,20 @@ def test_empty_and_null_text_cells_are_untouched() -> None:
 
 def test_segments_csv_neutralises_hostile_names_and_regions(hostile_dir: Path, tmp_path) -> None:
     out = tmp_path / "segments.csv"
-    result = runner.invoke(app, ["run", str(hostile_dir), "-k", "2", "-q", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(hostile_dir),
+            "-k",
+            "2",
+            "-f",
+            ",".join(PRE_SWITCH_FEATURES),
+            "-q",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     by_id = rows(read_exact(out))
     for cid, name in HOSTILE_NAMES.items():
@@ -96,7 +109,20 @@ def test_segments_csv_neutralises_hostile_names_and_regions(hostile_dir: Path, t
 
 def test_segments_csv_keeps_negative_numbers_as_numbers(hostile_dir: Path, tmp_path) -> None:
     out = tmp_path / "segments.csv"
-    runner.invoke(app, ["run", str(hostile_dir), "-k", "2", "-q", "--out", str(out)])
+    runner.invoke(
+        app,
+        [
+            "run",
+            str(hostile_dir),
+            "-k",
+            "2",
+            "-f",
+            ",".join(PRE_SWITCH_FEATURES),
+            "-q",
+            "--out",
+            str(out),
+        ],
+    )
     c3 = rows(read_exact(out))["C3"]
     assert c3["total_spend"] == "-40.0" and c3["total_quantity"] == "-1"
     assert pl.read_csv(out)["total_spend"].dtype == pl.Float64
@@ -120,7 +146,20 @@ def test_raw_csv_writes_text_exactly(hostile_dir: Path, tmp_path) -> None:
 def test_non_spreadsheet_formats_keep_text_exactly(hostile_dir: Path, tmp_path, ext) -> None:
     out = tmp_path / f"segments.{ext}"
     assert (
-        runner.invoke(app, ["run", str(hostile_dir), "-k", "2", "-q", "--out", str(out)]).exit_code
+        runner.invoke(
+            app,
+            [
+                "run",
+                str(hostile_dir),
+                "-k",
+                "2",
+                "-f",
+                ",".join(PRE_SWITCH_FEATURES),
+                "-q",
+                "--out",
+                str(out),
+            ],
+        ).exit_code
         == 0
     )
     frame = pl.read_parquet(out) if ext == "parquet" else pl.DataFrame(json.loads(out.read_text()))

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH_FEATURES
 
 from segtui.engine.errors import OptionError
 from segtui.engine.models.migration import LOST, NEW, migrate_sources, snapshot_segments
@@ -56,7 +57,7 @@ def snapshots(tmp_path_factory):
         transactions=pl.concat([tx, extra_tx]).filter(~pl.col("CustomerID").is_in(LOST_IDS)),
     )
     after.write(root / "after")
-    model = build_model(segment(root / "before", k=4))
+    model = build_model(segment(root / "before", k=4, features=PRE_SWITCH_FEATURES))
     return model, root / "before", root / "after", movers
 
 

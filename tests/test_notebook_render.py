@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH
 
 import segtui
 
@@ -19,7 +20,7 @@ HOSTILE = "<script>alert('x')</script> & Co"
 
 @pytest.fixture(scope="module")
 def reference_result(zeotap_dir: Path):
-    return segtui.segment(zeotap_dir, progress=False)
+    return segtui.segment(zeotap_dir, **PRE_SWITCH, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -193,7 +193,9 @@ def test_an_integer_amount_beside_a_sales_column_is_a_quantity_not_money(tmp_pat
     # the quantity it really is: a hint where total_quantity is left out
     result = CliRunner().invoke(app, ["run", str(log), "--k", "2"])
     assert result.exit_code == 0, result.output
-    assert "but AMOUNT looks like one: give --quantity-col AMOUNT" in result.output
+    assert "but AMOUNT looks like one: give --quantity-col AMOUNT" in " ".join(
+        result.output.split()
+    )
     assert "TotalValue: SALES_PRICE (e.g." in result.output
 
 

@@ -149,7 +149,7 @@ def test_default_auto_run_has_no_categorical_dominance(summary):
 def test_default_auto_run_log_transforms_the_skewed_money_features(summary):
     assert summary["params"]["log"] == "auto"
     assert summary["transforms"]["total_spend"] == "log1p"
-    assert summary["transforms"]["region"].startswith("one-hot")
+    assert summary["transforms"]["recency_days"] == "none"  # days are never logged
 
 
 def test_default_auto_run_tiers_follow_the_documented_rule(summary):

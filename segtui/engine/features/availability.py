@@ -36,6 +36,12 @@ def drop_unavailable_defaults(
             )
         else:
             kept.append(name)
+    # The default space needs no quantity, but a log whose quantity went unrecognised is
+    # still worth a word: total_quantity and avg_quantity need it (issue 27's hint).
+    hint = quantity_hint(tables, "Quantity")
+    if hint and not any("Quantity" in note for note in notes):
+        if not tables.has("transactions", "Quantity"):
+            notes.append(f"The source has no Quantity column{hint} (for total_quantity).")
     return kept, notes
 
 
