@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import PRE_SWITCH_FEATURES
 from typer.testing import CliRunner
 
 from segtui.cli import app as cli
@@ -152,6 +153,8 @@ async def test_ui_shows_the_same_segments_and_metrics_as_run(make_app, zeotap_di
             str(zeotap_dir),
             "--k",
             "3",
+            "--features",
+            ",".join(PRE_SWITCH_FEATURES),
             "--seed",
             "7",
             "--scaling",

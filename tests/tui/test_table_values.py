@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PRE_SWITCH
 
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
@@ -119,7 +120,7 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "12
 
 @SIZES
 async def test_customers_table_shows_whole_values_scrolled_sideways(size, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("2")
@@ -131,7 +132,7 @@ async def test_customers_table_shows_whole_values_scrolled_sideways(size, tmp_pa
 async def test_customers_total_spend_is_whole_next_to_the_frozen_id(tmp_path) -> None:
     """The reported case: sideways at 80×24 showed C0015's 11,049.66 as 1,049.66 in the
     column next to the frozen id. Each row's total_spend now shows whole."""
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("2", *"lllllll", *"hhh", *"j" * 14)
@@ -167,7 +168,7 @@ async def test_every_data_table_shows_whole_values_scrolled_sideways(size, tmp_p
 
 
 async def test_reference_data_tables_show_whole_values_scrolled_sideways(tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("3")
@@ -189,7 +190,7 @@ async def test_reference_data_tables_show_whole_values_scrolled_sideways(tmp_pat
     ids=["transactions", "lookalikes", "migration"],
 )
 async def test_screen_tables_show_whole_values_scrolled_sideways(keys, table_id, tmp_path) -> None:
-    app = SegtuiApp(Settings(source=REFERENCE), export_dir=tmp_path)
+    app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         for key in keys:
