@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -25,11 +24,7 @@ from textual.widgets import ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
-from segtui.engine.clustering.projection import Projection
 from segtui.engine.errors import SegtuiError
-from segtui.engine.features.compute import FeatureTable
-from segtui.engine.io.sources import Tables
-from segtui.engine.pipeline import SegmentationResult
 from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.keys import binding_label, key_label, palette_entries
 from segtui.tui.screens.sweep import SweepCache
@@ -52,6 +47,14 @@ from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segtui.engine.clustering.projection import Projection
+    from segtui.engine.features.compute import FeatureTable
+    from segtui.engine.io.sources import Tables
+    from segtui.engine.pipeline import SegmentationResult
 
 # "Cancelled" is news for a moment, not a state: it leaves the status line after this.
 CANCELLED_SECONDS = 3.0
@@ -251,7 +254,20 @@ class SegtuiApp(DialogActions):
         reuse = tables is not None and same_input(settings, self.applied)
         table = self.result.feature_table if reuse and self.result is not None else None
         self.refresh_header()
-        self.compute(settings, self.generation, tables, table)
+        # The worker starts once the screen is painted: its first job imports Polars,
+        # NumPy and the engine, which would otherwise hold back the first frame.
+        self.call_after_refresh(self._launch, settings, self.generation, tables, table)
+
+    def _launch(
+        self,
+        settings: Settings,
+        generation: int,
+        tables: Tables | None,
+        feature_table: FeatureTable | None,
+    ) -> None:
+        """Start the job of ``generation`` unless a later start or a cancel replaced it."""
+        if generation == self.generation:
+            self.compute(settings, generation, tables, feature_table)
 
     @work(thread=True, exclusive=True, group="segment", exit_on_error=False)
     def compute(
