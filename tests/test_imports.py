@@ -81,7 +81,7 @@ def test_workbench_first_frame_needs_no_heavy_library():
         "from segtui.config import Settings\n"
         "from segtui.tui.app import SegtuiApp\n"
         "launched = []\n"
-        "SegtuiApp._launch = lambda self, *args: launched.append(args[1])\n"
+        "SegtuiApp.compute = lambda self, *args: launched.append(args[1])\n"
         "async def main():\n"
         f"    app = SegtuiApp(Settings(source=Path({str(source)!r})))\n"
         "    async with app.run_test(size=(80, 24)) as pilot:\n"

@@ -9,6 +9,7 @@ calls the engine, the same ``pipeline.run`` as ``segtui run``. Dialog actions li
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
     from segtui.engine.io.sources import Tables
     from segtui.engine.pipeline import SegmentationResult
 
+# The longest the first job waits for the first frame (it is normally a fraction of this).
+FIRST_FRAME_WAIT = 5.0
 # "Cancelled" is news for a moment, not a state: it leaves the status line after this.
 CANCELLED_SECONDS = 3.0
 TAB_FOCUS = {
@@ -138,6 +141,10 @@ class SegtuiApp(DialogActions):
         self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
         self.sweep_cache = SweepCache()
         self.clock = StageClock()
+        # Set once the first frame is on the terminal: the worker waits for it before its
+        # first job imports Polars, NumPy and the engine (seconds that would otherwise
+        # hold back the first frame, as both threads share one interpreter lock).
+        self.painted = threading.Event()
         # --holdout-end needs --clv: kept here while CLV is switched off, given back on.
         self.held_holdout_end = settings.holdout_end
 
@@ -165,6 +172,7 @@ class SegtuiApp(DialogActions):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.painted.set)
         self.ui_ready = True
         self.query_one("#error-panel", Static).display = False
         self.refresh_header()
@@ -254,20 +262,7 @@ class SegtuiApp(DialogActions):
         reuse = tables is not None and same_input(settings, self.applied)
         table = self.result.feature_table if reuse and self.result is not None else None
         self.refresh_header()
-        # The worker starts once the screen is painted: its first job imports Polars,
-        # NumPy and the engine, which would otherwise hold back the first frame.
-        self.call_after_refresh(self._launch, settings, self.generation, tables, table)
-
-    def _launch(
-        self,
-        settings: Settings,
-        generation: int,
-        tables: Tables | None,
-        feature_table: FeatureTable | None,
-    ) -> None:
-        """Start the job of ``generation`` unless a later start or a cancel replaced it."""
-        if generation == self.generation:
-            self.compute(settings, generation, tables, feature_table)
+        self.compute(settings, self.generation, tables, table)
 
     @work(thread=True, exclusive=True, group="segment", exit_on_error=False)
     def compute(
@@ -279,6 +274,7 @@ class SegtuiApp(DialogActions):
     ) -> None:
         """Load (first time), segment and project; deliver one Outcome to the UI thread."""
         worker = get_current_worker()
+        self.painted.wait(timeout=FIRST_FRAME_WAIT)
 
         def progress(stage: str) -> None:
             if worker.is_cancelled:
