@@ -164,6 +164,9 @@ def run(
     quiet: QuietOpt = False,
 ) -> None:
     """Segment customers and write the segments file and summary."""
+    from segtui.cli import timings
+
+    clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
         from segtui.engine.models.model import build_model, model_text
@@ -250,6 +253,8 @@ def run(
             force=force_rule(force, file_values, settings),
             json_on_stdout=json,
         )
+        if clock is not None:
+            clock.mark("startup")
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
                 from segtui.engine.pipeline import replay as replay_run
@@ -257,6 +262,8 @@ def run(
                 result = replay_run(replay, progress=progress)
             else:
                 result = run_engine(settings, spark, progress=progress)
+        if clock is not None:
+            clock.skip()
         summary_doc = result.summary()
         model_doc = lambda: model_text(build_model(result, result.input_files))  # noqa: E731
         written = plan.commit(
@@ -279,22 +286,32 @@ def run(
                 "--rules": lambda: write_frame(rules_table(summary_doc), STDOUT),
             },
         )
+        if clock is not None:
+            clock.mark("writing")
         if json:
             emit_json(summary_doc)
-            return
-        if quiet:
-            return
-        from segtui.cli.render import render_summary
+        elif not quiet:
+            show_summary(result, summary_doc, written, out, plan.stdout is not None)
+        if clock is not None:
+            clock.mark("report")
+            timings.print_report(clock, result.timings)
 
-        # stdout may be carrying an output: the human summary then goes to stderr.
-        screen = console(stderr=plan.stdout is not None)
-        for line in describe_mapping(result.feature_table.data_quality):
-            screen.print(line, markup=False, soft_wrap=True)
-        render_summary(summary_doc, screen)
-        for path in written:
-            screen.print(f"wrote {path}")
-        if out is None and not written and stdout_is_terminal():
-            screen.print("(use --out segments.csv to write the segments file)")
+
+def show_summary(
+    result: Any, summary_doc: dict[str, Any], written: list[Path], out: str | None, on_stderr: bool
+) -> None:
+    """The human summary: the mapping notes, the summary and the files written."""
+    from segtui.cli.render import render_summary
+
+    # stdout may be carrying an output: the human summary then goes to stderr.
+    screen = console(stderr=on_stderr)
+    for line in describe_mapping(result.feature_table.data_quality):
+        screen.print(line, markup=False, soft_wrap=True)
+    render_summary(summary_doc, screen)
+    for path in written:
+        screen.print(f"wrote {path}")
+    if out is None and not written and stdout_is_terminal():
+        screen.print("(use --out segments.csv to write the segments file)")
 
 
 def force_rule(flag: bool | None, file_values: dict[str, Any], settings: Settings) -> Force:

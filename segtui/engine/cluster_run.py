@@ -25,6 +25,7 @@ from segtui.engine.features.compute import FeatureTable
 from segtui.engine.finish import clustered_rows, finish, profile
 from segtui.engine.result import Progress, SegmentationResult
 from segtui.engine.segments.explain import explain
+from segtui.engine.timing import timed
 
 # More restarts than this is a typo (it would run for hours), not a setting.
 MAX_N_INIT = 1000
@@ -76,6 +77,10 @@ def cluster(
 
     Native thread pools run single-threaded throughout (see :func:`single_threaded_native`),
     for every caller: ``run``, the workbench's re-clustering and the Spark path's finish."""
+    timings = timings if timings is not None else {}
+    with timed(timings, "sklearn_import"):
+        # The wait for scikit-learn (preload_sklearn imports it beside the reading).
+        import sklearn.cluster  # noqa: F401
     with single_threaded_native():
         return _cluster(table, settings, source_label, progress=progress, timings=timings)
 
@@ -105,14 +110,15 @@ def _cluster(
             "or the as-of date",
         )
     step("Clustering")
-    space, space_warnings = fit_space(
-        clustered,
-        features,
-        scaling=settings.scaling,
-        log=settings.log,
-        categorical_weight=settings.categorical_weight,
-    )
-    X = space.transform(clustered)
+    with timed(timings, "space"):
+        space, space_warnings = fit_space(
+            clustered,
+            features,
+            scaling=settings.scaling,
+            log=settings.log,
+            categorical_weight=settings.categorical_weight,
+        )
+        X = space.transform(clustered)
     cells: list[str] | None = None
     if settings.method == "rfm":  # the grid's cells, not a clustering: k is the cells used
         from segtui.engine.segments.rfm_cells import rfm_clustering
@@ -120,13 +126,16 @@ def _cluster(
         fitted, cells = rfm_clustering(clustered, X)
         k, k_sweep = len(cells), None
     else:
-        k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
+        with timed(timings, "k_choice"):
+            k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
         clustering.check_k(k, X)
         spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
-        fitted = clustering.order_by(
-            clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
-        )
+        with timed(timings, "kmeans"):
+            fitted = clustering.order_by(
+                clustering.kmeans(X, k, seed=settings.seed, n_init=settings.n_init), spend
+            )
     timings["clustering"] = time.perf_counter() - started
+    scoring_started = time.perf_counter()
     step("Scoring")
     # The scores and the stability check (numpy and scikit-learn on the matrix) run in a
     # worker thread while this thread profiles the segments (Polars and numpy on the
@@ -143,7 +152,14 @@ def _cluster(
         separation = diagnostics.separation(space, X, fitted.labels)
         step("Checking stability")
         scores, (stable, stability_warnings) = scored.result()
-    timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
+    # Scores and stability run beside the profiles: one step, their common wall time.
+    timings["scores_profiles"] = time.perf_counter() - scoring_started
+    timings["total"] = (
+        time.perf_counter()
+        - started
+        + timings.get("inspection", 0.0)
+        + timings.get("features", 0.0)
+    )
     result = finish(
         profiled,
         table,
@@ -166,7 +182,10 @@ def _cluster(
 
         apply_like(result, load_model(settings.like), clustered)
     step("Explaining")
-    result.explanation = explain(clustered, result.labels, result.profiles, features, settings.seed)
+    with timed(timings, "explanation"):
+        result.explanation = explain(
+            clustered, result.labels, result.profiles, features, settings.seed
+        )
     return result
 
 

@@ -28,6 +28,7 @@ from segtui.engine.features.load import load_features
 from segtui.engine.finish import clustered_rows, segments_frame
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress, SegmentationResult
+from segtui.engine.timing import timed
 
 if TYPE_CHECKING:
     from segtui.engine.clustering.sweep import SweepResult
@@ -117,15 +118,16 @@ def run(
     """
     step = progress or (lambda _stage: None)
     timings: dict[str, float] = {}
-    validate_settings(settings)
-    from segtui.engine.value.predict import check_options
+    with timed(timings, "checks"):
+        validate_settings(settings)
+        from segtui.engine.value.options import check_options
 
-    check_options(settings)
-    started = time.perf_counter()
+        check_options(settings)
     if feature_table is None:
         preload_sklearn()  # overlaps the scikit-learn import with reading
-        tables, feature_table = load_features(settings, tables=tables, progress=step)
-        timings["features"] = time.perf_counter() - started
+        tables, feature_table = load_features(
+            settings, tables=tables, progress=step, timings=timings
+        )
     source_label = tables.label if tables is not None else str(settings.source)
     if settings.k == AUTO_K and settings.method != "rfm" and tables is not None:
         if feature_table.inner_split is None:

@@ -31,11 +31,12 @@ ALL = [
 ]
 
 
-def spark_table(spark, source, features=ALL, as_of=None):
+def spark_table(spark, source, features=ALL, as_of=None, returns="net"):
     from segtui.engine.spark.features import compute_features_spark
     from segtui.engine.spark.reader import read_source
 
-    return compute_features_spark(read_source(spark, source), list(features), as_of).table
+    tables = read_source(spark, source, returns)
+    return compute_features_spark(tables, list(features), as_of).table
 
 
 def assert_same_features(spark_result, polars_result) -> None:
@@ -91,14 +92,108 @@ def test_spark_reads_parquet_tables_like_polars(spark, tiny_dir, tmp_path):
     assert_same_features(spark_table(spark, folder), polars_result)
 
 
-def test_a_transactions_file_path_is_read_as_the_transactions_table(spark, tiny_dir, tmp_path):
+def test_a_transactions_file_path_is_read_as_a_single_log_like_polars(spark, tiny_dir, tmp_path):
     only = tmp_path / "only transactions"  # a space: Spark gets a file:// path, not %20
     only.mkdir()
-    (only / "Transactions.csv").write_bytes((tiny_dir / "Transactions.csv").read_bytes())
+    log = only / "Transactions.csv"
+    log.write_bytes((tiny_dir / "Transactions.csv").read_bytes())
     features = ["total_spend", "frequency", "recency_days", "distinct_products"]
-    polars_result = compute_features(load_source(only), features)
-    spark_result = spark_table(spark, str(only / "Transactions.csv"), features)
-    assert_frame_equal(spark_result.frame, polars_result.frame, check_exact=False, rel_tol=1e-9)
+    polars_result = compute_features(load_source(log), features)
+    spark_result = spark_table(spark, str(log), features)
+    assert spark_result.data_quality["purchase_definition"]["unit"] == "order"
+    assert_same_features(spark_result, polars_result)
+
+
+LOG_FEATURES = [
+    "total_spend",
+    "frequency",
+    "avg_transaction_value",
+    "total_quantity",
+    "avg_quantity",
+    "recency_days",
+    "distinct_products",
+]
+
+
+def test_a_log_without_an_order_id_counts_customer_days_on_spark(spark, tmp_path):
+    log = tmp_path / "grocery.csv"
+    log.write_text(
+        "customer,date,product,quantity,sales_value\n"
+        "A,2024-03-01 09:00,milk,1,1.5\nA,2024-03-01 09:01,bread,2,4.0\n"
+        "A,2024-03-01 17:30,eggs,1,3.0\nA,2024-03-04 10:00,milk,1,1.5\n"
+        "B,2024-03-02 11:00,tea,3,9.0\nB,2024-03-02 11:00,tea,-2,6.0\n"
+        "B,2024-03-05 12:00,bag,0,0.0\nC,2024-03-03 08:00,jam,-1,-2.0\n",
+        encoding="utf-8",
+    )
+    spark_result = spark_table(spark, log, LOG_FEATURES)
+    frame = spark_result.frame
+    # A: 4 lines on 2 days; B: 1 purchase day (a return, a zero-value line); C: returns only
+    assert frame.get_column("frequency").to_list() == [2, 1, 0]
+    assert frame.get_column("total_spend").to_list() == [10.0, 3.0, -2.0]
+    assert frame.get_column("n_purchase_lines").to_list() == [4, 1, 0]
+    assert frame.get_column("n_return_lines").to_list() == [0, 1, 1]
+    assert spark_result.data_quality["purchase_definition"]["unit"] == "customer-day"
+    assert spark_result.data_quality["customers_with_only_returns"] == 1
+    assert_same_features(spark_result, compute_features(load_source(log), LOG_FEATURES))
+
+
+def test_a_date_typo_a_century_ahead_does_not_set_the_as_of_date_on_spark(spark, tmp_path):
+    log = tmp_path / "typo.csv"
+    lines = [f"C{i},2024-0{1 + i % 6}-1{i % 9},{10 + i}.5" for i in range(30)]
+    log.write_text(
+        "customer_id,date,amount\n" + "\n".join(lines) + "\nC3,2124-01-01,5.0\n",
+        encoding="utf-8",
+    )
+    features = ["total_spend", "frequency", "recency_days"]
+    spark_result = spark_table(spark, log, features)
+    assert spark_result.as_of == dt.date(2024, 6, 19)  # the day after the last 2024 date
+    assert spark_result.data_quality["as_of_set_without_far_dates"] is True
+    assert spark_result.data_quality["rows_dated_far_after_the_rest"] == 1
+    assert_same_features(spark_result, compute_features(load_source(log), features))
+
+
+def test_a_log_with_cancelled_invoices_reads_as_on_polars(spark, tmp_path):
+    log = tmp_path / "retail.csv"
+    log.write_text(
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+        "536365,A1,2,2024-01-05 10:00,3.0,17850\n536365,A2,1,2024-01-05 10:00,5.0,17850\n"
+        "536366,A1,4,2024-01-09 12:00,3.0,17850\nC536367,A1,4,2024-01-10 12:00,3.0,17850\n"
+        "536368,B7,10,2024-01-11 08:00,1.25,13047\n",
+        encoding="utf-8",
+    )
+    spark_result = spark_table(spark, log, LOG_FEATURES)
+    frame = spark_result.frame
+    # 13047: one order; 17850: two orders (536365 has two lines), C536367 cancels 12.0
+    assert frame.get_column("CustomerID").to_list() == ["13047", "17850"]
+    assert frame.get_column("frequency").to_list() == [1, 2]
+    assert frame.get_column("total_spend").to_list() == [12.5, 11.0]
+    assert spark_result.data_quality["cancelled_order_prefix"] == "C"
+    assert_same_features(spark_result, compute_features(load_source(log), LOG_FEATURES))
+
+
+@pytest.mark.parametrize("returns", ["net", "drop"])
+def test_a_folder_with_returns_and_zero_lines_reads_as_on_polars(spark, tmp_path, returns):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "Transactions.csv").write_text(
+        "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue\n"
+        "T1,A,P1,2024-01-02,2,20\nT2,A,P2,2024-01-05,-1,10\nT3,A,P3,2024-01-07,0,0\n"
+        "T4,B,P1,2024-01-03,1,10\nT5,B,P1,2024-01-04,-1,-10\nT6,C,P2,2024-01-06,0,0\n",
+        encoding="utf-8",
+    )
+    features = ["total_spend", "frequency", "total_quantity", "recency_days", "distinct_products"]
+    spark_result = spark_table(spark, folder, features, returns=returns)
+    frame = spark_result.frame
+    # A: T2 is a return (negative quantity, positive amount), T3 a zero-value line;
+    # B's return cancels its purchase (a net returner); C has only a zero-value line.
+    expected = [10.0, 0.0, 0.0] if returns == "net" else [20.0, 10.0, 0.0]
+    assert frame.get_column("total_spend").to_list() == expected
+    assert frame.get_column("frequency").to_list() == [1, 1, 0]
+    assert frame.get_column("recency_days").to_list() == [2, 1, None]
+    assert spark_result.data_quality["return_lines"] == 2
+    assert spark_result.data_quality["zero_value_lines"] == 2
+    polars_result = compute_features(load_source(folder, returns=returns), features)
+    assert_same_features(spark_result, polars_result)
 
 
 def test_day_first_dates_are_parsed_with_the_detected_format(spark, tmp_path):

@@ -12,19 +12,28 @@ from segtui.engine.io.resources import check_memory, wants_batches
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress
+from segtui.engine.timing import timed
 from segtui.engine.value.summary import calibration_query, purchase_rows_query
 
 
 def load_features(
-    settings: Settings, *, tables: Tables | None = None, progress: Progress | None = None
+    settings: Settings,
+    *,
+    tables: Tables | None = None,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[Tables, FeatureTable]:
     """Read ``settings.source`` (with its mapping and returns rule) unless ``tables`` is
-    given, and compute ``settings.features``. Returns the tables and the feature table."""
+    given, and compute ``settings.features``. Returns the tables and the feature table.
+
+    ``timings`` (when given) receives ``inspection`` (finding and checking the source)
+    and ``features`` (the one pass that reads the rows and aggregates them)."""
     step = progress or (lambda _stage: None)
     step("Reading data")
-    tables = tables or load_source(
-        settings.source, settings.mapping_dict(), returns=settings.returns
-    )
+    with timed(timings, "inspection"):
+        tables = tables or load_source(
+            settings.source, settings.mapping_dict(), returns=settings.returns
+        )
     if settings.clv:  # the value step's share of memory, before anything is read
         files = list(dict.fromkeys(spec.path for spec in tables.files.values()))  # a log once
         check_memory(files, tables.label, value_of=tables.files["transactions"].path)
@@ -33,7 +42,8 @@ def load_features(
     # With --clv the value models' purchase-day figures are collected in the features'
     # plan: one parse of the file instead of a second pass after the clustering.
     side = [value_side_query(tables, settings)] if settings.clv else []
-    feature_table = compute_features(tables, requested, settings.as_of, side=side)
+    with timed(timings, "features"):
+        feature_table = compute_features(tables, requested, settings.as_of, side=side)
     feature_table.warnings[:0] = notes
     return tables, feature_table
 

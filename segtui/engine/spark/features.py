@@ -22,9 +22,12 @@ from segtui.engine.features.compute import (
     resolve_features,
     share_name,
 )
-from segtui.engine.io.purchases import definition, unit_of
+from segtui.engine.features.customers import mark_returns_only
+from segtui.engine.io.purchases import CUSTOMER_DAY, ROW, definition, unit_of
+from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER
 from segtui.engine.quality.checks import no_transactions, value_warnings
-from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables
+from segtui.engine.quality.outliers import date_bounds, far_date_warning
+from segtui.engine.spark.reader import BAD_NUMBERS, SparkTables, bad_date_error, bad_number_error
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -65,8 +68,9 @@ def _with_category(tables: SparkTables) -> DataFrame:
     return tx.join(products, on="ProductID", how="left")
 
 
-def _n_unique(col: Column) -> Column:
-    """Polars' n_unique: distinct values, a null counting as one value.
+def _n_unique(col: Column, where: Column) -> Column:
+    """Polars' ``col.filter(where).n_unique()``: distinct values on the rows ``where``
+    holds, a null counting as one value.
 
     ``size(collect_set)`` rather than ``count_distinct``: several distinct counts in one
     aggregation make Spark expand every row once per count (measured 1.5x slower here);
@@ -74,7 +78,30 @@ def _n_unique(col: Column) -> Column:
     """
     from pyspark.sql import functions as F
 
-    return F.size(F.collect_set(col)) + F.max(F.when(col.isNull(), 1).otherwise(0))
+    kept = F.when(where, col)
+    return F.size(F.collect_set(kept)) + F.max(F.when(where & col.isNull(), 1).otherwise(0))
+
+
+def _is_purchase() -> Column:
+    """``returns.is_purchase``: neither a return nor a zero-value line."""
+    from pyspark.sql import functions as F
+
+    return ~(F.col(RETURN_MARKER) | F.col(ZERO_MARKER))
+
+
+def _frequency(tables: SparkTables) -> Column:
+    """Purchases per customer as ``io/purchases.py`` defines them: distinct order ids
+    (or TransactionIDs) of purchase lines, distinct days for a log without an order id,
+    or purchase lines for a folder without TransactionID."""
+    from pyspark.sql import functions as F
+
+    purchase = _is_purchase()
+    unit = unit_of(tables.info.get("kind") == "log", tables.has("transactions", "TransactionID"))
+    if unit == ROW:
+        return F.sum(purchase.cast("long"))
+    if unit == CUSTOMER_DAY:
+        return _n_unique(F.to_date("TransactionDate"), purchase)
+    return _n_unique(F.col("TransactionID"), purchase)
 
 
 def _exact_sum(col: Column) -> Column:
@@ -94,23 +121,25 @@ def _aggregations(tables: SparkTables, categories: list[str], need_category: boo
     from pyspark.sql import functions as F
 
     value = F.col("TotalValue")
+    purchase = _is_purchase()
+    date = F.when(purchase, F.col("TransactionDate"))
     aggs = [
         _exact_sum(value).alias("total_spend"),
-        (
-            _n_unique(F.col("TransactionID"))
-            if tables.has("transactions", "TransactionID")
-            else F.count(F.lit(1))
-        ).alias("frequency"),
-        F.max("TransactionDate").alias("last_purchase"),
-        F.min("TransactionDate").alias("first_purchase"),
+        _frequency(tables).alias("frequency"),
+        F.max(date).alias("last_purchase"),
+        F.min(date).alias("first_purchase"),
         F.count(F.lit(1)).alias("n_lines"),
+        # returns.purchase_aggregations; the rest of n_lines are zero-value lines
+        F.sum(purchase.cast("long")).alias("n_purchase_lines"),
+        F.sum(F.col(RETURN_MARKER).cast("long")).alias("n_return_lines"),
     ]
     if tables.has("transactions", "Quantity"):
         aggs.append(_exact_sum(F.col("Quantity")).alias("total_quantity"))
     if tables.has("transactions", "ProductID"):
-        aggs.append(_n_unique(F.col("ProductID")).alias("distinct_products"))
+        aggs.append(_n_unique(F.col("ProductID"), purchase).alias("distinct_products"))
     if need_category:
-        aggs.append(F.count_distinct("Category").alias("distinct_categories"))
+        categories_bought = F.count_distinct(F.when(purchase, F.col("Category")))
+        aggs.append(categories_bought.alias("distinct_categories"))
         for category in categories:
             aggs.append(
                 _exact_sum(F.when(F.col("Category") == category, value)).alias(share_name(category))
@@ -139,6 +168,7 @@ def compute_features_spark(
     """
     from pyspark.sql import functions as F
 
+    given_as_of = as_of
     features, categories = resolve_features(
         requested,
         tables,  # type: ignore[arg-type]  # SparkTables has the same has/files/label
@@ -169,20 +199,22 @@ def compute_features_spark(
         F.max(F.when(F.col("CustomerID").isNotNull(), F.col("last_purchase"))).alias("last"),
     ).collect()[0]
     if totals["bad_numbers"]:
-        raise _bad_number_error(tables)
+        raise bad_number_error(tables)
     if totals["missing_date"]:
-        raise _bad_date_error(tables)
+        raise bad_date_error(tables)
     agg = grouped.where(F.col("CustomerID").isNotNull()).drop(
         "_missing_date", "_bad_numbers", "_negative_value", "_missing_value"
     )
-    if totals["last"] is None:
+    if int(totals["rows"] or 0) == int(totals["missing_customer"] or 0):
         raise no_transactions(
             tables.files, int(totals["rows"] or 0), int(totals["missing_customer"] or 0), as_of
         )
+    if totals["last"] is None:
+        raise InputError("no purchases, only returns", file=tables.label)
     order_id = tables.files["transactions"].columns.get("TransactionID")
+    is_log = tables.info.get("kind") == "log"
     data_quality: dict[str, Any] = {
-        # Spark reads every source as a Transactions table: a row or a TransactionID
-        "purchase_definition": definition(unit_of(False, order_id is not None), order_id),
+        "purchase_definition": definition(unit_of(is_log, order_id is not None), order_id),
         "transaction_rows": int(totals["rows"] or 0),
         "rows_without_customer": int(totals["missing_customer"] or 0),
     }
@@ -198,6 +230,7 @@ def compute_features_spark(
         ),
         data_quality,
         warnings,
+        marked=True,
     )
     if as_of is None:
         as_of = totals["last"].date() + dt.timedelta(days=1)
@@ -208,6 +241,15 @@ def compute_features_spark(
     frame = frame.cache()
     collected = to_polars(frame)
     grouped.unpersist()
+    # has_purchases is already set from the purchase lines (in Spark, before the averages);
+    # this adds the returns' data_quality and warnings, as on the Polars engine.
+    collected = mark_returns_only(collected, tables, data_quality, warnings)  # type: ignore[arg-type]
+    if tables.local_folder is not None or tables.info.get("kind") == "log":
+        # The far-date rule re-reads the file's rows to name them: local sources only.
+        again = _far_dates(tables, requested, collected, given_as_of, data_quality, warnings)
+        if again is not None:
+            frame.unpersist()
+            return again
     collected = note_customers(collected, as_of, dropped, data_quality, warnings)
     table = FeatureTable(
         frame=collected,
@@ -220,13 +262,54 @@ def compute_features_spark(
     return SparkFeatures(frame=frame, table=table)
 
 
+def _far_dates(
+    tables: SparkTables,
+    requested: list[str],
+    collected: pl.DataFrame,
+    given_as_of: dt.date | None,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> SparkFeatures | None:
+    """``compute._without_far_dates`` on Spark: when a purchase far after the rest
+    (``quality/outliers.py``) would set the default as-of date, the features computed
+    again with the as-of date set by the others, with the warning naming their rows;
+    else None, after recording the rows far before the rest in ``data_quality``."""
+    from pyspark.sql import functions as F
+
+    bounds = date_bounds(collected.get_column("first_purchase"), collected["last_purchase"])
+    if bounds is None:
+        return None
+    spec = tables.files["transactions"]
+    last = collected.get_column("last_purchase").max()
+    if given_as_of is None and isinstance(last, dt.datetime) and last > bounds.latest:
+        date = F.col("TransactionDate")
+        latest = F.lit(bounds.latest.isoformat(sep=" ")).cast("timestamp_ntz")
+        rest = tables.transactions.where(
+            F.col("CustomerID").isNotNull() & (date <= latest) & _is_purchase()
+        )
+        as_of = rest.agg(F.max(date)).collect()[0][0].date() + dt.timedelta(days=1)
+        result = compute_features_spark(tables, requested, as_of)
+        count, text = far_date_warning(spec, bounds, late=True, as_of=as_of)
+        result.table.data_quality["rows_dated_far_after_the_rest"] = count
+        result.table.data_quality["as_of_set_without_far_dates"] = True
+        result.table.warnings.append(text)
+        return result
+    first = collected.get_column("first_purchase").min()
+    if isinstance(first, dt.datetime) and first < bounds.earliest:
+        count, text = far_date_warning(spec, bounds, late=False)
+        data_quality["rows_dated_far_before_the_rest"] = count
+        warnings.extend([text] if count else [])
+    return None
+
+
 def _join_customers(
     agg: DataFrame, tables: SparkTables, data_quality: dict[str, Any], warnings: list[str]
 ) -> DataFrame:
     from pyspark.sql import functions as F
 
+    has_purchases = F.coalesce(F.col("n_purchase_lines"), F.lit(0)) > 0  # mark_returns_only
     if tables.customers is None:
-        return agg.withColumn("has_purchases", F.lit(True))
+        return agg.withColumn("has_purchases", has_purchases)
     spec = tables.files["customers"]
     customers = tables.customers.where(F.col("CustomerID").isNotNull())
     dup = customers.groupBy("CustomerID").count().where("count > 1").limit(1).collect()
@@ -244,8 +327,7 @@ def _join_customers(
             warnings.append(f"{plural(missing, 'customer')} without SignupDate ({spec.path.name}).")
     marked = customers.withColumn("_known", F.lit(True))
     frame = marked.join(agg, on="CustomerID", how="full")
-    frame = frame.withColumn("has_purchases", F.col("n_lines").isNotNull())
-    checks = [F.sum((F.col("has_purchases") & F.col("_known").isNull()).cast("long"))]
+    checks = [F.sum((F.col("n_lines").isNotNull() & F.col("_known").isNull()).cast("long"))]
     if has_signup:
         checks.append(F.sum((F.col("first_purchase") < F.col("SignupDate")).cast("long")))
     counts = frame.agg(*checks).collect()[0]
@@ -263,7 +345,7 @@ def _join_customers(
             warnings.append(
                 f"{plural(before, 'customer')} with purchases dated before their SignupDate."
             )
-    return frame.drop("_known")
+    return frame.drop("_known").withColumn("has_purchases", has_purchases)
 
 
 def _derive(frame: DataFrame, as_of: dt.date, categories: list[str]) -> DataFrame:
@@ -316,7 +398,7 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
     """
     collected = pl.from_arrow(frame.toArrow())
     assert isinstance(collected, pl.DataFrame)
-    casts = [pl.col("n_lines").cast(pl.UInt32)]
+    casts = [pl.col(c).cast(pl.UInt32) for c in ("n_lines", "n_purchase_lines", "n_return_lines")]
     for name in ("last_purchase", "first_purchase", "SignupDate"):
         if name in collected.columns:
             casts.append(pl.col(name).cast(pl.Datetime("us")))
@@ -326,25 +408,3 @@ def to_polars(frame: DataFrame) -> pl.DataFrame:
         if q.len() and (q.round(0) == q).all():
             collected = collected.with_columns(pl.col("total_quantity").cast(pl.Int64))
     return collected.sort("CustomerID")
-
-
-def _bad_number_error(tables: SparkTables) -> InputError:
-    """The first non-number cell, named by the Polars reader when the source is local."""
-    if tables.local_folder is not None:
-        from segtui.engine.io.sources import load_folder
-        from segtui.engine.quality.checks import diagnose_failure
-
-        return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
-    spec = tables.files["transactions"]
-    return InputError("not a number in TotalValue or Quantity", file=spec.path)
-
-
-def _bad_date_error(tables: SparkTables) -> InputError:
-    spec = tables.files["transactions"]
-    if tables.local_folder is not None:
-        from segtui.engine.quality.checks import find_bad_date
-
-        return find_bad_date(spec, "TransactionDate")
-    return InputError(
-        "missing or unparsable date", file=spec.path, column=spec.columns["TransactionDate"]
-    )

@@ -86,36 +86,26 @@ def features_for(
 
     Returns the Spark tables and the features (a cached Spark frame, unpersist it when
     done, and the collected :class:`FeatureTable` the Polars engine would build). Raises
-    OptionError for single-log mapping flags (the Spark reader takes canonical names).
+    OptionError for single-log mapping flags on a source that is not a local log file.
     ``timings`` (when given) receives ``spark_start`` and ``features`` in seconds.
     """
+    from segtui.engine.features.availability import drop_unavailable_defaults
     from segtui.engine.spark.features import compute_features_spark
     from segtui.engine.spark.reader import read_source
     from segtui.engine.spark.session import get_session
 
     step = progress or (lambda _stage: None)
     timings = timings if timings is not None else {}
-    if settings.mapping:
-        # The Spark reader knows the three-table layout (or a transactions table with the
-        # canonical names); single-log column mapping and returns are Polars-engine only.
-        raise OptionError(
-            "--engine spark does not take single-log mapping flags",
-            hint="use the three-table layout with canonical column names, or --engine polars",
-        )
-    if settings.returns != "net":
-        # Spark sums the lines as written: --returns drop would change nothing, silently.
-        raise OptionError(
-            "--engine spark does not apply --returns drop",
-            value=settings.returns,
-            hint="use --engine polars, or drop the return lines from the file first",
-        )
     started = time.perf_counter()
     step("Starting Spark")
     spark = get_session(options)
     timings["spark_start"] = time.perf_counter() - started
     step("Computing features (Spark)")
-    tables = read_source(spark, settings.source)
-    features = compute_features_spark(tables, list(settings.features), settings.as_of)
+    tables = read_source(spark, settings.source, settings.returns, settings.mapping_dict())
+    # The default list shrinks to fit the source (a single log has no Region), as on Polars.
+    requested, notes = drop_unavailable_defaults(settings.features, tables)  # type: ignore[arg-type]
+    features = compute_features_spark(tables, requested, settings.as_of)
+    features.table.warnings[:0] = notes
     timings["features"] = time.perf_counter() - started
     return tables, features
 

@@ -13,26 +13,37 @@ from __future__ import annotations
 
 import glob as globlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.errors import InputError
+from segtui.engine.errors import InputError, OptionError
 from segtui.engine.io import dates
 from segtui.engine.io.columns import DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED, match_columns
+from segtui.engine.io.returns import RETURN_MARKER, ZERO_MARKER
 from segtui.engine.io.sources import (
     TableFile,
     bundled_sample_dir,
     find_table_files,
     inspect_table,
 )
+from segtui.engine.spark.tables import BAD_NUMBERS, SparkTables, local_uri
+
+__all__ = [
+    "BAD_NUMBERS",
+    "SparkTables",
+    "bad_date_error",
+    "bad_number_error",
+    "canonical",
+    "mark_lines",
+    "read_source",
+    "spark_pattern",
+]
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-BAD_NUMBERS = "_segtui_bad_numbers"
 # chrono (Polars) directives -> Spark datetime pattern letters. Single letters parse one
 # or two digits, as chrono does; the compact %Y%m%d needs fixed widths.
 _DIRECTIVES = {
@@ -61,45 +72,80 @@ def spark_pattern(chrono_format: str) -> str:
     return "".join(out)
 
 
-@dataclass
-class SparkTables:
-    """Canonical Spark DataFrames of one source (customers and products optional)."""
-
-    transactions: DataFrame
-    customers: DataFrame | None
-    products: DataFrame | None
-    files: dict[str, TableFile]
-    label: str
-    local_folder: Path | None = None  # set when the Polars reader can re-read it for errors
-
-    def has(self, kind: str, column: str) -> bool:
-        """True when table ``kind`` exists and provides canonical ``column``."""
-        table = self.files.get(kind)
-        return table is not None and column in table.columns
-
-
 def _is_uri(source: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source)) and not source.startswith(
         "file://"
     )
 
 
-def read_source(spark: SparkSession, source: Path | str | None) -> SparkTables:
-    """Read SOURCE with Spark. Returns canonical DataFrames; raises InputError."""
+def read_source(
+    spark: SparkSession,
+    source: Path | str | None,
+    returns: str = "net",
+    mapping: dict[str, str] | None = None,
+) -> SparkTables:
+    """Read SOURCE with Spark. Returns canonical DataFrames with the lines marked by the
+    returns rule (``returns``: net or drop, as ``io/returns.py``); raises InputError.
+
+    A local file that is not in a folder is a single log, read as the Polars engine reads
+    it (``spark/logs.py``: same columns, purchases, cancellations; ``mapping`` are the
+    single-log flags). Mapping flags on any other source raise OptionError."""
+    if returns not in ("net", "drop"):
+        raise OptionError("--returns must be net or drop", value=returns)
+    text = "" if source is None else str(source)
+    local = None if source is None or _is_uri(text) else Path(text.removeprefix("file://"))
+    if local is not None and local.is_file():
+        from segtui.engine.spark.logs import read_log
+
+        return read_log(spark, local, mapping or {}, returns)
+    if mapping:
+        raise OptionError(
+            "single-log mapping flags apply to a local log file, not a folder or a URI",
+            hint="give the log file itself, or drop the mapping flags",
+        )
+    info: dict[str, Any] = {"kind": "folder", "marks_returns": True, "returns_rule": returns}
+    info["data_quality"] = {"returns_rule": returns}
     if source is None:
-        return _read_folder(spark, bundled_sample_dir(), "bundled sample data")
-    text = str(source)
-    if _is_uri(text) or (globlib.has_magic(text) and not Path(text).exists()):
-        return _read_transactions_path(spark, text)
-    path = Path(text.removeprefix("file://"))
-    if not path.exists():
-        raise InputError("no such file or folder", file=path)
-    if path.is_dir() and find_table_files(path):
-        return _read_folder(spark, path, str(path))
-    return _read_transactions_path(spark, str(path), _local_uri(path))
+        tables = _read_folder(spark, bundled_sample_dir(), "bundled sample data", returns)
+    elif local is None or (globlib.has_magic(text) and not local.exists()):
+        tables = _read_transactions_path(spark, text, returns=returns)
+    elif not local.exists():
+        raise InputError("no such file or folder", file=local)
+    elif local.is_dir() and find_table_files(local):
+        tables = _read_folder(spark, local, str(local), returns)
+    else:
+        tables = _read_transactions_path(spark, str(local), local_uri(local), returns)
+    tables.info = info
+    return tables
 
 
-def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
+def mark_lines(df: DataFrame, returns: str) -> DataFrame:
+    """``io/returns.mark_lines`` in Spark for a folder's table (which has no cancelled
+    orders): add ``IsReturn`` (a negative quantity or amount) and ``IsZeroValue`` (not a
+    return; a zero amount, quantity or price), and make the returns' TotalValue and
+    Quantity negative (``net``) or 0 (``drop``). Returns the frame."""
+    from pyspark.sql import functions as F
+
+    present = [c for c in NUMBER_COLUMNS if c in df.columns]
+    is_return = F.coalesce(F.col("TotalValue") < 0, F.lit(False))
+    if "Quantity" in present:
+        is_return = is_return | F.coalesce(F.col("Quantity") < 0, F.lit(False))
+    zero = F.lit(False)
+    for name in ("TotalValue", "Quantity", "Price"):
+        if name in present:
+            zero = zero | F.coalesce(F.col(name) == 0, F.lit(False))
+    df = df.withColumn(RETURN_MARKER, is_return)
+    df = df.withColumn(ZERO_MARKER, zero & ~F.col(RETURN_MARKER))
+    changed = {}
+    for name in ("TotalValue", "Quantity"):
+        if name in present:
+            value = F.col(name)
+            new = -F.abs(value) if returns == "net" else F.lit(0.0)
+            changed[name] = F.when(F.col(RETURN_MARKER), new).otherwise(value)
+    return df.withColumns(changed)
+
+
+def _read_folder(spark: SparkSession, folder: Path, label: str, returns: str) -> SparkTables:
     files = find_table_files(folder)
     if "transactions" not in files:
         raise InputError(
@@ -108,9 +154,10 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
     specs = {kind: inspect_table(path, kind) for kind, path in files.items()}
     # file:// URIs: on a cluster the default filesystem is HDFS, but these files are local.
     frames = {
-        kind: canonical(_raw_read(spark, _local_uri(spec.path)), spec)
+        kind: canonical(_raw_read(spark, local_uri(spec.path)), spec)
         for kind, spec in specs.items()
     }
+    frames["transactions"] = mark_lines(frames["transactions"], returns)
     return SparkTables(
         transactions=frames["transactions"],
         customers=frames.get("customers"),
@@ -119,11 +166,6 @@ def _read_folder(spark: SparkSession, folder: Path, label: str) -> SparkTables:
         label=label,
         local_folder=folder,
     )
-
-
-def _local_uri(path: Path) -> str:
-    # Not Path.as_uri(): Hadoop paths take spaces as they are, not percent-encoded.
-    return "file://" + str(path.resolve())
 
 
 def _raw_read(spark: SparkSession, path: str) -> DataFrame:
@@ -138,7 +180,7 @@ def _raw_read(spark: SparkSession, path: str) -> DataFrame:
 
 
 def _read_transactions_path(
-    spark: SparkSession, path: str, location: str | None = None
+    spark: SparkSession, path: str, location: str | None = None, returns: str = "net"
 ) -> SparkTables:
     try:
         raw = _raw_read(spark, location or path)
@@ -164,7 +206,7 @@ def _read_transactions_path(
             if decision.ambiguous:
                 spec.data_quality.update(decision.data_quality(columns[name]))
     return SparkTables(
-        transactions=canonical(raw, spec),
+        transactions=mark_lines(canonical(raw, spec), returns),
         customers=None,
         products=None,
         files={"transactions": spec},
@@ -249,3 +291,27 @@ def canonical(raw: DataFrame, spec: TableFile) -> DataFrame:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def bad_number_error(tables: SparkTables) -> InputError:
+    """The first non-number cell, named by the Polars reader when the source is local."""
+    if tables.local_folder is not None:
+        from segtui.engine.io.sources import load_folder
+        from segtui.engine.quality.checks import diagnose_failure
+
+        return diagnose_failure(load_folder(tables.local_folder), ValueError("not a number"))
+    spec = tables.files["transactions"]
+    return InputError("not a number in TotalValue or Quantity", file=spec.path)
+
+
+def bad_date_error(tables: SparkTables) -> InputError:
+    """The first missing or unparsable TransactionDate, named by the Polars reader when
+    the source is local."""
+    spec = tables.files["transactions"]
+    if tables.local_folder is not None or tables.info.get("kind") == "log":
+        from segtui.engine.quality.checks import find_bad_date
+
+        return find_bad_date(spec, "TransactionDate")
+    return InputError(
+        "missing or unparsable date", file=spec.path, column=spec.columns["TransactionDate"]
+    )

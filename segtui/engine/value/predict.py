@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +13,9 @@ import numpy as np
 import polars as pl
 
 from segtui.config import CLV_STEP_DAYS, LAPSE_GAP_MULTIPLE, MIN_REPEAT_CUSTOMERS, Settings
-from segtui.engine.errors import InputError, OptionError
+from segtui.engine.errors import InputError
 from segtui.engine.io.tables import Tables
+from segtui.engine.timing import timed
 from segtui.engine.value import bgnbd, gamma_gamma, lifecycle
 from segtui.engine.value.dense import calibration_from_rows
 from segtui.engine.value.fitting import IMPROVEMENT_TOLERANCE, Fit, distinct_rows
@@ -49,43 +47,6 @@ class CustomerValue:
 
     frame: pl.DataFrame
     facts: dict[str, Any]
-
-
-@contextmanager
-def timed(timings: dict[str, float] | None, name: str) -> Iterator[None]:
-    """Add the block's wall seconds to ``timings[name]`` (when given): the parts of the
-    value step, for bench/bench_clv.py (result.timings, never the summary)."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        if timings is not None:
-            timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-
-
-def check_options(settings: Settings) -> None:
-    """Validate the --clv options before any data is read; raises OptionError."""
-    if settings.holdout_end is not None and not settings.clv:
-        raise OptionError("--holdout-end needs --clv")
-    if not settings.clv:
-        return
-    if settings.horizon_days < 1:
-        raise OptionError("--horizon must be at least 1 day", value=settings.horizon_days)
-    if not 0 <= settings.discount_rate < 10:
-        raise OptionError(
-            "--discount-rate is an annual rate between 0 and 10 (0.1 = 10% a year)",
-            value=settings.discount_rate,
-        )
-    if settings.holdout_end is not None:
-        if settings.as_of is None:
-            raise OptionError(
-                "--holdout-end needs --as-of (the calibration period ends the day before it)"
-            )
-        if settings.holdout_end < settings.as_of:
-            raise OptionError(
-                f"--holdout-end must be on or after --as-of {settings.as_of}",
-                value=settings.holdout_end.isoformat(),
-            )
 
 
 Histories = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
