@@ -8,6 +8,13 @@ time to re-cluster after `+`, sort / filter / search / drill-down latencies in t
 Customers view, lookalikes of one customer (`l`) and migration over 90 days (`m`, enter).
 ``--format csv`` generates CSV instead of Parquet. Prints one JSON document (seconds)
 with the machine's load average at the start and the end.
+
+    python bench/ui_session.py --shell-first-paint 7 [--data tests/data/reference]
+
+instead starts `segtui ui DATA` as a user would, in a fresh process on a pseudo-terminal
+of 120x40, and times each run from the process start to the first frame written to the
+terminal (the tab labels on screen): Python start-up and imports included. Prints every
+run, the median and `uptime`'s load.
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ import argparse
 import asyncio
 import json
 import os
+import pty
+import select
+import shutil
+import signal
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -187,6 +200,70 @@ async def session(data: Path, first_only: bool = False) -> dict[str, object]:
     return figures
 
 
+# Tab labels of the base view: on screen only once Textual has drawn the first frame.
+FIRST_FRAME_MARKERS = (b"Segments", b"Customers")
+
+
+def shell_first_paint(data: Path, limit: float = 60.0) -> float:
+    """Seconds from starting `segtui ui DATA` on a 120x40 pseudo-terminal until the first
+    frame (every tab label) has been written to it; the process is then ended."""
+    import fcntl
+    import termios
+
+    segtui = shutil.which("segtui", path=str(Path(sys.executable).parent)) or "segtui"
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [segtui, "ui", str(data)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(follower)
+    written = b""
+    try:
+        while not all(marker in written for marker in FIRST_FRAME_MARKERS):
+            if time.perf_counter() - started > limit:
+                raise TimeoutError(f"no first frame in {limit} s: {written[-400:]!r}")
+            ready, _, _ = select.select([leader], [], [], 0.05)
+            if ready:
+                try:
+                    written += os.read(leader, 65536)
+                except OSError:  # the process ended: no more output
+                    raise RuntimeError(f"segtui ui ended before a frame: {written!r}") from None
+        return time.perf_counter() - started
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(leader)
+
+
+def uptime() -> str:
+    """`uptime`'s line: the load the figures were taken under."""
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def shell_first_paint_runs(data: Path, runs: int) -> dict[str, object]:
+    """``runs`` fresh `segtui ui` processes: every first paint, their median and the load."""
+    load_before = uptime()
+    seconds = [shell_first_paint(data) for _ in range(runs)]
+    return {
+        "data": str(data),
+        "runs_s": [round(value, 3) for value in seconds],
+        "median_s": round(statistics.median(seconds), 3),
+        "uptime_before": load_before,
+        "uptime_after": uptime(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -194,8 +271,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="existing dataset folder (skips generation)")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     parser.add_argument("--first-only", action="store_true", help="stop at the first result")
+    parser.add_argument(
+        "--shell-first-paint",
+        type=int,
+        metavar="RUNS",
+        help="time `segtui ui` from a shell to its first frame, RUNS times (default data: "
+        "tests/data/reference)",
+    )
     args = parser.parse_args()
     data = args.data
+    if args.shell_first_paint:
+        source = data or Path(__file__).resolve().parent.parent / "tests/data/reference"
+        print(json.dumps(shell_first_paint_runs(source, args.shell_first_paint), indent=2))
+        return
     if data is None:
         data = Path(tempfile.mkdtemp(prefix="segtui-ui-bench-"))
         t0 = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import segtui
 
@@ -56,3 +57,39 @@ def test_workbench_does_not_import_the_cli():
         "print(sorted(m for m in sys.modules if m == 'segtui.cli' or m.startswith('segtui.cli.')))"
     )
     assert out == "[]"
+
+
+HEAVY = ("polars", "numpy", "sklearn", "scipy", "pyarrow")
+
+
+def test_workbench_import_leaves_the_heavy_libraries_to_the_worker():
+    # `segtui ui` paints its first frame before the worker imports these (issue 30, item 7)
+    out = run_python(
+        "import sys, segtui.tui.app;"
+        f"print(sorted(m for m in {HEAVY!r} + ('segtui.engine.pipeline',) if m in sys.modules))"
+    )
+    assert out == "[]"
+
+
+def test_workbench_first_frame_needs_no_heavy_library():
+    # With the worker's launch switched off, mounting and painting the whole screen must
+    # not import them either: only the worker may.
+    source = Path(__file__).parent / "data" / "reference"
+    out = run_python(
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from segtui.config import Settings\n"
+        "from segtui.tui.app import SegtuiApp\n"
+        "launched = []\n"
+        "SegtuiApp.compute = lambda self, *args: launched.append(args[1])\n"
+        "async def main():\n"
+        f"    app = SegtuiApp(Settings(source=Path({str(source)!r})))\n"
+        "    async with app.run_test(size=(80, 24)) as pilot:\n"
+        "        await pilot.pause()\n"
+        "        strips = app.screen._compositor.render_strips()\n"
+        "        painted = ''.join(segment.text for strip in strips for segment in strip)\n"
+        "        print(app.busy, launched, 'Segments' in painted and 'Customers' in painted)\n"
+        f"        print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+        "asyncio.run(main())\n"
+    )
+    assert out.splitlines() == ["True [1] True", "[]"]

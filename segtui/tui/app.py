@@ -9,11 +9,11 @@ calls the engine, the same ``pipeline.run`` as ``segtui run``. Dialog actions li
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -25,11 +25,7 @@ from textual.widgets import ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
-from segtui.engine.clustering.projection import Projection
 from segtui.engine.errors import SegtuiError
-from segtui.engine.features.compute import FeatureTable
-from segtui.engine.io.sources import Tables
-from segtui.engine.pipeline import SegmentationResult
 from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.keys import binding_label, key_label, palette_entries
 from segtui.tui.screens.sweep import SweepCache
@@ -53,6 +49,16 @@ from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
 
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segtui.engine.clustering.projection import Projection
+    from segtui.engine.features.compute import FeatureTable
+    from segtui.engine.io.sources import Tables
+    from segtui.engine.pipeline import SegmentationResult
+
+# The longest the first job waits for the first frame (it is normally a fraction of this).
+FIRST_FRAME_WAIT = 5.0
 # "Cancelled" is news for a moment, not a state: it leaves the status line after this.
 CANCELLED_SECONDS = 3.0
 TAB_FOCUS = {
@@ -135,6 +141,10 @@ class SegtuiApp(DialogActions):
         self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
         self.sweep_cache = SweepCache()
         self.clock = StageClock()
+        # Set once the first frame is on the terminal: the worker waits for it before its
+        # first job imports Polars, NumPy and the engine (seconds that would otherwise
+        # hold back the first frame, as both threads share one interpreter lock).
+        self.painted = threading.Event()
         # --holdout-end needs --clv: kept here while CLV is switched off, given back on.
         self.held_holdout_end = settings.holdout_end
 
@@ -162,6 +172,7 @@ class SegtuiApp(DialogActions):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.painted.set)
         self.ui_ready = True
         self.query_one("#error-panel", Static).display = False
         self.refresh_header()
@@ -263,6 +274,7 @@ class SegtuiApp(DialogActions):
     ) -> None:
         """Load (first time), segment and project; deliver one Outcome to the UI thread."""
         worker = get_current_worker()
+        self.painted.wait(timeout=FIRST_FRAME_WAIT)
 
         def progress(stage: str) -> None:
             if worker.is_cancelled:

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
 from segtui.config import Settings
-from segtui.engine.io.sources import Tables
-from segtui.engine.pipeline import SegmentationResult
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.export import ExportScreen, default_export_path
 from segtui.tui.screens.settings import SettingsScreen
 from segtui.tui.screens.sweep import SweepCache, SweepScreen
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.frame_table import FrameTable
+
+if TYPE_CHECKING:
+    from segtui.engine.io.sources import Tables
+    from segtui.engine.pipeline import SegmentationResult
 
 
 class DialogActions(App[None]):

@@ -12,15 +12,17 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from segtui.config import Settings
-from segtui.engine import lookup
-from segtui.engine.clustering.projection import Projection, pca_2d
-from segtui.engine.features.compute import FeatureTable
-from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.pipeline import SegmentationResult, run
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segtui.engine.clustering.projection import Projection
+    from segtui.engine.features.compute import FeatureTable
+    from segtui.engine.io.sources import Tables
+    from segtui.engine.pipeline import SegmentationResult
 
 # The Data view shows the first rows of each raw table.
 HEAD_ROWS = 10_000
@@ -66,6 +68,8 @@ def same_input(settings: Settings, applied: Settings | None) -> bool:
 
 def read_tables(settings: Settings) -> Tables:
     """The source's tables, read as ``segtui run`` reads them (mapping, returns rule)."""
+    from segtui.engine.io.sources import load_source
+
     return load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
 
 
@@ -76,6 +80,10 @@ def compute_outcome(
     progress: Callable[[str], None],
 ) -> Outcome:
     """Read (when ``tables`` is None), segment and project. Returns the Outcome."""
+    from segtui.engine import lookup
+    from segtui.engine.clustering.projection import pca_2d
+    from segtui.engine.pipeline import run
+
     counts = heads = None
     if tables is None:
         progress("Reading data")

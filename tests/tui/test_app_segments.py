@@ -7,7 +7,7 @@ import threading
 import pytest
 from textual.command import CommandPalette
 
-from segtui.tui import session as session_module
+from segtui.engine import pipeline as pipeline_module
 from segtui.tui.app import SegtuiApp
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.settings import SettingsScreen
@@ -69,7 +69,7 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
     make_app, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = threading.Event()
-    real_run = session_module.run
+    real_run = pipeline_module.run
 
     def gated_run(*args, **kwargs):
         gate.wait(timeout=30)
@@ -79,7 +79,7 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         shown = app.result
-        monkeypatch.setattr(session_module, "run", gated_run)
+        monkeypatch.setattr(pipeline_module, "run", gated_run)
         await pilot.press("plus")
         await pilot.pause()
         assert app.busy
@@ -95,13 +95,13 @@ async def test_escape_cancels_a_running_recluster_and_keeps_the_old_result(
 
 async def test_keys_are_answered_while_a_recluster_runs(make_app, monkeypatch) -> None:
     gate = threading.Event()
-    real_run = session_module.run
+    real_run = pipeline_module.run
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         # gated after the first result, so only the re-clustering waits
         monkeypatch.setattr(
-            session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
+            pipeline_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
         )
         await pilot.press("plus")
         await pilot.press("3")
@@ -238,13 +238,13 @@ async def test_q_quits(make_app) -> None:
 
 async def test_a_result_arriving_under_an_open_dialog_is_swapped_in(make_app, monkeypatch):
     gate = threading.Event()
-    real_run = session_module.run
+    real_run = pipeline_module.run
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         # gated after the first result, so only the re-clustering waits
         monkeypatch.setattr(
-            session_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
+            pipeline_module, "run", lambda *a, **k: (gate.wait(timeout=30), real_run(*a, **k))[1]
         )
         await pilot.press("plus", "question_mark")
         assert isinstance(app.screen, HelpScreen)

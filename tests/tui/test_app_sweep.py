@@ -8,8 +8,8 @@ import pytest
 from conftest import PRE_SWITCH
 
 from segtui.config import Settings
+from segtui.engine.clustering import sweep as sweep_module
 from segtui.engine.clustering.sweep import sweep
-from segtui.tui.screens import sweep as sweep_module
 from segtui.tui.screens.settings import SettingsScreen
 from segtui.tui.screens.sweep import SweepScreen
 from segtui.tui.widgets.segments_view import SegmentItem

@@ -24,6 +24,7 @@ from segtui.engine.io.logfile import load_log
 from segtui.engine.io.logvalues import text_value
 from segtui.engine.io.resources import check_memory
 from segtui.engine.io.returns import mark_lines
+from segtui.engine.io.table_names import SUFFIXES, TABLE_KINDS
 from segtui.engine.io.tables import TableFile, Tables, text_frame
 
 __all__ = [
@@ -37,9 +38,6 @@ __all__ = [
     "load_source",
     "text_frame",
 ]
-
-TABLE_KINDS = ("customers", "products", "transactions")
-SUFFIXES = (".csv", ".parquet", ".pq", ".tsv")
 
 
 def bundled_sample_dir() -> Path:

@@ -291,7 +291,7 @@ def _folders(inputs: Sequence[tuple[str, Path | str | None]]) -> list[tuple[str,
 
 def _is_table_name(path: Path) -> bool:
     """True when a source folder's loader would read ``path`` as one of its tables."""
-    from segtui.engine.io.sources import SUFFIXES, TABLE_KINDS
+    from segtui.engine.io.table_names import SUFFIXES, TABLE_KINDS
 
     stem = path.stem.lower()
     return path.suffix.lower() in SUFFIXES and any(

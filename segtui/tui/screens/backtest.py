@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -22,6 +21,9 @@ from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
+    import polars as pl
+
+if TYPE_CHECKING:
     from segtui.config import Settings
     from segtui.engine.io.sources import Tables
 
@@ -32,6 +34,8 @@ BAR_WIDTH = 40
 def comparison_frame(backtest: dict[str, Any]) -> pl.DataFrame:
     """One row per segmentation: segments, both eta squared, the bought-again range and
     the activity words the next period contradicts."""
+    import polars as pl
+
     rows = []
     for m in backtest["methods"].values():
         checked = [s for s in m["segments"] if s["activity_holds"] is not None]
@@ -50,6 +54,8 @@ def comparison_frame(backtest: dict[str, Any]) -> pl.DataFrame:
 
 def segments_frame(backtest: dict[str, Any]) -> pl.DataFrame:
     """Every segment of every segmentation with its next period."""
+    import polars as pl
+
     rows = [
         {
             "segmentation": m["title"],

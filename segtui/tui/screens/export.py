@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,10 +14,13 @@ from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import Worker, WorkerState
 
 from segtui.engine.errors import SegtuiError, plural
-from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
 from segtui.tui.screens.dialogs import ConfirmScreen
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox
+
+if TYPE_CHECKING:
+    import polars as pl
+
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -28,6 +30,7 @@ def export_rows(result: SegmentationResult, rows: pl.DataFrame, path: Path, *, f
     """Write ``rows`` (some of ``result.segments``, in the view's order) as a segments
     file: the same columns, column order and writer as the full export. Returns the
     absolute path."""
+    from segtui.engine.output.export import check_export
     from segtui.engine.output.writers import write_frame
 
     check_export(path, force=force)
@@ -58,6 +61,8 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         self._written: tuple[list[Path] | None] | None = None
 
     def compose(self) -> ComposeResult:
+        from segtui.engine.output.export import EXPORT_FORMATS
+
         with Vertical(id="export-box"):
             yield Static("Export", classes="dialog-title")
             yield Static(
@@ -90,6 +95,8 @@ class ExportScreen(ModalScreen[list[Path] | None]):
     def _offer_report(self, text: str) -> None:
         """The Markdown report goes beside a segments file only: for a .toml or .md
         path the box is hidden (and unticked), so it never promises a file not written."""
+        from segtui.engine.output.export import export_kind
+
         try:
             segments = export_kind(Path(text.strip())) == "segments"
         except SegtuiError:
@@ -104,6 +111,8 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     def targets(self) -> list[Path]:
         """Paths the current form would write (validated; raises SegtuiError)."""
+        from segtui.engine.output.export import check_export, export_kind
+
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
             from segtui.engine.errors import OutputError
@@ -169,6 +178,8 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
+        from segtui.engine.output.export import export, export_kind
+
         written: list[Path] = []
         view = self.view if self._view_only() else None
         try:

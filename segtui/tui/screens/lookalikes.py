@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +17,9 @@ from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
+    import polars as pl
+
+if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
 
 SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
@@ -26,6 +28,8 @@ SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
 def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
     """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
     segments frame). Raises OptionError for a customer without purchases."""
+    import polars as pl
+
     from segtui.engine.models.lookalike import result_lookalikes
 
     table = result_lookalikes(result, [customer_id], top=top).table

@@ -9,7 +9,6 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,6 +20,9 @@ from segtui.config import UI_MIGRATION_DAYS_BEFORE
 from segtui.engine.errors import OptionError, SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    import polars as pl
 
 if TYPE_CHECKING:
     from segtui.engine.features.compute import FeatureTable
@@ -36,6 +38,8 @@ def migration_frame(migration: Migration) -> pl.DataFrame:
 
     Rows keep the segment names; the after-columns are ``to <id>`` so k of them fit a
     terminal's width (the row labels say which id is which)."""
+    import polars as pl
+
     table = migration.table()
     table = table.rename(
         {c: f"to {c.split(' ', 1)[0]}" for c in table.columns if c not in ("from", "lost")}

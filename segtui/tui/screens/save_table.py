@@ -6,16 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from segtui.engine.errors import OutputError, SegtuiError
-from segtui.engine.output.writers import SEGMENT_FORMATS
 from segtui.tui.screens.export import ExportScreen
 from segtui.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    import polars as pl
+
 
 if TYPE_CHECKING:
     from segtui.engine.pipeline import SegmentationResult
@@ -32,6 +34,8 @@ class SaveTableScreen(ExportScreen):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
+        from segtui.engine.output.writers import SEGMENT_FORMATS
+
         with Vertical(id="export-box"):
             yield Static(self.title_text, classes="dialog-title")
             yield Static(f"Format from the extension: {', '.join(SEGMENT_FORMATS)}", classes="hint")
@@ -44,7 +48,7 @@ class SaveTableScreen(ExportScreen):
 
     def targets(self) -> list[Path]:
         """The path the form names (absolute; raises OutputError for an unknown format)."""
-        from segtui.engine.output.writers import check_target
+        from segtui.engine.output.writers import SEGMENT_FORMATS, check_target
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:

@@ -12,7 +12,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
 from segtui.config import AUTO_K, LOG_MODES, METHODS, SCALINGS, Settings
-from segtui.engine.features.compute import available_names
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox, StateSelectionList
 
@@ -31,6 +30,8 @@ class SettingsScreen(ModalScreen[Settings | None]):
         self.current_features = features
 
     def compose(self) -> ComposeResult:
+        from segtui.engine.features.compute import available_names
+
         s = self.settings
         names = available_names()
         extra = [f for f in self.current_features if f not in names]

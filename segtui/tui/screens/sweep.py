@@ -8,7 +8,7 @@ stay pickable), esc again goes back. Enter dismisses with the k under the cursor
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -19,12 +19,14 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
-from segtui.engine.clustering.sweep import SweepResult, SweepRow, sweep
 from segtui.engine.errors import SegtuiError
-from segtui.engine.features.compute import FeatureTable
 from segtui.tui.session import stage_percent
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
+
+if TYPE_CHECKING:
+    from segtui.engine.clustering.sweep import SweepResult, SweepRow
+    from segtui.engine.features.compute import FeatureTable
 
 
 class SweepCancelled(Exception):
@@ -162,6 +164,8 @@ class SweepScreen(Screen[int | None]):
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def run_sweep(self, generation: int) -> None:
         """Sweep on the held feature table; rows and the result go to the UI thread."""
+        from segtui.engine.clustering.sweep import sweep
+
         worker = get_current_worker()
 
         def progress(stage: str) -> None:
@@ -339,6 +343,8 @@ class SweepCache:
         self, table: FeatureTable, settings: Settings, selection: dict[str, object]
     ) -> None:
         """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
+        from segtui.engine.clustering.sweep import SweepResult, SweepRow
+
         raw_rows = selection["rows"]
         assert isinstance(raw_rows, list)
         rows = [SweepRow(**row) for row in raw_rows]

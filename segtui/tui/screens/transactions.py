@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,11 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from segtui.engine import lookup
 from segtui.engine.errors import SegtuiError
-from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
 from segtui.tui.widgets.key_footer import KeyFooter
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segtui.engine.io.sources import Tables
 
 
 class TransactionsScreen(Screen[None]):
@@ -51,6 +53,8 @@ class TransactionsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="transactions")
     def load(self, customer_id: str) -> None:
         """Read the customer's transactions off the UI thread."""
+        from segtui.engine import lookup
+
         try:
             frame = lookup.customer_transactions(self.tables, customer_id)
         except SegtuiError as exc:

@@ -3,17 +3,24 @@ holdout chart of actual vs predicted cumulative purchases (--clv --holdout-end).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widget import Widget
 
-from segtui.engine.clustering.projection import Projection
-from segtui.engine.segments.profiles import SegmentProfile
 from segtui.tui.palette import segment_colour, segment_glyph
+
+if TYPE_CHECKING:
+    import numpy as np
+
+if TYPE_CHECKING:
+    from segtui.engine.clustering.projection import Projection
+    from segtui.engine.segments.profiles import SegmentProfile
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 # Braille dot bit for (column 0/1, row 0..3) inside one character cell.
-BRAILLE_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]])
+# Kept as plain lists so importing the widget does not import NumPy before the first frame.
+BRAILLE_BITS = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]]
 
 
 def bar_chart(profiles: list[SegmentProfile], width: int) -> Text:
@@ -50,6 +57,8 @@ def braille_scatter(
     """Scatter of ``projection.xy`` in braille dots, each cell coloured by the segment
     with most points in it; with ``glyphs`` (no colour) each occupied cell shows that
     segment's glyph instead. Returns Text of ``height`` lines of ``width`` cells."""
+    import numpy as np
+
     width, height = max(width, 4), max(height, 2)
     xy = projection.xy
     seg = labels[projection.rows] if len(projection.rows) else np.zeros(0, dtype=int)
@@ -66,7 +75,7 @@ def braille_scatter(
         ((hi[1] - xy[:, 1]) / span[1] * (height * 4 - 1)).round().astype(int), 0, height * 4 - 1
     )
     cell_x, cell_y = dots_x // 2, dots_y // 4
-    bits = BRAILLE_BITS[dots_x % 2, dots_y % 4]
+    bits = np.array(BRAILLE_BITS)[dots_x % 2, dots_y % 4]
     masks = np.zeros((height, width), dtype=np.int64)
     np.bitwise_or.at(masks, (cell_y, cell_x), bits)
     n_segments = int(seg.max()) + 1 if seg.size else 1
@@ -111,8 +120,9 @@ class Scatter(Widget, can_focus=True):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        # Nothing NumPy until a result comes: the first frame must not wait for imports.
         self.projection: Projection | None = None
-        self.labels = np.zeros(0, dtype=int)
+        self.labels: np.ndarray | None = None
 
     def show(self, projection: Projection, labels: np.ndarray) -> None:
         """Draw ``projection`` with points coloured by ``labels``."""
@@ -120,7 +130,7 @@ class Scatter(Widget, can_focus=True):
         self.refresh()
 
     def render(self) -> Text:
-        if self.projection is None:
+        if self.projection is None or self.labels is None:
             return Text("waiting for a result…")
         return braille_scatter(
             self.projection,
@@ -144,6 +154,8 @@ def tracking_chart(
     scale (0 at the bottom, the larger final value at the top), with a value axis on the
     left. ``glyphs`` (no colour) draws each series' glyph per cell instead, ◉ where both
     meet. Returns Text of ``height`` lines of at most ``width`` cells."""
+    import numpy as np
+
     height = max(height, 2)
     top = max([*actual, *predicted, 1.0])
     axis = max(len(f"{top:,.0f}"), 1)
@@ -160,7 +172,9 @@ def tracking_chart(
         dots_y = np.clip(
             ((top - values) / top * (height * 4 - 1)).round().astype(int), 0, height * 4 - 1
         )
-        np.bitwise_or.at(mask, (dots_y // 4, dots_x // 2), BRAILLE_BITS[dots_x % 2, dots_y % 4])
+        np.bitwise_or.at(
+            mask, (dots_y // 4, dots_x // 2), np.array(BRAILLE_BITS)[dots_x % 2, dots_y % 4]
+        )
     text = Text(no_wrap=True, overflow="crop")
     for row in range(height):
         label = f"{top:,.0f}" if row == 0 else ("0" if row == height - 1 else "")

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from segtui.engine import lookup
-from segtui.engine.features.compute import UNCLUSTERED_NAMES
 from segtui.tui.widgets.frame_table import FrameTable
+
+if TYPE_CHECKING:
+    import polars as pl
+
 
 # Above this many customers the search runs on Enter instead of on every keystroke.
 LIVE_SEARCH_ROWS = 200_000
@@ -35,6 +36,8 @@ class BrowseOptions:
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows of ``frame`` this request selects, in its order."""
+        from segtui.engine import lookup
+
         return lookup.browse(
             frame,
             segment=self.segment,
@@ -59,13 +62,27 @@ class CustomersView(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.frame = pl.DataFrame()
+        self._frame: pl.DataFrame | None = None  # empty until show (see frame)
         self.names: dict[int, str] = {}
         self.sort_by: str | None = None
         self.descending = False
         self.pending = False
         self._request = 0
         self._jump: str | None = None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The segments frame browsed; an empty one until ``show``, made when first read so
+        that building the view (before the first frame is painted) imports no Polars."""
+        if self._frame is None:
+            import polars as pl
+
+            self._frame = pl.DataFrame()
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
 
     def compose(self):  # type: ignore[no-untyped-def]
         # One line for where you are and how many rows; the search box takes a line only
@@ -79,6 +96,8 @@ class CustomersView(Vertical):
     def show(self, frame: pl.DataFrame, names: dict[int, str]) -> None:
         """Browse ``frame`` (the segments frame); ``names`` maps segment id to name.
         The id, name and segment come first, so they show at 80 columns."""
+        from segtui.engine.features.compute import UNCLUSTERED_NAMES
+
         first = [c for c in LEADING_COLUMNS if c in frame.columns]
         self.frame = frame.select(*first, *[c for c in frame.columns if c not in first])
         self.names = dict(names)
@@ -160,6 +179,8 @@ class CustomersView(Vertical):
         self.refilter()
 
     def _apply_jump(self, table: FrameTable, view: pl.DataFrame) -> None:
+        import polars as pl
+
         if self._jump is None or "CustomerID" not in view.columns:
             return
         hits = view.with_row_index("row").filter(pl.col("CustomerID") == self._jump)
@@ -205,6 +226,8 @@ class CustomersView(Vertical):
     def action_next_segment(self) -> None:
         """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), -2 (net returners),
         all."""
+        from segtui.engine.features.compute import UNCLUSTERED_NAMES
+
         order: list[int | None] = [None, *sorted(i for i in self.names if i >= 0)]
         order += [i for i in UNCLUSTERED_NAMES if i in self.names]
         position = order.index(self.segment) if self.segment in order else 0

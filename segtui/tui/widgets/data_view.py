@@ -9,18 +9,20 @@ answer. The search is the Customers view's: ``lookup.text_match``, the one rule 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import polars as pl
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
-from segtui.engine import lookup
-from segtui.engine.io.sources import Tables
 from segtui.tui.widgets.frame_table import FrameTable
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segtui.engine.io.sources import Tables
 
 TABLES = ("customers", "products", "transactions")
 # Rows a table view holds: the whole table up to this many (the Online Retail log's
@@ -174,6 +176,8 @@ class DataView(Vertical):
     def _refresh_table(self) -> None:
         """Show the current table under the current query: the head as read when the
         query is plain, else the answer of a whole-table query run in a worker."""
+        import polars as pl
+
         self._request += 1  # an answer still computing belongs to the previous query
         head = self.heads.get(self.current, pl.DataFrame())
         lazy = self._lazy()
@@ -199,6 +203,10 @@ class DataView(Vertical):
         head: pl.DataFrame,
         query: TableQuery,
     ) -> None:
+        import polars as pl
+
+        from segtui.engine import lookup
+
         matched: int | None = None
         try:
             if query.text.strip():

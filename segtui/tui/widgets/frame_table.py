@@ -7,9 +7,8 @@ time. Sorting re-orders the frame in Polars, never in Python.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import polars as pl
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -28,6 +27,9 @@ from segtui.tui.widgets.table_layout import (
     format_cell,
     is_number,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["FrameTable", "format_cell"]
 
@@ -98,7 +100,7 @@ class FrameTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         # The first ``fixed_columns`` (the id) stay put while the rest scroll sideways.
         self.fixed_columns = fixed_columns
-        self.frame = pl.DataFrame()
+        self._frame: pl.DataFrame | None = None  # empty until set_frame (see frame)
         self.columns: list[str] = []
         self.widths: list[int] = []
         self.sort_column: str | None = None
@@ -109,6 +111,20 @@ class FrameTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[tuple[str, ...]]] = {}
 
     # -- data -----------------------------------------------------------------------
+    @property
+    def frame(self) -> pl.DataFrame:
+        """The frame shown; an empty one until ``set_frame``, made when first read so that
+        building the widget (before the first frame is painted) imports no Polars."""
+        if self._frame is None:
+            import polars as pl
+
+            self._frame = pl.DataFrame()
+        return self._frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame) -> None:
+        self._frame = frame
+
     def set_frame(self, frame: pl.DataFrame, *, keep_cursor: bool = False) -> None:
         """Show ``frame`` (the widget keeps a reference, no copy)."""
         self.frame = frame

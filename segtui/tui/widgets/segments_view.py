@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -10,10 +10,11 @@ from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
 
 from segtui.engine.errors import plural
-from segtui.engine.features.catalog import UNCLUSTERED_WHO, unclustered_groups
-from segtui.engine.pipeline import SegmentationResult
-from segtui.engine.segments.profiles import SegmentProfile
 from segtui.tui.palette import segment_colour, segment_glyph
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine.segments.profiles import SegmentProfile
 
 
 def overall_means(profiles: list[SegmentProfile]) -> dict[str, float]:
@@ -130,6 +131,8 @@ class SegmentsView(Vertical):
 
     def show(self, result: SegmentationResult) -> None:
         """Replace the panels with ``result``'s segments."""
+        from segtui.engine.features.catalog import UNCLUSTERED_WHO, unclustered_groups
+
         listing = self.query_one("#segment-list", ListView)
         index = listing.index or 0
         listing.clear()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from segtui.config import AUTO_K, Settings
-from segtui.engine.pipeline import SegmentationResult
+
+if TYPE_CHECKING:
+    from segtui.engine.pipeline import SegmentationResult
 
 
 def settings_line(

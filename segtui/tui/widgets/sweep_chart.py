@@ -12,12 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
 
 from segtui.config import AUTO_K_MIN_STABILITY
-from segtui.engine.clustering.sweep import SweepRow
+
+if TYPE_CHECKING:
+    from segtui.engine.clustering.sweep import SweepRow
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 PREFIX = 5  # "▶ 10 "

@@ -9,9 +9,10 @@ screen's edge shows whole or as ``…`` alone.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 MAX_WIDTH = 28  # text columns wider than this end in "…"
 GAP = 2
