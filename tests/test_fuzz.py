@@ -192,9 +192,18 @@ def test_pipeline_assigns_every_customer_exactly_once(source, k: int) -> None:
     dropped = result.feature_table.data_quality.get("customers_signed_up_after_as_of", 0)
     assert segments.height + dropped == len(input_customers(tx, cu))
     sizes = [p.size for p in result.profiles]
-    no_purchases = segments.filter(pl.col("segment") == -1).height
-    assert sum(sizes) + no_purchases == segments.height
-    assert sorted(set(segments["segment"]) - {-1}) == list(range(k))
+    # -1 'No purchases' and -2 'Net returners' are kept but never clustered.
+    unclustered = segments.filter(pl.col("segment") < 0)
+    assert sum(sizes) + unclustered.height == segments.height
+    assert set(unclustered["segment"]) <= {-1, -2}
+    # A net returner is a customer with a return line: a negative quantity or amount.
+    returned = tx.filter(
+        (pl.col("Quantity").cast(pl.Float64, strict=False) < 0)
+        | (pl.col("TotalValue").cast(pl.Float64, strict=False) < 0)
+    )["CustomerID"]
+    net_returners = set(segments.filter(pl.col("segment") == -2)["CustomerID"])
+    assert net_returners <= set(returned.drop_nulls())
+    assert sorted(set(segments["segment"]) - {-1, -2}) == list(range(k))
     assert len(sizes) == k and min(sizes) >= 1
 
 
