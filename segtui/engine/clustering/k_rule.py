@@ -4,12 +4,30 @@ in :mod:`segtui.engine.clustering.sweep`'s docstring)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, AUTO_K_MIN_STABILITY
 
-if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepRow
+
+@dataclass
+class SweepRow:
+    """Scores of K-Means with ``k`` segments. NaN where a score is undefined."""
+
+    k: int
+    davies_bouldin: float
+    silhouette: float
+    silhouette_sample_size: int
+    calinski_harabasz: float
+    inertia: float
+    stability: float
+    n_segments: int  # non-empty segments; < k when there are fewer distinct customers
+    smallest_share: float = float("nan")  # smallest segment / clustered customers
+    next_eta_squared: float = float("nan")  # the inner split's figure (inner_split.py)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return asdict(self)
 
 
 def _finite(value: float) -> bool:

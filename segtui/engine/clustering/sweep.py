@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,7 +49,7 @@ from segtui.config import (
 )
 from segtui.engine.clustering import scores, stability
 from segtui.engine.clustering.inner_split import InnerSplit, inner_eta_squared
-from segtui.engine.clustering.k_rule import min_segment_size, recommend_k
+from segtui.engine.clustering.k_rule import SweepRow, min_segment_size, recommend_k
 
 __all__ = ["SweepResult", "SweepRow", "choose_k", "min_segment_size", "recommend_k", "sweep"]
 from segtui.engine.errors import OptionError
@@ -58,26 +58,6 @@ if TYPE_CHECKING:
     from segtui.engine.features.compute import FeatureTable
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class SweepRow:
-    """Scores of K-Means with ``k`` segments. NaN where a score is undefined."""
-
-    k: int
-    davies_bouldin: float
-    silhouette: float
-    silhouette_sample_size: int
-    calinski_harabasz: float
-    inertia: float
-    stability: float
-    n_segments: int  # non-empty segments; < k when there are fewer distinct customers
-    smallest_share: float = float("nan")  # smallest segment / clustered customers
-    next_eta_squared: float = float("nan")  # the inner split's figure (inner_split.py)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form."""
-        return asdict(self)
 
 
 @dataclass
