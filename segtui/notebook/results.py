@@ -109,7 +109,7 @@ class Segmentation(_Shown):
 
     def model(self) -> Model:
         """The model of this segmentation (for :func:`segtui.assign` and friends)."""
-        from segtui.engine.models.model import build_model
+        from segtui.engine.models.build import build_model
         from segtui.notebook.model_results import Model
 
         return Model(build_model(self.engine, self.engine.input_files))
