@@ -25,7 +25,7 @@ from textual.widgets import ListView, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
-from segtui.engine.errors import SegtuiError
+from segtui.engine import SegtuiError
 from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.keys import binding_label, key_label, palette_entries
 from segtui.tui.screens.sweep import SweepCache
@@ -52,10 +52,7 @@ from segtui.tui.widgets.value_view import ValueView
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.clustering.projection import Projection
-    from segtui.engine.features.compute import FeatureTable
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import FeatureTable, Projection, SegmentationResult, Tables
 
 # The longest the first job waits for the first frame (it is normally a fraction of this).
 FIRST_FRAME_WAIT = 5.0

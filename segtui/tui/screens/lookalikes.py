@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from segtui.config import UI_LOOKALIKES_TOP
-from segtui.engine.errors import SegtuiError
+from segtui.engine import SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -20,29 +20,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
-
-SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
-
-
-def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
-    """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
-    segments frame). Raises OptionError for a customer without purchases."""
-    import polars as pl
-
-    from segtui.engine.models.lookalike import result_lookalikes
-
-    table = result_lookalikes(result, [customer_id], top=top).table
-    extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]
-    details = result.segments.select(
-        pl.col("CustomerID").alias("LookalikeID"), *[pl.col(c) for c in extra]
-    )
-    return (
-        table.join(details, on="LookalikeID", how="left", maintain_order="left")
-        .with_columns(pl.col("score").round(3))
-        # The score is the key number: right after the id, visible at 80 columns.
-        .select("rank", "LookalikeID", "score", *extra)
-    )
+    from segtui.engine import SegmentationResult
 
 
 class LookalikesScreen(ModalScreen[str | None]):
@@ -89,6 +67,8 @@ class LookalikesScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="lookalikes")
     def find(self) -> None:
         """Nearest neighbours off the UI thread (a million customers take seconds)."""
+        from segtui.engine import lookalike_rows
+
         try:
             rows = lookalike_rows(self.result, self.customer_id, self.top)
         except SegtuiError as exc:

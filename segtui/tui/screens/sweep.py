@@ -19,14 +19,13 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
-from segtui.engine.errors import SegtuiError
+from segtui.engine import SegtuiError
 from segtui.tui.session import stage_percent
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepResult, SweepRow
-    from segtui.engine.features.compute import FeatureTable
+    from segtui.engine import FeatureTable, SweepResult, SweepRow
 
 
 class SweepCancelled(Exception):
@@ -164,7 +163,7 @@ class SweepScreen(Screen[int | None]):
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def run_sweep(self, generation: int) -> None:
         """Sweep on the held feature table; rows and the result go to the UI thread."""
-        from segtui.engine.clustering.sweep import sweep
+        from segtui.engine import sweep
 
         worker = get_current_worker()
 
@@ -343,7 +342,7 @@ class SweepCache:
         self, table: FeatureTable, settings: Settings, selection: dict[str, object]
     ) -> None:
         """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
-        from segtui.engine.clustering.sweep import SweepResult, SweepRow
+        from segtui.engine import SweepResult, SweepRow
 
         raw_rows = selection["rows"]
         assert isinstance(raw_rows, list)

@@ -11,14 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from segtui.engine.errors import SegtuiError
+from segtui.engine import SegtuiError
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
 from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 
 class TransactionsScreen(Screen[None]):
@@ -53,10 +53,10 @@ class TransactionsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="transactions")
     def load(self, customer_id: str) -> None:
         """Read the customer's transactions off the UI thread."""
-        from segtui.engine import lookup
+        from segtui.engine import customer_transactions
 
         try:
-            frame = lookup.customer_transactions(self.tables, customer_id)
+            frame = customer_transactions(self.tables, customer_id)
         except SegtuiError as exc:
             self.app.call_from_thread(self.app.notify, str(exc), severity="error")
             return
