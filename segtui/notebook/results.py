@@ -21,7 +21,7 @@ from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 if TYPE_CHECKING:
     import pandas
 
-    from segtui.engine.clustering.kmeans import Metrics
+    from segtui.engine.clustering.scores import Metrics
     from segtui.engine.clustering.sweep import SweepResult
     from segtui.engine.pipeline import SegmentationResult
     from segtui.engine.quality.validate import ValidationReport
