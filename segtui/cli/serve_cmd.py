@@ -65,7 +65,7 @@ def serve(
     with handle_errors():
         import importlib.util
 
-        from segtui.engine.errors import OptionError
+        from segtui.engine import OptionError
 
         if importlib.util.find_spec("textual_serve") is None:
             raise OptionError("segtui serve needs textual-serve", hint=INSTALL_HINT)
@@ -98,7 +98,7 @@ def ui_command(source: Path | None, config: Path | None) -> str:
 
     settings, _ = load_settings(source, config)
     if settings.source is not None and not settings.source.exists():
-        from segtui.engine.errors import InputError
+        from segtui.engine import InputError
 
         raise InputError("no such file or folder", file=settings.source)
     words = [sys.executable, "-m", "segtui", "ui"]
