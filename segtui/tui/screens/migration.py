@@ -83,8 +83,8 @@ def compute_migration(result: SegmentationResult, tables: Tables, before: dt.dat
     """Assign the source at ``before`` and at the result's as-of date with a model of
     ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
     from segtui.engine.features.compute import compute_features
+    from segtui.engine.models.build import build_model
     from segtui.engine.models.migration import migrate
-    from segtui.engine.models.model import build_model
 
     def features(source: Tables, request: list[str], as_of: dt.date | None) -> FeatureTable:
         # The after snapshot is the result on screen: reuse its feature table (a copy,
