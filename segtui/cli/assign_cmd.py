@@ -84,9 +84,7 @@ def assign(
     With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
-        from segtui.engine.pipeline import assign_engine
+        from segtui.engine import STDOUT, assign_engine, frame_to_file, load_model, write_frame
 
         loaded = load_model(model)
         overrides = mapping_flags(locals())
@@ -168,7 +166,7 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
             f"{seg['training_size']:,}",
             "" if mean is None else f"{mean:.3f}",
         )
-    from segtui.engine.features.catalog import unclustered_groups
+    from segtui.engine import unclustered_groups
 
     for group in unclustered_groups(summary):
         table.add_row(str(group["id"]), group["name"], f"{group['size']:,}", "", "", "")

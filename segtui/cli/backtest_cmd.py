@@ -111,17 +111,19 @@ def backtest(
     again, next-period spend and revenue share, and whether its activity word came true;
     and eta squared of log(1 + next spend) for segtui, the RFM R x F grid and K-Means k = 4."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.backtest import backtest as run_backtest
-        from segtui.engine.backtest import check_horizon
-        from segtui.engine.errors import OptionError
-        from segtui.engine.io.dates import parse_date_option
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Force, Target, plan_outputs
-        from segtui.engine.output.writers import (
+        from segtui.engine import (
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
+            Force,
+            OptionError,
+            Target,
+            check_horizon,
+            command_inputs,
             frame_to_file,
+            parse_date_option,
+            plan_outputs,
+            run_backtest,
             summary_text,
             write_stdout,
             write_text_file,

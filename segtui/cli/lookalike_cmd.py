@@ -90,11 +90,18 @@ def lookalike(
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.assign import load_for_model, project
-        from segtui.engine.models.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
-        from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
+        from segtui.engine import (
+            SCORE_DEFINITION,
+            STDOUT,
+            OptionError,
+            expand_ids,
+            frame_to_file,
+            load_for_model,
+            load_model,
+            lookalikes,
+            project,
+            write_frame,
+        )
 
         loaded = load_model(model)
         overrides = mapping_flags(locals())
@@ -183,7 +190,7 @@ def lookalike(
 def read_ids_file(path: Path) -> list[str]:
     """The customer ids in ``path``, one per line (UTF-8, a BOM allowed); InputError when
     it is not text (binary, UTF-16) or holds no id."""
-    from segtui.engine.errors import InputError
+    from segtui.engine import InputError
 
     try:
         data = path.read_bytes()

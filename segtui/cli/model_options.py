@@ -11,8 +11,7 @@ import typer
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from segtui.engine.models.model import SegmentModel
-    from segtui.engine.output.plan import OutputPlan
+    from segtui.engine import OutputPlan, SegmentModel
 
 ModelOpt = Annotated[
     Path,
@@ -61,9 +60,7 @@ def plan_model_outputs(
     data is read: ``outputs`` (option -> path or '-') checked against every file the
     command reads (the model, the sources, the customers file given or recorded in the
     model, ``others``) and each other; --json with an output on stdout is refused."""
-    from segtui.engine.output.inputs import command_inputs
-    from segtui.engine.output.plan import Target, plan_outputs
-    from segtui.engine.output.writers import SEGMENT_FORMATS
+    from segtui.engine import SEGMENT_FORMATS, Target, command_inputs, plan_outputs
 
     inputs = command_inputs(
         model=model, sources=sources, mapping_overrides=overrides, others=others
@@ -80,6 +77,6 @@ def parse_as_of(text: str | None, option: str = "--as-of") -> dt.date | None:
     """The date of an as-of option (None when not given); OptionError when malformed."""
     if text is None:
         return None
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import parse_date_option
 
     return parse_date_option(text, option=option)

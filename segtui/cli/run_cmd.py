@@ -54,7 +54,7 @@ from segtui.cli.common import (
     spark_options,
     stdout_is_terminal,
 )
-from segtui.engine.output.plan import Force
+from segtui.engine import Force
 
 if TYPE_CHECKING:
     from segtui.config import Settings
@@ -168,23 +168,26 @@ def run(
 
     clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.build import build_model
-        from segtui.engine.models.model import model_text
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to
-        from segtui.engine.output.writers import (
+        from segtui.engine import (
+            RULES_FORMATS,
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
+            OptionError,
+            Target,
+            build_model,
+            command_inputs,
             frame_to_file,
+            model_text,
+            plan_outputs,
+            rules_table,
+            run_engine,
             summary_text,
             write_frame,
+            write_rules_to,
             write_stdout,
             write_text_file,
         )
-        from segtui.engine.pipeline import run_engine
 
         setting_flags = dict(
             k=k,
@@ -236,7 +239,7 @@ def run(
         if spark is not None and settings.clv:
             raise OptionError("--clv needs the polars engine (not --engine spark)")
         if outputs.save_model:
-            from segtui.engine.segments.rfm_cells import check_modelable
+            from segtui.engine import check_modelable
 
             check_modelable(settings.method)
         if spark is not None and settings.like is not None:
@@ -258,7 +261,7 @@ def run(
             clock.mark("startup")
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
-                from segtui.engine.pipeline import replay as replay_run
+                from segtui.engine import replay as replay_run
 
                 result = replay_run(replay, progress=progress)
             else:

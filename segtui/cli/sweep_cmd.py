@@ -85,8 +85,7 @@ def sweep(
     With --engine spark, Spark computes the features; the sweep itself always runs on the
     driver on the collected per-customer table (up to --spark-driver-limit customers)."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.pipeline import sweep_engine, validate_settings
+        from segtui.engine import OptionError, sweep_engine, validate_settings
 
         # Range errors that need no data are reported before any reading.
         if k_min < 2:
@@ -106,8 +105,7 @@ def sweep(
             returns=returns,
             mapping=mapping_flags(locals()),
         )
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         validate_settings(settings.replace(k=max(k_min, 2)))

@@ -89,7 +89,7 @@ def ui(
     """Open the interactive segmentation workbench (reads and segments as `run` does)."""
     with handle_errors():
         if spark_options(engine, None, None, None) is not None:
-            from segtui.engine.errors import OptionError
+            from segtui.engine import OptionError
 
             # The workbench browses the raw tables and re-clusters in place: one machine.
             raise OptionError(
@@ -117,12 +117,11 @@ def ui(
             holdout_end=holdout_end,
         )
         check_terminal()
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         if settings.source is not None and not settings.source.exists():
-            from segtui.engine.errors import InputError
+            from segtui.engine import InputError
 
             raise InputError("no such file or folder", file=settings.source)
         from segtui.settings_file import find_config
@@ -144,7 +143,7 @@ def check_terminal() -> None:
     import os
     import sys
 
-    from segtui.engine.errors import OptionError
+    from segtui.engine import OptionError
 
     if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
         return  # `segtui serve`: textual-serve speaks Textual's web protocol over the pipes

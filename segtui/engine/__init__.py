@@ -88,7 +88,7 @@ if TYPE_CHECKING:
     from segtui.engine.pipeline import assign_engine, replay, run, run_engine, sweep_engine
     from segtui.engine.quality.unreadable import unreadable_report
     from segtui.engine.quality.validate import ValidationReport, validate_source
-    from segtui.engine.result import Progress, SegmentationResult
+    from segtui.engine.result import SegmentationResult
     from segtui.engine.sample import generate as generate_sample
     from segtui.engine.sample_realistic import generate_realistic
     from segtui.engine.segments.profiles import SegmentProfile
@@ -113,7 +113,6 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "OptionError": ("segtui.engine.errors", "OptionError"),
     "OutputError": ("segtui.engine.errors", "OutputError"),
     "OutputPlan": ("segtui.engine.output.plan", "OutputPlan"),
-    "Progress": ("segtui.engine.result", "Progress"),
     "Projection": ("segtui.engine.clustering.projection", "Projection"),
     "RULES_FORMATS": ("segtui.engine.output.rules_file", "RULES_FORMATS"),
     "SCORE_DEFINITION": ("segtui.engine.models.lookalike", "SCORE_DEFINITION"),
@@ -211,7 +210,6 @@ __all__ = [
     "OptionError",
     "OutputError",
     "OutputPlan",
-    "Progress",
     "Projection",
     "RULES_FORMATS",
     "SCORE_DEFINITION",
