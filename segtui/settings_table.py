@@ -56,6 +56,7 @@ class Row:
     table: str | None = None
     group: str | None = None
     field: str | None = None  # the Settings field, where it is not named as the key
+    envvar: str | None = None  # an environment variable the CLI also reads it from
 
     @property
     def key(self) -> str:
@@ -63,7 +64,8 @@ class Row:
 
     def help_text(self) -> str:
         """The help with ``{default}`` filled in from the row's default."""
-        return self.help.replace("{default}", shown(self.default))
+        text = self.help.replace("{default}", shown(self.default))
+        return text.replace("{envvar}", self.envvar or "")
 
     def in_bounds(self, value: float) -> bool:
         """True when ``value`` lies within [lo, hi] (an open side is unbounded)."""
@@ -93,7 +95,7 @@ SOURCE_HELP = (
 
 ROWS: tuple[Row, ...] = (
     Row("source", Path, SOURCE_HELP + ". Omit to use the bundled sample data.",
-        (*SEGMENTING, "validate"), argument=True, table=""),
+        (*SEGMENTING, "validate", "serve"), argument=True, table=""),
     Row("source@model", Path, SOURCE_HELP + " read with the model's column mapping; mapping "
         "flags override it key by key.", ("assign", "lookalike"), argument=True,
         metavar="SOURCE", cli_default=REQUIRED),
@@ -126,7 +128,7 @@ ROWS: tuple[Row, ...] = (
         "notebooks do.", SEGMENTING, ("--categorical-weight",), default=1.0, lo=0, hi=1e6,
         table="", group="clustering"),
     Row("config", Path, "Settings file (TOML). Default: ./segtui.toml when present. Flags "
-        "override it.", (*SEGMENTING, "validate"), ("--config",)),
+        "override it.", (*SEGMENTING, "validate", "serve"), ("--config",)),
     # Column mapping of a single transaction log: the `[mapping]` keys, flag = key with dashes.
     _mapping("customer_col", "Customer id column of a single log."),
     _mapping("date_col", "Date column of a single log."),
@@ -266,6 +268,16 @@ ROWS: tuple[Row, ...] = (
         cli_default=4, show_default=True),
     Row("fmt@sample", str, "csv or parquet.", ("sample",), ("--format",), default="csv",
         cli_default="csv", choices=("csv", "parquet"), show_default=True),
+    # serve
+    Row("host@serve", str, "Address to listen on. Anything but loopback (127.0.0.1, ::1, "
+        "localhost) needs the access token, which is generated unless --token gives one.",
+        ("serve",), ("--host",), default="127.0.0.1", cli_default="127.0.0.1",
+        show_default=True),
+    Row("port@serve", int, "Port to listen on.", ("serve",), ("--port",), default=8000,
+        cli_default=8000, lo=1, hi=65535, show_default=True),
+    Row("token@serve", str, "Access token the page must carry (?token=...); required on every "
+        "request when given. Also read from ${envvar}.", ("serve",), ("--token",),
+        envvar="SEGTUI_SERVE_TOKEN"),
     # Every command's own switches.
     Row("force", bool, "Overwrite existing output files.", ("backtest", *MODEL, "sample"),
         ("--force",), cli_default=False, show_default=True),

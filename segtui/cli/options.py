@@ -75,7 +75,7 @@ def parameter(row: Row) -> inspect.Parameter:
     if row.argument:
         info = typer.Argument(**kwargs)
     else:
-        info = typer.Option(*row.flags, **kwargs)
+        info = typer.Option(*row.flags, envvar=row.envvar, **kwargs)
     kind = row.type if row.cli_default is not None else Optional[row.type]  # noqa: UP045
     default = inspect.Parameter.empty if row.cli_default is REQUIRED else row.cli_default
     return inspect.Parameter(
