@@ -7,12 +7,17 @@ Rules:
 * the engine (``segtui.engine``) never imports textual, typer or rich, nor ``segtui.cli``
   or ``segtui.tui``;
 * the Textual face (``segtui.tui``) never imports the Typer face (``segtui.cli``);
-* an engine module stays short enough to read in one sitting (``MAX_LINES``).
+* an engine module stays short enough to read in one sitting (``MAX_LINES``);
+* one door: ``segtui.engine`` (its ``__all__``) is the engine's public module; importing it
+  loads nothing heavy, every public name resolves, and engine modules never import it
+  (they import the module that defines what they need, so the door adds no cycle).
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,3 +154,66 @@ def test_tui_does_not_import_cli(module: str):
 def test_engine_modules_are_short(module: str):
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines"
+
+
+# --- one door: the engine's public module ------------------------------------------
+
+HEAVY = ("polars", "numpy", "sklearn", "scipy", "pyarrow", "pyspark")
+
+
+def test_importing_the_public_module_loads_nothing_heavy():
+    code = (
+        "import sys, segtui.engine;"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules));"
+        "print(sorted(m for m in sys.modules if m.startswith('segtui.engine.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "[]"]
+
+
+def test_every_public_name_resolves_to_its_defining_module():
+    import importlib
+
+    import segtui.engine as engine
+
+    assert engine.__all__ == sorted(engine.__all__)
+    assert set(engine.__all__) == set(engine._PUBLIC)
+    for name in engine.__all__:
+        module, attribute = engine._PUBLIC[name]
+        assert getattr(engine, name) is getattr(importlib.import_module(module), attribute), name
+
+
+def test_type_checkers_see_the_same_public_names():
+    import segtui.engine as engine
+
+    tree = ast.parse(MODULES["segtui.engine"].read_text(encoding="utf-8"))
+    seen: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom) and stmt.module
+                for alias in stmt.names:
+                    seen[alias.asname or alias.name] = (stmt.module, alias.name)
+    assert seen == engine._PUBLIC
+
+
+def test_no_public_name_is_hidden_by_a_submodule():
+    # Importing segtui.engine.<name> sets that attribute on the package and would
+    # replace a public name spelled the same (``backtest`` is exported as run_backtest).
+    import segtui.engine as engine
+
+    children = {m.rsplit(".", 1)[1] for m in MODULES if m.count(".") == 2}
+    children |= {p.name for p in MODULES["segtui.engine"].parent.iterdir() if p.is_dir()}
+    assert children & set(engine.__all__) == set()
+
+
+def test_unknown_names_are_an_attribute_error():
+    import segtui.engine as engine
+
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        _ = engine.no_such_thing
+
+
+@pytest.mark.parametrize("module", ENGINE)
+def test_engine_modules_do_not_import_the_public_module(module: str):
+    assert [t for t, _ in imports_of(module) if t == "segtui.engine"] == []

@@ -83,7 +83,7 @@ def test_default_run_files_are_byte_identical_on_the_fast_and_plain_paths(
     assert b'"recommended_k"' in plain["summary.json"]
     assert fast["segments.csv"] == plain["segments.csv"]
     # The summary's scores come from numpy on the fast path and from scikit-learn's own
-    # functions on the plain one (kmeans.metrics): equal to the last digits, not the bit.
+    # functions on the plain one (scores.metrics): equal to the last digits, not the bit.
     _same(json.loads(fast["summary.json"]), json.loads(plain["summary.json"]), "summary")
 
 

@@ -169,7 +169,8 @@ def run(
     clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
         from segtui.engine.errors import OptionError
-        from segtui.engine.models.model import build_model, model_text
+        from segtui.engine.models.build import build_model
+        from segtui.engine.models.model import model_text
         from segtui.engine.output.inputs import command_inputs
         from segtui.engine.output.plan import Target, plan_outputs
         from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to

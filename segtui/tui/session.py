@@ -28,10 +28,6 @@ if TYPE_CHECKING:
 HEAD_ROWS = 10_000
 
 
-class Cancelled(Exception):
-    """Raised from the progress callback when the worker was cancelled."""
-
-
 @dataclass
 class Outcome:
     """What one worker run produced, swapped in as a whole."""

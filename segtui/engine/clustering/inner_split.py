@@ -9,7 +9,7 @@ first purchase), so at least three quarters of the window stay before it. Featur
 computed once more, at the inner cut, with the run's features and clustering settings;
 each k is then one K-Means fit (the run's seed and restarts; above ``SWEEP_FIT_SAMPLE``
 customers on the sweep's seeded sample, all then assigned) on that matrix, scored by
-the eta squared of log(1 + spend in the inner horizon) (``backtest.score.eta_squared``,
+the eta squared of log(1 + spend in the inner horizon) (``scores.eta_squared``,
 the backtest's figure). Under ``MIN_INNER_HORIZON_DAYS`` of inner horizon, or fewer
 customers than k + 1 before the inner cut, there is no split and ``--k auto`` falls back
 to the structure alone (the sweep says so).
@@ -104,8 +104,7 @@ def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> f
     took 40% of the sweep's CPU at 1e6 customers (py-spy, docs/performance.md).
     """
     from segtui.config import SWEEP_FIT_SAMPLE
-    from segtui.engine.backtest.score import eta_squared
-    from segtui.engine.clustering.scores import assign
+    from segtui.engine.clustering.scores import assign, eta_squared
     from segtui.engine.clustering.stability import fit_centers, sample_rows
 
     n = split.matrix.shape[0]

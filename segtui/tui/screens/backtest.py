@@ -9,7 +9,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from segtui.engine.errors import OptionError, SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -163,22 +163,17 @@ class BacktestScreen(ModalScreen[None]):
         self.query_one("#compute", Button).disabled = True
         self.compute(at, horizon)
 
-    @work(thread=True, exclusive=True, group="backtest")
     def compute(self, at: dt.date, horizon: int) -> None:
         """The backtest off the UI thread (the engine's, as `segtui backtest` runs it)."""
         from segtui.engine.backtest import backtest
 
-        try:
-            done = backtest(self.settings, at, horizon, tables=self.tables)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._show, done.to_dict())
+        def work(_: Report) -> dict[str, Any]:
+            return backtest(self.settings, at, horizon, tables=self.tables).to_dict()
 
-    def _show(self, backtest: dict[str, Any]) -> None:
+        run_job(self, "backtest", work)
+
+    def on_job_done(self, event: JobDone) -> None:
+        backtest: dict[str, Any] = event.value
         self.backtest = backtest
         self.query_one("#compute", Button).disabled = False
         base = backtest["methods"]["segtui"]["base_repeat_rate"]
@@ -194,9 +189,9 @@ class BacktestScreen(ModalScreen[None]):
         table.set_frame(segments_frame(backtest))
         table.focus()
 
-    def _failed(self, message: str) -> None:
+    def on_job_failed(self, event: JobFailed) -> None:
         self.query_one("#compute", Button).disabled = False
-        self.query_one("#backtest-status", Static).update(f"✖ {message}")
+        self.query_one("#backtest-status", Static).update(f"✖ {event.message}")
 
     def action_close(self) -> None:
         self.dismiss(None)

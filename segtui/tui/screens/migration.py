@@ -9,7 +9,6 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -18,6 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from segtui.config import UI_MIGRATION_DAYS_BEFORE
 from segtui.engine.errors import OptionError, SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -83,8 +83,8 @@ def compute_migration(result: SegmentationResult, tables: Tables, before: dt.dat
     """Assign the source at ``before`` and at the result's as-of date with a model of
     ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
     from segtui.engine.features.compute import compute_features
+    from segtui.engine.models.build import build_model
     from segtui.engine.models.migration import migrate
-    from segtui.engine.models.model import build_model
 
     def features(source: Tables, request: list[str], as_of: dt.date | None) -> FeatureTable:
         # The after snapshot is the result on screen: reuse its feature table (a copy,
@@ -161,18 +161,12 @@ class MigrationScreen(ModalScreen[None]):
         self.query_one("#compute", Button).disabled = True
         self.compute(before)
 
-    @work(thread=True, exclusive=True, group="migration")
     def compute(self, before: dt.date) -> None:
         """Both snapshots' features and assignments off the UI thread."""
-        try:
-            migration = compute_migration(self.result, self.tables, before)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._show, migration)
+        run_job(self, "migration", lambda _: compute_migration(self.result, self.tables, before))
+
+    def on_job_done(self, event: JobDone) -> None:
+        self._show(event.value)
 
     def _show(self, migration: Migration) -> None:
         self.migration = migration
@@ -183,9 +177,9 @@ class MigrationScreen(ModalScreen[None]):
         table.set_frame(migration_frame(migration))
         table.focus()
 
-    def _failed(self, message: str) -> None:
+    def on_job_failed(self, event: JobFailed) -> None:
         self.query_one("#compute", Button).disabled = False
-        self.query_one("#migration-status", Static).update(f"✖ {message}")
+        self.query_one("#migration-status", Static).update(f"✖ {event.message}")
 
     def action_save_table(self) -> None:
         """Save the cross-table (the file `segtui migrate --out` writes; asks before

@@ -29,7 +29,8 @@ def write_model(
 ) -> Path:
     """Build the model of ``result`` (hashing ``input_files``) and save it to ``path``.
     Returns the absolute path written."""
-    from segtui.engine.models.model import build_model, save_model
+    from segtui.engine.models.build import build_model
+    from segtui.engine.models.model import save_model
 
     return save_model(build_model(result, input_files), path, force=force)
 
