@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 from textual.worker import Worker, WorkerState
 
-from segtui.engine.errors import SegtuiError, plural
+from segtui.engine import SegtuiError, plural
 from segtui.tui.screens.dialogs import ConfirmScreen
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.toggles import StateCheckbox
@@ -23,15 +23,14 @@ if TYPE_CHECKING:
 
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 def export_rows(result: SegmentationResult, rows: pl.DataFrame, path: Path, *, force: bool) -> Path:
     """Write ``rows`` (some of ``result.segments``, in the view's order) as a segments
     file: the same columns, column order and writer as the full export. Returns the
     absolute path."""
-    from segtui.engine.output.export import check_export
-    from segtui.engine.output.writers import write_frame
+    from segtui.engine import check_export, write_frame
 
     check_export(path, force=force)
     written = write_frame(rows.select(result.segments.columns), path, force=force)
@@ -61,7 +60,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         self._written: tuple[list[Path] | None] | None = None
 
     def compose(self) -> ComposeResult:
-        from segtui.engine.output.export import EXPORT_FORMATS
+        from segtui.engine import EXPORT_FORMATS
 
         with Vertical(id="export-box"):
             yield Static("Export", classes="dialog-title")
@@ -95,7 +94,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
     def _offer_report(self, text: str) -> None:
         """The Markdown report goes beside a segments file only: for a .toml or .md
         path the box is hidden (and unticked), so it never promises a file not written."""
-        from segtui.engine.output.export import export_kind
+        from segtui.engine import export_kind
 
         try:
             segments = export_kind(Path(text.strip())) == "segments"
@@ -111,18 +110,18 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     def targets(self) -> list[Path]:
         """Paths the current form would write (validated; raises SegtuiError)."""
-        from segtui.engine.output.export import check_export, export_kind
+        from segtui.engine import check_export, export_kind
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
-            from segtui.engine.errors import OutputError
+            from segtui.engine import OutputError
 
             raise OutputError("give a file name to export to")
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
         if path.is_dir():
-            from segtui.engine.errors import OutputError
+            from segtui.engine import OutputError
 
             raise OutputError("is a folder", file=path, hint="add a file name, e.g. segments.csv")
         paths = [path]
@@ -178,7 +177,7 @@ class ExportScreen(ModalScreen[list[Path] | None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
-        from segtui.engine.output.export import export, export_kind
+        from segtui.engine import export, export_kind
 
         written: list[Path] = []
         view = self.view if self._view_only() else None

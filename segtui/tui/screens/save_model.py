@@ -11,28 +11,17 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from segtui.engine.errors import OutputError, SegtuiError
+from segtui.engine import OutputError, SegtuiError
 from segtui.tui.screens.export import ExportScreen
 from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 def default_model_path(result: SegmentationResult, folder: Path) -> Path:
     """``model_k<k>.json`` in ``folder``."""
     return folder / f"model_k{result.k}.json"
-
-
-def write_model(
-    result: SegmentationResult, input_files: list[Path], path: Path, *, force: bool
-) -> Path:
-    """Build the model of ``result`` (hashing ``input_files``) and save it to ``path``.
-    Returns the absolute path written."""
-    from segtui.engine.models.build import build_model
-    from segtui.engine.models.model import save_model
-
-    return save_model(build_model(result, input_files), path, force=force)
 
 
 class SaveModelScreen(ExportScreen):
@@ -58,7 +47,7 @@ class SaveModelScreen(ExportScreen):
 
     def targets(self) -> list[Path]:
         """The model path the form names (absolute; raises OutputError unless .json)."""
-        from segtui.engine.output.writers import check_target
+        from segtui.engine import check_target
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
@@ -71,6 +60,8 @@ class SaveModelScreen(ExportScreen):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
+        from segtui.engine import write_model
+
         try:
             written = [write_model(self.result, self.input_files, paths[0], force=force)]
         except SegtuiError as exc:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from segtui.engine.errors import OutputError, SegtuiError
+from segtui.engine import OutputError, SegtuiError
 from segtui.tui.screens.export import ExportScreen
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 class SaveTableScreen(ExportScreen):
@@ -34,7 +34,7 @@ class SaveTableScreen(ExportScreen):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        from segtui.engine.output.writers import SEGMENT_FORMATS
+        from segtui.engine import SEGMENT_FORMATS
 
         with Vertical(id="export-box"):
             yield Static(self.title_text, classes="dialog-title")
@@ -48,7 +48,7 @@ class SaveTableScreen(ExportScreen):
 
     def targets(self) -> list[Path]:
         """The path the form names (absolute; raises OutputError for an unknown format)."""
-        from segtui.engine.output.writers import SEGMENT_FORMATS, check_target
+        from segtui.engine import SEGMENT_FORMATS, check_target
 
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
@@ -61,7 +61,7 @@ class SaveTableScreen(ExportScreen):
 
     @work(thread=True, exclusive=True, group="export")
     def _write(self, paths: list[Path], force: bool) -> None:
-        from segtui.engine.output.writers import write_frame
+        from segtui.engine import write_frame
 
         try:
             written = write_frame(self.frame, paths[0], force=force)
