@@ -139,10 +139,15 @@ def ui(
 def check_terminal() -> None:
     """The workbench draws on a terminal and reads keys from one: without both (stdin
     from /dev/null, stdout to a file, cron, CI) it would write escape codes into the file
-    and wait forever, so it refuses with one line instead."""
+    and wait forever, so it refuses with one line instead. Under textual-serve (which sets
+    TEXTUAL_DRIVER to Textual's web driver) the pipes are the browser's terminal."""
+    import os
     import sys
 
     from segtui.engine.errors import OptionError
+
+    if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
+        return  # `segtui serve`: textual-serve speaks Textual's web protocol over the pipes
 
     def is_tty(stream: object) -> bool:
         try:

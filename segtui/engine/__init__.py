@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from segtui.engine.backtest.run import check_horizon
     from segtui.engine.cluster_run import validate_settings
     from segtui.engine.clustering.k_rule import SweepRow
-    from segtui.engine.clustering.kmeans import Metrics
     from segtui.engine.clustering.projection import Projection, pca_2d
+    from segtui.engine.clustering.scores import Metrics
     from segtui.engine.clustering.sweep import SweepResult, sweep
     from segtui.engine.errors import InputError, OptionError, OutputError, SegtuiError, plural
     from segtui.engine.features.catalog import (
@@ -108,7 +108,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "LIFECYCLE_STAGES": ("segtui.engine.value.lifecycle", "STAGES"),
     "Lookalikes": ("segtui.engine.models.lookalike", "Lookalikes"),
     "MemorySource": ("segtui.engine.io.memory", "MemorySource"),
-    "Metrics": ("segtui.engine.clustering.kmeans", "Metrics"),
+    "Metrics": ("segtui.engine.clustering.scores", "Metrics"),
     "Migration": ("segtui.engine.models.migration", "Migration"),
     "OptionError": ("segtui.engine.errors", "OptionError"),
     "OutputError": ("segtui.engine.errors", "OutputError"),

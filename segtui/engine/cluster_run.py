@@ -18,7 +18,7 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
-from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.scores import Metrics, metrics
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import FeatureTable
@@ -197,9 +197,7 @@ def _scores_and_stability(
     k_sweep: sweep.SweepResult | None,
 ) -> tuple[Metrics, tuple[dict[str, Any], list[str]]]:
     """The quality metrics of ``labels`` and the stability check of ``k``."""
-    scores = clustering.metrics(
-        X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
-    )
+    scores = metrics(X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample)
     if settings.method == "rfm":  # cells by rule: resampling K-Means says nothing of them
         return scores, ({"k": k, "stability": None, "method": RFM_STABILITY}, [])
     return scores, trust_checks(X, k, settings, k_sweep)

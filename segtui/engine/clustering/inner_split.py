@@ -8,7 +8,7 @@ H = min(``INNER_HORIZON_DAYS``, a quarter of the observed window: as-of date min
 first purchase), so at least three quarters of the window stay before it. Features are
 computed once more, at the inner cut, with the run's features and clustering settings;
 each k is then one K-Means fit (the run's seed and restarts) on that matrix, scored by
-the eta squared of log(1 + spend in the inner horizon) (``backtest.score.eta_squared``,
+the eta squared of log(1 + spend in the inner horizon) (``scores.eta_squared``,
 the backtest's figure). Under ``MIN_INNER_HORIZON_DAYS`` of inner horizon, or fewer
 customers than k + 1 before the inner cut, there is no split and ``--k auto`` falls back
 to the structure alone (the sweep says so).
@@ -89,7 +89,7 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
 def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> float:
     """Eta squared of the inner horizon's log(1 + spend) by K-Means with ``k`` segments
     on the inner matrix (NaN when there are too few customers for k)."""
-    from segtui.engine.backtest.score import eta_squared
+    from segtui.engine.clustering.scores import eta_squared
     from segtui.engine.clustering.stability import fit_centers
 
     if split.matrix.shape[0] <= k:

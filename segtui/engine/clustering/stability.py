@@ -111,9 +111,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
 
     NaN when a resample has fewer rows than ``k``.
     """
-    from sklearn.metrics import adjusted_rand_score
-
-    from segtui.engine.clustering.scores import assign
+    from segtui.engine.clustering.scores import adjusted_rand, assign
 
     if plan.sample_size < k or len(plan.resamples) < 2:
         return float("nan")
@@ -123,7 +121,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
         _, centers = fit_centers(X[rows], k, seed=plan.seed + 1 + b, n_init=plan.n_init)
         labelings.append(assign(evaluation, centers))
     scores = [
-        adjusted_rand_score(labelings[i], labelings[j])
+        adjusted_rand(labelings[i], labelings[j])
         for i in range(len(labelings))
         for j in range(i + 1, len(labelings))
     ]
