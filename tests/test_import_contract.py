@@ -217,3 +217,16 @@ def test_unknown_names_are_an_attribute_error():
 @pytest.mark.parametrize("module", ENGINE)
 def test_engine_modules_do_not_import_the_public_module(module: str):
     assert [t for t, _ in imports_of(module) if t == "segtui.engine"] == []
+
+
+def test_the_door_reads_the_defining_module_each_time(monkeypatch):
+    # Not cached in segtui.engine: a patch of the defining module is what the faces get.
+    import segtui.engine.pipeline as pipeline
+
+    def patched(*args: object, **kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(pipeline, "run", patched)
+    from segtui.engine import run
+
+    assert run is patched

@@ -299,14 +299,14 @@ __all__ = [
 if not TYPE_CHECKING:  # type checkers read the imports above; mypy then flags unknown names
 
     def __getattr__(name: str) -> Any:
-        """Load ``name`` from the module that defines it, once (PEP 562)."""
+        """Load ``name`` from the module that defines it (PEP 562). Not cached here: each
+        ``from segtui.engine import X`` reads the defining module's current value, exactly
+        as importing it from there did (a test's monkeypatch of it still takes effect)."""
         try:
             module, attribute = _PUBLIC[name]
         except KeyError:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        value = getattr(importlib.import_module(module), attribute)
-        globals()[name] = value
-        return value
+        return getattr(importlib.import_module(module), attribute)
 
     def __dir__() -> list[str]:
         return sorted([*globals(), *__all__])

@@ -50,10 +50,7 @@ from segtui.tui.widgets.value_view import ValueView
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.clustering.projection import Projection
-    from segtui.engine.features.compute import FeatureTable
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import FeatureTable, Projection, SegmentationResult, Tables
 
 # The longest the first job waits for the first frame (it is normally a fraction of this).
 FIRST_FRAME_WAIT = 5.0

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
-from segtui.engine.errors import SegtuiError
+from segtui.engine import SegtuiError
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from segtui.engine.errors import OptionError, SegtuiError
+from segtui.engine import OptionError, SegtuiError
 from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from segtui.config import Settings
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 DEFAULT_HORIZON = 90
 BAR_WIDTH = 40
@@ -91,8 +91,7 @@ def eta_bars(backtest: dict[str, Any], width: int = BAR_WIDTH) -> Text:
 def parse_cut(text: str, horizon_text: str, current: dt.date) -> tuple[dt.date, int]:
     """The cut date and horizon typed in the dialog; OptionError unless the cut is a
     YYYY-MM-DD date before the current as-of date and the horizon a whole number."""
-    from segtui.engine.backtest import check_horizon
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import check_horizon, parse_date_option
 
     at = parse_date_option(text, option="the cut date")
     if at >= current:
@@ -165,7 +164,7 @@ class BacktestScreen(ModalScreen[None]):
 
     def compute(self, at: dt.date, horizon: int) -> None:
         """The backtest off the UI thread (the engine's, as `segtui backtest` runs it)."""
-        from segtui.engine.backtest import backtest
+        from segtui.engine import run_backtest as backtest
 
         def work(_: Report) -> dict[str, Any]:
             return backtest(self.settings, at, horizon, tables=self.tables).to_dict()

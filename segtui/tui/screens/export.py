@@ -16,17 +16,14 @@ from segtui.tui.widgets.toggles import StateCheckbox
 if TYPE_CHECKING:
     import polars as pl
 
-
-if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 def export_rows(result: SegmentationResult, rows: pl.DataFrame, path: Path, *, force: bool) -> Path:
     """Write ``rows`` (some of ``result.segments``, in the view's order) as a segments
     file: the same columns, column order and writer as the full export. Returns the
     absolute path."""
-    from segtui.engine.output.export import check_export
-    from segtui.engine.output.writers import write_frame
+    from segtui.engine import check_export, write_frame
 
     check_export(path, force=force)
     written = write_frame(rows.select(result.segments.columns), path, force=force)

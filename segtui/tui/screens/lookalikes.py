@@ -19,29 +19,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
-
-SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
-
-
-def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
-    """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
-    segments frame). Raises OptionError for a customer without purchases."""
-    import polars as pl
-
-    from segtui.engine.models.lookalike import result_lookalikes
-
-    table = result_lookalikes(result, [customer_id], top=top).table
-    extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]
-    details = result.segments.select(
-        pl.col("CustomerID").alias("LookalikeID"), *[pl.col(c) for c in extra]
-    )
-    return (
-        table.join(details, on="LookalikeID", how="left", maintain_order="left")
-        .with_columns(pl.col("score").round(3))
-        # The score is the key number: right after the id, visible at 80 columns.
-        .select("rank", "LookalikeID", "score", *extra)
-    )
+    from segtui.engine import SegmentationResult
 
 
 class LookalikesScreen(ModalScreen[str | None]):
@@ -87,6 +65,8 @@ class LookalikesScreen(ModalScreen[str | None]):
 
     def find(self) -> None:
         """Nearest neighbours off the UI thread (a million customers take seconds)."""
+        from segtui.engine import lookalike_rows
+
         result, customer, top = self.result, self.customer_id, self.top
         run_job(self, "lookalikes", lambda _: lookalike_rows(result, customer, top))
 

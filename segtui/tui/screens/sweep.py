@@ -23,8 +23,7 @@ from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepResult, SweepRow
-    from segtui.engine.features.compute import FeatureTable
+    from segtui.engine import FeatureTable, SweepResult, SweepRow
 
 
 def details_line(row: SweepRow | None) -> Text:
@@ -158,7 +157,7 @@ class SweepScreen(Screen[int | None]):
     def run_sweep(self, generation: int) -> None:
         """Sweep on the held feature table off the UI thread (group "sweep"); stages and
         rows arrive as job progress, then the result or the error."""
-        from segtui.engine.clustering.sweep import sweep
+        from segtui.engine import sweep
 
         def work(report: Report) -> SweepResult:
             return sweep(
@@ -319,7 +318,7 @@ class SweepCache:
         self, table: FeatureTable, settings: Settings, selection: dict[str, object]
     ) -> None:
         """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
-        from segtui.engine.clustering.sweep import SweepResult, SweepRow
+        from segtui.engine import SweepResult, SweepRow
 
         raw_rows = selection["rows"]
         assert isinstance(raw_rows, list)

@@ -17,7 +17,7 @@ from segtui.tui.widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 
 class TransactionsScreen(Screen[None]):
@@ -51,10 +51,10 @@ class TransactionsScreen(Screen[None]):
 
     def load(self, customer_id: str) -> None:
         """Read the customer's transactions off the UI thread."""
-        from segtui.engine import lookup
+        from segtui.engine import customer_transactions
 
         tables = self.tables
-        run_job(self, "transactions", lambda _: lookup.customer_transactions(tables, customer_id))
+        run_job(self, "transactions", lambda _: customer_transactions(tables, customer_id))
 
     def on_job_done(self, event: JobDone) -> None:
         self.show(event.value)
