@@ -1,50 +1,55 @@
-"""Options shared by the commands that use a saved model (assign, lookalike, migrate)."""
+"""What the commands that use a saved model share (assign, lookalike, migrate); their
+options are rows of the settings table."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
-
-import typer
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import polars as pl
+
+    from segtui.cli.options import Given
     from segtui.engine.models.model import SegmentModel
     from segtui.engine.output.plan import OutputPlan
 
-ModelOpt = Annotated[
-    Path,
-    typer.Option(
-        "--model",
-        "-m",
-        help="Model file written by segtui run --save-model.",
-        show_default=False,
-    ),
-]
-ModelSourceArg = Annotated[
-    Path,
-    typer.Argument(
-        help="Folder with Customers, Products and Transactions (.csv/.parquet), or one "
-        "transaction log file (.csv, .tsv, .csv.gz, .parquet) read with the model's column "
-        "mapping; mapping flags override it key by key.",
-        metavar="SOURCE",
-        show_default=False,
-    ),
-]
-OutOpt = Annotated[
-    Optional[str],  # noqa: UP045 - typer needs Optional at runtime
-    typer.Option(
-        "--out",
-        "-o",
-        help="Output file (.csv, .parquet or .json); '-' writes CSV to stdout.",
-        show_default=False,
-    ),
-]
-RawCsvOpt = Annotated[
-    bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV text.")
-]
+
+def open_model(
+    given: Given,
+    outputs: dict[str, str | None],
+    sources: list[Path | None],
+    others: Sequence[tuple[str, Path | None]] = (),
+) -> tuple[SegmentModel, dict[str, str | None], OutputPlan]:
+    """The model of --model, the mapping flags (checked) and the output plan
+    (:func:`plan_model_outputs`) of a model command, in that order, before any data."""
+    from segtui.engine.models.model import load_model
+
+    loaded = load_model(given["model"])
+    overrides = given.mapping()
+    plan = plan_model_outputs(
+        outputs,
+        json=given["json"],
+        force=given["force"],
+        model=loaded,
+        sources=sources,
+        overrides=overrides,
+        others=others,
+    )
+    return loaded, overrides, plan
+
+
+def commit_table(plan: OutputPlan, table: pl.DataFrame, raw_csv: bool) -> Path | None:
+    """Write ``table`` to --out (a file, or CSV on stdout for '-'); the file written."""
+    from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
+
+    written = plan.commit(
+        {"--out": lambda tmp, suffix: frame_to_file(table, tmp, suffix, raw_csv=raw_csv)},
+        stdout={"--out": lambda: write_frame(table, STDOUT, raw_csv=raw_csv)},
+    )
+    return written[0] if written else None
 
 
 def plan_model_outputs(

@@ -21,55 +21,39 @@ import secrets
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import typer
 
 from segtui.cli.app import app
-from segtui.cli.common import ConfigOpt, SourceArg, handle_errors
+from segtui.cli.common import handle_errors
+from segtui.cli.options import Given, takes
+from segtui.settings_table import ROW
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-TOKEN_ENV = "SEGTUI_SERVE_TOKEN"
+TOKEN_ENV = str(ROW["token@serve"].envvar)
 INSTALL_HINT = "install it with pip install 'segtui[serve]' (or pip install textual-serve)"
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 
 
 @app.command()
-def serve(
-    source: SourceArg = None,
-    config: ConfigOpt = None,
-    host: Annotated[
-        str,
-        typer.Option(
-            "--host",
-            help="Address to listen on. Anything but loopback (127.0.0.1, ::1, localhost) "
-            "needs the access token, which is generated unless --token gives one.",
-        ),
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
-    token: Annotated[
-        Optional[str],  # noqa: UP045 - typer needs Optional at runtime
-        typer.Option(
-            "--token",
-            envvar=TOKEN_ENV,
-            help="Access token the page must carry (?token=...); required on every "
-            f"request when given. Also read from ${TOKEN_ENV}.",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
+@takes("source", "config", "host@serve", "port@serve", "token@serve")
+def serve(given: Given) -> None:
     """Serve the workbench in a browser (one `segtui ui` per tab; needs segtui[serve])."""
     with handle_errors():
         import importlib.util
 
         from segtui.engine import OptionError
 
+        source, config, host, port, token = (
+            given[key] for key in ("source", "config", "host", "port", "token")
+        )
         if importlib.util.find_spec("textual_serve") is None:
             raise OptionError("segtui serve needs textual-serve", hint=INSTALL_HINT)
-        if not 0 < port < 65536:
+        if not ROW["port@serve"].in_bounds(port):
             raise OptionError(f"--port {port} is not a port", hint="give 1-65535")
         if token is not None and len(token) < 8:
             raise OptionError("--token is too short to guard anything", hint="use 8+ characters")

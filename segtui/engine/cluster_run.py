@@ -26,9 +26,10 @@ from segtui.engine.finish import clustered_rows, finish, profile
 from segtui.engine.result import Progress, SegmentationResult
 from segtui.engine.segments.explain import explain
 from segtui.engine.timing import timed
+from segtui.settings_table import MAX_SEED, ROW
 
 # More restarts than this is a typo (it would run for hours), not a setting.
-MAX_N_INIT = 1000
+MAX_N_INIT = int(ROW["n_init"].hi or 0)
 
 
 def validate_settings(settings: Settings) -> None:
@@ -57,8 +58,8 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
     if settings.n_init > MAX_N_INIT:
         raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
-    if not 0 <= settings.seed < 2**32:
-        raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+    if not ROW["seed"].in_bounds(settings.seed):
+        raise OptionError(f"seed must be between 0 and {MAX_SEED} (got {settings.seed})")
     if settings.as_of is not None:
         from segtui.engine.io.dates import check_date_bounds
 
