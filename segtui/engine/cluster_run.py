@@ -212,13 +212,13 @@ def trust_checks(
 ) -> tuple[dict[str, Any], list[str]]:
     """Stability of the chosen k (taken from the sweep when there was one: same plan,
     same value) as the ``diagnostics.stability`` entry, plus its warnings."""
-    from threadpoolctl import threadpool_limits
+    from segtui.engine.clustering.threads import one_thread
 
     plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
     if k_sweep is not None:
         value = k_sweep.row(k).stability
     else:
-        with threadpool_limits(limits=1):  # small fits: threads cost more than they save
+        with one_thread():  # small fits: threads cost more than they save
             value = stability.stability(X, k, plan)
     return diagnostics.stability_check(value, k, plan.describe())
 
@@ -241,8 +241,7 @@ def single_threaded_native() -> Iterator[None]:
     before it, the first fit ran on every core, and the model's centroids differed in
     their last digits from a run with OMP_NUM_THREADS=1 (the sums' order changes).
     """
-    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit must reach)
-    from threadpoolctl import threadpool_limits
+    from segtui.engine.clustering.threads import one_thread
 
-    with threadpool_limits(limits=1):
+    with one_thread():  # imports sklearn.cluster first (the OpenMP runtime it must reach)
         yield
