@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import (
     describe_mapping,
     handle_errors,
