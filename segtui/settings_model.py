@@ -16,10 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from segtui.config import AUTO_K, LOG_MODES, METHODS, RETURNS_RULES, SCALINGS
-from segtui.settings_table import MAX_SEED, ROW, keys
+from segtui.settings_table import MAX_SEED, ROW
 
-SETTING_KEYS = keys("")  # the top level of a settings file
-OUTPUT_KEYS = keys("output")  # its [output] table
 # Ranges: the rows of segtui/settings_table.py (the engine checks the same ones).
 MAX_K = int(ROW["k"].hi or 0)
 MAX_N_INIT = int(ROW["n_init"].hi or 0)

@@ -58,13 +58,17 @@ def main() -> None:
 
     ``segtui ui ...`` registers only the workbench's command: the other nine command
     modules (and what they import) are not needed for it, and their import time came
-    before the workbench's first frame."""
+    before the workbench's first frame; plain ``segtui ui [SOURCE]`` skips the parsing
+    too (``ui_cmd.plain_command``)."""
     from segtui.cli.exiting import run_cli
 
     checked_stdout()
     tolerate_narrow_encodings()
-    workbench_only = sys.argv[1:2] == ["ui"]
-    run_cli(commands_app(("ui_cmd",)) if workbench_only else commands_app())
+    if sys.argv[1:2] == ["ui"]:
+        from segtui.cli.ui_cmd import plain_command
+
+        run_cli(plain_command(sys.argv[2:]) or commands_app(("ui_cmd",)))
+    run_cli(commands_app())
 
 
 def tolerate_narrow_encodings() -> None:
