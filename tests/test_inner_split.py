@@ -99,3 +99,20 @@ def test_without_an_inner_split_auto_k_keeps_the_lowest_davies_bouldin() -> None
     rows = [_row(k, db, math.nan) for k, db in ((2, 0.9), (3, 0.6), (4, 0.8))]
     k, rule = recommend_k(rows, n_clustered=1000)
     assert k == 3 and "inner" not in rule
+
+
+def test_auto_k_after_a_run_under_another_scaling_is_chosen_as_a_fresh_run_chooses_it() -> None:
+    # The workbench re-clusters on the feature table it already has. The inner split was
+    # kept on that table whatever scaling fitted it, so switching scaling to robust and
+    # back scored every k with robust's split: the report's k selection differed from
+    # `segtui run`'s on the same settings. Bundled sample: enough history for a split.
+    from segtui.engine.pipeline import run
+
+    settings = Settings(k="auto")
+    tables, table = load_features(settings)
+    run(settings.replace(scaling="robust"), tables=tables, feature_table=table)
+    again = run(settings, tables=tables, feature_table=table)
+    fresh = run(settings)
+    assert again.k_selection is not None
+    assert again.k_selection == fresh.k_selection
+    assert again.summary() == fresh.summary()
