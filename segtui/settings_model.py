@@ -15,39 +15,20 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from segtui.config import AUTO_K, METHODS, RETURNS_RULES, SCALINGS
+from segtui.config import AUTO_K, LOG_MODES, METHODS, RETURNS_RULES, SCALINGS
+from segtui.settings_table import MAX_SEED, ROW, keys
 
-SETTING_KEYS = (
-    "source",
-    "k",
-    "features",
-    "scaling",
-    "log",
-    "seed",
-    "n_init",
-    "as_of",
-    "categorical_weight",
-    "returns",
-    "rfm",
-    "method",
-    "like",
-    # customer value (--clv): see engine/value/
-    "clv",
-    "horizon",
-    "discount_rate",
-    "holdout_end",
-)
-OUTPUT_KEYS = ("out", "summary", "force", "raw_csv", "save_model")
+SETTING_KEYS = keys("")  # the top level of a settings file
+OUTPUT_KEYS = keys("output")  # its [output] table
+# Ranges: the rows of segtui/settings_table.py (the engine checks the same ones).
+MAX_K = int(ROW["k"].hi or 0)
+MAX_N_INIT = int(ROW["n_init"].hi or 0)
+MAX_CATEGORICAL_WEIGHT = float(ROW["categorical_weight"].hi or 0)
+MAX_HORIZON_DAYS = int(ROW["horizon"].hi or 0)  # ten years: the value models say nothing beyond
+MAX_DISCOUNT_RATE = float(ROW["discount_rate"].hi or 0)  # 1,000% a year is a typo, not a rate
 # `log`: off, on, or auto (the engine decides from the features' skewness); true/false
 # are accepted as on/off. The text "false" is off, never true (bool("false") is True).
-LOG_MODES = ("off", "on", "auto")
 _LOG_WORDS = {"true": "on", "false": "off", "yes": "on", "no": "off"}
-MAX_K = 1000
-MAX_N_INIT = 1000  # as engine.pipeline.MAX_N_INIT (checked there for the Python API)
-MAX_SEED = 2**32 - 1  # numpy's RandomState range
-MAX_CATEGORICAL_WEIGHT = 1e6
-MAX_HORIZON_DAYS = 3660  # ten years: the value models say nothing sensible beyond that
-MAX_DISCOUNT_RATE = 10.0  # 1,000% a year is a typo, not a rate
 
 
 class _Table(BaseModel):
@@ -175,7 +156,7 @@ class SettingsFileModel(_Table):
     @field_validator("seed")
     @classmethod
     def _seed(cls, value: int | None) -> int | None:
-        if value is not None and not 0 <= value <= MAX_SEED:
+        if value is not None and not ROW["seed"].in_bounds(value):
             raise ValueError(f"seed must be between 0 and {MAX_SEED} (got {value})")
         return value
 
