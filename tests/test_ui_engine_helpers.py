@@ -13,7 +13,7 @@ from segtui.engine import lookup
 from segtui.engine.clustering.projection import pca_2d
 from segtui.engine.errors import OutputError
 from segtui.engine.io.sources import load_source
-from segtui.engine.output.export import export
+from segtui.engine.output.result_files import export
 from segtui.engine.pipeline import run
 
 
