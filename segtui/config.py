@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segtui.settings_table import ROW, default, keys
+from segtui.settings_table import ROW, ROWS, default, keys
 
 # The default clustering space and k: the ones that beat both references of the backtest
 # (RFM R x F grid, K-Means k = 4) on the next period of every real log measured
@@ -143,37 +143,31 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def params(self) -> dict[str, Any]:
-        """The clustering parameters as plain JSON-ready values (for the summary)."""
-        return {
-            "k": self.k,
-            "features": list(self.features),
-            "scaling": self.scaling,
-            "log": self.log,
-            "seed": self.seed,
-            "n_init": self.n_init,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "categorical_weight": self.categorical_weight,
-            "mapping": self.mapping_dict(),
-            "returns": self.returns,
-            "rfm": self.rfm,
-            "method": self.method,
-            "like": str(self.like) if self.like is not None else None,
-        } | self.value_params()
-
-    def value_params(self) -> dict[str, Any]:
-        """The --clv options (empty without --clv, so other summaries are unchanged)."""
-        if not self.clv:
-            return {}
-        return {
-            "clv": True,
-            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
-            "discount_rate": self.discount_rate,
-            "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
-        }
+        """The settings as plain JSON-ready values (for the summary, and what --replay
+        restores): every top-level key of the settings table but ``source``, in the
+        table's order, the mapping after the clustering group, and the customer-value
+        keys only with --clv (so other summaries are unchanged)."""
+        params: dict[str, Any] = {}
+        for row in ROWS:
+            if row.table != "" or row.key == "source" or (row.group == "value" and not self.clv):
+                continue
+            if row.key == "returns":  # the first key after the clustering group
+                params["mapping"] = self.mapping_dict()
+            params[row.key] = _plain(getattr(self, row.field or row.key))
+        return params
 
     def mapping_dict(self) -> dict[str, str]:
         """The column mapping as a plain dict (empty when nothing was given)."""
         return dict(self.mapping)
+
+
+def _plain(value: Any) -> Any:
+    """A Settings value as JSON holds it: a list, an ISO date, a path as text."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Path) else value
 
 
 def log_mode(value: object) -> str:
