@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 
 from segtui.engine.models.assign import assign
+from segtui.engine.models.build import build_model
+from segtui.engine.models.integrity import hash_files
 from segtui.engine.models.lookalike import lookalikes
 from segtui.engine.models.migration import migrate_sources
-from segtui.engine.models.model import build_model, hash_files, load_model, save_model
+from segtui.engine.models.model import load_model, save_model
 from segtui.engine.pipeline import segment
 from segtui.engine.sample import generate
 

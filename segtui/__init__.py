@@ -20,19 +20,28 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from segtui.settings_table import default
 from segtui.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
     from segtui.notebook.results import Segmentation, Sweep, Validation
 
-# The same defaults as segtui.config (kept literal here so that importing segtui stays
-# free of any other module; tests/test_python_api.py checks they agree).
-_K: int | str = "auto"
-_SEED = 42
-_N_INIT = 10
-_HORIZON_DAYS = 90
-_DISCOUNT_RATE = 0.1
+# The defaults are the settings table's (a plain-data module: importing segtui stays light).
+_K: int | str = default("k")
+_SEED: int = default("seed")
+_N_INIT: int = default("n_init")
+_HORIZON_DAYS: int = default("horizon")
+_DISCOUNT_RATE: float = default("discount_rate")
+_SCALING: str = default("scaling")
+_LOG: str = default("log")
+_WEIGHT: float = default("categorical_weight")
+_RETURNS: str = default("returns")
+_METHOD: str = default("method")
+_BACKTEST_HORIZON: int = default("horizon@backtest")
+_K_MIN: int = default("k_min@sweep")
+_K_MAX: int = default("k_max@sweep")
+_TOP: int = default("top@lookalike")
 
 
 def segment(
@@ -43,17 +52,17 @@ def segment(
     mapping: Mapping[str, str] | None = None,
     k: int | str = _K,
     features: Sequence[str] | str | None = None,
-    scaling: str = "standard",
-    log: str | bool = "auto",
+    scaling: str = _SCALING,
+    log: str | bool = _LOG,
     seed: int = _SEED,
     n_init: int = _N_INIT,
     as_of: dt.date | str | None = None,
-    categorical_weight: float | str = 1.0,
-    returns: str = "net",
-    rfm: bool = False,
-    method: str = "kmeans",
+    categorical_weight: float | str = _WEIGHT,
+    returns: str = _RETURNS,
+    rfm: bool = default("rfm"),
+    method: str = _METHOD,
     like: str | Path | None = None,
-    clv: bool = False,
+    clv: bool = default("clv"),
     horizon: int = _HORIZON_DAYS,
     discount_rate: float = _DISCOUNT_RATE,
     holdout_end: dt.date | str | None = None,
@@ -103,19 +112,19 @@ def backtest(
     source: Any = None,
     *,
     at: dt.date | str | None = None,
-    horizon: int = _HORIZON_DAYS,
+    horizon: int = _BACKTEST_HORIZON,
     customers: Any = None,
     products: Any = None,
     mapping: Mapping[str, str] | None = None,
     k: int | str = _K,
-    method: str = "kmeans",
+    method: str = _METHOD,
     features: Sequence[str] | str | None = None,
-    scaling: str = "standard",
-    log: str | bool = "auto",
+    scaling: str = _SCALING,
+    log: str | bool = _LOG,
     seed: int = _SEED,
     n_init: int = _N_INIT,
-    categorical_weight: float | str = 1.0,
-    returns: str = "net",
+    categorical_weight: float | str = _WEIGHT,
+    returns: str = _RETURNS,
     progress: bool | Callable[[str], None] = True,
 ) -> Segmentation:
     """Segment the lines of ``source`` dated before ``at`` and judge the segments by the
@@ -146,16 +155,16 @@ def sweep(
     customers: Any = None,
     products: Any = None,
     mapping: Mapping[str, str] | None = None,
-    k_min: int = 2,
-    k_max: int = 10,
+    k_min: int = _K_MIN,
+    k_max: int = _K_MAX,
     features: Sequence[str] | str | None = None,
-    scaling: str = "standard",
-    log: str | bool = "auto",
+    scaling: str = _SCALING,
+    log: str | bool = _LOG,
     seed: int = _SEED,
     n_init: int = _N_INIT,
     as_of: dt.date | str | None = None,
-    categorical_weight: float | str = 1.0,
-    returns: str = "net",
+    categorical_weight: float | str = _WEIGHT,
+    returns: str = _RETURNS,
     progress: bool | Callable[[str], None] = True,
 ) -> Sweep:
     """Score K-Means for every k from ``k_min`` to ``k_max``, as ``segtui sweep`` does.
@@ -185,7 +194,7 @@ def validate(
     customers: Any = None,
     products: Any = None,
     mapping: Mapping[str, str] | None = None,
-    returns: str = "net",
+    returns: str = _RETURNS,
 ) -> Validation:
     """Check a source's data without clustering, as ``segtui validate`` does.
 
@@ -231,7 +240,7 @@ def lookalikes(
     source: Any = None,
     customer_ids: Sequence[str] | str | None = None,
     *,
-    top: int = 3,
+    top: int = _TOP,
     customers: Any = None,
     products: Any = None,
     mapping: Mapping[str, str] | None = None,

@@ -1,4 +1,5 @@
-"""One settings object for a segmentation run: the only place defaults live.
+"""One settings object for a segmentation run. The defaults and ranges a user can set
+are rows of :mod:`segtui.settings_table`; the internal constants live here.
 
 Both faces build a :class:`Settings` (from flags, later also from a TOML file) and hand it
 to :func:`segtui.engine.pipeline.run`. It is a frozen dataclass of plain values so it can
@@ -13,21 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from segtui.settings_table import ROW, ROWS, default, keys
+
 # The default clustering space and k: the ones that beat both references of the backtest
 # (RFM R x F grid, K-Means k = 4) on the next period of every real log measured
 # (docs/backtest-measurements.md, issue 28). Order value is left out: it is spend over
 # frequency and separates big-basket one-timers from small regulars, not the future.
-DEFAULT_FEATURES: tuple[str, ...] = (
-    "recency_days",
-    "frequency",
-    "total_spend",
-)
-SCALINGS: tuple[str, ...] = ("standard", "robust", "minmax")
-DEFAULT_K: int | str = "auto"  # AUTO_K: chosen by the inner-split rule, docs/choosing-k.md
-DEFAULT_SEED = 42
-DEFAULT_N_INIT = 10
+# Every default and range below that a user can set is a row of segtui/settings_table.py.
+DEFAULT_FEATURES: tuple[str, ...] = default("features")
+SCALINGS: tuple[str, ...] = ROW["scaling"].choices
+DEFAULT_K: int | str = default("k")  # AUTO_K: chosen by the inner-split rule, docs/choosing-k.md
+DEFAULT_SEED: int = default("seed")
+DEFAULT_N_INIT: int = default("n_init")
 # Weight of a categorical feature's one-hot block, as a multiple of one numeric feature.
-DEFAULT_CATEGORICAL_WEIGHT = 1.0
+DEFAULT_CATEGORICAL_WEIGHT: float = default("categorical_weight")
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample. The
 # sweep uses the same rows (its 5,000 x 5,000 distance matrix is 200 MB), so `sweep` and
 # `run` report the same silhouette for the same k.
@@ -35,30 +35,17 @@ SILHOUETTE_SAMPLE = 5_000
 # --log: "auto" log1p-transforms the money and count features whose skewness exceeds
 # LOG_AUTO_SKEW (see engine/clustering/space.py and docs/features.md); "on" all of them;
 # "off" none. Recency and tenure (days) are never transformed.
-LOG_MODES: tuple[str, ...] = ("auto", "on", "off")
-DEFAULT_LOG = "auto"
+LOG_MODES: tuple[str, ...] = ROW["log"].choices
+DEFAULT_LOG: str = default("log")
 LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
 # strftime date format, a customers file path, a one-character delimiter, or (cancelled_ids)
 # auto|on|off: whether order ids C + digits are cancelled orders (engine/io/returns.py).
-MAPPING_KEYS: tuple[str, ...] = (
-    "customer_col",
-    "date_col",
-    "date_format",
-    "amount_col",
-    "quantity_col",
-    "price_col",
-    "order_col",
-    "product_col",
-    "category_col",
-    "customers",
-    "delimiter",
-    "cancelled_ids",
-)
+MAPPING_KEYS: tuple[str, ...] = keys("mapping")
 # Returns and cancellations: "net" (reduce spend and quantity, not frequency) or "drop".
-RETURNS_RULES: tuple[str, ...] = ("net", "drop")
-DEFAULT_RETURNS = "net"
+RETURNS_RULES: tuple[str, ...] = ROW["returns"].choices
+DEFAULT_RETURNS: str = default("returns")
 # `k = "auto"`: choose k from a sweep of AUTO_K_MIN..AUTO_K_MAX (see engine/sweep.py).
 AUTO_K = "auto"
 AUTO_K_MIN = 2
@@ -90,19 +77,19 @@ KMEANS_SAMPLE_ABOVE = 200_000
 KMEANS_SAMPLE = 50_000
 # --method: how customers become segments: "kmeans" (clustering, the default) or "rfm" (the
 # RFM R x F grid's named cells, engine/features/rfm.py; k is then the cells in use).
-METHODS: tuple[str, ...] = ("kmeans", "rfm")
-DEFAULT_METHOD = "kmeans"
+METHODS: tuple[str, ...] = ROW["method"].choices
+DEFAULT_METHOD: str = default("method")
 # --engine: polars (one machine) or spark (segtui[spark]).
-ENGINES: tuple[str, ...] = ("polars", "spark")
-DEFAULT_ENGINE = "polars"
-DEFAULT_SPARK_MASTER = "local[*]"
+ENGINES: tuple[str, ...] = ROW["engine"].choices
+DEFAULT_ENGINE: str = default("engine")
+DEFAULT_SPARK_MASTER: str = default("spark_master")
 # Spark engine: at or below this many customers with purchases, the per-customer table is
 # clustered on the driver with scikit-learn; above it with MLlib K-Means.
-DEFAULT_SPARK_DRIVER_LIMIT = 1_000_000
+DEFAULT_SPARK_DRIVER_LIMIT: int = default("spark_driver_limit")
 # Customer value (--clv, engine/value/): the prediction horizon in days, the annual discount
 # rate of CLV, and the step (days) at which expected purchases are discounted.
-DEFAULT_HORIZON_DAYS = 90
-DEFAULT_DISCOUNT_RATE = 0.10
+DEFAULT_HORIZON_DAYS: int = default("horizon")
+DEFAULT_DISCOUNT_RATE: float = default("discount_rate")
 CLV_STEP_DAYS = 30
 # Fewer repeat customers than this cannot support the value models: --clv exits 2.
 MIN_REPEAT_CUSTOMERS = 20
@@ -114,36 +101,37 @@ AT_RISK_P_ALIVE = 0.5
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that determines a segmentation result.
+    """Everything that determines a segmentation result: one field per top-level row of
+    the settings table (its default comes from the row; ``horizon`` is ``horizon_days``).
 
     ``categorical_weight`` is a float (the one-hot block carries that many numeric
     features' worth of variance) or ``"raw"`` (every one-hot column scaled to unit
     variance like a numeric one, as notebooks do).
     """
 
-    source: Path | None = None
-    k: int | str = DEFAULT_K  # a number, or AUTO_K ("auto") to choose it by a sweep
-    features: tuple[str, ...] = DEFAULT_FEATURES
-    scaling: str = "standard"
-    log: str = DEFAULT_LOG  # one of LOG_MODES; True/False are read as "on"/"off"
-    seed: int = DEFAULT_SEED
-    n_init: int = DEFAULT_N_INIT
-    as_of: dt.date | None = None
-    categorical_weight: float | str = DEFAULT_CATEGORICAL_WEIGHT
+    source: Path | None = default("source")
+    k: int | str = default("k")  # a number, or AUTO_K ("auto") to choose it by a sweep
+    features: tuple[str, ...] = default("features")
+    scaling: str = default("scaling")
+    log: str = default("log")  # one of LOG_MODES; True/False are read as "on"/"off"
+    seed: int = default("seed")
+    n_init: int = default("n_init")
+    as_of: dt.date | None = default("as_of")
+    categorical_weight: float | str = default("categorical_weight")
     silhouette_sample: int = SILHOUETTE_SAMPLE
     # (key, value) pairs sorted by key, keys from MAPPING_KEYS: a tuple so Settings hashes.
     mapping: tuple[tuple[str, str], ...] = ()
-    returns: str = DEFAULT_RETURNS
-    rfm: bool = False  # add RFM scores and labels to the segments file (engine/rfm.py)
-    method: str = DEFAULT_METHOD  # one of METHODS
+    returns: str = default("returns")
+    rfm: bool = default("rfm")  # add RFM scores and labels to the segments file (engine/rfm.py)
+    method: str = default("method")  # one of METHODS
     # --clv: P(alive), expected purchases, order value, CLV and stage (engine/value/);
     # holdout_end: compare predictions with the purchases from as_of to that day.
-    clv: bool = False
-    horizon_days: int = DEFAULT_HORIZON_DAYS
-    discount_rate: float = DEFAULT_DISCOUNT_RATE
-    holdout_end: dt.date | None = None
+    clv: bool = default("clv")
+    horizon_days: int = default("horizon")
+    discount_rate: float = default("discount_rate")
+    holdout_end: dt.date | None = default("holdout_end")
     # A saved model whose segment ids and names persisting segments keep (run --like).
-    like: Path | None = None
+    like: Path | None = default("like")
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -155,37 +143,31 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def params(self) -> dict[str, Any]:
-        """The clustering parameters as plain JSON-ready values (for the summary)."""
-        return {
-            "k": self.k,
-            "features": list(self.features),
-            "scaling": self.scaling,
-            "log": self.log,
-            "seed": self.seed,
-            "n_init": self.n_init,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "categorical_weight": self.categorical_weight,
-            "mapping": self.mapping_dict(),
-            "returns": self.returns,
-            "rfm": self.rfm,
-            "method": self.method,
-            "like": str(self.like) if self.like is not None else None,
-        } | self.value_params()
-
-    def value_params(self) -> dict[str, Any]:
-        """The --clv options (empty without --clv, so other summaries are unchanged)."""
-        if not self.clv:
-            return {}
-        return {
-            "clv": True,
-            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
-            "discount_rate": self.discount_rate,
-            "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
-        }
+        """The settings as plain JSON-ready values (for the summary, and what --replay
+        restores): every top-level key of the settings table but ``source``, in the
+        table's order, the mapping after the clustering group, and the customer-value
+        keys only with --clv (so other summaries are unchanged)."""
+        params: dict[str, Any] = {}
+        for row in ROWS:
+            if row.table != "" or row.key == "source" or (row.group == "value" and not self.clv):
+                continue
+            if row.key == "returns":  # the first key after the clustering group
+                params["mapping"] = self.mapping_dict()
+            params[row.key] = _plain(getattr(self, row.field or row.key))
+        return params
 
     def mapping_dict(self) -> dict[str, str]:
         """The column mapping as a plain dict (empty when nothing was given)."""
         return dict(self.mapping)
+
+
+def _plain(value: Any) -> Any:
+    """A Settings value as JSON holds it: a list, an ISO date, a path as text."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Path) else value
 
 
 def log_mode(value: object) -> str:

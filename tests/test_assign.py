@@ -15,7 +15,8 @@ from segtui.engine.errors import InputError
 from segtui.engine.features.compute import compute_features
 from segtui.engine.io.sources import load_source
 from segtui.engine.models.assign import assign, nearest_centroid
-from segtui.engine.models.model import build_model, load_model, save_model
+from segtui.engine.models.build import build_model
+from segtui.engine.models.model import load_model, save_model
 from segtui.engine.pipeline import segment
 
 

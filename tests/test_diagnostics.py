@@ -8,7 +8,7 @@ import pytest
 from conftest import PRE_SWITCH, PRE_SWITCH_FEATURES
 
 from segtui.config import Settings
-from segtui.engine.clustering import diagnostics
+from segtui.engine.clustering import diagnostics, scores
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.pipeline import run
 
@@ -109,7 +109,7 @@ def test_no_log_hint_when_log_is_on(planted_dir):
 def test_cramers_v_of_identical_labels_is_one():
     labels = np.array([0, 1, 2, 0, 1, 2])
     table = diagnostics.contingency(labels, pl.Series(list("abcabc")))
-    assert diagnostics.cramers_v_table(table) == pytest.approx(1.0)
+    assert scores.cramers_v_table(table) == pytest.approx(1.0)
 
 
 def test_report_lists_separation_and_stability(zeotap_dir, tmp_path):
@@ -137,6 +137,6 @@ def test_contingency_table_and_cramers_v_match_an_independent_count_and_scipy():
         [[np.sum((labels == a) & (values == b)) for b in levels] for a in (0, 1, 2, 4)]
     )
     assert np.array_equal(table, expected)
-    assert diagnostics.cramers_v_table(table) == pytest.approx(
+    assert scores.cramers_v_table(table) == pytest.approx(
         association(expected, method="cramer"), rel=1e-12
     )

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from segtui.cli import app
 from segtui.config import Settings
 from segtui.engine.errors import OptionError
+from segtui.engine.models.build import build_model
 from segtui.engine.models.matching import NEW, PERSISTING, match_segments, match_threshold
-from segtui.engine.models.model import build_model, load_model, save_model
+from segtui.engine.models.model import load_model, save_model
 from segtui.engine.pipeline import SegmentationResult, run
 from segtui.engine.sample import generate
 

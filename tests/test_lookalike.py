@@ -9,8 +9,8 @@ import pytest
 from segtui.engine.errors import OptionError
 from segtui.engine.io.sources import load_source
 from segtui.engine.models.assign import project
+from segtui.engine.models.build import build_model
 from segtui.engine.models.lookalike import expand_ids, lookalikes, result_lookalikes
-from segtui.engine.models.model import build_model
 from segtui.engine.pipeline import segment
 
 

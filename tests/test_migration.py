@@ -9,8 +9,8 @@ import pytest
 from conftest import PRE_SWITCH_FEATURES
 
 from segtui.engine.errors import OptionError
+from segtui.engine.models.build import build_model
 from segtui.engine.models.migration import LOST, NEW, migrate_sources, snapshot_segments
-from segtui.engine.models.model import build_model
 from segtui.engine.pipeline import segment
 from segtui.engine.sample import generate
 

@@ -11,13 +11,13 @@ import pytest
 from conftest import PRE_SWITCH
 
 from segtui.engine.errors import InputError, OutputError
+from segtui.engine.models.build import build_model
+from segtui.engine.models.integrity import hash_files
 from segtui.engine.models.model import (
     FORMAT,
     RULE_DEFAULT,
     RULE_FIXED,
     SCHEMA_VERSION,
-    build_model,
-    hash_files,
     load_model,
     save_model,
     seal,

@@ -14,8 +14,8 @@ from order_logs import RETAIL_NAMES, _line, make_lines, write_log
 
 from segtui.config import Settings
 from segtui.engine.models.assign import assign
+from segtui.engine.models.build import build_model
 from segtui.engine.models.migration import migrate_sources
-from segtui.engine.models.model import build_model
 from segtui.engine.output.report import markdown_report
 from segtui.engine.pipeline import run
 

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from segtui.cli import app
 from segtui.config import Settings
-from segtui.engine.clustering.diagnostics import DOMINANCE_V, contingency, cramers_v_table
+from segtui.engine.clustering.diagnostics import DOMINANCE_V, contingency
+from segtui.engine.clustering.scores import cramers_v_table
 from segtui.engine.pipeline import run
 from segtui.engine.sample_realistic import COHORTS, generate_realistic
 from segtui.engine.segments import tiers

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from segtui.cli import app
-from segtui.engine.models.model import hash_files
+from segtui.engine.models.integrity import hash_files
 
 runner = CliRunner()
 

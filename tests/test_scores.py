@@ -1,11 +1,18 @@
-"""The sweep's fast scores agree with scikit-learn's on the reference data."""
+"""Every clustering score (``clustering/scores.py``) agrees with ``sklearn.metrics`` on
+real values: the reference data's clustering matrix and K-Means labels."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    r2_score,
+    silhouette_score,
+)
 
 from segtui.config import Settings
 from segtui.engine.clustering import scores
@@ -82,8 +89,7 @@ def test_blocked_silhouette_scores_singletons_zero_like_sklearn(zeotap_matrix):
 
 
 def test_metrics_fast_and_plain_paths_agree_on_a_sampled_silhouette():
-    from segtui.engine.clustering.kmeans import metrics
-
+    metrics = scores.metrics
     rng = np.random.default_rng(3)
     centres = rng.normal(scale=4.0, size=(4, 5))
     X = np.vstack([c + rng.normal(size=(3000, 5)) for c in centres])
@@ -96,3 +102,52 @@ def test_metrics_fast_and_plain_paths_agree_on_a_sampled_silhouette():
     # a different sample gives a (slightly) different silhouette: the sample is really used
     other = metrics(X, labels, seed=12, silhouette_sample=2000, plain=False)
     assert other.silhouette != fast.silhouette
+
+
+def test_adjusted_rand_is_sklearns_float_on_resampled_fits(zeotap_matrix, zeotap_labels):
+    # The labelings the stability check compares: fits with other seeds and other k.
+    for k, seed in ((5, 1), (5, 2), (3, 0), (8, 4)):
+        other = KMeans(k, n_init=1, random_state=seed).fit_predict(zeotap_matrix)
+        assert scores.adjusted_rand(zeotap_labels, other) == adjusted_rand_score(
+            zeotap_labels, other
+        )
+
+
+def test_adjusted_rand_edge_cases_equal_sklearn():
+    cases = [
+        ([0, 0, 1, 1], [0, 1, 0, 1]),  # worse than chance: -0.5
+        ([0, 0, 0, 0], [0, 1, 2, 3]),  # one segment against singletons: 0
+        ([3, 3, 7, 7, 9], [1, 1, 0, 0, 2]),  # same partition, other label values: 1
+        ([0, 0, 0], [5, 5, 5]),
+        ([], []),
+    ]
+    for a, b in cases:
+        got = scores.adjusted_rand(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
+        assert got == adjusted_rand_score(a, b), (a, b)
+
+
+def test_eta_squared_is_sklearns_r2_of_the_segment_means(zeotap_matrix, zeotap_labels):
+    spend = zeotap_matrix[:, 0]
+    means = np.array([spend[zeotap_labels == s].mean() for s in range(5)])
+    expected = r2_score(spend, means[zeotap_labels])
+    assert scores.eta_squared(spend, zeotap_labels) == pytest.approx(expected, rel=1e-12)
+
+
+def test_between_total_gives_each_columns_eta_squared(zeotap_matrix, zeotap_labels):
+    between, total = scores.between_total(zeotap_matrix, zeotap_labels)
+    for j in range(zeotap_matrix.shape[1]):
+        column = zeotap_matrix[:, j]
+        means = np.array([column[zeotap_labels == s].mean() for s in range(5)])
+        expected = r2_score(column, means[zeotap_labels])
+        assert between[j] / total[j] == pytest.approx(expected, rel=1e-9), j
+
+
+def test_metrics_plain_path_is_sklearn_itself(zeotap_matrix, zeotap_labels):
+    X, labels = zeotap_matrix, zeotap_labels
+    plain = scores.metrics(X, labels, seed=0, silhouette_sample=10**6, plain=True)
+    assert plain.davies_bouldin == davies_bouldin_score(zeotap_matrix, zeotap_labels)
+    assert plain.calinski_harabasz == calinski_harabasz_score(zeotap_matrix, zeotap_labels)
+    assert plain.silhouette == silhouette_score(zeotap_matrix, zeotap_labels)
+    fast = scores.metrics(zeotap_matrix, zeotap_labels, seed=0, silhouette_sample=10**6)
+    for name in ("davies_bouldin", "silhouette", "calinski_harabasz", "inertia"):
+        assert getattr(fast, name) == pytest.approx(getattr(plain, name), rel=1e-9), name

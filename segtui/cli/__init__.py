@@ -20,6 +20,7 @@ from segtui.cli import (  # noqa: E402,F401
     migrate_cmd,
     run_cmd,
     sample_cmd,
+    serve_cmd,
     sweep_cmd,
     ui_cmd,
     validate_cmd,

@@ -6,77 +6,24 @@ from typing import TYPE_CHECKING, Any
 
 from segtui.cli.app import app
 from segtui.cli.common import (
-    AmountColOpt,
-    AsOfOpt,
-    CancelledIdsOpt,
-    CategoryColOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    EngineOpt,
-    ForceOpt,
-    JsonOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    SparkConfOpt,
-    SparkDriverLimitOpt,
-    SparkMasterOpt,
-    console,
     describe_mapping,
-    emit_json,
     handle_errors,
-    mapping_flags,
     progress_display,
-    spark_options,
     stdout_is_terminal,
 )
-from segtui.cli.model_options import (
-    ModelOpt,
-    ModelSourceArg,
-    OutOpt,
-    RawCsvOpt,
-    parse_as_of,
-    plan_model_outputs,
-)
+from segtui.cli.model_options import commit_table, open_model, parse_as_of
+from segtui.cli.options import Given, takes
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
 @app.command()
-def assign(
-    source: ModelSourceArg,
-    model: ModelOpt,
-    out: OutOpt = None,
-    as_of: AsOfOpt = None,
-    force: ForceOpt = False,
-    raw_csv: RawCsvOpt = False,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    cancelled_ids: CancelledIdsOpt = None,
-    returns: ReturnsOpt = None,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    spark_driver_limit: SparkDriverLimitOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes(
+    "source@model", "model", "out@model", "as_of", "force", "raw_csv", "mapping", "spark",
+    "json", "quiet",
+)  # fmt: skip
+def assign(given: Given) -> None:
     """Assign SOURCE's customers to the model's segments with its stored scaling.
 
     Writes the segments file in the format of segtui run plus a distance column (to the
@@ -84,22 +31,14 @@ def assign(
     With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
-        from segtui.engine.pipeline import assign_engine
+        from segtui.engine import assign_engine
 
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
-        plan = plan_model_outputs(
-            {"--out": out},
-            json=json,
-            force=force,
-            model=loaded,
-            sources=[source],
-            overrides=overrides,
+        source, out, raw_csv, json, quiet = (
+            given[key] for key in ("source", "out", "raw_csv", "json", "quiet")
         )
-        date = parse_as_of(as_of)
-        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
+        loaded, overrides, plan = open_model(given, {"--out": out}, [source])
+        date = parse_as_of(given["as_of"])
+        spark = given.spark()
         with progress_display(not quiet and not json) as progress:
             result = assign_engine(
                 loaded,
@@ -108,23 +47,12 @@ def assign(
                 as_of=date,
                 progress=progress,
                 mapping_overrides=overrides,
-                returns=returns,
+                returns=given["returns"],
             )
-        written_files = plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(
-                    result.segments, tmp, suffix, raw_csv=raw_csv
-                )
-            },
-            stdout={"--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv)},
-        )
-        written = written_files[0] if written_files else None
-        if json:
-            emit_json(result.summary())
+        written = commit_table(plan, result.segments, raw_csv)
+        screen = given.report(result.summary, on_stderr=plan.stdout is not None)
+        if screen is None:
             return
-        if quiet:
-            return
-        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(result.snapshot.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         render_assign(result.summary(), screen)
@@ -168,7 +96,7 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
             f"{seg['training_size']:,}",
             "" if mean is None else f"{mean:.3f}",
         )
-    from segtui.engine.features.catalog import unclustered_groups
+    from segtui.engine import unclustered_groups
 
     for group in unclustered_groups(summary):
         table.add_row(str(group["id"]), group["name"], f"{group['size']:,}", "", "", "")

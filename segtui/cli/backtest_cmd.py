@@ -3,130 +3,42 @@ period, beside the RFM R x F grid and plain K-Means k = 4."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
 from segtui.cli.app import app
-from segtui.cli.common import (
-    AmountColOpt,
-    CategoryColOpt,
-    CatWeightOpt,
-    ConfigOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    FeaturesOpt,
-    JsonOpt,
-    KOpt,
-    LogOpt,
-    MethodOpt,
-    NInitOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    ScalingOpt,
-    SeedOpt,
-    SourceArg,
-    console,
-    emit_json,
-    handle_errors,
-    load_settings,
-    mapping_flags,
-    progress_display,
-)
+from segtui.cli.common import handle_errors, load_settings, progress_display
+from segtui.cli.options import Given, takes
 
 
 @app.command()
-def backtest(
-    source: SourceArg = None,
-    at: Annotated[
-        str,
-        typer.Option(
-            "--at",
-            help="The cut, YYYY-MM-DD: the segments are made from the lines dated before it "
-            "and judged by the purchases from it on.",
-            show_default=False,
-        ),
-    ] = "",
-    horizon: Annotated[
-        int,
-        typer.Option(
-            "--horizon",
-            help="Days from --at whose purchases judge the segments.",
-        ),
-    ] = 90,
-    k: KOpt = None,
-    method: MethodOpt = None,
-    features: FeaturesOpt = None,
-    scaling: ScalingOpt = None,
-    log: LogOpt = None,
-    seed: SeedOpt = None,
-    n_init: NInitOpt = None,
-    categorical_weight: CatWeightOpt = None,
-    config: ConfigOpt = None,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    returns: ReturnsOpt = None,
-    out: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--out",
-            "-o",
-            help="Segments file of the lines before --at (.csv, .parquet or .json).",
-            show_default=False,
-        ),
-    ] = None,
-    summary: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--summary",
-            help="Summary with the backtest (.json or .md).",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite existing output files.")
-    ] = False,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes(
+    "source", "at@backtest", "horizon@backtest", "k", "method", "clustering", "config",
+    "mapping", "out@backtest", "summary@backtest", "force", "json", "quiet",
+)  # fmt: skip
+def backtest(given: Given) -> None:
     """Segment the lines before --at with the run's settings, then report, from the
     purchases in the --horizon days after it, per segment: customers, the share who bought
     again, next-period spend and revenue share, and whether its activity word came true;
     and eta squared of log(1 + next spend) for segtui, the RFM R x F grid and K-Means k = 4."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.backtest import backtest as run_backtest
-        from segtui.engine.backtest import check_horizon
-        from segtui.engine.errors import OptionError
-        from segtui.engine.io.dates import parse_date_option
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Force, Target, plan_outputs
-        from segtui.engine.output.writers import (
+        from segtui.engine import (
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
+            Force,
+            OptionError,
+            Target,
+            check_horizon,
+            command_inputs,
             frame_to_file,
+            parse_date_option,
+            plan_outputs,
+            run_backtest,
             summary_text,
             write_stdout,
             write_text_file,
         )
 
+        at, horizon, out, summary = (given[key] for key in ("at", "horizon", "out", "summary"))
+        json, quiet = given["json"], given["quiet"]
         if not at:
             raise OptionError("backtest needs --at, the cut date", hint="e.g. --at 2011-09-01")
         cut = parse_date_option(at, option="--at")
@@ -134,18 +46,7 @@ def backtest(
         if out == STDOUT:
             raise OptionError("backtest writes its table to the terminal; give --out a file")
         settings, _file_values = load_settings(
-            source,
-            config,
-            k=k,
-            method=method,
-            features=features,
-            scaling=scaling,
-            log=log,
-            seed=seed,
-            n_init=n_init,
-            categorical_weight=categorical_weight,
-            returns=returns,
-            mapping=mapping_flags(locals()),
+            given["source"], given["config"], mapping=given.mapping(), **given.settings()
         )
         # The value models are not part of a segmentation: a settings file's --clv is left out.
         settings = settings.replace(clv=False, holdout_end=None)
@@ -154,8 +55,8 @@ def backtest(
                 Target("--out", out, SEGMENT_FORMATS, "segments file"),
                 Target("--summary", str(summary) if summary else None, SUMMARY_FORMATS, "summary"),
             ],
-            inputs=command_inputs(settings, config=config),
-            force=Force(force),
+            inputs=command_inputs(settings, config=given["config"]),
+            force=Force(given["force"]),
             json_on_stdout=json,
         )
         with progress_display(not quiet and not json) as progress:
@@ -171,11 +72,8 @@ def backtest(
             },
             stdout={"--summary": lambda: write_stdout(summary_text(result.summary(), ".json"))},
         )
-        if json:
-            emit_json(result.summary())
-            return
-        if quiet:
-            return
-        from segtui.cli.backtest_render import render_backtest
+        screen = given.report(result.summary, on_stderr=plan.stdout is not None)
+        if screen is not None:
+            from segtui.cli.backtest_render import render_backtest
 
-        render_backtest(result.summary(), console(stderr=plan.stdout is not None))
+            render_backtest(result.summary(), screen)

@@ -3,111 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
 
 from segtui.cli.app import app
-from segtui.cli.common import (
-    AmountColOpt,
-    AsOfOpt,
-    CancelledIdsOpt,
-    CategoryColOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    ForceOpt,
-    JsonOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    console,
-    describe_mapping,
-    emit_json,
-    handle_errors,
-    mapping_flags,
-    progress_display,
-)
-from segtui.cli.model_options import (
-    ModelOpt,
-    ModelSourceArg,
-    OutOpt,
-    RawCsvOpt,
-    parse_as_of,
-    plan_model_outputs,
-)
+from segtui.cli.common import describe_mapping, handle_errors, progress_display
+from segtui.cli.model_options import commit_table, open_model, parse_as_of
+from segtui.cli.options import Given, takes
 
 SHOWN_ROWS = 60
 
 
 @app.command()
-def lookalike(
-    source: ModelSourceArg,
-    model: ModelOpt,
-    customer_ids: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Argument(
-            help="Customer ids; A..B is an inclusive range (C0001..C0020).",
-            show_default=False,
-        ),
-    ] = None,
-    top: Annotated[int, typer.Option("--top", help="Lookalikes per customer.")] = 3,
-    all_customers: Annotated[
-        bool, typer.Option("--all", help="Lookalikes for every customer with purchases.")
-    ] = False,
-    ids_file: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option("--ids-file", help="File with one customer id per line.", show_default=False),
-    ] = None,
-    as_of: AsOfOpt = None,
-    out: OutOpt = None,
-    force: ForceOpt = False,
-    raw_csv: RawCsvOpt = False,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    cancelled_ids: CancelledIdsOpt = None,
-    returns: ReturnsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes(
+    "source@model", "model", "customer_ids@lookalike", "top@lookalike",
+    "all_customers@lookalike", "ids_file@lookalike", "as_of", "out@model", "force", "raw_csv",
+    "mapping", "json", "quiet",
+)  # fmt: skip
+def lookalike(given: Given) -> None:
     """Top lookalikes of CUSTOMER_IDs in the model's scaled feature space.
 
     Long format: CustomerID, rank, LookalikeID, score, with score = 1 / (1 + Euclidean
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.assign import load_for_model, project
-        from segtui.engine.models.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
-        from segtui.engine.models.model import load_model
-        from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
-
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
-        plan = plan_model_outputs(
-            {"--out": out},
-            json=json,
-            force=force,
-            model=loaded,
-            sources=[source],
-            others=[("ids file", ids_file)],
-            overrides=overrides,
+        from segtui.engine import (
+            SCORE_DEFINITION,
+            OptionError,
+            expand_ids,
+            load_for_model,
+            lookalikes,
+            project,
         )
-        tokens = list(customer_ids or [])
+
+        source, out, raw_csv, json, quiet, ids_file = (
+            given[key] for key in ("source", "out", "raw_csv", "json", "quiet", "ids_file")
+        )
+        all_customers = given["all_customers"]
+        loaded, overrides, plan = open_model(
+            given, {"--out": out}, [source], others=[("ids file", ids_file)]
+        )
+        tokens = list(given["customer_ids"] or [])
         if ids_file is not None:
             tokens += read_ids_file(ids_file)
         if all_customers == bool(tokens):
@@ -118,40 +52,33 @@ def lookalike(
                 hint="for example: segtui lookalike --model model.json DATA C0001..C0020",
             )
         queries = None if all_customers else expand_ids(tokens)
-        date = parse_as_of(as_of)
+        date = parse_as_of(given["as_of"])
         with progress_display(not quiet and not json) as progress:
             progress("Reading data")
-            tables = load_for_model(loaded, source, overrides, returns)
+            tables = load_for_model(loaded, source, overrides, given["returns"])
             snap = project(loaded, tables, date)
             result = lookalikes(
                 snap.customer_ids,
                 snap.matrix,
                 queries,
-                top=top,
+                top=given["top"],
                 all_ids=snap.table.frame.get_column("CustomerID").to_list(),
                 progress=progress,
             )
-        written_files = plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(
-                    result.table, tmp, suffix, raw_csv=raw_csv
-                )
-            },
-            stdout={"--out": lambda: write_frame(result.table, STDOUT, raw_csv=raw_csv)},
-        )
-        written = written_files[0] if written_files else None
-        if json:
-            emit_json(
-                {"model": loaded.label(), "source": snap.source, "as_of": snap.as_of.isoformat()}
+        written = commit_table(plan, result.table, raw_csv)
+        screen = given.report(
+            lambda: (
+                {"model": loaded.label(), "source": snap.source}
+                | {"as_of": snap.as_of.isoformat()}
                 | result.summary()
                 | {"warnings": snap.warnings}
-            )
-            return
-        if quiet:
+            ),
+            on_stderr=plan.stdout is not None,
+        )
+        if screen is None:
             return
         from rich.table import Table
 
-        screen = console(stderr=plan.stdout is not None)
         for line in describe_mapping(snap.table.data_quality):
             screen.print(line, markup=False, soft_wrap=True)
         screen.print(
@@ -183,7 +110,7 @@ def lookalike(
 def read_ids_file(path: Path) -> list[str]:
     """The customer ids in ``path``, one per line (UTF-8, a BOM allowed); InputError when
     it is not text (binary, UTF-16) or holds no id."""
-    from segtui.engine.errors import InputError
+    from segtui.engine import InputError
 
     try:
         data = path.read_bytes()

@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from segtui.cli.app import app
-from segtui.cli.common import (
-    AmountColOpt,
-    CancelledIdsOpt,
-    CategoryColOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    ForceOpt,
-    JsonOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    console,
-    describe_mapping,
-    emit_json,
-    handle_errors,
-    mapping_flags,
-    progress_display,
-)
-from segtui.cli.model_options import ModelOpt, OutOpt, parse_as_of, plan_model_outputs
+from segtui.cli.common import describe_mapping, handle_errors, progress_display
+from segtui.cli.model_options import open_model, parse_as_of
+from segtui.cli.options import Given, takes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,81 +16,15 @@ if TYPE_CHECKING:
     import polars as pl
     from rich.console import Console
 
-    from segtui.engine.models.migration import Migration
+    from segtui.engine import Migration
 
 
 @app.command()
-def migrate(
-    before: Annotated[
-        Path,
-        typer.Argument(
-            help="The earlier snapshot's folder or log file (or the only one, with "
-            "--as-of-before).",
-            metavar="BEFORE",
-            show_default=False,
-        ),
-    ],
-    model: ModelOpt,
-    after: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Argument(
-            help="The later snapshot's folder or log file. Omit to compare two as-of dates "
-            "of BEFORE.",
-            metavar="AFTER",
-            show_default=False,
-        ),
-    ] = None,
-    as_of_before: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--as-of-before",
-            help="As-of date of the before snapshot (required with one source).",
-            show_default=False,
-        ),
-    ] = None,
-    as_of_after: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--as-of-after",
-            help="As-of date of the after snapshot (default: day after its last transaction).",
-            show_default=False,
-        ),
-    ] = None,
-    out: OutOpt = None,
-    moves: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--moves",
-            help="Also write every customer's before and after segment (.csv/.parquet/.json).",
-            show_default=False,
-        ),
-    ] = None,
-    refit: Annotated[
-        bool,
-        typer.Option(
-            "--refit",
-            help="Segment AFTER afresh with the model's settings and match its segments to "
-            "the model's (as run --like does): columns are then the new segments, persisting "
-            "ones under their old ids.",
-        ),
-    ] = False,
-    force: ForceOpt = False,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    cancelled_ids: CancelledIdsOpt = None,
-    returns: ReturnsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes(
+    "before@migrate", "model", "after@migrate", "as_of_before@migrate", "as_of_after@migrate",
+    "out@model", "moves@migrate", "refit@migrate", "force", "mapping", "json", "quiet",
+)  # fmt: skip
+def migrate(given: Given) -> None:
     """Cross-table of customers moving between the model's segments across two snapshots.
 
     Rows: segment before (plus 'new': only in the after snapshot); columns: segment after
@@ -122,21 +32,17 @@ def migrate(
     sizes, columns to the after snapshot's.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.migration import migrate_sources
-        from segtui.engine.models.model import load_model
+        from segtui.engine import migrate_sources
 
-        loaded = load_model(model)
-        overrides = mapping_flags(locals())
-        plan = plan_model_outputs(
-            {"--out": out, "--moves": str(moves) if moves is not None else None},
-            json=json,
-            force=force,
-            model=loaded,
-            sources=[before, after],
-            overrides=overrides,
+        before, after, moves, json, quiet = (
+            given[key] for key in ("before", "after", "moves", "json", "quiet")
         )
-        date_before = parse_as_of(as_of_before, "--as-of-before")
-        date_after = parse_as_of(as_of_after, "--as-of-after")
+        moved = str(moves) if moves is not None else None
+        loaded, overrides, plan = open_model(
+            given, {"--out": given["out"], "--moves": moved}, [before, after]
+        )
+        date_before = parse_as_of(given["as_of_before"], "--as-of-before")
+        date_after = parse_as_of(given["as_of_after"], "--as-of-after")
         with progress_display(not quiet and not json) as progress:
             progress("Assigning both snapshots")
             result = migrate_sources(
@@ -146,21 +52,17 @@ def migrate(
                 as_of_before=date_before,
                 as_of_after=date_after,
                 mapping_overrides=overrides,
-                returns=returns,
-                refit_after=refit,
+                returns=given["returns"],
+                refit_after=given["refit"],
             )
         tables = {"--out": result.table, "--moves": result.moves}
         written = plan.commit(
             {option: _writer(make) for option, make in tables.items()},
             stdout={option: _printer(make) for option, make in tables.items()},
         )
-        if json:
-            emit_json(result.summary())
+        screen = given.report(result.summary, on_stderr=plan.stdout is not None)
+        if screen is None:
             return
-        if quiet:
-            return
-        # The report goes to stderr whenever a table went to stdout, so the CSV stays clean.
-        screen = console(stderr=plan.stdout is not None)
         print_mappings(result, screen)
         render_migration(result.summary(), screen)
         for path in written:
@@ -169,14 +71,14 @@ def migrate(
 
 def _printer(make: Callable[[], pl.DataFrame]) -> Callable[[], object]:
     """Write the table ``make()`` returns to stdout as CSV."""
-    from segtui.engine.output.writers import STDOUT, write_frame
+    from segtui.engine import STDOUT, write_frame
 
     return lambda: write_frame(make(), STDOUT)
 
 
 def _writer(make: Callable[[], pl.DataFrame]) -> Callable[[Path, str], None]:
     """Write the table ``make()`` returns to a staged file."""
-    from segtui.engine.output.writers import frame_to_file
+    from segtui.engine import frame_to_file
 
     return lambda tmp, suffix: frame_to_file(make(), tmp, suffix)
 

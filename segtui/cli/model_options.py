@@ -1,50 +1,54 @@
-"""Options shared by the commands that use a saved model (assign, lookalike, migrate)."""
+"""What the commands that use a saved model share (assign, lookalike, migrate); their
+options are rows of the settings table."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
-
-import typer
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from segtui.engine.models.model import SegmentModel
-    from segtui.engine.output.plan import OutputPlan
+    import polars as pl
 
-ModelOpt = Annotated[
-    Path,
-    typer.Option(
-        "--model",
-        "-m",
-        help="Model file written by segtui run --save-model.",
-        show_default=False,
-    ),
-]
-ModelSourceArg = Annotated[
-    Path,
-    typer.Argument(
-        help="Folder with Customers, Products and Transactions (.csv/.parquet), or one "
-        "transaction log file (.csv, .tsv, .csv.gz, .parquet) read with the model's column "
-        "mapping; mapping flags override it key by key.",
-        metavar="SOURCE",
-        show_default=False,
-    ),
-]
-OutOpt = Annotated[
-    Optional[str],  # noqa: UP045 - typer needs Optional at runtime
-    typer.Option(
-        "--out",
-        "-o",
-        help="Output file (.csv, .parquet or .json); '-' writes CSV to stdout.",
-        show_default=False,
-    ),
-]
-RawCsvOpt = Annotated[
-    bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV text.")
-]
+    from segtui.cli.options import Given
+    from segtui.engine import OutputPlan, SegmentModel
+
+
+def open_model(
+    given: Given,
+    outputs: dict[str, str | None],
+    sources: list[Path | None],
+    others: Sequence[tuple[str, Path | None]] = (),
+) -> tuple[SegmentModel, dict[str, str | None], OutputPlan]:
+    """The model of --model, the mapping flags (checked) and the output plan
+    (:func:`plan_model_outputs`) of a model command, in that order, before any data."""
+    from segtui.engine import load_model
+
+    loaded = load_model(given["model"])
+    overrides = given.mapping()
+    plan = plan_model_outputs(
+        outputs,
+        json=given["json"],
+        force=given["force"],
+        model=loaded,
+        sources=sources,
+        overrides=overrides,
+        others=others,
+    )
+    return loaded, overrides, plan
+
+
+def commit_table(plan: OutputPlan, table: pl.DataFrame, raw_csv: bool) -> Path | None:
+    """Write ``table`` to --out (a file, or CSV on stdout for '-'); the file written."""
+    from segtui.engine import STDOUT, frame_to_file, write_frame
+
+    written = plan.commit(
+        {"--out": lambda tmp, suffix: frame_to_file(table, tmp, suffix, raw_csv=raw_csv)},
+        stdout={"--out": lambda: write_frame(table, STDOUT, raw_csv=raw_csv)},
+    )
+    return written[0] if written else None
 
 
 def plan_model_outputs(
@@ -61,9 +65,7 @@ def plan_model_outputs(
     data is read: ``outputs`` (option -> path or '-') checked against every file the
     command reads (the model, the sources, the customers file given or recorded in the
     model, ``others``) and each other; --json with an output on stdout is refused."""
-    from segtui.engine.output.inputs import command_inputs
-    from segtui.engine.output.plan import Target, plan_outputs
-    from segtui.engine.output.writers import SEGMENT_FORMATS
+    from segtui.engine import SEGMENT_FORMATS, Target, command_inputs, plan_outputs
 
     inputs = command_inputs(
         model=model, sources=sources, mapping_overrides=overrides, others=others
@@ -80,6 +82,6 @@ def parse_as_of(text: str | None, option: str = "--as-of") -> dt.date | None:
     """The date of an as-of option (None when not given); OptionError when malformed."""
     if text is None:
         return None
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import parse_date_option
 
     return parse_date_option(text, option=option)

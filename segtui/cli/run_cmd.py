@@ -3,239 +3,89 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
-
-import typer
+from typing import TYPE_CHECKING, Any
 
 from segtui.cli.app import app
 from segtui.cli.common import (
-    AmountColOpt,
-    AsOfOpt,
-    CancelledIdsOpt,
-    CategoryColOpt,
-    CatWeightOpt,
-    ClvOpt,
-    ConfigOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    DiscountRateOpt,
-    EngineOpt,
-    FeaturesOpt,
-    HoldoutEndOpt,
-    HorizonOpt,
-    JsonOpt,
-    KOpt,
-    LikeOpt,
-    LogOpt,
-    MethodOpt,
-    NInitOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    ScalingOpt,
-    SeedOpt,
-    SourceArg,
-    SparkConfOpt,
-    SparkDriverLimitOpt,
-    SparkMasterOpt,
     console,
     describe_mapping,
     emit_json,
     handle_errors,
     load_settings,
-    mapping_flags,
     progress_display,
-    spark_options,
     stdout_is_terminal,
 )
-from segtui.engine.output.plan import Force
+from segtui.cli.options import Given, takes
+from segtui.engine import Force
 
 if TYPE_CHECKING:
     from segtui.config import Settings
 
 
 @app.command()
-def run(
-    source: SourceArg = None,
-    k: KOpt = None,
-    method: MethodOpt = None,
-    features: FeaturesOpt = None,
-    scaling: ScalingOpt = None,
-    log: LogOpt = None,
-    seed: SeedOpt = None,
-    n_init: NInitOpt = None,
-    as_of: AsOfOpt = None,
-    categorical_weight: CatWeightOpt = None,
-    config: ConfigOpt = None,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    cancelled_ids: CancelledIdsOpt = None,
-    returns: ReturnsOpt = None,
-    out: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--out",
-            "-o",
-            help="Segments file (.csv, .parquet or .json); '-' writes CSV to stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    summary: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--summary",
-            help="Summary report (.json or .md); '-' writes the JSON to stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    save_model: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--save-model",
-            help="Save the fitted model as JSON, for segtui assign / lookalike / migrate; "
-            "'-' writes it to stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    raw_csv: Annotated[
-        Optional[bool],  # noqa: UP045
-        typer.Option(
-            "--raw-csv",
-            help="Do not neutralise spreadsheet formulas in CSV text.",
-            show_default=False,
-        ),
-    ] = None,
-    force: Annotated[
-        Optional[bool],  # noqa: UP045
-        typer.Option("--force", help="Overwrite existing output files.", show_default=False),
-    ] = None,
-    rfm: Annotated[
-        Optional[bool],  # noqa: UP045
-        typer.Option(
-            "--rfm",
-            help="Add RFM quintile scores (r_score, f_score, m_score, rfm_cell) and the "
-            "RFM label (rfm_segment: Champions, At Risk, ...) to the segments file.",
-            show_default=False,
-        ),
-    ] = None,
-    clv: ClvOpt = None,
-    horizon: HorizonOpt = None,
-    discount_rate: DiscountRateOpt = None,
-    holdout_end: HoldoutEndOpt = None,
-    like: LikeOpt = None,
-    rules: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--rules",
-            help="Write each segment's rules: .csv (rule, segment, precision, recall) or "
-            ".sql (an ANSI SQL WHERE clause per segment); '-' writes the CSV to stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    replay: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--replay",
-            help="Rerun the run recorded in a summary .json (its settings and seed); "
-            "refuses if the input data changed.",
-            show_default=False,
-        ),
-    ] = None,
-    engine: EngineOpt = None,
-    spark_master: SparkMasterOpt = None,
-    spark_conf: SparkConfOpt = None,
-    spark_driver_limit: SparkDriverLimitOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes(
+    "source", "k", "method", "clustering", "config", "mapping", "out@run", "summary@run",
+    "save_model", "raw_csv@run", "force@run", "rfm", "value", "like", "rules", "replay",
+    "spark", "json", "quiet",
+)  # fmt: skip
+def run(given: Given) -> None:
     """Segment customers and write the segments file and summary."""
     from segtui.cli import timings
 
     clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.model import build_model, model_text
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to
-        from segtui.engine.output.writers import (
+        from segtui.engine import (
+            RULES_FORMATS,
             SEGMENT_FORMATS,
             STDOUT,
             SUMMARY_FORMATS,
+            OptionError,
+            Target,
+            build_model,
+            command_inputs,
             frame_to_file,
+            model_text,
+            plan_outputs,
+            rules_table,
+            run_engine,
             summary_text,
             write_frame,
+            write_rules_to,
             write_stdout,
             write_text_file,
         )
-        from segtui.engine.pipeline import run_engine
 
-        setting_flags = dict(
-            k=k,
-            method=method,
-            features=features,
-            scaling=scaling,
-            log=log,
-            seed=seed,
-            n_init=n_init,
-            as_of=as_of,
-            categorical_weight=categorical_weight,
-            returns=returns,
-            rfm=rfm,
-            clv=clv,
-            horizon=horizon,
-            discount_rate=discount_rate,
-            holdout_end=holdout_end,
-            like=like,
-        )
+        setting_flags = given.settings()
+        mapping = given.mapping()
+        source, config, replay = given["source"], given["config"], given["replay"]
         if replay is not None:
-            given = [name for name, value in setting_flags.items() if value is not None]
-            given += [name for name, value in mapping_flags(locals()).items() if value]
-            if source is not None or config is not None or given or engine:
+            named = [name for name, value in setting_flags.items() if value is not None]
+            named += [name for name, value in mapping.items() if value]
+            if source is not None or config is not None or named or given["engine"]:
                 raise OptionError(
                     "--replay takes its settings from the summary; drop the other settings",
                     hint="only output options (--out, --summary, --rules, ...) go with it",
                 )
         settings, file_values = load_settings(
-            source,
-            config if replay is None else None,
-            mapping=mapping_flags(locals()),
-            **setting_flags,
+            source, config if replay is None else None, mapping=mapping, **setting_flags
         )
         from segtui.settings_file import output_settings
 
         outputs = output_settings(
             file_values,
             {
-                "out": out,
-                "summary": str(summary) if summary else None,
-                "force": force,
-                "raw_csv": raw_csv,
-                "save_model": str(save_model) if save_model else None,
+                key: str(given[key]) if isinstance(given[key], Path) else given[key]
+                for key in ("out", "summary", "force", "raw_csv", "save_model")
             },
         )
         out = outputs.out
         raw_csv = outputs.raw_csv
-        spark = spark_options(engine, spark_master, spark_conf, spark_driver_limit)
+        rules = given["rules"]
+        spark = given.spark()
         if spark is not None and settings.clv:
             raise OptionError("--clv needs the polars engine (not --engine spark)")
         if outputs.save_model:
-            from segtui.engine.segments.rfm_cells import check_modelable
+            from segtui.engine import check_modelable
 
             check_modelable(settings.method)
         if spark is not None and settings.like is not None:
@@ -250,14 +100,15 @@ def run(
                 Target("--rules", str(rules) if rules else None, RULES_FORMATS, "rules file"),
             ],
             inputs=command_inputs(settings, config=config, replay=replay),
-            force=force_rule(force, file_values, settings),
-            json_on_stdout=json,
+            force=force_rule(given["force"], file_values, settings),
+            json_on_stdout=given["json"],
         )
         if clock is not None:
             clock.mark("startup")
+        json, quiet = given["json"], given["quiet"]
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
-                from segtui.engine.pipeline import replay as replay_run
+                from segtui.engine import replay as replay_run
 
                 result = replay_run(replay, progress=progress)
             else:

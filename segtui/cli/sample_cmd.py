@@ -7,62 +7,42 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
 
 import typer
 
 from segtui.cli.app import app
-from segtui.cli.common import ForceOpt, JsonOpt, QuietOpt, emit_json, handle_errors
-
-MAX_SEED = 2**32 - 1  # numpy's seed range
+from segtui.cli.common import emit_json, handle_errors
+from segtui.cli.options import Given, takes
+from segtui.settings_table import MAX_SEED, ROW
 
 
 @app.command()
-def sample(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write the three tables to.")],
-    customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 1000,
-    transactions: Annotated[
-        Optional[int],  # noqa: UP045
-        typer.Option(
-            "--transactions",
-            help="Number of transactions (planted profile; default 10000). The realistic "
-            "profile draws them from its cohorts (about 3.7 per customer).",
-            show_default=False,
-        ),
-    ] = None,
-    profile: Annotated[
-        str,
-        typer.Option(
-            "--profile",
-            help="planted (separable groups, truth in Customers.PlantedGroup) or realistic "
-            "(heavy tails, one-timers, lapsed cohorts, extreme buyers; truth in truth.csv).",
-        ),
-    ] = "planted",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
-    groups: Annotated[int, typer.Option("--groups", help="Planted groups (2-6).")] = 4,
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
-    force: ForceOpt = False,
-    quiet: QuietOpt = False,
-    json: JsonOpt = False,
-) -> None:
+@takes(
+    "out_dir@sample", "customers@sample", "transactions@sample", "profile@sample",
+    "seed@sample", "groups@sample", "fmt@sample", "force", "quiet", "json",
+)  # fmt: skip
+def sample(given: Given) -> None:
     """Write a deterministic synthetic dataset (Customers, Products, Transactions): planted
     behavioural groups (Customers.PlantedGroup holds the truth) or, with --profile
     realistic, data shaped like a real retail export (truth.csv holds each cohort)."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError, OutputError
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.sample import generate
+        from segtui.engine import OptionError, OutputError, Target, plan_outputs
+        from segtui.engine import generate_sample as generate
 
-        if fmt not in ("csv", "parquet"):
+        out_dir, customers, transactions, profile, seed, groups, fmt, force = (
+            given[key]
+            for key in "out_dir customers transactions profile seed groups fmt force".split()
+        )
+        if fmt not in ROW["fmt@sample"].choices:
             raise OptionError("--format must be csv or parquet", value=fmt)
-        if profile not in ("planted", "realistic"):
+        if profile not in ROW["profile@sample"].choices:
             raise OptionError("--profile must be planted or realistic", value=profile)
         if profile == "realistic" and transactions is not None:
             raise OptionError(
                 "--transactions does not apply to --profile realistic",
                 hint="the realistic profile draws each customer's orders from its cohort",
             )
-        if not 0 <= seed <= MAX_SEED:
+        if not ROW["seed@sample"].in_bounds(seed):
             raise OptionError(f"--seed must be between 0 and {MAX_SEED}", value=seed)
         if out_dir.exists() and not out_dir.is_dir():
             raise OutputError("is a file, expected a folder", file=out_dir)
@@ -88,16 +68,16 @@ def sample(
         ]
         if profile == "realistic":
             targets.append(Target("truth", out_dir / "truth.csv", (".csv",), "table", True))
-        from segtui.engine.io.resources import check_sample_memory
+        from segtui.engine import check_sample_memory
 
         if transactions is None:
-            transactions = 10_000  # the planted profile's default
+            transactions = ROW["transactions@sample"].default  # the planted profile's
         # --transactions 0 is refused by the generator (one per buying customer), not
         # replaced by the default.
         with removed_if_failed(out_dir):
             plan = plan_outputs(targets, force=force)
             if profile == "realistic":
-                from segtui.engine.sample_realistic import generate_realistic
+                from segtui.engine import generate_realistic
 
                 check_sample_memory(customers, customers * 4)
                 data = generate_realistic(customers, seed=seed)
@@ -106,7 +86,7 @@ def sample(
                 data = generate(customers, transactions, seed=seed, groups=groups)
             written = data.stage(plan, fmt)
         transactions = data.transactions.height
-        if json:
+        if given["json"]:
             emit_json(
                 {
                     "files": [str(p.resolve()) for p in written],
@@ -117,7 +97,7 @@ def sample(
                     "seed": seed,
                 }
             )
-        elif not quiet:
+        elif not given["quiet"]:
             what = f"{groups} planted groups" if profile == "planted" else "realistic profile"
             typer.echo(
                 f"wrote {customers:,} customers, {transactions:,} transactions "

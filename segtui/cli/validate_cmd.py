@@ -7,67 +7,22 @@ from typing import Any
 import typer
 
 from segtui.cli.app import app
-from segtui.cli.common import (
-    AmountColOpt,
-    CancelledIdsOpt,
-    CategoryColOpt,
-    ConfigOpt,
-    CustomerColOpt,
-    CustomersFileOpt,
-    DateColOpt,
-    DateFormatOpt,
-    DelimiterOpt,
-    JsonOpt,
-    OrderColOpt,
-    PriceColOpt,
-    ProductColOpt,
-    QuantityColOpt,
-    QuietOpt,
-    ReturnsOpt,
-    SourceArg,
-    console,
-    describe_mapping,
-    emit_json,
-    handle_errors,
-    load_settings,
-    mapping_flags,
-)
+from segtui.cli.common import console, describe_mapping, emit_json, handle_errors, load_settings
+from segtui.cli.options import Given, takes
 
 
 @app.command()
-def validate(
-    source: SourceArg = None,
-    config: ConfigOpt = None,
-    customer_col: CustomerColOpt = None,
-    date_col: DateColOpt = None,
-    date_format: DateFormatOpt = None,
-    amount_col: AmountColOpt = None,
-    quantity_col: QuantityColOpt = None,
-    price_col: PriceColOpt = None,
-    order_col: OrderColOpt = None,
-    product_col: ProductColOpt = None,
-    category_col: CategoryColOpt = None,
-    customers: CustomersFileOpt = None,
-    delimiter: DelimiterOpt = None,
-    cancelled_ids: CancelledIdsOpt = None,
-    returns: ReturnsOpt = None,
-    json: JsonOpt = False,
-    quiet: QuietOpt = False,
-) -> None:
+@takes("source", "config", "mapping", "json", "quiet")
+def validate(given: Given) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import InputError
-        from segtui.engine.quality.unreadable import unreadable_report
-        from segtui.engine.quality.validate import validate_source
+        from segtui.engine import InputError, unreadable_report, validate_source
 
+        json, quiet, config = given["json"], given["quiet"], given["config"]
         settings, _ = load_settings(
-            source,
-            config,
-            returns=returns,
-            mapping=mapping_flags(locals()),
+            given["source"], config, mapping=given.mapping(), **given.settings()
         )
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         try:

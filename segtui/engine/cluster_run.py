@@ -18,7 +18,7 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
-from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.scores import Metrics, metrics
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import InputError, OptionError
 from segtui.engine.features.compute import FeatureTable
@@ -26,9 +26,10 @@ from segtui.engine.finish import clustered_rows, finish, profile
 from segtui.engine.result import Progress, SegmentationResult
 from segtui.engine.segments.explain import explain
 from segtui.engine.timing import timed
+from segtui.settings_table import MAX_SEED, ROW
 
 # More restarts than this is a typo (it would run for hours), not a setting.
-MAX_N_INIT = 1000
+MAX_N_INIT = int(ROW["n_init"].hi or 0)
 
 
 def validate_settings(settings: Settings) -> None:
@@ -57,8 +58,8 @@ def validate_settings(settings: Settings) -> None:
         raise OptionError(f"n-init must be at least 1 (got {settings.n_init})")
     if settings.n_init > MAX_N_INIT:
         raise OptionError(f"n-init must be at most {MAX_N_INIT} (got {settings.n_init})")
-    if not 0 <= settings.seed < 2**32:
-        raise OptionError(f"seed must be between 0 and {2**32 - 1} (got {settings.seed})")
+    if not ROW["seed"].in_bounds(settings.seed):
+        raise OptionError(f"seed must be between 0 and {MAX_SEED} (got {settings.seed})")
     if settings.as_of is not None:
         from segtui.engine.io.dates import check_date_bounds
 
@@ -197,9 +198,7 @@ def _scores_and_stability(
     k_sweep: sweep.SweepResult | None,
 ) -> tuple[Metrics, tuple[dict[str, Any], list[str]]]:
     """The quality metrics of ``labels`` and the stability check of ``k``."""
-    scores = clustering.metrics(
-        X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample
-    )
+    scores = metrics(X, labels, seed=settings.seed, silhouette_sample=settings.silhouette_sample)
     if settings.method == "rfm":  # cells by rule: resampling K-Means says nothing of them
         return scores, ({"k": k, "stability": None, "method": RFM_STABILITY}, [])
     return scores, trust_checks(X, k, settings, k_sweep)
@@ -213,13 +212,13 @@ def trust_checks(
 ) -> tuple[dict[str, Any], list[str]]:
     """Stability of the chosen k (taken from the sweep when there was one: same plan,
     same value) as the ``diagnostics.stability`` entry, plus its warnings."""
-    from threadpoolctl import threadpool_limits
+    from segtui.engine.clustering.threads import one_thread
 
     plan = stability.make_plan(X.shape[0], seed=settings.seed, n_init=settings.n_init)
     if k_sweep is not None:
         value = k_sweep.row(k).stability
     else:
-        with threadpool_limits(limits=1):  # small fits: threads cost more than they save
+        with one_thread():  # small fits: threads cost more than they save
             value = stability.stability(X, k, plan)
     return diagnostics.stability_check(value, k, plan.describe())
 
@@ -242,8 +241,7 @@ def single_threaded_native() -> Iterator[None]:
     before it, the first fit ran on every core, and the model's centroids differed in
     their last digits from a run with OMP_NUM_THREADS=1 (the sums' order changes).
     """
-    import sklearn.cluster  # noqa: F401  (loads the OpenMP runtime the limit must reach)
-    from threadpoolctl import threadpool_limits
+    from segtui.engine.clustering.threads import one_thread
 
-    with threadpool_limits(limits=1):
+    with one_thread():  # imports sklearn.cluster first (the OpenMP runtime it must reach)
         yield

@@ -16,7 +16,7 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics
-from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.scores import Metrics
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.features.compute import (
     NET_RETURNER,

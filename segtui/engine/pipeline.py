@@ -1,4 +1,5 @@
-"""``run(settings) -> SegmentationResult``: the single entry point both faces call.
+"""``run(settings) -> SegmentationResult``: the engine's entry for a segmentation, which the
+three faces (CLI, workbench, Python API) reach through :mod:`segtui.engine`.
 
 source -> tables -> features -> clustering space -> K-Means -> metrics -> profiles.
 :func:`run_engine`, :func:`sweep_engine` and :func:`assign_engine` pick the engine

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from segtui.config import Settings
-from segtui.engine.clustering.kmeans import Metrics
+from segtui.engine.clustering.scores import Metrics
 from segtui.engine.clustering.space import SpaceSpec, transforms
 from segtui.engine.features.catalog import unclustered_sizes
 from segtui.engine.features.compute import FeatureTable

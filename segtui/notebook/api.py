@@ -1,7 +1,7 @@
 """The work behind the public functions of :mod:`segtui` (which hold the signatures).
 
 Options are validated by the code the CLI uses (``settings_file.merge`` -> ``Settings``,
-then the engine's own checks); sources go through :func:`segtui.engine.io.memory.open_source`
+then the engine's own checks); sources go through :func:`segtui.engine.open_source`
 so a DataFrame is read by the same reader as a file.
 """
 
@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from segtui.config import MAPPING_KEYS, Settings
-from segtui.engine.errors import SegtuiError
-from segtui.engine.io.memory import MemorySource, open_source, public_mapping
-from segtui.engine.result import SegmentationResult
+from segtui.engine import MemorySource, SegmentationResult, SegtuiError, open_source, public_mapping
 from segtui.notebook.model_results import Assignment, Lookalikes, Migration, Model
 from segtui.notebook.progress import ProgressOption, progress_callback
 from segtui.notebook.results import Segmentation, Sweep, Validation
@@ -99,7 +97,7 @@ def _reading(
 def _as_of(value: dt.date | str | None, option: str = "as_of") -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import parse_date_option
 
     return parse_date_option(str(value), option=option)
 
@@ -114,7 +112,7 @@ def segment(
     options: dict[str, Any],
 ) -> Segmentation:
     """See :func:`segtui.segment`."""
-    from segtui.engine.pipeline import run
+    from segtui.engine import run
 
     return _segmented(source, customers, products, mapping, options, run_with(run, progress))
 
@@ -131,8 +129,7 @@ def backtest(
     options: dict[str, Any],
 ) -> Segmentation:
     """See :func:`segtui.backtest`."""
-    from segtui.engine.backtest import backtest as run_backtest
-    from segtui.engine.errors import OptionError
+    from segtui.engine import OptionError, run_backtest
 
     cut = _as_of(at, "--at")
     if cut is None:
@@ -198,7 +195,7 @@ def sweep(
     options: dict[str, Any],
 ) -> Sweep:
     """See :func:`segtui.sweep`."""
-    from segtui.engine.clustering.sweep import sweep as run_sweep
+    from segtui.engine import sweep as run_sweep
 
     settings = settings_for(options | {"mapping": dict(mapping or {})})
     with _reading(source, customers, products, settings.mapping_dict()) as memory:
@@ -220,7 +217,7 @@ def validate(
     returns: str | None,
 ) -> Validation:
     """See :func:`segtui.validate`."""
-    from segtui.engine.quality.validate import validate_source
+    from segtui.engine import validate_source
 
     settings = settings_for({"mapping": dict(mapping or {}), "returns": returns})
     with _reading(source, customers, products, settings.mapping_dict()) as memory:
@@ -238,7 +235,7 @@ def validate(
 @speaks_python
 def load_model(path: Path | str) -> Model:
     """See :func:`segtui.load_model`."""
-    from segtui.engine.models.model import load_model as read_model
+    from segtui.engine import load_model as read_model
 
     return Model(read_model(path))
 
@@ -256,7 +253,7 @@ def _model_inputs(
 def _model(model: Model | Path | str) -> Model:
     if isinstance(model, Model):
         return model
-    from segtui.engine.models.model import SegmentModel
+    from segtui.engine import SegmentModel
 
     if isinstance(model, SegmentModel):
         return Model(model)
@@ -280,7 +277,7 @@ def assign(
     progress: ProgressOption,
 ) -> Assignment:
     """See :func:`segtui.assign`."""
-    from segtui.engine.models.assign import assign as run_assign
+    from segtui.engine import assign as run_assign
 
     loaded, overrides = _model_inputs(model, mapping, returns)
     date = _as_of(as_of)
@@ -316,9 +313,8 @@ def lookalikes(
     progress: ProgressOption,
 ) -> Lookalikes:
     """See :func:`segtui.lookalikes`."""
-    from segtui.engine.models.assign import load_for_model, project
-    from segtui.engine.models.lookalike import expand_ids
-    from segtui.engine.models.lookalike import lookalikes as find_lookalikes
+    from segtui.engine import expand_ids, load_for_model, project
+    from segtui.engine import lookalikes as find_lookalikes
 
     loaded, overrides = _model_inputs(model, mapping, returns)
     date = _as_of(as_of)
@@ -356,7 +352,7 @@ def migrate(
     progress: ProgressOption,
 ) -> Migration:
     """See :func:`segtui.migrate`."""
-    from segtui.engine.models.migration import migrate_sources
+    from segtui.engine import migrate_sources
 
     loaded, overrides = _model_inputs(model, mapping, returns)
     first = _as_of(as_of_before, "--as-of-before")

@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepResult
+    from segtui.engine import SweepResult
 
 
 def sweep_chart(result: SweepResult) -> bytes | None:

@@ -14,10 +14,9 @@ from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 if TYPE_CHECKING:
     import pandas
 
-    from segtui.engine.models.assign import AssignResult
-    from segtui.engine.models.lookalike import Lookalikes as EngineLookalikes
-    from segtui.engine.models.migration import Migration as EngineMigration
-    from segtui.engine.models.model import SegmentModel
+    from segtui.engine import AssignResult, SegmentModel
+    from segtui.engine import Lookalikes as EngineLookalikes
+    from segtui.engine import Migration as EngineMigration
 
 
 @dataclass(repr=False)
@@ -142,7 +141,7 @@ class Lookalikes(_Shown):
 
     def report(self) -> Report:
         """What the notebook shows."""
-        from segtui.engine.models.lookalike import SCORE_DEFINITION
+        from segtui.engine import SCORE_DEFINITION
 
         skipped = self.engine.skipped_no_purchases
         lines = [f"score = {SCORE_DEFINITION}"]

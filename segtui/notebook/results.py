@@ -14,18 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from segtui.engine.features.catalog import unclustered_groups
+from segtui.engine import unclustered_groups
 from segtui.notebook.render import Report, Table, percent
 from segtui.notebook.shown import _metrics_line, _pandas, _Shown
 
 if TYPE_CHECKING:
     import pandas
 
-    from segtui.engine.clustering.kmeans import Metrics
-    from segtui.engine.clustering.sweep import SweepResult
-    from segtui.engine.pipeline import SegmentationResult
-    from segtui.engine.quality.validate import ValidationReport
-    from segtui.engine.segments.profiles import SegmentProfile
+    from segtui.engine import (
+        Metrics,
+        SegmentationResult,
+        SegmentProfile,
+        SweepResult,
+        ValidationReport,
+    )
     from segtui.notebook.model_results import Model
 
 
@@ -109,14 +111,14 @@ class Segmentation(_Shown):
 
     def model(self) -> Model:
         """The model of this segmentation (for :func:`segtui.assign` and friends)."""
-        from segtui.engine.models.model import build_model
+        from segtui.engine import build_model
         from segtui.notebook.model_results import Model
 
         return Model(build_model(self.engine, self.engine.input_files))
 
     def save_model(self, path: Path | str, *, force: bool = False) -> Path:
         """Save the model file (as ``segtui run --save-model``); returns its path."""
-        from segtui.engine.models.model import save_model
+        from segtui.engine import save_model
 
         return save_model(self.model().engine, path, force=force)
 

@@ -15,24 +15,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ListView, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
-from segtui.engine.errors import SegtuiError
 from segtui.tui.dialog_actions import DialogActions
+from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
 from segtui.tui.keys import binding_label, key_label, palette_entries
 from segtui.tui.screens.sweep import SweepCache
 from segtui.tui.screens.transactions import TransactionsScreen
 from segtui.tui.session import (
     HEAD_ROWS,
-    Cancelled,
     Outcome,
     StageClock,
     compute_outcome,
@@ -52,10 +50,7 @@ from segtui.tui.widgets.value_view import ValueView
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.clustering.projection import Projection
-    from segtui.engine.features.compute import FeatureTable
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import FeatureTable, Projection, SegmentationResult, Tables
 
 # The longest the first job waits for the first frame (it is normally a fraction of this).
 FIRST_FRAME_WAIT = 5.0
@@ -264,7 +259,6 @@ class SegtuiApp(DialogActions):
         self.refresh_header()
         self.compute(settings, self.generation, tables, table)
 
-    @work(thread=True, exclusive=True, group="segment", exit_on_error=False)
     def compute(
         self,
         settings: Settings,
@@ -272,35 +266,24 @@ class SegtuiApp(DialogActions):
         tables: Tables | None,
         feature_table: FeatureTable | None,
     ) -> None:
-        """Load (first time), segment and project; deliver one Outcome to the UI thread."""
-        worker = get_current_worker()
-        self.painted.wait(timeout=FIRST_FRAME_WAIT)
+        """Load (first time), segment and project off the UI thread (group "segment");
+        the stages, the Outcome or the error come back as job messages."""
 
-        def progress(stage: str) -> None:
-            if worker.is_cancelled:
-                raise Cancelled
-            self.call_from_thread(self._progress, generation, stage)
+        def work(report: Report) -> Outcome:
+            self.painted.wait(timeout=FIRST_FRAME_WAIT)
+            return compute_outcome(settings, tables, feature_table, report)
 
-        try:
-            outcome = compute_outcome(settings, tables, feature_table, progress)
-        except Cancelled:
-            return
-        except SegtuiError as exc:
-            self.call_from_thread(self._failed, generation, str(exc))
-            return
-        except Exception as exc:  # never crash the session; say what broke
-            self.call_from_thread(self._failed, generation, f"internal error: {exc!r}")
-            return
-        self.call_from_thread(self._apply, generation, outcome)
+        run_job(self, "segment", work, token=generation)
 
-    def _progress(self, generation: int, stage: str) -> None:
-        if generation == self.generation:
-            self.clock.enter(stage)
+    def on_job_progress(self, event: JobProgress) -> None:
+        if event.token == self.generation:
+            self.clock.enter(str(event.update))
             self.status = self.clock.text()
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation != self.generation:
+    def on_job_failed(self, event: JobFailed) -> None:
+        if event.token != self.generation:
             return
+        message = event.message
         self.last_error = message
         self.busy = False
         # ``self.settings`` stays what was asked for: s opens on it to correct the bad
@@ -316,10 +299,12 @@ class SegtuiApp(DialogActions):
         self.refresh_header()
         self.notify(message, title="Could not segment", severity="error", timeout=8)
 
-    def _apply(self, generation: int, outcome: Outcome) -> None:
-        """Swap the new result in (ignored if a newer request superseded it)."""
-        if generation != self.generation:
-            return
+    def on_job_done(self, event: JobDone) -> None:
+        if event.token == self.generation:
+            self._apply(event.value)
+
+    def _apply(self, outcome: Outcome) -> None:
+        """Swap the new result in (a newer request's result replaces it in turn)."""
         self.applied = outcome.settings
         self.result = outcome.result
         self.projection = outcome.projection

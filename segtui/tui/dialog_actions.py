@@ -19,8 +19,7 @@ from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult, Tables
 
 
 class DialogActions(App[None]):

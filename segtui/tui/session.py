@@ -19,17 +19,10 @@ from segtui.config import Settings
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.clustering.projection import Projection
-    from segtui.engine.features.compute import FeatureTable
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import FeatureTable, Projection, SegmentationResult, Tables
 
 # The Data view shows the first rows of each raw table.
 HEAD_ROWS = 10_000
-
-
-class Cancelled(Exception):
-    """Raised from the progress callback when the worker was cancelled."""
 
 
 @dataclass
@@ -68,7 +61,7 @@ def same_input(settings: Settings, applied: Settings | None) -> bool:
 
 def read_tables(settings: Settings) -> Tables:
     """The source's tables, read as ``segtui run`` reads them (mapping, returns rule)."""
-    from segtui.engine.io.sources import load_source
+    from segtui.engine import load_source
 
     return load_source(settings.source, settings.mapping_dict(), returns=settings.returns)
 
@@ -80,17 +73,15 @@ def compute_outcome(
     progress: Callable[[str], None],
 ) -> Outcome:
     """Read (when ``tables`` is None), segment and project. Returns the Outcome."""
-    from segtui.engine import lookup
-    from segtui.engine.clustering.projection import pca_2d
-    from segtui.engine.pipeline import run
+    from segtui.engine import pca_2d, row_counts, run, table_head
 
     counts = heads = None
     if tables is None:
         progress("Reading data")
         tables = read_tables(settings)
         progress("Counting rows")
-        counts = lookup.row_counts(tables)
-        heads = {kind: lookup.table_head(tables, kind, HEAD_ROWS) for kind in counts}
+        counts = row_counts(tables)
+        heads = {kind: table_head(tables, kind, HEAD_ROWS) for kind in counts}
     # With a feature table only the clustering (and, with --clv, the value step) runs.
     result = run(settings, progress=progress, tables=tables, feature_table=feature_table)
     progress("Projecting")

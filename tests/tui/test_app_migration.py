@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from segtui.engine.models.build import build_model
 from segtui.engine.models.migration import migrate
-from segtui.engine.models.model import build_model, load_model
+from segtui.engine.models.model import load_model
 from segtui.tui.screens.dialogs import ConfirmScreen
 from segtui.tui.screens.migration import MigrationScreen
 from segtui.tui.screens.save_model import SaveModelScreen

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from segtui.config import Settings
-from segtui.engine.models.model import build_model, save_model
+from segtui.engine.models.build import build_model
+from segtui.engine.models.model import save_model
 from segtui.engine.pipeline import run
 from segtui.tui.widgets.segments_view import explanation_lines
 

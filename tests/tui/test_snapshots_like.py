@@ -7,7 +7,8 @@ from pathlib import Path
 from conftest import PRE_SWITCH
 
 from segtui.config import Settings
-from segtui.engine.models.model import build_model, save_model
+from segtui.engine.models.build import build_model
+from segtui.engine.models.model import save_model
 from segtui.engine.pipeline import run
 from segtui.tui.app import SegtuiApp
 

@@ -8,7 +8,8 @@ from segtui.engine.backtest.run import (
     check_horizon,
     segtui_labels,
 )
-from segtui.engine.backtest.score import MethodScore, eta_squared, score_labels
+from segtui.engine.backtest.score import MethodScore, score_labels
+from segtui.engine.clustering.scores import eta_squared
 
 __all__ = [
     "DEFAULT_BACKTEST_HORIZON",

@@ -21,9 +21,10 @@ from segtui.engine.backtest.score import MethodScore, score_labels
 from segtui.engine.errors import OptionError, plural
 from segtui.engine.io.tables import Tables
 from segtui.engine.result import Progress, SegmentationResult
+from segtui.settings_table import ROW
 
-DEFAULT_BACKTEST_HORIZON = 90
-MAX_BACKTEST_HORIZON = 3660
+DEFAULT_BACKTEST_HORIZON: int = ROW["horizon@backtest"].default
+MAX_BACKTEST_HORIZON = int(ROW["horizon@backtest"].hi or 0)
 # How reports name the three segmentations (docs/backtest.md describes the references).
 TITLES = {"segtui": "segtui", "rfm_grid": "RFM R×F grid", "kmeans4": "K-Means k=4"}
 

@@ -26,26 +26,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from segtui.engine.clustering.scores import eta_squared
+
 ACTIVITY_ORDER = ("active", "lapsing", "lapsed")
-
-
-def eta_squared(values: np.ndarray, groups: np.ndarray) -> float | None:
-    """Between-group sum of squares over the total sum of squares of ``values`` grouped by
-    the integer labels ``groups`` (0 … g-1); None when the values do not vary."""
-    values = np.asarray(values, dtype=np.float64)
-    groups = np.asarray(groups, dtype=np.int64)
-    if values.size == 0:
-        return None
-    mean = values.mean()
-    total = float(np.sum((values - mean) ** 2))
-    if total <= 0.0:
-        return None
-    counts = np.bincount(groups)
-    sums = np.bincount(groups, weights=values)
-    present = counts > 0
-    group_means = sums[present] / counts[present]
-    between = float(np.sum(counts[present] * (group_means - mean) ** 2))
-    return between / total
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Diagnostics that say how far the segments can be trusted.
 
-Each diagnostic returns plain data for the summary plus readable warning sentences.
+Each diagnostic returns plain data for the summary plus readable warning sentences. The
+scores they read (Cramér's V, eta squared) are computed in
+:mod:`segtui.engine.clustering.scores`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from segtui.engine.clustering.scores import between_total, cramers_v_table
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.features.compute import feature_kind
 
@@ -44,17 +47,6 @@ def contingency(labels: np.ndarray, values: pl.Series) -> np.ndarray:
     table = np.zeros((int(a_codes.max()) + 1, int(b_codes.max()) + 1))
     table[a_codes, b_codes] = counts.get_column("len").to_numpy()
     return table
-
-
-def cramers_v_table(table: np.ndarray) -> float:
-    """Cramér's V of a contingency table (0 = unrelated, 1 = one determines the other)."""
-    n = table.sum()
-    r, c = table.shape
-    if n == 0 or min(r, c) < 2:
-        return 0.0
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
-    chi2 = float(((table - expected) ** 2 / np.where(expected > 0, expected, 1)).sum())
-    return float(np.sqrt(chi2 / (n * (min(r, c) - 1))))
 
 
 def dominance(
@@ -130,13 +122,7 @@ def separation(space: SpaceSpec, X: np.ndarray, labels: np.ndarray) -> list[dict
     (``between_within``) and the share of its variance explained by the segment
     (``eta_squared`` = between / total, 0…1).
     """
-    from segtui.engine.clustering.scores import segment_means
-
-    k = int(labels.max()) + 1 if labels.size else 0
-    means, sizes = segment_means(X, labels, k)
-    overall = X.mean(axis=0)
-    between = (sizes[:, None] * (means - overall) ** 2).sum(axis=0)
-    total = ((X - overall) ** 2).sum(axis=0)
+    between, total = between_total(X, labels)
     groups: list[tuple[str, list[int]]] = [(c.name, [i]) for i, c in enumerate(space.numeric)]
     start = len(space.numeric)
     for block in space.categorical:

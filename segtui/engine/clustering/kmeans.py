@@ -1,13 +1,13 @@
-"""K-Means and its quality metrics on a clustering matrix.
+"""K-Means on a clustering matrix: the checks on k, the fit and the segment order.
 
-scikit-learn is imported inside the functions so that importing the engine (and
-``segtui --help``) stays fast.
+Its quality scores live in :mod:`segtui.engine.clustering.scores`. scikit-learn is
+imported inside the functions so that importing the engine (and ``segtui --help``) stays
+fast.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,24 +16,6 @@ from segtui.engine.features.fastpath import plain_path
 
 # check_k first looks for k distinct rows among this many leading rows.
 DISTINCT_PREFIX = 4096
-# Memory (MB) scikit-learn may use per chunk of pairwise distances in the metrics; its
-# default (1 GB) made a 10,000-row silhouette sample cost ~1 GB of RSS. Same numbers.
-METRICS_WORKING_MEMORY_MB = 64
-
-
-@dataclass
-class Metrics:
-    """Clustering quality on the clustering space. Davies-Bouldin: lower is better."""
-
-    davies_bouldin: float
-    silhouette: float
-    silhouette_sample_size: int
-    calinski_harabasz: float
-    inertia: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form."""
-        return asdict(self)
 
 
 @dataclass
@@ -77,12 +59,25 @@ def check_distinct(X: np.ndarray) -> int:
     n = X.shape[0]
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
     if distinct < 2:
-        raise OptionError(
-            f"all {n} customers with purchases have the same profile on the chosen "
-            "features: there is nothing to segment",
-            hint="choose features on which the customers differ",
-        )
+        raise all_alike(n)
     return distinct
+
+
+def check_not_all_alike(X: np.ndarray) -> None:
+    """Raise :func:`check_distinct`'s OptionError when every row of ``X`` equals the first,
+    without counting distinct rows (``np.unique`` sorts the matrix: 1.4 s of CPU at 1e6
+    customers, measured with py-spy in a ``--k auto`` run)."""
+    if X.shape[0] and not (X != X[:1]).any():
+        raise all_alike(X.shape[0])
+
+
+def all_alike(n: int) -> OptionError:
+    """The error for ``n`` customers with one and the same profile."""
+    return OptionError(
+        f"all {n} customers with purchases have the same profile on the chosen "
+        "features: there is nothing to segment",
+        hint="choose features on which the customers differ",
+    )
 
 
 def kmeans(
@@ -134,69 +129,4 @@ def order_by(clustering: Clustering, value: np.ndarray) -> Clustering:
         centers=clustering.centers[order],
         inertia=clustering.inertia,
         n_iter=clustering.n_iter,
-    )
-
-
-def silhouette_rows(n: int, sample: int, seed: int) -> np.ndarray | None:
-    """The rows ``sklearn.metrics.silhouette_score(..., sample_size=sample,
-    random_state=seed)`` scores (None = all rows), so both paths use the same sample."""
-    if sample >= n:
-        return None
-    return np.random.RandomState(seed).permutation(n)[:sample]
-
-
-def metrics(
-    X: np.ndarray,
-    labels: np.ndarray,
-    *,
-    seed: int,
-    silhouette_sample: int,
-    plain: bool | None = None,
-) -> Metrics:
-    """Davies-Bouldin, silhouette (sampled above ``silhouette_sample`` rows),
-    Calinski-Harabasz and inertia (sum of squared distances to segment means).
-
-    The default path computes them with :mod:`segtui.engine.clustering.scores` (scikit-learn's
-    formulas in a few passes over the matrix, the silhouette blocked); ``plain`` (or
-    SEGTUI_PLAIN_PATH=1) calls scikit-learn's own functions. Same values up to rounding.
-    """
-    n = X.shape[0]
-    sample = n if n <= silhouette_sample else silhouette_sample
-    rows = silhouette_rows(n, sample, seed)
-    if not plain_path(plain):
-        from segtui.engine.clustering.scores import label_scores, silhouette
-
-        scores = label_scores(X, labels)
-        sil = silhouette(X if rows is None else X[rows], labels if rows is None else labels[rows])
-        return Metrics(
-            davies_bouldin=scores.davies_bouldin,
-            silhouette=sil,
-            silhouette_sample_size=int(sample),
-            calinski_harabasz=scores.calinski_harabasz,
-            inertia=scores.inertia,
-        )
-    from sklearn import config_context
-    from sklearn.metrics import (
-        calinski_harabasz_score,
-        davies_bouldin_score,
-        silhouette_score,
-    )
-
-    # sklearn computes silhouette in chunks of `working_memory` MB; its 1 GB default made
-    # a 10,000-customer sample peak near 1 GB. Chunking does not change the result.
-    with config_context(working_memory=METRICS_WORKING_MEMORY_MB):
-        silhouette_value = silhouette_score(
-            X, labels, sample_size=None if sample == n else sample, random_state=seed
-        )
-    k = int(labels.max()) + 1
-    inertia = 0.0
-    for s in range(k):
-        members = X[labels == s]
-        inertia += float(((members - members.mean(axis=0)) ** 2).sum())
-    return Metrics(
-        davies_bouldin=float(davies_bouldin_score(X, labels)),
-        silhouette=float(silhouette_value),
-        silhouette_sample_size=int(sample),
-        calinski_harabasz=float(calinski_harabasz_score(X, labels)),
-        inertia=inertia,
     )

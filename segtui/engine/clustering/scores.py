@@ -1,20 +1,54 @@
-"""Clustering scores computed from a matrix and labels in O(n·k·d), for the k sweep.
+"""Every clustering score, in one module: both engines, the sweep, stability, the
+diagnostics and the backtest call these functions and compute no score of their own.
 
-The formulas are scikit-learn's (``davies_bouldin_score``, ``calinski_harabasz_score``,
-``silhouette_score``) re-written so that one pass over a million rows per k is cheap:
-per-segment means by ``bincount``, no label encoder, no pairwise matrix over all rows.
-Silhouette works on a fixed sample whose pairwise distances are computed once and reused
-for every k. Tests check each function against scikit-learn on the reference data.
+* Davies-Bouldin, Calinski-Harabasz, inertia: :func:`label_scores` (one machine) or
+  :func:`scores_from_moments` (per-segment aggregates, which the Spark engine computes
+  with two distributed aggregations).
+* Silhouette: :func:`silhouette` on the seeded sample :func:`silhouette_rows` picks, or
+  :func:`silhouette_from_distances` when a sweep reuses one distance matrix for every k.
+* :func:`metrics`: all of the above for a run (``segtui run``'s ``metrics``).
+* :func:`adjusted_rand`: agreement of two labelings (the stability check).
+* :func:`eta_squared`, :func:`between_total`: the share of variance between segments
+  (the backtest, the inner split, the separation diagnostic).
+* :func:`cramers_v_table`: association of segments with a categorical (the dominance
+  diagnostic).
+
+The formulas are scikit-learn's (``sklearn.metrics``), re-written so that one pass over a
+million rows per k is cheap: per-segment means by ``bincount``, no label encoder, no
+pairwise matrix over all rows. ``metrics(..., plain=True)`` (or ``SEGTUI_PLAIN_PATH=1``)
+calls scikit-learn's own functions instead; tests check every function here against
+``sklearn.metrics`` on real values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
+from segtui.engine.features.fastpath import plain_path
+
+# Memory (MB) scikit-learn may use per chunk of pairwise distances on the plain path; its
+# default (1 GB) made a 10,000-row silhouette sample cost ~1 GB of RSS. Same numbers.
+METRICS_WORKING_MEMORY_MB = 64
 # Rows per block when assigning customers to centroids: bounds memory to ~block*k floats.
 ASSIGN_BLOCK = 65_536
+
+
+@dataclass
+class Metrics:
+    """Clustering quality on the clustering space. Davies-Bouldin: lower is better."""
+
+    davies_bouldin: float
+    silhouette: float
+    silhouette_sample_size: int
+    calinski_harabasz: float
+    inertia: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return asdict(self)
 
 
 @dataclass
@@ -205,3 +239,137 @@ def _silhouette_from_sums(sums: np.ndarray, codes: np.ndarray, sizes: np.ndarray
         s = (b - a) / np.maximum(a, b)
     s = np.where(own_size > 1, np.nan_to_num(s), 0.0)
     return float(s.mean())
+
+
+def silhouette_rows(n: int, sample: int, seed: int) -> np.ndarray | None:
+    """The rows ``sklearn.metrics.silhouette_score(..., sample_size=sample,
+    random_state=seed)`` scores (None = all rows), so every path uses the same sample."""
+    if sample >= n:
+        return None
+    return np.random.RandomState(seed).permutation(n)[:sample]
+
+
+def metrics(
+    X: np.ndarray,
+    labels: np.ndarray,
+    *,
+    seed: int,
+    silhouette_sample: int,
+    plain: bool | None = None,
+) -> Metrics:
+    """Davies-Bouldin, silhouette (sampled above ``silhouette_sample`` rows),
+    Calinski-Harabasz and inertia (sum of squared distances to segment means).
+
+    The default path is :func:`label_scores` and the blocked :func:`silhouette`;
+    ``plain`` (or SEGTUI_PLAIN_PATH=1) calls scikit-learn's own functions, the oracle
+    the tests hold the default path to. Same values up to rounding.
+    """
+    n = X.shape[0]
+    sample = n if n <= silhouette_sample else silhouette_sample
+    rows = silhouette_rows(n, sample, seed)
+    if not plain_path(plain):
+        scores = label_scores(X, labels)
+        sil = silhouette(X if rows is None else X[rows], labels if rows is None else labels[rows])
+        return Metrics(
+            davies_bouldin=scores.davies_bouldin,
+            silhouette=sil,
+            silhouette_sample_size=int(sample),
+            calinski_harabasz=scores.calinski_harabasz,
+            inertia=scores.inertia,
+        )
+    from sklearn import config_context
+    from sklearn.metrics import (
+        calinski_harabasz_score,
+        davies_bouldin_score,
+        silhouette_score,
+    )
+
+    # sklearn computes silhouette in chunks of `working_memory` MB; its 1 GB default made
+    # a 10,000-customer sample peak near 1 GB. Chunking does not change the result.
+    with config_context(working_memory=METRICS_WORKING_MEMORY_MB):
+        silhouette_value = silhouette_score(
+            X, labels, sample_size=None if sample == n else sample, random_state=seed
+        )
+    k = int(labels.max()) + 1
+    inertia = 0.0
+    for s in range(k):
+        members = X[labels == s]
+        inertia += float(((members - members.mean(axis=0)) ** 2).sum())
+    return Metrics(
+        davies_bouldin=float(davies_bouldin_score(X, labels)),
+        silhouette=float(silhouette_value),
+        silhouette_sample_size=int(sample),
+        calinski_harabasz=float(calinski_harabasz_score(X, labels)),
+        inertia=inertia,
+    )
+
+
+def adjusted_rand(labels_a: np.ndarray, labels_b: np.ndarray) -> float:
+    """Adjusted Rand index of two labelings of the same rows: 1 = the same partition,
+    about 0 = agreement by chance, below 0 = worse than chance.
+
+    scikit-learn's ``adjusted_rand_score``: the pair counts come from the contingency
+    table in exact integers and meet one float division, so the value is the same float.
+    A numpy ``bincount`` builds the table (no sparse matrix, no parameter validation).
+    """
+    _, a = np.unique(labels_a, return_inverse=True)
+    _, b = np.unique(labels_b, return_inverse=True)
+    if a.size == 0:
+        return 1.0
+    width = int(b.max()) + 1
+    table = np.bincount(a * width + b, minlength=(int(a.max()) + 1) * width).reshape(-1, width)
+    n = int(a.size)
+    sum_squares = int((table**2).sum())
+    # Ordered pairs, as scikit-learn's pair_confusion_matrix counts them.
+    together_both = sum_squares - n
+    together_a_only = int((table @ table.sum(axis=0)).sum()) - sum_squares
+    together_b_only = int((table.T @ table.sum(axis=1)).sum()) - sum_squares
+    apart_both = n * n - together_a_only - together_b_only - sum_squares
+    if together_a_only == 0 and together_b_only == 0:
+        return 1.0
+    tp, tn, fp, fn = together_both, apart_both, together_a_only, together_b_only
+    return 2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn))
+
+
+def eta_squared(values: np.ndarray, groups: np.ndarray) -> float | None:
+    """Between-group sum of squares over the total sum of squares of ``values`` grouped by
+    the integer labels ``groups`` (0 … g-1); None when the values do not vary.
+
+    Equal to scikit-learn's ``r2_score`` of each value predicted by its group's mean.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.int64)
+    if values.size == 0:
+        return None
+    mean = values.mean()
+    total = float(np.sum((values - mean) ** 2))
+    if total <= 0.0:
+        return None
+    counts = np.bincount(groups)
+    sums = np.bincount(groups, weights=values)
+    present = counts > 0
+    group_means = sums[present] / counts[present]
+    between = float(np.sum(counts[present] * (group_means - mean) ** 2))
+    return between / total
+
+
+def between_total(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of ``X``: the between-segment and the total sum of squares (d,) each;
+    their ratio is the column's eta squared."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    means, sizes = segment_means(X, labels, k)
+    overall = X.mean(axis=0)
+    between = (sizes[:, None] * (means - overall) ** 2).sum(axis=0)
+    total = ((X - overall) ** 2).sum(axis=0)
+    return between, total
+
+
+def cramers_v_table(table: np.ndarray) -> float:
+    """Cramér's V of a contingency table (0 = unrelated, 1 = one determines the other)."""
+    n = table.sum()
+    r, c = table.shape
+    if n == 0 or min(r, c) < 2:
+        return 0.0
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / n
+    chi2 = float(((table - expected) ** 2 / np.where(expected > 0, expected, 1)).sum())
+    return float(np.sqrt(chi2 / (n * (min(r, c) - 1))))

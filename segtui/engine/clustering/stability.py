@@ -94,11 +94,10 @@ def fit_centers(X: np.ndarray, k: int, *, seed: int, n_init: int) -> tuple[np.nd
     """
     import warnings
 
-    from threadpoolctl import threadpool_limits
-
     from segtui.engine.clustering.kmeans import kmeans
+    from segtui.engine.clustering.threads import one_thread
 
-    with threadpool_limits(limits=1, user_api="openmp"), warnings.catch_warnings():
+    with one_thread("openmp"), warnings.catch_warnings():
         # Fewer distinct rows than k: scikit-learn warns and returns duplicate centres;
         # the caller sees it as fewer non-empty segments.
         warnings.simplefilter("ignore")
@@ -111,9 +110,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
 
     NaN when a resample has fewer rows than ``k``.
     """
-    from sklearn.metrics import adjusted_rand_score
-
-    from segtui.engine.clustering.scores import assign
+    from segtui.engine.clustering.scores import adjusted_rand, assign
 
     if plan.sample_size < k or len(plan.resamples) < 2:
         return float("nan")
@@ -123,7 +120,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
         _, centers = fit_centers(X[rows], k, seed=plan.seed + 1 + b, n_init=plan.n_init)
         labelings.append(assign(evaluation, centers))
     scores = [
-        adjusted_rand_score(labelings[i], labelings[j])
+        adjusted_rand(labelings[i], labelings[j])
         for i in range(len(labelings))
         for j in range(i + 1, len(labelings))
     ]

@@ -28,10 +28,6 @@ class FeatureSpec:
     description: str
     needs: tuple[tuple[str, str], ...] = ()  # (table kind, canonical column)
 
-    @property
-    def is_categorical(self) -> bool:
-        return self.kind == "categorical"
-
 
 FEATURES: dict[str, FeatureSpec] = {
     spec.name: spec

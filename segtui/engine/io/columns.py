@@ -11,15 +11,6 @@ import re
 # The canonical columns by type: the one definition every reader and check uses.
 NUMBER_COLUMNS = ("Quantity", "Price", "TotalValue")
 DATE_COLUMNS = ("TransactionDate", "SignupDate")
-TEXT_COLUMNS = (
-    "CustomerID",
-    "CustomerName",
-    "Region",
-    "ProductID",
-    "ProductName",
-    "Category",
-    "TransactionID",
-)
 
 # canonical name -> accepted spellings (compared after lower-casing and removing
 # spaces, underscores and dashes)

@@ -33,7 +33,6 @@ from segtui.engine.io.tables import Tables
 
 RETURN_MARKER = "IsReturn"
 ZERO_MARKER = "IsZeroValue"
-MARKERS = (RETURN_MARKER, ZERO_MARKER)
 CANCEL_MODES = ("auto", "on", "off")
 CANCEL_ID = r"^[Cc][0-9]+$"
 NUMERIC_ID = r"^[0-9]+$"

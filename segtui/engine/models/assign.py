@@ -39,7 +39,8 @@ from segtui.engine.features.compute import (
 )
 from segtui.engine.finish import segments_frame
 from segtui.engine.io.sources import Tables, load_source
-from segtui.engine.models.model import RULE_FIXED, SegmentModel, hash_files
+from segtui.engine.models.integrity import hash_files
+from segtui.engine.models.model import RULE_FIXED, SegmentModel
 from segtui.engine.models.model_mapping import is_folder, model_mapping
 from segtui.engine.output.writers import write_frame
 

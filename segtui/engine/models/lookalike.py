@@ -29,6 +29,8 @@ SCORE_DEFINITION = "1 / (1 + Euclidean distance in the model's scaled feature sp
 QUERY_CHUNK = 4096
 # Up to this many query customers, an exact vectorised pass each beats building a tree.
 BRUTE_FORCE_QUERIES = 16
+# The segments frame's columns shown beside each lookalike in the workbench.
+SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
 RANGE = re.compile(r"^(?P<a>.*?)(?P<an>\d+)\.\.(?P<b>.*?)(?P<bn>\d+)$")
 Progress = Callable[[str], None]
 
@@ -231,4 +233,20 @@ def result_lookalikes(
         customer_ids,
         top=top,
         all_ids=frame.get_column("CustomerID"),
+    )
+
+
+def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
+    """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
+    segments frame). Raises OptionError for a customer without purchases."""
+    table = result_lookalikes(result, [customer_id], top=top).table
+    extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]
+    details = result.segments.select(
+        pl.col("CustomerID").alias("LookalikeID"), *[pl.col(c) for c in extra]
+    )
+    return (
+        table.join(details, on="LookalikeID", how="left", maintain_order="left")
+        .with_columns(pl.col("score").round(3))
+        # The score is the key number: right after the id, visible at 80 columns.
+        .select("rank", "LookalikeID", "score", *extra)
     )

@@ -16,11 +16,12 @@ number of lost customers); the grand total is the union of both snapshots' custo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -29,13 +30,18 @@ from segtui.engine.errors import OptionError
 from segtui.engine.features.compute import (
     NET_RETURNER,
     UNCLUSTERED_NAMES,
+    FeatureTable,
     compute_features,
 )
 from segtui.engine.io.sources import Tables
 from segtui.engine.models.assign import FeatureCompute, Snapshot, load_for_model, project
+from segtui.engine.models.build import build_model
 from segtui.engine.models.matching import Matching
 from segtui.engine.models.model import SegmentModel
 from segtui.engine.segments.profiles import SegmentProfile
+
+if TYPE_CHECKING:
+    from segtui.engine.result import SegmentationResult
 
 NEW = "new"
 LOST = "lost"
@@ -240,6 +246,40 @@ def migrate(
         ),
         after_segments=after_segments,
         matching=refit[2] if refit is not None else None,
+    )
+
+
+def parse_before(text: str, current: dt.date) -> dt.date:
+    """The earlier as-of date of a result's migration (typed in the workbench); OptionError
+    unless it is a YYYY-MM-DD date before ``current``."""
+    from segtui.engine.io.dates import parse_date_option
+
+    before = parse_date_option(text, option="the earlier as-of date")
+    if before >= current:
+        raise OptionError(
+            f"the earlier as-of date ({before}) must be before the current one ({current})"
+        )
+    return before
+
+
+def compute_migration(result: SegmentationResult, tables: Tables, before: dt.date) -> Migration:
+    """Assign the source at ``before`` and at the result's as-of date with a model of
+    ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
+
+    def features(source: Tables, request: list[str], as_of: dt.date | None) -> FeatureTable:
+        # The after snapshot is the result on screen: reuse its feature table (a copy,
+        # the model step may add columns) instead of a second pass over every row.
+        if as_of == result.as_of and list(request) == list(result.features):
+            return copy.copy(result.feature_table)
+        return compute_features(source, request, as_of)
+
+    return migrate(
+        build_model(result),
+        tables,
+        tables,
+        as_of_before=before,
+        as_of_after=result.as_of,
+        compute=features,
     )
 
 

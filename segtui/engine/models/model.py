@@ -16,29 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from segtui.engine.clustering.space import SpaceSpec
 from segtui.engine.errors import InputError
-from segtui.engine.features.compute import FEATURES, SHARE_PREFIX, feature_kind, share_name
-from segtui.engine.models.integrity import (
-    CHECKSUM_KEY,
-    content_checksum,
-    hash_files,
-    seal,
-)
+from segtui.engine.features.compute import feature_kind
+from segtui.engine.models.integrity import CHECKSUM_KEY, content_checksum, seal
 from segtui.engine.output.writers import check_target, json_text, write_text_atomic
 from segtui.engine.segments.profiles import SegmentProfile
-from segtui.engine.segments.rfm_cells import check_modelable
 from segtui.version import __version__
-
-if TYPE_CHECKING:
-    from segtui.engine.result import SegmentationResult
 
 FORMAT = "segtui-model"
 SCHEMA_VERSION = 1
@@ -113,52 +103,6 @@ class SegmentModel:
             "settings": self.settings,
             "training": self.training,
         }
-
-
-def feature_definitions(features: list[str], categories: list[str]) -> dict[str, str]:
-    """Plain-words definition of each feature (category shares name their category)."""
-    by_share = {share_name(c): c for c in categories}
-    out = {}
-    for name in features:
-        if name.startswith(SHARE_PREFIX):
-            category = by_share.get(name, name[len(SHARE_PREFIX) :])
-            out[name] = f"share of total_spend spent in category {category!r}"
-        else:
-            out[name] = FEATURES[name].description
-    return out
-
-
-def build_model(result: SegmentationResult, input_files: Iterable[Path] = ()) -> SegmentModel:
-    """The model of a finished run; ``input_files`` are hashed into ``training.input``."""
-    settings = result.settings
-    check_modelable(settings.method)
-    files = list(input_files)
-    training: dict[str, Any] = {
-        "source": result.source,
-        "n_customers": result.n_customers,
-        "n_clustered": result.n_clustered,
-    }
-    if files:
-        training["input"] = hash_files(files)
-    matching = getattr(result, "matching", None)
-    since = (
-        dict(matching.since)
-        if matching is not None
-        else {p.id: result.as_of.isoformat() for p in result.profiles}
-    )
-    return SegmentModel(
-        features=list(result.features),
-        feature_definitions=feature_definitions(result.features, result.feature_table.categories),
-        space=result.space,
-        centroids=np.asarray(result.centers, dtype=np.float64),
-        segments=list(result.profiles),
-        metrics=result.metrics.to_dict(),
-        as_of_rule=RULE_FIXED if settings.as_of is not None else RULE_DEFAULT,
-        training_as_of=result.as_of,
-        settings=settings.params(),
-        training=training,
-        since=since,
-    )
 
 
 def save_model(model: SegmentModel, target: Path | str, *, force: bool = False) -> Path:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from segtui.config import Settings
     from segtui.engine.models.model import SegmentModel
-    from segtui.engine.result import SegmentationResult
 
 # (what it is, in words; its path as given). None paths are skipped by the plan.
 Inputs = list[tuple[str, Path | str | None]]
@@ -63,7 +62,18 @@ def command_inputs(
     return inputs
 
 
-def result_inputs(result: SegmentationResult) -> Inputs:
+class RunRecord(Protocol):
+    """What :func:`result_inputs` reads of a run's result (a ``SegmentationResult``).
+
+    Named by its two attributes rather than imported: ``result.py`` calls this module to
+    plan its writes, so an import back would close a cycle.
+    """
+
+    settings: Settings
+    input_files: list[Path]
+
+
+def result_inputs(result: RunRecord) -> Inputs:
     """The files ``result``'s run read: its settings' files and the files it hashed."""
     return command_inputs(result.settings, read=result.input_files)
 

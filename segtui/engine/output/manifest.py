@@ -1,7 +1,7 @@
 """The run manifest: what it takes to rerun a segmentation and get the same bytes.
 
 The summary's ``manifest`` records the BLAKE2b-256 digest of the input files' *content*
-(:func:`~segtui.engine.models.model.hash_files`, the model file's hash: names and bytes,
+(:func:`~segtui.engine.models.integrity.hash_files`, the model file's hash: names and bytes,
 not paths), every setting, the seed, the versions of segtui, Python and the libraries
 that compute the numbers, and (for ``--like``) the digest of the model file. Nothing in
 it depends on the time or the machine's state, so a replay's summary is byte-identical.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from segtui.config import Settings
 from segtui.engine.errors import InputError
-from segtui.engine.models.model import hash_files
+from segtui.engine.models.integrity import hash_files
 from segtui.version import __version__
 
 if TYPE_CHECKING:

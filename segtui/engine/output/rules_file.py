@@ -17,10 +17,7 @@ from typing import Any
 import polars as pl
 
 from segtui.engine.output.writers import (
-    check_target,
     frame_to_file,
-    write_frame,
-    write_text_atomic,
     write_text_file,
 )
 
@@ -81,14 +78,3 @@ def write_rules_to(summary: dict[str, Any], tmp: Path, suffix: str) -> None:
         write_text_file(tmp, rules_sql(summary))
     else:
         frame_to_file(rules_table(summary), tmp, suffix)
-
-
-def write_rules(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:
-    """Write the rules of a run summary as CSV or SQL (by extension); returns the path."""
-    path = Path(target)
-    check_target(path, force=force, allowed=RULES_FORMATS, what="rules file")
-    if path.suffix.lower() == ".sql":
-        write_text_atomic(path, rules_sql(summary), force=force)
-    else:
-        write_frame(rules_table(summary), path, force=force)
-    return path.resolve()

@@ -292,14 +292,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def write_summary(summary: dict[str, Any], target: Path | str, *, force: bool = False) -> Path:
-    """Write the run summary as JSON or Markdown (by extension), atomically."""
-    path = Path(target)
-    check_target(path, force=force, allowed=SUMMARY_FORMATS, what="summary")
-    write_text_atomic(path, summary_text(summary, path.suffix), force=force)
-    return path.resolve()
-
-
 def summary_text(summary: dict[str, Any], suffix: str) -> str:
     """The summary as JSON (``.json``) or the Markdown report (``.md``)."""
     from segtui.engine.output.report import markdown_report

@@ -71,7 +71,6 @@ TIERS = ("low", "mid", "high", "top")  # in increasing order
 # (tier, lowest ratio of segment mean spend to the clustered customers' mean spend)
 TIER_RATIOS: tuple[tuple[str, float], ...] = (("top", 3.0), ("high", 1.25), ("mid", 0.5))
 MAJORITY_REVENUE = 0.5  # a segment bringing this share of revenue is at least "high"
-ACTIVITIES = ("active", "lapsing", "lapsed")
 # A customer is within their rhythm up to this many of their own expected gaps.
 IN_RHYTHM = 2.0
 # A segment is lapsed under this fraction of the base's mean chance to buy again.

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from segtui.engine.clustering.kmeans import Metrics
-from segtui.engine.clustering.scores import scores_from_moments, silhouette
+from segtui.engine.clustering.scores import Metrics, scores_from_moments, silhouette
 from segtui.engine.clustering.space import MISSING_LEVEL, SpaceSpec
 
 if TYPE_CHECKING:
@@ -124,7 +123,8 @@ def metrics(frame: DataFrame, columns: list[str], *, seed: int, silhouette_sampl
     """Davies-Bouldin, Calinski-Harabasz and inertia from two aggregations over ``frame``
     (columns ``columns`` + ``segment``), with the k x k step on the driver; silhouette on
     a seeded sample of at most ``silhouette_sample`` collected rows. The formulas are the
-    Polars engine's (``clustering/scores.py``); centroids are recomputed from the data.
+    Polars engine's (:mod:`segtui.engine.clustering.scores`); centroids are recomputed
+    from the data.
     """
     from pyspark.sql import functions as F
 

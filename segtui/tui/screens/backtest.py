@@ -9,14 +9,14 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from segtui.engine.errors import OptionError, SegtuiError
+from segtui.engine import OptionError, SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from segtui.config import Settings
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 DEFAULT_HORIZON = 90
 BAR_WIDTH = 40
@@ -91,8 +91,7 @@ def eta_bars(backtest: dict[str, Any], width: int = BAR_WIDTH) -> Text:
 def parse_cut(text: str, horizon_text: str, current: dt.date) -> tuple[dt.date, int]:
     """The cut date and horizon typed in the dialog; OptionError unless the cut is a
     YYYY-MM-DD date before the current as-of date and the horizon a whole number."""
-    from segtui.engine.backtest import check_horizon
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import check_horizon, parse_date_option
 
     at = parse_date_option(text, option="the cut date")
     if at >= current:
@@ -163,22 +162,17 @@ class BacktestScreen(ModalScreen[None]):
         self.query_one("#compute", Button).disabled = True
         self.compute(at, horizon)
 
-    @work(thread=True, exclusive=True, group="backtest")
     def compute(self, at: dt.date, horizon: int) -> None:
         """The backtest off the UI thread (the engine's, as `segtui backtest` runs it)."""
-        from segtui.engine.backtest import backtest
+        from segtui.engine import run_backtest as backtest
 
-        try:
-            done = backtest(self.settings, at, horizon, tables=self.tables)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._show, done.to_dict())
+        def work(_: Report) -> dict[str, Any]:
+            return backtest(self.settings, at, horizon, tables=self.tables).to_dict()
 
-    def _show(self, backtest: dict[str, Any]) -> None:
+        run_job(self, "backtest", work)
+
+    def on_job_done(self, event: JobDone) -> None:
+        backtest: dict[str, Any] = event.value
         self.backtest = backtest
         self.query_one("#compute", Button).disabled = False
         base = backtest["methods"]["segtui"]["base_repeat_rate"]
@@ -194,9 +188,9 @@ class BacktestScreen(ModalScreen[None]):
         table.set_frame(segments_frame(backtest))
         table.focus()
 
-    def _failed(self, message: str) -> None:
+    def on_job_failed(self, event: JobFailed) -> None:
         self.query_one("#compute", Button).disabled = False
-        self.query_one("#backtest-status", Static).update(f"✖ {message}")
+        self.query_one("#backtest-status", Static).update(f"✖ {event.message}")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from segtui.config import UI_LOOKALIKES_TOP
-from segtui.engine.errors import SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -20,29 +19,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
-
-SHOWN_COLUMNS = ("CustomerName", "segment", "segment_name")
-
-
-def lookalike_rows(result: SegmentationResult, customer_id: str, top: int) -> pl.DataFrame:
-    """``rank, LookalikeID, score`` plus the lookalike's name and segment (from the result's
-    segments frame). Raises OptionError for a customer without purchases."""
-    import polars as pl
-
-    from segtui.engine.models.lookalike import result_lookalikes
-
-    table = result_lookalikes(result, [customer_id], top=top).table
-    extra = [c for c in SHOWN_COLUMNS if c in result.segments.columns]
-    details = result.segments.select(
-        pl.col("CustomerID").alias("LookalikeID"), *[pl.col(c) for c in extra]
-    )
-    return (
-        table.join(details, on="LookalikeID", how="left", maintain_order="left")
-        .with_columns(pl.col("score").round(3))
-        # The score is the key number: right after the id, visible at 80 columns.
-        .select("rank", "LookalikeID", "score", *extra)
-    )
+    from segtui.engine import SegmentationResult
 
 
 class LookalikesScreen(ModalScreen[str | None]):
@@ -86,27 +63,22 @@ class LookalikesScreen(ModalScreen[str | None]):
         self.query_one(FrameTable).focus()
         self.find()
 
-    @work(thread=True, exclusive=True, group="lookalikes")
     def find(self) -> None:
         """Nearest neighbours off the UI thread (a million customers take seconds)."""
-        try:
-            rows = lookalike_rows(self.result, self.customer_id, self.top)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._show, rows)
+        from segtui.engine import lookalike_rows
 
-    def _show(self, rows: pl.DataFrame) -> None:
+        result, customer, top = self.result, self.customer_id, self.top
+        run_job(self, "lookalikes", lambda _: lookalike_rows(result, customer, top))
+
+    def on_job_done(self, event: JobDone) -> None:
+        rows = event.value
         self.rows = rows
         self.query_one("#lookalike-status", Static).update(f"{rows.height} most similar customers")
         self.query_one(FrameTable).set_frame(rows)
 
-    def _failed(self, message: str) -> None:
-        self.error = message
-        self.query_one("#lookalike-status", Static).update(f"✖ {message}")
+    def on_job_failed(self, event: JobFailed) -> None:
+        self.error = event.message
+        self.query_one("#lookalike-status", Static).update(f"✖ {event.message}")
 
     def on_frame_table_row_chosen(self, event: FrameTable.RowChosen) -> None:
         event.stop()

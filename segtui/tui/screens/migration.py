@@ -4,12 +4,10 @@ after + lost; totals)."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from segtui.config import UI_MIGRATION_DAYS_BEFORE
-from segtui.engine.errors import OptionError, SegtuiError
+from segtui.engine import SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
 
@@ -25,10 +24,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 if TYPE_CHECKING:
-    from segtui.engine.features.compute import FeatureTable
-    from segtui.engine.io.sources import Tables
-    from segtui.engine.models.migration import Migration
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import Migration, SegmentationResult, Tables
 
 TOTAL = "total"
 
@@ -63,39 +59,6 @@ def counts_line(migration: Migration) -> str:
         f"{before.as_of} ({before.table.frame.height:,} customers) → "
         f"{after.as_of} ({after.table.frame.height:,}):  stayed {c['stayed']:,} · "
         f"moved {c['moved']:,} · new {c['new']:,} · lost {c['lost']:,}"
-    )
-
-
-def parse_before(text: str, current: dt.date) -> dt.date:
-    """The earlier as-of date typed in the dialog; OptionError unless it is a
-    YYYY-MM-DD date before ``current``."""
-    from segtui.engine.io.dates import parse_date_option
-
-    before = parse_date_option(text, option="the earlier as-of date")
-    if before >= current:
-        raise OptionError(
-            f"the earlier as-of date ({before}) must be before the current one ({current})"
-        )
-    return before
-
-
-def compute_migration(result: SegmentationResult, tables: Tables, before: dt.date) -> Migration:
-    """Assign the source at ``before`` and at the result's as-of date with a model of
-    ``result`` (stored scaling and centroids) and cross-tabulate. Returns the Migration."""
-    from segtui.engine.features.compute import compute_features
-    from segtui.engine.models.migration import migrate
-    from segtui.engine.models.model import build_model
-
-    def features(source: Tables, request: list[str], as_of: dt.date | None) -> FeatureTable:
-        # The after snapshot is the result on screen: reuse its feature table (a copy,
-        # the model step may add columns) instead of a second pass over every row.
-        if as_of == result.as_of and list(request) == list(result.features):
-            return copy.copy(result.feature_table)
-        return compute_features(source, request, as_of)
-
-    model = build_model(result)
-    return migrate(
-        model, tables, tables, as_of_before=before, as_of_after=result.as_of, compute=features
     )
 
 
@@ -151,6 +114,8 @@ class MigrationScreen(ModalScreen[None]):
 
     def start(self) -> None:
         """Validate the date and compute in a worker."""
+        from segtui.engine import parse_before
+
         status = self.query_one("#migration-status", Static)
         try:
             before = parse_before(self.query_one("#as-of-before", Input).value, self.result.as_of)
@@ -161,18 +126,14 @@ class MigrationScreen(ModalScreen[None]):
         self.query_one("#compute", Button).disabled = True
         self.compute(before)
 
-    @work(thread=True, exclusive=True, group="migration")
     def compute(self, before: dt.date) -> None:
         """Both snapshots' features and assignments off the UI thread."""
-        try:
-            migration = compute_migration(self.result, self.tables, before)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._show, migration)
+        from segtui.engine import compute_migration
+
+        run_job(self, "migration", lambda _: compute_migration(self.result, self.tables, before))
+
+    def on_job_done(self, event: JobDone) -> None:
+        self._show(event.value)
 
     def _show(self, migration: Migration) -> None:
         self.migration = migration
@@ -183,9 +144,9 @@ class MigrationScreen(ModalScreen[None]):
         table.set_frame(migration_frame(migration))
         table.focus()
 
-    def _failed(self, message: str) -> None:
+    def on_job_failed(self, event: JobFailed) -> None:
         self.query_one("#compute", Button).disabled = False
-        self.query_one("#migration-status", Static).update(f"✖ {message}")
+        self.query_one("#migration-status", Static).update(f"✖ {event.message}")
 
     def action_save_table(self) -> None:
         """Save the cross-table (the file `segtui migrate --out` writes; asks before

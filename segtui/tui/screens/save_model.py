@@ -6,17 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
-
-from segtui.engine.errors import OutputError, SegtuiError
-from segtui.tui.screens.export import ExportScreen
-from segtui.tui.widgets.key_footer import KeyFooter
+from segtui.tui.screens.save_file import SaveFileScreen
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 def default_model_path(result: SegmentationResult, folder: Path) -> Path:
@@ -24,63 +17,24 @@ def default_model_path(result: SegmentationResult, folder: Path) -> Path:
     return folder / f"model_k{result.k}.json"
 
 
-def write_model(
-    result: SegmentationResult, input_files: list[Path], path: Path, *, force: bool
-) -> Path:
-    """Build the model of ``result`` (hashing ``input_files``) and save it to ``path``.
-    Returns the absolute path written."""
-    from segtui.engine.models.model import build_model, save_model
-
-    return save_model(build_model(result, input_files), path, force=force)
-
-
-class SaveModelScreen(ExportScreen):
+class SaveModelScreen(SaveFileScreen):
     """Save the current model; overwriting asks first. Dismisses with the path written."""
+
+    heading = "Save model"
+    empty = "give a file name to save the model to"
+    what = "model file"
 
     def __init__(self, result: SegmentationResult, path: Path, input_files: list[Path]) -> None:
         super().__init__(result, path)
         self.input_files = input_files
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="export-box"):
-            yield Static("Save model", classes="dialog-title")
-            yield Static(
-                "A .json model file: segtui assign / lookalike / migrate --model read it",
-                classes="hint",
-            )
-            yield Input(str(self.initial), id="export-path")
-            yield Static(id="export-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Save", variant="primary", id="do-export")
-                yield Button("Cancel", id="cancel")
-        yield KeyFooter()  # this dialog's keys, not the view's behind it
+    def formats(self) -> tuple[str, ...]:
+        return (".json",)
 
-    def targets(self) -> list[Path]:
-        """The model path the form names (absolute; raises OutputError unless .json)."""
-        from segtui.engine.output.writers import check_target
+    def hint(self) -> str:
+        return "A .json model file: segtui assign / lookalike / migrate --model read it"
 
-        text = self.query_one("#export-path", Input).value.strip()
-        if not text:
-            raise OutputError("give a file name to save the model to")
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        check_target(path, force=True, allowed=(".json",), what="model file")
-        return [path]
+    def save(self, paths: list[Path], *, force: bool) -> list[Path]:
+        from segtui.engine import write_model
 
-    @work(thread=True, exclusive=True, group="export")
-    def _write(self, paths: list[Path], force: bool) -> None:
-        try:
-            written = [write_model(self.result, self.input_files, paths[0], force=force)]
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except OSError as exc:
-            self.app.call_from_thread(
-                self._failed, f"{exc.strerror or exc}: {exc.filename or paths[0]}"
-            )
-            return
-        except Exception as exc:  # the dialog reports it; the session goes on
-            self.app.call_from_thread(self._failed, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._finished, written)
+        return [write_model(self.result, self.input_files, paths[0], force=force)]

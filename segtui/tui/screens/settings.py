@@ -30,7 +30,7 @@ class SettingsScreen(ModalScreen[Settings | None]):
         self.current_features = features
 
     def compose(self) -> ComposeResult:
-        from segtui.engine.features.compute import available_names
+        from segtui.engine import available_names
 
         s = self.settings
         names = available_names()

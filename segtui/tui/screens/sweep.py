@@ -8,29 +8,22 @@ stay pickable), esc again goes back. Enter dismisses with the k under the cursor
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
-from segtui.engine.errors import SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
 from segtui.tui.session import stage_percent
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepResult, SweepRow
-    from segtui.engine.features.compute import FeatureTable
-
-
-class SweepCancelled(Exception):
-    """Raised from the sweep's progress callback once the worker is cancelled."""
+    from segtui.engine import FeatureTable, SweepResult, SweepRow
 
 
 def details_line(row: SweepRow | None) -> Text:
@@ -161,60 +154,42 @@ class SweepScreen(Screen[int | None]):
         self.redraw()
         self.run_sweep(self.generation)
 
-    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def run_sweep(self, generation: int) -> None:
-        """Sweep on the held feature table; rows and the result go to the UI thread."""
-        from segtui.engine.clustering.sweep import sweep
+        """Sweep on the held feature table off the UI thread (group "sweep"); stages and
+        rows arrive as job progress, then the result or the error."""
+        from segtui.engine import sweep
 
-        worker = get_current_worker()
-
-        def progress(stage: str) -> None:
-            if worker.is_cancelled:
-                raise SweepCancelled
-            self.app.call_from_thread(self._progress, generation, stage)
-
-        def on_row(row: SweepRow) -> None:
-            if worker.is_cancelled:
-                raise SweepCancelled
-            self.app.call_from_thread(self._row, generation, row)
-
-        try:
-            result = sweep(
+        def work(report: Report) -> SweepResult:
+            return sweep(
                 self.feature_table,
                 self.settings,
                 self.k_min,
                 self.k_max,
-                progress=progress,
-                on_row=on_row,
+                progress=report,
+                on_row=report,
             )
-        except SweepCancelled:
-            return
-        except SegtuiError as exc:
-            self.app.call_from_thread(self._failed, generation, str(exc))
-            return
-        except Exception as exc:  # never crash the session; say what broke
-            self.app.call_from_thread(self._failed, generation, f"internal error: {exc!r}")
-            return
-        self.app.call_from_thread(self._done, generation, result)
 
-    def _progress(self, generation: int, stage: str) -> None:
-        if generation == self.generation:
-            self.status = stage
+        run_job(self, "sweep", work, token=generation)
+
+    def on_job_progress(self, event: JobProgress) -> None:
+        if event.token != self.generation:
+            return
+        if isinstance(event.update, str):  # a stage: "k = 5 (3/9)"
+            self.status = event.update
+        else:  # a scored k
+            self.rows.append(cast("SweepRow", event.update))
+        self.redraw()
+
+    def on_job_failed(self, event: JobFailed) -> None:
+        if event.token == self.generation:
+            self.running, self.error, self.status = False, event.message, "Failed"
             self.redraw()
 
-    def _row(self, generation: int, row: SweepRow) -> None:
-        if generation == self.generation:
-            self.rows.append(row)
-            self.redraw()
+    def on_job_done(self, event: JobDone) -> None:
+        if event.token == self.generation:
+            self._done(event.value)
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self.generation:
-            self.running, self.error, self.status = False, message, "Failed"
-            self.redraw()
-
-    def _done(self, generation: int, result: SweepResult) -> None:
-        if generation != self.generation:
-            return
+    def _done(self, result: SweepResult) -> None:
         self.running = False
         self.result = result
         self.rows = list(result.rows)
@@ -343,7 +318,7 @@ class SweepCache:
         self, table: FeatureTable, settings: Settings, selection: dict[str, object]
     ) -> None:
         """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
-        from segtui.engine.clustering.sweep import SweepResult, SweepRow
+        from segtui.engine import SweepResult, SweepRow
 
         raw_rows = selection["rows"]
         assert isinstance(raw_rows, list)

@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
-from segtui.engine.errors import SegtuiError
+from segtui.tui.jobs import JobDone, JobFailed, run_job
 from segtui.tui.widgets.frame_table import FrameTable, format_cell
 from segtui.tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 
 class TransactionsScreen(Screen[None]):
@@ -50,17 +49,18 @@ class TransactionsScreen(Screen[None]):
         self.query_one(FrameTable).focus()
         self.load(str(self.customer.get("CustomerID", "")))
 
-    @work(thread=True, exclusive=True, group="transactions")
     def load(self, customer_id: str) -> None:
         """Read the customer's transactions off the UI thread."""
-        from segtui.engine import lookup
+        from segtui.engine import customer_transactions
 
-        try:
-            frame = lookup.customer_transactions(self.tables, customer_id)
-        except SegtuiError as exc:
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.show, frame)
+        tables = self.tables
+        run_job(self, "transactions", lambda _: customer_transactions(tables, customer_id))
+
+    def on_job_done(self, event: JobDone) -> None:
+        self.show(event.value)
+
+    def on_job_failed(self, event: JobFailed) -> None:
+        self.notify(event.message, severity="error")
 
     def show(self, frame: pl.DataFrame) -> None:
         """Display ``frame`` (the customer's transactions)."""

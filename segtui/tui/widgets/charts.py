@@ -14,8 +14,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.projection import Projection
-    from segtui.engine.segments.profiles import SegmentProfile
+    from segtui.engine import Projection, SegmentProfile
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 # Braille dot bit for (column 0/1, row 0..3) inside one character cell.

@@ -36,9 +36,9 @@ class BrowseOptions:
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The rows of ``frame`` this request selects, in its order."""
-        from segtui.engine import lookup
+        from segtui.engine import browse
 
-        return lookup.browse(
+        return browse(
             frame,
             segment=self.segment,
             text=self.text,
@@ -96,7 +96,7 @@ class CustomersView(Vertical):
     def show(self, frame: pl.DataFrame, names: dict[int, str]) -> None:
         """Browse ``frame`` (the segments frame); ``names`` maps segment id to name.
         The id, name and segment come first, so they show at 80 columns."""
-        from segtui.engine.features.compute import UNCLUSTERED_NAMES
+        from segtui.engine import UNCLUSTERED_NAMES
 
         first = [c for c in LEADING_COLUMNS if c in frame.columns]
         self.frame = frame.select(*first, *[c for c in frame.columns if c not in first])
@@ -226,7 +226,7 @@ class CustomersView(Vertical):
     def action_next_segment(self) -> None:
         """Cycle the segment filter: all, 0, 1, …, -1 (no purchases), -2 (net returners),
         all."""
-        from segtui.engine.features.compute import UNCLUSTERED_NAMES
+        from segtui.engine import UNCLUSTERED_NAMES
 
         order: list[int | None] = [None, *sorted(i for i in self.names if i >= 0)]
         order += [i for i in UNCLUSTERED_NAMES if i in self.names]

@@ -2,7 +2,7 @@
 
 Search and sort act on every row of the table (a Polars query over the whole lazy frame,
 in a worker), never on the rows loaded for display: the view shows the first rows of the
-answer. The search is the Customers view's: ``lookup.text_match``, the one rule for
+answer. The search is the Customers view's: ``segtui.engine.text_match``, the one rule for
 "a row contains this text", and n/N step through the rows it matched.
 """
 
@@ -22,7 +22,7 @@ from segtui.tui.widgets.frame_table import FrameTable
 if TYPE_CHECKING:
     import polars as pl
 
-    from segtui.engine.io.sources import Tables
+    from segtui.engine import Tables
 
 TABLES = ("customers", "products", "transactions")
 # Rows a table view holds: the whole table up to this many (the Online Retail log's
@@ -205,13 +205,13 @@ class DataView(Vertical):
     ) -> None:
         import polars as pl
 
-        from segtui.engine import lookup
+        from segtui.engine import text_match
 
         matched: int | None = None
         try:
             if query.text.strip():
                 # ``head`` has the table's schema: text_match picks its text columns.
-                lazy = lazy.filter(lookup.text_match(head, query.text))
+                lazy = lazy.filter(text_match(head, query.text))
             if query.sort_by is not None:
                 lazy = lazy.sort(
                     query.sort_by, descending=query.descending, nulls_last=True, maintain_order=True

@@ -356,7 +356,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._go_to_match(self.cursor_row, direction)
 
     def _go_to_match(self, after: int, direction: int) -> None:
-        from segtui.engine.lookup import next_match
+        from segtui.engine import next_match
 
         row = next_match(self.frame, self.find_text, after, direction)
         if row is None:

@@ -9,12 +9,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ListItem, ListView, Static
 
-from segtui.engine.errors import plural
+from segtui.engine import plural
 from segtui.tui.palette import segment_colour, segment_glyph
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
-    from segtui.engine.segments.profiles import SegmentProfile
+    from segtui.engine import SegmentationResult, SegmentProfile
 
 
 def overall_means(profiles: list[SegmentProfile]) -> dict[str, float]:
@@ -131,7 +130,7 @@ class SegmentsView(Vertical):
 
     def show(self, result: SegmentationResult) -> None:
         """Replace the panels with ``result``'s segments."""
-        from segtui.engine.features.catalog import UNCLUSTERED_WHO, unclustered_groups
+        from segtui.engine import UNCLUSTERED_WHO, unclustered_groups
 
         listing = self.query_one("#segment-list", ListView)
         index = listing.index or 0

@@ -10,7 +10,7 @@ from rich.text import Text
 from segtui.config import AUTO_K, Settings
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 
 def settings_line(

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from segtui.config import AUTO_K_MIN_STABILITY
 
 if TYPE_CHECKING:
-    from segtui.engine.clustering.sweep import SweepRow
+    from segtui.engine import SweepRow
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 PREFIX = 5  # "▶ 10 "

@@ -20,7 +20,7 @@ from segtui.tui.palette import segment_colour, segment_glyph
 from segtui.tui.widgets.charts import TrackingChart, tracking_legend
 
 if TYPE_CHECKING:
-    from segtui.engine.pipeline import SegmentationResult
+    from segtui.engine import SegmentationResult
 
 OFF_TEXT = (
     "Customer value is off. Press V to switch it on: the same engine call as "
@@ -70,7 +70,7 @@ def value_facts(value: dict[str, Any]) -> Text:
 def stage_table(value: dict[str, Any]) -> Table:
     """Customers per lifecycle stage (columns) and segment (rows), with an "all" row: the
     stage x segment cross-table of the summary. Returns a rich Table."""
-    from segtui.engine.value.lifecycle import STAGES
+    from segtui.engine import LIFECYCLE_STAGES as STAGES
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
     # The name gives way first: every stage's count must stay readable at 80 columns.
@@ -117,7 +117,7 @@ def rules_text(value: dict[str, Any]) -> Text:
 
 def holdout_text(holdout: dict[str, Any]) -> Text:
     """The holdout check in one paragraph, the aggregate error in bold. Returns Text."""
-    from segtui.engine.value.holdout import holdout_warning
+    from segtui.engine import holdout_warning
 
     error = holdout["aggregate_error"]
     text = Text()
