@@ -153,3 +153,19 @@ def test_adding_an_option_is_one_row():
     assert (seen["default"], seen["file"], seen["flag"], seen["summary"]) == (0.01, 0.2, 0.3, 0.3)
     assert seen["dumped"]
     assert "min_segment_share must be at least 0 and at most 0.5" in seen["refused"]
+
+
+def test_the_settings_page_lists_every_key_of_the_table():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text("utf-8")
+    listed: dict[str, set[str]] = {"": set(), "mapping": set(), "output": set()}
+    for line in page.splitlines():
+        cells = line.split(" | ")
+        if not line.startswith("| `") or len(cells) < 4:
+            continue
+        table = re.match(r"\| `\[(\w+)\]`", line)
+        names = re.findall(r"`(\w+)`", cells[0])
+        listed[table.group(1) if table else ""].update(names)
+    assert listed == {table: set(keys(table)) for table in listed}
