@@ -103,6 +103,7 @@ class SegmentationResult:
                     "value_tier": p.value_tier,
                     "activity": p.activity,
                     "in_rhythm": p.in_rhythm,
+                    "repeat_chance": p.repeat_chance,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
