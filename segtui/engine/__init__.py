@@ -82,13 +82,10 @@ if TYPE_CHECKING:
     from segtui.engine.output.writers import (
         SEGMENT_FORMATS,
         STDOUT,
-        SUMMARY_FORMATS,
         frame_to_file,
         json_text,
-        summary_text,
         write_frame,
         write_stdout,
-        write_text_file,
     )
     from segtui.engine.pipeline import assign_engine, replay, run, run_engine, sweep_engine
     from segtui.engine.quality.unreadable import unreadable_report
@@ -123,7 +120,6 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "SCORE_DEFINITION": ("segtui.engine.models.lookalike", "SCORE_DEFINITION"),
     "SEGMENT_FORMATS": ("segtui.engine.output.writers", "SEGMENT_FORMATS"),
     "STDOUT": ("segtui.engine.output.writers", "STDOUT"),
-    "SUMMARY_FORMATS": ("segtui.engine.output.writers", "SUMMARY_FORMATS"),
     "SegmentModel": ("segtui.engine.models.model", "SegmentModel"),
     "SegmentProfile": ("segtui.engine.segments.profiles", "SegmentProfile"),
     "SegmentationResult": ("segtui.engine.result", "SegmentationResult"),
@@ -182,7 +178,6 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "run_backtest": ("segtui.engine.backtest.run", "backtest"),
     "run_engine": ("segtui.engine.pipeline", "run_engine"),
     "save_model": ("segtui.engine.models.model", "save_model"),
-    "summary_text": ("segtui.engine.output.writers", "summary_text"),
     "sweep": ("segtui.engine.clustering.sweep", "sweep"),
     "sweep_engine": ("segtui.engine.pipeline", "sweep_engine"),
     "table_head": ("segtui.engine.lookup", "table_head"),
@@ -196,7 +191,6 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "write_model": ("segtui.engine.output.result_files", "write_model"),
     "write_result": ("segtui.engine.output.result_files", "write_result"),
     "write_stdout": ("segtui.engine.output.writers", "write_stdout"),
-    "write_text_file": ("segtui.engine.output.writers", "write_text_file"),
 }
 
 __all__ = [
@@ -218,7 +212,6 @@ __all__ = [
     "SCORE_DEFINITION",
     "SEGMENT_FORMATS",
     "STDOUT",
-    "SUMMARY_FORMATS",
     "SegmentModel",
     "SegmentProfile",
     "SegmentationResult",
@@ -277,7 +270,6 @@ __all__ = [
     "run_backtest",
     "run_engine",
     "save_model",
-    "summary_text",
     "sweep",
     "sweep_engine",
     "table_head",
@@ -291,7 +283,6 @@ __all__ = [
     "write_model",
     "write_result",
     "write_stdout",
-    "write_text_file",
 ]
 
 
