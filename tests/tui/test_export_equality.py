@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from segtui.cli import app as cli
 from segtui.config import Settings
+from segtui.engine.output.result_files import write_result
 from segtui.tui.app import SegtuiApp
 
 from .conftest import settle
@@ -109,7 +110,7 @@ async def export_everything(pilot: Pilot, folder: Path) -> None:
     # The workbench offers no summary JSON of its own; the result's writer is the one
     # `segtui run --summary` shares, so this compares the result's content in full.
     assert app.result is not None
-    app.result.write(summary=folder / "summary.json")
+    write_result(app.result, summary=folder / "summary.json")
 
 
 def run_cli(config: Path, folder: Path, *, fresh_process: bool = False) -> None:
