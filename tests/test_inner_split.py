@@ -143,3 +143,20 @@ def test_above_the_sweeps_fit_sample_the_inner_fit_is_on_that_sample(monkeypatch
     nearest = ((matrix[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
     sampled = inner_eta_squared(split, 3, seed=42, n_init=4)
     assert sampled == pytest.approx(_eta_squared(spend, nearest), rel=1e-9)
+
+
+def test_auto_k_after_a_run_under_another_scaling_is_chosen_as_a_fresh_run_chooses_it() -> None:
+    # The workbench re-clusters on the feature table it already has. The inner split was
+    # kept on that table whatever scaling fitted it, so switching scaling to robust and
+    # back scored every k with robust's split: the report's k selection differed from
+    # `segtui run`'s on the same settings. Bundled sample: enough history for a split.
+    from segtui.engine.pipeline import run
+
+    settings = Settings(k="auto")
+    tables, table = load_features(settings)
+    run(settings.replace(scaling="robust"), tables=tables, feature_table=table)
+    again = run(settings, tables=tables, feature_table=table)
+    fresh = run(settings)
+    assert again.k_selection is not None
+    assert again.k_selection == fresh.k_selection
+    assert again.summary() == fresh.summary()
