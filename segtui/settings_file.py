@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from segtui.config import MAPPING_KEYS, Settings
 from segtui.engine.errors import OptionError
-from segtui.settings_table import OUTPUT_KEYS, ROW, ROWS, SETTING_KEYS
+from segtui.settings_table import ROW, ROWS, keys
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
 # pydantic and the model load when a value is checked, not with this module: `segtui ui
 # DATA` finds no settings file and has no value to check before its first frame.
+
+SETTING_KEYS = keys("")  # the top level of a settings file
+OUTPUT_KEYS = keys("output")  # its [output] table
 
 _KNOWN: dict[str, tuple[str, ...]] = {
     "": (*SETTING_KEYS, "mapping", "output"),

@@ -305,7 +305,3 @@ def default(name: str) -> Any:
 def keys(table: str) -> tuple[str, ...]:
     """The keys of a settings-file table ("" = top level, "mapping", "output")."""
     return tuple(row.key for row in ROWS if row.table == table)
-
-
-SETTING_KEYS = keys("")  # the top level of a settings file
-OUTPUT_KEYS = keys("output")  # its [output] table
