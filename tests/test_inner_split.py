@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from segtui.config import Settings
 from segtui.engine.clustering.inner_split import inner_split
@@ -99,3 +100,63 @@ def test_without_an_inner_split_auto_k_keeps_the_lowest_davies_bouldin() -> None
     rows = [_row(k, db, math.nan) for k, db in ((2, 0.9), (3, 0.6), (4, 0.8))]
     k, rule = recommend_k(rows, n_clustered=1000)
     assert k == 3 and "inner" not in rule
+
+
+def test_the_fast_path_gives_the_plain_paths_inner_split(zeotap_dir: Path, monkeypatch) -> None:
+    # The fast path collects the next weeks' spend in the inner features' own plan.
+    from segtui.engine.features.fastpath import PLAIN_ENV
+
+    monkeypatch.setenv(PLAIN_ENV, "1")
+    plain = _split(zeotap_dir)
+    monkeypatch.setenv(PLAIN_ENV, "0")
+    fast = _split(zeotap_dir)
+    assert plain is not None and fast is not None
+    np.testing.assert_array_equal(fast.matrix, plain.matrix)
+    np.testing.assert_array_equal(fast.next_log_spend, plain.next_log_spend)
+
+
+def _eta_squared(values: np.ndarray, labels: np.ndarray) -> float:
+    between = sum(
+        (labels == s).sum() * (values[labels == s].mean() - values.mean()) ** 2
+        for s in np.unique(labels)
+    )
+    return float(between / ((values - values.mean()) ** 2).sum())
+
+
+def test_above_the_sweeps_fit_sample_the_inner_fit_is_on_that_sample(monkeypatch) -> None:
+    from sklearn.cluster import KMeans
+
+    from segtui import config
+    from segtui.engine.clustering.inner_split import InnerSplit, inner_eta_squared
+
+    rng = np.random.default_rng(3)
+    matrix = np.vstack([rng.normal(loc=c, size=(400, 3)) for c in (0.0, 3.0, 6.0)])
+    spend = np.log1p(np.abs(matrix[:, 0]) * 10 + rng.exponential(size=matrix.shape[0]))
+    split = InnerSplit(AS_OF, 30, matrix, spend)
+    full = KMeans(n_clusters=3, n_init=4, random_state=42).fit_predict(matrix)
+    assert inner_eta_squared(split, 3, seed=42, n_init=4) == pytest.approx(
+        _eta_squared(spend, full), rel=1e-9
+    )
+    monkeypatch.setattr(config, "SWEEP_FIT_SAMPLE", 500)
+    rows = np.sort(np.random.default_rng([42, 3]).choice(matrix.shape[0], 500, replace=False))
+    centers = KMeans(n_clusters=3, n_init=4, random_state=42).fit(matrix[rows]).cluster_centers_
+    nearest = ((matrix[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    sampled = inner_eta_squared(split, 3, seed=42, n_init=4)
+    assert sampled == pytest.approx(_eta_squared(spend, nearest), rel=1e-9)
+
+
+def test_auto_k_after_a_run_under_another_scaling_is_chosen_as_a_fresh_run_chooses_it() -> None:
+    # The workbench re-clusters on the feature table it already has. The inner split was
+    # kept on that table whatever scaling fitted it, so switching scaling to robust and
+    # back scored every k with robust's split: the report's k selection differed from
+    # `segtui run`'s on the same settings. Bundled sample: enough history for a split.
+    from segtui.engine.pipeline import run
+
+    settings = Settings(k="auto")
+    tables, table = load_features(settings)
+    run(settings.replace(scaling="robust"), tables=tables, feature_table=table)
+    again = run(settings, tables=tables, feature_table=table)
+    fresh = run(settings)
+    assert again.k_selection is not None
+    assert again.k_selection == fresh.k_selection
+    assert again.summary() == fresh.summary()

@@ -152,3 +152,13 @@ def test_on_row_receives_each_row_as_it_is_scored(zeotap_dir, zeotap_table):
         zeotap_table, Settings(source=zeotap_dir), 2, 4, on_row=lambda row: seen.append(row.k)
     )
     assert seen == [2, 3, 4] == [row.k for row in result.rows]
+
+
+def test_sweep_refuses_customers_who_are_all_alike_but_not_two_distinct_ones() -> None:
+    alike = np.tile([1.0, 2.0, 3.0], (50, 1))
+    with pytest.raises(OptionError, match="all 50 customers .* same profile"):
+        sweep.sweep_matrix(alike, 2, 3, seed=42, n_init=1)
+    two = alike.copy()
+    two[-1, 2] = 4.0  # one customer differs, in the last row and column only
+    result = sweep.sweep_matrix(two, 2, 3, seed=42, n_init=1)
+    assert result.row(2).n_segments == 2

@@ -16,7 +16,7 @@ def ui(given: Given) -> None:
     """Open the interactive segmentation workbench (reads and segments as `run` does)."""
     with handle_errors():
         if given.spark() is not None:
-            from segtui.engine.errors import OptionError
+            from segtui.engine import OptionError
 
             # The workbench browses the raw tables and re-clusters in place: one machine.
             raise OptionError(
@@ -28,12 +28,11 @@ def ui(given: Given) -> None:
             given["source"], config, mapping=given.mapping(), **given.settings()
         )
         check_terminal()
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         if settings.source is not None and not settings.source.exists():
-            from segtui.engine.errors import InputError
+            from segtui.engine import InputError
 
             raise InputError("no such file or folder", file=settings.source)
         from segtui.settings_file import find_config
@@ -55,7 +54,7 @@ def check_terminal() -> None:
     import os
     import sys
 
-    from segtui.engine.errors import OptionError
+    from segtui.engine import OptionError
 
     if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
         return  # `segtui serve`: textual-serve speaks Textual's web protocol over the pipes

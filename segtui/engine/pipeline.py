@@ -130,14 +130,17 @@ def run(
             settings, tables=tables, progress=step, timings=timings
         )
     source_label = tables.label if tables is not None else str(settings.source)
+    inner = None
     if settings.k == AUTO_K and settings.method != "rfm" and tables is not None:
-        if feature_table.inner_split is None:
+        key = space_key(settings)
+        if key not in feature_table.inner_splits:
             from segtui.engine.clustering.inner_split import inner_split
 
             step("Inner time split")
             inner_started = time.perf_counter()
-            feature_table.inner_split = inner_split(tables, feature_table, settings)
+            feature_table.inner_splits[key] = inner_split(tables, feature_table, settings)
             timings["inner_split"] = time.perf_counter() - inner_started
+        inner = feature_table.inner_splits[key]
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}
     side = feature_table.side[0] if feature_table.side else None  # what --clv collected
@@ -163,7 +166,9 @@ def run(
                 side,
                 feature_table.frame.get_column("CustomerID"),
             )
-        result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
+        result = cluster(
+            feature_table, settings, source_label, progress=step, timings=timings, inner=inner
+        )
         result.manifest = manifest.result()
         if modelled is not None:
             models = feature_table.value_models[value_key(settings)] = modelled.result()
@@ -184,6 +189,12 @@ def run(
         result.timings["value"] = time.perf_counter() - value_started
         result.timings["total"] += result.timings["value"]
     return result
+
+
+def space_key(settings: Settings) -> tuple[object, ...]:
+    """The settings the clustering space depends on besides the feature table: the key
+    of ``FeatureTable.inner_splits``."""
+    return (settings.scaling, settings.log, settings.categorical_weight)
 
 
 def value_key(settings: Settings) -> tuple[object, ...]:

@@ -223,8 +223,8 @@ class SegtuiApp(DialogActions):
         self.busy = True
         self.clock.enter("Starting")
         self.status = "Starting"
-        # Same source, mapping and returns rule: keep the tables read; same features and
-        # as-of date too: keep the feature table and only cluster again.
+        # Same source, mapping and returns rule: keep the tables read; same features,
+        # as-of date and --clv too: keep the feature table and only cluster again.
         tables = self.tables if not reread and same_source(settings, self.applied) else None
         reuse = tables is not None and same_input(settings, self.applied)
         table = self.result.feature_table if reuse and self.result is not None else None

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from segtui.config import Settings
 from segtui.engine.models.model import load_model
-from segtui.engine.output.export import export
+from segtui.engine.output.result_files import export
 from segtui.engine.output.writers import write_frame
 from segtui.tui.app import SegtuiApp
 from segtui.tui.screens.dialogs import ConfirmScreen

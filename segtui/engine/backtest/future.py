@@ -20,16 +20,7 @@ def next_period(
     Also the day of the data's last line on or after ``at`` (None when there is none):
     a horizon running past it cannot be judged in full. The cut is the value models'
     (``value.summary.purchase_days``), so both holdouts see the same lines."""
-    end = at + dt.timedelta(days=horizon_days)
-    query = (
-        purchase_days(tables, at, end)
-        .group_by("CustomerID")
-        .agg(
-            pl.col("value").sum().alias("next_spend"),
-            pl.col(DAY).n_unique().cast(pl.Int64).alias("next_purchase_days"),
-        )
-        .sort("CustomerID")
-    )
+    query = next_period_query(tables, at, horizon_days)
     last = tables.transactions.filter(
         pl.col("TransactionDate") >= pl.lit(dt.datetime.combine(at, dt.time()))
     ).select(pl.col("TransactionDate").max().dt.date())
@@ -38,3 +29,19 @@ def next_period(
     except pl.exceptions.PolarsError as exc:
         raise diagnose_failure(tables, exc) from None
     return future, data_end.item()
+
+
+def next_period_query(tables: Tables, at: dt.date, horizon_days: int) -> pl.LazyFrame:
+    """The lazy query behind :func:`next_period`'s first frame (CustomerID,
+    ``next_spend``, ``next_purchase_days``), to be collected beside another query over
+    the same tables (a shared scan parses a CSV once)."""
+    end = at + dt.timedelta(days=horizon_days)
+    return (
+        purchase_days(tables, at, end)
+        .group_by("CustomerID")
+        .agg(
+            pl.col("value").sum().alias("next_spend"),
+            pl.col(DAY).n_unique().cast(pl.Int64).alias("next_purchase_days"),
+        )
+        .sort("CustomerID")
+    )

@@ -7,7 +7,8 @@ backtest's own future is never read. The inner cut is ``as_of - H`` with the inn
 H = min(``INNER_HORIZON_DAYS``, a quarter of the observed window: as-of date minus the
 first purchase), so at least three quarters of the window stay before it. Features are
 computed once more, at the inner cut, with the run's features and clustering settings;
-each k is then one K-Means fit (the run's seed and restarts) on that matrix, scored by
+each k is then one K-Means fit (the run's seed and restarts; above ``SWEEP_FIT_SAMPLE``
+customers on the sweep's seeded sample, all then assigned) on that matrix, scored by
 the eta squared of log(1 + spend in the inner horizon) (``scores.eta_squared``,
 the backtest's figure). Under ``MIN_INNER_HORIZON_DAYS`` of inner horizon, or fewer
 customers than k + 1 before the inner cut, there is no split and ``--k auto`` falls back
@@ -52,8 +53,9 @@ class InnerSplit:
 def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> InnerSplit | None:
     """The inner split of ``table`` (computed from ``tables`` with ``settings``' space), or
     None when the observed window is too short for one (see the module docstring)."""
-    from segtui.engine.backtest.future import next_period
+    from segtui.engine.backtest.future import next_period, next_period_query
     from segtui.engine.clustering.space import fit_space
+    from segtui.engine.features.fastpath import plain_path
 
     first = table.frame.select(pl.col("first_purchase").min().dt.date()).item()
     if not isinstance(first, dt.date):
@@ -63,7 +65,12 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     if horizon < MIN_INNER_HORIZON_DAYS:
         return None
     cut = table.as_of - dt.timedelta(days=horizon)
-    inner = compute_features(tables, table.features, cut)
+    # On the fast path the next weeks' spend is collected in the same streaming plan as
+    # the inner features (one parse of a CSV instead of two); the plain path collects
+    # its side queries on the in-memory engine, so there it keeps its own streaming pass.
+    shared = not plain_path(None)
+    side = [next_period_query(tables, cut, horizon)] if shared else []
+    inner = compute_features(tables, table.features, cut, side=side)
     clustered = inner.frame.filter(pl.col("has_purchases"))
     if clustered.height <= 10:
         return None
@@ -74,7 +81,7 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
         log=settings.log,
         categorical_weight=settings.categorical_weight,
     )
-    future, _end = next_period(tables, cut, horizon)
+    future = inner.side[0] if shared else next_period(tables, cut, horizon)[0]
     spend = (
         clustered.select("CustomerID")
         .join(future, on="CustomerID", how="left", maintain_order="left")
@@ -88,12 +95,26 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
 
 def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> float:
     """Eta squared of the inner horizon's log(1 + spend) by K-Means with ``k`` segments
-    on the inner matrix (NaN when there are too few customers for k)."""
-    from segtui.engine.clustering.scores import eta_squared
-    from segtui.engine.clustering.stability import fit_centers
+    on the inner matrix (NaN when there are too few customers for k).
 
-    if split.matrix.shape[0] <= k:
+    Fitted like the sweep's own rows: above ``SWEEP_FIT_SAMPLE`` inner customers on the
+    same seeded sample of that size, every inner customer then assigned to its nearest
+    centre. At or below it (every real log measured in docs/backtest-measurements.md:
+    at most 23,570 customers) the fit is on all of them, as before. A full-data fit per k
+    took 40% of the sweep's CPU at 1e6 customers (py-spy, docs/performance.md).
+    """
+    from segtui.config import SWEEP_FIT_SAMPLE
+    from segtui.engine.clustering.scores import assign, eta_squared
+    from segtui.engine.clustering.stability import fit_centers, sample_rows
+
+    n = split.matrix.shape[0]
+    if n <= k:
         return float("nan")
-    labels, _centers = fit_centers(split.matrix, k, seed=seed, n_init=n_init)
+    rows = sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
+    if rows.shape[0] < n:
+        _labels, centers = fit_centers(split.matrix[rows], k, seed=seed, n_init=n_init)
+        labels = assign(split.matrix, centers)
+    else:
+        labels, _centers = fit_centers(split.matrix, k, seed=seed, n_init=n_init)
     value = eta_squared(split.next_log_spend, labels)
     return float("nan") if value is None else value

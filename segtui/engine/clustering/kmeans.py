@@ -59,12 +59,25 @@ def check_distinct(X: np.ndarray) -> int:
     n = X.shape[0]
     distinct = np.unique(X, axis=0).shape[0] if n <= 2_000_000 else n
     if distinct < 2:
-        raise OptionError(
-            f"all {n} customers with purchases have the same profile on the chosen "
-            "features: there is nothing to segment",
-            hint="choose features on which the customers differ",
-        )
+        raise all_alike(n)
     return distinct
+
+
+def check_not_all_alike(X: np.ndarray) -> None:
+    """Raise :func:`check_distinct`'s OptionError when every row of ``X`` equals the first,
+    without counting distinct rows (``np.unique`` sorts the matrix: 1.4 s of CPU at 1e6
+    customers, measured with py-spy in a ``--k auto`` run)."""
+    if X.shape[0] and not (X != X[:1]).any():
+        raise all_alike(X.shape[0])
+
+
+def all_alike(n: int) -> OptionError:
+    """The error for ``n`` customers with one and the same profile."""
+    return OptionError(
+        f"all {n} customers with purchases have the same profile on the chosen "
+        "features: there is nothing to segment",
+        hint="choose features on which the customers differ",
+    )
 
 
 def kmeans(

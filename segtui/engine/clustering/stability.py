@@ -94,11 +94,10 @@ def fit_centers(X: np.ndarray, k: int, *, seed: int, n_init: int) -> tuple[np.nd
     """
     import warnings
 
-    from threadpoolctl import threadpool_limits
-
     from segtui.engine.clustering.kmeans import kmeans
+    from segtui.engine.clustering.threads import one_thread
 
-    with threadpool_limits(limits=1, user_api="openmp"), warnings.catch_warnings():
+    with one_thread("openmp"), warnings.catch_warnings():
         # Fewer distinct rows than k: scikit-learn warns and returns duplicate centres;
         # the caller sees it as fewer non-empty segments.
         warnings.simplefilter("ignore")

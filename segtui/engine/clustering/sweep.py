@@ -199,9 +199,9 @@ def sweep_matrix(
     (d ~ 10 columns) where thread start-up and spinning cost more than they save
     (measured 3-5x slower wall time with threads on a busy 2-core machine).
     """
-    from threadpoolctl import threadpool_limits
+    from segtui.engine.clustering.threads import one_thread
 
-    with threadpool_limits(limits=1):
+    with one_thread():
         return _sweep_matrix(
             X,
             k_min,
@@ -233,9 +233,9 @@ def _sweep_matrix(
     check_range(k_min, k_max, n)
     if n_init < 1:
         raise OptionError(f"n-init must be at least 1 (got {n_init})")
-    from segtui.engine.clustering.kmeans import check_distinct
+    from segtui.engine.clustering.kmeans import check_not_all_alike
 
-    check_distinct(X)  # all customers alike: no k can segment them
+    check_not_all_alike(X)  # all customers alike: no k can segment them
     fit_rows = stability.sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
     # The rows `segtui run` scores (scores.metrics), so sweep and run agree for a k.
     chosen = scores.silhouette_rows(n, silhouette_sample, seed)
