@@ -20,21 +20,15 @@ def backtest(given: Given) -> None:
     and eta squared of log(1 + next spend) for segtui, the RFM R x F grid and K-Means k = 4."""
     with handle_errors(catch_sigterm=True):
         from segtui.engine import (
-            SEGMENT_FORMATS,
             STDOUT,
-            SUMMARY_FORMATS,
             Force,
             OptionError,
-            Target,
+            ResultFile,
             check_horizon,
             command_inputs,
-            frame_to_file,
             parse_date_option,
-            plan_outputs,
+            plan_result,
             run_backtest,
-            summary_text,
-            write_stdout,
-            write_text_file,
         )
 
         at, horizon, out, summary = (given[key] for key in ("at", "horizon", "out", "summary"))
@@ -50,10 +44,10 @@ def backtest(given: Given) -> None:
         )
         # The value models are not part of a segmentation: a settings file's --clv is left out.
         settings = settings.replace(clv=False, holdout_end=None)
-        plan = plan_outputs(
+        plan = plan_result(
             [
-                Target("--out", out, SEGMENT_FORMATS, "segments file"),
-                Target("--summary", str(summary) if summary else None, SUMMARY_FORMATS, "summary"),
+                ResultFile("--out", "segments", out),
+                ResultFile("--summary", "summary", str(summary) if summary else None),
             ],
             inputs=command_inputs(settings, config=given["config"]),
             force=Force(given["force"]),
@@ -63,15 +57,7 @@ def backtest(given: Given) -> None:
             done = run_backtest(settings, cut, horizon, progress=progress)
         result = done.result
         result.backtest = done.to_dict()
-        plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(result.segments, tmp, suffix),
-                "--summary": lambda tmp, suffix: write_text_file(
-                    tmp, summary_text(result.summary(), suffix)
-                ),
-            },
-            stdout={"--summary": lambda: write_stdout(summary_text(result.summary(), ".json"))},
-        )
+        plan.write(result)
         screen = given.report(result.summary, on_stderr=plan.stdout is not None)
         if screen is not None:
             from segtui.cli.backtest_render import render_backtest

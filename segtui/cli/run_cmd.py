@@ -35,24 +35,11 @@ def run(given: Given) -> None:
     clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
         from segtui.engine import (
-            RULES_FORMATS,
-            SEGMENT_FORMATS,
-            STDOUT,
-            SUMMARY_FORMATS,
             OptionError,
-            Target,
-            build_model,
+            ResultFile,
             command_inputs,
-            frame_to_file,
-            model_text,
-            plan_outputs,
-            rules_table,
+            plan_result,
             run_engine,
-            summary_text,
-            write_frame,
-            write_rules_to,
-            write_stdout,
-            write_text_file,
         )
 
         setting_flags = given.settings()
@@ -92,12 +79,12 @@ def run(given: Given) -> None:
             raise OptionError("--like works with the polars engine only")
         # Every output is checked against every file the run reads (also through the
         # --like model or the replayed summary) and each other before any reading.
-        plan = plan_outputs(
+        plan = plan_result(
             [
-                Target("--out", out, SEGMENT_FORMATS, "segments file"),
-                Target("--summary", outputs.summary, SUMMARY_FORMATS, "summary"),
-                Target("--save-model", outputs.save_model, (".json",), "model file"),
-                Target("--rules", str(rules) if rules else None, RULES_FORMATS, "rules file"),
+                ResultFile("--out", "segments", out),
+                ResultFile("--summary", "summary", outputs.summary),
+                ResultFile("--save-model", "model", outputs.save_model),
+                ResultFile("--rules", "rules", str(rules) if rules else None),
             ],
             inputs=command_inputs(settings, config=config, replay=replay),
             force=force_rule(given["force"], file_values, settings),
@@ -116,27 +103,7 @@ def run(given: Given) -> None:
         if clock is not None:
             clock.skip()
         summary_doc = result.summary()
-        model_doc = lambda: model_text(build_model(result, result.input_files))  # noqa: E731
-        written = plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(
-                    result.segments, tmp, suffix, raw_csv=raw_csv
-                ),
-                "--summary": lambda tmp, suffix: write_text_file(
-                    tmp, summary_text(summary_doc, suffix)
-                ),
-                "--save-model": lambda tmp, _suffix: write_text_file(tmp, model_doc()),
-                "--rules": lambda tmp, suffix: write_rules_to(summary_doc, tmp, suffix),
-            },
-            # '-' writes each output's own content: the segments and the rules as CSV,
-            # the summary and the model as JSON.
-            stdout={
-                "--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
-                "--summary": lambda: write_stdout(summary_text(summary_doc, ".json")),
-                "--save-model": lambda: write_stdout(model_doc()),
-                "--rules": lambda: write_frame(rules_table(summary_doc), STDOUT),
-            },
-        )
+        written = plan.write(result, raw_csv=raw_csv, summary=summary_doc)
         if clock is not None:
             clock.mark("writing")
         if json:
