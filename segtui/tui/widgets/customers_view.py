@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from segtui.tui.jobs import JobDone, JobFailed, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
@@ -122,12 +122,22 @@ class CustomersView(Vertical):
         else:
             self._show_view(self._request, options.apply(self.frame), keep_cursor)
 
-    @work(thread=True, exclusive=True, group="browse")
     def _browse(self, request: int, options: BrowseOptions, keep_cursor: bool) -> None:
-        view = options.apply(self.frame)
-        self.app.call_from_thread(self._show_view, request, view, keep_cursor)
+        """Filter and sort off the UI thread (group "browse"); the view arrives as a job
+        message tagged with ``request``."""
+        frame = self.frame
+        run_job(self, "browse", lambda _: (options.apply(frame), keep_cursor), token=request)
 
-    def _show_view(self, request: int, view: pl.DataFrame, keep_cursor: bool) -> None:
+    def on_job_done(self, event: JobDone) -> None:
+        view, keep_cursor = event.value
+        self._show_view(event.token, view, keep_cursor)
+
+    def on_job_failed(self, event: JobFailed) -> None:
+        if event.token == self._request:
+            self.pending = False
+        self.notify(event.message, severity="error")
+
+    def _show_view(self, request: object, view: pl.DataFrame, keep_cursor: bool) -> None:
         if request != self._request:
             return  # a newer filter or sort superseded this one
         self.pending = False
