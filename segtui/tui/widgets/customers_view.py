@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Static
 
 from segtui.tui.jobs import JobDone, JobFailed, run_job
-from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.frame_table import FrameSlot, FrameTable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,6 +50,8 @@ class BrowseOptions:
 class CustomersView(Vertical):
     """Customers with their segment; ``segment`` filters, the search box matches text."""
 
+    frame = FrameSlot()  # the segments frame browsed; empty until ``show``
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("f", "next_segment", "Filter segment"),
@@ -62,27 +64,12 @@ class CustomersView(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._frame: pl.DataFrame | None = None  # empty until show (see frame)
         self.names: dict[int, str] = {}
         self.sort_by: str | None = None
         self.descending = False
         self.pending = False
         self._request = 0
         self._jump: str | None = None
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        """The segments frame browsed; an empty one until ``show``, made when first read so
-        that building the view (before the first frame is painted) imports no Polars."""
-        if self._frame is None:
-            import polars as pl
-
-            self._frame = pl.DataFrame()
-        return self._frame
-
-    @frame.setter
-    def frame(self, frame: pl.DataFrame) -> None:
-        self._frame = frame
 
     def compose(self):  # type: ignore[no-untyped-def]
         # One line for where you are and how many rows; the search box takes a line only
