@@ -8,18 +8,23 @@ this format and ``segtui run --config FILE`` replays it.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from segtui.config import MAPPING_KEYS, Settings
 from segtui.engine.errors import OptionError
-from segtui.settings_model import OUTPUT_KEYS, SETTING_KEYS, SettingsFileModel
-from segtui.settings_table import ROW, ROWS
+from segtui.settings_table import ROW, ROWS, keys
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+# pydantic and the model load when a value is checked, not with this module: `segtui ui
+# DATA` finds no settings file and has no value to check before its first frame.
+
+SETTING_KEYS = keys("")  # the top level of a settings file
+OUTPUT_KEYS = keys("output")  # its [output] table
 
 _KNOWN: dict[str, tuple[str, ...]] = {
     "": (*SETTING_KEYS, "mapping", "output"),
@@ -62,6 +67,8 @@ def read_config(path: Path) -> dict[str, Any]:
     from segtui.engine.output.plan import check_input_file
 
     check_input_file(path, "settings file")
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
@@ -79,6 +86,10 @@ def read_config(path: Path) -> dict[str, Any]:
 def check_values(data: Any, path: Path | str | None = None) -> BaseModel:
     """Validate settings values (a file's table, or merged file + flag values); raises
     OptionError naming the first wrong key, what it should be and the value given."""
+    from pydantic import ValidationError
+
+    from segtui.settings_model import SettingsFileModel
+
     try:
         return SettingsFileModel.model_validate(data)
     except ValidationError as exc:

@@ -19,10 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_validator
 
 from segtui.config import AUTO_K, LOG_MODES, METHODS, RETURNS_RULES, SCALINGS
-from segtui.settings_table import MAX_SEED, ROW, ROWS, Row, keys, shown
+from segtui.settings_table import MAX_SEED, ROW, ROWS, Row, shown
 
-SETTING_KEYS = keys("")  # the top level of a settings file
-OUTPUT_KEYS = keys("output")  # its [output] table
 # Ranges: the rows of segtui/settings_table.py (the engine checks the same ones).
 MAX_K = int(ROW["k"].hi or 0)
 MAX_N_INIT = int(ROW["n_init"].hi or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import describe_mapping, handle_errors, progress_display
 from segtui.cli.model_options import commit_table, open_model, parse_as_of
 from segtui.cli.options import Given, takes

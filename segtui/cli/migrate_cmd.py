@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import describe_mapping, handle_errors, progress_display
 from segtui.cli.model_options import open_model, parse_as_of
 from segtui.cli.options import Given, takes

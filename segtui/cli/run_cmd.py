@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import (
     console,
     describe_mapping,

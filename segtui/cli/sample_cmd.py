@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import emit_json, handle_errors
 from segtui.cli.options import Given, takes
 from segtui.settings_table import MAX_SEED, ROW

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import handle_errors, load_settings, progress_display
 from segtui.cli.options import Given, takes
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import console, describe_mapping, emit_json, handle_errors, load_settings
 from segtui.cli.options import Given, takes
 

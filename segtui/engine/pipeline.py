@@ -131,16 +131,14 @@ def run(
         )
     source_label = tables.label if tables is not None else str(settings.source)
     inner = None
-    if settings.k == AUTO_K and settings.method != "rfm" and tables is not None:
-        key = space_key(settings)
-        if key not in feature_table.inner_splits:
-            from segtui.engine.clustering.inner_split import inner_split
+    if settings.k == AUTO_K:
+        from segtui.engine.clustering.inner_split import cached_inner_split, split_key
 
-            step("Inner time split")
-            inner_started = time.perf_counter()
-            feature_table.inner_splits[key] = inner_split(tables, feature_table, settings)
+        kept = split_key(settings) in feature_table.inner_splits
+        inner_started = time.perf_counter()
+        inner = cached_inner_split(tables, feature_table, settings, step)
+        if not kept and tables is not None and settings.method != "rfm":
             timings["inner_split"] = time.perf_counter() - inner_started
-        inner = feature_table.inner_splits[key]
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}
     side = feature_table.side[0] if feature_table.side else None  # what --clv collected
@@ -189,12 +187,6 @@ def run(
         result.timings["value"] = time.perf_counter() - value_started
         result.timings["total"] += result.timings["value"]
     return result
-
-
-def space_key(settings: Settings) -> tuple[object, ...]:
-    """The settings the clustering space depends on besides the feature table: the key
-    of ``FeatureTable.inner_splits``."""
-    return (settings.scaling, settings.log, settings.categorical_weight)
 
 
 def value_key(settings: Settings) -> tuple[object, ...]:

@@ -133,7 +133,7 @@ class FeatureTable:
     value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     # ``--k auto``'s inner time splits (``clustering.inner_split.InnerSplit`` or None),
     # computed by ``pipeline.run`` from the tables and kept for re-clustering, by the
-    # space settings they were fitted with (pipeline.space_key): a split fitted under
+    # space settings they were fitted with (clustering.inner_split.split_key): a split fitted under
     # another scaling scores k differently from the one ``segtui run`` computes.
     inner_splits: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
