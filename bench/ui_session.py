@@ -9,12 +9,19 @@ Customers view, lookalikes of one customer (`l`) and migration over 90 days (`m`
 ``--format csv`` generates CSV instead of Parquet. Prints one JSON document (seconds)
 with the machine's load average at the start and the end.
 
+    python bench/ui_session.py --ratio 3 [--data FILE]
+
+times the first result in the workbench (a fresh process, imports included) against a
+fresh `segtui run` on the same data with the same (default) settings, and prints both
+and the ratio of their medians.
+
     python bench/ui_session.py --shell-first-paint 7 [--data tests/data/reference]
 
 instead starts `segtui ui DATA` as a user would, in a fresh process on a pseudo-terminal
 of 120x40, and times each run from the process start to the first frame written to the
 terminal (the tab labels on screen): Python start-up and imports included. Prints every
-run, the median and `uptime`'s load.
+run, the median and `uptime`'s load, and the CPU seconds each process had used by its
+first frame (clock ticks of 10 ms; steadier than wall time on a shared machine).
 """
 
 from __future__ import annotations
@@ -76,8 +83,9 @@ def since_process_start() -> float:
     return float(Path("/proc/uptime").read_text().split()[0]) - started
 
 
-async def session(data: Path, first_only: bool = False) -> dict[str, object]:
-    """Drive the app on ``data``; ``first_only`` stops after the first result."""
+async def session(data: Path, first_only: bool = False, keys: bool = True) -> dict[str, object]:
+    """Drive the app on ``data``; ``first_only`` stops after the first result; without
+    ``keys`` nothing is pressed while the first load runs (a user who waits for it)."""
     figures: dict[str, object] = {}
     started = time.perf_counter()
     app = SegtuiApp(Settings(source=data), export_dir=Path(tempfile.mkdtemp()))
@@ -87,17 +95,27 @@ async def session(data: Path, first_only: bool = False) -> dict[str, object]:
         print("first paint", figures["first_paint"], file=sys.stderr)
         tabs = app.query_one("#tabs")
         # Keys while the first load is still running.
-        latencies = {
-            "2": await key(app, "2", lambda: tabs.active == "customers"),
-            "3": await key(app, "3", lambda: tabs.active == "data"),
-            "?": await key(app, "question_mark", lambda: isinstance(app.screen, HelpScreen), "?"),
-            "esc": await key(app, "escape", lambda: not isinstance(app.screen, HelpScreen), ""),
-            "1": await key(app, "1", lambda: tabs.active == "segments"),
-        }
-        figures["keys_while_loading"] = {
-            "still_loading_after_keys": app.busy,
-            "latency": latencies,
-        }
+        latencies = (
+            {}
+            if not keys
+            else {
+                "2": await key(app, "2", lambda: tabs.active == "customers"),
+                "3": await key(app, "3", lambda: tabs.active == "data"),
+                "?": await key(
+                    app, "question_mark", lambda: isinstance(app.screen, HelpScreen), "?"
+                ),
+                "esc": await key(app, "escape", lambda: not isinstance(app.screen, HelpScreen), ""),
+                "1": await key(app, "1", lambda: tabs.active == "segments"),
+            }
+        )
+        figures["keys_while_loading"] = (
+            None
+            if not keys
+            else {
+                "still_loading_after_keys": app.busy,
+                "latency": latencies,
+            }
+        )
         while app.busy:
             await asyncio.sleep(0.01)
         paint(app)
@@ -204,9 +222,17 @@ async def session(data: Path, first_only: bool = False) -> dict[str, object]:
 FIRST_FRAME_MARKERS = (b"Segments", b"Customers")
 
 
-def shell_first_paint(data: Path, limit: float = 60.0) -> float:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used so far: on a loaded machine the
+    wall-clock first paint mostly measures the queue for a core, this the work."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def shell_first_paint(data: Path, limit: float = 60.0) -> tuple[float, float]:
     """Seconds from starting `segtui ui DATA` on a 120x40 pseudo-terminal until the first
-    frame (every tab label) has been written to it; the process is then ended."""
+    frame (every tab label) has been written to it, and the CPU seconds the process used
+    by then; the process is then ended."""
     import fcntl
     import termios
 
@@ -235,7 +261,7 @@ def shell_first_paint(data: Path, limit: float = 60.0) -> float:
                     written += os.read(leader, 65536)
                 except OSError:  # the process ended: no more output
                     raise RuntimeError(f"segtui ui ended before a frame: {written!r}") from None
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu_seconds(process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -254,11 +280,48 @@ def uptime() -> str:
 def shell_first_paint_runs(data: Path, runs: int) -> dict[str, object]:
     """``runs`` fresh `segtui ui` processes: every first paint, their median and the load."""
     load_before = uptime()
-    seconds = [shell_first_paint(data) for _ in range(runs)]
+    measured = [shell_first_paint(data) for _ in range(runs)]
+    seconds = [wall for wall, _ in measured]
+    cpu = [used for _, used in measured]
     return {
         "data": str(data),
         "runs_s": [round(value, 3) for value in seconds],
         "median_s": round(statistics.median(seconds), 3),
+        "cpu_runs_s": [round(value, 3) for value in cpu],
+        "cpu_median_s": round(statistics.median(cpu), 3),
+        "uptime_before": load_before,
+        "uptime_after": uptime(),
+    }
+
+
+def first_result_ratio(data: Path, runs: int) -> dict[str, object]:
+    """First result in the workbench against `segtui run` on the same data and settings,
+    each a fresh process timed from its start (imports included), alternated ``runs``
+    times: the medians and their ratio (issue 30's target: at most 1.1)."""
+    segtui = shutil.which("segtui", path=str(Path(sys.executable).parent)) or "segtui"
+    run_s: list[float] = []
+    ui_s: list[float] = []
+    load_before = uptime()
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="segtui-ratio-") as out:
+            started = time.perf_counter()
+            subprocess.run(
+                [segtui, "run", str(data), "--out", f"{out}/segments.csv", "--quiet"], check=True
+            )
+            run_s.append(time.perf_counter() - started)
+        # The workbench as a user starts it, up to its first result on screen.
+        done = subprocess.run(
+            [sys.executable, __file__, "--data", str(data), "--first-only", "--no-keys"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        ui_s.append(float(json.loads(done.stdout)["first_result_since_process_start"]))
+    return {
+        "data": str(data),
+        "run_s": [round(value, 2) for value in run_s],
+        "ui_first_result_s": [round(value, 2) for value in ui_s],
+        "ratio": round(statistics.median(ui_s) / statistics.median(run_s), 2),
         "uptime_before": load_before,
         "uptime_after": uptime(),
     }
@@ -272,14 +335,28 @@ def main() -> None:
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     parser.add_argument("--first-only", action="store_true", help="stop at the first result")
     parser.add_argument(
+        "--no-keys", action="store_true", help="press no keys while the first load runs"
+    )
+    parser.add_argument(
         "--shell-first-paint",
         type=int,
         metavar="RUNS",
         help="time `segtui ui` from a shell to its first frame, RUNS times (default data: "
         "tests/data/reference)",
     )
+    parser.add_argument(
+        "--ratio",
+        type=int,
+        metavar="RUNS",
+        help="first result in the workbench over `segtui run` on --data (default: the "
+        "bundled sample), RUNS alternated fresh processes each",
+    )
     args = parser.parse_args()
     data = args.data
+    if args.ratio:
+        source = data or Path(__file__).resolve().parent.parent / "segtui/data/sample"
+        print(json.dumps(first_result_ratio(source, args.ratio), indent=2))
+        return
     if args.shell_first_paint:
         source = data or Path(__file__).resolve().parent.parent / "tests/data/reference"
         print(json.dumps(shell_first_paint_runs(source, args.shell_first_paint), indent=2))
@@ -306,7 +383,7 @@ def main() -> None:
         )
         print(f"generated {data} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     load_before = os.getloadavg()
-    figures = asyncio.run(session(data, args.first_only))
+    figures = asyncio.run(session(data, args.first_only, keys=not args.no_keys))
     record = {"data": str(data), "load_before": load_before, **figures}
     record["load_after"] = os.getloadavg()
     print(json.dumps(record, indent=2, default=str))

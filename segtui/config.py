@@ -14,20 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segtui.settings_table import ROW, default, keys
+from segtui.settings_table import ROW, ROWS, default, keys
 
-# The default clustering space and k: the ones that beat both references of the backtest
-# (RFM R x F grid, K-Means k = 4) on the next period of every real log measured
-# (docs/backtest-measurements.md, issue 28). Order value is left out: it is spend over
-# frequency and separates big-basket one-timers from small regulars, not the future.
+# The default clustering space (and k = auto, a row of the table): the ones that beat both
+# references of the backtest (RFM R x F grid, K-Means k = 4) on the next period of every
+# real log measured (docs/backtest-measurements.md, issue 28). Order value is left out: it
+# is spend over frequency and separates big-basket one-timers from small regulars, not the
+# future.
 # Every default and range below that a user can set is a row of segtui/settings_table.py.
 DEFAULT_FEATURES: tuple[str, ...] = default("features")
 SCALINGS: tuple[str, ...] = ROW["scaling"].choices
-DEFAULT_K: int | str = default("k")  # AUTO_K: chosen by the inner-split rule, docs/choosing-k.md
-DEFAULT_SEED: int = default("seed")
-DEFAULT_N_INIT: int = default("n_init")
-# Weight of a categorical feature's one-hot block, as a multiple of one numeric feature.
-DEFAULT_CATEGORICAL_WEIGHT: float = default("categorical_weight")
 # Silhouette is O(n^2): above this many customers it is computed on a seeded sample. The
 # sweep uses the same rows (its 5,000 x 5,000 distance matrix is 200 MB), so `sweep` and
 # `run` report the same silhouette for the same k.
@@ -36,7 +32,6 @@ SILHOUETTE_SAMPLE = 5_000
 # LOG_AUTO_SKEW (see engine/clustering/space.py and docs/features.md); "on" all of them;
 # "off" none. Recency and tenure (days) are never transformed.
 LOG_MODES: tuple[str, ...] = ROW["log"].choices
-DEFAULT_LOG: str = default("log")
 LOG_AUTO_SKEW = 1.0
 # How a single transaction log's columns are named: the keys of the `[mapping]` table and
 # of the `--customer-col`... flags (flag = key with dashes). Values are column names, a
@@ -78,7 +73,6 @@ KMEANS_SAMPLE = 50_000
 # --method: how customers become segments: "kmeans" (clustering, the default) or "rfm" (the
 # RFM R x F grid's named cells, engine/features/rfm.py; k is then the cells in use).
 METHODS: tuple[str, ...] = ROW["method"].choices
-DEFAULT_METHOD: str = default("method")
 # --engine: polars (one machine) or spark (segtui[spark]).
 ENGINES: tuple[str, ...] = ROW["engine"].choices
 DEFAULT_ENGINE: str = default("engine")
@@ -86,10 +80,8 @@ DEFAULT_SPARK_MASTER: str = default("spark_master")
 # Spark engine: at or below this many customers with purchases, the per-customer table is
 # clustered on the driver with scikit-learn; above it with MLlib K-Means.
 DEFAULT_SPARK_DRIVER_LIMIT: int = default("spark_driver_limit")
-# Customer value (--clv, engine/value/): the prediction horizon in days, the annual discount
-# rate of CLV, and the step (days) at which expected purchases are discounted.
-DEFAULT_HORIZON_DAYS: int = default("horizon")
-DEFAULT_DISCOUNT_RATE: float = default("discount_rate")
+# Customer value (--clv, engine/value/): the step (days) at which expected purchases are
+# discounted (the horizon and the discount rate are rows of the settings table).
 CLV_STEP_DAYS = 30
 # Fewer repeat customers than this cannot support the value models: --clv exits 2.
 MIN_REPEAT_CUSTOMERS = 20
@@ -143,37 +135,31 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
     def params(self) -> dict[str, Any]:
-        """The clustering parameters as plain JSON-ready values (for the summary)."""
-        return {
-            "k": self.k,
-            "features": list(self.features),
-            "scaling": self.scaling,
-            "log": self.log,
-            "seed": self.seed,
-            "n_init": self.n_init,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
-            "categorical_weight": self.categorical_weight,
-            "mapping": self.mapping_dict(),
-            "returns": self.returns,
-            "rfm": self.rfm,
-            "method": self.method,
-            "like": str(self.like) if self.like is not None else None,
-        } | self.value_params()
-
-    def value_params(self) -> dict[str, Any]:
-        """The --clv options (empty without --clv, so other summaries are unchanged)."""
-        if not self.clv:
-            return {}
-        return {
-            "clv": True,
-            "horizon": self.horizon_days,  # the settings-file key, so --replay restores it
-            "discount_rate": self.discount_rate,
-            "holdout_end": self.holdout_end.isoformat() if self.holdout_end else None,
-        }
+        """The settings as plain JSON-ready values (for the summary, and what --replay
+        restores): every top-level key of the settings table but ``source``, in the
+        table's order, the mapping after the clustering group, and the customer-value
+        keys only with --clv (so other summaries are unchanged)."""
+        params: dict[str, Any] = {}
+        for row in ROWS:
+            if row.table != "" or row.key == "source" or (row.group == "value" and not self.clv):
+                continue
+            if row.key == "returns":  # the first key after the clustering group
+                params["mapping"] = self.mapping_dict()
+            params[row.key] = _plain(getattr(self, row.field or row.key))
+        return params
 
     def mapping_dict(self) -> dict[str, str]:
         """The column mapping as a plain dict (empty when nothing was given)."""
         return dict(self.mapping)
+
+
+def _plain(value: Any) -> Any:
+    """A Settings value as JSON holds it: a list, an ISO date, a path as text."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Path) else value
 
 
 def log_mode(value: object) -> str:

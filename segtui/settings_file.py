@@ -7,17 +7,24 @@ this format and ``segtui run --config FILE`` replays it.
 
 from __future__ import annotations
 
-import tomllib
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from segtui.config import MAPPING_KEYS, Settings
 from segtui.engine.errors import OptionError
-from segtui.settings_model import OUTPUT_KEYS, SETTING_KEYS, SettingsFileModel
+from segtui.settings_table import ROW, ROWS, keys
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+# pydantic and the model load when a value is checked, not with this module: `segtui ui
+# DATA` finds no settings file and has no value to check before its first frame.
+
+SETTING_KEYS = keys("")  # the top level of a settings file
+OUTPUT_KEYS = keys("output")  # its [output] table
 
 _KNOWN: dict[str, tuple[str, ...]] = {
     "": (*SETTING_KEYS, "mapping", "output"),
@@ -60,6 +67,8 @@ def read_config(path: Path) -> dict[str, Any]:
     from segtui.engine.output.plan import check_input_file
 
     check_input_file(path, "settings file")
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
@@ -74,9 +83,13 @@ def read_config(path: Path) -> dict[str, Any]:
     return data
 
 
-def check_values(data: Any, path: Path | str | None = None) -> SettingsFileModel:
+def check_values(data: Any, path: Path | str | None = None) -> BaseModel:
     """Validate settings values (a file's table, or merged file + flag values); raises
     OptionError naming the first wrong key, what it should be and the value given."""
+    from pydantic import ValidationError
+
+    from segtui.settings_model import SettingsFileModel
+
     try:
         return SettingsFileModel.model_validate(data)
     except ValidationError as exc:
@@ -146,13 +159,13 @@ def merge(
     )
 
 
-# Settings-file keys whose Settings field has another name.
-_FIELD_NAMES = {"horizon": "horizon_days"}
+# Settings-file keys whose Settings field has another name (horizon: horizon_days).
+_FIELD_NAMES = {row.key: row.field for row in ROWS if row.table == "" and row.field}
 
 
 def _to_settings(key: str, value: Any) -> Any:
     """A checked value in the type :class:`Settings` holds."""
-    if key in ("source", "like"):
+    if key in ROW and ROW[key].type is Path:
         return Path(value)
     if key == "features":
         return tuple(value)
@@ -182,34 +195,18 @@ def output_settings(file_values: Mapping[str, Any], flags: Mapping[str, Any]) ->
 def dump(settings: Settings, output: OutputSettings | None = None) -> str:
     """TOML text that :func:`read_config` + :func:`merge` turn back into ``settings``."""
     lines = ["# segtui settings: replay with `segtui run --config THIS_FILE`"]
-    if settings.source is not None:
-        lines.append(f"source = {_toml(str(Path(settings.source).resolve()))}")
-    lines += [
-        f"k = {_toml(settings.k)}",
-        f"features = [{', '.join(_toml(f) for f in settings.features)}]",
-        f"scaling = {_toml(settings.scaling)}",
-        f"log = {_toml(settings.log)}",
-        f"seed = {settings.seed}",
-        f"n_init = {settings.n_init}",
-    ]
-    if settings.as_of is not None:
-        lines.append(f"as_of = {_toml(settings.as_of.isoformat())}")
-    lines.append(f"categorical_weight = {_toml(settings.categorical_weight)}")
-    lines.append(f"returns = {_toml(settings.returns)}")
-    if settings.rfm:
-        lines.append("rfm = true")
-    if settings.method != Settings.method:
-        lines.append(f"method = {_toml(settings.method)}")
-    if settings.like is not None:
-        lines.append(f"like = {_toml(str(Path(settings.like).resolve()))}")
-    if settings.clv:
-        lines += [
-            "clv = true",
-            f"horizon = {settings.horizon_days}",
-            f"discount_rate = {_toml(settings.discount_rate)}",
-        ]
-        if settings.holdout_end is not None:
-            lines.append(f"holdout_end = {_toml(settings.holdout_end.isoformat())}")
+    for row in ROWS:
+        value = getattr(settings, row.field or row.key) if row.table == "" else None
+        if value is None:
+            continue
+        if row.group == "value":
+            written = settings.clv  # the customer-value keys go together, with clv
+        else:
+            written = row.key in ("k", "returns") or row.group == "clustering"
+            written = written or value != row.default
+        if written:
+            value = Path(value).resolve() if row.type is Path else value
+            lines.append(f"{row.key} = {_toml_value(value)}")
     if settings.mapping:
         lines += ["", "[mapping]"]
         for key, value in settings.mapping:
@@ -223,6 +220,15 @@ def dump(settings: Settings, output: OutputSettings | None = None) -> str:
             if value not in (None, False):
                 lines.append(f"{key} = {_toml(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    """A Settings value in TOML: a path as text, a tuple as an array, a date in ISO."""
+    if isinstance(value, Path):
+        return _toml(str(value))
+    if isinstance(value, tuple):
+        return f"[{', '.join(_toml(item) for item in value)}]"
+    return _toml(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 def _toml(value: Any) -> str:

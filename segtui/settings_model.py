@@ -1,8 +1,10 @@
 """The typed shape of a settings file (``segtui.toml``) and of the command-line values
-merged over it: each key's type, range and allowed values, checked by pydantic.
+merged over it: each key's type, range and allowed values, checked by pydantic. The
+three models are built from the rows of :mod:`segtui.settings_table` (a key, its type,
+its choices as a Literal); the checks beyond types are the validators below.
 
 Every field is optional and ``None`` means "not given": the defaults stay in
-:class:`segtui.config.Settings`, the only place they live. The same model checks a saved
+:class:`segtui.config.Settings` (from the rows). The same model checks a saved
 model's ``settings`` table (:mod:`segtui.engine.models.model`).
 """
 
@@ -11,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_validator
 
 from segtui.config import AUTO_K, LOG_MODES, METHODS, RETURNS_RULES, SCALINGS
-from segtui.settings_table import MAX_SEED, ROW, keys
+from segtui.settings_table import MAX_SEED, ROW, ROWS, Row, shown
 
-SETTING_KEYS = keys("")  # the top level of a settings file
-OUTPUT_KEYS = keys("output")  # its [output] table
 # Ranges: the rows of segtui/settings_table.py (the engine checks the same ones).
 MAX_K = int(ROW["k"].hi or 0)
 MAX_N_INIT = int(ROW["n_init"].hi or 0)
@@ -36,23 +37,26 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class MappingTable(_Table):
+def file_type(row: Row) -> Any:
+    """A row's type in a settings file (None = not given is always allowed)."""
+    if row.file_type is not None:
+        kind = row.file_type
+    elif row.choices:
+        kind = Literal[row.choices]  # type: ignore[valid-type]  # built from the row
+    else:
+        kind = {Path: str, float: float | int}.get(row.type, row.type)
+    return kind | None
+
+
+def fields(table: str) -> dict[str, Any]:
+    """The pydantic fields of a settings-file table, one per row, in the table's order."""
+    return {row.key: (file_type(row), None) for row in ROWS if row.table == table}
+
+
+class _MappingChecks(_Table):
     """``[mapping]``: how a single transaction log's columns are named (all text)."""
 
-    customer_col: str | None = None
-    date_col: str | None = None
-    date_format: str | None = None
-    amount_col: str | None = None
-    quantity_col: str | None = None
-    price_col: str | None = None
-    order_col: str | None = None
-    product_col: str | None = None
-    category_col: str | None = None
-    customers: str | None = None
-    delimiter: str | None = None
-    cancelled_ids: Literal["auto", "on", "off"] | None = None
-
-    @field_validator("delimiter")
+    @field_validator("delimiter", check_fields=False)
     @classmethod
     def _one_character(cls, value: str | None) -> str | None:
         if value is None:
@@ -75,47 +79,23 @@ class MappingTable(_Table):
         return value
 
 
-class OutputTable(_Table):
-    """``[output]``: where ``segtui run`` writes."""
-
-    out: str | None = None
-    summary: str | None = None
-    force: bool | None = None
-    raw_csv: bool | None = None
-    save_model: str | None = None
+MappingTable = create_model("MappingTable", __base__=_MappingChecks, **fields("mapping"))
+# ``[output]``: where ``segtui run`` writes.
+OutputTable = create_model("OutputTable", __base__=_Table, **fields("output"))
 
 
-class SettingsFileModel(_Table):
-    """A settings file's top level, or the merged file + flag values."""
+class _SettingsChecks(_Table):
+    """A settings file's top level, or the merged file + flag values: the checks of the
+    rows' values beyond their types."""
 
-    source: str | None = None
-    k: int | str | None = None
-    features: list[str] | str | None = None
-    scaling: Literal["standard", "robust", "minmax"] | None = None
-    log: bool | str | None = None
-    seed: int | None = None
-    n_init: int | None = None
-    as_of: dt.date | str | None = None
-    categorical_weight: float | int | str | None = None
-    returns: Literal["net", "drop"] | None = None
-    rfm: bool | None = None
-    method: Literal["kmeans", "rfm"] | None = None
-    like: str | None = None
-    clv: bool | None = None
-    horizon: int | None = None
-    discount_rate: float | int | None = None
-    holdout_end: dt.date | str | None = None
-    mapping: MappingTable | None = None
-    output: OutputTable | None = None
-
-    @field_validator("source", "like")
+    @field_validator("source", "like", check_fields=False)
     @classmethod
     def _path_text(cls, value: str | None) -> str | None:
         if value is not None and (not value.strip() or "\0" in value):
             raise ValueError("must be a file or folder path")
         return value
 
-    @field_validator("horizon")
+    @field_validator("horizon", check_fields=False)
     @classmethod
     def _horizon(cls, value: int | None) -> int | None:
         if value is not None and not 1 <= value <= MAX_HORIZON_DAYS:
@@ -124,7 +104,7 @@ class SettingsFileModel(_Table):
             )
         return value
 
-    @field_validator("discount_rate")
+    @field_validator("discount_rate", check_fields=False)
     @classmethod
     def _discount_rate(cls, value: float | None) -> float | None:
         if value is None:
@@ -137,7 +117,13 @@ class SettingsFileModel(_Table):
         return float(value)
 
     @field_validator(
-        "seed", "n_init", "categorical_weight", "horizon", "discount_rate", mode="before"
+        "seed",
+        "n_init",
+        "categorical_weight",
+        "horizon",
+        "discount_rate",
+        mode="before",
+        check_fields=False,
     )
     @classmethod
     def _plain_number(cls, value: Any) -> Any:
@@ -148,19 +134,19 @@ class SettingsFileModel(_Table):
             return float(value)
         return value
 
-    @field_validator("features", mode="before")
+    @field_validator("features", mode="before", check_fields=False)
     @classmethod
     def _feature_sequence(cls, value: Any) -> Any:
         return list(value) if isinstance(value, tuple) else value
 
-    @field_validator("seed")
+    @field_validator("seed", check_fields=False)
     @classmethod
     def _seed(cls, value: int | None) -> int | None:
         if value is not None and not ROW["seed"].in_bounds(value):
             raise ValueError(f"seed must be between 0 and {MAX_SEED} (got {value})")
         return value
 
-    @field_validator("n_init")
+    @field_validator("n_init", check_fields=False)
     @classmethod
     def _n_init(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
@@ -169,7 +155,7 @@ class SettingsFileModel(_Table):
             raise ValueError(f"n-init must be at most {MAX_N_INIT} (got {value})")
         return value
 
-    @field_validator("k", mode="before")
+    @field_validator("k", mode="before", check_fields=False)
     @classmethod
     def _k_type(cls, value: Any) -> Any:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
@@ -178,7 +164,7 @@ class SettingsFileModel(_Table):
             raise ValueError("k must be a whole number or 'auto'")
         return value
 
-    @field_validator("k")
+    @field_validator("k", check_fields=False)
     @classmethod
     def _k(cls, value: int | str | None) -> int | str | None:
         if value is None:
@@ -196,7 +182,7 @@ class SettingsFileModel(_Table):
             raise ValueError(f"k must be at most {MAX_K} (got {value}), or 'auto'")
         return value
 
-    @field_validator("features")
+    @field_validator("features", check_fields=False)
     @classmethod
     def _features(cls, value: list[str] | str | None) -> list[str] | None:
         if value is None:
@@ -207,28 +193,28 @@ class SettingsFileModel(_Table):
             raise ValueError("features must name at least one feature")
         return cleaned
 
-    @field_validator("scaling", mode="before")
+    @field_validator("scaling", mode="before", check_fields=False)
     @classmethod
     def _scaling(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() not in SCALINGS:
             raise ValueError(f"scaling must be one of {', '.join(SCALINGS)}")
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("method", mode="before")
+    @field_validator("method", mode="before", check_fields=False)
     @classmethod
     def _method(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}")
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("returns", mode="before")
+    @field_validator("returns", mode="before", check_fields=False)
     @classmethod
     def _returns(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() not in RETURNS_RULES:
             raise ValueError(f"returns must be one of {', '.join(RETURNS_RULES)}")
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("log")
+    @field_validator("log", check_fields=False)
     @classmethod
     def _log(cls, value: bool | str | None) -> str | None:
         if value is None:
@@ -241,7 +227,7 @@ class SettingsFileModel(_Table):
             raise ValueError("log must be on, off, auto, true or false")
         return text
 
-    @field_validator("as_of", "holdout_end", mode="before")
+    @field_validator("as_of", "holdout_end", mode="before", check_fields=False)
     @classmethod
     def _as_of(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, dt.datetime):
@@ -256,7 +242,7 @@ class SettingsFileModel(_Table):
                 raise ValueError(getattr(exc, "message", str(exc))) from None
         return value
 
-    @field_validator("categorical_weight")
+    @field_validator("categorical_weight", check_fields=False)
     @classmethod
     def _weight(cls, value: float | int | str | None) -> float | str | None:
         if value is None:
@@ -274,3 +260,26 @@ class SettingsFileModel(_Table):
                 f"categorical weight must be between 0 and {MAX_CATEGORICAL_WEIGHT:g}, or 'raw'"
             )
         return number
+
+    @field_validator("*")
+    @classmethod
+    def _in_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        # Defined last, so it runs after each key's own check: a row's bounds hold for
+        # every number of its key, a key added to the table included.
+        row = ROW.get(str(info.field_name))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if row is not None and number and not row.in_bounds(value):
+            low = "" if row.lo is None else f"at least {shown(row.lo)}"
+            high = "" if row.hi is None else f"at most {shown(row.hi)}"
+            raise ValueError(f"{row.key} must be {' and '.join(filter(None, (low, high)))}")
+        return value
+
+
+# The tables inside a settings file, after its top-level keys.
+_TABLES: dict[str, Any] = {
+    "mapping": (MappingTable | None, None),
+    "output": (OutputTable | None, None),
+}
+SettingsFileModel = create_model(
+    "SettingsFileModel", __base__=_SettingsChecks, **fields(""), **_TABLES
+)

@@ -13,6 +13,7 @@ never imports the CLI), ``import segtui`` and ``segtui --help`` can all read it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ class Row:
     group: str | None = None
     field: str | None = None  # the Settings field, where it is not named as the key
     envvar: str | None = None  # an environment variable the CLI also reads it from
+    # The settings file's type where it is not the CLI's (Path is text there, a float may
+    # be written as an integer, choices are a Literal): segtui/settings_model.py.
+    file_type: Any = None
 
     @property
     def key(self) -> str:
@@ -103,18 +107,19 @@ ROWS: tuple[Row, ...] = (
     Row("k", str, "Number of segments, or 'auto' [default: {default}]: chosen by a k sweep "
         "(stable k with no segment under 1%, best at separating the next weeks inside the "
         "data; see docs/choosing-k.md and `segtui sweep`).", ("run", "ui", "backtest"),
-        ("--k", "-k"), default="auto", lo=2, hi=1000, table=""),
+        ("--k", "-k"), default="auto", lo=2, hi=1000, table="", file_type=int | str),
     Row("features", str, "Comma-separated feature names (default: {default}). Others: "
         "avg_transaction_value, total_quantity, avg_quantity, tenure_days, region, "
         "distinct_products, distinct_categories, category_shares.", SEGMENTING,
         ("--features", "-f"), default=("recency_days", "frequency", "total_spend"), table="",
-        group="clustering"),
+        group="clustering", file_type=list[str] | str),
     Row("scaling", str, "standard (z-score, default), robust (median/IQR) or minmax.",
         SEGMENTING, ("--scaling",), default="standard", choices=("standard", "robust", "minmax"),
         table="", group="clustering"),
     Row("log", str, "log1p-transform money and count features: auto (the skewed ones, "
         "default), on (all) or off.", SEGMENTING, ("--log",), default="auto",
-        choices=("auto", "on", "off"), metavar="auto|on|off", table="", group="clustering"),
+        choices=("auto", "on", "off"), metavar="auto|on|off", table="", group="clustering",
+        file_type=bool | str),
     Row("seed", int, "Random seed [default: {default}].", SEGMENTING, ("--seed",), default=42,
         lo=0, hi=MAX_SEED, table="", group="clustering"),
     Row("n_init", int, "K-Means restarts [default: {default}].", SEGMENTING, ("--n-init",),
@@ -122,11 +127,11 @@ ROWS: tuple[Row, ...] = (
     Row("as_of", str, "Snapshot date YYYY-MM-DD: only earlier transactions count; recency and "
         "tenure are measured to it. Default: the day after the last transaction.",
         ("run", "ui", "sweep", "assign", "lookalike"), ("--as-of",), table="",
-        group="clustering"),
+        group="clustering", file_type=dt.date | str),
     Row("categorical_weight", str, "Weight of a categorical feature's one-hot block, in numeric "
         "features (default {default}), or 'raw' for unit-variance one-hot columns as "
         "notebooks do.", SEGMENTING, ("--categorical-weight",), default=1.0, lo=0, hi=1e6,
-        table="", group="clustering"),
+        table="", group="clustering", file_type=float | int | str),
     Row("config", Path, "Settings file (TOML). Default: ./segtui.toml when present. Flags "
         "override it.", (*SEGMENTING, "validate", "serve"), ("--config",)),
     # Column mapping of a single transaction log: the `[mapping]` keys, flag = key with dashes.
@@ -185,7 +190,7 @@ ROWS: tuple[Row, ...] = (
         hi=10.0, panel=VALUE, table="", group="value"),
     Row("holdout_end", str, "--clv with --as-of: compare predicted with actual repeat purchases "
         "from the as-of date to this date (YYYY-MM-DD), week by week.", ("run", "ui"),
-        ("--holdout-end",), panel=VALUE, table="", group="value"),
+        ("--holdout-end",), panel=VALUE, table="", group="value", file_type=dt.date | str),
     Row("rules", Path, "Write each segment's rules: .csv (rule, segment, precision, recall) or "
         ".sql (an ANSI SQL WHERE clause per segment); '-' writes the CSV to stdout.", ("run",),
         ("--rules",)),

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from slow_twins import mark_slow_twins
 
 # The suite runs as two xdist workers on two cores; each worker's Polars pool of two
 # threads only fought the other worker for them (the fast suite took 3:08 with the pools,
@@ -31,6 +32,12 @@ PRE_SWITCH_FEATURES = (
 )
 PRE_SWITCH: dict[str, object] = {"k": 4, "features": PRE_SWITCH_FEATURES}
 PRE_SWITCH_FLAGS = ["--k", "4", "--features", ",".join(PRE_SWITCH_FEATURES)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the slow twins (tests/slow_twins.py) before ``-m`` selects the suite."""
+    mark_slow_twins(items)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from segtui import settings_file
 from segtui.cli import app
 from segtui.config import Settings
 from segtui.engine.errors import OptionError
+from segtui.engine.output.result_files import write_result
 from segtui.engine.pipeline import run
 from segtui.engine.sample import generate
 
@@ -93,6 +94,9 @@ def test_settings_file_rejects_a_fractional_k():
 
 
 def test_auto_k_summary_is_identical_across_runs(zeotap_dir, tmp_path):
-    first = run(Settings(source=zeotap_dir, k="auto")).write(summary=tmp_path / "a.json")[0]
-    second = run(Settings(source=zeotap_dir, k="auto")).write(summary=tmp_path / "b.json")[0]
+    def summary_of_a_run(name: str):
+        return write_result(run(Settings(source=zeotap_dir, k="auto")), summary=tmp_path / name)
+
+    first = summary_of_a_run("a.json")[0]
+    second = summary_of_a_run("b.json")[0]
     assert first.read_bytes() == second.read_bytes()

@@ -10,6 +10,7 @@ from conftest import PRE_SWITCH, PRE_SWITCH_FEATURES
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, scores
 from segtui.engine.clustering.space import fit_space
+from segtui.engine.output.result_files import write_result
 from segtui.engine.pipeline import run
 
 
@@ -114,7 +115,7 @@ def test_cramers_v_of_identical_labels_is_one():
 
 def test_report_lists_separation_and_stability(zeotap_dir, tmp_path):
     result = run(Settings(source=zeotap_dir, **PRE_SWITCH))
-    path = result.write(summary=tmp_path / "report.md")[0]
+    path = write_result(result, summary=tmp_path / "report.md")[0]
     text = path.read_text()
     assert "Which features separate the segments" in text and "Stability of k = 4" in text
 

@@ -712,7 +712,7 @@ def test_ui_export_refuses_hostile_targets_and_changes_nothing(
     name: str, trained_model: Path, tmp_path: Path
 ) -> None:
     from segtui.engine.errors import OutputError
-    from segtui.engine.output.export import export
+    from segtui.engine.output.result_files import export
     from segtui.engine.pipeline import segment
 
     world = build_world(tmp_path / "w", trained_model)
@@ -729,15 +729,16 @@ def test_python_api_write_refuses_a_source_table_and_same_file_outputs(
     trained_model: Path, tmp_path: Path
 ) -> None:
     from segtui.engine.errors import OutputError
+    from segtui.engine.output.result_files import write_result
     from segtui.engine.pipeline import segment
 
     world = build_world(tmp_path / "w", trained_model)
     result = segment(world.data, k=2)
     before = snapshot(world.root)
     with pytest.raises(OutputError, match="destroy the input"):
-        result.write(world.data / "Transactions.csv", force=True)
+        write_result(result, world.data / "Transactions.csv", force=True)
     with pytest.raises(OutputError, match="are the same file"):
-        result.write(world.root / "x.json", world.root / "x.json")
+        write_result(result, world.root / "x.json", world.root / "x.json")
     assert snapshot(world.root) == before
 
 
@@ -746,14 +747,14 @@ def test_python_api_write_and_export_refuse_the_like_model(
 ) -> None:
     from segtui.config import Settings
     from segtui.engine.errors import OutputError
-    from segtui.engine.output.export import export
+    from segtui.engine.output.result_files import export, write_result
     from segtui.engine.pipeline import run
 
     world = build_world(tmp_path / "w", trained_model)
     result = run(Settings(source=world.data, k=2, like=world.model))
     before = snapshot(world.root)
     with pytest.raises(OutputError, match="is the --like model"):
-        result.write(world.model, force=True)
+        write_result(result, world.model, force=True)
     with pytest.raises(OutputError, match="is the --like model"):
         export(result, world.model, force=True)
     assert snapshot(world.root) == before

@@ -8,9 +8,14 @@ Rules:
   or ``segtui.tui``;
 * the Textual face (``segtui.tui``) never imports the Typer face (``segtui.cli``);
 * an engine module stays short enough to read in one sitting (``MAX_LINES``);
-* one door: ``segtui.engine`` (its ``__all__``) is the engine's public module; importing it
-  loads nothing heavy, every public name resolves, and engine modules never import it
-  (they import the module that defines what they need, so the door adds no cycle).
+* one door: the faces (``segtui.cli``, ``segtui.tui``, ``segtui.notebook`` and the Python
+  API in ``segtui/__init__.py``) import the engine only through its public module
+  ``segtui.engine``, and only names in its ``__all__``; each of those names is used by a
+  face (the surface stays deliberate). Importing it loads nothing heavy, every public
+  name resolves, and engine modules never import it (they import the module that
+  defines what they need, so the door adds no cycle). ``config``, ``settings_file`` and
+  ``settings_model`` are not faces: the engine imports them, so they import engine
+  modules directly.
 """
 
 from __future__ import annotations
@@ -230,3 +235,35 @@ def test_the_door_reads_the_defining_module_each_time(monkeypatch):
     from segtui.engine import run
 
     assert run is patched
+
+
+FACES = ("segtui.cli", "segtui.tui", "segtui.notebook")
+FACE_MODULES = sorted(m for m in MODULES if m == "segtui" or m.startswith(FACES))
+
+
+def _names_from_the_door(module: str) -> set[str]:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    return {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "segtui.engine"
+        for alias in node.names
+    }
+
+
+@pytest.mark.parametrize("module", FACE_MODULES)
+def test_faces_import_the_engine_only_through_its_public_module(module: str):
+    import segtui.engine as engine
+
+    # ``from segtui.engine import lookup`` resolves to the module segtui.engine.lookup
+    # and is caught here too.
+    inside = [t for t, _ in imports_of(module) if t.startswith("segtui.engine.")]
+    assert inside == []
+    assert _names_from_the_door(module) - set(engine.__all__) == set()
+
+
+def test_every_public_name_is_used_by_a_face():
+    import segtui.engine as engine
+
+    used = set().union(*(_names_from_the_door(m) for m in FACE_MODULES))
+    assert set(engine.__all__) - used == set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,23 @@ def test_workbench_first_frame_needs_no_heavy_library():
         "asyncio.run(main())\n"
     )
     assert out.splitlines() == ["True [1] True", "[]"]
+
+
+def imported_commands(*argv: str) -> tuple[list[str], str]:
+    """The command modules `python -m segtui ARGV` imports, and what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-v", "-m", "segtui", *argv], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = re.findall(r"^import '(segtui\.cli\.\w+_cmd)'", done.stderr, re.MULTILINE)
+    return sorted(loaded), done.stdout
+
+
+def test_ui_builds_only_its_own_command():
+    # The other commands' modules came before the workbench's first frame (issue 30).
+    modules, help_text = imported_commands("ui", "--help")
+    assert modules == ["segtui.cli.ui_cmd"]
+    assert "segtui ui [OPTIONS]" in help_text and "--no-mouse" in help_text
+    modules, help_text = imported_commands("--help")
+    assert len(modules) == 10 and "segtui.cli.run_cmd" in modules
+    assert " ui " in help_text and " serve " in help_text

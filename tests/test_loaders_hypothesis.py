@@ -16,7 +16,7 @@ from segtui import settings_file
 from segtui.config import Settings
 from segtui.engine.errors import SegtuiError
 from segtui.engine.models.model import load_model, model_from_dict, seal
-from segtui.settings_model import OUTPUT_KEYS, SETTING_KEYS
+from segtui.settings_file import OUTPUT_KEYS, SETTING_KEYS
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +121,7 @@ def _check(profiles: list[SegmentProfile], gap: float) -> None:
         for b in profiles:
             if a.means["total_spend"] > b.means["total_spend"]:
                 assert order.index(a.value_tier) >= order.index(b.value_tier)
-            if a.in_rhythm >= b.in_rhythm and b.activity == "active":
+            if a.repeat_chance >= b.repeat_chance and b.activity == "active":
                 assert a.activity == "active"
         if a.activity == "lapsed":
             assert a.medians["recency_days"] > tiers.IN_RHYTHM * gap
@@ -194,3 +195,87 @@ def test_net_returners_and_customers_without_purchases_stay_out_of_tiers(tmp_pat
         base,
     )
     assert [s["value_tier"] for s in segments] == expected
+
+
+def test_chance_to_buy_again_is_p_alive_times_a_purchase_within_the_window():
+    # BG/NBD r=1, alpha=2, a=1, b=3, window 2. A one-timer (x=0, T=6) is alive; its
+    # chance is 1 - (8/10)^1. A customer with x=2, t_x=4, T=10: P(alive) =
+    # 1 / (1 + 1/(3+2-1) * (12/6)^(1+2)) = 1/3, and a purchase within 2 while alive
+    # 1 - (12/14)^3, so the chance is (1 - 1728/2744) / 3.
+    params = {"r": 1.0, "alpha": 2.0, "a": 1.0, "b": 3.0}
+    chance = tiers.chance_from(
+        params, np.array([0.0, 2.0]), np.array([0.0, 4.0]), np.array([6.0, 10.0]), 2.0
+    )
+    assert chance.tolist() == pytest.approx([0.2, (1 - 1728 / 2744) / 3], rel=1e-12)
+
+
+def _customers(groups: list[tuple[int, int, int, float]]) -> pl.DataFrame:
+    """(customers, purchases, days from first to last purchase, recency) per group."""
+    rows = [(p, span, rec) for n, p, span, rec in groups for _ in range(n)]
+    frame = _history([r[1] for r in rows], [r[0] for r in rows], [r[2] for r in rows])
+    return frame.with_columns(total_spend=pl.lit(100.0), avg_transaction_value=pl.lit(20.0))
+
+
+def test_repeat_buyers_a_few_gaps_late_are_not_lapsing_beside_long_gone_one_timers():
+    # The CDNOW case: most customers bought once, long ago; repeat buyers three of their
+    # own gaps late are outside their rhythm, so the share-within-rhythm rule called
+    # them lapsed, yet they are far likelier to buy again than the base of one-timers.
+    frame = _customers([(40, 8, 196, 10.0), (60, 3, 60, 100.0), (300, 1, 0, 250.0)])
+    labels = np.array([0] * 40 + [1] * 60 + [2] * 300)
+    gap = tiers.typical_gap(frame)
+    assert gap == 30.0  # median of 196/7 (40 times) and 60/2 (60 times)
+    within = tiers.within_rhythm(frame, gap)
+    assert within[40:100].tolist() == [0.0] * 60  # 100 / ((60 + 30) / 3) = 3.3 gaps late
+    chance, params = tiers.repeat_chance(frame, gap)
+    assert params is not None
+    means = [float(chance[labels == g].mean()) for g in range(3)]
+    assert means[0] > means[1] > float(chance.mean()) > means[2]
+    profiles = build_profiles(frame, labels, FEATURES, typical_gap=gap)
+    assert [p.activity for p in profiles] == ["active", "active", "lapsed"]
+    assert [p.repeat_chance for p in profiles] == pytest.approx(means, rel=1e-12)
+
+
+def test_a_monthly_rhythm_kept_is_lapsing_beside_weekly_shoppers():
+    # The Complete Journey case: every customer is within their own rhythm (the old rule
+    # called both segments active), but a monthly buyer is less likely to buy within two
+    # typical gaps than a weekly one, and the base is mostly weekly.
+    frame = _customers([(60, 30, 203, 3.0), (30, 7, 180, 20.0)])
+    labels = np.array([0] * 60 + [1] * 30)
+    gap = tiers.typical_gap(frame)
+    assert gap == 7.0
+    assert tiers.within_rhythm(frame, gap).tolist() == [1.0] * 90
+    profiles = build_profiles(frame, labels, FEATURES, typical_gap=gap)
+    assert [p.activity for p in profiles] == ["active", "lapsing"]
+    assert profiles[1].repeat_chance < profiles[0].repeat_chance
+
+
+def test_without_enough_repeat_buyers_the_chance_is_the_state_within_rhythm():
+    frame = _customers([(5, 4, 90, 10.0), (5, 1, 0, 200.0)])
+    chance, params = tiers.repeat_chance(frame, tiers.typical_gap(frame))
+    assert params is None
+    assert chance.tolist() == [1.0] * 5 + [0.0] * 5
+
+
+def test_how_it_differs_names_only_the_features_clustered_on():
+    # Order value separates the two segments as much as frequency and spend do (|z| = 1
+    # for each two-valued column), but the space is recency, frequency and spend: the
+    # evidence must not name it.
+    frame = pl.DataFrame(
+        {
+            "total_spend": [100.0, 100.0, 110.0, 110.0],
+            "frequency": [10, 10, 1, 1],
+            "avg_transaction_value": [10.0, 10.0, 110.0, 110.0],
+            "recency_days": [5.0, 5.0, 5.0, 5.0],
+        }
+    )
+    space = ["recency_days", "frequency", "total_spend"]
+    profiles = build_profiles(frame, np.array([0, 0, 1, 1]), space, typical_gap=30.0)
+    assert max(profiles[0].z, key=lambda c: abs(profiles[0].z[c])) in (
+        "frequency",
+        "avg_transaction_value",
+    )
+    assert abs(profiles[0].z["avg_transaction_value"]) == pytest.approx(1.0)
+    for p in profiles:
+        named = [e.split(" ", 1)[1] for e in p.evidence]
+        assert named == ["frequency", "total_spend", "recency_days"]
+        assert "avg_transaction_value" in p.z  # still profiled, only not offered as evidence

@@ -90,3 +90,82 @@ def test_backtest_takes_cancelled_ids(tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["params"]["mapping"]["cancelled_ids"] == "off"
+
+
+# docs/development.md, "Adding an option": one row (and the typed field the engine reads).
+ONE_ROW = """
+import dataclasses, json
+import segtui.settings_table as table
+
+row = table.Row(
+    "min_segment_share", float,
+    "--k auto: the smallest share of the customers a segment may hold [default: {default}].",
+    table.SEGMENTING, ("--min-segment-share",), default=0.01, lo=0, hi=0.5, table="",
+    group="clustering",
+)
+table.ROWS = (*table.ROWS, row)
+table.ROW[row.name] = row
+import segtui.config as config  # noqa: E402
+
+config.Settings = dataclasses.make_dataclass(  # the typed field, as config.py would say
+    "Settings", [("min_segment_share", float, table.default("min_segment_share"))],
+    bases=(config.Settings,), frozen=True,
+)
+from typer.testing import CliRunner  # noqa: E402
+
+from segtui import settings_file  # noqa: E402
+from segtui.cli import app  # noqa: E402
+from segtui.engine.errors import OptionError  # noqa: E402
+
+helps = {c: CliRunner().invoke(app, [c, "--help"], env={"COLUMNS": "200"}).stdout
+         for c in ("run", "ui", "sweep", "backtest", "validate")}
+merged = settings_file.merge({"min_segment_share": 0.2}, {"seed": 3})
+flagged = settings_file.merge({"min_segment_share": 0.2}, {"min_segment_share": 0.3})
+try:
+    settings_file.check_values({"min_segment_share": 0.9})
+    refused = ""
+except OptionError as exc:
+    refused = str(exc)
+print(json.dumps({
+    "help": {c: "--min-segment-share" in text for c, text in helps.items()},
+    "help_default": "[default: 0.01]" in helps["run"],
+    "default": config.Settings().min_segment_share,
+    "file": merged.min_segment_share, "flag": flagged.min_segment_share,
+    "summary": flagged.params()["min_segment_share"],
+    "dumped": "min_segment_share = 0.3" in settings_file.dump(flagged),
+    "refused": refused,
+}))
+"""
+
+
+def test_adding_an_option_is_one_row():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_ROW], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["help"] == {"run": True, "ui": True, "sweep": True, "backtest": True,
+                            "validate": False}  # fmt: skip
+    assert seen["help_default"]
+    assert (seen["default"], seen["file"], seen["flag"], seen["summary"]) == (0.01, 0.2, 0.3, 0.3)
+    assert seen["dumped"]
+    assert "min_segment_share must be at least 0 and at most 0.5" in seen["refused"]
+
+
+def test_the_settings_page_lists_every_key_of_the_table():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text("utf-8")
+    listed: dict[str, set[str]] = {"": set(), "mapping": set(), "output": set()}
+    for line in page.splitlines():
+        cells = line.split(" | ")
+        if not line.startswith("| `") or len(cells) < 4:
+            continue
+        table = re.match(r"\| `\[(\w+)\]`", line)
+        names = re.findall(r"`(\w+)`", cells[0])
+        listed[table.group(1) if table else ""].update(names)
+    assert listed == {table: set(keys(table)) for table in listed}

@@ -13,7 +13,7 @@ from segtui.engine import lookup
 from segtui.engine.clustering.projection import pca_2d
 from segtui.engine.errors import OutputError
 from segtui.engine.io.sources import load_source
-from segtui.engine.output.export import export
+from segtui.engine.output.result_files import export
 from segtui.engine.pipeline import run
 
 
@@ -101,3 +101,55 @@ def test_next_match_searches_the_whole_frame_and_wraps() -> None:
     assert lookup.next_match(frame, "an", 2) == 0  # wraps past the end
     assert lookup.next_match(frame, "AN", 0, direction=-1) == 2  # and before the top
     assert lookup.next_match(frame, "zz", 0) is None
+
+
+# --- logic that moved out of the workbench's dialogs into the engine (issue 31) -------
+
+
+def test_lookalike_rows_are_the_nearest_buyers_with_their_segment(zeotap_result) -> None:
+    from segtui.engine import lookalike_rows
+
+    frame = zeotap_result.feature_table.frame
+    buyers = frame.filter(pl.col("has_purchases"))["CustomerID"].to_list()
+    me = buyers[0]
+    distance = np.linalg.norm(zeotap_result.matrix - zeotap_result.matrix[0], axis=1)
+    order = sorted(range(1, len(buyers)), key=lambda i: (distance[i], buyers[i]))[:5]
+    rows = lookalike_rows(zeotap_result, me, 5)
+    assert rows["LookalikeID"].to_list() == [buyers[i] for i in order]
+    assert rows["score"].to_list() == [round(1 / (1 + distance[i]), 3) for i in order]
+    segment_of = dict(zip(*zeotap_result.segments.select("CustomerID", "segment"), strict=True))
+    assert rows["segment"].to_list() == [segment_of[buyers[i]] for i in order]
+
+
+def test_parse_before_takes_only_an_earlier_date(zeotap_result) -> None:
+    import datetime as dt
+
+    from segtui.engine import OptionError, parse_before
+
+    current = zeotap_result.as_of
+    assert parse_before("2024-01-31", current) == dt.date(2024, 1, 31)
+    with pytest.raises(OptionError, match="must be before the current one"):
+        parse_before(current.isoformat(), current)
+    with pytest.raises(OptionError, match="earlier as-of date"):
+        parse_before("31/01/2024", current)
+
+
+def test_compute_migration_ends_in_the_segments_on_screen(zeotap_result, zeotap_dir) -> None:
+    import datetime as dt
+
+    from segtui.engine import compute_migration
+
+    before = zeotap_result.as_of - dt.timedelta(days=90)
+    migration = compute_migration(zeotap_result, load_source(zeotap_dir), before)
+    after = dict(zip(*migration.customers.select("CustomerID", "segment_after"), strict=True))
+    on_screen = dict(zip(*zeotap_result.segments.select("CustomerID", "segment"), strict=True))
+    assert {c: s for c, s in after.items() if s is not None} == on_screen
+    assert int(migration.matrix.sum()) == migration.customers.height
+
+
+def test_write_model_saves_the_results_centroids(zeotap_result, tmp_path) -> None:
+    from segtui.engine import load_model, write_model
+
+    path = write_model(zeotap_result, [], tmp_path / "m.json", force=False)
+    assert path == (tmp_path / "m.json").resolve()
+    np.testing.assert_array_equal(load_model(path).centroids, zeotap_result.centers)

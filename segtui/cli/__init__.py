@@ -1,6 +1,8 @@
 """The ``segtui`` command line: a thin Typer face over :mod:`segtui.engine`.
 
-Each command lives in its own module and registers itself on ``app``; heavy modules
+Each command lives in its own module and registers itself on ``app`` (built on first
+use: ``segtui ui`` registers only its own command, so the workbench does not wait for the
+others); heavy modules
 (the engine, scikit-learn, Textual) are imported inside the command functions so that
 ``segtui --help`` stays instant.
 """
@@ -10,32 +12,63 @@ from __future__ import annotations
 import errno
 import io
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# Command modules register themselves on `app` when imported.
-from segtui.cli import (  # noqa: E402,F401
-    assign_cmd,
-    backtest_cmd,
-    lookalike_cmd,
-    migrate_cmd,
-    run_cmd,
-    sample_cmd,
-    serve_cmd,
-    sweep_cmd,
-    ui_cmd,
-    validate_cmd,
+if TYPE_CHECKING:
+    import typer
+
+# Each module registers its command on the Typer app when imported.
+COMMAND_MODULES = (
+    "assign_cmd",
+    "backtest_cmd",
+    "lookalike_cmd",
+    "migrate_cmd",
+    "run_cmd",
+    "sample_cmd",
+    "serve_cmd",
+    "sweep_cmd",
+    "ui_cmd",
+    "validate_cmd",
 )
-from segtui.cli.app import app
+
+
+def commands_app(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+    """The Typer app with the commands of ``modules`` registered (all by default)."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(f"segtui.cli.{name}")
+    from segtui.cli.app_root import app
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the full app is built on first use, not when the package is imported, so
+    # `segtui ui` can start the workbench without building every other command.
+    if name == "app":
+        globals()["app"] = full = commands_app()
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point: exits with the command's code, or 130/143 and one
-    line when SIGINT/SIGTERM arrives, whenever it arrives (``segtui.cli.exiting``)."""
+    line when SIGINT/SIGTERM arrives, whenever it arrives (``segtui.cli.exiting``).
+
+    ``segtui ui ...`` registers only the workbench's command: the other nine command
+    modules (and what they import) are not needed for it, and their import time came
+    before the workbench's first frame; plain ``segtui ui [SOURCE]`` skips the parsing
+    too (``ui_cmd.plain_command``)."""
     from segtui.cli.exiting import run_cli
 
     checked_stdout()
     tolerate_narrow_encodings()
-    run_cli(app)
+    if sys.argv[1:2] == ["ui"]:
+        from segtui.cli.ui_cmd import plain_command
+
+        run_cli(plain_command(sys.argv[2:]) or commands_app(("ui_cmd",)))
+    run_cli(commands_app())
 
 
 def tolerate_narrow_encodings() -> None:

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
-from segtui.cli.common import (
-    describe_mapping,
-    handle_errors,
-    progress_display,
-    stdout_is_terminal,
-)
+from segtui.cli.app_root import app
+from segtui.cli.common import describe_mapping, handle_errors, progress_display, stdout_is_terminal
 from segtui.cli.model_options import commit_table, open_model, parse_as_of
 from segtui.cli.options import Given, takes
 
@@ -31,7 +26,7 @@ def assign(given: Given) -> None:
     With --engine spark, Spark computes the features and the model is applied on the driver.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.pipeline import assign_engine
+        from segtui.engine import assign_engine
 
         source, out, raw_csv, json, quiet = (
             given[key] for key in ("source", "out", "raw_csv", "json", "quiet")
@@ -96,7 +91,7 @@ def render_assign(summary: dict[str, Any], screen: Console) -> None:
             f"{seg['training_size']:,}",
             "" if mean is None else f"{mean:.3f}",
         )
-    from segtui.engine.features.catalog import unclustered_groups
+    from segtui.engine import unclustered_groups
 
     for group in unclustered_groups(summary):
         table.add_row(str(group["id"]), group["name"], f"{group['size']:,}", "", "", "")

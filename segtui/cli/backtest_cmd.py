@@ -3,7 +3,7 @@ period, beside the RFM R x F grid and plain K-Means k = 4."""
 
 from __future__ import annotations
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import handle_errors, load_settings, progress_display
 from segtui.cli.options import Given, takes
 
@@ -19,20 +19,16 @@ def backtest(given: Given) -> None:
     again, next-period spend and revenue share, and whether its activity word came true;
     and eta squared of log(1 + next spend) for segtui, the RFM R x F grid and K-Means k = 4."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.backtest import backtest as run_backtest
-        from segtui.engine.backtest import check_horizon
-        from segtui.engine.errors import OptionError
-        from segtui.engine.io.dates import parse_date_option
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Force, Target, plan_outputs
-        from segtui.engine.output.writers import (
-            SEGMENT_FORMATS,
+        from segtui.engine import (
             STDOUT,
-            SUMMARY_FORMATS,
-            frame_to_file,
-            summary_text,
-            write_stdout,
-            write_text_file,
+            Force,
+            OptionError,
+            ResultFile,
+            check_horizon,
+            command_inputs,
+            parse_date_option,
+            plan_result,
+            run_backtest,
         )
 
         at, horizon, out, summary = (given[key] for key in ("at", "horizon", "out", "summary"))
@@ -48,10 +44,10 @@ def backtest(given: Given) -> None:
         )
         # The value models are not part of a segmentation: a settings file's --clv is left out.
         settings = settings.replace(clv=False, holdout_end=None)
-        plan = plan_outputs(
+        plan = plan_result(
             [
-                Target("--out", out, SEGMENT_FORMATS, "segments file"),
-                Target("--summary", str(summary) if summary else None, SUMMARY_FORMATS, "summary"),
+                ResultFile("--out", "segments", out),
+                ResultFile("--summary", "summary", str(summary) if summary else None),
             ],
             inputs=command_inputs(settings, config=given["config"]),
             force=Force(given["force"]),
@@ -61,15 +57,7 @@ def backtest(given: Given) -> None:
             done = run_backtest(settings, cut, horizon, progress=progress)
         result = done.result
         result.backtest = done.to_dict()
-        plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(result.segments, tmp, suffix),
-                "--summary": lambda tmp, suffix: write_text_file(
-                    tmp, summary_text(result.summary(), suffix)
-                ),
-            },
-            stdout={"--summary": lambda: write_stdout(summary_text(result.summary(), ".json"))},
-        )
+        plan.write(result)
         screen = given.report(result.summary, on_stderr=plan.stdout is not None)
         if screen is not None:
             from segtui.cli.backtest_render import render_backtest

@@ -155,13 +155,13 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     import threading
     import tomllib
 
-    from segtui.engine.errors import SegtuiError
+    from segtui.engine import SegtuiError
 
     previous = None
     if catch_sigterm and threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        from segtui.engine.io.resources import check_address_space
+        from segtui.engine import check_address_space
 
         check_address_space()  # before the native libraries load (see MIN_ADDRESS_SPACE)
         yield
@@ -233,7 +233,7 @@ def progress_display(enabled: bool) -> Iterator[Callable[[str], None]]:
 
 def emit_json(data: Any) -> None:
     """Write a JSON document to stdout (UTF-8 whatever the terminal's encoding)."""
-    from segtui.engine.output.writers import json_text, write_stdout
+    from segtui.engine import json_text, write_stdout
 
     write_stdout(json_text(data))
 
@@ -242,7 +242,7 @@ def describe_mapping(data_quality: dict[str, Any], samples: bool = False) -> lis
     """How a single log's columns were read (from the summary's data_quality), as lines;
     only what one purchase is for the folder layout. ``samples`` (``validate``): the
     mapping as a table with a few values of each column."""
-    from segtui.engine.io.purchases import describe_purchases
+    from segtui.engine import describe_purchases
 
     purchases = describe_purchases(data_quality)
     mapping = data_quality.get("column_mapping")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import describe_mapping, handle_errors, progress_display
 from segtui.cli.model_options import commit_table, open_model, parse_as_of
 from segtui.cli.options import Given, takes
@@ -25,9 +25,14 @@ def lookalike(given: Given) -> None:
     distance in the model's space) (1.0 = identical profile).
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.assign import load_for_model, project
-        from segtui.engine.models.lookalike import SCORE_DEFINITION, expand_ids, lookalikes
+        from segtui.engine import (
+            SCORE_DEFINITION,
+            OptionError,
+            expand_ids,
+            load_for_model,
+            lookalikes,
+            project,
+        )
 
         source, out, raw_csv, json, quiet, ids_file = (
             given[key] for key in ("source", "out", "raw_csv", "json", "quiet", "ids_file")
@@ -105,7 +110,7 @@ def lookalike(given: Given) -> None:
 def read_ids_file(path: Path) -> list[str]:
     """The customer ids in ``path``, one per line (UTF-8, a BOM allowed); InputError when
     it is not text (binary, UTF-16) or holds no id."""
-    from segtui.engine.errors import InputError
+    from segtui.engine import InputError
 
     try:
         data = path.read_bytes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import describe_mapping, handle_errors, progress_display
 from segtui.cli.model_options import open_model, parse_as_of
 from segtui.cli.options import Given, takes
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import polars as pl
     from rich.console import Console
 
-    from segtui.engine.models.migration import Migration
+    from segtui.engine import Migration
 
 
 @app.command()
@@ -32,7 +32,7 @@ def migrate(given: Given) -> None:
     sizes, columns to the after snapshot's.
     """
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.models.migration import migrate_sources
+        from segtui.engine import migrate_sources
 
         before, after, moves, json, quiet = (
             given[key] for key in ("before", "after", "moves", "json", "quiet")
@@ -71,14 +71,14 @@ def migrate(given: Given) -> None:
 
 def _printer(make: Callable[[], pl.DataFrame]) -> Callable[[], object]:
     """Write the table ``make()`` returns to stdout as CSV."""
-    from segtui.engine.output.writers import STDOUT, write_frame
+    from segtui.engine import STDOUT, write_frame
 
     return lambda: write_frame(make(), STDOUT)
 
 
 def _writer(make: Callable[[], pl.DataFrame]) -> Callable[[Path, str], None]:
     """Write the table ``make()`` returns to a staged file."""
-    from segtui.engine.output.writers import frame_to_file
+    from segtui.engine import frame_to_file
 
     return lambda tmp, suffix: frame_to_file(make(), tmp, suffix)
 

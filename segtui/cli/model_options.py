@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segtui.cli.options import Given
-    from segtui.engine.models.model import SegmentModel
-    from segtui.engine.output.plan import OutputPlan
+    from segtui.engine import OutputPlan, SegmentModel
 
 
 def open_model(
@@ -25,7 +24,7 @@ def open_model(
 ) -> tuple[SegmentModel, dict[str, str | None], OutputPlan]:
     """The model of --model, the mapping flags (checked) and the output plan
     (:func:`plan_model_outputs`) of a model command, in that order, before any data."""
-    from segtui.engine.models.model import load_model
+    from segtui.engine import load_model
 
     loaded = load_model(given["model"])
     overrides = given.mapping()
@@ -43,7 +42,7 @@ def open_model(
 
 def commit_table(plan: OutputPlan, table: pl.DataFrame, raw_csv: bool) -> Path | None:
     """Write ``table`` to --out (a file, or CSV on stdout for '-'); the file written."""
-    from segtui.engine.output.writers import STDOUT, frame_to_file, write_frame
+    from segtui.engine import STDOUT, frame_to_file, write_frame
 
     written = plan.commit(
         {"--out": lambda tmp, suffix: frame_to_file(table, tmp, suffix, raw_csv=raw_csv)},
@@ -66,9 +65,7 @@ def plan_model_outputs(
     data is read: ``outputs`` (option -> path or '-') checked against every file the
     command reads (the model, the sources, the customers file given or recorded in the
     model, ``others``) and each other; --json with an output on stdout is refused."""
-    from segtui.engine.output.inputs import command_inputs
-    from segtui.engine.output.plan import Target, plan_outputs
-    from segtui.engine.output.writers import SEGMENT_FORMATS
+    from segtui.engine import SEGMENT_FORMATS, Target, command_inputs, plan_outputs
 
     inputs = command_inputs(
         model=model, sources=sources, mapping_overrides=overrides, others=others
@@ -85,6 +82,6 @@ def parse_as_of(text: str | None, option: str = "--as-of") -> dt.date | None:
     """The date of an as-of option (None when not given); OptionError when malformed."""
     if text is None:
         return None
-    from segtui.engine.io.dates import parse_date_option
+    from segtui.engine import parse_date_option
 
     return parse_date_option(text, option=option)

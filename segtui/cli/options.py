@@ -139,7 +139,7 @@ def spark_options(
     """SparkOptions for ``--engine spark`` (None for the Polars engine); OptionError on a
     bad engine name, conf pair or limit."""
     from segtui.config import DEFAULT_ENGINE, ENGINES
-    from segtui.engine.errors import OptionError
+    from segtui.engine import OptionError
 
     name = (engine or DEFAULT_ENGINE).strip().lower()
     if name not in ENGINES:
@@ -148,8 +148,8 @@ def spark_options(
         if master or conf or driver_limit is not None:
             raise OptionError("--spark-* options need --engine spark")
         return None
-    from segtui.engine.spark import SparkOptions
-    from segtui.engine.spark.session import parse_conf
+    from segtui.engine import SparkOptions
+    from segtui.engine import parse_spark_conf as parse_conf
 
     if driver_limit is not None and not ROW["spark_driver_limit"].in_bounds(driver_limit):
         raise OptionError("--spark-driver-limit must be 0 or more", value=driver_limit)

@@ -80,9 +80,9 @@ def cli_markdown() -> str:
     import typer.main
     from typer.core import TyperGroup
 
-    from segtui.cli import app
+    from segtui.cli import commands_app
 
-    root = typer.main.get_command(app)
+    root = typer.main.get_command(commands_app())
     assert isinstance(root, TyperGroup)  # an app with sub-commands
     # A context is all Click needs to list the sub-commands; it runs nothing.
     ctx = root.context_class(root, info_name="segtui")

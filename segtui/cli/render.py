@@ -16,7 +16,7 @@ def net_returners_note(summary: dict[str, Any]) -> str:
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:
     """Print counts, features, metrics, the segment table and warnings."""
-    from segtui.engine.features.catalog import UNCLUSTERED_WHY, unclustered_groups
+    from segtui.engine import UNCLUSTERED_WHY, unclustered_groups
 
     m = summary["metrics"]
     dq = summary.get("data_quality", {})
@@ -155,7 +155,7 @@ def render_value(clv: dict[str, Any] | None, console: Console) -> None:
 
 def render_rfm_cells(summary: dict[str, Any], console: Console) -> None:
     """Print where each segment sits in the RFM R x F grid (its three largest cells)."""
-    from segtui.engine.output.backtest_report import top_cells
+    from segtui.engine import top_cells
 
     grid = (summary.get("diagnostics") or {}).get("rfm_grid") or {}
     rows = grid.get("segments") or {}

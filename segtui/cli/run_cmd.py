@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import (
     console,
     describe_mapping,
@@ -16,7 +16,7 @@ from segtui.cli.common import (
     stdout_is_terminal,
 )
 from segtui.cli.options import Given, takes
-from segtui.engine.output.plan import Force
+from segtui.engine import Force
 
 if TYPE_CHECKING:
     from segtui.config import Settings
@@ -34,23 +34,13 @@ def run(given: Given) -> None:
 
     clock = timings.StepClock() if timings.enabled() else None
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.models.build import build_model
-        from segtui.engine.models.model import model_text
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to
-        from segtui.engine.output.writers import (
-            SEGMENT_FORMATS,
-            STDOUT,
-            SUMMARY_FORMATS,
-            frame_to_file,
-            summary_text,
-            write_frame,
-            write_stdout,
-            write_text_file,
+        from segtui.engine import (
+            OptionError,
+            ResultFile,
+            command_inputs,
+            plan_result,
+            run_engine,
         )
-        from segtui.engine.pipeline import run_engine
 
         setting_flags = given.settings()
         mapping = given.mapping()
@@ -82,19 +72,19 @@ def run(given: Given) -> None:
         if spark is not None and settings.clv:
             raise OptionError("--clv needs the polars engine (not --engine spark)")
         if outputs.save_model:
-            from segtui.engine.segments.rfm_cells import check_modelable
+            from segtui.engine import check_modelable
 
             check_modelable(settings.method)
         if spark is not None and settings.like is not None:
             raise OptionError("--like works with the polars engine only")
         # Every output is checked against every file the run reads (also through the
         # --like model or the replayed summary) and each other before any reading.
-        plan = plan_outputs(
+        plan = plan_result(
             [
-                Target("--out", out, SEGMENT_FORMATS, "segments file"),
-                Target("--summary", outputs.summary, SUMMARY_FORMATS, "summary"),
-                Target("--save-model", outputs.save_model, (".json",), "model file"),
-                Target("--rules", str(rules) if rules else None, RULES_FORMATS, "rules file"),
+                ResultFile("--out", "segments", out),
+                ResultFile("--summary", "summary", outputs.summary),
+                ResultFile("--save-model", "model", outputs.save_model),
+                ResultFile("--rules", "rules", str(rules) if rules else None),
             ],
             inputs=command_inputs(settings, config=config, replay=replay),
             force=force_rule(given["force"], file_values, settings),
@@ -105,7 +95,7 @@ def run(given: Given) -> None:
         json, quiet = given["json"], given["quiet"]
         with progress_display(not quiet and not json) as progress:
             if replay is not None:
-                from segtui.engine.pipeline import replay as replay_run
+                from segtui.engine import replay as replay_run
 
                 result = replay_run(replay, progress=progress)
             else:
@@ -113,27 +103,7 @@ def run(given: Given) -> None:
         if clock is not None:
             clock.skip()
         summary_doc = result.summary()
-        model_doc = lambda: model_text(build_model(result, result.input_files))  # noqa: E731
-        written = plan.commit(
-            {
-                "--out": lambda tmp, suffix: frame_to_file(
-                    result.segments, tmp, suffix, raw_csv=raw_csv
-                ),
-                "--summary": lambda tmp, suffix: write_text_file(
-                    tmp, summary_text(summary_doc, suffix)
-                ),
-                "--save-model": lambda tmp, _suffix: write_text_file(tmp, model_doc()),
-                "--rules": lambda tmp, suffix: write_rules_to(summary_doc, tmp, suffix),
-            },
-            # '-' writes each output's own content: the segments and the rules as CSV,
-            # the summary and the model as JSON.
-            stdout={
-                "--out": lambda: write_frame(result.segments, STDOUT, raw_csv=raw_csv),
-                "--summary": lambda: write_stdout(summary_text(summary_doc, ".json")),
-                "--save-model": lambda: write_stdout(model_doc()),
-                "--rules": lambda: write_frame(rules_table(summary_doc), STDOUT),
-            },
-        )
+        written = plan.write(result, raw_csv=raw_csv, summary=summary_doc)
         if clock is not None:
             clock.mark("writing")
         if json:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import emit_json, handle_errors
 from segtui.cli.options import Given, takes
 from segtui.settings_table import MAX_SEED, ROW
@@ -26,9 +26,8 @@ def sample(given: Given) -> None:
     behavioural groups (Customers.PlantedGroup holds the truth) or, with --profile
     realistic, data shaped like a real retail export (truth.csv holds each cohort)."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError, OutputError
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.sample import generate
+        from segtui.engine import OptionError, OutputError, Target, plan_outputs
+        from segtui.engine import generate_sample as generate
 
         out_dir, customers, transactions, profile, seed, groups, fmt, force = (
             given[key]
@@ -69,7 +68,7 @@ def sample(given: Given) -> None:
         ]
         if profile == "realistic":
             targets.append(Target("truth", out_dir / "truth.csv", (".csv",), "table", True))
-        from segtui.engine.io.resources import check_sample_memory
+        from segtui.engine import check_sample_memory
 
         if transactions is None:
             transactions = ROW["transactions@sample"].default  # the planted profile's
@@ -78,7 +77,7 @@ def sample(given: Given) -> None:
         with removed_if_failed(out_dir):
             plan = plan_outputs(targets, force=force)
             if profile == "realistic":
-                from segtui.engine.sample_realistic import generate_realistic
+                from segtui.engine import generate_realistic
 
                 check_sample_memory(customers, customers * 4)
                 data = generate_realistic(customers, seed=seed)

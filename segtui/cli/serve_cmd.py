@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import handle_errors
 from segtui.cli.options import Given, takes
 from segtui.settings_table import ROW

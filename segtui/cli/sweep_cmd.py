@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import handle_errors, load_settings, progress_display
 from segtui.cli.options import Given, takes
 
@@ -26,8 +26,7 @@ def sweep(given: Given) -> None:
     With --engine spark, Spark computes the features; the sweep itself always runs on the
     driver on the collected per-customer table (up to --spark-driver-limit customers)."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import OptionError
-        from segtui.engine.pipeline import sweep_engine, validate_settings
+        from segtui.engine import OptionError, sweep_engine, validate_settings
 
         k_min, k_max, json, quiet = (given[key] for key in ("k_min", "k_max", "json", "quiet"))
         # Range errors that need no data are reported before any reading.
@@ -38,8 +37,7 @@ def sweep(given: Given) -> None:
         settings, _file_values = load_settings(
             given["source"], given["config"], mapping=given.mapping(), **given.settings()
         )
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs(
             [], inputs=command_inputs(settings, config=given["config"])

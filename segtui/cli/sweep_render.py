@@ -10,7 +10,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from segtui.config import Settings
-    from segtui.engine.clustering.sweep import SweepResult
+    from segtui.engine import SweepResult
 
 BAR_WIDTH = 18
 EIGHTHS = " ▏▎▍▌▋▊▉"

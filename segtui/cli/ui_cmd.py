@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from segtui.cli.app import app
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segtui.cli.app_root import app
 from segtui.cli.common import handle_errors, load_settings
 from segtui.cli.options import Given, takes
+
+if TYPE_CHECKING:
+    from segtui.config import Settings
 
 
 @app.command()
@@ -16,7 +23,7 @@ def ui(given: Given) -> None:
     """Open the interactive segmentation workbench (reads and segments as `run` does)."""
     with handle_errors():
         if given.spark() is not None:
-            from segtui.engine.errors import OptionError
+            from segtui.engine import OptionError
 
             # The workbench browses the raw tables and re-clusters in place: one machine.
             raise OptionError(
@@ -27,24 +34,54 @@ def ui(given: Given) -> None:
         settings, _ = load_settings(
             given["source"], config, mapping=given.mapping(), **given.settings()
         )
-        check_terminal()
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        open_workbench(settings, config, mouse=not given["no_mouse"])
 
-        plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
-        if settings.source is not None and not settings.source.exists():
-            from segtui.engine.errors import InputError
 
-            raise InputError("no such file or folder", file=settings.source)
-        from segtui.settings_file import find_config
-        from segtui.tui.app import SegtuiApp
+def open_workbench(settings: Settings, config: Path | None, *, mouse: bool) -> None:
+    """Check the terminal and the source, then run the workbench on ``settings``."""
+    check_terminal()
+    from segtui.engine import command_inputs, plan_outputs
 
-        # The header names a settings file that was applied (./segtui.toml is silent).
-        applied = find_config(config)
-        from segtui.cli.exiting import default_signals
+    plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
+    if settings.source is not None and not settings.source.exists():
+        from segtui.engine import InputError
 
-        with default_signals():  # Textual restores the terminal itself (see exiting.py)
-            SegtuiApp(settings, config_file=applied).run(mouse=not given["no_mouse"])
+        raise InputError("no such file or folder", file=settings.source)
+    from segtui.settings_file import find_config
+    from segtui.tui.app import SegtuiApp
+
+    # The header names a settings file that was applied (./segtui.toml is silent).
+    applied = find_config(config)
+    from segtui.cli.exiting import default_signals
+
+    with default_signals():  # Textual restores the terminal itself (see exiting.py)
+        SegtuiApp(settings, config_file=applied).run(mouse=mouse)
+
+
+def plain_command(args: list[str]) -> Callable[[], None] | None:
+    """`segtui ui` or `segtui ui SOURCE` with no settings file in the folder: nothing to
+    parse or check but the path, so the workbench opens without Typer parsing its 30-odd
+    options and pydantic checking none (0.1-0.15 s of CPU before the first frame). Any
+    other arguments, or a ./segtui.toml, go through the command as usual (None)."""
+    from segtui.settings_file import DEFAULT_NAME
+
+    if len(args) > 1 or (args and (args[0].startswith("-") or not args[0].strip())):
+        return None
+    if "\0" in "".join(args) or (Path.cwd() / DEFAULT_NAME).exists():
+        return None
+
+    def open_plain() -> None:
+        import typer
+
+        from segtui.config import Settings
+
+        try:
+            with handle_errors():
+                open_workbench(Settings(source=Path(args[0]) if args else None), None, mouse=True)
+        except typer.Exit as exc:  # the command's exit code, as Typer would give it
+            raise SystemExit(exc.exit_code) from None
+
+    return open_plain
 
 
 def check_terminal() -> None:
@@ -55,7 +92,7 @@ def check_terminal() -> None:
     import os
     import sys
 
-    from segtui.engine.errors import OptionError
+    from segtui.engine import OptionError
 
     if os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver"):
         return  # `segtui serve`: textual-serve speaks Textual's web protocol over the pipes

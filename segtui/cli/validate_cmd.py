@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from segtui.cli.app import app
+from segtui.cli.app_root import app
 from segtui.cli.common import console, describe_mapping, emit_json, handle_errors, load_settings
 from segtui.cli.options import Given, takes
 
@@ -16,16 +16,13 @@ from segtui.cli.options import Given, takes
 def validate(given: Given) -> None:
     """Check a source's data quality without clustering. Exit 0 when usable, 2 when not."""
     with handle_errors(catch_sigterm=True):
-        from segtui.engine.errors import InputError
-        from segtui.engine.quality.unreadable import unreadable_report
-        from segtui.engine.quality.validate import validate_source
+        from segtui.engine import InputError, unreadable_report, validate_source
 
         json, quiet, config = given["json"], given["quiet"], given["config"]
         settings, _ = load_settings(
             given["source"], config, mapping=given.mapping(), **given.settings()
         )
-        from segtui.engine.output.inputs import command_inputs
-        from segtui.engine.output.plan import plan_outputs
+        from segtui.engine import command_inputs, plan_outputs
 
         plan_outputs([], inputs=command_inputs(settings, config=config))  # FIFO, device: refused
         try:

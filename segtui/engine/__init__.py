@@ -3,9 +3,9 @@
 Every name in ``__all__`` is a thing a face really uses; the faces import nothing else of
 the engine (tests/test_import_contract.py checks it, function-level imports too).
 
-Importing this module imports nothing heavy: each name is loaded from the module that
-defines it on first use (PEP 562 ``__getattr__``), so ``segtui --help`` and the
-workbench's first paint do not pay for Polars, NumPy or scikit-learn. The
+Importing this module imports nothing heavy: each name is read from the module that
+defines it when a face asks for it (PEP 562 ``__getattr__``), so ``segtui --help`` and
+the workbench's first paint do not pay for Polars, NumPy or scikit-learn. The
 ``TYPE_CHECKING`` block gives type checkers the same names. Engine modules never import
 from here: they import the module that defines what they need.
 """
@@ -64,31 +64,33 @@ if TYPE_CHECKING:
     from segtui.engine.models.model import (
         SegmentModel,
         load_model,
-        model_text,
         save_model,
     )
     from segtui.engine.output.backtest_report import top_cells
-    from segtui.engine.output.export import EXPORT_FORMATS, check_export, export, export_kind
     from segtui.engine.output.inputs import command_inputs
     from segtui.engine.output.plan import Force, OutputPlan, Target, plan_outputs
-    from segtui.engine.output.result_files import write_model
-    from segtui.engine.output.rules_file import RULES_FORMATS, rules_table, write_rules_to
+    from segtui.engine.output.result_files import (
+        EXPORT_FORMATS,
+        ResultFile,
+        check_export,
+        export,
+        export_kind,
+        plan_result,
+        write_model,
+        write_result,
+    )
     from segtui.engine.output.writers import (
         SEGMENT_FORMATS,
         STDOUT,
-        SUMMARY_FORMATS,
-        check_target,
         frame_to_file,
         json_text,
-        summary_text,
         write_frame,
         write_stdout,
-        write_text_file,
     )
     from segtui.engine.pipeline import assign_engine, replay, run, run_engine, sweep_engine
     from segtui.engine.quality.unreadable import unreadable_report
     from segtui.engine.quality.validate import ValidationReport, validate_source
-    from segtui.engine.result import Progress, SegmentationResult
+    from segtui.engine.result import SegmentationResult
     from segtui.engine.sample import generate as generate_sample
     from segtui.engine.sample_realistic import generate_realistic
     from segtui.engine.segments.profiles import SegmentProfile
@@ -101,7 +103,7 @@ if TYPE_CHECKING:
 # public name -> (defining module, attribute there)
 _PUBLIC: dict[str, tuple[str, str]] = {
     "AssignResult": ("segtui.engine.models.assign", "AssignResult"),
-    "EXPORT_FORMATS": ("segtui.engine.output.export", "EXPORT_FORMATS"),
+    "EXPORT_FORMATS": ("segtui.engine.output.result_files", "EXPORT_FORMATS"),
     "FeatureTable": ("segtui.engine.features.catalog", "FeatureTable"),
     "Force": ("segtui.engine.output.plan", "Force"),
     "InputError": ("segtui.engine.errors", "InputError"),
@@ -113,13 +115,11 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "OptionError": ("segtui.engine.errors", "OptionError"),
     "OutputError": ("segtui.engine.errors", "OutputError"),
     "OutputPlan": ("segtui.engine.output.plan", "OutputPlan"),
-    "Progress": ("segtui.engine.result", "Progress"),
     "Projection": ("segtui.engine.clustering.projection", "Projection"),
-    "RULES_FORMATS": ("segtui.engine.output.rules_file", "RULES_FORMATS"),
+    "ResultFile": ("segtui.engine.output.result_files", "ResultFile"),
     "SCORE_DEFINITION": ("segtui.engine.models.lookalike", "SCORE_DEFINITION"),
     "SEGMENT_FORMATS": ("segtui.engine.output.writers", "SEGMENT_FORMATS"),
     "STDOUT": ("segtui.engine.output.writers", "STDOUT"),
-    "SUMMARY_FORMATS": ("segtui.engine.output.writers", "SUMMARY_FORMATS"),
     "SegmentModel": ("segtui.engine.models.model", "SegmentModel"),
     "SegmentProfile": ("segtui.engine.segments.profiles", "SegmentProfile"),
     "SegmentationResult": ("segtui.engine.result", "SegmentationResult"),
@@ -139,18 +139,17 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "browse": ("segtui.engine.lookup", "browse"),
     "build_model": ("segtui.engine.models.build", "build_model"),
     "check_address_space": ("segtui.engine.io.resources", "check_address_space"),
-    "check_export": ("segtui.engine.output.export", "check_export"),
+    "check_export": ("segtui.engine.output.result_files", "check_export"),
     "check_horizon": ("segtui.engine.backtest.run", "check_horizon"),
     "check_modelable": ("segtui.engine.segments.rfm_cells", "check_modelable"),
     "check_sample_memory": ("segtui.engine.io.resources", "check_sample_memory"),
-    "check_target": ("segtui.engine.output.writers", "check_target"),
     "command_inputs": ("segtui.engine.output.inputs", "command_inputs"),
     "compute_migration": ("segtui.engine.models.migration", "compute_migration"),
     "customer_transactions": ("segtui.engine.lookup", "customer_transactions"),
     "describe_purchases": ("segtui.engine.io.purchases", "describe_purchases"),
     "expand_ids": ("segtui.engine.models.lookalike", "expand_ids"),
-    "export": ("segtui.engine.output.export", "export"),
-    "export_kind": ("segtui.engine.output.export", "export_kind"),
+    "export": ("segtui.engine.output.result_files", "export"),
+    "export_kind": ("segtui.engine.output.result_files", "export_kind"),
     "frame_to_file": ("segtui.engine.output.writers", "frame_to_file"),
     "generate_realistic": ("segtui.engine.sample_realistic", "generate_realistic"),
     "generate_sample": ("segtui.engine.sample", "generate"),
@@ -162,7 +161,6 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "lookalike_rows": ("segtui.engine.models.lookalike", "lookalike_rows"),
     "lookalikes": ("segtui.engine.models.lookalike", "lookalikes"),
     "migrate_sources": ("segtui.engine.models.migration", "migrate_sources"),
-    "model_text": ("segtui.engine.models.model", "model_text"),
     "next_match": ("segtui.engine.lookup", "next_match"),
     "open_source": ("segtui.engine.io.memory", "open_source"),
     "parse_before": ("segtui.engine.models.migration", "parse_before"),
@@ -170,17 +168,16 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "parse_spark_conf": ("segtui.engine.spark.session", "parse_conf"),
     "pca_2d": ("segtui.engine.clustering.projection", "pca_2d"),
     "plan_outputs": ("segtui.engine.output.plan", "plan_outputs"),
+    "plan_result": ("segtui.engine.output.result_files", "plan_result"),
     "plural": ("segtui.engine.errors", "plural"),
     "project": ("segtui.engine.models.assign", "project"),
     "public_mapping": ("segtui.engine.io.memory", "public_mapping"),
     "replay": ("segtui.engine.pipeline", "replay"),
     "row_counts": ("segtui.engine.lookup", "row_counts"),
-    "rules_table": ("segtui.engine.output.rules_file", "rules_table"),
     "run": ("segtui.engine.pipeline", "run"),
     "run_backtest": ("segtui.engine.backtest.run", "backtest"),
     "run_engine": ("segtui.engine.pipeline", "run_engine"),
     "save_model": ("segtui.engine.models.model", "save_model"),
-    "summary_text": ("segtui.engine.output.writers", "summary_text"),
     "sweep": ("segtui.engine.clustering.sweep", "sweep"),
     "sweep_engine": ("segtui.engine.pipeline", "sweep_engine"),
     "table_head": ("segtui.engine.lookup", "table_head"),
@@ -192,9 +189,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "validate_source": ("segtui.engine.quality.validate", "validate_source"),
     "write_frame": ("segtui.engine.output.writers", "write_frame"),
     "write_model": ("segtui.engine.output.result_files", "write_model"),
-    "write_rules_to": ("segtui.engine.output.rules_file", "write_rules_to"),
+    "write_result": ("segtui.engine.output.result_files", "write_result"),
     "write_stdout": ("segtui.engine.output.writers", "write_stdout"),
-    "write_text_file": ("segtui.engine.output.writers", "write_text_file"),
 }
 
 __all__ = [
@@ -211,13 +207,11 @@ __all__ = [
     "OptionError",
     "OutputError",
     "OutputPlan",
-    "Progress",
     "Projection",
-    "RULES_FORMATS",
+    "ResultFile",
     "SCORE_DEFINITION",
     "SEGMENT_FORMATS",
     "STDOUT",
-    "SUMMARY_FORMATS",
     "SegmentModel",
     "SegmentProfile",
     "SegmentationResult",
@@ -241,7 +235,6 @@ __all__ = [
     "check_horizon",
     "check_modelable",
     "check_sample_memory",
-    "check_target",
     "command_inputs",
     "compute_migration",
     "customer_transactions",
@@ -260,7 +253,6 @@ __all__ = [
     "lookalike_rows",
     "lookalikes",
     "migrate_sources",
-    "model_text",
     "next_match",
     "open_source",
     "parse_before",
@@ -268,17 +260,16 @@ __all__ = [
     "parse_spark_conf",
     "pca_2d",
     "plan_outputs",
+    "plan_result",
     "plural",
     "project",
     "public_mapping",
     "replay",
     "row_counts",
-    "rules_table",
     "run",
     "run_backtest",
     "run_engine",
     "save_model",
-    "summary_text",
     "sweep",
     "sweep_engine",
     "table_head",
@@ -290,9 +281,8 @@ __all__ = [
     "validate_source",
     "write_frame",
     "write_model",
-    "write_rules_to",
+    "write_result",
     "write_stdout",
-    "write_text_file",
 ]
 
 

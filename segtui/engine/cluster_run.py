@@ -18,6 +18,7 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.clustering import diagnostics, stability, sweep
 from segtui.engine.clustering import kmeans as clustering
+from segtui.engine.clustering.inner_split import InnerSplit
 from segtui.engine.clustering.scores import Metrics, metrics
 from segtui.engine.clustering.space import fit_space
 from segtui.engine.errors import InputError, OptionError
@@ -73,9 +74,12 @@ def cluster(
     *,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    inner: InnerSplit | None = None,
 ) -> SegmentationResult:
     """Cluster an already computed feature table. Returns the full result.
 
+    ``inner``: ``--k auto``'s inner time split, fitted with these settings' space
+    (``pipeline.run`` computes it); without one k is chosen on the sweep alone.
     Native thread pools run single-threaded throughout (see :func:`single_threaded_native`),
     for every caller: ``run``, the workbench's re-clustering and the Spark path's finish."""
     timings = timings if timings is not None else {}
@@ -83,7 +87,9 @@ def cluster(
         # The wait for scikit-learn (preload_sklearn imports it beside the reading).
         import sklearn.cluster  # noqa: F401
     with single_threaded_native():
-        return _cluster(table, settings, source_label, progress=progress, timings=timings)
+        return _cluster(
+            table, settings, source_label, progress=progress, timings=timings, inner=inner
+        )
 
 
 def _cluster(
@@ -93,6 +99,7 @@ def _cluster(
     *,
     progress: Progress | None,
     timings: dict[str, float] | None,
+    inner: InnerSplit | None,
 ) -> SegmentationResult:
     step = progress or (lambda _stage: None)
     timings = timings if timings is not None else {}
@@ -128,7 +135,7 @@ def _cluster(
         k, k_sweep = len(cells), None
     else:
         with timed(timings, "k_choice"):
-            k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=table.inner_split)
+            k, k_sweep = sweep.choose_k(X, settings, progress=step, inner=inner)
         clustering.check_k(k, X)
         spend = clustered.get_column("total_spend").cast(pl.Float64).to_numpy()
         with timed(timings, "kmeans"):

@@ -58,7 +58,8 @@ def profile(
     file (with RFM columns when ``settings.rfm``). Returns them for :func:`finish`."""
     features = table.features
     gap = tiers.typical_gap(clustered)
-    profiles = build_profiles(clustered, labels, features, typical_gap=gap)
+    chance, bgnbd_params = tiers.repeat_chance(clustered, gap)
+    profiles = build_profiles(clustered, labels, features, typical_gap=gap, chance=chance)
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, features)
     logged = [c.name for c in space.numeric if c.log]
     skew, skew_warnings = diagnostics.skewness(clustered, features, logged)
@@ -69,7 +70,15 @@ def profile(
         segments = add_rfm(segments, table.frame)
     within = tiers.within_rhythm(clustered, gap)
     base = float(np.nanmean(within)) if np.isfinite(within).any() else None
-    rule = {"typical_gap_days": round(gap, 3), "base_in_rhythm": base, **tiers.rule()}
+    base_chance = float(np.nanmean(chance)) if np.isfinite(chance).any() else None
+    rule = {
+        "typical_gap_days": round(gap, 3),
+        "base_in_rhythm": base,
+        "base_repeat_chance": base_chance,
+        # The BG/NBD behind each customer's chance (None: the 0/1 state within rhythm).
+        "repeat_model": {k: round(v, 6) for k, v in bgnbd_params.items()} if bgnbd_params else None,
+        **tiers.rule(),
+    }
     profiled = Profiled(
         profiles, segments, dominance_rows, skew, dominance_warnings, skew_warnings, rule
     )

@@ -130,13 +130,14 @@ def run(
             settings, tables=tables, progress=step, timings=timings
         )
     source_label = tables.label if tables is not None else str(settings.source)
-    if settings.k == AUTO_K and settings.method != "rfm" and tables is not None:
-        if feature_table.inner_split is None:
-            from segtui.engine.clustering.inner_split import inner_split
+    inner = None
+    if settings.k == AUTO_K:
+        from segtui.engine.clustering.inner_split import cached_inner_split, split_key
 
-            step("Inner time split")
-            inner_started = time.perf_counter()
-            feature_table.inner_split = inner_split(tables, feature_table, settings)
+        kept = split_key(settings) in feature_table.inner_splits
+        inner_started = time.perf_counter()
+        inner = cached_inner_split(tables, feature_table, settings, step)
+        if not kept and tables is not None and settings.method != "rfm":
             timings["inner_split"] = time.perf_counter() - inner_started
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}
@@ -163,7 +164,9 @@ def run(
                 side,
                 feature_table.frame.get_column("CustomerID"),
             )
-        result = cluster(feature_table, settings, source_label, progress=step, timings=timings)
+        result = cluster(
+            feature_table, settings, source_label, progress=step, timings=timings, inner=inner
+        )
         result.manifest = manifest.result()
         if modelled is not None:
             models = feature_table.value_models[value_key(settings)] = modelled.result()

@@ -16,7 +16,6 @@ from segtui.engine.clustering.scores import Metrics
 from segtui.engine.clustering.space import SpaceSpec, transforms
 from segtui.engine.features.catalog import unclustered_sizes
 from segtui.engine.features.compute import FeatureTable
-from segtui.engine.output.writers import write_frame
 from segtui.engine.segments.explain import Explanation
 from segtui.engine.segments.profiles import SegmentProfile
 from segtui.version import __version__
@@ -104,6 +103,7 @@ class SegmentationResult:
                     "value_tier": p.value_tier,
                     "activity": p.activity,
                     "in_rhythm": p.in_rhythm,
+                    "repeat_chance": p.repeat_chance,
                     "means": p.means,
                     "medians": p.medians,
                     "z": p.z,
@@ -164,53 +164,3 @@ class SegmentationResult:
             "like": self.matching.to_dict() if self.matching is not None else None,
             "manifest": self.manifest,
         }
-
-    def write(
-        self,
-        out: Path | str | None = None,
-        summary: Path | str | None = None,
-        *,
-        force: bool = False,
-        raw_csv: bool = False,
-    ) -> list[Path]:
-        """Write the segments file and/or the summary exactly as ``segtui run`` does.
-
-        Returns the absolute paths written (stdout is not listed). Like the CLI, it never
-        writes over a file this result was read from, nor both outputs to one file, and
-        renames both files into place only when both are written.
-        """
-        from segtui.engine.output.inputs import result_inputs
-        from segtui.engine.output.plan import Target, plan_outputs
-        from segtui.engine.output.writers import (
-            SEGMENT_FORMATS,
-            STDOUT,
-            SUMMARY_FORMATS,
-            frame_to_file,
-            summary_text,
-            write_stdout,
-            write_text_file,
-        )
-
-        plan = plan_outputs(
-            [
-                Target("out", out, SEGMENT_FORMATS, "segments file"),
-                Target("summary", summary, SUMMARY_FORMATS, "summary"),
-            ],
-            inputs=result_inputs(self),
-            force=force,
-        )
-        written = plan.commit(
-            {
-                "out": lambda tmp, suffix: frame_to_file(
-                    self.segments, tmp, suffix, raw_csv=raw_csv
-                ),
-                "summary": lambda tmp, suffix: write_text_file(
-                    tmp, summary_text(self.summary(), suffix)
-                ),
-            },
-            stdout={
-                "out": lambda: write_frame(self.segments, STDOUT, raw_csv=raw_csv),
-                "summary": lambda: write_stdout(summary_text(self.summary(), ".json")),
-            },
-        )
-        return [path.resolve() for path in written]

@@ -107,7 +107,9 @@ class Segmentation(_Shown):
         raw_csv: bool = False,
     ) -> list[Path]:
         """Write the segments file and/or summary as ``segtui run`` does; returns the paths."""
-        return self.engine.write(out, summary, force=force, raw_csv=raw_csv)
+        from segtui.engine import write_result
+
+        return write_result(self.engine, out, summary, force=force, raw_csv=raw_csv)
 
     def model(self) -> Model:
         """The model of this segmentation (for :func:`segtui.assign` and friends)."""

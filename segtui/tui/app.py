@@ -1,34 +1,29 @@
 """``SegtuiApp``: the keyboard-driven segmentation workbench.
 
 The app holds the current settings and result; every change of settings re-clusters in
-one exclusive background worker whose result replaces the old one in a single step on
-the UI thread. Nothing here computes features or clusters: ``session.compute_outcome``
-calls the engine, the same ``pipeline.run`` as ``segtui run``. Dialog actions live in
-``dialog_actions.py``; keys, help and the palette in ``keys.py``.
+one exclusive background job (``jobs.run_job``) whose result message replaces the old
+result in a single step on the UI thread. Nothing here computes features or clusters:
+``session.compute_outcome`` calls the engine, the same ``run`` as ``segtui run``. Dialog
+actions live in ``dialog_actions.py``; moving between views and the command palette in
+``view_actions.py``; the key notation, help and palette entries in ``keys.py``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import ListView, Static, TabbedContent, TabPane
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
 from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
-from segtui.tui.keys import binding_label, key_label, palette_entries
 from segtui.tui.screens.sweep import SweepCache
-from segtui.tui.screens.transactions import TransactionsScreen
 from segtui.tui.session import (
     HEAD_ROWS,
     Outcome,
@@ -41,9 +36,8 @@ from segtui.tui.theme import ANSI_DARK, ANSI_LIGHT, DARK, LIGHT
 from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
-from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
-from segtui.tui.widgets.segments_view import SegmentItem, SegmentsView
+from segtui.tui.widgets.segments_view import SegmentsView
 from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
 
@@ -56,13 +50,6 @@ if TYPE_CHECKING:
 FIRST_FRAME_WAIT = 5.0
 # "Cancelled" is news for a moment, not a state: it leaves the status line after this.
 CANCELLED_SECONDS = 3.0
-TAB_FOCUS = {
-    "segments": "#segment-list",
-    "customers": "#customer-table",
-    "data": "#raw-table",
-    "charts": "#scatter",
-    "value": "#value-view",
-}
 
 
 def _action_name(binding: BindingType) -> str:
@@ -185,21 +172,6 @@ class SegtuiApp(DialogActions):
             return False
         return True
 
-    def action_close_or_quit(self) -> None:
-        """Close the screen on top (a dialog or pushed view); quit from the base view."""
-        if len(self.screen_stack) > 1:
-            screen = self.screen
-            cancel = getattr(screen, "cancel", None)
-            if callable(cancel):
-                cancel()  # a running sweep stops; its rows are dropped
-            screen.dismiss(None)
-            return
-        self.exit()
-
-    def get_key_display(self, binding: Binding) -> str:
-        """Keys in the footer in the same notation as help and the palette."""
-        return binding.key_display or key_label(binding.key)
-
     # -- header ---------------------------------------------------------------------
     def refresh_header(self) -> None:
         """Redraw the header lines. They describe the result on screen (its settings,
@@ -251,8 +223,8 @@ class SegtuiApp(DialogActions):
         self.busy = True
         self.clock.enter("Starting")
         self.status = "Starting"
-        # Same source, mapping and returns rule: keep the tables read; same features and
-        # as-of date too: keep the feature table and only cluster again.
+        # Same source, mapping and returns rule: keep the tables read; same features,
+        # as-of date and --clv too: keep the feature table and only cluster again.
         tables = self.tables if not reread and same_source(settings, self.applied) else None
         reuse = tables is not None and same_input(settings, self.applied)
         table = self.result.feature_table if reuse and self.result is not None else None
@@ -276,8 +248,12 @@ class SegtuiApp(DialogActions):
         run_job(self, "segment", work, token=generation)
 
     def on_job_progress(self, event: JobProgress) -> None:
-        if event.token == self.generation:
-            self.clock.enter(str(event.update))
+        self._progress(event.token, str(event.update))
+
+    def _progress(self, generation: object, stage: str) -> None:
+        """Show ``stage`` of request ``generation`` (ignored once a newer one started)."""
+        if generation == self.generation:
+            self.clock.enter(stage)
             self.status = self.clock.text()
 
     def on_job_failed(self, event: JobFailed) -> None:
@@ -382,16 +358,6 @@ class SegtuiApp(DialogActions):
             self.workers.cancel_group(self, "segment")
         self.start(self.settings, reread=True)
 
-    def action_show_tab(self, tab: str) -> None:
-        """Switch to view ``tab``."""
-        self.query_one(TabbedContent).active = tab
-        self._focus_tab(tab)
-
-    def _focus_tab(self, tab: str) -> None:
-        widget = self.query_one(TAB_FOCUS[tab])
-        if widget.can_focus:
-            widget.focus()
-
     def action_back_or_cancel(self) -> None:
         """Cancel a running job; otherwise go back one level."""
         if self.busy:
@@ -404,80 +370,11 @@ class SegtuiApp(DialogActions):
             self.set_timer(CANCELLED_SECONDS, self._clear_cancelled)
             self.refresh_header()
             return
-        tabs = self.query_one(TabbedContent)
-        if tabs.active == "customers":
-            if self.query_one(CustomersView).back():
-                return
-        if tabs.active == "data" and self.query_one(DataView).back():
-            return
-        if tabs.active != "segments":
-            self.action_show_tab("segments")
+        self.go_back()
 
     def _clear_cancelled(self) -> None:
         if self.status == "Cancelled" and not self.busy:
             self.status = ""
-
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id:
-            self._focus_tab(event.pane.id)
-
-    @on(ListView.Selected, "#segment-list")
-    def _open_segment(self, event: ListView.Selected) -> None:
-        if isinstance(event.item, SegmentItem):
-            view = self.query_one(CustomersView)
-            view.query_one("#search").value = ""  # type: ignore[attr-defined]
-            view.segment = event.item.segment
-            self.action_show_tab("customers")
-
-    @on(FrameTable.RowChosen, "#customer-table")
-    def _open_customer(self, event: FrameTable.RowChosen) -> None:
-        if self.tables is None:
-            return
-        view = self.query_one(CustomersView)
-        crumbs = ["Segments"]
-        if view.segment is not None:
-            crumbs.append(f"{view.segment} {view.names.get(view.segment, '')}")
-        self.push_screen(TransactionsScreen(self.tables, event.values, crumbs))
-
-    # -- command palette ------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's own commands, every action of the app and its views (generated from
-        the bindings), and the keys of the dialog that is open."""
-        yield from super().get_system_commands(screen)
-        if screen is not self.screen_stack[0]:
-            for binding in screen.BINDINGS:
-                assert isinstance(binding, Binding)
-                yield SystemCommand(
-                    binding.description,
-                    f"key: {binding_label(binding)}",
-                    lambda action=binding.action, target=screen: self.call_later(
-                        self.run_action, action, target
-                    ),
-                )
-            return
-        for source, binding in palette_entries(self.BINDINGS):
-            yield SystemCommand(
-                binding.description,
-                f"key: {binding_label(binding)} ({source.where})",
-                lambda action=binding.action, view=source.view: self.call_later(
-                    self._run_from_palette, action, view
-                ),
-            )
-
-    async def _run_from_palette(self, action: str, view: str | None) -> None:
-        """Run a palette action where its key would work: a view's action in that view,
-        a table action on the current view's table, an app action on the app."""
-        target: Widget | None = None
-        if view is not None:
-            self.action_show_tab(view)
-            target = self.query_one(f"#{view}-view")
-        elif action.split("(")[0] in ("sort", "choose") or action.startswith("cursor"):
-            target = self.query_one(TAB_FOCUS[self.query_one(TabbedContent).active or "segments"])
-            if not isinstance(target, FrameTable):
-                self.notify("this view has no table; press 2 or 3 first", severity="warning")
-                return
-        await self.run_action(action, target)
 
 
 _APP_ACTIONS = frozenset(_action_name(b) for b in SegtuiApp.BINDINGS)

@@ -8,13 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
-
 from segtui.config import Settings
 from segtui.tui.screens.dialogs import HelpScreen
 from segtui.tui.screens.export import ExportScreen, default_export_path
 from segtui.tui.screens.settings import SettingsScreen
 from segtui.tui.screens.sweep import SweepCache, SweepScreen
+from segtui.tui.view_actions import ViewActions
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.frame_table import FrameTable
 
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from segtui.engine import SegmentationResult, Tables
 
 
-class DialogActions(App[None]):
+class DialogActions(ViewActions):
     """Actions on the current result; the app subclass supplies the session state."""
 
     settings: Settings
@@ -34,9 +33,8 @@ class DialogActions(App[None]):
     sweep_range: tuple[int, int]
     sweep_cache: SweepCache
 
-    # Supplied by the app subclass (session.py): start a load, switch the visible tab.
+    # Supplied by the app subclass (app.py): start a load, switch CLV on or off.
     start: Callable[[Settings], None]
-    action_show_tab: Callable[[str], None]
     clv_settings: Callable[..., Settings]
 
     def no_result(self, what: str) -> None:

@@ -49,13 +49,20 @@ def same_source(settings: Settings, applied: Settings | None) -> bool:
 
 
 def same_input(settings: Settings, applied: Settings | None) -> bool:
-    """True when ``settings`` also compute the same features as ``applied`` did, so the
-    feature table can be reused and only clustering runs again."""
+    """True when ``settings`` load the features exactly as ``applied`` did, so the
+    feature table can be reused and only clustering runs again.
+
+    ``clv`` counts too: with --clv the features' plan also collects the value models'
+    purchase rows (``FeatureTable.side``). A table read without them made the value step
+    take another path (its own calibration pass), whose sums differ from ``segtui run``'s
+    in the last bits: after ``V`` the Gamma-Gamma fit stopped elsewhere (p = 85.045
+    against 85.043) and 997 rows' order value and CLV differed from the CLI's."""
     return (
         same_source(settings, applied)
         and applied is not None
         and settings.features == applied.features
         and settings.as_of == applied.as_of
+        and settings.clv == applied.clv
     )
 
 

@@ -183,3 +183,56 @@ async def test_a_dialog_shows_the_error_of_its_job_and_stays_open(
         assert f"✖ {shown}" in screen_text(app)
         assert not app.screen.query_one("#compute").disabled  # it can be tried again
         assert app.last_error is None  # the session behind it did not fail
+
+
+async def test_an_internal_error_in_a_customers_transactions_keeps_the_app_running(
+    make_app, monkeypatch
+) -> None:
+    """It used to end the app: the transactions job caught only SegtuiError."""
+    from segtui.engine import lookup
+    from segtui.tui.screens.transactions import TransactionsScreen
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("lost the table")
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(lookup, "customer_transactions", broken)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, TransactionsScreen)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == ["internal error: RuntimeError('lost the table')"]
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        ("polars", "cannot compare string with numeric type"),
+        ("bug", "internal error: IndexError('out of range')"),
+    ],
+    ids=["polars", "internal"],
+)
+async def test_a_failing_data_view_query_is_one_error_line_and_the_app_goes_on(
+    make_app, monkeypatch, raised, shown
+) -> None:
+    import polars as pl
+
+    from segtui.engine import lookup
+
+    def failing(*_args, **_kwargs):
+        if raised == "polars":
+            raise pl.exceptions.ComputeError("cannot compare string with numeric type")
+        raise IndexError("out of range")
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(lookup, "text_match", failing)
+        await pilot.press("3", "slash", *"asia", "enter")
+        await settle(pilot)
+        assert app.is_running
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors == [shown]

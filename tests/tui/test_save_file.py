@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from segtui.config import Settings
 from segtui.engine.models.model import load_model
-from segtui.engine.output.export import export
+from segtui.engine.output.result_files import export
 from segtui.engine.output.writers import write_frame
 from segtui.tui.app import SegtuiApp
 from segtui.tui.screens.dialogs import ConfirmScreen
@@ -149,10 +149,7 @@ async def test_a_disk_error_is_shown_as_one_line_in_the_dialog(source, tmp_path,
     def full_disk(*_args, **_kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "out" / "x.csv"))
 
-    import segtui.engine as door
-
     monkeypatch.setattr(writers, "write_frame", full_disk)
-    monkeypatch.setattr(door, "write_frame", full_disk)
     app = app_on(source, tmp_path / "out")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

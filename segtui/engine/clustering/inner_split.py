@@ -18,6 +18,7 @@ to the structure alone (the sweep says so).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,34 @@ class InnerSplit:
             f"judged by their spend in the next {self.horizon_days} days, inside the "
             "calibration data"
         )
+
+
+def split_key(settings: Settings) -> tuple[object, ...]:
+    """The settings the clustering space depends on besides the feature table: the key of
+    ``FeatureTable.inner_splits``."""
+    return (settings.scaling, settings.log, settings.categorical_weight)
+
+
+def cached_inner_split(
+    tables: Tables | None,
+    table: FeatureTable,
+    settings: Settings,
+    progress: Callable[[str], None] | None = None,
+) -> InnerSplit | None:
+    """The inner split ``--k auto`` and the sweep judge k by, computed once per feature
+    table and space (kept in ``table.inner_splits``). None for ``--method rfm``, when the
+    split cannot be computed (no ``tables`` and none kept) or the window is too short."""
+    if settings.method == "rfm":
+        return None
+    key = split_key(settings)
+    if key not in table.inner_splits:
+        if tables is None:
+            return None
+        if progress is not None:
+            progress("Inner time split")
+        table.inner_splits[key] = inner_split(tables, table, settings)
+    split: InnerSplit | None = table.inner_splits[key]
+    return split
 
 
 def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> InnerSplit | None:

@@ -48,7 +48,7 @@ from segtui.config import (
     Settings,
 )
 from segtui.engine.clustering import scores, stability
-from segtui.engine.clustering.inner_split import InnerSplit, inner_eta_squared
+from segtui.engine.clustering.inner_split import InnerSplit, cached_inner_split, inner_eta_squared
 from segtui.engine.clustering.k_rule import SweepRow, min_segment_size, recommend_k
 
 __all__ = ["SweepResult", "SweepRow", "choose_k", "min_segment_size", "recommend_k", "sweep"]
@@ -56,6 +56,7 @@ from segtui.engine.errors import OptionError
 
 if TYPE_CHECKING:
     from segtui.engine.features.compute import FeatureTable
+    from segtui.engine.io.tables import Tables
 
 Progress = Callable[[str], None]
 
@@ -119,6 +120,7 @@ def sweep(
     k_max: int = 10,
     progress: Progress | None = None,
     on_row: Callable[[SweepRow], None] | None = None,
+    tables: Tables | None = None,
 ) -> SweepResult:
     """Sweep k = ``k_min``..``k_max`` with the scaling/features/seed/n_init of ``settings``.
 
@@ -127,19 +129,23 @@ def sweep(
     ``settings.source`` and compute ``settings.features``. ``progress`` receives
     a short stage text before each step (it may raise to cancel); ``on_row`` receives
     each :class:`SweepRow` as soon as it is scored (a UI can draw the chart as it
-    grows). Returns a
-    :class:`SweepResult`; raises OptionError for a bad range.
+    grows). The recommended k is the one ``--k auto`` would choose: judged by the inner
+    time split (``inner_split.py``) kept in the feature table, or computed from ``tables``
+    (read here when ``data`` is None). Returns a :class:`SweepResult`; raises OptionError
+    for a bad range.
     """
     step = progress or (lambda _stage: None)
     features: list[str] = []
     if data is None:
         from segtui.engine.features.load import load_features
 
-        _tables, data = load_features(settings, progress=step)
+        tables, data = load_features(settings, progress=step, tables=tables)
     warnings: list[str] = []
+    inner = None
     if isinstance(data, np.ndarray):
         X = data
     else:
+        inner = cached_inner_split(tables, data, settings, step)
         X, space_warnings = _matrix_and_warnings(data, settings)
         features = list(data.features)
         warnings = list(data.warnings) + space_warnings
@@ -152,6 +158,7 @@ def sweep(
         silhouette_sample=settings.silhouette_sample,
         progress=step,
         on_row=on_row,
+        inner=inner,
     )
     result.features = features
     result.warnings = warnings + result.warnings

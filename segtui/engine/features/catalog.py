@@ -131,9 +131,11 @@ class FeatureTable:
     # (pipeline.value_key): they do not depend on the clustering, so the workbench's
     # re-clustering reuses them instead of fitting (and maybe reading) again.
     value_models: dict[tuple[Any, ...], Any] = field(default_factory=dict)
-    # ``--k auto``'s inner time split (``clustering.inner_split.InnerSplit``), computed
-    # once by ``pipeline.run`` from the tables and kept for re-clustering.
-    inner_split: Any = None
+    # ``--k auto``'s inner time splits (``clustering.inner_split.InnerSplit`` or None),
+    # computed by ``pipeline.run`` from the tables and kept for re-clustering, by the
+    # space settings they were fitted with (clustering.inner_split.split_key): a split fitted under
+    # another scaling scores k differently from the one ``segtui run`` computes.
+    inner_splits: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 def category_available(tables: Tables) -> bool:

@@ -5,8 +5,8 @@ Files are reached directly (the source, ``--customers``, ``--config``, ``--model
 ``--ids-file``) and through other files: the ``--like`` model named in the settings, the
 source, tables, customers file and ``--like`` model of a summary given to ``--replay``, and
 the customers file a model's recorded mapping names (``assign``, ``lookalike`` and
-``migrate`` read a single log with it). Every command, the Python API's
-``SegmentationResult.write`` and the workbench's export build their list here, so an
+``migrate`` read a single log with it). Every command, the Python API's write and the
+workbench's export (``result_files.py``) build their list here, so an
 output can never land on a file the command reads, with or without ``--force``.
 """
 
@@ -65,8 +65,8 @@ def command_inputs(
 class RunRecord(Protocol):
     """What :func:`result_inputs` reads of a run's result (a ``SegmentationResult``).
 
-    Named by its two attributes rather than imported: ``result.py`` calls this module to
-    plan its writes, so an import back would close a cycle.
+    Named by its two attributes rather than imported: the result type stays out of the
+    output layer's imports, which it does not need.
     """
 
     settings: Settings

@@ -40,6 +40,9 @@ class SegmentProfile:
     activity: str = "active"
     # The share of its customers within their own rhythm (tiers.within_rhythm).
     in_rhythm: float = float("nan")
+    # Its customers' mean chance to buy again within two typical gaps (tiers.repeat_chance),
+    # which its activity compares with the base's.
+    repeat_chance: float = float("nan")
     mix: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,15 +72,23 @@ def build_profiles(
     features: list[str],
     *,
     typical_gap: float | None = None,
+    chance: np.ndarray | None = None,
 ) -> list[SegmentProfile]:
     """Profile each segment of ``clustered`` (the clustered customers, row-aligned with
-    ``labels``). ``typical_gap`` is the base's typical days between purchases (computed
-    from ``clustered`` when None). Returns profiles ordered by segment id, with unique
-    names."""
+    ``labels``). ``typical_gap`` is the base's typical days between purchases and
+    ``chance`` each customer's chance to buy again (both computed from ``clustered`` when
+    None; :mod:`.tiers`). Returns profiles ordered by segment id, with unique names."""
     gap = tiers.typical_gap(clustered) if typical_gap is None else typical_gap
     within = tiers.within_rhythm(clustered, gap)
-    base_in_rhythm = _nan_stat(np.nanmean, within)
+    if chance is None:
+        chance = tiers.repeat_chance(clustered, gap)[0]
+    base_chance = _nan_stat(np.nanmean, chance)
     columns = profile_columns(clustered, features)
+    # "How it differs" names the numeric features the segments were clustered on; only a
+    # space without any (categorical features alone) falls back to the profiled columns,
+    # each labelled as outside the space.
+    clustered_on = [c for c in columns if c in features] or columns
+    outside = "" if any(c in features for c in columns) else " (not clustered on)"
     frame = clustered.with_columns(pl.Series("segment", labels))
     # numpy reductions in a fixed order: the numbers in the summary are reproducible to
     # the last bit, whatever the thread count.
@@ -104,6 +115,7 @@ def build_profiles(
         del values
     spend_grouped = spend[order]
     within_grouped = within[order]
+    chance_grouped = chance[order]
     drafts: list[dict[str, Any]] = []
     for seg in range(k):
         rows = slice(int(bounds[seg]), int(bounds[seg + 1]))
@@ -113,9 +125,10 @@ def build_profiles(
             c: (means[c] - overall_mean[c]) / overall_std[c] if overall_std[c] > 0 else 0.0
             for c in columns
         }
-        ranked = sorted(z, key=lambda c: -abs(z[c]))[:3]
+        ranked = sorted(clustered_on, key=lambda c: -abs(z[c]))[:3]
         size = rows.stop - rows.start
         in_rhythm = _nan_stat(np.nanmean, within_grouped[rows])
+        segment_chance = _nan_stat(np.nanmean, chance_grouped[rows])
         revenue_share = float(spend_grouped[rows].sum()) / total_revenue if total_revenue else 0.0
         drafts.append(
             dict(
@@ -127,11 +140,12 @@ def build_profiles(
                 means=means,
                 medians=medians,
                 z=z,
-                evidence=[naming.describe_trait(c, z[c]) for c in ranked],
+                evidence=[naming.describe_trait(c, z[c]) + outside for c in ranked],
                 activity=tiers.activity(
-                    in_rhythm, base_in_rhythm, medians.get("recency_days", float("nan")), gap
+                    segment_chance, base_chance, medians.get("recency_days", float("nan")), gap
                 ),
                 in_rhythm=in_rhythm,
+                repeat_chance=segment_chance,
                 mix={col: mix.get(seg, {}) for col, mix in mixes.items()},
                 overall=overall_mean,
             )

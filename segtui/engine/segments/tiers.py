@@ -22,22 +22,42 @@ base's; a one-time buyer (no gap of their own) by G alone, so a one-timer is lap
 they have gone more than 4 typical gaps of the base without a second purchase. A purchase
 is what ``frequency`` counts (orders, or customer-days where a log has no order id).
 
-The customer's *rhythm* is their recency (days since the last purchase) in expected gaps.
-A repeat buyer is *within their rhythm* up to 2 expected gaps (``IN_RHYTHM``). A one-time
-buyer has shown no rhythm yet and is never within one: on every real log measured,
-one-timers bought again less often than the base at every recency (docs/naming.md). A
-segment's activity compares its share of customers within their rhythm (``in_rhythm``)
-with the same share over all clustered customers (the base's):
+The customer's *rhythm* is their recency (days since the last purchase) in expected gaps;
+a repeat buyer is *within their rhythm* up to 2 expected gaps (``IN_RHYTHM``), a one-time
+buyer never (``in_rhythm`` in the summary: the segment's share within their rhythm).
 
-* ``active``: at least the base's share;
-* ``lapsed``: under half of the base's share (``LAPSED_FRACTION``) and a median recency
+A segment's activity is read from each member's **chance to buy again** within the next
+``IN_RHYTHM`` typical gaps (2 G), a number between 0 and 1 rather than a yes/no state:
+
+    chance = P(alive) x (1 - ((alpha + T) / (alpha + T + 2 G)) ** (r + x))
+
+with x the customer's repeat purchases, T the days since their first purchase and the
+BG/NBD model (Fader, Hardie & Lee 2005; ``engine/value/bgnbd.py``) fitted on the
+clustered customers' own (x, days from the first to the last purchase, T): while alive a
+customer buys at a rate drawn from Gamma(r, alpha) and updated by their own purchases, and
+P(alive) falls the longer their recency runs past their own gaps. One-time buyers have a
+rule of their own in that model: they cannot have been seen to drop out, but the longer
+ago their only purchase, the lower their rate, so their chance falls with time. Why a
+chance and not the share within rhythm: on CDNOW (cut 1997-10-01) repeat buyers two to
+four of their own gaps late still bought again 2-4 times as often as the 60% one-time
+buyers, who had pulled the base's share within rhythm down, so "two gaps late" was
+called lapsing while the segment bought again more often than the base (25% against 18%);
+on The Complete Journey every household of a segment kept its monthly rhythm, yet a
+monthly rhythm buys in a few weeks less often than the weekly one of most households
+(80% against 87%). When the model cannot be fitted (no purchase dates, fewer than
+``MIN_REPEAT_CUSTOMERS`` repeat buyers, a failed fit) the chance is the 0/1 state within
+rhythm. A segment's activity compares its mean chance (``repeat_chance``) with the mean
+over all clustered customers (the base's):
+
+* ``active``: at least the base's;
+* ``lapsed``: under half of the base's (``LAPSED_FRACTION``) and a median recency
   beyond 2 typical gaps (long gone, not merely new one-timers);
-* ``lapsing``: the rest (fewer within their rhythm than the base).
+* ``lapsing``: the rest.
 
-So a segment with more of its customers within their rhythm is never less active than
-one with fewer, except that a lapsed segment must also have been gone a while; and the
-words say what the backtest checks: an active segment is expected to buy again more
-often than the base, a lapsing or lapsed one less often.
+So a segment whose customers are likelier to buy again is never less active than one
+whose customers are less likely, except that a lapsed segment must also have been gone a
+while; and the words say what the backtest checks: an active segment is expected to buy
+again more often than the base, a lapsing or lapsed one less often.
 """
 
 from __future__ import annotations
@@ -53,7 +73,7 @@ TIER_RATIOS: tuple[tuple[str, float], ...] = (("top", 3.0), ("high", 1.25), ("mi
 MAJORITY_REVENUE = 0.5  # a segment bringing this share of revenue is at least "high"
 # A customer is within their rhythm up to this many of their own expected gaps.
 IN_RHYTHM = 2.0
-# A segment is lapsed under this fraction of the base's share within their rhythm.
+# A segment is lapsed under this fraction of the base's mean chance to buy again.
 LAPSED_FRACTION = 0.5
 # Weight, in gaps, of the base's typical gap in each customer's expected gap.
 PRIOR_GAPS = 1.0
@@ -154,16 +174,62 @@ def within_rhythm(clustered: pl.DataFrame, gap: float) -> np.ndarray:
     return np.where(np.isnan(rhythm_), np.nan, within)
 
 
-def activity(in_rhythm: float, base_in_rhythm: float, median_recency: float, gap: float) -> str:
-    """``active``, ``lapsing`` or ``lapsed`` for a segment's share of customers within
-    their rhythm, against the base's share, and its median recency in days against the
-    base's typical gap (see the module docstring)."""
-    if not all(v is not None and np.isfinite(v) for v in (in_rhythm, base_in_rhythm)):
+def chance_from(
+    params: dict[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray, window: float
+) -> np.ndarray:
+    """P(alive) x P(a purchase within ``window`` | alive) under BG/NBD ``params`` (r,
+    alpha, a, b) for customers with ``x`` repeat purchases, the last ``t_x`` and the
+    observation end ``T`` after their first (all in the unit of ``window``)."""
+    from segtui.engine.value import bgnbd
+
+    r, alpha = params["r"], params["alpha"]
+    alive = bgnbd.p_alive(params, x, t_x, T)
+    return alive * (1.0 - ((alpha + T) / (alpha + T + window)) ** (r + x))
+
+
+def repeat_chance(
+    clustered: pl.DataFrame, gap: float
+) -> tuple[np.ndarray, dict[str, float] | None]:
+    """Each customer's chance to buy again within the next ``IN_RHYTHM`` typical gaps (see
+    the module docstring), row-aligned with ``clustered``, and the BG/NBD parameters it
+    used (None: the model could not be fitted and the chance is :func:`within_rhythm`)."""
+    from segtui.config import MIN_REPEAT_CUSTOMERS
+
+    fallback = within_rhythm(clustered, gap)
+    needed = {"first_purchase", "last_purchase", "frequency", "recency_days"}
+    if not needed <= set(clustered.columns) or clustered.height == 0:
+        return fallback, None
+    days = clustered.select(
+        x=(pl.col("frequency").cast(pl.Float64) - 1.0).clip(0.0, None),
+        t_x=(pl.col("last_purchase") - pl.col("first_purchase")).dt.total_seconds() / 86400.0,
+        recency=pl.col("recency_days").cast(pl.Float64),
+    )
+    x, t_x, recency = (days.get_column(c).to_numpy().astype(float) for c in days.columns)
+    known = np.isfinite(x) & np.isfinite(t_x) & np.isfinite(recency)
+    if int(np.sum(known & (x > 0))) < MIN_REPEAT_CUSTOMERS:
+        return fallback, None
+    from segtui.engine.value import bgnbd
+
+    # Weeks, as the value models fit it (segtui/engine/value/summary.py).
+    t_x, T = t_x / 7.0, (t_x + np.maximum(recency, 0.0)) / 7.0
+    fit = bgnbd.fit(x[known], t_x[known], T[known])
+    if not fit.usable:
+        return fallback, None
+    chance = np.full(clustered.height, np.nan)
+    chance[known] = chance_from(fit.params, x[known], t_x[known], T[known], IN_RHYTHM * gap / 7)
+    return chance, dict(fit.params)
+
+
+def activity(chance: float, base_chance: float, median_recency: float, gap: float) -> str:
+    """``active``, ``lapsing`` or ``lapsed`` for a segment's mean chance to buy again,
+    against the base's, and its median recency in days against the base's typical gap
+    (see the module docstring)."""
+    if not all(v is not None and np.isfinite(v) for v in (chance, base_chance)):
         return "active"  # no recency known: claim nothing
-    if in_rhythm >= base_in_rhythm:
+    if chance >= base_chance:
         return "active"
     gone = median_recency is not None and median_recency > IN_RHYTHM * gap
-    if in_rhythm < LAPSED_FRACTION * base_in_rhythm and gone:
+    if chance < LAPSED_FRACTION * base_chance and gone:
         return "lapsed"
     return "lapsing"
 

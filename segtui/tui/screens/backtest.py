@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from segtui.engine import OptionError, SegtuiError
+from segtui.settings_table import default
 from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import KeyFooter
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from segtui.config import Settings
     from segtui.engine import Tables
 
-DEFAULT_HORIZON = 90
+DEFAULT_HORIZON: int = default("horizon@backtest")  # segtui backtest --horizon
 BAR_WIDTH = 40
 
 

@@ -167,6 +167,7 @@ class SweepScreen(Screen[int | None]):
                 self.k_max,
                 progress=report,
                 on_row=report,
+                tables=getattr(self.app, "tables", None),
             )
 
         run_job(self, "sweep", work, token=generation)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
-from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.jobs import JobDone, JobFailed, run_job
+from segtui.tui.widgets.frame_table import FrameSlot, FrameTable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,6 +50,8 @@ class BrowseOptions:
 class CustomersView(Vertical):
     """Customers with their segment; ``segment`` filters, the search box matches text."""
 
+    frame = FrameSlot()  # the segments frame browsed; empty until ``show``
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("f", "next_segment", "Filter segment"),
@@ -62,27 +64,12 @@ class CustomersView(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._frame: pl.DataFrame | None = None  # empty until show (see frame)
         self.names: dict[int, str] = {}
         self.sort_by: str | None = None
         self.descending = False
         self.pending = False
         self._request = 0
         self._jump: str | None = None
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        """The segments frame browsed; an empty one until ``show``, made when first read so
-        that building the view (before the first frame is painted) imports no Polars."""
-        if self._frame is None:
-            import polars as pl
-
-            self._frame = pl.DataFrame()
-        return self._frame
-
-    @frame.setter
-    def frame(self, frame: pl.DataFrame) -> None:
-        self._frame = frame
 
     def compose(self):  # type: ignore[no-untyped-def]
         # One line for where you are and how many rows; the search box takes a line only
@@ -122,12 +109,22 @@ class CustomersView(Vertical):
         else:
             self._show_view(self._request, options.apply(self.frame), keep_cursor)
 
-    @work(thread=True, exclusive=True, group="browse")
     def _browse(self, request: int, options: BrowseOptions, keep_cursor: bool) -> None:
-        view = options.apply(self.frame)
-        self.app.call_from_thread(self._show_view, request, view, keep_cursor)
+        """Filter and sort off the UI thread (group "browse"); the view arrives as a job
+        message tagged with ``request``."""
+        frame = self.frame
+        run_job(self, "browse", lambda _: (options.apply(frame), keep_cursor), token=request)
 
-    def _show_view(self, request: int, view: pl.DataFrame, keep_cursor: bool) -> None:
+    def on_job_done(self, event: JobDone) -> None:
+        view, keep_cursor = event.value
+        self._show_view(event.token, view, keep_cursor)
+
+    def on_job_failed(self, event: JobFailed) -> None:
+        if event.token == self._request:
+            self.pending = False
+        self.notify(event.message, severity="error")
+
+    def _show_view(self, request: object, view: pl.DataFrame, keep_cursor: bool) -> None:
         if request != self._request:
             return  # a newer filter or sort superseded this one
         self.pending = False

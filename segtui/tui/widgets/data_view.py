@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
+from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
@@ -194,7 +194,6 @@ class DataView(Vertical):
         )
         self._run_query(self._request, self.current, lazy, head, self.table_query)
 
-    @work(thread=True, exclusive=True, group="data-query")
     def _run_query(
         self,
         request: int,
@@ -203,34 +202,48 @@ class DataView(Vertical):
         head: pl.DataFrame,
         query: TableQuery,
     ) -> None:
-        import polars as pl
+        """The whole table's answer to ``query`` off the UI thread (group "data-query");
+        it arrives as a job message tagged with ``request``."""
 
-        from segtui.engine import text_match
+        def work(_: Report) -> tuple[str, pl.DataFrame, int | None]:
+            import polars as pl
 
-        matched: int | None = None
-        try:
-            if query.text.strip():
-                # ``head`` has the table's schema: text_match picks its text columns.
-                lazy = lazy.filter(text_match(head, query.text))
-            if query.sort_by is not None:
-                lazy = lazy.sort(
-                    query.sort_by, descending=query.descending, nulls_last=True, maintain_order=True
-                )
-            if query.text.strip():
-                frame, count = pl.collect_all([lazy.head(BROWSE_ROWS), lazy.select(pl.len())])
-                matched = int(count.item())
-            else:
-                frame = lazy.head(BROWSE_ROWS).collect()
-        except pl.exceptions.PolarsError as exc:  # the view says so; the session goes on
-            self.app.call_from_thread(self.app.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self._answered, request, kind, frame, matched)
+            from segtui.engine import OptionError, text_match
 
-    def _answered(self, request: int, kind: str, frame: pl.DataFrame, matched: int | None) -> None:
-        if request != self._request or kind != self.current:
+            answer, matched = lazy, None
+            try:
+                if query.text.strip():
+                    # ``head`` has the table's schema: text_match picks its text columns.
+                    answer = answer.filter(text_match(head, query.text))
+                if query.sort_by is not None:
+                    answer = answer.sort(
+                        query.sort_by,
+                        descending=query.descending,
+                        nulls_last=True,
+                        maintain_order=True,
+                    )
+                if query.text.strip():
+                    frame, count = pl.collect_all(
+                        [answer.head(BROWSE_ROWS), answer.select(pl.len())]
+                    )
+                    matched = int(count.item())
+                else:
+                    frame = answer.head(BROWSE_ROWS).collect()
+            except pl.exceptions.PolarsError as exc:  # the view says so; the session goes on
+                raise OptionError(str(exc)) from exc
+            return kind, frame, matched
+
+        run_job(self, "data-query", work, token=request)
+
+    def on_job_done(self, event: JobDone) -> None:
+        kind, frame, matched = event.value
+        if event.token != self._request or kind != self.current:
             return  # another query or a table switch came after this one
         # The whole table in file order extends the head: the cursor stays where it is.
         self._show_frame(frame, matched, keep_cursor=self.table_query.is_plain)
+
+    def on_job_failed(self, event: JobFailed) -> None:
+        self.notify(event.message, severity="error")
 
     def _total(self) -> int:
         return self.counts.get(self.current, 0)

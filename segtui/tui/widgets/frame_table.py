@@ -36,6 +36,27 @@ __all__ = ["FrameTable", "format_cell"]
 PAGE_ROWS = 256
 
 
+class FrameSlot:
+    """A widget's DataFrame attribute: an empty frame until one is set, made when first
+    read, so that building the widget (before the first frame is painted) imports no
+    Polars."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, widget: object, owner: type | None = None) -> pl.DataFrame:
+        frame = getattr(widget, self.slot, None)
+        if frame is None:
+            import polars as pl
+
+            frame = pl.DataFrame()
+            setattr(widget, self.slot, frame)
+        return frame
+
+    def __set__(self, widget: object, frame: pl.DataFrame) -> None:
+        setattr(widget, self.slot, frame)
+
+
 class FrameTable(ScrollView, can_focus=True):
     """Scrollable, sortable view of a DataFrame with a row and a column cursor."""
 
@@ -100,7 +121,6 @@ class FrameTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         # The first ``fixed_columns`` (the id) stay put while the rest scroll sideways.
         self.fixed_columns = fixed_columns
-        self._frame: pl.DataFrame | None = None  # empty until set_frame (see frame)
         self.columns: list[str] = []
         self.widths: list[int] = []
         self.sort_column: str | None = None
@@ -111,19 +131,7 @@ class FrameTable(ScrollView, can_focus=True):
         self._pages: dict[int, list[tuple[str, ...]]] = {}
 
     # -- data -----------------------------------------------------------------------
-    @property
-    def frame(self) -> pl.DataFrame:
-        """The frame shown; an empty one until ``set_frame``, made when first read so that
-        building the widget (before the first frame is painted) imports no Polars."""
-        if self._frame is None:
-            import polars as pl
-
-            self._frame = pl.DataFrame()
-        return self._frame
-
-    @frame.setter
-    def frame(self, frame: pl.DataFrame) -> None:
-        self._frame = frame
+    frame = FrameSlot()  # the frame shown; empty until ``set_frame``
 
     def set_frame(self, frame: pl.DataFrame, *, keep_cursor: bool = False) -> None:
         """Show ``frame`` (the widget keeps a reference, no copy)."""

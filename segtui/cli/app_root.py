@@ -1,7 +1,8 @@
 """The Typer application object; command modules register themselves on it.
 
-It lives in its own module so a command module imports it without importing the
-``segtui.cli`` package that imports every command module (which would be a cycle).
+It lives in its own module so a command module imports it without the rest of the
+CLI. ``from segtui.cli import app`` gives it with every command registered
+(``segtui.cli.commands_app``); ``segtui ui`` registers only its own.
 """
 
 from __future__ import annotations

@@ -1,0 +1,109 @@
+"""Which tests run only in the slow suite because a cheaper twin covers them in the fast one.
+
+The default suite must stay under three minutes on the project's 2-core machine. Measured
+with ``--junitxml`` on 2,126 tests (2026-12-06), 258 workbench tests took 57% of the
+workers' time: every one starts Textual, which costs about a second of CPU before the
+first key. So the fast suite keeps one instance of each behaviour and these twins move to
+the slow suite, which CI runs too (``pytest -m "slow or spark"``). Nothing here is
+skipped: every test still runs on every CI run.
+
+Each rule names what still covers the behaviour in the fast suite.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# A test id containing any of these runs in the slow suite.
+SLOW_TWINS: dict[str, str] = {
+    # Every workbench test parametrised by size runs at 80x24 in the fast suite; the
+    # 120x40 instance (snapshots included) runs in the slow suite.
+    "120x40": "the 80x24 instance",
+    # The contrast matrix (12 scenes x 2 themes): the fast suite measures the Segments
+    # scene in both themes, the dark-theme start and the planted low-contrast pair.
+    "test_contrast.py::test_every_pair_on_screen_reaches_wcag_contrast[": "segments scenes",
+    "test_snapshots.py::test_sixteen_colour_theme[charts]": "[segments]",
+    "test_snapshots.py::test_no_color[charts]": "[segments]",
+    # Parametrised workbench tests keep one or two representative cases.
+    "test_app_bad_inputs.py::test_after_a_broken_source_help_still_opens_and_q_quits[empty_": (
+        "[unparsable_date], [missing_required_column]"
+    ),
+    "test_after_a_broken_source_help_still_opens_and_q_quits[k_larger": "[unparsable_date]",
+    "test_after_a_broken_source_help_still_opens_and_q_quits[text_in": "[unparsable_date]",
+    "test_app_value.py::test_clv_columns_sort_all_customers[expected_": "[clv]",
+    "test_app_value.py::test_clv_columns_sort_all_customers[p_alive]": "[clv]",
+    "test_app_export.py::test_export_writes_each_format_and_rereads[json]": "[csv]",
+    "test_app_export.py::test_export_writes_each_format_and_rereads[parquet]": "[csv]",
+    "test_escape_in_an_empty_search_box_stays_in_the_view[3-": "[2-#search]",
+    "test_screen_tables_show_whole_values_scrolled_sideways[transactions]": "[lookalikes]",
+    "test_screen_tables_show_whole_values_scrolled_sideways[migration]": "[lookalikes]",
+    "test_the_footer_shows_whole_keys_of_the_focused_view[sweep-": "[segments], [customers]",
+    "test_the_footer_shows_whole_keys_of_the_focused_view[data-": "[segments], [customers]",
+    # Workbench tests whose behaviour a fast test already drives.
+    "test_app_sweep.py::test_plus_overrides_k_auto_with_a_number": (
+        "test_sweep_view_after_k_auto_shows_its_scores_and_picking_overrides_auto"
+    ),
+    "test_app_sweep.py::test_settings_dialog_accepts_auto": (
+        "test_ui_command_and_config_hand_k_auto_to_the_app, test_k_auto_start_shows_..."
+    ),
+    "test_segment_explanations.py::test_panel_has_no_match_line_without_like": (
+        "test_panel_lines_show_effect_sizes_rule_and_match"
+    ),
+    "test_app_lookalikes.py::test_lookalikes_show_each_ones_name_and_segment": (
+        "test_l_on_a_customer_lists_its_lookalikes_with_engine_scores"
+    ),
+    "test_app_migration.py::test_save_model_refuses_a_non_json_name": (
+        "test_saving_over_an_existing_model_asks_first"
+    ),
+    "test_app_customers.py::test_table_scrolls_with_page_down_and_end": (
+        "test_arrow_page_and_home_keys_move_the_cursor"
+    ),
+    "test_app_keys.py::test_customer_id_stays_visible_while_scrolling_right": (
+        "test_table_values.py (every table scrolled sideways at 80x24)"
+    ),
+    "test_app_export.py::test_export_to_an_existing_folder_says_it_is_a_folder": (
+        "test_bad_path_shows_the_error_in_the_dialog_and_the_app_keeps_running"
+    ),
+    "test_segment_panel_value.py::test_panel_has_no_clv_line_without_clv": (
+        "test_panel_shows_mean_and_total_clv_and_p_alive_with_clv"
+    ),
+    # Engine tests that repeat a whole run on a second path or format; the fast suite keeps
+    # the reference-data instance of each promise.
+    "test_fastpath.py::test_fast_path_gives_the_same_segments_as_the_plain_path": (
+        "the other test_fastpath.py cases"
+    ),
+    "test_determinism.py::test_generated_data_as_csv_and_parquet_give_identical_outputs": (
+        "test_python_api.py ...byte_identical_segments_to_the_csv_folder[polars]"
+    ),
+    "test_value_dense.py::test_clv_run_is_the_same_on_both_paths[1]": "[0]",
+    "test_value_run.py::test_value_columns_are_the_same_on_every_run": (
+        "test_auto_k_summary_is_identical_across_runs (one run twice)"
+    ),
+    "byte_identical_segments_to_the_csv_folder[arrow]": "[polars]",
+    "byte_identical_segments_to_the_csv_folder[lazy]": "[polars]",
+    "byte_identical_segments_to_the_csv_folder[pandas]": "[polars]",
+    "test_identity.py::test_a_permutation_of_the_model_is_undone": (
+        "test_unchanged_data_keeps_every_id_and_name"
+    ),
+}
+
+
+# Exceptions to the patterns above: these instances are the fast suite's representatives.
+KEEP_FAST = (
+    "wcag_contrast[segments-segtui-dark]",
+    "wcag_contrast[segments-segtui-light]",
+)
+
+
+def is_slow_twin(nodeid: str) -> bool:
+    """True when ``nodeid`` runs only in the slow suite (see SLOW_TWINS)."""
+    if any(kept in nodeid for kept in KEEP_FAST):
+        return False
+    return any(pattern in nodeid for pattern in SLOW_TWINS)
+
+
+def mark_slow_twins(items: list[pytest.Item]) -> None:
+    """Adds the ``slow`` mark to every collected slow twin, before ``-m`` selects."""
+    for item in items:
+        if is_slow_twin(item.nodeid):
+            item.add_marker(pytest.mark.slow)
