@@ -39,3 +39,11 @@ def test_the_engine_imports_no_face():
     layers = _layers()
     counts = layers.layer_imports()
     assert [p for p in counts if p[0] in ("door", "engine") and p[1] in layers.FACES] == []
+
+
+def test_the_committed_picture_is_what_the_code_draws():
+    layers = _layers()
+    drawn = layers.draw(layers.layer_imports())
+    assert drawn == layers.OUT.read_text(encoding="utf-8"), (
+        "docs/images/layers.svg is stale: run `python docs/images/layers.py` and commit it"
+    )

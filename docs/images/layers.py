@@ -2,10 +2,12 @@
 
 Run from the repository root: ``python docs/images/layers.py``. Every import statement of
 ``segtui/`` is read with ``ast`` (function-level and ``if TYPE_CHECKING:`` ones included,
-as tests/test_import_contract.py reads them) and counted between the layers below. An
-arrow is drawn for each pair of layers that has imports, labelled with its rule (the
-numbers of docs/development.md, "Who may import whom") and how many import statements
-take it; an arrow no rule allows is drawn red. Nothing of segtui is imported or run.
+as tests/test_import_contract.py reads them) and sorted into the layers below. An arrow
+is drawn for each pair of layers that some import joins, labelled with the rule that
+allows it (the numbers of docs/development.md, "Who may import whom"); an arrow no rule
+allows is drawn red, labelled with its import statements. The picture changes only when
+an arrow appears or goes, and tests/test_layers_picture.py fails when the committed one
+is not what this script draws. Nothing of segtui is imported or run.
 """
 
 from __future__ import annotations
@@ -335,9 +337,7 @@ def draw(counts: Counter[tuple[str, str]]) -> str:
         rule = RULES.get(pair)
         colour = "#1d2733" if rule else "#c0392b"
         parts.append(arrow(start, end, colour, pair in (("cli", "tui"), ("cli", "notebook"))))
-        words = f"{rule}: {count}" if rule else f"{count} past the door"
-        if pair[1] == "settings" or pair[0] == "settings":
-            words = f"{rule}: {count}"
+        words = str(rule) if rule else f"{count} past the door"
         parts.append(text(label[0], label[1], words, 11, "bold", fill=colour))
     drawn = set(ROUTES)
     stray = sorted(pair for pair in counts if pair not in drawn)
@@ -347,9 +347,8 @@ def draw(counts: Counter[tuple[str, str]]) -> str:
         text(
             10,
             636,
-            "An arrow = import statements from one layer into another, "
-            "counted from the code (python docs/images/layers.py); its label = "
-            "rule: statements.",
+            "An arrow = imports from one layer into another, read from the code "
+            "(python docs/images/layers.py); its label = the rule that allows it.",
             10,
             fill="#52606d",
         )
