@@ -3,9 +3,9 @@
 Every name in ``__all__`` is a thing a face really uses; the faces import nothing else of
 the engine (tests/test_import_contract.py checks it, function-level imports too).
 
-Importing this module imports nothing heavy: each name is loaded from the module that
-defines it on first use (PEP 562 ``__getattr__``), so ``segtui --help`` and the
-workbench's first paint do not pay for Polars, NumPy or scikit-learn. The
+Importing this module imports nothing heavy: each name is read from the module that
+defines it when a face asks for it (PEP 562 ``__getattr__``), so ``segtui --help`` and
+the workbench's first paint do not pay for Polars, NumPy or scikit-learn. The
 ``TYPE_CHECKING`` block gives type checkers the same names. Engine modules never import
 from here: they import the module that defines what they need.
 """
