@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import signal
 import socket
@@ -61,7 +63,8 @@ def server(tmp_path):
             assert time.monotonic() < deadline, "the server did not listen in 30 s"
             time.sleep(0.05)
     yield port, printed, process
-    os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):  # a test may have stopped it already
+        os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=20)
 
 
@@ -241,3 +244,34 @@ def test_a_session_whose_app_ignores_quit_is_killed(monkeypatch) -> None:
     returncode, took = asyncio.run(start_and_stop())
     assert returncode == -signal.SIGKILL
     assert took < 5
+
+
+def test_the_access_log_never_prints_the_token() -> None:
+    # aiohttp's access logger formats the request line from its arguments, as here.
+    record = logging.LogRecord(
+        "aiohttp.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s "%s" %s',
+        ("127.0.0.1", f"GET /?token={TOKEN}&x=1 HTTP/1.1", 200),
+        None,
+    )
+    assert serve_cmd.RedactToken().filter(record)
+    line = record.getMessage()
+    assert TOKEN not in line
+    assert line == '127.0.0.1 "GET /?token=<hidden>&x=1 HTTP/1.1" 200'
+
+
+def test_the_server_logs_requests_without_the_token(server) -> None:
+    port, _, process = server
+
+    async def fetch() -> int:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/?token={TOKEN}") as page:
+                return page.status
+
+    assert asyncio.run(fetch()) == 200
+    os.killpg(process.pid, signal.SIGTERM)
+    logged = process.communicate(timeout=20)[0].decode()
+    assert "GET /?token=<hidden>" in logged and TOKEN not in logged

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 TOKEN_ENV = str(ROW["token@serve"].envvar)
 INSTALL_HINT = "install it with pip install 'segtui[serve]' (or pip install textual-serve)"
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+# A token in a logged request line (``GET /?token=...``) is written as this instead.
+TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
 # Seconds a closed session's app has to quit before it is killed.
 QUIT_GRACE_S = 5.0
 
@@ -170,6 +174,17 @@ def ending_session_class() -> Any:
     return EndingAppService
 
 
+class RedactToken(logging.Filter):
+    """Rewrites every ``token=...`` in a log record as ``token=<hidden>``: aiohttp's access
+    log prints each request line, and the page's first request carries the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = TOKEN_IN_QUERY.sub(r"\1<hidden>", message), ()
+        return True
+
+
 def build_server(command: str, host: str, port: int, *, token: str | None, loopback: bool) -> Any:
     """A textual-serve Server that runs ``command`` per session behind the token check."""
     import textual_serve.server
@@ -179,6 +194,7 @@ def build_server(command: str, host: str, port: int, *, token: str | None, loopb
     # The handler creates each session by this module-level name; this process runs
     # nothing but the server, so the swap touches no one else.
     textual_serve.server.AppService = ending_session_class()  # type: ignore[misc]
+    logging.getLogger("aiohttp.access").addFilter(RedactToken())
 
     @web.middleware
     async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
