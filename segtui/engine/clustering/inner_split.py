@@ -99,7 +99,9 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     # its side queries on the in-memory engine, so there it keeps its own streaming pass.
     shared = not plain_path(None)
     side = [next_period_query(tables, cut, horizon)] if shared else []
-    inner = compute_features(tables, table.features, cut, side=side)
+    inner = compute_features(
+        tables, table.features, cut, side=side, ids_distinct=table.ids_distinct
+    )
     clustered = inner.frame.filter(pl.col("has_purchases"))
     if clustered.height <= 10:
         return None
