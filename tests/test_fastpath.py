@@ -62,10 +62,12 @@ def test_frequency_counts_distinct_ids_when_a_transaction_has_several_lines(tmp_
     """
     folder = write_tables(tmp_path, TINY_CUSTOMERS, TINY_PRODUCTS, lines)
     tables = load_source(folder)
-    fast = compute_features(tables, Settings.features).frame
+    table = compute_features(tables, Settings.features)
+    fast = table.frame
     plain = compute_features(tables, Settings.features, plain=True).frame
     assert fast.filter(pl.col("CustomerID") == "C1")["frequency"].item() == 2
     assert fast.select(Settings.features).equals(plain.select(Settings.features))
+    assert not table.ids_distinct  # so the inner split proves its own lines again
 
 
 def test_unique_ids_give_line_counts_equal_to_the_plain_distinct_count(planted_5k):

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
 TOKEN_ENV = str(ROW["token@serve"].envvar)
 INSTALL_HINT = "install it with pip install 'segtui[serve]' (or pip install textual-serve)"
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+# A token in a logged request line (``GET /?token=...``) is written as this instead.
+TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+# Seconds a closed session's app has to quit before it is killed.
+QUIT_GRACE_S = 5.0
 
 
 @app.command()
@@ -85,12 +91,13 @@ def ui_command(source: Path | None, config: Path | None) -> str:
         from segtui.engine import InputError
 
         raise InputError("no such file or folder", file=settings.source)
-    words = [sys.executable, "-m", "segtui", "ui"]
+    words = ["exec", sys.executable, "-m", "segtui", "ui"]
     if source is not None:
         words.append(str(source.resolve()))
     if config is not None:
         words += ["--config", str(config.resolve())]
-    return " ".join(shlex.quote(word) for word in words)
+    # exec: the shell textual-serve starts becomes the app, so ending it ends the app
+    return " ".join(word if word == "exec" else shlex.quote(word) for word in words)
 
 
 def is_loopback(host: str) -> bool:
@@ -139,10 +146,55 @@ def cookie_name(request: web.Request) -> str:
     return f"segtui_token_{request.url.port}"
 
 
+def ending_session_class() -> Any:
+    """textual-serve's AppService (one browser session's process), ending the process
+    when the session stops."""
+    import asyncio
+
+    from textual_serve.app_service import AppService
+
+    class EndingAppService(AppService):  # type: ignore[misc]
+        """A session whose process ends with its websocket. textual-serve only sends the
+        app a "quit": a tab closed while the workbench was still starting left it
+        running, and it spun on after the server stopped (seen with headless Chromium)."""
+
+        async def stop(self) -> None:
+            try:
+                await asyncio.wait_for(super().stop(), QUIT_GRACE_S)
+            except TimeoutError:
+                pass
+            process = self._process
+            if process is not None and process.returncode is None:
+                try:
+                    await asyncio.wait_for(process.wait(), QUIT_GRACE_S)
+                except TimeoutError:
+                    process.kill()  # the command is exec'd: this is the app itself
+                    await process.wait()
+
+    return EndingAppService
+
+
+class RedactToken(logging.Filter):
+    """Rewrites every ``token=...`` in a log record as ``token=<hidden>``: aiohttp's access
+    log prints each request line, and the page's first request carries the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = TOKEN_IN_QUERY.sub(r"\1<hidden>", message), ()
+        return True
+
+
 def build_server(command: str, host: str, port: int, *, token: str | None, loopback: bool) -> Any:
     """A textual-serve Server that runs ``command`` per session behind the token check."""
+    import textual_serve.server
     from aiohttp import web
     from textual_serve.server import Server
+
+    # The handler creates each session by this module-level name; this process runs
+    # nothing but the server, so the swap touches no one else.
+    textual_serve.server.AppService = ending_session_class()  # type: ignore[misc]
+    logging.getLogger("aiohttp.access").addFilter(RedactToken())
 
     @web.middleware
     async def guard(request: web.Request, handler: Any) -> web.StreamResponse:

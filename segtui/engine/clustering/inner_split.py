@@ -102,7 +102,9 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     # its side queries on the in-memory engine, so there it keeps its own streaming pass.
     shared = not plain_path(None)
     side = [next_period_query(tables, cut, horizon)] if shared else []
-    inner = compute_features(tables, table.features, cut, side=side)
+    inner = compute_features(
+        tables, table.features, cut, side=side, ids_distinct=table.ids_distinct
+    )
     future = inner.side[0] if shared else next_period(tables, cut, horizon)[0]
     return split_from(inner, future, cut, horizon, settings)
 

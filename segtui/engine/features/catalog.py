@@ -136,6 +136,9 @@ class FeatureTable:
     # space settings they were fitted with (clustering.inner_split.split_key): a split fitted under
     # another scaling scores k differently from the one ``segtui run`` computes.
     inner_splits: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # The fast path proved every TransactionID of the lines before ``as_of`` distinct:
+    # a table at an earlier date (the inner split's) need not prove it again.
+    ids_distinct: bool = False
 
 
 def category_available(tables: Tables) -> bool:

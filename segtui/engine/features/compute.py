@@ -184,6 +184,7 @@ def compute_features(
     *,
     plain: bool | None = None,
     side: Sequence[pl.LazyFrame] = (),
+    ids_distinct: bool = False,
 ) -> FeatureTable:
     """Compute per-customer features for every customer of ``tables``.
 
@@ -192,6 +193,9 @@ def compute_features(
     SEGTUI_PLAIN_PATH=1) skips the large-input shortcuts; the values are the same.
     ``side``: more queries over the same tables, collected in the same plan (a shared
     scan parses a CSV once); their results are ``FeatureTable.side``.
+    ``ids_distinct``: an earlier table of the same ``tables`` at a later (or no) as-of date
+    proved every TransactionID distinct (its ``ids_distinct``), so they are distinct here
+    too and the fast path skips its pass over the id column (``--k auto``'s inner split).
     """
     fast = not plain_path(plain)
     features, categories = resolve_features(requested, tables)
@@ -237,6 +241,7 @@ def compute_features(
     agg_query = tx.group_by("CustomerID").agg(aggs)
     customers_query = tables.customers
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])
+    proved = False  # every TransactionID shown distinct (FeatureTable.ids_distinct)
     try:
         spec = tables.files["transactions"]
         batched = None
@@ -259,10 +264,11 @@ def compute_features(
         elif fast:
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
-            if check_ids:
-                collected[0] = frequency_fast(
+            if check_ids and not ids_distinct:
+                collected[0], proved = frequency_fast(
                     collected[0], tx, tx.filter(is_purchase()) if is_marked(tables) else None
                 )
+            proved = proved or (check_ids and ids_distinct)
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
@@ -328,6 +334,7 @@ def compute_features(
         warnings=warnings,
         categories=categories,
         side=side_results,
+        ids_distinct=proved,
     )
 
 

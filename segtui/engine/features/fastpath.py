@@ -80,9 +80,10 @@ def distinct_hashes(hashes: list[np.ndarray] | pl.Series) -> bool:
 
 def frequency_fast(
     agg: pl.DataFrame, transactions: pl.LazyFrame, purchases: pl.LazyFrame | None = None
-) -> pl.DataFrame:
-    """``agg`` (frequency = line count) when the ids prove distinct; otherwise ``agg`` with
-    frequency recomputed exactly as the number of distinct TransactionIDs per customer.
+) -> tuple[pl.DataFrame, bool]:
+    """``(agg, True)`` (frequency = line count) when the ids prove distinct; otherwise
+    ``agg`` with frequency recomputed exactly as the number of distinct TransactionIDs per
+    customer, and False.
 
     Counting distinct strings per customer is the costliest aggregation on large logs.
     A pass over the TransactionID column hashes every id; sorted, no two equal
@@ -101,9 +102,9 @@ def frequency_fast(
     """
     hashes = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
     if distinct_hashes(hashes.to_series()):
-        return agg
+        return agg, True
     exact_over = purchases if purchases is not None else transactions
-    return exact_frequency(agg, exact_over, pl.col("TransactionID"))
+    return exact_frequency(agg, exact_over, pl.col("TransactionID")), False
 
 
 def exact_frequency(agg: pl.DataFrame, transactions: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
