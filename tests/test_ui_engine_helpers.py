@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from segtui.engine import lookup
 from segtui.engine.clustering.projection import pca_2d
 from segtui.engine.errors import OutputError
 from segtui.engine.io.sources import load_source
-from segtui.engine.output.result_files import export
+from segtui.engine.output.result_files import beside, export, export_kind, write_result
 from segtui.engine.pipeline import run
 
 
@@ -87,6 +88,24 @@ def test_export_refuses_to_overwrite_without_force(zeotap_result, tmp_path) -> N
     with pytest.raises(OutputError, match="already exists"):
         export(zeotap_result, target)
     assert export(zeotap_result, target, force=True) == target.resolve()
+
+
+def test_export_named_summary_json_is_the_summary_run_writes(zeotap_result, tmp_path) -> None:
+    """``x.summary.json`` is the summary (the bytes of ``write_result(summary=...)``, which
+    ``segtui run --summary`` uses); plain ``x.json`` stays the segments file."""
+    summary = export(zeotap_result, tmp_path / "seg.summary.json")
+    write_result(zeotap_result, summary=tmp_path / "run.json")
+    assert summary.read_bytes() == (tmp_path / "run.json").read_bytes()
+    assert json.loads(summary.read_text(encoding="utf-8"))["k"] == zeotap_result.k
+    segments = pl.read_json(export(zeotap_result, tmp_path / "seg.json"))
+    assert segments["CustomerID"].to_list() == zeotap_result.segments["CustomerID"].to_list()
+    assert [export_kind(Path(n)) for n in ("a.SUMMARY.JSON", "a.json", "a.md")] == [
+        "summary",
+        "segments",
+        "report",
+    ]
+    assert beside(Path("out/seg.csv"), "summary") == Path("out/seg.summary.json")
+    assert beside(Path("out/seg.parquet"), "report") == Path("out/seg.md")
 
 
 def test_export_rejects_unknown_extensions(zeotap_result, tmp_path) -> None:

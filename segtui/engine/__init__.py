@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from segtui.engine.output.result_files import (
         EXPORT_FORMATS,
         ResultFile,
+        beside,
         check_export,
         export,
         export_kind,
@@ -136,6 +137,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "assign": ("segtui.engine.models.assign", "assign"),
     "assign_engine": ("segtui.engine.pipeline", "assign_engine"),
     "available_names": ("segtui.engine.features.catalog", "available_names"),
+    "beside": ("segtui.engine.output.result_files", "beside"),
     "browse": ("segtui.engine.lookup", "browse"),
     "build_model": ("segtui.engine.models.build", "build_model"),
     "check_address_space": ("segtui.engine.io.resources", "check_address_space"),
@@ -228,6 +230,7 @@ __all__ = [
     "assign",
     "assign_engine",
     "available_names",
+    "beside",
     "browse",
     "build_model",
     "check_address_space",

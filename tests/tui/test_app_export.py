@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -240,3 +241,57 @@ async def test_export_offers_no_view_choice_when_showing_all_customers(make_app)
         await settle(pilot)
         await pilot.press("e")
         assert not app.screen.query("#view-only")
+
+
+async def test_summary_json_export_is_the_bytes_run_writes_with_summary(make_app, tmp_path):
+    """The summary JSON of `segtui run --summary x.json`, from the workbench: named
+    ``*.summary.json`` in the export dialog, or ticked to go beside a segments file.
+    Both equal, by sha256, what run writes from the workbench's own settings file."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("plus", "V")  # another k and the value models: more to agree on
+        await settle(pilot)
+        await pilot.press("w")
+        await pilot.press("enter")
+        await settle(pilot)
+        await export_to(pilot, tmp_path / "only.summary.json")
+        await pilot.press("e")
+        assert app.screen.query_one("#with-summary").display
+        app.screen.query_one("#with-summary").value = True
+        app.screen.query_one("#export-path").value = str(tmp_path / "seg.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+    config = tmp_path / "segtui.toml"
+    outcome = CliRunner().invoke(
+        cli, ["run", "--config", str(config), "--summary", str(tmp_path / "run.json"), "-q"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    expected = hashlib.sha256((tmp_path / "run.json").read_bytes()).hexdigest()
+    for name in ("only.summary.json", "seg.summary.json"):
+        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == expected, name
+    summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert summary["k"] == 5 and summary["clv"]  # the keys pressed reached the summary
+    assert (tmp_path / "seg.csv").read_text(encoding="utf-8").startswith("CustomerID,")
+    assert not (tmp_path / "seg.md").exists()  # only what was ticked
+
+
+async def test_summary_box_is_offered_beside_segments_files_only(make_app, tmp_path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        box = app.screen.query_one("#with-summary")
+        field = app.screen.query_one("#export-path")
+        for name, offered in [
+            ("a.csv", True),
+            ("a.json", True),
+            ("a.summary.json", False),
+            ("a.md", False),
+            ("a.toml", False),
+        ]:
+            box.value = True
+            field.value = str(tmp_path / name)
+            await pilot.pause()
+            assert box.display is offered, name
+            assert box.value is offered, name

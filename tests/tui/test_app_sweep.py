@@ -11,7 +11,7 @@ from segtui.config import Settings
 from segtui.engine.clustering import sweep as sweep_module
 from segtui.engine.clustering.sweep import sweep
 from segtui.tui.screens.settings import SettingsScreen
-from segtui.tui.screens.sweep import SweepScreen
+from segtui.tui.screens.sweep import SweepNotes, SweepScreen
 from segtui.tui.widgets.segments_view import SegmentItem
 
 from .conftest import screen_text, settle
@@ -236,3 +236,46 @@ def test_ui_command_and_config_hand_k_auto_to_the_app(zeotap_dir, tmp_path, monk
     by_config = CliRunner().invoke(cli, ["ui", str(zeotap_dir), "--config", str(config)])
     assert by_flag.exit_code == 0 and by_config.exit_code == 0
     assert started == ["auto", "auto"]
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """True when ``part`` appears in ``words`` as one unbroken run."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
+async def test_sweep_rule_is_readable_whole_at_80x24(make_app) -> None:
+    """The rule sentence wraps below the chart; at 80x24 it runs past the screen, the
+    status says "pgdn more", and pgdn shows the rest: every word of the engine's rule,
+    the reason and the stability method is on screen, in order, and j/k still move k."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("K")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SweepScreen) and screen.result is not None
+        notes = screen.query_one(SweepNotes)
+        assert notes.max_scroll_y > 0  # the sentence does not fit: the test is needed
+        assert "· pgdn more" in screen_text(app).splitlines()[1]
+        seen: dict[int, str] = {}
+        for _ in range(notes.max_scroll_y + 1):
+            region = notes.content_region
+            strips = app.screen._compositor.render_strips()
+            for y in range(region.y, region.bottom):
+                line = "".join(segment.text for segment in strips[y])[region.x : region.right]
+                seen[int(notes.scroll_y) + y - region.y] = line
+            await pilot.press("pagedown")
+            await pilot.pause()
+        assert int(notes.scroll_y) == notes.max_scroll_y
+        words = " ".join(seen[y] for y in sorted(seen)).split()
+        result = screen.result
+        rule, _, because = result.rule.partition(" Chosen: ")
+        assert _contains(words, f"★ Recommended k = {result.recommended_k}:".split())
+        assert _contains(words, because.removeprefix(f"k = {result.recommended_k}: ").split())
+        assert _contains(words, ["Rule:", *rule.split()])
+        assert _contains(words, f"stability: {result.stability_method}.".split())
+        await pilot.press("pageup", "pageup", "pageup")
+        assert notes.scroll_y == 0
+        before = screen.cursor
+        await pilot.press("j")
+        assert screen.cursor == min(before + 1, screen.k_max)

@@ -96,7 +96,13 @@ async def test_holdout_report_shows_the_error_table_and_the_chart(realistic_dir)
         assert chart.predicted[-1] == pytest.approx(holdout["predicted"])
         await pilot.press("G")
         last = holdout["rows"][-1]
-        assert f"{last['through']}    {last['actual']:,}" in screen_text(app)
+        line = next(x for x in screen_text(app).splitlines() if last["through"] in x)
+        assert line.split()[:4] == [
+            str(last["week"]),
+            last["through"],
+            f"{last['actual']:,}",
+            f"{last['predicted']:,.2f}",
+        ]
 
 
 def test_tracking_chart_draws_each_series_to_its_final_value() -> None:

@@ -186,8 +186,10 @@ async def test_reference_data_tables_show_whole_values_scrolled_sideways(tmp_pat
         (["2", "enter"], "#tx-table"),
         (["2", "L"], "#lookalike-table"),
         (["m", "enter"], "#migration-table"),
+        (["B", "enter"], "#backtest-comparison"),
+        (["B", "enter"], "#backtest-segments"),
     ],
-    ids=["transactions", "lookalikes", "migration"],
+    ids=["transactions", "lookalikes", "migration", "backtest", "backtest-segments"],
 )
 async def test_screen_tables_show_whole_values_scrolled_sideways(keys, table_id, tmp_path) -> None:
     app = SegtuiApp(Settings(source=REFERENCE, **PRE_SWITCH), export_dir=tmp_path)
@@ -199,3 +201,50 @@ async def test_screen_tables_show_whole_values_scrolled_sideways(keys, table_id,
         table = app.screen.query_one(table_id, FrameTable)
         assert table.row_count > 0
         assert await sweep_sideways(pilot, table) > 10
+
+
+def big_money_log(folder: Path, scale: float) -> Path:
+    """The realistic sample with every price and order value times ``scale``: CLV totals
+    in the trillions, as a currency with small units gives."""
+    import dataclasses
+
+    import polars as pl
+
+    from segtui.engine.sample_realistic import generate_realistic
+
+    sample = generate_realistic(600, seed=11)
+    money = [pl.col(c) * scale for c in ("TotalValue", "Price")]
+    dataclasses.replace(
+        sample,
+        transactions=sample.transactions.with_columns(money),
+        products=sample.products.with_columns(pl.col("Price") * scale),
+    ).write(folder)
+    return folder
+
+
+async def test_value_tables_show_whole_values_scrolled_sideways(tmp_path) -> None:
+    """The Value view's three tables (stage x segment, value per segment, holdout weeks)
+    are FrameTables: with CLV totals in the trillions the value table is wider
+    than 80 columns, and every visible cell is still a whole value or a marked cut."""
+    settings = Settings(source=big_money_log(tmp_path, 1e8), **PRE_SWITCH).replace(
+        clv=True, as_of=dt.date(2024, 7, 1), holdout_end=dt.date(2024, 9, 2)
+    )
+    app = SegtuiApp(settings, export_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        value = app.result.value
+        assert value["total_clv"] > 1e12  # the table needs more than 80 columns
+        wide = app.query_one("#segment-value-table", FrameTable)
+        assert sum(wide.widths) + 2 * len(wide.widths) > 80
+        assert await sweep_sideways(pilot, wide) >= wide.row_count * len(wide.columns)
+        # The other two fit 80 columns: every cell is checked without scrolling.
+        for table_id in ("#stage-table", "#holdout-table"):
+            table = app.query_one(table_id, FrameTable)
+            table.focus()
+            await pilot.pause()
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert check_table(app, table) == table.row_count * len(table.columns)
+        totals = wide.frame["total CLV"].to_list()
+        assert totals == [row["total_clv"] for row in value["segments"]]

@@ -45,6 +45,11 @@ EXPORT_KINDS = (
     | dict.fromkeys(REPORT_FORMATS, "report")
     | dict.fromkeys(SETTINGS_FORMATS, "settings")
 )
+# An export whose name ends so is the summary JSON (``segtui run --summary x.json``'s
+# file), not a segments file: .json alone stays the segments, as it always was.
+SUMMARY_EXPORT = ".summary.json"
+# What is written beside a segments file when asked: the report and the summary JSON.
+BESIDE = {"report": ".md", "summary": SUMMARY_EXPORT}
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,30 @@ class ResultFile:
 
 
 def export_kind(path: Path) -> str:
-    """'segments', 'report' or 'settings' from the extension; raises OutputError otherwise."""
+    """'segments', 'report' or 'settings' from the extension, or 'summary' for a name
+    ending in ``.summary.json``; raises OutputError otherwise."""
+    if path.name.lower().endswith(SUMMARY_EXPORT):
+        return "summary"
     suffix = path.suffix.lower()
     if suffix in EXPORT_KINDS:
         return EXPORT_KINDS[suffix]
     raise OutputError(
         f"cannot tell the export format from the extension {suffix or '(none)'!r}",
         file=path,
-        hint=f"use one of {', '.join(EXPORT_FORMATS)}",
+        hint=f"use one of {', '.join(EXPORT_FORMATS)} (or {SUMMARY_EXPORT} for the summary)",
     )
+
+
+def beside(path: Path, kind: str) -> Path:
+    """The file of ``kind`` ('report' or 'summary') written beside the segments file
+    ``path``: ``segments.md`` or ``segments.summary.json`` for ``segments.csv``."""
+    return path.with_name(path.stem + BESIDE[kind])
+
+
+def _export_file(path: Path) -> ResultFile:
+    """An export planned as what its name says: a summary JSON as ``run --summary``
+    plans and writes it (the same writer, so the same bytes), the rest by extension."""
+    return ResultFile("export", "summary" if export_kind(path) == "summary" else "export", path)
 
 
 def plan_result(
@@ -207,16 +227,17 @@ def check_export(path: Path, *, force: bool, result: SegmentationResult | None =
     """Raise OutputError when ``path`` cannot be exported to (unknown format, no folder,
     exists without ``force``, or, given ``result``, one of the files it was read from)."""
     inputs = result_inputs(result) if result is not None else []
-    plan_result([ResultFile("export", "export", path)], inputs=inputs, force=force)
+    plan_result([_export_file(path)], inputs=inputs, force=force)
 
 
 def export(result: SegmentationResult, path: Path | str, *, force: bool = False) -> Path:
     """Write ``result`` to ``path`` in the format its extension names (the workbench's
     export: segments .csv/.parquet/.json, report .md, settings .toml that replay with
-    ``segtui run --config``). Returns the absolute path written. Never writes over a
-    file the result was read from."""
+    ``segtui run --config``, summary JSON ``*.summary.json``, the bytes ``segtui run
+    --summary`` writes). Returns the absolute path written. Never writes over a file
+    the result was read from."""
     target = Path(path).expanduser()
-    files = [ResultFile("export", "export", target)]
+    files = [_export_file(target)]
     return plan_result(files, inputs=result_inputs(result), force=force).write(result)[0]
 
 

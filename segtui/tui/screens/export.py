@@ -1,4 +1,5 @@
-"""The export dialog: a path (format from its extension) and an optional Markdown report."""
+"""The export dialog: a path (format from its extension) and, beside a segments file,
+an optional Markdown report and summary JSON (the files ``segtui run --summary`` writes)."""
 
 from __future__ import annotations
 
@@ -59,10 +60,18 @@ class ExportScreen(SaveFileScreen):
         return EXPORT_FORMATS
 
     def hint(self) -> str:
-        return f"{super().hint()} (.md = report, .toml = settings for `segtui run --config`)"
+        # Two lines at 80 columns, so the dialog with every box fits 24 rows.
+        return f"{super().hint()} (.md = report, .summary.json = summary, .toml = settings)"
 
     def options(self) -> Iterator[Widget]:
-        yield StateCheckbox("Also write a Markdown report (.md beside it)", id="with-report")
+        yield StateCheckbox(
+            "Also write a Markdown report (.md beside it)", id="with-report", classes="beside"
+        )
+        yield StateCheckbox(
+            "Also write the summary JSON (.summary.json beside it)",
+            id="with-summary",
+            classes="beside",
+        )
         if self.view is not None:
             yield StateCheckbox(
                 f"Only the current view: {plural(self.view.height, 'customer')} of "
@@ -79,26 +88,30 @@ class ExportScreen(SaveFileScreen):
         self._offer_report(event.value)
 
     def _offer_report(self, text: str) -> None:
-        """The Markdown report goes beside a segments file only: for a .toml or .md
-        path the box is hidden (and unticked), so it never promises a file not written."""
+        """The report and the summary go beside a segments file only: for a .toml, .md
+        or .summary.json path the boxes are hidden (and unticked), so they never promise
+        a file not written."""
         from segtui.engine import export_kind
 
         try:
             segments = export_kind(Path(text.strip())) == "segments"
         except SegtuiError:
             segments = True  # unknown extension: the error on export says which to use
-        box = self.query_one("#with-report", Checkbox)
-        box.display = segments
-        if not segments:
-            box.value = False
+        for box in self.query(".beside").results(Checkbox):
+            box.display = segments
+            if not segments:
+                box.value = False
 
     def targets(self, path: Path) -> list[Path]:
-        """The file named and, when the report box is ticked, the .md beside it."""
-        from segtui.engine import export_kind
+        """The file named and, for a segments file, the report (.md) and the summary
+        (.summary.json) beside it whose boxes are ticked."""
+        from segtui.engine import beside, export_kind
 
         paths = [path]
-        if self.query_one("#with-report", Checkbox).value and export_kind(path) == "segments":
-            paths.append(path.with_suffix(".md"))
+        if export_kind(path) == "segments":
+            for kind in ("report", "summary"):
+                if self.query_one(f"#with-{kind}", Checkbox).value:
+                    paths.append(beside(path, kind))
         return paths
 
     def save(self, paths: list[Path], *, force: bool) -> list[Path]:

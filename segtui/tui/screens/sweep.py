@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -70,6 +71,16 @@ def rule_text(result: SweepResult | None, error: str | None) -> Text:
     return text
 
 
+class SweepNotes(VerticalScroll, can_focus=False):
+    """The scores of the k under the cursor and the rule, scrolled by the screen's
+    pgdn/pgup. Not focusable: every key stays with the sweep (j/k move k)."""
+
+    def watch_show_vertical_scrollbar(self, _shown: bool) -> None:
+        # The notes began or stopped running past the screen: the "pgdn more" hint follows.
+        if isinstance(self.screen, SweepScreen):
+            self.screen.show_status()
+
+
 class SweepScreen(Screen[int | None]):
     """Sweep k over ``k_min..k_max`` and dismiss with the k the user picks (or None)."""
 
@@ -80,8 +91,8 @@ class SweepScreen(Screen[int | None]):
     SweepScreen #sweep-title { background: $boost; text-style: bold; }
     SweepScreen #sweep-chart { padding: 0 1; margin-top: 1; }
     SweepScreen { overflow: hidden; }
-    SweepScreen #sweep-details { height: auto; padding: 0 1; margin-top: 1; }
-    SweepScreen #sweep-rule { height: auto; padding: 0 1; }
+    SweepScreen #sweep-notes { height: 1fr; margin-top: 1; scrollbar-size-vertical: 1; }
+    SweepScreen #sweep-details, SweepScreen #sweep-rule { height: auto; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,6 +103,10 @@ class SweepScreen(Screen[int | None]):
         Binding("r", "jump('recommended')", "Recommended"),
         Binding("enter", "pick", "Re-cluster"),
         Binding("escape", "cancel_or_back", "Cancel/back", key_display="esc"),
+        # The scores and the rule below the chart wrap; at 80x24 the rule runs past the
+        # screen, so pgdn/pgup (and VisiData's ctrl+f/ctrl+b) scroll them, not the k.
+        Binding("pagedown,ctrl+f", "notes(1)", "Scroll notes down", show=False),
+        Binding("pageup,ctrl+b", "notes(-1)", "Scroll notes up", show=False),
     ]
 
     def __init__(
@@ -131,8 +146,9 @@ class SweepScreen(Screen[int | None]):
         )
         yield Static(id="sweep-status")
         yield SweepChart(range(self.k_min, self.k_max + 1), id="sweep-chart")
-        yield Static(id="sweep-details")
-        yield Static(id="sweep-rule")
+        with SweepNotes(id="sweep-notes"):
+            yield Static(id="sweep-details")
+            yield Static(id="sweep-rule")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -209,15 +225,7 @@ class SweepScreen(Screen[int | None]):
 
     def redraw(self) -> None:
         """Update status, chart, details and rule from the screen's state."""
-        status = Text()
-        if self.running:
-            percent = stage_percent(self.status)
-            done = f" · {percent}%" if percent is not None else ""
-            status.append(f"⟳ {self.status}{done} (esc cancels)", style="bold")
-        else:
-            status.append(self.status + " · ")
-            status.append("★ recommended · ● current · Enter re-clusters", style="italic")
-        self.query_one("#sweep-status", Static).update(status)
+        self.show_status()
         self.query_one(SweepChart).update_chart(
             rows=list(self.rows),
             cursor=self.cursor,
@@ -229,7 +237,27 @@ class SweepScreen(Screen[int | None]):
         self.query_one("#sweep-details", Static).update(details_line(row))
         self.query_one("#sweep-rule", Static).update(rule_text(self.result, self.error))
 
+    def show_status(self) -> None:
+        """The status line: progress, or the marks and keys; "pgdn more" while the notes
+        below the chart run past the screen (called again when they are laid out)."""
+        status = Text()
+        if self.running:
+            percent = stage_percent(self.status)
+            done = f" · {percent}%" if percent is not None else ""
+            status.append(f"⟳ {self.status}{done} (esc cancels)", style="bold")
+        else:
+            status.append(self.status + " · ")
+            status.append("★ recommended · ● current · Enter re-clusters", style="italic")
+        if self.query_one(SweepNotes).show_vertical_scrollbar:
+            status.append(" · pgdn more", style="italic")
+        self.query_one("#sweep-status", Static).update(status)
+
     # -- actions --------------------------------------------------------------------
+    def action_notes(self, direction: int) -> None:
+        """Scroll the scores and the rule below the chart by a page down (1) or up (-1)."""
+        notes = self.query_one(SweepNotes)
+        notes.scroll_to(y=notes.scroll_y + direction * max(notes.size.height - 1, 1), animate=False)
+
     def action_move(self, delta: int) -> None:
         """Move the cursor to the next smaller/larger k."""
         self.cursor = min(max(self.cursor + delta, self.k_min), self.k_max)

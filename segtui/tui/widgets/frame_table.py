@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from segtui.tui.widgets.table_layout import (
     GAP,
+    MAX_WIDTH,
     column_widths,
     fit_number,
     fit_text,
@@ -116,9 +117,16 @@ class FrameTable(ScrollView, can_focus=True):
             return self.table
 
     def __init__(
-        self, *, sort_in_place: bool = True, fixed_columns: int = 0, **kwargs: Any
+        self,
+        *,
+        sort_in_place: bool = True,
+        fixed_columns: int = 0,
+        text_width: int = MAX_WIDTH,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Text wider than this ends in "…" (numbers are never cut: their columns widen).
+        self.text_width = text_width
         # The first ``fixed_columns`` (the id) stay put while the rest scroll sideways.
         self.fixed_columns = fixed_columns
         self.columns: list[str] = []
@@ -139,7 +147,7 @@ class FrameTable(ScrollView, can_focus=True):
         self.columns = list(frame.columns)
         self._numeric = [is_number(dtype) for dtype in frame.schema.values()]
         self._pages.clear()
-        self.widths = column_widths(frame)
+        self.widths = column_widths(frame, self.text_width)
         self._update_virtual_size()
         if not keep_cursor:
             # Back to the first row, but the column under the cursor stays in view.

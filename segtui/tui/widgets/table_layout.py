@@ -38,11 +38,11 @@ def is_number(dtype: pl.DataType) -> bool:
     return dtype.is_numeric()
 
 
-def column_widths(frame: pl.DataFrame) -> list[int]:
+def column_widths(frame: pl.DataFrame, text_width: int = MAX_WIDTH) -> list[int]:
     """Width of each column of ``frame``: its header (with room for the sort mark) and
     its values. A number column is as wide as its widest value over every row (the
     longest formatted number is the minimum's or the maximum's), so no number is ever
-    cut; a text column is measured on its first rows and capped at MAX_WIDTH."""
+    cut; a text column is measured on its first rows and capped at ``text_width``."""
     sample = frame.head(SAMPLE_ROWS)
     widths = []
     for name, dtype in frame.schema.items():
@@ -56,7 +56,7 @@ def column_widths(frame: pl.DataFrame) -> list[int]:
             widths.append(max(header, *(len(v) for v in values)))
         else:
             longest = max((len(v) for v in values), default=0)
-            widths.append(min(max(header, longest), MAX_WIDTH))
+            widths.append(min(max(header, longest), text_width))
     return widths
 
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from segtui.tui.palette import segment_colour, segment_glyph
+from segtui.tui.palette import segment_glyph
 from segtui.tui.widgets.charts import TrackingChart, tracking_legend
+from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from segtui.engine import SegmentationResult
 
 OFF_TEXT = (
@@ -28,19 +29,13 @@ OFF_TEXT = (
     "expected order value, CLV and a lifecycle stage per customer (sortable columns in "
     "Customers) and fills this view. The settings dialog (s) has the same switch."
 )
-# Widest segment label (glyph, id, name) in the tables; longer names end in "…".
-NAME_WIDTH = 26
+# Widest segment label (glyph, id, name) in the tables; longer names end in "…". 22
+# leaves room for the five stage columns at 80 columns (the view's 77 cells).
+NAME_WIDTH = 22
 NO_HOLDOUT_TEXT = (
     "No holdout check: start with --as-of D --holdout-end E (settings file: holdout_end) "
     "to compare predicted with actual purchases after D."
 )
-
-
-def _segment_label(segment_id: int, name: str) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(segment_glyph(segment_id), style=segment_colour(segment_id))
-    text.append(f" {segment_id} {name}")
-    return text
 
 
 def value_facts(value: dict[str, Any]) -> Text:
@@ -67,39 +62,47 @@ def value_facts(value: dict[str, Any]) -> Text:
     return text
 
 
-def stage_table(value: dict[str, Any]) -> Table:
+def _segment_cell(segment_id: int, name: str) -> str:
+    """A segment as the tables name it: glyph, id and name (cut with "…" by the table)."""
+    return f"{segment_glyph(segment_id)} {segment_id} {name}"
+
+
+def stage_frame(value: dict[str, Any]) -> pl.DataFrame:
     """Customers per lifecycle stage (columns) and segment (rows), with an "all" row: the
-    stage x segment cross-table of the summary. Returns a rich Table."""
+    stage x segment cross-table of the summary. Returns a DataFrame for a FrameTable,
+    which widens each count column to its widest count and scrolls sideways, so no count
+    is cut at 80 columns however many customers there are."""
+    import polars as pl
+
     from segtui.engine import LIFECYCLE_STAGES as STAGES
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
-    # The name gives way first: every stage's count must stay readable at 80 columns.
-    table.add_column("segment", no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
-    for stage in STAGES:
-        table.add_column(stage, justify="right", no_wrap=True, min_width=len(stage))
-    for row in value["segments"]:
-        table.add_row(
-            _segment_label(row["id"], row["name"]), *(f"{row['stages'][s]:,}" for s in STAGES)
-        )
+    rows = [
+        (_segment_cell(r["id"], r["name"]), *(r["stages"][s] for s in STAGES))
+        for r in value["segments"]
+    ]
     counts = value["lifecycle"]["counts"]
-    table.add_row(Text("all", style="bold"), *(f"{counts[s]:,}" for s in STAGES), style="bold")
-    return table
+    rows.append(("all", *(counts[s] for s in STAGES)))
+    schema = {"segment": pl.String, **dict.fromkeys(STAGES, pl.Int64)}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def segment_value_table(value: dict[str, Any]) -> Table:
-    """Mean and total CLV and mean P(alive) per segment. Returns a rich Table."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
-    table.add_column("segment", no_wrap=True, overflow="ellipsis", max_width=NAME_WIDTH)
-    for title in ("mean CLV", "total CLV", "mean P(alive)"):
-        table.add_column(title, justify="right", no_wrap=True)
-    for row in value["segments"]:
-        table.add_row(
-            _segment_label(row["id"], row["name"]),
-            f"{row['mean_clv']:,.2f}",
-            f"{row['total_clv']:,.2f}",
-            f"{row['mean_p_alive']:.2f}",
-        )
-    return table
+def segment_value_frame(value: dict[str, Any]) -> pl.DataFrame:
+    """Mean and total CLV and mean P(alive) per segment. Returns a DataFrame for a
+    FrameTable (totals in the billions stay whole: the column widens, then scrolls)."""
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "segment": [_segment_cell(r["id"], r["name"]) for r in value["segments"]],
+            "mean CLV": [float(r["mean_clv"]) for r in value["segments"]],
+            "total CLV": [float(r["total_clv"]) for r in value["segments"]],
+            "mean P(alive)": [float(r["mean_p_alive"]) for r in value["segments"]],
+        },
+        schema={
+            s: pl.String if s == "segment" else pl.Float64
+            for s in ("segment", "mean CLV", "total CLV", "mean P(alive)")
+        },
+    )
 
 
 def rules_text(value: dict[str, Any]) -> Text:
@@ -142,22 +145,31 @@ def holdout_text(holdout: dict[str, Any]) -> Text:
     return text
 
 
-def holdout_table(holdout: dict[str, Any]) -> Table:
+def holdout_frame(holdout: dict[str, Any]) -> pl.DataFrame:
     """Week by week: cumulative actual and predicted repeat purchases and their error.
-    Returns a rich Table."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
-    for title in ("week", "through", "actual", "predicted", "error"):
-        table.add_column(title, justify="left" if title == "through" else "right", no_wrap=True)
-    for row in holdout["rows"]:
-        error = (row["predicted"] - row["actual"]) / row["actual"] if row["actual"] else None
-        table.add_row(
-            str(row["week"]),
-            row["through"],
-            f"{row['actual']:,}",
-            f"{row['predicted']:,.1f}",
-            "–" if error is None else f"{error:+.1%}",
-        )
-    return table
+    Returns a DataFrame for a FrameTable."""
+    import polars as pl
+
+    errors = [
+        "–" if not r["actual"] else f"{(r['predicted'] - r['actual']) / r['actual']:+.1%}"
+        for r in holdout["rows"]
+    ]
+    return pl.DataFrame(
+        {
+            "week": [int(r["week"]) for r in holdout["rows"]],
+            "through": [str(r["through"]) for r in holdout["rows"]],
+            "actual": [int(r["actual"]) for r in holdout["rows"]],
+            "predicted": [float(r["predicted"]) for r in holdout["rows"]],
+            "error": errors,
+        },
+        schema={
+            "week": pl.Int64,
+            "through": pl.String,
+            "actual": pl.Int64,
+            "predicted": pl.Float64,
+            "error": pl.String,
+        },
+    )
 
 
 class ValueView(VerticalScroll):
@@ -174,13 +186,17 @@ class ValueView(VerticalScroll):
         # Nothing about CLV is known until a result lands (a load may fail first).
         yield Static("Customer value shows here once a result is on screen.", id="value-facts")
         yield Static(classes="chart-title", id="stage-title")
-        yield Static(id="stage-table")
+        yield FrameTable(
+            id="stage-table", classes="value-table", fixed_columns=1, text_width=NAME_WIDTH
+        )
         yield Static(classes="chart-title", id="segment-value-title")
-        yield Static(id="segment-value-table")
+        yield FrameTable(
+            id="segment-value-table", classes="value-table", fixed_columns=1, text_width=NAME_WIDTH
+        )
         yield Static(id="holdout-facts")
         yield Static(id="tracking-legend")
         yield TrackingChart(id="tracking")
-        yield Static(id="holdout-table")
+        yield FrameTable(id="holdout-table", classes="value-table", fixed_columns=1)
         yield Static(id="stage-rules")
 
     def on_mount(self) -> None:
@@ -206,9 +222,9 @@ class ValueView(VerticalScroll):
             return
         self.query_one("#value-facts", Static).update(value_facts(value))
         self.query_one("#stage-title", Static).update("Customers per lifecycle stage and segment")
-        self.query_one("#stage-table", Static).update(stage_table(value))
+        self._show_table("#stage-table", stage_frame(value))
         self.query_one("#segment-value-title", Static).update("Value per segment")
-        self.query_one("#segment-value-table", Static).update(segment_value_table(value))
+        self._show_table("#segment-value-table", segment_value_frame(value))
         self.query_one("#stage-rules", Static).update(rules_text(value))
         holdout = value.get("holdout")
         self.query_one("#holdout-facts", Static).update(
@@ -229,4 +245,9 @@ class ValueView(VerticalScroll):
             [0.0, *(float(r["actual"]) for r in holdout["rows"])],
             [0.0, *(float(r["predicted"]) for r in holdout["rows"])],
         )
-        self.query_one("#holdout-table", Static).update(holdout_table(holdout))
+        self._show_table("#holdout-table", holdout_frame(holdout))
+
+    def _show_table(self, selector: str, frame: pl.DataFrame) -> None:
+        """Show ``frame`` in the FrameTable ``selector``: as tall as its rows (app.tcss), so
+        the view scrolls up and down and the table sideways, by whole columns."""
+        self.query_one(selector, FrameTable).set_frame(frame)
