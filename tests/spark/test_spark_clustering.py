@@ -19,7 +19,7 @@ from segtui.engine.pipeline import run
 
 # These tests are about MLlib's mechanics, not the default: the planted groups are four,
 # and the space is the one these parity figures were first taken with (tests/conftest.py's
-# PRE_SWITCH; the default --k auto has no MLlib path and no inner split on Spark).
+# PRE_SWITCH). The default --k auto on Spark: test_spark_auto_k.py.
 PINNED: dict[str, object] = {
     "k": 4,
     "features": ("total_spend", "avg_transaction_value", "frequency", "total_quantity", "region"),

@@ -62,19 +62,27 @@ def cached_inner_split(
     table: FeatureTable,
     settings: Settings,
     progress: Callable[[str], None] | None = None,
+    *,
+    compute: Callable[[], InnerSplit | None] | None = None,
 ) -> InnerSplit | None:
     """The inner split ``--k auto`` and the sweep judge k by, computed once per feature
     table and space (kept in ``table.inner_splits``). None for ``--method rfm``, when the
-    split cannot be computed (no ``tables`` and none kept) or the window is too short."""
+    split cannot be computed (no ``tables``, no ``compute`` and none kept) or the window
+    is too short. ``compute`` replaces :func:`inner_split` on ``tables`` (the Spark
+    engine computes the same split from its own tables: ``spark/inner.py``)."""
     if settings.method == "rfm":
         return None
     key = split_key(settings)
     if key not in table.inner_splits:
-        if tables is None:
+        if tables is None and compute is None:
             return None
         if progress is not None:
             progress("Inner time split")
-        table.inner_splits[key] = inner_split(tables, table, settings)
+        if compute is not None:
+            table.inner_splits[key] = compute()
+        else:
+            assert tables is not None
+            table.inner_splits[key] = inner_split(tables, table, settings)
     split: InnerSplit | None = table.inner_splits[key]
     return split
 
@@ -83,17 +91,12 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     """The inner split of ``table`` (computed from ``tables`` with ``settings``' space), or
     None when the observed window is too short for one (see the module docstring)."""
     from segtui.engine.backtest.future import next_period, next_period_query
-    from segtui.engine.clustering.space import fit_space
     from segtui.engine.features.fastpath import plain_path
 
-    first = table.frame.select(pl.col("first_purchase").min().dt.date()).item()
-    if not isinstance(first, dt.date):
+    window = inner_window(table)
+    if window is None:
         return None
-    window = (table.as_of - first).days
-    horizon = min(INNER_HORIZON_DAYS, window // 4)
-    if horizon < MIN_INNER_HORIZON_DAYS:
-        return None
-    cut = table.as_of - dt.timedelta(days=horizon)
+    cut, horizon = window
     # On the fast path the next weeks' spend is collected in the same streaming plan as
     # the inner features (one parse of a CSV instead of two); the plain path collects
     # its side queries on the in-memory engine, so there it keeps its own streaming pass.
@@ -102,6 +105,32 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     inner = compute_features(
         tables, table.features, cut, side=side, ids_distinct=table.ids_distinct
     )
+    future = inner.side[0] if shared else next_period(tables, cut, horizon)[0]
+    return split_from(inner, future, cut, horizon, settings)
+
+
+def inner_window(table: FeatureTable) -> tuple[dt.date, int] | None:
+    """The inner cut and horizon in days for ``table`` (see the module docstring), or
+    None when the observed window is too short for a split."""
+    first = table.frame.select(pl.col("first_purchase").min().dt.date()).item()
+    if not isinstance(first, dt.date):
+        return None
+    window = (table.as_of - first).days
+    horizon = min(INNER_HORIZON_DAYS, window // 4)
+    if horizon < MIN_INNER_HORIZON_DAYS:
+        return None
+    return table.as_of - dt.timedelta(days=horizon), horizon
+
+
+def split_from(
+    inner: FeatureTable, future: pl.DataFrame, cut: dt.date, horizon: int, settings: Settings
+) -> InnerSplit | None:
+    """The split from the features at the inner cut (``inner``) and each customer's
+    ``next_spend`` from it (``future``: CustomerID, next_spend; absent customers spent
+    nothing), in ``settings``' space; None with 10 customers or fewer before the cut.
+    Both engines build their split here, so they judge k by the same numbers."""
+    from segtui.engine.clustering.space import fit_space
+
     clustered = inner.frame.filter(pl.col("has_purchases"))
     if clustered.height <= 10:
         return None
@@ -112,7 +141,6 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
         log=settings.log,
         categorical_weight=settings.categorical_weight,
     )
-    future = inner.side[0] if shared else next_period(tables, cut, horizon)[0]
     spend = (
         clustered.select("CustomerID")
         .join(future, on="CustomerID", how="left", maintain_order="left")

@@ -6,6 +6,8 @@ with the Polars engine:
 
 - ``sweep_spark``: the k sweep always runs with scikit-learn on the collected table, so it
   refuses (OptionError) when more customers have purchases than ``--spark-driver-limit``;
+  its recommended k is judged by the inner time split (``spark/inner.py``), as
+  ``run --k auto`` judges it;
 - ``assign_spark``: the model's stored scaling and centroids are applied to the
   Spark-computed features (no refit), giving the Polars engine's segments file.
 """
@@ -44,6 +46,7 @@ def sweep_spark(
     OptionError when the customers with purchases exceed ``options.driver_limit``.
     """
     from segtui.engine.clustering.sweep import sweep
+    from segtui.engine.spark.inner import cached_split_spark
     from segtui.engine.spark.pipeline import features_for
 
     tables, features = features_for(settings, options, progress=progress)
@@ -55,6 +58,8 @@ def sweep_spark(
                 f"--spark-driver-limit {options.driver_limit:,}",
                 hint="raise --spark-driver-limit, or sweep a sample (segtui sample)",
             )
+        # The recommended k is judged by the inner split, as ``run --k auto`` judges it.
+        cached_split_spark(tables, features.table, settings, progress)
     finally:
         features.frame.unpersist()
     return sweep(features.table, settings, k_min, k_max, progress=progress)

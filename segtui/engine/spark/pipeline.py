@@ -8,7 +8,11 @@ transactions). Then:
   the one ``--engine polars`` gives;
 - above it, the space is fitted on the driver (plain numbers), applied in Spark, clustered
   with MLlib K-Means and scored with distributed metrics; labels come back to the driver
-  for profiles and the segments file.
+  for profiles and the segments file. ``--k auto`` chooses k on the driver first, by the
+  Polars engine's sweep and rule (its seeded fit sample), then MLlib fits that k.
+
+On both paths ``--k auto`` is judged by the inner time split, computed with Spark
+(``spark/inner.py``) and otherwise the Polars engine's (``clustering/inner_split.py``).
 
 ``summary()["engine"]`` and ``["clustering_path"]`` record which path ran.
 """
@@ -21,15 +25,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from segtui.config import Settings
-from segtui.engine.cluster_run import cluster, validate_settings
+from segtui.config import AUTO_K, Settings
+from segtui.engine.cluster_run import cluster, single_threaded_native, validate_settings
 from segtui.engine.clustering.space import fit_space
+from segtui.engine.clustering.sweep import choose_k
 from segtui.engine.errors import OptionError
 from segtui.engine.finish import finish, profile
 from segtui.engine.result import Progress, SegmentationResult
 from segtui.engine.spark import SparkOptions
 
 if TYPE_CHECKING:
+    from segtui.engine.clustering.inner_split import InnerSplit
+    from segtui.engine.features.compute import FeatureTable
     from segtui.engine.spark.features import SparkFeatures
     from segtui.engine.spark.reader import SparkTables
 
@@ -47,23 +54,24 @@ def run_spark(
     tables, features = features_for(settings, options, progress=step, timings=timings)
     spark = features.frame.sparkSession
     n_clustered = int(features.table.frame.get_column("has_purchases").sum())
-    if n_clustered <= options.driver_limit:
-        result = cluster(features.table, settings, tables.label, progress=step, timings=timings)
+    mllib_path = n_clustered > options.driver_limit
+    if mllib_path and settings.method != "kmeans":
+        raise OptionError(
+            f"--method {settings.method} is not available on the MLlib path (more "
+            f"customers than --spark-driver-limit {options.driver_limit:,})",
+            hint="raise --spark-driver-limit, or use the polars engine",
+        )
+    # --k auto judges k by the inner time split on both paths, as the Polars engine does.
+    inner = auto_k_split(tables, features.table, settings, progress=step, timings=timings)
+    if not mllib_path:
+        result = cluster(
+            features.table, settings, tables.label, progress=step, timings=timings, inner=inner
+        )
         path = PATH_DRIVER
     else:
-        if settings.method != "kmeans":
-            raise OptionError(
-                f"--method {settings.method} is not available on the MLlib path (more "
-                f"customers than --spark-driver-limit {options.driver_limit:,})",
-                hint="raise --spark-driver-limit, or use the polars engine",
-            )
-        if not isinstance(settings.k, int):
-            raise OptionError(
-                "--k auto is not available on the MLlib path (more customers than "
-                f"--spark-driver-limit {options.driver_limit:,})",
-                hint="run segtui sweep on a sample, then pass a number to --k",
-            )
-        result = cluster_mllib(features, settings, tables.label, progress=step, timings=timings)
+        result = cluster_mllib(
+            features, settings, tables.label, progress=step, timings=timings, inner=inner
+        )
         path = PATH_MLLIB
     features.frame.unpersist()
     result.execution = {
@@ -110,6 +118,28 @@ def features_for(
     return tables, features
 
 
+def auto_k_split(
+    tables: SparkTables,
+    table: FeatureTable,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> InnerSplit | None:
+    """``--k auto``'s inner time split computed with Spark (``spark/inner.py``) and kept
+    on ``table`` as the Polars engine keeps its own; None for a fixed k, ``--method rfm``
+    or a window too short for a split. ``timings`` receives ``inner_split``."""
+    from segtui.engine.spark.inner import cached_split_spark
+
+    if settings.k != AUTO_K:
+        return None
+    started = time.perf_counter()
+    inner = cached_split_spark(tables, table, settings, progress)
+    if timings is not None and settings.method != "rfm":
+        timings["inner_split"] = time.perf_counter() - started
+    return inner
+
+
 def cluster_mllib(
     features: SparkFeatures,
     settings: Settings,
@@ -117,10 +147,16 @@ def cluster_mllib(
     *,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    inner: InnerSplit | None = None,
 ) -> SegmentationResult:
     """Cluster the Spark per-customer frame with MLlib; profile on the driver.
 
-    Returns the full result; ``matrix`` is empty (the clustering matrix stays in Spark).
+    For ``--k auto`` the k is chosen on the driver by the Polars engine's own sweep and
+    rule (``sweep.choose_k``, judged by ``inner``): K-Means fits on its seeded sample of
+    at most ``SWEEP_FIT_SAMPLE`` customers, the scores on every customer, so the k is
+    the one ``--engine polars`` chooses; MLlib then fits that k on all customers.
+    Returns the full result (``k_selection`` as on the Polars engine); ``matrix`` is
+    empty (the clustering matrix stays in Spark).
     """
     from pyspark.sql import functions as F
 
@@ -140,10 +176,15 @@ def cluster_mllib(
         log=settings.log,
         categorical_weight=settings.categorical_weight,
     )
-    assert isinstance(settings.k, int)  # run_spark refuses "auto" on this path
-    if settings.k >= clustered.height:
+    k_sweep = None
+    if settings.k == AUTO_K:
+        with single_threaded_native():
+            k, k_sweep = choose_k(space.transform(clustered), settings, step, inner)
+    else:
+        k = int(settings.k)
+    if k >= clustered.height:
         raise OptionError(
-            f"k={settings.k} is not smaller than the number of customers with purchases "
+            f"k={k} is not smaller than the number of customers with purchases "
             f"({clustered.height})",
             hint=f"choose k between 2 and {clustered.height - 1}",
         )
@@ -151,11 +192,11 @@ def cluster_mllib(
     matrix = features.frame.where(F.col("has_purchases")).select(
         "CustomerID", "total_spend", *mllib.space_expressions(space)
     )
-    fitted = mllib.kmeans(matrix, columns, settings.k, seed=settings.seed, n_init=settings.n_init)
-    means, sizes = mllib.segment_means(fitted.frame, "total_spend", settings.k)
-    order = sorted(range(settings.k), key=lambda s: (-means[s], -sizes[s], s))
-    remap = np.empty(settings.k, dtype=np.int64)
-    remap[order] = np.arange(settings.k)
+    fitted = mllib.kmeans(matrix, columns, k, seed=settings.seed, n_init=settings.n_init)
+    means, sizes = mllib.segment_means(fitted.frame, "total_spend", k)
+    order = sorted(range(k), key=lambda s: (-means[s], -sizes[s], s))
+    remap = np.empty(k, dtype=np.int64)
+    remap[order] = np.arange(k)
     labelled = mllib.relabel(fitted.frame, remap).cache()
     timings["clustering"] = time.perf_counter() - started
     step("Scoring (Spark)")
@@ -175,7 +216,7 @@ def cluster_mllib(
     step("Profiling")
     profiled = profile(table, clustered, labels, settings, space)
     timings["total"] = time.perf_counter() - started + timings.get("features", 0.0)
-    return finish(
+    result = finish(
         profiled,
         table,
         labels,
@@ -188,6 +229,15 @@ def cluster_mllib(
         matrix=np.empty((0, len(columns))),
         timings=timings,
     )
+    result.k_selection = k_sweep.to_dict() if k_sweep is not None else None
+    return result
 
 
-__all__ = ["PATH_DRIVER", "PATH_MLLIB", "cluster_mllib", "features_for", "run_spark"]
+__all__ = [
+    "PATH_DRIVER",
+    "PATH_MLLIB",
+    "auto_k_split",
+    "cluster_mllib",
+    "features_for",
+    "run_spark",
+]
