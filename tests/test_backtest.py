@@ -251,3 +251,19 @@ def test_csv_and_parquet_give_the_same_backtest(planted, tmp_path):
     again = backtest(Settings(source=parquet, mapping=mapping), AT, 90)
     assert again.to_dict() == done.to_dict()
     assert again.result.segments.equals(done.result.segments)
+
+
+def test_next_spend_is_the_exact_sum_of_the_lines_whatever_their_order(tmp_path):
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 in floating point when added in this order
+    # and 0.6 in the order 0.2 + 0.3 + 0.1; the exact sum is 0.6 either way.
+    from segtui.engine.backtest.future import next_period
+    from segtui.engine.features.load import load_features
+
+    day = AT + dt.timedelta(days=2)
+    lines = [("A", AT - dt.timedelta(days=40), 5.0), ("B", AT - dt.timedelta(days=30), 7.0)]
+    lines += [("A", day, 0.1), ("A", day, 0.2), ("A", day, 0.3)]
+    lines += [("B", day, 0.2), ("B", day, 0.3), ("B", day, 0.1)]
+    log = write_log(tmp_path / "log.csv", lines)
+    tables, _ = load_features(Settings(source=log, mapping=MAPPING, k=2, as_of=AT))
+    future, _ = next_period(tables, AT, 30)
+    assert future.sort("CustomerID").get_column("next_spend").to_list() == [0.6, 0.6]

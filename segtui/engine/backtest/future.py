@@ -35,12 +35,17 @@ def next_period_query(tables: Tables, at: dt.date, horizon_days: int) -> pl.Lazy
     """The lazy query behind :func:`next_period`'s first frame (CustomerID,
     ``next_spend``, ``next_purchase_days``), to be collected beside another query over
     the same tables (a shared scan parses a CSV once)."""
+    from segtui.engine.features.compute import MONEY_DECIMAL
+
     end = at + dt.timedelta(days=horizon_days)
     return (
         purchase_days(tables, at, end)
         .group_by("CustomerID")
         .agg(
-            pl.col("value").sum().alias("next_spend"),
+            # An exact sum, as the features' spend is: a Float64 sum in a streaming
+            # group-by adds a customer's lines in whatever order the morsels arrive, so
+            # two runs could differ in the last digit (seen in --k auto's eta squared).
+            pl.col("value").cast(MONEY_DECIMAL).sum().cast(pl.Float64).alias("next_spend"),
             pl.col(DAY).n_unique().cast(pl.Int64).alias("next_purchase_days"),
         )
         .sort("CustomerID")

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from segtui.tui.palette import segment_glyph
 from segtui.tui.widgets.charts import TrackingChart, tracking_legend
 from segtui.tui.widgets.frame_table import FrameTable
+from segtui.tui.widgets.table_layout import GAP, MAX_WIDTH, column_widths
 
 if TYPE_CHECKING:
     import polars as pl
@@ -29,8 +30,8 @@ OFF_TEXT = (
     "expected order value, CLV and a lifecycle stage per customer (sortable columns in "
     "Customers) and fills this view. The settings dialog (s) has the same switch."
 )
-# Widest segment label (glyph, id, name) in the tables; longer names end in "…". 22
-# leaves room for the five stage columns at 80 columns (the view's 77 cells).
+# Fewest cells for a segment label (glyph, id, name) in the tables; longer names end in
+# "…". 22 leaves room for the five stage columns at 80 columns (the view's 77 cells).
 NAME_WIDTH = 22
 NO_HOLDOUT_TEXT = (
     "No holdout check: start with --as-of D --holdout-end E (settings file: holdout_end) "
@@ -186,13 +187,9 @@ class ValueView(VerticalScroll):
         # Nothing about CLV is known until a result lands (a load may fail first).
         yield Static("Customer value shows here once a result is on screen.", id="value-facts")
         yield Static(classes="chart-title", id="stage-title")
-        yield FrameTable(
-            id="stage-table", classes="value-table", fixed_columns=1, text_width=NAME_WIDTH
-        )
+        yield FrameTable(id="stage-table", classes="value-table", fixed_columns=1)
         yield Static(classes="chart-title", id="segment-value-title")
-        yield FrameTable(
-            id="segment-value-table", classes="value-table", fixed_columns=1, text_width=NAME_WIDTH
-        )
+        yield FrameTable(id="segment-value-table", classes="value-table", fixed_columns=1)
         yield Static(id="holdout-facts")
         yield Static(id="tracking-legend")
         yield TrackingChart(id="tracking")
@@ -247,7 +244,24 @@ class ValueView(VerticalScroll):
         )
         self._show_table("#holdout-table", holdout_frame(holdout))
 
-    def _show_table(self, selector: str, frame: pl.DataFrame) -> None:
+    def _show_table(self, selector: str, frame: pl.DataFrame, *, keep_cursor: bool = False) -> None:
         """Show ``frame`` in the FrameTable ``selector``: as tall as its rows (app.tcss), so
         the view scrolls up and down and the table sideways, by whole columns."""
-        self.query_one(selector, FrameTable).set_frame(frame)
+        table = self.query_one(selector, FrameTable)
+        table.text_width = self._name_width(frame)
+        table.set_frame(frame, keep_cursor=keep_cursor)
+
+    def _name_width(self, frame: pl.DataFrame) -> int:
+        """Cells for the segment names: the room the number columns leave, from
+        NAME_WIDTH (every stage column fits 80 columns) to MAX_WIDTH."""
+        if "segment" not in frame.columns:
+            return MAX_WIDTH
+        others = column_widths(frame.drop("segment"))
+        room = self.scrollable_content_region.width - sum(others) - GAP * (len(others) + 1)
+        return max(NAME_WIDTH, min(MAX_WIDTH, room))
+
+    def on_resize(self) -> None:
+        # Wider or narrower: the names take the room there is now.
+        for table in self.query(".value-table").results(FrameTable):
+            if table.columns:
+                self._show_table(f"#{table.id}", table.frame, keep_cursor=True)
