@@ -60,3 +60,15 @@ def test_spark_options_need_engine_spark():
     done = runner.invoke(app, ["run", "--spark-master", "local[2]"])
     assert done.exit_code == 2
     assert "need --engine spark" in done.stderr
+
+
+def test_default_run_takes_the_mllib_path_with_k_auto(spark, zeotap_dir):
+    # More customers than the driver limit used to refuse the default --k auto (exit 2).
+    done = runner.invoke(
+        app, ["run", str(zeotap_dir), *SPARK_ARGS, "--spark-driver-limit", "0", "--json"]
+    )
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["clustering_path"] == "Spark MLlib"
+    assert summary["k"] == summary["k_selection"]["recommended_k"]
+    assert "Inner split: fitted on the 197 customers" in summary["k_selection"]["rule"]

@@ -29,10 +29,11 @@ from segtui.engine.spark.tables import SparkTables
 
 def next_spend_spark(tables: SparkTables, at: dt.date, horizon_days: int) -> pl.DataFrame:
     """Per customer with a line dated in [at, at + horizon_days): CustomerID and
-    ``next_spend``, summed by Spark (``next_period_query``'s lines and sum)."""
+    ``next_spend``, summed by Spark in whole millionths (``next_period_query``'s lines
+    and its exact sum)."""
     from pyspark.sql import functions as F
 
-    from segtui.engine.spark.features import _timestamp
+    from segtui.engine.spark.features import _exact_sum, _timestamp
 
     end = at + dt.timedelta(days=horizon_days)
     date = F.col("TransactionDate")
@@ -46,7 +47,10 @@ def next_spend_spark(tables: SparkTables, at: dt.date, horizon_days: int) -> pl.
         when = when & (~F.col(RETURN_MARKER) | (F.col("TotalValue") != F.lit(0)))
     value = F.coalesce(F.col("TotalValue").cast("double"), F.lit(0.0))
     rows = (
-        tables.transactions.where(when).groupBy("CustomerID").agg(F.sum(value).alias("next_spend"))
+        tables.transactions.where(when)
+        .groupBy("CustomerID")
+        # Exact and independent of row order, as next_period_query's decimal sum.
+        .agg(_exact_sum(value).alias("next_spend"))
     )
     future = pl.from_arrow(rows.toArrow())
     assert isinstance(future, pl.DataFrame)
