@@ -324,3 +324,23 @@ def test_a_library_that_cannot_be_mapped_is_out_of_memory_not_a_bug(
     monkeypatch.setattr("segtui.engine.pipeline.run", missing)
     result = runner.invoke(app, ["run", str(zeotap_dir)])
     assert result.exit_code == 1 and "internal error" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("message", "code"), [("can't start new thread", 2), ("something else broke", 1)]
+)
+def test_a_thread_that_cannot_start_is_out_of_memory_and_other_runtime_errors_are_bugs(
+    message: str, code: int, capsys
+) -> None:
+    # Under a ulimit -v, a worker thread's stack can be what no longer fits (seen in the
+    # manifest thread of a run at 1 GB); any other RuntimeError stays an internal error.
+    import typer
+
+    from segtui.cli.common import handle_errors
+
+    with pytest.raises(typer.Exit) as info, handle_errors():
+        raise RuntimeError(message)
+    assert info.value.exit_code == code
+    err = capsys.readouterr().err
+    assert ("out of memory" in err) == (code == 2)
+    assert ("Traceback" in err) == (code == 1)

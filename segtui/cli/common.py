@@ -139,6 +139,16 @@ def _internal_error() -> NoReturn:
     raise typer.Exit(1) from None
 
 
+def _out_of_memory() -> NoReturn:
+    """One line saying the process ran out of memory, exit 2."""
+    _error(
+        "out of memory: the input needs more than this process may use (a memory "
+        "or ulimit -v limit, or the machine's memory); try a smaller input, "
+        "--engine spark, or a higher limit"
+    )
+    raise typer.Exit(2) from None
+
+
 @contextlib.contextmanager
 def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     """The CLI's one error boundary. Exit 2 with one line on stderr for everything a user
@@ -173,12 +183,7 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     except (MemoryError, ImportError) as exc:
         if isinstance(exc, ImportError) and "failed to map segment" not in str(exc):
             _internal_error()  # a missing module is a bug; no memory for a library is not
-        _error(
-            "out of memory: the input needs more than this process may use (a memory "
-            "or ulimit -v limit, or the machine's memory); try a smaller input, "
-            "--engine spark, or a higher limit"
-        )
-        raise typer.Exit(2) from None
+        _out_of_memory()
     except (KeyboardInterrupt, Interrupted):
         _error("interrupted", prefix="segtui: ")
         raise typer.Exit(130) from None
@@ -196,6 +201,11 @@ def handle_errors(*, catch_sigterm: bool = False) -> Iterator[None]:
     except RecursionError:
         _error("the input is nested too deeply to read")
         raise typer.Exit(2) from None
+    except RuntimeError as exc:
+        # A worker thread whose stack no longer fits the address space is memory too.
+        if "can't start new thread" not in str(exc):
+            _internal_error()
+        _out_of_memory()
     except Exception:
         _internal_error()
     finally:
