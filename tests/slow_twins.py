@@ -85,6 +85,59 @@ SLOW_TWINS: dict[str, str] = {
     "test_identity.py::test_a_permutation_of_the_model_is_undone": (
         "test_unchanged_data_keeps_every_id_and_name"
     ),
+    # The bad-source matrix keeps `run` and `validate` (the reader's two reports) in the
+    # fast suite; the other commands read through the same loader and run it in slow.
+    "test_bad_source[assign-": "test_bad_source[run-*], [validate-*]",
+    "test_bad_source[backtest-": "test_bad_source[run-*], [validate-*]",
+    "test_bad_source[lookalike-": "test_bad_source[run-*], [validate-*]",
+    "test_bad_source[migrate-": "test_bad_source[run-*], [validate-*]",
+    "test_bad_source[sweep-": "test_bad_source[run-*], [validate-*]",
+    # Export equality: the fast random sequence (seed 29) presses V, changes scaling and
+    # exports every file through the dialogs, so these single-cause tests are its twins.
+    "test_export_equality.py::test_clv_switched_on_exports_what_run_exports": "[29] (has V)",
+    "test_inner_split.py::test_auto_k_after_a_run_under_another_scaling_is_chosen_as": "[29]",
+    "test_app_export.py::test_summary_json_export_is_the_bytes_run_writes_with_summary": "[29]",
+    "test_app_export.py::test_saved_settings_replayed_by_run_give_identical_segments": "[29]",
+    "test_app_export.py::test_ui_shows_the_same_segments_and_metrics_as_run": "[29]",
+    "test_app_export.py::test_export_markdown_report_by_extension": "[29] (writes the report)",
+    "test_app_value.py::test_shift_v_switches_clv_on_and_keeps_the_seed_and_segments": "[29]",
+    "test_default_run_files_are_byte_identical_on_the_fast_and_plain_paths[pareto]": ("[uniform]"),
+    # The one save dialog: each use is written in the fast suite; refusal and cancel keep
+    # one use each (the dialog's checks are shared by all four).
+    "test_the_save_dialog_refuses_an_input_of_the_result[Customers.csv-": "[Transactions.csv-*]",
+    "test_cancelling_the_save_dialog_writes_nothing[settings]": "[segments]",
+    "test_cancelling_the_save_dialog_writes_nothing[model]": "[segments]",
+    "test_cancelling_the_save_dialog_writes_nothing[table]": "[segments]",
+    "test_app_migration.py::test_shift_m_saves_a_model_that_loads_back": (
+        "test_save_file.py ...writes_the_file_of_each_use[model]"
+    ),
+    "test_app_migration.py::test_ctrl_s_saves_the_migration_table_as_migrate_out_does": (
+        "test_save_file.py ...writes_the_file_of_each_use[table]"
+    ),
+    # Workbench tests another fast test drives the same way.
+    "test_app_table_search.py::test_data_view_search_finds_rows_beyond_the_loaded_head": (
+        "test_app_keys.py::test_slash_in_the_data_view_finds_in_all_rows_and_n_shift_n_step"
+    ),
+    "test_app_table_search.py::test_data_view_search_and_sort_combine_over_all_rows": (
+        "test_slash_in_the_data_view_finds_..., test_data_view_sort_orders_all_rows_..."
+    ),
+    "test_app_table_search.py::test_data_view_title_says_which_row_the_cursor_is_on": (
+        "test_customers_view_says_which_row_the_cursor_is_on"
+    ),
+    "test_table_values.py::test_reference_data_tables_show_whole_values_scrolled_sideways": (
+        "test_every_data_table_shows_whole_values_scrolled_sideways[80x24]"
+    ),
+    "test_table_values.py::test_customers_total_spend_is_whole_next_to_the_frozen_id": (
+        "test_customers_table_shows_whole_values_scrolled_sideways[80x24]"
+    ),
+    "test_screen_tables_show_whole_values_scrolled_sideways[backtest]": "[backtest-segments]",
+    "test_app_value.py::test_stage_column_sorts_all_customers": "test_clv_columns_sort_...[clv]",
+    "test_app_value.py::test_holdout_past_the_data_says_so_beside_the_aggregate_error": (
+        "test_value_cdnow.py::test_holdout_end_past_the_data_warns_..."
+    ),
+    "test_app_customers.py::test_clicking_a_header_sorts_by_that_column": (
+        "test_o_sorts_by_the_cursor_column_and_again_reverses"
+    ),
 }
 
 

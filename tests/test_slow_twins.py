@@ -25,7 +25,8 @@ def test_each_named_twin_is_a_test_that_exists(pattern: str) -> None:
     name = re.split(r"\[", rest)[0]
     files = list(TESTS.rglob(file_name))
     assert files, f"no test file {file_name}"
-    assert any(f"def {name}(" in path.read_text(encoding="utf-8") for path in files), pattern
+    found = rf"def {re.escape(name)}\w*\("  # a pattern may name a prefix of the test
+    assert any(re.search(found, path.read_text(encoding="utf-8")) for path in files), pattern
 
 
 def test_twins_without_a_file_name_still_match_a_test_function() -> None:
@@ -34,7 +35,7 @@ def test_twins_without_a_file_name_still_match_a_test_function() -> None:
         if "::" in pattern or pattern == "120x40":
             continue
         name = pattern.split("[")[0]
-        assert re.search(rf"def \w*{re.escape(name)}\(", sources), pattern
+        assert re.search(rf"def \w*{re.escape(name)}\w*\(", sources), pattern
 
 
 def test_an_80x24_instance_stays_fast_and_its_larger_twin_is_slow() -> None:
