@@ -27,6 +27,7 @@ import polars as pl
 from segtui.config import Settings
 from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.io.tables import Tables
+from segtui.engine.segments.tiers import RepeatStates, learn_states
 
 INNER_HORIZON_DAYS = 90
 MIN_INNER_HORIZON_DAYS = 14
@@ -41,6 +42,9 @@ class InnerSplit:
     horizon_days: int
     matrix: np.ndarray
     next_log_spend: np.ndarray
+    # Each state's share who bought in the horizon, the activity rule's chance to buy
+    # again (segments/tiers.py); None when too few customers tell the states apart.
+    repeat_states: RepeatStates | None = None
 
     def describe(self) -> str:
         """The split in words, for the sweep's rule."""
@@ -149,7 +153,22 @@ def split_from(
         .fill_null(0.0)
         .to_numpy()
     )
-    return InnerSplit(cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)))
+    # Bought again as the backtest counts it (backtest/score.py): a line in the horizon.
+    bought = clustered.get_column("CustomerID").is_in(future.get_column("CustomerID").implode())
+    states = learn_states(clustered, bought.cast(pl.Float64).to_numpy(), horizon)
+    return InnerSplit(
+        cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)), states
+    )
+
+
+def learned_states(table: FeatureTable) -> RepeatStates | None:
+    """The activity rule's learned states kept with ``table``'s inner split (any space:
+    the states do not depend on it), or None when the run computed no split."""
+    for split in table.inner_splits.values():
+        if split is not None and split.repeat_states is not None:
+            states: RepeatStates = split.repeat_states
+            return states
+    return None
 
 
 def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> float:
