@@ -48,18 +48,19 @@ b 2.2 weeks) let repeat buyers a few of their own gaps late drop out faster than
 while one-time buyers (who cannot be seen to drop out) were predicted about right; so
 "Lapsing high-value customers" (all repeat buyers, median recency 160 days) got 0.95 of
 the base's chance but bought again at 1.39 times the base's rate (24.8% against 17.8%).
-The learned rates give it 1.40, and every segment's chance over the base's lies within
-0.15 of its next-period ratio on CDNOW; on five real logs (docs/backtest-measurements.md)
+The learned rates give it 1.42, and every segment's chance over the base's lies within
+0.13 of its next-period ratio on CDNOW; on five real logs (docs/backtest-measurements.md)
 the default run's words have no contradiction, against one with the model. Earlier, the
 share within rhythm had lost how much likelier some late repeat buyers are to come back
 than long-gone one-timers, and that a monthly rhythm kept buys in a few weeks less often
 than a weekly one.
 
-Without an inner split (a ``--k N`` run, which computes none so as to stay one pass, a
-window too short for one, under ``MIN_REPEAT_CUSTOMERS`` repeat buyers before the inner
-cut or nobody buying after it) the chance is the BG/NBD model's (Fader, Hardie & Lee
-2005; ``engine/value/bgnbd.py``) fitted on the clustered customers' own (x, days from the
-first to the last purchase, T), within the next ``IN_RHYTHM`` typical gaps (2 G):
+Without an inner split (a ``--k N`` run computes none so as to stay one pass, unless one
+is kept with its feature table, as in the workbench after a ``--k auto`` run; a window
+too short for one; under ``MIN_REPEAT_CUSTOMERS`` repeat buyers before the inner cut,
+or nobody or everybody buying in its horizon) the chance is the BG/NBD model's (Fader,
+Hardie & Lee 2005; ``engine/value/bgnbd.py``) fitted on the clustered customers' own
+(x, days from the first to the last purchase, T), within the next ``IN_RHYTHM`` typical gaps (2 G):
 
     chance = P(alive) x (1 - ((alpha + T) / (alpha + T + 2 G)) ** (r + x))
 
