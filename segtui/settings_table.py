@@ -168,8 +168,8 @@ ROWS: tuple[Row, ...] = (
         ("--raw-csv",), table="output"),
     Row("save_model", Path, "Save the fitted model as JSON, for segtui assign / lookalike / "
         "migrate; '-' writes it to stdout.", ("run",), ("--save-model",), table="output"),
-    Row("rfm", bool, "Add RFM quintile scores (r_score, f_score, m_score, rfm_cell) and the RFM "
-        "label (rfm_segment: Champions, At Risk, ...) to the segments file.", ("run",),
+    Row("rfm", bool, "Add RFM quintile scores (r_score, f_score, m_score, rfm_cell) and the R x F "
+        "grid's cell (rfm_segment: Champions, At risk, ...) to the segments file.", ("run",),
         ("--rfm",), default=False, table=""),
     Row("method", str, "kmeans (clustering, default) or rfm (the RFM R x F grid's ten named "
         "cells as segments: quintile scores on recency and frequency; --k is then ignored).",

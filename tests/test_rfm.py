@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import polars as pl
-import pytest
 from typer.testing import CliRunner
 
 from segtui.cli import app
@@ -12,36 +11,69 @@ from segtui.engine.features import rfm
 from segtui.engine.pipeline import run
 
 
-def test_every_score_combination_has_one_of_the_eleven_labels():
-    labels = {rfm.label(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
-    assert labels == set(rfm.LABELS) and len(rfm.LABELS) == 11
+def _pure_python_scores(rows: list[tuple[str, int, int, float]]) -> dict[str, tuple[int, int, int]]:
+    """(r, f, m) quintile scores by the module's published rule, computed without polars:
+    rank 1..n in value order with ties in CustomerID order, score 1 + 5 (r - 1) // n."""
+    n = len(rows)
+    by_id = sorted(rows)
+
+    def scores(column: int) -> dict[str, int]:
+        order = sorted(range(n), key=lambda i: (by_id[i][column], i))  # stable: id order
+        return {by_id[i][0]: 1 + 5 * rank // n for rank, i in enumerate(order)}
+
+    recency, frequency, spend = scores(1), scores(2), scores(3)
+    return {cid: (6 - recency[cid], frequency[cid], spend[cid]) for cid, *_ in rows}
 
 
-@pytest.mark.parametrize(
-    ("scores", "expected"),
-    [
-        ((5, 5, 5), "Champions"),
-        ((1, 1, 1), "Lost"),
-        ((5, 1, 1), "New Customers"),
-        ((1, 5, 5), "Can't Lose Them"),
-        ((3, 3, 3), "Need Attention"),
-        ((2, 3, 4), "At Risk"),
-    ],
-)
-def test_label_grid_cells(scores, expected):
-    assert rfm.label(*scores) == expected
+def test_scores_and_cells_match_a_pure_python_reading_of_the_rule():
+    # Ties everywhere: four one-time buyers, equal recencies, equal spends.
+    rows = [
+        ("C07", 5, 1, 10.0),
+        ("C01", 5, 1, 10.0),
+        ("C03", 40, 1, 25.0),
+        ("C09", 200, 1, 5.0),
+        ("C02", 2, 6, 300.0),
+        ("C05", 30, 3, 80.0),
+        ("C04", 30, 2, 80.0),
+        ("C10", 120, 4, 150.0),
+        ("C08", 365, 9, 900.0),
+        ("C06", 10, 2, 40.0),
+    ]
+    clustered = pl.DataFrame(
+        rows, schema=["CustomerID", "recency_days", "frequency", "total_spend"], orient="row"
+    )
+    frame = clustered.with_columns(pl.lit(True).alias("has_purchases"))
+    got = {row["CustomerID"]: row for row in rfm.rfm_scores(frame, clustered).iter_rows(named=True)}
+    expected = _pure_python_scores(rows)
+    # The cell table as the docs give it, restated here: (recency scores, frequency scores).
+    cells = {
+        "Champions": ({5}, {4, 5}),
+        "Loyal customers": ({3, 4}, {4, 5}),
+        "Potential loyalists": ({4, 5}, {2, 3}),
+        "New customers": ({5}, {1}),
+        "Promising": ({4}, {1}),
+        "Need attention": ({3}, {3}),
+        "About to sleep": ({3}, {1, 2}),
+        "At risk": ({1, 2}, {3, 4}),
+        "Can't lose them": ({1, 2}, {5}),
+        "Hibernating": ({1, 2}, {1, 2}),
+    }
+    for cid, (r, f, m) in expected.items():
+        row = got[cid]
+        assert (row["r_score"], row["f_score"], row["m_score"]) == (r, f, m), cid
+        assert row["rfm_cell"] == f"{r}{f}{m}"
+        [name] = [n for n, (rs, fs) in cells.items() if r in rs and f in fs]
+        assert row["rfm_segment"] == name, cid
+    # Ties broken by id: C01 before C07 among the most recent (both 5 days).
+    assert (got["C02"]["r_score"], got["C01"]["r_score"], got["C07"]["r_score"]) == (5, 5, 4)
 
 
-def test_quintiles_split_distinct_values_into_equal_fifths():
-    frame = pl.DataFrame({"v": list(range(1, 11))})
-    scores = frame.select(rfm.quintile(pl.col("v"))).to_series().to_list()
-    assert scores == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-
-
-def test_tied_values_share_a_score():
-    frame = pl.DataFrame({"v": [1, 1, 1, 1, 1, 1, 2, 3, 4, 5]})
-    scores = frame.select(rfm.quintile(pl.col("v"))).to_series().to_list()
-    assert scores[:6] == [1] * 6 and scores[6:] == [4, 4, 5, 5]
+def test_every_score_pair_has_exactly_one_cell():
+    for r in range(1, 6):
+        for f in range(1, 6):
+            names = [n for n, rs, fs, _a in rfm.RF_CELLS if r in rs and f in fs]
+            assert names == [rfm.rf_cell(r, f)]
+    assert len(rfm.RF_NAMES) == 10
 
 
 def test_most_recent_buyers_get_recency_score_five(zeotap_dir):
@@ -72,4 +104,15 @@ def test_cli_rfm_flag_writes_the_columns(zeotap_dir, tmp_path):
     assert result.exit_code == 0, result.stderr
     frame = pl.read_csv(out)
     assert set(rfm.COLUMNS) <= set(frame.columns)
-    assert set(frame["rfm_segment"].unique()) <= set(rfm.LABELS) | {"No purchases"}
+    assert set(frame["rfm_segment"].unique()) <= set(rfm.RF_NAMES) | {"No purchases"}
+
+
+def test_rfm_columns_give_each_customer_the_cell_method_rfm_makes_its_segment(zeotap_dir):
+    # One grid: the --rfm label of every clustered customer is its --method rfm segment.
+    columns = run(Settings(source=zeotap_dir, rfm=True)).segments
+    cells = run(Settings(source=zeotap_dir, method="rfm")).segments
+    joined = columns.filter(pl.col("segment") >= 0).join(
+        cells.select("CustomerID", pl.col("segment_name").alias("cell")), on="CustomerID"
+    )
+    assert joined.height == columns.filter(pl.col("segment") >= 0).height > 0
+    assert joined["rfm_segment"].to_list() == joined["cell"].to_list()

@@ -69,7 +69,7 @@ def profile(
     if settings.rfm:
         from segtui.engine.features.rfm import add_rfm
 
-        segments = add_rfm(segments, table.frame)
+        segments = add_rfm(segments, table.frame, clustered)
     within = tiers.within_rhythm(clustered, gap)
     base = float(np.nanmean(within)) if np.isfinite(within).any() else None
     base_chance = float(np.nanmean(chance)) if np.isfinite(chance).any() else None

@@ -35,7 +35,7 @@ def next_period_query(tables: Tables, at: dt.date, horizon_days: int) -> pl.Lazy
     """The lazy query behind :func:`next_period`'s first frame (CustomerID,
     ``next_spend``, ``next_purchase_days``), to be collected beside another query over
     the same tables (a shared scan parses a CSV once)."""
-    from segtui.engine.features.compute import MONEY_DECIMAL
+    from segtui.engine.features.fastpath import MONEY_DECIMAL
 
     end = at + dt.timedelta(days=horizon_days)
     return (

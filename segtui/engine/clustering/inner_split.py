@@ -3,7 +3,10 @@ fitted on the customers as they were some weeks before the as-of date, separates
 spent in those weeks.
 
 Everything stays inside the calibration data (lines before the as-of date); the
-backtest's own future is never read. The inner cut is ``as_of - H`` with the inner horizon
+backtest's own future is never read. On the fast path the features at the cut and the
+next weeks' spend are aggregated in the run's own pass over the file when the cut was
+planned right (``features/inner_pass.py``); otherwise here, in a pass of their own.
+The inner cut is ``as_of - H`` with the inner horizon
 H = min(``INNER_HORIZON_DAYS``, a quarter of the observed window: as-of date minus the
 first purchase), so at least three quarters of the window stay before it. Features are
 computed once more, at the inner cut, with the run's features and clustering settings;
@@ -26,11 +29,27 @@ import polars as pl
 
 from segtui.config import Settings
 from segtui.engine.features.compute import FeatureTable, compute_features
+from segtui.engine.features.inner_pass import (
+    INNER_HORIZON_DAYS,
+    MIN_INNER_HORIZON_DAYS,
+    inner_window,
+)
 from segtui.engine.io.tables import Tables
 from segtui.engine.segments.tiers import RepeatStates, learn_states
 
-INNER_HORIZON_DAYS = 90
-MIN_INNER_HORIZON_DAYS = 14
+# The window rule lives beside the features' pass, which plans its cut before reading
+# (``features/inner_pass.py``); re-exported here, where callers always found it.
+__all__ = [
+    "INNER_HORIZON_DAYS",
+    "MIN_INNER_HORIZON_DAYS",
+    "InnerSplit",
+    "cached_inner_split",
+    "inner_eta_squared",
+    "inner_split",
+    "inner_window",
+    "split_from",
+    "split_key",
+]
 
 
 @dataclass
@@ -98,9 +117,13 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     from segtui.engine.features.fastpath import plain_path
 
     window = inner_window(table)
+    kept, table.inner_pass = table.inner_pass, None  # used once: its frames are large
     if window is None:
         return None
     cut, horizon = window
+    if kept is not None and (kept.cut, kept.horizon_days) == window:
+        # collected in the run's own pass over the file (features/inner_pass.py)
+        return split_from(kept.table, kept.future, cut, horizon, settings)
     # On the fast path the next weeks' spend is collected in the same streaming plan as
     # the inner features (one parse of a CSV instead of two); the plain path collects
     # its side queries on the in-memory engine, so there it keeps its own streaming pass.
@@ -111,19 +134,6 @@ def inner_split(tables: Tables, table: FeatureTable, settings: Settings) -> Inne
     )
     future = inner.side[0] if shared else next_period(tables, cut, horizon)[0]
     return split_from(inner, future, cut, horizon, settings)
-
-
-def inner_window(table: FeatureTable) -> tuple[dt.date, int] | None:
-    """The inner cut and horizon in days for ``table`` (see the module docstring), or
-    None when the observed window is too short for a split."""
-    first = table.frame.select(pl.col("first_purchase").min().dt.date()).item()
-    if not isinstance(first, dt.date):
-        return None
-    window = (table.as_of - first).days
-    horizon = min(INNER_HORIZON_DAYS, window // 4)
-    if horizon < MIN_INNER_HORIZON_DAYS:
-        return None
-    return table.as_of - dt.timedelta(days=horizon), horizon
 
 
 def split_from(

@@ -139,7 +139,8 @@ def sweep(
     if data is None:
         from segtui.engine.features.load import load_features
 
-        tables, data = load_features(settings, progress=step, tables=tables)
+        judged = settings.method != "rfm"  # the sweep judges k by the inner split
+        tables, data = load_features(settings, progress=step, tables=tables, inner=judged)
     warnings: list[str] = []
     inner = None
     if isinstance(data, np.ndarray):

@@ -139,6 +139,9 @@ class FeatureTable:
     # The fast path proved every TransactionID of the lines before ``as_of`` distinct:
     # a table at an earlier date (the inner split's) need not prove it again.
     ids_distinct: bool = False
+    # The inner split's features and next weeks' spend, collected in this table's own
+    # pass (``inner_pass.InnerPass``) until the inner split uses them; None when not.
+    inner_pass: Any = None
 
 
 def category_available(tables: Tables) -> bool:

@@ -219,3 +219,38 @@ def drop_not_yet_signed_up(frame: pl.DataFrame, as_of: dt.date) -> tuple[pl.Data
     )
     dropped = frame.filter(late).height
     return frame.filter(~late.fill_null(False)), dropped
+
+
+def note_customers(
+    frame: pl.DataFrame,
+    as_of: dt.date,
+    dropped: int,
+    data_quality: dict[str, Any],
+    warnings: list[str],
+) -> pl.DataFrame:
+    """Record the customer counts of a finished per-customer frame in ``data_quality`` and
+    say what was left out in ``warnings`` (both engines' last step before FeatureTable).
+    Returns the frame with the net returners marked (``mark_net_returners``)."""
+    frame = mark_net_returners(frame, data_quality, warnings)
+    data_quality["customers_signed_up_after_as_of"] = dropped
+    if dropped:
+        warnings.append(
+            f"Not in this snapshot: {plural(dropped, 'customer')} who signed up on or after "
+            f"the as-of date {as_of} without earlier purchases."
+        )
+    n_without = int((~frame.get_column("has_purchases")).sum())
+    n_without -= data_quality.get("customers_with_only_returns", 0)
+    n_without -= data_quality["net_returners"]
+    data_quality["customers"] = frame.height
+    data_quality["customers_without_transactions"] = n_without
+    if data_quality["rows_without_customer"]:
+        warnings.append(
+            f"Left out: {plural(data_quality['rows_without_customer'], 'transaction row')} "
+            "without a CustomerID."
+        )
+    if n_without:
+        warnings.append(
+            f"{plural(n_without, 'customer')} without transactions: they are kept as segment -1 "
+            f"'{NO_PURCHASES}' and left out of the clustering."
+        )
+    return frame

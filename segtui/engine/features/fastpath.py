@@ -14,6 +14,10 @@ import numpy as np
 import polars as pl
 
 PLAIN_ENV = "SEGTUI_PLAIN_PATH"
+# Money is summed as fixed-point decimals (6 places): exact, so the result does not depend
+# on the order in which a parallel group-by meets the rows. Float sums do, in the last bits,
+# which made two runs on the same file write different bytes.
+MONEY_DECIMAL = pl.Decimal(38, 6)
 _preload: threading.Thread | None = None
 
 

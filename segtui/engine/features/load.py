@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from segtui.config import Settings
+from segtui.config import AUTO_K, Settings
 from segtui.engine.features.availability import drop_unavailable_defaults
 from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.features.fastpath import plain_path
+from segtui.engine.features.inner_pass import plan_window
 from segtui.engine.io.resources import check_memory, wants_batches
 from segtui.engine.io.sources import load_source
 from segtui.engine.io.tables import Tables
@@ -22,9 +23,13 @@ def load_features(
     tables: Tables | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    inner: bool | None = None,
 ) -> tuple[Tables, FeatureTable]:
     """Read ``settings.source`` (with its mapping and returns rule) unless ``tables`` is
     given, and compute ``settings.features``. Returns the tables and the feature table.
+
+    ``inner``: an inner time split will judge k (default: ``--k auto`` with K-Means), so
+    its figures are aggregated in the same pass over the file (``inner_pass.py``).
 
     ``timings`` (when given) receives ``inspection`` (finding and checking the source)
     and ``features`` (the one pass that reads the rows and aggregates them)."""
@@ -42,8 +47,13 @@ def load_features(
     # With --clv the value models' purchase-day figures are collected in the features'
     # plan: one parse of the file instead of a second pass after the clustering.
     side = [value_side_query(tables, settings)] if settings.clv else []
+    if inner is None:
+        inner = settings.k == AUTO_K and settings.method != "rfm"
     with timed(timings, "features"):
-        feature_table = compute_features(tables, requested, settings.as_of, side=side)
+        # The cut depends on the dates: planned from the date column's range (one column,
+        # read once), checked against the finished table's.
+        window = plan_window(tables, settings.as_of) if inner and not plain_path() else None
+        feature_table = compute_features(tables, requested, settings.as_of, side=side, inner=window)
     feature_table.warnings[:0] = notes
     return tables, feature_table
 

@@ -1,24 +1,20 @@
-"""The RFM view: recency, frequency and monetary quintile scores and the classic RFM labels.
+"""RFM: recency, frequency and monetary quintile scores and the R x F grid's ten named cells.
 
-Scores are computed among the customers with purchases (n of them). For a value v with
-rank r (1 = smallest; tied values share the smallest rank of their tie, so a tie is never
-split across scores): score = 1 + floor(5 * (r - 1) / n), i.e. quintiles 1…5.
+One grid serves every RFM figure segtui gives: the ``--rfm`` columns of the segments file,
+``--method rfm``'s segments, the backtest's reference and every report's segment x cell
+table, so a customer has one RFM cell wherever it is shown.
 
-* ``m_score``: from ``total_spend`` (5 = the top fifth of spenders).
-* ``f_score``: from ``frequency`` (5 = the most frequent buyers).
-* ``r_score``: from ``recency_days`` reversed (5 = bought most recently).
+Scores are computed among the clustered customers (those with purchases, net returners
+left out), in CustomerID order. Each of recency, frequency and spend is ranked 1..n with
+ties broken by rank (``rank("ordinal")``: equal values in CustomerID order, pandas'
+``rank(method="first")``, the convention of the RFM tutorials the grid comes from), and
+rank r scores 1 + floor(5 (r - 1) / n):
 
-The label comes from R and FM = round-half-up((F + M) / 2) on this grid (rows R, columns FM):
-
-=====  ==============  ==================  ==================  ===============  ===============
-R\\FM   1               2                   3                   4                5
-=====  ==============  ==================  ==================  ===============  ===============
-5      New Customers   Potential Loyalist  Potential Loyalist  Champions        Champions
-4      Promising       Potential Loyalist  Potential Loyalist  Loyal Customers  Champions
-3      About To Sleep  About To Sleep      Need Attention      Loyal Customers  Loyal Customers
-2      Hibernating     Hibernating         At Risk             At Risk          Can't Lose Them
-1      Lost            Hibernating         At Risk             Can't Lose Them  Can't Lose Them
-=====  ==============  ==================  ==================  ===============  ===============
+* ``r_score``: 5 for the most recent fifth (recency_days reversed);
+* ``f_score``: 5 for the most frequent fifth;
+* ``m_score``: 5 for the top fifth of spenders (shown, not used by the cell);
+* ``rfm_cell``: the three scores, e.g. "545";
+* ``rfm_segment``: the R x F grid's cell (``RF_CELLS``) for r_score and f_score.
 
 Customers without purchases get no scores and the label "No purchases"; net returners
 (segment -2) none and "Net returners".
@@ -31,76 +27,45 @@ import polars as pl
 from segtui.engine.features.compute import NET_RETURNER, NET_RETURNERS, NO_PURCHASES
 
 COLUMNS = ("r_score", "f_score", "m_score", "rfm_cell", "rfm_segment")
-LABELS = (
-    "Champions",
-    "Loyal Customers",
-    "Potential Loyalist",
-    "New Customers",
-    "Promising",
-    "Need Attention",
-    "About To Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-)
-# GRID[r - 1][fm - 1]: the label for recency score r and frequency/monetary score fm.
-GRID: tuple[tuple[str, ...], ...] = (
-    ("Lost", "Hibernating", "At Risk", "Can't Lose Them", "Can't Lose Them"),
-    ("Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
-    ("About To Sleep", "About To Sleep", "Need Attention", "Loyal Customers", "Loyal Customers"),
-    ("Promising", "Potential Loyalist", "Potential Loyalist", "Loyal Customers", "Champions"),
-    ("New Customers", "Potential Loyalist", "Potential Loyalist", "Champions", "Champions"),
-)
 
 
-def label(r: int, f: int, m: int) -> str:
-    """The RFM label for scores ``r``, ``f``, ``m`` (each 1…5)."""
-    fm = (f + m + 1) // 2
-    return GRID[r - 1][fm - 1]
-
-
-def quintile(values: pl.Expr, *, descending: bool = False) -> pl.Expr:
-    """Quintile score 1…5 of ``values`` among non-null rows (ties share a score)."""
-    rank = values.rank("min", descending=descending)
-    n = values.count()
-    return (1 + (5 * (rank - 1)) // n).cast(pl.Int8)
-
-
-def rfm_scores(frame: pl.DataFrame) -> pl.DataFrame:
+def rfm_scores(frame: pl.DataFrame, clustered: pl.DataFrame) -> pl.DataFrame:
     """``CustomerID`` plus r_score, f_score, m_score, rfm_cell ("545") and rfm_segment for
-    every customer of a feature frame (needs has_purchases, recency_days, frequency,
-    total_spend)."""
-    buyers = frame.filter(pl.col("has_purchases")).select(
-        pl.col("CustomerID"),
-        quintile(pl.col("recency_days"), descending=True).alias("r_score"),
-        quintile(pl.col("frequency")).alias("f_score"),
-        quintile(pl.col("total_spend")).alias("m_score"),
+    every customer of a feature frame, scored among the ``clustered`` customers (needs
+    recency_days, frequency, total_spend there)."""
+    grid = rf_grid(clustered.select("CustomerID", "recency_days", "frequency"))
+    spend = (
+        clustered.select("CustomerID", "total_spend")
+        .sort("CustomerID")
+        .select("CustomerID", rank_quintile(pl.col("total_spend")).alias("m_score"))
     )
-    cells = [f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)]
-    names = [label(int(c[0]), int(c[1]), int(c[2])) for c in cells]
-    cell = pl.concat_str(
-        pl.col("r_score").cast(pl.String),
-        pl.col("f_score").cast(pl.String),
-        pl.col("m_score").cast(pl.String),
-    )
-    buyers = buyers.with_columns(cell.alias("rfm_cell")).with_columns(
-        pl.col("rfm_cell").replace_strict(cells, names, return_dtype=pl.String).alias("rfm_segment")
+    scored = grid.join(spend, on="CustomerID").select(
+        "CustomerID",
+        pl.col("rf_r").alias("r_score"),
+        pl.col("rf_f").alias("f_score"),
+        "m_score",
+        pl.concat_str(
+            pl.col("rf_r").cast(pl.String),
+            pl.col("rf_f").cast(pl.String),
+            pl.col("m_score").cast(pl.String),
+        ).alias("rfm_cell"),
+        pl.col("rf_cell").alias("rfm_segment"),
     )
     # the customers without scores: no purchases, or net returners (segment -2)
     net = pl.col(NET_RETURNER).fill_null(False) if NET_RETURNER in frame.columns else pl.lit(False)
     outside = pl.when(pl.col("_net")).then(pl.lit(NET_RETURNERS)).otherwise(pl.lit(NO_PURCHASES))
     return (
         frame.select("CustomerID", net.alias("_net"))
-        .join(buyers, on="CustomerID", how="left")
+        .join(scored, on="CustomerID", how="left", maintain_order="left")
         .with_columns(pl.col("rfm_segment").fill_null(outside))
         .drop("_net")
     )
 
 
-def add_rfm(segments: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+def add_rfm(segments: pl.DataFrame, frame: pl.DataFrame, clustered: pl.DataFrame) -> pl.DataFrame:
     """``segments`` (the segments file) with the RFM columns appended, same row order."""
-    return segments.join(rfm_scores(frame), on="CustomerID", how="left", maintain_order="left")
+    scores = rfm_scores(frame, clustered)
+    return segments.join(scores, on="CustomerID", how="left", maintain_order="left")
 
 
 # The R x F grid: the common ten-cell map of the RFM tutorials that score recency and

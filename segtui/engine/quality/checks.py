@@ -192,3 +192,34 @@ def no_transactions(
     return InputError(
         "no transactions" + (f" before the as-of date {as_of}" if as_of else ""), file=spec.path
     )
+
+
+def total_too_large(tables: Tables, tx: pl.LazyFrame) -> InputError:
+    """The customer whose total spend (or quantity) passes the exact-sum limit (every
+    value is below it, their sum is not), named with the row of its largest value."""
+    spec = tables.files["transactions"]
+    summed = [c for c in ("TotalValue", "Quantity") if tables.has("transactions", c)]
+    for column in summed:
+        found = (
+            tx.with_row_index("row", offset=1)
+            .with_columns(pl.col(column).cast(pl.Float64).alias("_value"))
+            .with_columns(pl.col("_value").sum().over("CustomerID").alias("_total"))
+            .filter(pl.col("_total").abs() >= MAX_ABS_NUMBER)
+            .sort(pl.col("_value").abs(), descending=True)
+            .head(1)
+            .collect()
+        )
+        if found.height:
+            customer = found["CustomerID"][0]
+            return InputError(
+                f"customer {customer}'s total is too large to add up exactly "
+                f"(limit {MAX_ABS_NUMBER:g})",
+                file=spec.path,
+                column=spec.columns.get(column, column),
+                row=int(found["row"][0]),
+                value=found[column][0],
+            )
+    return InputError(
+        f"a customer's total is too large to add up exactly (limit {MAX_ABS_NUMBER:g})",
+        file=spec.path,
+    )

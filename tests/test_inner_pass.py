@@ -1,0 +1,106 @@
+"""--k auto's inner split read in the run's own pass over the file (issue 32): the features
+at the inner cut and the next weeks' spend are aggregated in the first group-by, so the
+file is read once; the figures equal those of the inner split's own pass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from order_logs import RETAIL_NAMES, make_lines, write_log
+
+from segtui.config import Settings
+from segtui.engine.backtest.future import next_period
+from segtui.engine.clustering import inner_split as inner_module
+from segtui.engine.features.compute import compute_features
+from segtui.engine.features.load import load_features
+
+AS_OF = dt.date(2024, 10, 1)
+RICH = (
+    "recency_days,frequency,total_spend,avg_transaction_value,total_quantity,"
+    "distinct_products,distinct_categories,category_shares"
+).split(",")
+
+
+def _bounded_lines() -> list[dict[str, object]]:
+    """``make_lines``' log with a purchase on its first and on its last day (the date
+    column's range is then the purchases' range, from which the cut is planned)."""
+    lines = make_lines(seed=11, customers=40, orders=400)
+    start, end = min(x["date"] for x in lines), max(x["date"] for x in lines)
+    buyer = next(x for x in lines if x["customer"] is not None and x["quantity"] > 0)
+    return [dict(buyer, date=start), *lines, dict(buyer, order="199999", date=end)]
+
+
+def _no_second_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the inner split read the file a second time")
+
+    monkeypatch.setattr(inner_module, "compute_features", refuse)
+    monkeypatch.setattr("segtui.engine.backtest.future.next_period", refuse)
+    monkeypatch.setattr("segtui.engine.backtest.future.next_period_query", refuse)
+
+
+def _same_split(one, two) -> None:  # type: ignore[no-untyped-def]
+    assert one is not None and two is not None
+    assert (one.cut, one.horizon_days) == (two.cut, two.horizon_days)
+    np.testing.assert_array_equal(one.matrix, two.matrix)
+    np.testing.assert_array_equal(one.next_log_spend, two.next_log_spend)
+
+
+def test_the_inner_split_needs_no_second_pass_over_the_file(
+    zeotap_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(source=zeotap_dir, k="auto", as_of=AS_OF)
+    tables, table = load_features(settings)
+    own_pass = inner_module.inner_split(tables, load_features(settings, inner=False)[1], settings)
+    assert table.inner_pass is not None
+    _no_second_pass(monkeypatch)
+    _same_split(inner_module.inner_split(tables, table, settings), own_pass)
+    assert table.inner_pass is None  # its frames are let go once used
+
+
+def test_a_fixed_k_run_aggregates_no_inner_figures(zeotap_dir: Path) -> None:
+    assert load_features(Settings(source=zeotap_dir, k=4))[1].inner_pass is None
+    assert load_features(Settings(source=zeotap_dir, method="rfm"))[1].inner_pass is None
+
+
+@pytest.mark.parametrize("features", [None, RICH], ids=["default", "rich"])
+def test_the_inner_figures_equal_a_pass_of_their_own_on_a_log_with_returns(
+    tmp_path: Path, features: list[str] | None
+) -> None:
+    # Repeated order ids (frequency counts distinct orders), cancelled orders, a zero-price
+    # line, lines without a customer and a customer with only a return.
+    log = write_log(tmp_path / "orders.csv", _bounded_lines(), RETAIL_NAMES)
+    settings = Settings(source=log, k="auto", **({"features": tuple(features)} if features else {}))
+    tables, table = load_features(settings)
+    kept = table.inner_pass
+    assert kept is not None
+    alone = compute_features(tables, kept.table.features, kept.cut)
+    assert kept.table.frame.equals(alone.frame)
+    assert kept.table.as_of == alone.as_of == kept.cut
+    future, _end = next_period(tables, kept.cut, kept.horizon_days)
+    spent = dict(zip(future["CustomerID"], future["next_spend"], strict=True))
+    expected = [spent.get(c, 0.0) for c in kept.future["CustomerID"]]
+    assert kept.future["next_spend"].to_list() == expected
+    assert set(spent) <= set(kept.future["CustomerID"])
+
+
+def test_a_cut_planned_from_a_line_without_customer_is_read_in_a_pass_of_its_own(
+    tmp_path: Path,
+) -> None:
+    # The date column starts a year before the first purchase (a line without a customer):
+    # the planned window is wrong, so the run's figures are dropped and the split is the
+    # one of its own pass.
+    lines = make_lines(seed=11, customers=40, orders=400)
+    early = dict(lines[-2], date=dt.datetime(2023, 1, 2, 10, 0))
+    assert early["customer"] is None
+    log = write_log(tmp_path / "orders.csv", [*lines, early], RETAIL_NAMES)
+    settings = Settings(source=log, k="auto")
+    tables, table = load_features(settings)
+    assert table.inner_pass is None
+    split = inner_module.inner_split(tables, table, settings)
+    assert split is not None
+    first = min(line["date"] for line in lines if line["customer"] is not None).date()
+    assert split.horizon_days == min(90, (table.as_of - first).days // 4)
