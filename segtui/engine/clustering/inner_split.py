@@ -163,9 +163,10 @@ def split_from(
         .fill_null(0.0)
         .to_numpy()
     )
-    # Bought again as the backtest counts it (backtest/score.py): a line in the horizon.
-    bought = clustered.get_column("CustomerID").is_in(future.get_column("CustomerID").implode())
-    states = learn_states(clustered, bought.cast(pl.Float64).to_numpy(), horizon)
+    # Bought again as the backtest counts it (backtest/score.py): a line in the horizon,
+    # read as a non-zero sum (the run's own pass gives 0 to customers without a line;
+    # lines summing to exactly 0 are the one case this misses).
+    states = learn_states(clustered, (spend != 0).astype(float), horizon)
     return InnerSplit(
         cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)), states
     )
