@@ -12,8 +12,9 @@ with the machine's load average at the start and the end.
     python bench/ui_session.py --ratio 3 [--data FILE]
 
 times the first result in the workbench (a fresh process, imports included) against a
-fresh `segtui run` on the same data with the same (default) settings, and prints both
-and the ratio of their medians.
+fresh `segtui run` on the same data with the same (default) settings, and prints both,
+the ratio of their medians and the CPU seconds each used (the workbench: by its first
+result).
 
     python bench/ui_session.py --shell-first-paint 7 [--data tests/data/reference]
 
@@ -42,15 +43,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from textual import events
-
+# Only what `segtui ui` itself imports before its first result: the first-result run
+# (--first-only) times the workbench, not this script's imports of every screen.
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
-from segtui.tui.screens.dialogs import HelpScreen
-from segtui.tui.screens.lookalikes import LookalikesScreen
-from segtui.tui.screens.migration import MigrationScreen
-from segtui.tui.screens.transactions import TransactionsScreen
-from segtui.tui.widgets.customers_view import CustomersView
 
 
 def paint(app) -> None:
@@ -64,6 +60,8 @@ async def key(app, name: str, done, char: str | None = None, limit: float = 120.
     The pilot's own ``press`` waits for the whole process to go idle (up to 1 s per key
     while a worker computes), so it would measure the pilot, not the app.
     """
+    from textual import events
+
     started = time.perf_counter()
     app.post_message(events.Key(name, char if char is not None else name))
     while not done():
@@ -72,6 +70,15 @@ async def key(app, name: str, done, char: str | None = None, limit: float = 120.
         await asyncio.sleep(0.002)
     paint(app)
     return time.perf_counter() - started
+
+
+async def until_idle(app: SegtuiApp) -> None:
+    """Return once the app's job has delivered its result (``busy`` turned False). A
+    watcher, not a poll: a loop waking every few milliseconds on the UI thread would
+    take the interpreter lock from the worker it is timing."""
+    idle = asyncio.Event()
+    app.watch(app, "busy", lambda busy: None if busy else idle.set())
+    await idle.wait()
 
 
 def since_process_start() -> float:
@@ -94,6 +101,8 @@ async def session(data: Path, first_only: bool = False, keys: bool = True) -> di
         figures["first_paint"] = time.perf_counter() - started
         print("first paint", figures["first_paint"], file=sys.stderr)
         tabs = app.query_one("#tabs")
+        from segtui.tui.screens.dialogs import HelpScreen
+
         # Keys while the first load is still running.
         latencies = (
             {}
@@ -116,15 +125,21 @@ async def session(data: Path, first_only: bool = False, keys: bool = True) -> di
                 "latency": latencies,
             }
         )
-        while app.busy:
-            await asyncio.sleep(0.01)
+        await until_idle(app)
         paint(app)
         figures["first_result"] = time.perf_counter() - started
         figures["customers"] = app.result.n_customers
         figures["engine_timings_first"] = app.result.timings
         if first_only:
             figures["first_result_since_process_start"] = since_process_start()
+            cpu = os.times()  # this process's CPU by its first result, every thread
+            figures["first_result_cpu_s"] = cpu.user + cpu.system
             return figures
+        from segtui.tui.screens.lookalikes import LookalikesScreen
+        from segtui.tui.screens.migration import MigrationScreen
+        from segtui.tui.screens.transactions import TransactionsScreen
+        from segtui.tui.widgets.customers_view import CustomersView
+
         t0 = time.perf_counter()
         figures["plus_key_answered"] = await key(app, "plus", lambda: app.busy, "+")
         while app.busy:
@@ -296,32 +311,68 @@ def shell_first_paint_runs(data: Path, runs: int) -> dict[str, object]:
 
 def first_result_ratio(data: Path, runs: int) -> dict[str, object]:
     """First result in the workbench against `segtui run` on the same data and settings,
-    each a fresh process timed from its start (imports included), alternated ``runs``
-    times: the medians and their ratio (issue 30's target: at most 1.1)."""
+    each a fresh process timed from its start (imports included), ``runs`` times each,
+    alternating which goes first: the medians, their ratio (issue 30's target: at most
+    1.1) and the CPU seconds each process used (by its first result; by its exit).
+
+    Both run in the same empty folder (no ./segtui.toml can change the CLI's settings,
+    and the workbench reads none: the default settings both), on the same file. `run`
+    is timed to its exit (its result is the file it wrote), the workbench to its first
+    result on screen (headless, 120x40)."""
+    import resource
+
     segtui = shutil.which("segtui", path=str(Path(sys.executable).parent)) or "segtui"
+    data = data.resolve()
     run_s: list[float] = []
+    run_cpu: list[float] = []
     ui_s: list[float] = []
+    ui_cpu: list[float] = []
     load_before = uptime()
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="segtui-ratio-") as out:
-            started = time.perf_counter()
-            subprocess.run(
-                [segtui, "run", str(data), "--out", f"{out}/segments.csv", "--quiet"], check=True
-            )
-            run_s.append(time.perf_counter() - started)
+
+    def cli(folder: str) -> None:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(
+            [segtui, "run", str(data), "--out", f"{folder}/segments.csv", "--quiet"],
+            check=True,
+            cwd=folder,
+        )
+        run_s.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run_cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+
+    def workbench(folder: str) -> None:
         # The workbench as a user starts it, up to its first result on screen.
         done = subprocess.run(
-            [sys.executable, __file__, "--data", str(data), "--first-only", "--no-keys"],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--data",
+                str(data),
+                "--first-only",
+                "--no-keys",
+            ],
             check=True,
             capture_output=True,
             text=True,
+            cwd=folder,
         )
-        ui_s.append(float(json.loads(done.stdout)["first_result_since_process_start"]))
+        figures = json.loads(done.stdout)
+        ui_s.append(float(figures["first_result_since_process_start"]))
+        ui_cpu.append(float(figures["first_result_cpu_s"]))
+
+    for round_ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="segtui-ratio-") as folder:
+            for step in (cli, workbench) if round_ % 2 == 0 else (workbench, cli):
+                step(folder)
     return {
         "data": str(data),
         "run_s": [round(value, 2) for value in run_s],
         "ui_first_result_s": [round(value, 2) for value in ui_s],
         "ratio": round(statistics.median(ui_s) / statistics.median(run_s), 2),
+        "run_cpu_s": [round(value, 2) for value in run_cpu],
+        "ui_first_result_cpu_s": [round(value, 2) for value in ui_cpu],
+        "cpu_ratio": round(statistics.median(ui_cpu) / statistics.median(run_cpu), 2),
         "uptime_before": load_before,
         "uptime_after": uptime(),
     }

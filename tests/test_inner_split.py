@@ -71,6 +71,41 @@ def test_a_contradicting_future_after_the_as_of_date_changes_nothing(
     assert before is not None and after is not None
     np.testing.assert_array_equal(before.matrix, after.matrix)
     np.testing.assert_array_equal(before.next_log_spend, after.next_log_spend)
+    assert before.repeat_states is not None and before.repeat_states == after.repeat_states
+
+
+def test_the_inner_split_learns_who_bought_again_per_purchase_count(zeotap_dir: Path) -> None:
+    # The activity rule's states (segments/tiers.py), counted independently from the raw
+    # lines: per purchase bucket (orders before the inner cut: 1, 2, 3-4, 5-8, 9-16), the
+    # customers and how many of them bought in [cut, as-of).
+    split = _split(zeotap_dir)
+    assert split is not None and split.repeat_states is not None
+    tx = pl.read_csv(zeotap_dir / "Transactions.csv").with_columns(
+        pl.col("TransactionDate").str.to_datetime()
+    )
+    cut = dt.datetime.combine(split.cut, dt.time())
+    orders = (
+        tx.filter(pl.col("TransactionDate") < cut)
+        .group_by("CustomerID")
+        .agg(pl.col("TransactionID").n_unique().alias("orders"))
+    )
+    later = tx.filter(
+        pl.col("TransactionDate") >= cut,
+        pl.col("TransactionDate") < dt.datetime.combine(AS_OF, dt.time()),
+    ).get_column("CustomerID")
+    orders = orders.with_columns(
+        # 1 -> 0, 2 -> 1, 3-4 -> 2, 5-8 -> 3, ...: powers of two.
+        bucket=pl.col("orders").log(2).ceil().clip(0, 7).cast(pl.Int64),
+        bought=pl.col("CustomerID").is_in(later.implode()),
+    )
+    states = split.repeat_states
+    width = len(states.customers) // 8
+    for bucket in range(8):
+        rows = orders.filter(pl.col("bucket") == bucket)
+        learned = slice(bucket * width, (bucket + 1) * width)
+        assert sum(states.customers[learned]) == rows.height
+        assert sum(states.bought[learned]) == rows.get_column("bought").sum()
+    assert sum(states.customers) == orders.height
 
 
 def test_no_split_without_enough_history(zeotap_dir: Path) -> None:
@@ -200,3 +235,27 @@ def test_the_sweep_judges_k_by_the_inner_split_when_it_has_the_tables(zeotap_dir
         inner_eta_squared(split, k, seed=settings.seed, n_init=settings.n_init) for k in (2, 3)
     ]
     assert "inner eta squared" in judged.rule
+
+
+def test_a_customer_with_any_line_in_the_inner_horizon_bought_again(zeotap_dir: Path) -> None:
+    # As the backtest counts it (backtest/score.py): a line in the horizon, whatever its
+    # value, so the states learn what the backtest will judge.
+    from segtui.engine.backtest.future import next_period
+    from segtui.engine.clustering.inner_split import inner_window, split_from
+    from segtui.engine.features.compute import compute_features
+
+    settings = Settings(source=zeotap_dir, k="auto", as_of=AS_OF)
+    tables, table = load_features(settings)
+    cut, horizon = inner_window(table)
+    inner = compute_features(tables, table.features, cut)
+    future = next_period(tables, cut, horizon)[0]
+    states = split_from(inner, future, cut, horizon, settings).repeat_states
+    returned = future.with_columns(next_spend=pl.lit(-5.0))  # every line a return
+    assert split_from(inner, returned, cut, horizon, settings).repeat_states == states
+    fewer = split_from(inner, future.tail(-10), cut, horizon, settings).repeat_states
+    assert sum(fewer.bought) == sum(states.bought) - 10
+    # The run's own pass (features/inner_pass.py) lists every customer, 0 without a line.
+    zeros = future.with_columns(
+        next_spend=pl.when(pl.int_range(pl.len()) < 10).then(0.0).otherwise("next_spend")
+    )
+    assert split_from(inner, zeros, cut, horizon, settings).repeat_states == fewer

@@ -165,35 +165,99 @@ def test_default_auto_run_tiers_follow_the_documented_rule(summary):
     assert_consistent(segments)
 
 
-def test_default_auto_run_activity_follows_each_customers_rhythm(summary, realistic):
-    # Recomputed from the raw transactions: a repeat buyer is within their rhythm when
-    # their recency is at most 2 expected gaps, (last - first purchase + G) / (purchases
-    # - 1 + 1), G the median own gap of the repeat buyers; one-timers never are. A
-    # segment is active at the base's share or more, lapsed under half of it with a
-    # median recency over 2 G, else lapsing (tiers.py).
-    as_of = dt.datetime.fromisoformat(summary["as_of"])
+def _history(transactions: pl.DataFrame, cut: dt.datetime) -> pl.DataFrame:
+    """Per customer with a purchase before ``cut``: purchases (orders), the days from the
+    first to the last, and whole days from the last purchase's day to ``cut``."""
     when = pl.col("TransactionDate").str.to_datetime()
-    history = realistic.transactions.group_by("CustomerID").agg(
-        pl.col("TransactionID").n_unique().alias("n"),
-        ((when.max() - when.min()).dt.total_seconds() / 86400).alias("span"),
-        (pl.lit(as_of) - when.max().dt.truncate("1d")).dt.total_days().alias("recency"),
+    return (
+        transactions.filter(when < cut, pl.col("TotalValue") > 0)
+        .group_by("CustomerID")
+        .agg(
+            pl.col("TransactionID").n_unique().alias("n"),
+            ((when.max() - when.min()).dt.total_seconds() / 86400).alias("span"),
+            (pl.lit(cut) - when.max().dt.truncate("1d")).dt.total_days().alias("recency"),
+        )
     )
+
+
+def _typical_gap(history: pl.DataFrame) -> float:
     gap = history.filter(pl.col("n") > 1).select(pl.col("span") / (pl.col("n") - 1)).median()
-    gap = max(1.0, gap.item())
-    assert summary["diagnostics"]["segment_rule"]["typical_gap_days"] == round(gap, 3)
-    labels = pl.read_csv(summary["segments_file"]).select("CustomerID", "segment")
-    within = history.join(labels, on="CustomerID").with_columns(
-        within=(
-            (pl.col("n") >= 2) & (pl.col("recency") * pl.col("n") <= 2 * (pl.col("span") + gap))
-        ).cast(pl.Float64)
+    return max(1.0, gap.item())
+
+
+def _states(history: pl.DataFrame, gap: float) -> pl.DataFrame:
+    """The rule's state: purchases by powers of two (1, 2, 3-4, ... 65+) and recency in
+    expected gaps (span + G) / (n - 1 + 1) by doublings (at most 1/2, 1, 2, 4, 8, more)."""
+    rhythm = pl.col("recency") * pl.col("n") / (pl.col("span") + gap)
+    beat = pl.lit(5)
+    for i, edge in reversed(list(enumerate((0.5, 1.0, 2.0, 4.0, 8.0)))):
+        beat = pl.when(rhythm <= edge).then(i).otherwise(beat)
+    bucket = pl.col("n").log(2).ceil().clip(0, 7).cast(pl.Int64)
+    return history.with_columns(bucket=bucket, state=bucket * 6 + beat)
+
+
+def test_default_auto_run_activity_follows_each_customers_rhythm(summary, realistic):
+    # Recomputed from the raw transactions (tiers.py): at the inner cut (a quarter of the
+    # window before the as-of date, at most 90 days) each customer's state; each state's
+    # share who bought before the as-of date, leaning with 20 customers' weight on its
+    # purchase bucket's share, which leans on the base's; each customer's chance is the
+    # share of their state at the as-of date. A segment is active at the base's mean
+    # chance or more, lapsed under half of it with a median recency over 2 G, else
+    # lapsing. The share within rhythm is kept as a description.
+    tx = realistic.transactions
+    as_of = dt.datetime.fromisoformat(summary["as_of"])
+    first = tx.select(pl.col("TransactionDate").str.to_datetime().min()).item()
+    horizon = min(90, (as_of.date() - first.date()).days // 4)
+    cut = as_of - dt.timedelta(days=horizon)
+    inner = _history(tx, cut)
+    # Bought again as the backtest counts it: any line from the inner cut on.
+    later = tx.filter(pl.col("TransactionDate").str.to_datetime() >= cut).get_column("CustomerID")
+    inner = _states(inner, _typical_gap(inner)).with_columns(
+        bought=pl.col("CustomerID").is_in(later.implode()).cast(pl.Float64)
     )
-    base = within.get_column("within").mean()
-    shares = dict(within.group_by("segment").agg(pl.col("within").mean()).iter_rows())
+    share = inner.get_column("bought").mean()
+    buckets = inner.group_by("bucket").agg(
+        ((pl.col("bought").sum() + 20 * share) / (pl.len() + 20)).alias("bucket_rate")
+    )
+    rates = (
+        inner.group_by("state", "bucket")
+        .agg(pl.col("bought").sum().alias("hits"), pl.len().alias("customers"))
+        .join(buckets, on="bucket")
+        .select(
+            "state",
+            ((pl.col("hits") + 20 * pl.col("bucket_rate")) / (pl.col("customers") + 20)).alias(
+                "rate"
+            ),
+        )
+    )
+    history = _history(tx, as_of)
+    gap = _typical_gap(history)
+    assert summary["diagnostics"]["segment_rule"]["typical_gap_days"] == round(gap, 3)
+    assert summary["diagnostics"]["segment_rule"]["repeat_model"]["inner_horizon_days"] == horizon
+    labels = pl.read_csv(summary["segments_file"]).select("CustomerID", "segment")
+    now = (
+        _states(history, gap)
+        .join(labels, on="CustomerID")
+        .join(buckets, on="bucket", how="left")
+        .join(rates, on="state", how="left")
+        # A state nobody was in at the inner cut: its bucket's share, else the base's.
+        .with_columns(chance=pl.coalesce("rate", "bucket_rate", pl.lit(share)))
+        .with_columns(
+            within=(
+                (pl.col("n") >= 2) & (pl.col("recency") * pl.col("n") <= 2 * (pl.col("span") + gap))
+            ).cast(pl.Float64)
+        )
+    )
+    base = now.get_column("chance").mean()
+    assert summary["diagnostics"]["segment_rule"]["base_repeat_chance"] == pytest.approx(base)
+    per_segment = now.group_by("segment").agg(pl.col("chance").mean(), pl.col("within").mean())
+    means = {seg: (chance, within) for seg, chance, within in per_segment.iter_rows()}
     for s in summary["segments"]:
-        share = shares[s["id"]]
-        assert s["in_rhythm"] == pytest.approx(share, rel=1e-12)
-        wanted = "active" if share >= base else "lapsing"
-        if share < base / 2 and s["medians"]["recency_days"] > 2 * gap:
+        chance, within = means[s["id"]]
+        assert s["in_rhythm"] == pytest.approx(within, rel=1e-12)
+        assert s["repeat_chance"] == pytest.approx(chance, rel=1e-9)
+        wanted = "active" if chance >= base else "lapsing"
+        if chance < base / 2 and s["medians"]["recency_days"] > 2 * gap:
             wanted = "lapsed"
         assert s["activity"] == wanted
 

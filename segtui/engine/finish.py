@@ -57,8 +57,10 @@ def profile(
     """Profile and name the segments, run the label diagnostics and build the segments
     file (with RFM columns when ``settings.rfm``). Returns them for :func:`finish`."""
     features = table.features
+    from segtui.engine.clustering.inner_split import learned_states
+
     gap = tiers.typical_gap(clustered)
-    chance, bgnbd_params = tiers.repeat_chance(clustered, gap)
+    chance, repeat_model = tiers.repeat_chance(clustered, gap, learned_states(table))
     profiles = build_profiles(clustered, labels, features, typical_gap=gap, chance=chance)
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, features)
     logged = [c.name for c in space.numeric if c.log]
@@ -75,8 +77,9 @@ def profile(
         "typical_gap_days": round(gap, 3),
         "base_in_rhythm": base,
         "base_repeat_chance": base_chance,
-        # The BG/NBD behind each customer's chance (None: the 0/1 state within rhythm).
-        "repeat_model": {k: round(v, 6) for k, v in bgnbd_params.items()} if bgnbd_params else None,
+        # What each customer's chance came from: the states learned at the inner cut, the
+        # BG/NBD model, or None (the 0/1 state within rhythm).
+        "repeat_model": _rounded(repeat_model),
         **tiers.rule(),
     }
     profiled = Profiled(
@@ -88,6 +91,12 @@ def profile(
         ids = clustered.get_column("CustomerID")
         profiled.rfm_grid = segment_cells(table.frame, ids, labels)
     return profiled
+
+
+def _rounded(model: dict[str, Any] | None) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return {k: round(v, 6) if isinstance(v, float) else v for k, v in model.items()}
 
 
 def finish(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.widgets import ListView, Static, TabbedContent, TabPane
 
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
@@ -25,7 +25,6 @@ from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
 from segtui.tui.screens.sweep import SweepCache
 from segtui.tui.session import (
-    HEAD_ROWS,
     Outcome,
     StageClock,
     compute_outcome,
@@ -42,8 +41,6 @@ from segtui.tui.widgets.summary import metrics_line, settings_line, status_line
 from segtui.tui.widgets.value_view import ValueView
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from segtui.engine import FeatureTable, Projection, SegmentationResult, Tables
 
 # The longest the first job waits for the first frame (it is normally a fraction of this).
@@ -93,8 +90,12 @@ class SegtuiApp(DialogActions):
     # app's table belongs to the base view and never reaches past the screen on top.
     KEYS_ON_ANY_SCREEN = frozenset({"help", "close_or_quit"})
 
-    busy: reactive[bool] = reactive(False)
-    status: reactive[str] = reactive("Loading data")
+    # ``var``, not ``reactive``: a reactive of the app repaints the whole screen on each
+    # change, and the status changes with every stage and every second of a job (a full
+    # repaint each time took the interpreter lock from the worker: ~0.5 s of the UI
+    # thread's CPU during a 5 s first load). The watchers redraw the status line only.
+    busy: var[bool] = var(False)
+    status: var[str] = var("Loading data")
 
     def __init__(
         self,
@@ -118,7 +119,6 @@ class SegtuiApp(DialogActions):
         self.generation = 0
         self.last_error: str | None = None
         self.ui_ready = False
-        self.raw_tables: tuple[dict[str, int], dict[str, pl.DataFrame]] | None = None
         # The k range of the sweep view (capped below the customers with purchases).
         self.sweep_range = (AUTO_K_MIN, AUTO_K_MAX)
         self.sweep_cache = SweepCache()
@@ -180,10 +180,19 @@ class SegtuiApp(DialogActions):
         width = max(self.size.width - 2, 20)  # the line's padding: one cell each side
         prefix = Text(f"{self.config_file.name} · ", style="italic") if self.config_file else Text()
         line = prefix + settings_line(shown, self.result, width - prefix.cell_len)
-        self.query_one("#settings-line", Static).update(line)
-        self.query_one("#metrics-line", Static).update(metrics_line(self.result))
+        # One line each, as wide as the screen: new text never changes their size, so
+        # no layout pass (a reflow of every view) follows an update.
+        self.query_one("#settings-line", Static).update(line, layout=False)
+        self.query_one("#metrics-line", Static).update(metrics_line(self.result), layout=False)
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Redraw the status line only: while a job runs it changes with every stage and
+        every second, and each redraw takes the interpreter lock from the worker."""
         warnings = self.result.warnings if self.result is not None else []
-        self.query_one("#status-line", Static).update(status_line(self.status, self.busy, warnings))
+        self.query_one("#status-line", Static).update(
+            status_line(self.status, self.busy, warnings), layout=False
+        )
 
     def on_resize(self) -> None:
         if self.ui_ready:
@@ -191,11 +200,11 @@ class SegtuiApp(DialogActions):
 
     def watch_busy(self) -> None:
         if self.ui_ready:
-            self.refresh_header()
+            self.refresh_status()
 
     def watch_status(self) -> None:
         if self.ui_ready:
-            self.refresh_header()
+            self.refresh_status()
 
     def _tick(self) -> None:
         if self.busy and self.clock.stage:
@@ -291,16 +300,10 @@ class SegtuiApp(DialogActions):
         self.query_one(SegmentsView).show(result)
         names = {p.id: p.name for p in result.profiles}
         self.query_one(CustomersView).show(result.segments, names)
-        if outcome.counts is not None and outcome.heads is not None:
-            self.raw_tables = (outcome.counts, outcome.heads)
-        if self.raw_tables is not None:
-            self.query_one(DataView).show(
-                *self.raw_tables,
-                result.feature_table.data_quality,
-                result.warnings,
-                HEAD_ROWS,
-                tables=self.tables,
-            )
+        # Tables read anew: the Data view reads their counts and first rows itself, now.
+        self.query_one(DataView).show(
+            result.feature_table.data_quality, result.warnings, self.tables
+        )
         self.query_one(SizeBars).show(result.profiles)
         self.query_one(Scatter).show(outcome.projection, result.labels)
         self.query_one("#legend", Static).update(legend(result.profiles))

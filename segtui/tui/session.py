@@ -33,8 +33,6 @@ class Outcome:
     result: SegmentationResult
     projection: Projection
     tables: Tables
-    counts: dict[str, int] | None = None
-    heads: dict[str, pl.DataFrame] | None = None
 
 
 def same_source(settings: Settings, applied: Settings | None) -> bool:
@@ -79,21 +77,29 @@ def compute_outcome(
     feature_table: FeatureTable | None,
     progress: Callable[[str], None],
 ) -> Outcome:
-    """Read (when ``tables`` is None), segment and project. Returns the Outcome."""
-    from segtui.engine import pca_2d, row_counts, run, table_head
+    """Read (when ``tables`` is None), segment and project. Returns the Outcome.
 
-    counts = heads = None
+    Only what the first result needs: the Data view's row counts and first rows are
+    read after the result is on screen (:func:`raw_heads`, the Data view's own job), so
+    the workbench's first result waits for no work ``segtui run`` does not do."""
+    from segtui.engine import pca_2d, run
+
     if tables is None:
         progress("Reading data")
         tables = read_tables(settings)
-        progress("Counting rows")
-        counts = row_counts(tables)
-        heads = {kind: table_head(tables, kind, HEAD_ROWS) for kind in counts}
     # With a feature table only the clustering (and, with --clv, the value step) runs.
     result = run(settings, progress=progress, tables=tables, feature_table=feature_table)
     progress("Projecting")
     projection = pca_2d(result.matrix, seed=settings.seed)
-    return Outcome(settings, result, projection, tables, counts, heads)
+    return Outcome(settings, result, projection, tables)
+
+
+def raw_heads(tables: Tables) -> tuple[dict[str, int], dict[str, pl.DataFrame]]:
+    """The row count and the first ``HEAD_ROWS`` rows of each table of ``tables``."""
+    from segtui.engine import row_counts, table_head
+
+    counts = row_counts(tables)
+    return counts, {kind: table_head(tables, kind, HEAD_ROWS) for kind in counts}
 
 
 # "k = 5 (3/9)": the engine's sweep names the k it is fitting and its place in the range.

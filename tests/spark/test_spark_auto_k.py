@@ -70,6 +70,11 @@ def test_mllib_path_chooses_the_k_the_polars_engine_chooses(mllib_auto, polars_a
     selection = mllib_auto.k_selection
     assert selection["fit_sample_size"] == min(selection["n_clustered"], SWEEP_FIT_SAMPLE)
     assert "Inner split: fitted on the" in mllib_auto.summary()["k_selection"]["rule"]
+    # The activity rule's states, learned from the same inner split (segments/tiers.py).
+    rule = mllib_auto.diagnostics["segment_rule"]
+    assert rule["repeat_model"]["model"] == "inner_split_states"
+    assert rule == polars_auto.diagnostics["segment_rule"]
+    assert [p.activity for p in mllib_auto.profiles] == [p.activity for p in polars_auto.profiles]
 
 
 def test_driver_path_chooses_the_k_the_polars_engine_chooses(

@@ -148,11 +148,35 @@ async def test_table_scrolls_with_page_down_and_end(make_app) -> None:
         assert "C0200" in screen_text(app)
 
 
-async def test_data_view_shows_counts_quality_and_each_raw_table(make_app) -> None:
+async def test_data_view_shows_counts_quality_and_each_raw_table(make_app, monkeypatch) -> None:
+    """The result is on screen before the Data view has read its counts and first rows
+    (they are read after it, by the view's own job), then the view shows them."""
+    import threading
+
+    from segtui.tui.widgets import data_view
+
+    release = threading.Event()
+    read_heads = data_view.raw_heads
+
+    def held(tables):
+        assert release.wait(60)
+        return read_heads(tables)
+
+    monkeypatch.setattr(data_view, "raw_heads", held)
     app = make_app()
     async with app.run_test(size=(160, 40)) as pilot:
+        try:
+            segmenting = next(w for w in app.workers if w.group == "segment")
+            await segmenting.wait()
+            await pilot.pause()
+            assert app.result is not None and not app.busy
+            assert app.query_one("#segment-list").children  # the segments are on screen
+            await pilot.press("3")
+            text = screen_text(app)
+            assert "Rows: counting…" in text and "reading the first rows…" in text
+        finally:
+            release.set()
         await settle(pilot)
-        await pilot.press("3")
         text = screen_text(app)
         assert "customers 200 · products 100 · transactions 1,000" in text
         assert "customers without transactions 1" in text

@@ -158,11 +158,9 @@ async def test_data_view_sort_orders_all_rows_not_only_the_loaded_head(
 ) -> None:
     import polars as pl
 
-    from segtui.tui import app as app_module
     from segtui.tui import session as session_module
 
     monkeypatch.setattr(session_module, "HEAD_ROWS", 50)
-    monkeypatch.setattr(app_module, "HEAD_ROWS", 50)
     everything = pl.read_csv(zeotap_dir / "Transactions.csv")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -186,11 +184,9 @@ async def test_shift_g_in_the_data_view_reaches_the_last_row_of_the_table(
     the file's last line, not on the last row read first."""
     import polars as pl
 
-    from segtui.tui import app as app_module
     from segtui.tui import session as session_module
 
     monkeypatch.setattr(session_module, "HEAD_ROWS", 50)
-    monkeypatch.setattr(app_module, "HEAD_ROWS", 50)
     everything = pl.read_csv(zeotap_dir / "Transactions.csv")
     app = make_app()
     async with app.run_test(size=size) as pilot:

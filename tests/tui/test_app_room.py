@@ -4,6 +4,7 @@ shows whole keys (the focused view's first, ? and q always), and the tables get 
 from __future__ import annotations
 
 import pytest
+from textual.widgets._footer import FooterKey
 
 from segtui.tui.widgets.frame_table import FrameTable
 from segtui.tui.widgets.key_footer import fitting
@@ -50,6 +51,12 @@ async def test_the_footer_shows_whole_keys_of_the_focused_view(make_app, size, k
         assert ("q Quit" if not keys or keys[0] != "K" else "q Close") in footer
         assert footer.rstrip().endswith("ctrl+p palette")
         assert "q▏" not in footer
+        # A refresh of the bindings (every focus change asks for one) that leaves the
+        # same keys leaves the footer's widgets alone: no remove-and-mount of every key.
+        shown = list(app.screen.query(FooterKey))
+        app.screen.refresh_bindings()
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == shown
 
 
 def test_fitting_drops_whole_keys_and_keeps_help_and_quit() -> None:

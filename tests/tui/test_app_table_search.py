@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from segtui.tui import app as app_module
 from segtui.tui import session as session_module
 from segtui.tui.screens.lookalikes import LookalikesScreen
 from segtui.tui.session import StageClock, stage_percent
@@ -43,7 +42,6 @@ async def test_data_view_search_finds_rows_beyond_the_loaded_head(
     make_app, zeotap_dir, monkeypatch
 ) -> None:
     monkeypatch.setattr(session_module, "HEAD_ROWS", 50)
-    monkeypatch.setattr(app_module, "HEAD_ROWS", 50)
     everything = pl.read_csv(zeotap_dir / "Transactions.csv", encoding="utf8-lossy")
     # A customer none of whose transactions is among the first 50 rows.
     late = everything.slice(50)["CustomerID"].unique().sort()
@@ -67,7 +65,6 @@ async def test_data_view_search_and_sort_combine_over_all_rows(
     make_app, zeotap_dir, monkeypatch
 ) -> None:
     monkeypatch.setattr(session_module, "HEAD_ROWS", 5)
-    monkeypatch.setattr(app_module, "HEAD_ROWS", 5)
     everything = pl.read_csv(zeotap_dir / "Transactions.csv", encoding="utf8-lossy")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

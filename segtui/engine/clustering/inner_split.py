@@ -35,6 +35,7 @@ from segtui.engine.features.inner_pass import (
     inner_window,
 )
 from segtui.engine.io.tables import Tables
+from segtui.engine.segments.tiers import RepeatStates, learn_states
 
 # The window rule lives beside the features' pass, which plans its cut before reading
 # (``features/inner_pass.py``); re-exported here, where callers always found it.
@@ -60,6 +61,9 @@ class InnerSplit:
     horizon_days: int
     matrix: np.ndarray
     next_log_spend: np.ndarray
+    # Each state's share who bought in the horizon, the activity rule's chance to buy
+    # again (segments/tiers.py); None when too few customers tell the states apart.
+    repeat_states: RepeatStates | None = None
 
     def describe(self) -> str:
         """The split in words, for the sweep's rule."""
@@ -159,7 +163,23 @@ def split_from(
         .fill_null(0.0)
         .to_numpy()
     )
-    return InnerSplit(cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)))
+    # Bought again as the backtest counts it (backtest/score.py): a line in the horizon,
+    # read as a non-zero sum (the run's own pass gives 0 to customers without a line;
+    # lines summing to exactly 0 are the one case this misses).
+    states = learn_states(clustered, (spend != 0).astype(float), horizon)
+    return InnerSplit(
+        cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)), states
+    )
+
+
+def learned_states(table: FeatureTable) -> RepeatStates | None:
+    """The activity rule's learned states kept with ``table``'s inner split (any space:
+    the states do not depend on it), or None when the run computed no split."""
+    for split in table.inner_splits.values():
+        if split is not None and split.repeat_states is not None:
+            states: RepeatStates = split.repeat_states
+            return states
+    return None
 
 
 def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> float:

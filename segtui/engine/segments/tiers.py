@@ -26,25 +26,46 @@ The customer's *rhythm* is their recency (days since the last purchase) in expec
 a repeat buyer is *within their rhythm* up to 2 expected gaps (``IN_RHYTHM``), a one-time
 buyer never (``in_rhythm`` in the summary: the segment's share within their rhythm).
 
-A segment's activity is read from each member's **chance to buy again** within the next
-``IN_RHYTHM`` typical gaps (2 G), a number between 0 and 1 rather than a yes/no state:
+A segment's activity is read from each member's **chance to buy again**, a number
+between 0 and 1 rather than a yes/no state, learned from the log itself: at the inner
+cut of ``--k auto``'s inner time split (``clustering/inner_split.py``: some weeks before
+the as-of date, inside the calibration data; the backtest's future is never read) each
+customer is put in a *state*, their purchases (``PURCHASE_EDGES``: 1, 2, 3-4, 5-8, 9-16,
+17-32, 33-64, 65 or more, powers of two) by their rhythm then (``RHYTHM_EDGES``: at most
+1/2, 1, 2, 4, 8 expected gaps or more, doublings; one-time buyers by the base's G), and
+each state's *rate* is the share of its customers who bought in the inner horizon:
+
+    rate(state) = (bought + P x rate(purchases)) / (customers + P)
+    rate(purchases) = (bought + P x share of all who bought) / (customers + P)
+
+with P = ``STATE_PRIOR`` = 20 customers: a state seen on few customers leans on its
+purchase bucket, a bucket seen on few on the whole base. A customer's chance is the rate
+of the state they are in at the as-of date (their own rhythm, with the as-of date's G).
+
+Why learned rates and not a model (the BG/NBD chance was the rule until issue 28's last
+round): on CDNOW (cut 1997-10-01, next 90 days) BG/NBD (fitted r 0.25, alpha 4.8, a 0.75,
+b 2.2 weeks) let repeat buyers a few of their own gaps late drop out faster than they do,
+while one-time buyers (who cannot be seen to drop out) were predicted about right; so
+"Lapsing high-value customers" (all repeat buyers, median recency 160 days) got 0.95 of
+the base's chance but bought again at 1.39 times the base's rate (24.8% against 17.8%).
+The learned rates give it 1.42, and every segment's chance over the base's lies within
+0.13 of its next-period ratio on CDNOW; on five real logs (docs/backtest-measurements.md)
+the default run's words have no contradiction, against one with the model. Earlier, the
+share within rhythm had lost how much likelier some late repeat buyers are to come back
+than long-gone one-timers, and that a monthly rhythm kept buys in a few weeks less often
+than a weekly one.
+
+Without an inner split (a ``--k N`` run computes none so as to stay one pass, unless one
+is kept with its feature table, as in the workbench after a ``--k auto`` run; a window
+too short for one; under ``MIN_REPEAT_CUSTOMERS`` repeat buyers before the inner cut,
+or nobody or everybody buying in its horizon) the chance is the BG/NBD model's (Fader,
+Hardie & Lee 2005; ``engine/value/bgnbd.py``) fitted on the clustered customers' own
+(x, days from the first to the last purchase, T), within the next ``IN_RHYTHM`` typical gaps (2 G):
 
     chance = P(alive) x (1 - ((alpha + T) / (alpha + T + 2 G)) ** (r + x))
 
-with x the customer's repeat purchases, T the days since their first purchase and the
-BG/NBD model (Fader, Hardie & Lee 2005; ``engine/value/bgnbd.py``) fitted on the
-clustered customers' own (x, days from the first to the last purchase, T): while alive a
-customer buys at a rate drawn from Gamma(r, alpha) and updated by their own purchases, and
-P(alive) falls the longer their recency runs past their own gaps. One-time buyers have a
-rule of their own in that model: they cannot have been seen to drop out, but the longer
-ago their only purchase, the lower their rate, so their chance falls with time. Why a
-chance and not the share within rhythm: on CDNOW (cut 1997-10-01) repeat buyers two to
-four of their own gaps late still bought again 2-4 times as often as the 60% one-time
-buyers, who had pulled the base's share within rhythm down, so "two gaps late" was
-called lapsing while the segment bought again more often than the base (25% against 18%);
-on The Complete Journey every household of a segment kept its monthly rhythm, yet a
-monthly rhythm buys in a few weeks less often than the weekly one of most households
-(80% against 87%). When the model cannot be fitted (no purchase dates, fewer than
+with x the customer's repeat purchases and T the days since their first purchase; when
+that model cannot be fitted either (no purchase dates, fewer than
 ``MIN_REPEAT_CUSTOMERS`` repeat buyers, a failed fit) the chance is the 0/1 state within
 rhythm. A segment's activity compares its mean chance (``repeat_chance``) with the mean
 over all clustered customers (the base's):
@@ -63,6 +84,8 @@ again more often than the base, a lapsing or lapsed one less often.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -77,6 +100,13 @@ IN_RHYTHM = 2.0
 LAPSED_FRACTION = 0.5
 # Weight, in gaps, of the base's typical gap in each customer's expected gap.
 PRIOR_GAPS = 1.0
+# The states of the learned chance: purchases (frequency) 1, 2, 3-4, 5-8, ... 65+ by
+# rhythm (recency in own expected gaps) up to 1/2, 1, 2, 4, 8, more.
+PURCHASE_EDGES = (2, 3, 5, 9, 17, 33, 65)
+RHYTHM_EDGES = (0.5, 1.0, 2.0, 4.0, 8.0)
+# Weight, in customers, of the purchase bucket's rate in each state's (and of the base's
+# in each bucket's).
+STATE_PRIOR = 20.0
 
 
 def value_tiers(mean_spend: list[float], revenue_share: list[float], base_mean: float) -> list[str]:
@@ -187,12 +217,90 @@ def chance_from(
     return alive * (1.0 - ((alpha + T) / (alpha + T + window)) ** (r + x))
 
 
+@dataclass(frozen=True)
+class RepeatStates:
+    """Each state's share who bought again, learned at an inner cut (module docstring):
+    ``rates`` indexed by :func:`repeat_states`' state, ``customers`` and ``bought`` the
+    counts behind them, ``horizon_days`` the inner horizon they bought in."""
+
+    horizon_days: int
+    customers: tuple[int, ...]
+    bought: tuple[int, ...]
+    rates: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary's ``repeat_model``: JSON-ready."""
+        return {
+            "model": "inner_split_states",
+            "inner_horizon_days": self.horizon_days,
+            "customers": sum(self.customers),
+            "bought_again": sum(self.bought),
+        }
+
+
+def repeat_states(clustered: pl.DataFrame, gap: float) -> np.ndarray:
+    """Each customer's state (module docstring): purchase bucket x (len(RHYTHM_EDGES) + 1)
+    + rhythm bucket; -1 without a recency or a purchase count."""
+    if "frequency" not in clustered.columns:
+        return np.full(clustered.height, -1)
+    purchases = clustered.get_column("frequency").cast(pl.Float64).fill_null(np.nan).to_numpy()
+    rhythm_ = rhythm(clustered, gap)
+    bucket = np.searchsorted(np.asarray(PURCHASE_EDGES, float), purchases, side="right")
+    # side="left": a rhythm equal to an edge belongs to the bucket up to it ("at most 1/2").
+    beat = np.searchsorted(np.asarray(RHYTHM_EDGES, float), rhythm_, side="left")
+    state = bucket * (len(RHYTHM_EDGES) + 1) + beat
+    return np.where(np.isfinite(purchases) & np.isfinite(rhythm_), state, -1)
+
+
+def learn_states(
+    clustered: pl.DataFrame, bought: np.ndarray, horizon_days: int
+) -> RepeatStates | None:
+    """The states' rates from the customers as they were at an inner cut (``clustered``,
+    their features then) and whether each bought in the ``horizon_days`` after it
+    (``bought``, row-aligned, 0/1). None under ``MIN_REPEAT_CUSTOMERS`` repeat buyers,
+    or when nobody or everybody bought: such a table tells no state from another."""
+    from segtui.config import MIN_REPEAT_CUSTOMERS
+
+    state = repeat_states(clustered, typical_gap(clustered))
+    known = state >= 0
+    state, bought = state[known], np.asarray(bought, dtype=float)[known]
+    purchases = clustered.get_column("frequency").cast(pl.Float64).to_numpy()[known]
+    share = float(bought.mean()) if bought.size else 0.0
+    if int(np.sum(purchases >= 2)) < MIN_REPEAT_CUSTOMERS or not 0.0 < share < 1.0:
+        return None
+    width = len(RHYTHM_EDGES) + 1
+    size = (len(PURCHASE_EDGES) + 1) * width
+    customers = np.bincount(state, minlength=size)
+    hits = np.bincount(state, bought, minlength=size)
+    bucket_customers = customers.reshape(-1, width).sum(axis=1)
+    bucket_hits = hits.reshape(-1, width).sum(axis=1)
+    bucket_rate = (bucket_hits + STATE_PRIOR * share) / (bucket_customers + STATE_PRIOR)
+    rates = (hits + STATE_PRIOR * np.repeat(bucket_rate, width)) / (customers + STATE_PRIOR)
+    return RepeatStates(
+        horizon_days,
+        tuple(int(c) for c in customers),
+        tuple(int(round(h)) for h in hits),
+        tuple(float(r) for r in rates),
+    )
+
+
 def repeat_chance(
-    clustered: pl.DataFrame, gap: float
-) -> tuple[np.ndarray, dict[str, float] | None]:
-    """Each customer's chance to buy again within the next ``IN_RHYTHM`` typical gaps (see
-    the module docstring), row-aligned with ``clustered``, and the BG/NBD parameters it
-    used (None: the model could not be fitted and the chance is :func:`within_rhythm`)."""
+    clustered: pl.DataFrame, gap: float, states: RepeatStates | None = None
+) -> tuple[np.ndarray, dict[str, Any] | None]:
+    """Each customer's chance to buy again (see the module docstring), row-aligned with
+    ``clustered``, and the model behind it for the summary: the learned ``states``'
+    :meth:`RepeatStates.to_dict` when given, else the BG/NBD parameters, else None (the
+    model could not be fitted and the chance is :func:`within_rhythm`)."""
+    if states is not None:
+        state = repeat_states(clustered, gap)
+        rates = np.append(np.asarray(states.rates), np.nan)  # state -1: unknown
+        return rates[state], states.to_dict()
+    return _bgnbd_chance(clustered, gap)
+
+
+def _bgnbd_chance(clustered: pl.DataFrame, gap: float) -> tuple[np.ndarray, dict[str, Any] | None]:
+    """The BG/NBD chance within the next ``IN_RHYTHM`` typical gaps and its parameters
+    (None: :func:`within_rhythm` instead), as :func:`repeat_chance` without states."""
     from segtui.config import MIN_REPEAT_CUSTOMERS
 
     fallback = within_rhythm(clustered, gap)
@@ -217,7 +325,7 @@ def repeat_chance(
         return fallback, None
     chance = np.full(clustered.height, np.nan)
     chance[known] = chance_from(fit.params, x[known], t_x[known], T[known], IN_RHYTHM * gap / 7)
-    return chance, dict(fit.params)
+    return chance, {"model": "bgnbd", **{k: float(v) for k, v in fit.params.items()}}
 
 
 def activity(chance: float, base_chance: float, median_recency: float, gap: float) -> str:
@@ -242,4 +350,7 @@ def rule() -> dict[str, object]:
         "in_rhythm_gaps": IN_RHYTHM,
         "lapsed_fraction": LAPSED_FRACTION,
         "prior_gaps": PRIOR_GAPS,
+        "purchase_edges": list(PURCHASE_EDGES),
+        "rhythm_edges": list(RHYTHM_EDGES),
+        "state_prior": STATE_PRIOR,
     }

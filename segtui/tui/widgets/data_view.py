@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from segtui.tui.jobs import JobDone, JobFailed, Report, run_job
+from segtui.tui.session import raw_heads
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
@@ -31,12 +32,17 @@ TABLES = ("customers", "products", "transactions")
 BROWSE_ROWS = 2_000_000
 
 
-def quality_text(counts: dict[str, int], quality: dict[str, Any], warnings: list[str]) -> Text:
-    """Row counts, the data-quality figures and warnings as Text (the table's title says
-    how many of its rows are shown)."""
+def quality_text(
+    counts: dict[str, int] | None, quality: dict[str, Any], warnings: list[str]
+) -> Text:
+    """Row counts (None: still being counted), the data-quality figures and warnings as
+    Text (the table's title says how many of its rows are shown)."""
     text = Text()
     text.append("Rows: ", style="bold")
-    text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
+    if counts is None:
+        text.append("counting…\n")
+    else:
+        text.append(" · ".join(f"{kind} {n:,}" for kind, n in counts.items()) + "\n")
     text.append("Quality: ", style="bold")
     text.append(
         " · ".join(
@@ -97,9 +103,10 @@ class DataView(Vertical):
         # The first rows of each table as read; a query's answer never replaces them.
         self.heads: dict[str, pl.DataFrame] = {}
         self.counts: dict[str, int] = {}
+        self.quality: dict[str, Any] = {}
+        self.warnings: list[str] = []
         self.current = "customers"
         self.tables: Tables | None = None
-        self.head_rows = 0
         self.table_query = TableQuery()
         self._title = ""
         self._request = 0
@@ -151,23 +158,38 @@ class DataView(Vertical):
 
     def show(
         self,
-        counts: dict[str, int],
-        heads: dict[str, pl.DataFrame],
         quality: dict[str, Any],
         warnings: list[str],
-        head_rows: int,
-        tables: Tables | None = None,
+        tables: Tables | None,
     ) -> None:
-        """Show the counts, quality summary and table heads (``tables``, the source,
-        lets a search or sort act on all rows rather than on the head). A search or
-        sort already applied is applied again to the new tables."""
-        self.heads = dict(heads)
-        self.tables = tables
-        self.head_rows = head_rows
-        self.counts = counts
-        self.query_one("#quality", Static).update(quality_text(counts, quality, warnings))
+        """Show the quality summary and warnings of a result over ``tables`` (the source
+        as read). Tables read anew have their row counts and first rows read here, in
+        the view's own job, after the result is on screen; a search or sort already
+        applied is then applied again to them (over all rows, not the head)."""
+        import polars as pl  # loaded by the job that made the result
+
+        self.quality, self.warnings = quality, warnings
+        if tables is not self.tables or tables is None:
+            self.tables = tables
+            self.heads, self.counts = {}, {}
+            self._request += 1  # an answer about the tables before belongs to them
+            self._show_frame(pl.DataFrame(), None)
+            self._title = "reading the first rows…"
+            self._show_title()
+            if tables is not None:
+                run_job(self, "data-heads", lambda _: raw_heads(tables), token=tables)
+        self._show_quality()
+
+    def _show_quality(self) -> None:
+        self.query_one("#quality", Static).update(
+            quality_text(self.counts or None, self.quality, self.warnings)
+        )
+
+    def _show_heads(self, counts: dict[str, int], heads: dict[str, pl.DataFrame]) -> None:
+        self.counts, self.heads = counts, dict(heads)
         if self.current not in heads and heads:
             self.current = next(iter(heads))
+        self._show_quality()
         self._refresh_table()
 
     def _lazy(self) -> pl.LazyFrame | None:
@@ -236,6 +258,10 @@ class DataView(Vertical):
         run_job(self, "data-query", work, token=request)
 
     def on_job_done(self, event: JobDone) -> None:
+        if event.job == "data-heads":
+            if event.token is self.tables:
+                self._show_heads(*event.value)
+            return
         kind, frame, matched = event.value
         if event.token != self._request or kind != self.current:
             return  # another query or a table switch came after this one
@@ -243,6 +269,11 @@ class DataView(Vertical):
         self._show_frame(frame, matched, keep_cursor=self.table_query.is_plain)
 
     def on_job_failed(self, event: JobFailed) -> None:
+        if event.job == "data-heads":
+            if event.token is not self.tables:
+                return
+            self._title = f"could not read the first rows: {event.message}"
+            self._show_title()
         self.notify(event.message, severity="error")
 
     def _total(self) -> int:

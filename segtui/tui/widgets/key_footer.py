@@ -8,8 +8,6 @@ help and the command palette.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
@@ -26,6 +24,9 @@ SHORT = {
     "Re-cluster": "Use k",
     "Cancel/back": "Back",
 }
+# What the footer shows: (key shown, binding, enabled) per key, then the command
+# palette's (binding, enabled) or None.
+Plan = tuple[tuple[tuple[str, Binding, bool], ...], tuple[Binding, bool] | None]
 
 
 def fitting(items: list[tuple[str, Binding]], width: int) -> list[tuple[str, Binding]]:
@@ -59,48 +60,64 @@ def footer_binding(binding: Binding, *, base: bool) -> Binding:
 class KeyFooter(Footer):
     """A Footer that fits its keys to the width (see the module docstring)."""
 
+    # What the keys on screen were composed from: a recompose that would show the same
+    # keys is skipped. Textual recomposes on every focus change, resize and binding
+    # refresh (five times in the first second of a session, while the first job reads
+    # its data), and removing and mounting a dozen keys again costs the UI thread's time.
+    _on_screen: Plan | None = None
+
     async def on_resize(self) -> None:
         await self.recompose()
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    async def recompose(self) -> None:
+        if not self.is_attached or self._pruning:
+            return  # as Textual's own: nothing to compose on a footer being removed
+        if self._bindings_ready and self._on_screen is not None:
+            if self._plan() == self._on_screen:
+                return
+        await super().recompose()
+
+    def _plan(self) -> Plan:
+        """The keys to show, in order, and the command palette's key (see ``Plan``)."""
         active = self.screen.active_bindings
         seen: set[str] = set()
         items: list[tuple[str, Binding]] = []
         enabled: dict[str, bool] = {}
+        base = len(self.app.screen_stack) == 1
         for _node, binding, on, _tooltip in active.values():
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
             enabled[binding.action] = on
-            base = len(self.app.screen_stack) == 1
             items.append((self.app.get_key_display(binding), footer_binding(binding, base=base)))
         width = (self.size.width or self.app.size.width) - PALETTE_ROOM
-        shown = fitting(items, width)
-        self.styles.grid_size_columns = len(shown)
-        yield from self._keys(shown, enabled)
+        shown = tuple(
+            (key, binding, enabled[binding.action]) for key, binding in fitting(items, width)
+        )
+        palette = None
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            palette = active.get(self.app.COMMAND_PALETTE_BINDING)
-            if palette is not None:
-                _node, binding, on, _tooltip = palette
-                yield FooterKey(
-                    binding.key,
-                    self.app.get_key_display(binding),
-                    binding.description,
-                    binding.action,
-                    classes="-command-palette",
-                    disabled=not on,
-                )
+            found = active.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                palette = (found[1], found[2])
+        return shown, palette
 
-    def _keys(
-        self, shown: list[tuple[str, Binding]], enabled: dict[str, bool]
-    ) -> Iterable[FooterKey]:
-        for key, binding in shown:
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._on_screen = plan = self._plan()
+        shown, palette = plan
+        self.styles.grid_size_columns = len(shown)
+        for key, binding, on in shown:
+            yield FooterKey(
+                binding.key, key, binding.description, binding.action, disabled=not on
+            ).data_bind(compact=Footer.compact)
+        if palette is not None:
+            binding, on = palette
             yield FooterKey(
                 binding.key,
-                key,
+                self.app.get_key_display(binding),
                 binding.description,
                 binding.action,
-                disabled=not enabled[binding.action],
-            ).data_bind(compact=Footer.compact)
+                classes="-command-palette",
+                disabled=not on,
+            )
