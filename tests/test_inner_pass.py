@@ -121,3 +121,20 @@ def test_the_date_range_the_cut_is_planned_from_covers_every_line(zeotap_dir: Pa
     )
     assert date_range(tables) == (dates.min(), dates.max())
     assert not sorts_as_text("%d/%m/%Y %H:%M") and not sorts_as_text("%Y-%m-%dT%H:%M:%S%z")
+
+
+def test_a_date_column_unreadable_as_text_is_read_parsed(
+    zeotap_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segtui.engine.features import inner_pass
+    from segtui.engine.io import tables as io_tables
+    from segtui.engine.io.sources import load_source
+
+    tables = load_source(zeotap_dir)
+    expected = inner_pass.date_range(tables)
+
+    def unreadable(_spec: object) -> pl.LazyFrame:
+        raise pl.exceptions.ComputeError("no text reader")
+
+    monkeypatch.setattr(io_tables, "text_frame", unreadable)
+    assert inner_pass.date_range(tables) == expected

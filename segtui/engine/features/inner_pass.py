@@ -75,9 +75,12 @@ def date_range(tables: Tables) -> tuple[dt.datetime, dt.datetime] | None:
     date = pl.col("TransactionDate")
     spec = tables.files["transactions"]
     fmt = spec.date_formats.get("TransactionDate")
-    try:
-        if fmt is not None and not spec.is_parquet and sorts_as_text(fmt):
+    if fmt is not None and not spec.is_parquet and sorts_as_text(fmt):
+        try:
             return _text_range(spec, fmt)
+        except (pl.exceptions.PolarsError, KeyError):
+            pass  # read the parsed column instead, as for any other format
+    try:
         row = (
             tables.transactions.select(date.min().alias("first"), date.max().alias("last"))
             .collect(engine="streaming")
