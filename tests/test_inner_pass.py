@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from order_logs import RETAIL_NAMES, make_lines, write_log
 
@@ -104,3 +105,19 @@ def test_a_cut_planned_from_a_line_without_customer_is_read_in_a_pass_of_its_own
     assert split is not None
     first = min(line["date"] for line in lines if line["customer"] is not None).date()
     assert split.horizon_days == min(90, (table.as_of - first).days // 4)
+
+
+def test_the_date_range_the_cut_is_planned_from_covers_every_line(zeotap_dir: Path) -> None:
+    # Read as text (ISO dates sort as text) and only the two ends parsed.
+    from segtui.engine.features.inner_pass import date_range, sorts_as_text
+    from segtui.engine.io.sources import load_source
+
+    tables = load_source(zeotap_dir)
+    assert sorts_as_text(tables.files["transactions"].date_formats["TransactionDate"])
+    dates = (
+        pl.read_csv(zeotap_dir / "Transactions.csv")
+        .get_column("TransactionDate")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S")
+    )
+    assert date_range(tables) == (dates.min(), dates.max())
+    assert not sorts_as_text("%d/%m/%Y %H:%M") and not sorts_as_text("%Y-%m-%dT%H:%M:%S%z")
