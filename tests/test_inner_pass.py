@@ -86,6 +86,10 @@ def test_the_inner_figures_equal_a_pass_of_their_own_on_a_log_with_returns(
     expected = [spent.get(c, 0.0) for c in kept.future["CustomerID"]]
     assert kept.future["next_spend"].to_list() == expected
     assert set(spent) <= set(kept.future["CustomerID"])
+    # Bought again: a purchase line, not a return, as the backtest's purchase days count.
+    days = dict(zip(future["CustomerID"], future["next_purchase_days"], strict=True))
+    bought = [days.get(c, 0) > 0 for c in kept.future["CustomerID"]]
+    assert kept.future["next_bought"].to_list() == bought
 
 
 def test_a_cut_planned_from_a_line_without_customer_is_read_in_a_pass_of_its_own(
@@ -121,3 +125,20 @@ def test_the_date_range_the_cut_is_planned_from_covers_every_line(zeotap_dir: Pa
     )
     assert date_range(tables) == (dates.min(), dates.max())
     assert not sorts_as_text("%d/%m/%Y %H:%M") and not sorts_as_text("%Y-%m-%dT%H:%M:%S%z")
+
+
+def test_a_date_column_unreadable_as_text_is_read_parsed(
+    zeotap_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segtui.engine.features import inner_pass
+    from segtui.engine.io import tables as io_tables
+    from segtui.engine.io.sources import load_source
+
+    tables = load_source(zeotap_dir)
+    expected = inner_pass.date_range(tables)
+
+    def unreadable(_spec: object) -> pl.LazyFrame:
+        raise pl.exceptions.ComputeError("no text reader")
+
+    monkeypatch.setattr(io_tables, "text_frame", unreadable)
+    assert inner_pass.date_range(tables) == expected
