@@ -40,6 +40,23 @@ CHROMIUM_FLAGS = [
 ]
 
 
+# The page's terminal fills the window (100vw x 100vh); this insets it by MARGIN pixels.
+MARGIN = 12
+FRAME_SCRIPT = f"""
+document.addEventListener("DOMContentLoaded", () => {{
+  const style = document.createElement("style");
+  style.textContent = `
+    html, body {{ background: #121212; margin: 0; }}
+    .textual-terminal {{
+      width: calc(100vw - {2 * MARGIN}px) !important;
+      height: calc(100vh - {2 * MARGIN}px) !important;
+      margin: {MARGIN}px;
+    }}`;
+  document.head.appendChild(style);
+}});
+"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -112,6 +129,11 @@ async def screenshot(url: str, out: Path, width: int, height: int, settle: float
                 tools = DevTools(ws)
                 started = time.perf_counter()
                 await tools.call("Page.enable")
+                # A margin of the terminal's own colour around it, as a terminal window
+                # has: flush against the picture's edge, the first line looked cut off.
+                # Set before the page loads, so the terminal fits it and the app is sized
+                # to the rows that show.
+                await tools.call("Page.addScriptToEvaluateOnNewDocument", source=FRAME_SCRIPT)
                 await tools.call("Page.navigate", url=url)
                 while not await tools.evaluate(
                     "document.body && document.body.classList.contains('-first-byte')"

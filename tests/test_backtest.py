@@ -267,3 +267,38 @@ def test_next_spend_is_the_exact_sum_of_the_lines_whatever_their_order(tmp_path)
     tables, _ = load_features(Settings(source=log, mapping=MAPPING, k=2, as_of=AT))
     future, _ = next_period(tables, AT, 30)
     assert future.sort("CustomerID").get_column("next_spend").to_list() == [0.6, 0.6]
+
+
+def test_a_return_in_the_horizon_is_not_buying_again(tmp_path):
+    # B only returns goods bought before the cut; C buys and returns part of it the same
+    # day; D has no line after the cut. Only A and C bought again.
+    from segtui.engine.backtest.future import next_period
+    from segtui.engine.backtest.score import score_labels
+    from segtui.engine.features.load import load_features
+
+    before, after = AT - dt.timedelta(days=30), AT + dt.timedelta(days=5)
+    lines = [(c, before, 20.0) for c in "ABCD"]
+    lines += [("A", after, 12.0), ("B", after, -7.0), ("C", after, 10.0), ("C", after, -4.0)]
+    log = write_log(tmp_path / "log.csv", lines)
+    tables, _ = load_features(Settings(source=log, mapping=MAPPING, k=2, as_of=AT))
+    future, _ = next_period(tables, AT, 30)
+    got = {r["CustomerID"]: r for r in future.iter_rows(named=True)}
+    assert {c: got[c]["next_purchase_days"] for c in got} == {"A": 1, "B": 0, "C": 1}
+    assert (got["A"]["next_spend"], got["B"]["next_spend"], got["C"]["next_spend"]) == (
+        12.0,
+        -7.0,
+        6.0,
+    )
+    labelled = pl.DataFrame(
+        {
+            "CustomerID": list("ABCD"),
+            "segment": [0, 0, 1, 1],
+            "segment_name": ["first", "first", "second", "second"],
+            "activity": ["active", "active", "lapsing", "lapsing"],
+        }
+    )
+    score = score_labels("segtui", "segtui", labelled, future)
+    assert score.base_repeat_rate == pytest.approx(0.5)
+    assert [r["bought_again"] for r in score.segments] == [0.5, 0.5]
+    # B's net return counts as no spend, not as less than nothing
+    assert [r["spend_per_customer"] for r in score.segments] == [6.0, 3.0]

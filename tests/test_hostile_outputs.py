@@ -672,7 +672,7 @@ def test_hostile_case_exits_2_with_one_line_and_changes_nothing(
     if case.command == "ui" and case.name != "without_a_terminal":
         # The terminal check comes after these checks' subjects only in a real terminal:
         # pretend to have one so the case reaches what it tests.
-        monkeypatch.setattr("segtui.cli.ui_cmd.check_terminal", lambda: None)
+        monkeypatch.setattr("segtui.cli.ui_open.check_terminal", lambda: None)
         monkeypatch.setattr("segtui.tui.app.SegtuiApp.run", lambda self, **_: None)
     argv = case.argv(world)
     before = snapshot(world.root)

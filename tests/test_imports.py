@@ -72,6 +72,19 @@ def test_workbench_import_leaves_the_heavy_libraries_to_the_worker():
     assert out == "[]"
 
 
+def test_plain_ui_reaches_the_app_without_typer_or_any_dialog():
+    # Plain `segtui ui SOURCE` (segtui.cli.main): Typer and the dialogs' modules (none is
+    # on screen at start) came before the first frame; the first is loaded by any other
+    # command, the others by the key that opens them.
+    out = run_python(
+        "import sys, segtui.cli, segtui.cli.exiting, segtui.cli.ui_open, segtui.tui.app\n"
+        "assert segtui.cli.ui_open.plain_command(['data']) is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click')"
+        " or m.startswith('segtui.tui.screens.')))"
+    )
+    assert out == "[]"
+
+
 def test_workbench_first_frame_needs_no_heavy_library():
     # With the worker's launch switched off, mounting and painting the whole screen must
     # not import them either: only the worker may.

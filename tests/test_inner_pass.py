@@ -86,6 +86,10 @@ def test_the_inner_figures_equal_a_pass_of_their_own_on_a_log_with_returns(
     expected = [spent.get(c, 0.0) for c in kept.future["CustomerID"]]
     assert kept.future["next_spend"].to_list() == expected
     assert set(spent) <= set(kept.future["CustomerID"])
+    # Bought again: a purchase line, not a return, as the backtest's purchase days count.
+    days = dict(zip(future["CustomerID"], future["next_purchase_days"], strict=True))
+    bought = [days.get(c, 0) > 0 for c in kept.future["CustomerID"]]
+    assert kept.future["next_bought"].to_list() == bought
 
 
 def test_a_cut_planned_from_a_line_without_customer_is_read_in_a_pass_of_its_own(

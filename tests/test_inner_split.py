@@ -255,9 +255,11 @@ def test_the_sweep_judges_k_by_the_inner_split_when_it_has_the_tables(zeotap_dir
     assert "inner eta squared" in judged.rule
 
 
-def test_a_customer_with_any_line_in_the_inner_horizon_bought_again(zeotap_dir: Path) -> None:
-    # As the backtest counts it (backtest/score.py): a line in the horizon, whatever its
-    # value, so the states learn what the backtest will judge.
+def test_a_customer_with_a_purchase_line_in_the_inner_horizon_bought_again(
+    zeotap_dir: Path,
+) -> None:
+    # As the backtest counts it (backtest/score.py): a purchase line in the horizon, not
+    # a return, so the states learn what the backtest will judge.
     from segtui.engine.backtest.future import next_period
     from segtui.engine.clustering.inner_split import inner_window, split_from
     from segtui.engine.features.compute import compute_features
@@ -268,12 +270,22 @@ def test_a_customer_with_any_line_in_the_inner_horizon_bought_again(zeotap_dir: 
     inner = compute_features(tables, table.features, cut)
     future = next_period(tables, cut, horizon)[0]
     states = split_from(inner, future, cut, horizon, settings).repeat_states
-    returned = future.with_columns(next_spend=pl.lit(-5.0))  # every line a return
-    assert split_from(inner, returned, cut, horizon, settings).repeat_states == states
+    # Spend is not what counts: the same purchase days with negative net spend still buy.
+    negative = future.with_columns(next_spend=pl.lit(-5.0))
+    assert split_from(inner, negative, cut, horizon, settings).repeat_states == states
     fewer = split_from(inner, future.tail(-10), cut, horizon, settings).repeat_states
     assert sum(fewer.bought) == sum(states.bought) - 10
-    # The run's own pass (features/inner_pass.py) lists every customer, 0 without a line.
-    zeros = future.with_columns(
-        next_spend=pl.when(pl.int_range(pl.len()) < 10).then(0.0).otherwise("next_spend")
+    # Ten customers whose horizon lines were all returns (no purchase day) did not buy.
+    returns_only = future.with_columns(
+        next_purchase_days=pl.when(pl.int_range(pl.len()) < 10)
+        .then(0)
+        .otherwise("next_purchase_days")
     )
-    assert split_from(inner, zeros, cut, horizon, settings).repeat_states == fewer
+    assert split_from(inner, returns_only, cut, horizon, settings).repeat_states == fewer
+    # The run's own pass (features/inner_pass.py) lists every customer with next_bought.
+    own_pass = future.select(
+        "CustomerID",
+        "next_spend",
+        next_bought=(pl.int_range(pl.len()) >= 10) & (pl.col("next_purchase_days") > 0),
+    )
+    assert split_from(inner, own_pass, cut, horizon, settings).repeat_states == fewer

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from segtui.engine.errors import SegtuiError
 from segtui.engine.models.model import load_model, model_from_dict, seal
 from segtui.settings_file import OUTPUT_KEYS, SETTING_KEYS
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 
 scalars = st.one_of(
     st.none(),

@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -137,7 +138,7 @@ def _check(profiles: list[SegmentProfile], gap: float) -> None:
     assert len(set(names)) == len(names)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     k=st.integers(2, 8),
     n=st.integers(20, 300),

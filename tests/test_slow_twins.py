@@ -42,6 +42,10 @@ def test_an_80x24_instance_stays_fast_and_its_larger_twin_is_slow() -> None:
     assert is_slow_twin("tests/tui/test_app_layers.py::test_q_closes[120x40]")
     assert not is_slow_twin("tests/tui/test_app_layers.py::test_q_closes[80x24]")
     assert not is_slow_twin("tests/tui/test_contrast.py::test_a_low_contrast_pair_is_caught")
+    # Snapshots stay fast at both sizes; a snapshot another rule names stays slow.
+    assert not is_slow_twin("tests/tui/test_snapshots.py::test_main_views[segments-120x40]")
+    assert not is_slow_twin("tests/tui/test_sweep_snapshots.py::test_sweep_view[120x40]")
+    assert is_slow_twin("tests/tui/test_snapshots.py::test_dialogs[lookalikes-120x40]")
     scene = "tests/tui/test_contrast.py::test_every_pair_on_screen_reaches_wcag_contrast"
     assert not is_slow_twin(f"{scene}[segments-segtui-dark]")
     assert is_slow_twin(f"{scene}[help-segtui-dark]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,7 +107,7 @@ histories = st.tuples(st.integers(0, 60), st.floats(0, 1), st.floats(0.1, 200)).
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(params_bgnbd, st.lists(histories, min_size=1, max_size=20))
 def test_p_alive_lies_between_zero_and_one(params, rows):
     x, t_x, T = (np.array(c) for c in zip(*rows, strict=True))
@@ -114,7 +115,7 @@ def test_p_alive_lies_between_zero_and_one(params, rows):
     assert np.all((p >= 0) & (p <= 1))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(params_bgnbd, histories, st.floats(0.1, 50), st.floats(0.1, 50))
 def test_expected_purchases_do_not_decrease_with_the_horizon(params, history, t1, extra):
     x, t_x, T = (np.array([v]) for v in history)
@@ -143,7 +144,7 @@ def predict_rows(bg, gg, rows, horizon, rate):
     return predict(bg, gg, calibration, horizon, rate, population)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     params_bgnbd,
     st.fixed_dictionaries(
@@ -222,7 +223,7 @@ extreme_histories = st.tuples(
 ).map(_possible)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(params_bgnbd, st.lists(extreme_histories, min_size=1, max_size=10))
 def test_p_alive_lies_between_zero_and_one_for_extreme_histories(params, rows):
     x, t_x, T = (np.array(c) for c in zip(*rows, strict=True))
@@ -231,7 +232,7 @@ def test_p_alive_lies_between_zero_and_one_for_extreme_histories(params, rows):
     assert np.all((p >= 0) & (p <= 1))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(params_bgnbd, extreme_histories, st.sampled_from([1 / 7, 1.0, 13.0, 52.0, 520.0]))
 def test_expected_purchases_are_finite_and_grow_with_the_horizon_for_extreme_histories(
     params, history, t1
@@ -243,7 +244,7 @@ def test_expected_purchases_are_finite_and_grow_with_the_horizon_for_extreme_his
     assert 0 <= shorter[0] <= longer[0] + 1e-9 * max(1.0, longer[0])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     params_bgnbd,
     st.fixed_dictionaries(
@@ -264,7 +265,7 @@ def test_clv_is_finite_and_never_negative_for_extreme_histories_and_spends(bg, g
     assert np.all(values["expected_order_value"] > 0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(params_bgnbd, extreme_histories)
 def test_expected_purchases_over_an_instant_are_p_alive_times_the_purchase_rate(params, history):
     # Over a short t, E[Y(t)] = P(alive) E[lambda | alive] t with lambda | alive ~

@@ -59,13 +59,13 @@ def main() -> None:
     ``segtui ui ...`` registers only the workbench's command: the other nine command
     modules (and what they import) are not needed for it, and their import time came
     before the workbench's first frame; plain ``segtui ui [SOURCE]`` skips the parsing
-    too (``ui_cmd.plain_command``)."""
+    too (``ui_open.plain_command``)."""
     from segtui.cli.exiting import run_cli
 
     checked_stdout()
     tolerate_narrow_encodings()
     if sys.argv[1:2] == ["ui"]:
-        from segtui.cli.ui_cmd import plain_command
+        from segtui.cli.ui_open import plain_command
 
         run_cli(plain_command(sys.argv[2:]) or commands_app(("ui_cmd",)))
     run_cli(commands_app())

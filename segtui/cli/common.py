@@ -10,12 +10,26 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
-
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
     from segtui.config import Settings
+else:
+
+    class _Typer:
+        """Typer, imported when first used: an error to report or an exit code to
+        raise. Every command imports Typer anyway; plain ``segtui ui [SOURCE]`` does not,
+        and this boundary (``handle_errors``) is all of the CLI it needs, so its first
+        frame does not wait for Typer's import. An ``except typer.Exit`` clause reads
+        the attribute only when an exception reaches it."""
+
+        def __getattr__(self, name: str) -> Any:
+            import typer
+
+            return getattr(typer, name)
+
+    typer = _Typer()
 
 
 def load_settings(

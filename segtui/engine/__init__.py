@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         available_names,
         unclustered_groups,
     )
+    from segtui.engine.features.fastpath import preload_sklearn
     from segtui.engine.io.dates import parse_date_option
     from segtui.engine.io.memory import MemorySource, open_source, public_mapping
     from segtui.engine.io.purchases import describe_purchases
@@ -172,6 +173,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "plan_outputs": ("segtui.engine.output.plan", "plan_outputs"),
     "plan_result": ("segtui.engine.output.result_files", "plan_result"),
     "plural": ("segtui.engine.errors", "plural"),
+    "preload_sklearn": ("segtui.engine.features.fastpath", "preload_sklearn"),
     "project": ("segtui.engine.models.assign", "project"),
     "public_mapping": ("segtui.engine.io.memory", "public_mapping"),
     "replay": ("segtui.engine.pipeline", "replay"),
@@ -265,6 +267,7 @@ __all__ = [
     "plan_outputs",
     "plan_result",
     "plural",
+    "preload_sklearn",
     "project",
     "public_mapping",
     "replay",

@@ -23,7 +23,6 @@ from textual.widgets import ListView, Static, TabbedContent, TabPane
 from segtui.config import AUTO_K_MAX, AUTO_K_MIN, Settings
 from segtui.tui.dialog_actions import DialogActions
 from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
-from segtui.tui.screens.sweep import SweepCache
 from segtui.tui.session import (
     Outcome,
     StageClock,
@@ -31,6 +30,7 @@ from segtui.tui.session import (
     same_input,
     same_source,
 )
+from segtui.tui.sweep_cache import SweepCache
 from segtui.tui.theme import ANSI_DARK, ANSI_LIGHT, DARK, LIGHT
 from segtui.tui.widgets.charts import Scatter, SizeBars, legend
 from segtui.tui.widgets.customers_view import CustomersView

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segtui.config import Settings
-from segtui.tui.screens.dialogs import HelpScreen
-from segtui.tui.screens.export import ExportScreen, default_export_path
-from segtui.tui.screens.settings import SettingsScreen
-from segtui.tui.screens.sweep import SweepCache, SweepScreen
 from segtui.tui.view_actions import ViewActions
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.frame_table import FrameTable
 
 if TYPE_CHECKING:
     from segtui.engine import SegmentationResult, Tables
+    from segtui.tui.sweep_cache import SweepCache
+
+# Each dialog's module (and the Textual widgets it uses) is imported by the action that
+# opens it: none is on screen at start, and their imports came before the first frame.
 
 
 class DialogActions(ViewActions):
@@ -53,6 +53,8 @@ class DialogActions(ViewActions):
 
     def action_sweep(self) -> None:
         """Open the k sweep view on the current feature table; picking a k re-clusters."""
+        from segtui.tui.screens.sweep import SweepScreen
+
         if isinstance(self.screen, SweepScreen):
             return
         result = self.result
@@ -90,6 +92,8 @@ class DialogActions(ViewActions):
 
     def action_settings(self) -> None:
         """Open the settings dialog; applying re-segments."""
+        from segtui.tui.screens.settings import SettingsScreen
+
         features = self.result.features if self.result is not None else []
 
         def applied(settings: Settings | None) -> None:
@@ -103,6 +107,8 @@ class DialogActions(ViewActions):
         self.push_screen(SettingsScreen(self.settings, features), applied)
 
     def _open_export(self, path: Path, *, offer_view: bool = False) -> None:
+        from segtui.tui.screens.export import ExportScreen
+
         if self.result is None or self.last_error is not None:
             self.no_result("nothing to export")
             return
@@ -117,6 +123,8 @@ class DialogActions(ViewActions):
     def action_export(self) -> None:
         """Open the export dialog (segments file of all customers or of the current
         Customers view, report)."""
+        from segtui.tui.screens.export import default_export_path
+
         if self.result is not None:
             self._open_export(default_export_path(self.result, self.export_dir), offer_view=True)
         else:
@@ -181,5 +189,6 @@ class DialogActions(ViewActions):
     def action_help(self) -> None:
         """Show every key."""
         from segtui.tui.keys import help_rows
+        from segtui.tui.screens.dialogs import HelpScreen
 
         self.push_screen(HelpScreen(help_rows(self.BINDINGS)))

@@ -82,9 +82,12 @@ def compute_outcome(
     Only what the first result needs: the Data view's row counts and first rows are
     read after the result is on screen (:func:`raw_heads`, the Data view's own job), so
     the workbench's first result waits for no work ``segtui run`` does not do."""
-    from segtui.engine import pca_2d, run
+    from segtui.engine import pca_2d, preload_sklearn, run
 
     if tables is None:
+        # As `segtui run` does inside run(): scikit-learn's import (about a second of
+        # pure Python) overlaps the reading, on the core Polars leaves free.
+        preload_sklearn()
         progress("Reading data")
         tables = read_tables(settings)
     # With a feature table only the clustering (and, with --clv, the value step) runs.

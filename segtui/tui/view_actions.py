@@ -16,7 +16,6 @@ from textual.widget import Widget
 from textual.widgets import ListView, TabbedContent
 
 from segtui.tui.keys import binding_label, key_label, palette_entries
-from segtui.tui.screens.transactions import TransactionsScreen
 from segtui.tui.widgets.customers_view import CustomersView
 from segtui.tui.widgets.data_view import DataView
 from segtui.tui.widgets.frame_table import FrameTable
@@ -91,6 +90,8 @@ class ViewActions(App[None]):
 
     @on(FrameTable.RowChosen, "#customer-table")
     def _open_customer(self, event: FrameTable.RowChosen) -> None:
+        from segtui.tui.screens.transactions import TransactionsScreen
+
         if self.tables is None:
             return
         view = self.query_one(CustomersView)

@@ -41,10 +41,13 @@ async def test_backtest_dialog_matches_the_engine(make_app) -> None:
 
 async def test_backtest_dialog_refuses_a_cut_after_the_data(make_app) -> None:
     app = make_app()
-    async with app.run_test(size=(110, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("B")
         field = app.screen.query_one("#backtest-at")
+        # At 80x24 the whole date shows, cursor after it (it read "4-09-30", cut left).
+        cut = (app.result.as_of - dt.timedelta(days=90)).isoformat()
+        assert f" {cut} " in screen_text(app)
         field.value = app.result.as_of.isoformat()
         await pilot.press("enter")
         await settle(pilot)

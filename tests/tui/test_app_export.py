@@ -226,6 +226,12 @@ async def test_export_can_write_only_the_current_filtered_and_sorted_view(
         await settle(pilot)
         shown = app.query_one("#customer-table").frame
         await pilot.press("e")
+        await pilot.pause()
+        # At 80 columns the label keeps its counts and ends in "…" where it is cut.
+        label = next(line for line in screen_text(app).splitlines() if "Only the current" in line)
+        counts = f"Only the current view: {shown.height:,} of {app.result.n_customers:,} customers"
+        assert counts in label
+        assert label.split("▎")[0].rstrip().endswith("…"), label
         app.screen.query_one("#view-only").value = True
         await export_to_same_dialog(pilot, tmp_path / "view.csv")
         written = pl.read_csv(tmp_path / "view.csv", infer_schema_length=0)

@@ -229,7 +229,7 @@ def test_ui_command_and_config_hand_k_auto_to_the_app(zeotap_dir, tmp_path, monk
     started: list[object] = []
     monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: started.append(self.settings.k))
     # CliRunner's streams are not a terminal, which `segtui ui` otherwise refuses.
-    monkeypatch.setattr("segtui.cli.ui_cmd.check_terminal", lambda: None)
+    monkeypatch.setattr("segtui.cli.ui_open.check_terminal", lambda: None)
     config = tmp_path / "segtui.toml"
     config.write_text('k = "auto"\n', encoding="utf-8")
     by_flag = CliRunner().invoke(cli, ["ui", str(zeotap_dir), "--k", "auto"])

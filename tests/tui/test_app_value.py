@@ -79,6 +79,19 @@ async def test_stage_table_at_80x24_shows_the_engine_counts_per_segment(make_app
         counts = app.result.value["lifecycle"]["counts"]
         total = next(x for x in lines if x.lstrip().startswith("all "))
         assert numbers(total) == [counts[s] for s in STAGES]
+        # Sorting the table (o on a stage column, twice: descending) orders the segments
+        # and leaves the "all" row last, where a total belongs.
+        table = app.query_one("#stage-table", FrameTable)
+        table.focus()
+        table.cursor_column = table.columns.index(STAGES[0])
+        for descending in (False, True):
+            await pilot.press("o")
+            frame = table.frame
+            assert frame["segment"][-1] == "all"
+            assert frame[STAGES[0]][-1] == counts[STAGES[0]]
+            column = frame[STAGES[0]].head(frame.height - 1).to_list()
+            assert column == sorted(column, reverse=descending)
+            assert len(column) == len(app.result.value["segments"])
 
 
 async def test_holdout_report_shows_the_error_table_and_the_chart(realistic_dir) -> None:

@@ -67,7 +67,7 @@ def test_ui_takes_like_and_clv_as_run_does(zeotap_dir, tmp_path, monkeypatch) ->
     assert runner.invoke(app, ["run", str(zeotap_dir), "--save-model", str(model)]).exit_code == 0
     opened = []
     monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: opened.append(self.settings))
-    monkeypatch.setattr("segtui.cli.ui_cmd.check_terminal", lambda: None)
+    monkeypatch.setattr("segtui.cli.ui_open.check_terminal", lambda: None)
     args = ["ui", str(zeotap_dir), "--like", str(model), "--clv", "--horizon", "30"]
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.stderr
@@ -80,23 +80,23 @@ def test_plain_ui_opens_with_the_settings_the_command_would_give(
 ) -> None:
     # `segtui ui [SOURCE]` skips Typer's parsing (first paint, issue 30): it must open on
     # exactly what the full command path builds from the same arguments.
-    from segtui.cli import ui_cmd
+    from segtui.cli import ui_open
     from segtui.cli.common import load_settings
 
     monkeypatch.chdir(tmp_path)
     opened = []
     monkeypatch.setattr(
-        ui_cmd, "open_workbench", lambda settings, config, mouse: opened.append((settings, config))
+        ui_open, "open_workbench", lambda settings, config, mouse: opened.append((settings, config))
     )
     for args, source in (([str(zeotap_dir)], zeotap_dir), ([], None)):
-        command = ui_cmd.plain_command(args)
+        command = ui_open.plain_command(args)
         assert command is not None
         command()
         assert opened[-1] == (load_settings(source, None)[0], None)
     for args in (["--k", "3"], [str(zeotap_dir), "-k", "3"], [""], ["  "], ["a", "b"]):
-        assert ui_cmd.plain_command(args) is None, args
+        assert ui_open.plain_command(args) is None, args
     (tmp_path / "segtui.toml").write_text("k = 3\n")  # a settings file applies: full path
-    assert ui_cmd.plain_command([str(zeotap_dir)]) is None
+    assert ui_open.plain_command([str(zeotap_dir)]) is None
 
 
 def test_plain_ui_without_a_terminal_exits_2_with_one_line(zeotap_dir, tmp_path) -> None:

@@ -12,7 +12,7 @@ from order_logs import customer_rows, make_lines, write_customers, write_log
 from typer.testing import CliRunner
 
 from segtui.cli import app as cli
-from segtui.cli import ui_cmd
+from segtui.cli import ui_open
 from segtui.config import Settings
 from segtui.tui.app import SegtuiApp
 
@@ -57,7 +57,7 @@ def ui_settings(args: list[str], monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The Settings `segtui ui ARGS` would open the app with (the app is not started)."""
     seen: list[Settings] = []
     # CliRunner is no terminal: skip the no-terminal refusal, the app is not started.
-    monkeypatch.setattr(ui_cmd, "check_terminal", lambda: None)
+    monkeypatch.setattr(ui_open, "check_terminal", lambda: None)
     monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: seen.append(self.settings))
     outcome = CliRunner().invoke(cli, ["ui", *args])
     assert outcome.exit_code == 0, outcome.output
@@ -117,7 +117,7 @@ def test_ui_names_an_applied_settings_file_in_the_header(
     (tmp_path / "segtui.toml").write_text("k = 5\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     opened: list[SegtuiApp] = []
-    monkeypatch.setattr(ui_cmd, "check_terminal", lambda: None)
+    monkeypatch.setattr(ui_open, "check_terminal", lambda: None)
     monkeypatch.setattr(SegtuiApp, "run", lambda self, **_: opened.append(self))
     assert CliRunner().invoke(cli, ["ui"]).exit_code == 0
     assert opened[0].config_file == tmp_path / "segtui.toml"

@@ -14,9 +14,11 @@ from segtui.engine.value.summary import DAY, purchase_days
 def next_period(
     tables: Tables, at: dt.date, horizon_days: int
 ) -> tuple[pl.DataFrame, dt.date | None]:
-    """Per customer with a purchase line dated in [at, at + horizon_days): CustomerID,
-    ``next_spend`` (the purchase lines' value; return lines are left out, as the value
-    models' holdout does) and ``next_purchase_days`` (distinct days with a purchase).
+    """Per customer with a line dated in [at, at + horizon_days): CustomerID,
+    ``next_spend`` (the lines' value, net of the horizon's returns: what the customer
+    brought in, as the inner split's next spend) and ``next_purchase_days`` (distinct days
+    with a purchase line, i.e. a line that is not a return; a customer whose only lines
+    are returns has 0 and did not buy again).
     Also the day of the data's last line on or after ``at`` (None when there is none):
     a horizon running past it cannot be judged in full. The cut is the value models'
     (``value.summary.purchase_days``), so both holdouts see the same lines."""
@@ -46,7 +48,13 @@ def next_period_query(tables: Tables, at: dt.date, horizon_days: int) -> pl.Lazy
             # group-by adds a customer's lines in whatever order the morsels arrive, so
             # two runs could differ in the last digit (seen in --k auto's eta squared).
             pl.col("value").cast(MONEY_DECIMAL).sum().cast(pl.Float64).alias("next_spend"),
-            pl.col(DAY).n_unique().cast(pl.Int64).alias("next_purchase_days"),
+            # A return (a negative value) is no purchase: returning goods bought before
+            # the cut is not buying again.
+            pl.col(DAY)
+            .filter(pl.col("value") >= 0)
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("next_purchase_days"),
         )
         .sort("CustomerID")
     )

@@ -110,7 +110,9 @@ def backtest(
         ),
     }
     known = frame.filter(pl.col("has_purchases")).get_column("CustomerID")
-    new = future.filter(~pl.col("CustomerID").is_in(known.implode())).height
+    new = future.filter(
+        ~pl.col("CustomerID").is_in(known.implode()) & (pl.col("next_purchase_days") > 0)
+    ).height
     warnings = []
     end = at + dt.timedelta(days=horizon_days - 1)
     if data_end < end:

@@ -1,8 +1,8 @@
 """Scoring a segmentation against the next period: the backtest's figures.
 
 For each customer who was segmented (bought before the cut) the next period gives the
-spend ``next_spend`` (purchase lines in the horizon; returns left out, as the value
-models do) and whether they bought again (a purchase line in the horizon). From these,
+spend ``next_spend`` (the lines in the horizon, net of its returns, and never below 0)
+and whether they bought again (a purchase line, not a return, in the horizon). From these,
 per segment: customers, the share who bought again, next-period spend per customer and
 the segment's share of next-period revenue; and whether the segment's activity word came
 true: an ``active`` segment buys again more often than the base (all scored customers),

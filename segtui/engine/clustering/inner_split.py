@@ -141,9 +141,10 @@ def split_from(
     inner: FeatureTable, future: pl.DataFrame, cut: dt.date, horizon: int, settings: Settings
 ) -> InnerSplit | None:
     """The split from the features at the inner cut (``inner``) and each customer's
-    ``next_spend`` from it (``future``: CustomerID, next_spend; absent customers spent
-    nothing), in ``settings``' space; None with 10 customers or fewer before the cut.
-    Both engines build their split here, so they judge k by the same numbers."""
+    ``next_spend`` from it (``future``: CustomerID, next_spend and next_bought or
+    next_purchase_days; absent customers spent nothing and did not buy), in ``settings``'
+    space; None with 10 customers or fewer before the cut. Both engines build their
+    split here, so they judge k by the same numbers."""
     from segtui.engine.clustering.space import fit_space
 
     clustered = inner.frame.filter(pl.col("has_purchases"))
@@ -156,21 +157,27 @@ def split_from(
         log=settings.log,
         categorical_weight=settings.categorical_weight,
     )
-    spend = (
-        clustered.select("CustomerID")
-        .join(future, on="CustomerID", how="left", maintain_order="left")
-        .get_column("next_spend")
-        .cast(pl.Float64)
-        .fill_null(0.0)
-        .to_numpy()
+    joined = clustered.select("CustomerID").join(
+        _bought(future), on="CustomerID", how="left", maintain_order="left"
     )
-    # Bought again as the backtest counts it (backtest/score.py): a line in the horizon,
-    # read as a non-zero sum (the run's own pass gives 0 to customers without a line;
-    # lines summing to exactly 0 are the one case this misses).
-    states = learn_states(clustered, (spend != 0).astype(float), horizon)
+    spend = joined.get_column("next_spend").cast(pl.Float64).fill_null(0.0).to_numpy()
+    # Bought again as the backtest counts it (backtest/score.py): a purchase line in the
+    # horizon, not a return.
+    bought = joined.get_column("bought").fill_null(False).to_numpy().astype(float)
+    states = learn_states(clustered, bought, horizon)
     return InnerSplit(
         cut, horizon, space.transform(clustered), np.log1p(np.clip(spend, 0, None)), states
     )
+
+
+def _bought(future: pl.DataFrame) -> pl.DataFrame:
+    """CustomerID, next_spend and ``bought`` from a future frame: the run's own pass and
+    Spark give ``next_bought``, ``next_period`` its purchase days."""
+    if "next_bought" in future.columns:
+        bought = pl.col("next_bought")
+    else:
+        bought = pl.col("next_purchase_days") > 0
+    return future.select("CustomerID", "next_spend", bought.alias("bought"))
 
 
 def learned_states(table: FeatureTable) -> RepeatStates | None:

@@ -157,7 +157,7 @@ def compute_features(
         extra = aggregations(
             tables, categories, need_category, features, check_ids, micro=True, keep=keep
         )
-        extra.append(next_spend(tables, *inner))
+        extra += next_spend(tables, *inner)
     agg_query = tx.group_by("CustomerID").agg(aggs + extra)
     customers_query = tables.customers
     queries = [agg_query, counts_query] + ([customers_query] if customers_query is not None else [])

@@ -34,6 +34,8 @@ MIN_INNER_HORIZON_DAYS = 14
 # Output names of the inner aggregations inside the one group-by (split off afterwards).
 INNER = "_inner:"
 NEXT_SPEND = "next_spend"
+# Whether a customer bought in the inner horizon: a purchase line there (not a return).
+NEXT_BOUGHT = "next_bought"
 
 
 @dataclass
@@ -142,12 +144,13 @@ def kept_lines(cut: dt.date) -> pl.Expr:
     return (date < pl.lit(dt.datetime.combine(cut, dt.time()))) | date.is_null()
 
 
-def next_spend(tables: Tables, cut: dt.date, horizon_days: int) -> pl.Expr:
-    """A per-customer aggregation: ``backtest.future.next_period_query``'s next_spend
+def next_spend(tables: Tables, cut: dt.date, horizon_days: int) -> list[pl.Expr]:
+    """Two per-customer aggregations: ``backtest.future.next_period_query``'s next_spend
     (every dated line in [cut, cut + horizon), a return without a value left out; the
-    same exact decimal sum) as one more aggregation of the run's group-by. Lines
-    outside those days add nothing (nulls are skipped), so customers without such a line
-    get 0, which the split reads as the missing spend it fills with 0."""
+    same exact decimal sum) and ``next_bought`` (a purchase line there: a line that is
+    not a return, as the backtest's ``next_purchase_days`` counts), as more aggregations
+    of the run's group-by. Lines outside those days add nothing (nulls are skipped), so
+    customers without such a line get 0 and false, which the split reads as no spend."""
     from segtui.engine.features.fastpath import MONEY_DECIMAL
     from segtui.engine.io.returns import RETURN_MARKER, is_marked
 
@@ -158,7 +161,10 @@ def next_spend(tables: Tables, cut: dt.date, horizon_days: int) -> pl.Expr:
     if is_marked(tables):
         when = when & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
     value = pl.col("TotalValue").cast(pl.Float64).fill_null(0.0)
-    return pl.when(when).then(value).cast(MONEY_DECIMAL).sum().cast(pl.Float64).alias(NEXT_SPEND)
+    return [
+        pl.when(when).then(value).cast(MONEY_DECIMAL).sum().cast(pl.Float64).alias(NEXT_SPEND),
+        (when & (value >= 0)).any().alias(NEXT_BOUGHT),
+    ]
 
 
 def split_off(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -167,11 +173,12 @@ def split_off(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataF
     before the cut, as the inner group-by alone would give; a counts frame keeps its one
     row) and the future (CustomerID, next_spend; empty when not collected)."""
     inner_names = [c for c in frame.columns if c.startswith(INNER)]
-    own = frame.drop(*inner_names, *([NEXT_SPEND] if NEXT_SPEND in frame.columns else []))
+    future_names = [c for c in (NEXT_SPEND, NEXT_BOUGHT) if c in frame.columns]
+    own = frame.drop(*inner_names, *future_names)
     inner = frame.select(pl.col(c).alias(c.removeprefix(INNER)) for c in inner_names)
     if "CustomerID" in frame.columns:
         inner = frame.select("CustomerID").hstack(inner).filter(pl.col("n_lines") > 0)
-    future = frame.select("CustomerID", NEXT_SPEND) if NEXT_SPEND in frame.columns else frame[:0]
+    future = frame.select("CustomerID", *future_names) if future_names else frame[:0]
     return own, inner, future
 
 

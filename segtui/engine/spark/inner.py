@@ -28,9 +28,10 @@ from segtui.engine.spark.tables import SparkTables
 
 
 def next_spend_spark(tables: SparkTables, at: dt.date, horizon_days: int) -> pl.DataFrame:
-    """Per customer with a line dated in [at, at + horizon_days): CustomerID and
+    """Per customer with a line dated in [at, at + horizon_days): CustomerID,
     ``next_spend``, summed by Spark in whole millionths (``next_period_query``'s lines
-    and its exact sum)."""
+    and its exact sum), and ``next_bought`` (a purchase line, not a return, among them:
+    ``inner_pass.next_spend``'s)."""
     from pyspark.sql import functions as F
 
     from segtui.engine.spark.features import _exact_sum, _timestamp
@@ -50,11 +51,14 @@ def next_spend_spark(tables: SparkTables, at: dt.date, horizon_days: int) -> pl.
         tables.transactions.where(when)
         .groupBy("CustomerID")
         # Exact and independent of row order, as next_period_query's decimal sum.
-        .agg(_exact_sum(value).alias("next_spend"))
+        .agg(
+            _exact_sum(value).alias("next_spend"),
+            F.max((value >= F.lit(0.0)).cast("int")).alias("next_bought"),
+        )
     )
     future = pl.from_arrow(rows.toArrow())
     assert isinstance(future, pl.DataFrame)
-    return future.sort("CustomerID")
+    return future.with_columns(pl.col("next_bought") == 1).sort("CustomerID")
 
 
 def inner_split_spark(

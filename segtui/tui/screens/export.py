@@ -74,8 +74,9 @@ class ExportScreen(SaveFileScreen):
         )
         if self.view is not None:
             yield StateCheckbox(
-                f"Only the current view: {plural(self.view.height, 'customer')} of "
-                f"{self.result.n_customers:,} (Customers filter, search and sort)",
+                # The counts first: at 80 columns the label ends in "…" after them.
+                f"Only the current view: {self.view.height:,} of "
+                f"{plural(self.result.n_customers, 'customer')} (filter, search, sort)",
                 id="view-only",
             )
 

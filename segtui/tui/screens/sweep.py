@@ -20,6 +20,7 @@ from textual.widgets import Static
 from segtui.config import AUTO_K_MIN_SEGMENT_SHARE, Settings
 from segtui.tui.jobs import JobDone, JobFailed, JobProgress, Report, run_job
 from segtui.tui.session import stage_percent
+from segtui.tui.sweep_cache import SweepCache
 from segtui.tui.widgets.key_footer import KeyFooter
 from segtui.tui.widgets.sweep_chart import SweepChart, fmt
 
@@ -299,71 +300,3 @@ class SweepScreen(Screen[int | None]):
             self.redraw()
             return
         self.dismiss(None)
-
-
-class SweepCache:
-    """Finished sweeps of one feature table, by the settings that shape the scores, so
-    reopening the view (or opening it after a ``k = auto`` run) costs nothing."""
-
-    def __init__(self) -> None:
-        self.table: FeatureTable | None = None
-        self.results: dict[tuple[object, ...], SweepResult] = {}
-
-    @staticmethod
-    def key(settings: Settings, k_min: int, k_max: int) -> tuple[object, ...]:
-        """What the sweep's numbers depend on besides the feature table."""
-        return (
-            settings.scaling,
-            settings.log,
-            settings.categorical_weight,
-            settings.seed,
-            settings.n_init,
-            k_min,
-            k_max,
-        )
-
-    def get(
-        self, table: FeatureTable, settings: Settings, k_min: int, k_max: int
-    ) -> SweepResult | None:
-        """The stored sweep for these inputs, or None."""
-        if table is not self.table:
-            return None
-        return self.results.get(self.key(settings, k_min, k_max))
-
-    def put(
-        self,
-        table: FeatureTable,
-        settings: Settings,
-        k_min: int,
-        k_max: int,
-        result: SweepResult,
-    ) -> None:
-        """Remember ``result`` (forgetting sweeps of any other feature table)."""
-        if table is not self.table:
-            self.table, self.results = table, {}
-        self.results[self.key(settings, k_min, k_max)] = result
-
-    def put_selection(
-        self, table: FeatureTable, settings: Settings, selection: dict[str, object]
-    ) -> None:
-        """Remember the sweep a ``k = auto`` run recorded in ``result.k_selection``."""
-        from segtui.engine import SweepResult, SweepRow
-
-        raw_rows = selection["rows"]
-        assert isinstance(raw_rows, list)
-        rows = [SweepRow(**row) for row in raw_rows]
-        if not rows:
-            return
-        result = SweepResult(
-            rows=rows,
-            recommended_k=int(selection["recommended_k"]),  # type: ignore[call-overload]
-            rule=str(selection["rule"]),
-            n_clustered=int(selection["n_clustered"]),  # type: ignore[call-overload]
-            fit_sample_size=int(selection["fit_sample_size"]),  # type: ignore[call-overload]
-            silhouette_sample_size=int(
-                selection["silhouette_sample_size"]  # type: ignore[call-overload]
-            ),
-            stability_method=str(selection["stability_method"]),
-            features=list(table.features),
-        )
-        self.put(table, settings, rows[0].k, rows[-1].k, result)

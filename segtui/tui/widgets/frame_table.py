@@ -122,9 +122,12 @@ class FrameTable(ScrollView, can_focus=True):
         sort_in_place: bool = True,
         fixed_columns: int = 0,
         text_width: int = MAX_WIDTH,
+        pinned_rows: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # The last ``pinned_rows`` (a total, "all") stay last whatever the sort.
+        self.pinned_rows = pinned_rows
         # Text wider than this ends in "…" (numbers are never cut: their columns widen).
         self.text_width = text_width
         # The first ``fixed_columns`` (the id) stay put while the rest scroll sideways.
@@ -353,9 +356,9 @@ class FrameTable(ScrollView, can_focus=True):
         column = self.columns[self.cursor_column]
         self.sort_column, self.sort_descending = column, descending
         if self.sort_in_place:
-            self.set_frame(
-                self.frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
-            )
+            body = self.frame.head(max(self.frame.height - self.pinned_rows, 0))
+            ordered = body.sort(column, descending=descending, nulls_last=True, maintain_order=True)
+            self.set_frame(ordered.vstack(self.frame.tail(self.frame.height - body.height)))
         self.post_message(self.Sorted(self, column, descending))
 
     def find(self, text: str) -> None:

@@ -187,7 +187,7 @@ class ValueView(VerticalScroll):
         # Nothing about CLV is known until a result lands (a load may fail first).
         yield Static("Customer value shows here once a result is on screen.", id="value-facts")
         yield Static(classes="chart-title", id="stage-title")
-        yield FrameTable(id="stage-table", classes="value-table", fixed_columns=1)
+        yield FrameTable(id="stage-table", classes="value-table", fixed_columns=1, pinned_rows=1)
         yield Static(classes="chart-title", id="segment-value-title")
         yield FrameTable(id="segment-value-table", classes="value-table", fixed_columns=1)
         yield Static(id="holdout-facts")
