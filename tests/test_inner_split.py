@@ -170,16 +170,34 @@ def test_above_the_sweeps_fit_sample_the_inner_fit_is_on_that_sample(monkeypatch
     matrix = np.vstack([rng.normal(loc=c, size=(400, 3)) for c in (0.0, 3.0, 6.0)])
     spend = np.log1p(np.abs(matrix[:, 0]) * 10 + rng.exponential(size=matrix.shape[0]))
     split = InnerSplit(AS_OF, 30, matrix, spend)
-    full = KMeans(n_clusters=3, n_init=4, random_state=42).fit_predict(matrix)
-    assert inner_eta_squared(split, 3, seed=42, n_init=4) == pytest.approx(
+    full = KMeans(n_clusters=3, n_init=2, random_state=42).fit_predict(matrix)
+    assert inner_eta_squared(split, 3, seed=42, n_init=2) == pytest.approx(
         _eta_squared(spend, full), rel=1e-9
     )
     monkeypatch.setattr(config, "SWEEP_FIT_SAMPLE", 500)
     rows = np.sort(np.random.default_rng([42, 3]).choice(matrix.shape[0], 500, replace=False))
-    centers = KMeans(n_clusters=3, n_init=4, random_state=42).fit(matrix[rows]).cluster_centers_
+    centers = KMeans(n_clusters=3, n_init=2, random_state=42).fit(matrix[rows]).cluster_centers_
     nearest = ((matrix[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-    sampled = inner_eta_squared(split, 3, seed=42, n_init=4)
+    sampled = inner_eta_squared(split, 3, seed=42, n_init=2)
     assert sampled == pytest.approx(_eta_squared(spend, nearest), rel=1e-9)
+
+
+def test_the_inner_fits_make_at_most_three_restarts() -> None:
+    # --n-init 10 (the default) fits the inner split's k with INNER_N_INIT restarts.
+    from sklearn.cluster import KMeans
+
+    from segtui.config import INNER_N_INIT
+    from segtui.engine.clustering.inner_split import InnerSplit, inner_eta_squared
+
+    assert INNER_N_INIT == 3
+    rng = np.random.default_rng(5)
+    matrix = np.vstack([rng.normal(loc=c, size=(300, 2)) for c in (0.0, 1.5, 3.0, 4.5)])
+    spend = np.log1p(np.abs(matrix[:, 1]) * 5 + rng.exponential(size=matrix.shape[0]))
+    split = InnerSplit(AS_OF, 30, matrix, spend)
+    three = KMeans(n_clusters=5, n_init=3, random_state=42).fit_predict(matrix)
+    assert inner_eta_squared(split, 5, seed=42, n_init=10) == pytest.approx(
+        _eta_squared(spend, three), rel=1e-9
+    )
 
 
 def test_auto_k_after_a_run_under_another_scaling_is_chosen_as_a_fresh_run_chooses_it() -> None:

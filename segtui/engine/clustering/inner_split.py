@@ -10,8 +10,9 @@ The inner cut is ``as_of - H`` with the inner horizon
 H = min(``INNER_HORIZON_DAYS``, a quarter of the observed window: as-of date minus the
 first purchase), so at least three quarters of the window stay before it. Features are
 computed once more, at the inner cut, with the run's features and clustering settings;
-each k is then one K-Means fit (the run's seed and restarts; above ``SWEEP_FIT_SAMPLE``
-customers on the sweep's seeded sample, all then assigned) on that matrix, scored by
+each k is then one K-Means fit (the run's seed, at most ``INNER_N_INIT`` restarts; above
+``SWEEP_FIT_SAMPLE`` customers on the sweep's seeded sample, all then assigned) on that
+matrix, scored by
 the eta squared of log(1 + spend in the inner horizon) (``scores.eta_squared``,
 the backtest's figure). Under ``MIN_INNER_HORIZON_DAYS`` of inner horizon, or fewer
 customers than k + 1 before the inner cut, there is no split and ``--k auto`` falls back
@@ -198,8 +199,9 @@ def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> f
     centre. At or below it (every real log measured in docs/backtest-measurements.md:
     at most 23,570 customers) the fit is on all of them, as before. A full-data fit per k
     took 40% of the sweep's CPU at 1e6 customers (py-spy, docs/performance.md).
+    Each fit makes at most ``INNER_N_INIT`` restarts of the run's ``n_init`` (config.py).
     """
-    from segtui.config import SWEEP_FIT_SAMPLE
+    from segtui.config import INNER_N_INIT, SWEEP_FIT_SAMPLE
     from segtui.engine.clustering.scores import assign, eta_squared
     from segtui.engine.clustering.stability import fit_centers, sample_rows
 
@@ -207,6 +209,7 @@ def inner_eta_squared(split: InnerSplit, k: int, *, seed: int, n_init: int) -> f
     if n <= k:
         return float("nan")
     rows = sample_rows(n, SWEEP_FIT_SAMPLE, [seed, 3])
+    n_init = min(n_init, INNER_N_INIT)
     if rows.shape[0] < n:
         _labels, centers = fit_centers(split.matrix[rows], k, seed=seed, n_init=n_init)
         labels = assign(split.matrix, centers)
