@@ -69,7 +69,8 @@ async def test_a_low_contrast_pair_is_caught(tmp_path) -> None:
         await settle(pilot)
         found = failures(app)
         truecolour = {f.text for f in found if f.depth == "truecolor" and f.kind == "text"}
-        assert any("high-value" in text.lower() for text in truecolour), found
+        selected = app.result.profiles[0].name  # the panel open at start
+        assert any(selected in text for text in truecolour), found
         assert any(f.kind == "marker" and f.text == "●" for f in found), found
         assert any(f.depth == "16" and f.row == 23 for f in found), found  # footer keys
 
