@@ -62,8 +62,13 @@ def test_the_inner_split_needs_no_second_pass_over_the_file(
     assert table.inner_pass is None  # its frames are let go once used
 
 
-def test_a_fixed_k_run_aggregates_no_inner_figures(zeotap_dir: Path) -> None:
-    assert load_features(Settings(source=zeotap_dir, k=4))[1].inner_pass is None
+def test_a_fixed_k_run_aggregates_the_inner_figures_and_rfm_none(zeotap_dir: Path) -> None:
+    # --k N needs the split too: the activity rule learns its states there.
+    fixed = load_features(Settings(source=zeotap_dir, k=4))[1].inner_pass
+    auto = load_features(Settings(source=zeotap_dir))[1].inner_pass
+    assert fixed is not None and auto is not None
+    assert (fixed.cut, fixed.horizon_days) == (auto.cut, auto.horizon_days)
+    assert fixed.table.frame.equals(auto.table.frame) and fixed.future.equals(auto.future)
     assert load_features(Settings(source=zeotap_dir, method="rfm"))[1].inner_pass is None
 
 

@@ -24,7 +24,7 @@ STEPS = [
     ("inspection", "inspection (find and check the source)"),
     ("features", "reading + features/aggregation"),
     ("sklearn_import", "waiting for scikit-learn's import"),
-    ("inner_split", "inner time split (k auto)"),
+    ("inner_split", "inner time split (k rule, activity states)"),
     ("space", "clustering space"),
     ("k_choice", "choice of k"),
     ("kmeans", "k-means"),

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segtui.config import AUTO_K, Settings, log_mode
+from segtui.config import Settings, log_mode
 from segtui.engine.cluster_run import (
     MAX_N_INIT,
     cluster,
@@ -131,13 +131,15 @@ def run(
         )
     source_label = tables.label if tables is not None else str(settings.source)
     inner = None
-    if settings.k == AUTO_K:
+    if settings.method != "rfm":
+        # Every K-Means run makes the split: the activity rule learns its states there
+        # whatever k is, so --k N names segments by the same rule as --k auto.
         from segtui.engine.clustering.inner_split import cached_inner_split, split_key
 
         kept = split_key(settings) in feature_table.inner_splits
         inner_started = time.perf_counter()
         inner = cached_inner_split(tables, feature_table, settings, step)
-        if not kept and tables is not None and settings.method != "rfm":
+        if not kept and tables is not None:
             timings["inner_split"] = time.perf_counter() - inner_started
     files = [spec.path for spec in tables.files.values()] if tables is not None else []
     value_timings: dict[str, float] = {}

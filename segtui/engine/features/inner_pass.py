@@ -133,6 +133,8 @@ def plan_window(tables: Tables, as_of: dt.date | None) -> tuple[dt.date, int] | 
     if found is None:
         return None
     first, last = found
+    if as_of is None and last.date() == dt.date.max:
+        return None  # no day after it: the features' own pass names the date (9999-12-31)
     end = as_of if as_of is not None else last.date() + dt.timedelta(days=1)
     return window_from(first.date(), end)
 

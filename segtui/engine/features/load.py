@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from segtui.config import AUTO_K, Settings
+from segtui.config import Settings
 from segtui.engine.features.availability import drop_unavailable_defaults
 from segtui.engine.features.compute import FeatureTable, compute_features
 from segtui.engine.features.fastpath import plain_path
@@ -28,8 +28,9 @@ def load_features(
     """Read ``settings.source`` (with its mapping and returns rule) unless ``tables`` is
     given, and compute ``settings.features``. Returns the tables and the feature table.
 
-    ``inner``: an inner time split will judge k (default: ``--k auto`` with K-Means), so
-    its figures are aggregated in the same pass over the file (``inner_pass.py``).
+    ``inner``: an inner time split will be made (default: every K-Means run; it judges k
+    under ``--k auto`` and gives the activity rule its learned states), so its figures
+    are aggregated in the same pass over the file (``inner_pass.py``).
 
     ``timings`` (when given) receives ``inspection`` (finding and checking the source)
     and ``features`` (the one pass that reads the rows and aggregates them)."""
@@ -48,7 +49,9 @@ def load_features(
     # plan: one parse of the file instead of a second pass after the clustering.
     side = [value_side_query(tables, settings)] if settings.clv else []
     if inner is None:
-        inner = settings.k == AUTO_K and settings.method != "rfm"
+        # Every K-Means run: the activity rule's learned states come from the split
+        # whatever k is (segments/tiers.py); --k auto also judges k by it.
+        inner = settings.method != "rfm"
     with timed(timings, "features"):
         # The cut depends on the dates: planned from the date column's range (one column,
         # read once), checked against the finished table's.

@@ -55,9 +55,11 @@ share within rhythm had lost how much likelier some late repeat buyers are to co
 than long-gone one-timers, and that a monthly rhythm kept buys in a few weeks less often
 than a weekly one.
 
-Without an inner split (a ``--k N`` run computes none so as to stay one pass, unless one
-is kept with its feature table, as in the workbench after a ``--k auto`` run; a window
-too short for one; under ``MIN_REPEAT_CUSTOMERS`` repeat buyers before the inner cut,
+Every K-Means run makes the inner split, ``--k N`` as well as ``--k auto`` (its figures
+ride on the run's own pass over the file, ``features/inner_pass.py``), so the words
+follow one rule whatever k is, and a workbench export replays byte for byte from its
+settings. Without an inner split (``--method rfm``, whose cells carry their own words;
+a window too short for one; under ``MIN_REPEAT_CUSTOMERS`` repeat buyers before the inner cut,
 or nobody or everybody buying in its horizon) the chance is the BG/NBD model's (Fader,
 Hardie & Lee 2005; ``engine/value/bgnbd.py``) fitted on the clustered customers' own
 (x, days from the first to the last purchase, T), within the next ``IN_RHYTHM`` typical gaps (2 G):

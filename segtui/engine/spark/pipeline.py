@@ -61,7 +61,8 @@ def run_spark(
             f"customers than --spark-driver-limit {options.driver_limit:,})",
             hint="raise --spark-driver-limit, or use the polars engine",
         )
-    # --k auto judges k by the inner time split on both paths, as the Polars engine does.
+    # The inner time split on both paths, as the Polars engine makes it: --k auto judges k
+    # by it, and the activity rule learns its states there whatever k is.
     inner = auto_k_split(tables, features.table, settings, progress=step, timings=timings)
     if not mllib_path:
         result = cluster(
@@ -126,13 +127,12 @@ def auto_k_split(
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
 ) -> InnerSplit | None:
-    """``--k auto``'s inner time split computed with Spark (``spark/inner.py``) and kept
-    on ``table`` as the Polars engine keeps its own; None for a fixed k, ``--method rfm``
-    or a window too short for a split. ``timings`` receives ``inner_split``."""
+    """The inner time split computed with Spark (``spark/inner.py``) and kept on
+    ``table`` as the Polars engine keeps its own: ``--k auto`` judges k by it and every
+    K-Means run's activity rule learns its states there. None for ``--method rfm`` or a
+    window too short for a split. ``timings`` receives ``inner_split``."""
     from segtui.engine.spark.inner import cached_split_spark
 
-    if settings.k != AUTO_K:
-        return None
     started = time.perf_counter()
     inner = cached_split_spark(tables, table, settings, progress)
     if timings is not None and settings.method != "rfm":
