@@ -111,18 +111,29 @@ def frequency_fast(
     return exact_frequency(agg, exact_over, pl.col("TransactionID")), False
 
 
-def exact_frequency(agg: pl.DataFrame, transactions: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
+def exact_frequency(
+    agg: pl.DataFrame,
+    transactions: pl.LazyFrame,
+    key: pl.Expr,
+    also: dict[str, pl.Expr] | None = None,
+) -> pl.DataFrame:
     """``agg`` with frequency recomputed as the number of distinct ``key`` values per
     customer over ``transactions`` (already restricted to purchase lines where needed):
     for the batched path, whose per-batch distinct counts cannot be added up (an order
-    or a day can span two batches)."""
+    or a day can span two batches). ``also``: more frequency columns of ``agg`` by name,
+    each the distinct ``key`` values of the lines where its condition holds (the inner
+    split's, over the lines before its cut), counted in the same group-by."""
+    counts = {
+        "frequency": key.n_unique(),
+        **{n: key.filter(c).n_unique() for n, c in (also or {}).items()},
+    }
     exact = (
         transactions.group_by("CustomerID")
-        .agg(key.n_unique().alias("frequency"))
+        .agg(expr.alias(name) for name, expr in counts.items())
         .collect(engine="streaming")
     )
-    frame = agg.drop("frequency").join(exact, on="CustomerID", how="left")
-    return frame.with_columns(pl.col("frequency").fill_null(0)).select(agg.columns)
+    frame = agg.drop(*counts).join(exact, on="CustomerID", how="left")
+    return frame.with_columns(pl.col(*counts).fill_null(0)).select(agg.columns)
 
 
 # Money and quantities are summed as integer micro-units on the fast path: as exact and
