@@ -256,7 +256,18 @@ def test_the_batched_path_folds_the_inner_figures_of_tables_with_scrambled_ids(
     spec.loader.exec_module(module)
     module.make(tmp_path, "pareto", 600, 6000, ["csv"], 5)
     settings = Settings(source=tmp_path / "csv", k="auto")
+    joins: list[str] = []
+    real_join = pl.DataFrame.join
+
+    def join(self: pl.DataFrame, other: pl.DataFrame, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        joins.append(str(kwargs.get("how")))
+        return real_join(self, other, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "join", join)
     tables, one_shot, table = _one_shot_then_batched(settings, batched, monkeypatch)
+    # The one-shot tables join the customers table (a left and an anti join each); the
+    # batched rows are already the table's, in its order, so they are put beside it.
+    assert joins == ["left", "anti"] * 2
     assert not table.frame["has_purchases"].all()
     assert table.frame.equals(one_shot.frame)
     assert table.ids_distinct and one_shot.ids_distinct

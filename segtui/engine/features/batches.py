@@ -183,22 +183,44 @@ class DenseState:
             merged = pl.concat([self.extra, part]).group_by("CustomerID")
             self.extra = merged.agg(_merge_exprs(self.kinds)).select(part.columns)
 
-    def frame(self, columns: list[str], empty: pl.DataFrame) -> pl.DataFrame:
-        """The per-customer table (``columns`` in order), customers with rows only."""
+    def frame(
+        self, columns: list[str], empty: pl.DataFrame, *, aligned: bool = False
+    ) -> pl.DataFrame:
+        """The per-customer table (``columns`` in order), customers with rows only; with
+        ``aligned``, every customer of the customers table in its order (null figures
+        for those without rows, as a left join gives), then the customers it lacks:
+        ``join_customers`` then puts the tables side by side instead of a hash join. Each
+        running array is let go once its column is made (at 1e7 customers the arrays
+        and the columns together held ~1.3 GB more)."""
         parts = []
-        if self.ids is not None and self.seen.any():
-            data: dict[str, pl.Series] = {"CustomerID": self.ids.filter(pl.Series(self.seen))}
+        if self.ids is not None and (aligned or self.seen.any()):
+            rows = None if aligned else pl.Series(self.seen)
+            data: dict[str, pl.Series] = {
+                "CustomerID": self.ids if rows is None else self.ids.filter(rows)
+            }
             for name, kind in self.kinds.items():
-                values = self.arrays[name][self.seen]
-                series = pl.Series(name, values)
-                if kind != "sum":
-                    sentinel = np.iinfo(np.int64).max if kind == "min" else np.iinfo(np.int64).min
-                    series = pl.Series(name, values).set(pl.Series(values == sentinel), None)
-                data[name] = series.cast(self.dtypes[name])
+                data[name] = self._column(name, kind, aligned, empty.schema[name])
             parts.append(pl.DataFrame(data).select(columns))
         if self.extra is not None:
             parts.append(self.extra.select(columns))
         return pl.concat(parts) if parts else empty
+
+    def _column(self, name: str, kind: str, aligned: bool, dtype: pl.DataType) -> pl.Series:
+        """One aggregate's column for :meth:`frame`, its running array released."""
+        values = self.arrays.pop(name, None)
+        if values is None:  # no batch had a customer of the table
+            return pl.Series(name, [None] * len(self.seen), dtype=dtype)
+        null = ~self.seen if aligned else None
+        if not aligned:
+            values = values[self.seen]
+        if kind != "sum":
+            sentinel = np.iinfo(np.int64).max if kind == "min" else np.iinfo(np.int64).min
+            null = values == sentinel if null is None else null | (values == sentinel)
+        series = pl.Series(name, values)
+        del values
+        if null is not None and null.any():
+            series = series.set(pl.Series(null), None)
+        return series.cast(self.dtypes.get(name, dtype))
 
 
 def _identity(kind: str, values: np.ndarray) -> int | float:
@@ -214,6 +236,7 @@ def aggregate_in_batches(
     summed: list[str],
     customer_ids: pl.Series | None,
     counted: Sequence[pl.Expr] = (),
+    aligned: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Per-customer ``aggs`` and the counts row, computed batch by batch in bounded memory.
 
@@ -221,6 +244,8 @@ def aggregate_in_batches(
     which index the running arrays; None without a usable table. ``counted``: more
     counts-row expressions over all lines (the inner split's ``line_counts``), each
     batch's row folded into one (:func:`fold_counts`) and added to the counts row.
+    ``aligned``: the per-customer rows are the customers table's in its order, then
+    those of customers it lacks (:meth:`DenseState.frame`).
     Returns None when an aggregation cannot be merged across batches (distinct counts)
     or when the TransactionIDs are not provably distinct; the caller then takes the
     one-shot path.
@@ -298,4 +323,4 @@ def aggregate_in_batches(
     if folded is not None:
         counts = counts.hstack(folded)
     empty = transactions.head(0).group_by("CustomerID").agg(aggs).collect()
-    return state.frame(empty.columns, empty), counts
+    return state.frame(empty.columns, empty, aligned=aligned), counts

@@ -172,14 +172,21 @@ def compute_features(
         # The customers table first, on its own: read beside the transactions' group-by,
         # its buffers added to that query's peak (which grows with the row count).
         rest = pl.collect_all(queries[2:], engine="streaming") if fast else []
+        ids = None
         if fast and wants_batches(spec.path, spec.is_parquet):
+            ids = index_ids(rest[0] if rest else None)
+            if ids is not None and not ids.is_sorted():
+                # in the id order join_customers puts it in (once, not per table)
+                rest[0] = rest[0].sort("CustomerID")
+                ids = rest[0].get_column("CustomerID")
             batched = aggregate_in_batches(
                 tx_all,
                 aggs + batch_extra,
                 check_ids,
                 summed,
-                index_ids(rest[0] if rest else None),
+                ids,
                 line_counts(summed, fast, keep) if keep is not None else (),
+                aligned=ids is not None,
             )
         if batched is not None:
             collected = [*batched, *rest]
@@ -220,7 +227,8 @@ def compute_features(
     people = [collected[2] if customers_query is not None else None]
     del collected
     if inner is not None:
-        found = list(split_off(found.pop()))
+        # the batched rows are the customers table's (aligned) when it indexed them
+        found = list(split_off(found.pop(), len(ids) if batched and ids is not None else None))
         counts, inner_counts, _ = split_off(counts)
     if fast and not micro_sums_safe(counts):
         return compute_features(tables, requested, as_of, plain=True, side=side)

@@ -132,8 +132,13 @@ def exact_frequency(
         .agg(expr.alias(name) for name, expr in counts.items())
         .collect(engine="streaming")
     )
-    frame = agg.drop(*counts).join(exact, on="CustomerID", how="left")
-    return frame.with_columns(pl.col(*counts).fill_null(0)).select(agg.columns)
+    frame = agg.drop(*counts).join(exact, on="CustomerID", how="left", maintain_order="left")
+    # 0 for customers without a purchase line; null where ``agg`` has none (the batched
+    # path's customers-table rows of customers without a line, batches.DenseState.frame)
+    return frame.with_columns(
+        pl.when(pl.lit(agg.get_column(name).is_not_null())).then(pl.col(name).fill_null(0))
+        for name in counts
+    ).select(agg.columns)
 
 
 # Money and quantities are summed as integer micro-units on the fast path: as exact and
@@ -158,8 +163,12 @@ def from_micro(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     path's Decimal -> Float64 cast bit for bit (Polars divides by a literal through its
     reciprocal, which is off by one unit in the last place for ~30% of values).
     """
+    # A null (a customer without lines, batched) goes through numpy as NaN and back as
+    # null: a micro-unit integer divided is never NaN.
     return frame.with_columns(
-        pl.Series(name, frame.get_column(name).cast(pl.Float64).to_numpy() / MICRO)
+        pl.Series(
+            name, frame.get_column(name).cast(pl.Float64).to_numpy() / MICRO, nan_to_null=True
+        )
         for name in columns
     )
 

@@ -178,18 +178,36 @@ def next_spend(
     ]
 
 
-def split_off(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def split_off(
+    frame: pl.DataFrame, aligned: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """``frame`` (the one group-by's or counts query's result) as the run's own columns,
     the inner columns under their own names (only the rows of customers with a line
     before the cut, as the inner group-by alone would give; a counts frame keeps its one
-    row) and the future (CustomerID, next_spend; empty when not collected)."""
+    row) and the future (CustomerID, next_spend; empty when not collected).
+
+    ``aligned``: the first rows are the customers table's, every customer in its order
+    (the batched path's, ``batches.DenseState.frame``): those stay, the inner figures of
+    customers without an inner line set to null, as a join to the table gives them, so
+    the inner table's join needs no hashing either; the future keeps the customers with
+    a line, as the group-by gives it."""
     inner_names = [c for c in frame.columns if c.startswith(INNER)]
     future_names = [c for c in (NEXT_SPEND, NEXT_BOUGHT) if c in frame.columns]
     own = frame.drop(*inner_names, *future_names)
     inner = frame.select(pl.col(c).alias(c.removeprefix(INNER)) for c in inner_names)
     if "CustomerID" in frame.columns:
-        inner = frame.select("CustomerID").hstack(inner).filter(pl.col("n_lines") > 0)
+        inner = frame.select("CustomerID").hstack(inner)
+        lines = pl.col("n_lines") > 0
+        if aligned is None:
+            inner = inner.filter(lines)
+        else:
+            table_rows = inner.slice(0, aligned).with_columns(
+                pl.when(lines).then(pl.col(c)) for c in inner.columns[1:]
+            )
+            inner = pl.concat([table_rows, inner.slice(aligned).filter(lines)])
     future = frame.select("CustomerID", *future_names) if future_names else frame[:0]
+    if aligned is not None and future_names:
+        future = future.filter(frame.get_column("n_lines").is_not_null())
     return own, inner, future
 
 
