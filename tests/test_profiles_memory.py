@@ -169,3 +169,36 @@ def test_profiling_never_filters_the_whole_feature_table(monkeypatch) -> None:
     assert result.diagnostics["rfm_grid"]["segments"]  # the grid was made
     assert widths, "the profile step filtered nothing: the recorder saw no call"
     assert max(widths) < table_width[0]
+
+
+def test_buyers_only_copies_nothing_when_every_row_bought() -> None:
+    from segtui.engine.clustering.inner_split import buyers_only
+
+    frame = pl.DataFrame({"CustomerID": ["a", "b", "c"], "has_purchases": [True, None, False]})
+    assert buyers_only(frame)["CustomerID"].to_list() == ["a"]
+    everyone = frame.with_columns(pl.lit(True).alias("has_purchases"))
+    assert buyers_only(everyone) is everyone
+
+
+def test_the_kept_inner_table_holds_only_its_buyers_while_the_split_runs() -> None:
+    """The run's own pass hands the split an inner table used once: its customers
+    without a purchase before the cut are let go before the split starts, and the split
+    is the one split_from makes from the whole inner table."""
+    from segtui.engine.clustering.inner_split import inner_split, split_from
+    from segtui.engine.features.load import load_features
+
+    settings = Settings(source=REFERENCE)
+    tables, table = load_features(settings)
+    kept = table.inner_pass
+    assert kept is not None
+    whole = kept.table.frame
+    assert not whole.get_column("has_purchases").all()  # someone to let go
+    full = type(kept.table)(**{**kept.table.__dict__, "frame": whole})
+    expected = split_from(full, kept.future, kept.cut, kept.horizon_days, settings)
+    split = inner_split(tables, table, settings)
+    assert split is not None and expected is not None
+    assert kept.table.frame.get_column("has_purchases").all()
+    assert kept.table.frame.height == whole.filter(pl.col("has_purchases")).height
+    np.testing.assert_array_equal(split.matrix, expected.matrix)
+    np.testing.assert_array_equal(split.next_log_spend, expected.next_log_spend)
+    assert split.repeat_states == expected.repeat_states
