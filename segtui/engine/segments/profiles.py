@@ -115,9 +115,11 @@ def build_profiles(
         overall_std[c] = _nan_stat(np.nanstd, values)
         grouped[c] = values[order]
         del values
-    spend_grouped = spend[order]
+    # The spend column is one of the profiled columns: its grouped copy serves both.
+    spend_grouped = grouped["total_spend"] if "total_spend" in grouped else spend[order]
     within_grouped = within[order]
     chance_grouped = chance[order]
+    del spend, order
     drafts: list[dict[str, Any]] = []
     for seg in range(k):
         rows = slice(int(bounds[seg]), int(bounds[seg + 1]))
