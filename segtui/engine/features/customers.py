@@ -159,7 +159,15 @@ def join_customers(
             # A missing signup date only matters for tenure_days; say so, don't fail.
             warnings.append(f"{plural(missing, 'customer')} without SignupDate ({spec.path.name}).")
     known = customers.join(agg, on="CustomerID", how="left", maintain_order="left")
-    extra = agg.join(customers.select("CustomerID"), on="CustomerID", how="anti")
+    # Every line count found a customer's row (n_lines is never null in ``agg``, and a
+    # customer id is in the table once): then no customer is missing from the table, and
+    # the anti join that would find them (0.3 s at 1e6 customers) is not needed.
+    all_known = known.get_column("n_lines").count() == agg.height
+    extra = (
+        agg.clear()
+        if all_known
+        else agg.join(customers.select("CustomerID"), on="CustomerID", how="anti")
+    )
     del customers
     unknown = extra.height
     frame = (pl.concat([known, extra], how="diagonal_relaxed") if unknown else known).with_columns(
