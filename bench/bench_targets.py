@@ -76,7 +76,29 @@ def command(job: str, folder: Path, work: Path) -> list[str]:
         return [SEGTUI, "run", str(REFERENCE), "--out", str(out), "--force", "-q"]
     if job == "import-sklearn":
         return [PY, "-c", "import sklearn.cluster"]
+    if job == "reference-plain":
+        segtui = str(PLAIN_VENV / "bin" / "segtui")
+        # Without this checkout on PYTHONPATH: the installed copy runs (env execs in place).
+        plain = ["env", "-u", "PYTHONPATH", segtui]
+        return [*plain, "run", str(REFERENCE), "--out", str(out), "--force", "-q"]
     raise ValueError(job)
+
+
+# Set by --plain-venv: a virtualenv with `pip install segtui` and no extras (no pandas, so
+# scikit-learn's import skips it), which is what a user's plain install runs.
+PLAIN_VENV = Path()
+
+
+def plain_install(venv: Path) -> None:
+    """Make ``venv`` (if missing) and install this checkout into it, no extras, no editable
+    install: compiled bytecode and only the declared dependencies, as `pip install` does."""
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        deps: list[str] = []
+    else:
+        deps = ["--no-deps", "--force-reinstall"]
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *deps, str(ROOT)]
+    subprocess.run(pip, check=True, capture_output=True)
 
 
 def timed(job: str, folder: Path, work: Path, label: str) -> dict[str, float]:
@@ -179,6 +201,16 @@ def render(raw: dict[str, Any]) -> str:
             f" | - | - | {verdict('reference_s', med_ref)} | "
             f"{min(loads):.1f}-{max(loads):.1f} |"
         )
+    plain = (raw["reference"] or {}).get("reference-plain")
+    if plain:
+        med_plain = statistics.median(r["wall"] for r in plain)
+        loads = [r["load"] for r in plain]
+        lines.append(
+            "| reference data <= 1.5 s, plain `pip install segtui` (no pandas) | 200 customers"
+            f" | run {spread([r['wall'] for r in plain])} s, CPU "
+            f"{spread([r['cpu'] for r in plain])} s | - | - | "
+            f"{verdict('reference_s', med_plain)} | {min(loads):.1f}-{max(loads):.1f} |"
+        )
     lines.append(
         "| 1e8 lines / 1e7 customers <= 3 GB | pareto | not measured by this script "
         "(`bench_perf.py --huge`) | - | - | - | - |"
@@ -194,6 +226,13 @@ def main() -> None:
     parser.add_argument("--transactions", type=float, default=1e7)
     parser.add_argument("--reference-runs", type=int, default=5)
     parser.add_argument("--skip-large", action="store_true", help="only the reference data")
+    parser.add_argument(
+        "--plain-venv",
+        type=Path,
+        default=None,
+        help="also time the reference data from a plain install in this virtualenv "
+        "(made if missing; this checkout reinstalled into it, no extras)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="markdown results file")
     parser.add_argument("--render", type=Path, default=None, help="re-render a results .json")
     args = parser.parse_args()
@@ -221,8 +260,14 @@ def main() -> None:
                     large.setdefault(shape, {}).setdefault(job, []).append(record)
                     loads.append(record["load"])
     reference: dict[str, list[dict[str, float]]] = {}
+    small_jobs = ["reference", "import-sklearn"]
+    if args.plain_venv:
+        global PLAIN_VENV
+        PLAIN_VENV = args.plain_venv.resolve()
+        plain_install(PLAIN_VENV)
+        small_jobs.append("reference-plain")
     for _ in range(args.reference_runs):  # alternating: the run, then the import alone
-        for job in ("reference", "import-sklearn"):
+        for job in small_jobs:
             record = timed(job, REFERENCE, work, "reference")
             reference.setdefault(job, []).append(record)
             loads.append(record["load"])

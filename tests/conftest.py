@@ -146,3 +146,21 @@ def planted_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("planted")
     generate(1000, 10_000, seed=7, groups=4).write(folder)
     return folder
+
+
+@pytest.fixture
+def batched_used(monkeypatch):
+    """Records whether each compute_features call took the batched path (a non-None
+    result) rather than falling back to the one-shot aggregation."""
+    from segtui.engine.features import compute
+
+    used: list[bool] = []
+    real = compute.aggregate_in_batches
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(compute, "aggregate_in_batches", spy)
+    return used

@@ -194,24 +194,6 @@ def test_disjoint_id_ranges():
     assert disjoint([])
 
 
-@pytest.fixture
-def batched_used(monkeypatch):
-    """Records whether each compute_features call took the batched path (a non-None
-    result) rather than falling back to the one-shot aggregation."""
-    from segtui.engine.features import compute
-
-    used: list[bool] = []
-    real = compute.aggregate_in_batches
-
-    def spy(*args, **kwargs):
-        result = real(*args, **kwargs)
-        used.append(result is not None)
-        return result
-
-    monkeypatch.setattr(compute, "aggregate_in_batches", spy)
-    return used
-
-
 def test_batched_aggregation_keeps_customers_missing_from_the_table(
     planted_5k, tiny_batches, batched_used, tmp_path
 ):

@@ -15,7 +15,11 @@ at most 10,000 rows plus predictions on 5,000 rows, whatever the data size.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,17 +96,27 @@ def fit_centers(X: np.ndarray, k: int, *, seed: int, n_init: int) -> tuple[np.nd
     On small inputs the thread pool's start-up and spinning cost far more than the work
     (measured 10-15x slower on a busy 2-core machine), and results do not depend on it.
     """
-    import warnings
-
     from segtui.engine.clustering.kmeans import kmeans
     from segtui.engine.clustering.threads import one_thread
 
-    with one_thread("openmp"), warnings.catch_warnings():
-        # Fewer distinct rows than k: scikit-learn warns and returns duplicate centres;
-        # the caller sees it as fewer non-empty segments.
-        warnings.simplefilter("ignore")
+    with one_thread("openmp"), _quiet_fit():
         fitted = kmeans(X, k, seed=seed, n_init=n_init)
     return fitted.labels, fitted.centers
+
+
+@contextlib.contextmanager
+def _quiet_fit() -> Iterator[None]:
+    """Fewer distinct rows than k: scikit-learn warns and returns duplicate centres; the
+    caller sees it as fewer non-empty segments. On a ``fit_pool`` thread the pool's caller
+    silenced it: ``catch_warnings`` swaps process-wide filters, unsafe from two threads."""
+    from segtui.engine.clustering.threads import in_fit_thread
+
+    if in_fit_thread():
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
@@ -114,11 +128,19 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
 
     if plan.sample_size < k or len(plan.resamples) < 2:
         return float("nan")
+    from segtui.engine.clustering.threads import fit_pool
+
     evaluation = X[plan.eval_rows]
-    labelings = []
-    for b, rows in enumerate(plan.resamples):
+
+    def labeling(b: int) -> np.ndarray:
+        rows = plan.resamples[b]
         _, centers = fit_centers(X[rows], k, seed=plan.seed + 1 + b, n_init=plan.n_init)
-        labelings.append(assign(evaluation, centers))
+        return assign(evaluation, centers)
+
+    # The resamples are independent and seeded: side by side, read back in order.
+    with fit_pool(len(plan.resamples)) as submit:
+        pending = [submit(functools.partial(labeling, b)) for b in range(len(plan.resamples))]
+        labelings = [task.result() for task in pending]
     scores = [
         adjusted_rand(labelings[i], labelings[j])
         for i in range(len(labelings))

@@ -34,6 +34,7 @@ handful of extreme customers get segments of their own:
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -252,14 +253,14 @@ def _sweep_matrix(
     distances = scores.pairwise_distances(X[sil_rows])
     plan = stability.make_plan(n, seed=seed, n_init=n_init)
     fit_X = X[fit_rows] if fit_rows.shape[0] < n else X
-    rows = []
-    for k in range(k_min, k_max + 1):
-        step(f"k = {k} ({k - k_min + 1}/{k_max - k_min + 1})")
+    from segtui.engine.clustering.threads import fit_pool
+
+    def row_for(k: int) -> SweepRow:
         labels, centers = stability.fit_centers(fit_X, k, seed=seed, n_init=n_init)
         if fit_X is not X:
             labels = scores.assign(X, centers)
         quality = scores.label_scores(X, labels)
-        row = SweepRow(
+        return SweepRow(
             k=k,
             davies_bouldin=quality.davies_bouldin,
             silhouette=scores.silhouette_from_distances(distances, labels[sil_rows]),
@@ -273,9 +274,19 @@ def _sweep_matrix(
                 inner_eta_squared(inner, k, seed=seed, n_init=n_init) if inner else math.nan
             ),
         )
-        rows.append(row)
-        if on_row is not None:
-            on_row(row)
+
+    ks = list(range(k_min, k_max + 1))
+    rows = []
+    # Each k's row depends only on (X, k, seed): the rows are computed side by side and
+    # read back in order of k, so the result is the loop's, to the bit.
+    with fit_pool(len(ks)) as submit:
+        pending = [submit(functools.partial(row_for, k)) for k in ks]
+        for k, task in zip(ks, pending, strict=True):
+            step(f"k = {k} ({k - k_min + 1}/{len(ks)})")
+            row = task.result()
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
     recommended, rule = recommend_k(rows, n_clustered=n)
     if inner is not None:
         rule += f" Inner split: {inner.describe()}."

@@ -1,4 +1,5 @@
-"""One thread for BLAS and OpenMP during small K-Means fits, without a library scan each time.
+"""One thread for BLAS and OpenMP during small K-Means fits, without a library scan each
+time; independent fits side by side on a small pool of threads.
 
 ``threadpoolctl.threadpool_limits`` looks up every loaded shared library on each call
 (about 15 ms); the sweep behind ``--k auto`` makes some 60 small fits, so the scans alone
@@ -8,8 +9,16 @@ is loaded, sets the same limits in microseconds. Results do not depend on it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -24,3 +33,72 @@ def one_thread(user_api: str | None = None) -> Any:
     """A context manager limiting ``user_api`` ("blas", "openmp"; None: both) to one
     thread, like ``threadpool_limits(limits=1, user_api=...)``."""
     return _controller().limit(limits=1, user_api=user_api)
+
+
+# Independent seeded fits (the sweep's candidate k, a stability check's resamples) run on
+# this many threads at most. scikit-learn's Lloyd iterations release the GIL, so two fits
+# overlap on two cores; each keeps OpenMP at one thread, so results do not change.
+MAX_FIT_THREADS = 4
+
+_local = threading.local()
+
+
+def fit_threads() -> int:
+    """Threads for independent fits: the CPUs this process may run on, at most
+    ``MAX_FIT_THREADS``; 1 inside a fit thread (no nested pools)."""
+    if getattr(_local, "fit_thread", False):
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_FIT_THREADS))
+
+
+def _mark_fit_thread() -> None:
+    _local.fit_thread = True
+
+
+class _Now(Generic[T]):
+    """A finished-on-demand stand-in for a Future: sequential runs keep the same loop."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+
+    def result(self) -> T:
+        return self._fn()
+
+
+@contextlib.contextmanager
+def fit_pool(tasks: int) -> Iterator[Callable[[Callable[[], T]], Any]]:
+    """A ``submit(fn)`` that runs ``fn`` on up to :func:`fit_threads` threads; its
+    ``.result()`` returns ``fn()``. Read results in submission order: each task must be
+    independent of the others (seeded, reads shared arrays only).
+
+    On one thread (one CPU, or already inside a fit thread) ``fn`` runs when its result
+    is asked for, as a plain loop would. Leaving the block on an error cancels the tasks
+    not yet started and waits for the running ones, so no fit outlives the caller.
+    Warnings are process-global and ``warnings.catch_warnings`` is not thread-safe:
+    scikit-learn's "fewer distinct clusters than k" warning (expected on data with few
+    distinct profiles) is silenced here, in the caller's thread, for the whole pool.
+    """
+    threads = min(fit_threads(), tasks)
+    if threads <= 1:
+        yield _Now
+        return
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pool = ThreadPoolExecutor(
+            threads, thread_name_prefix="segtui-fit", initializer=_mark_fit_thread
+        )
+        try:
+            yield pool.submit
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_fit_thread() -> bool:
+    """True on a :func:`fit_pool` thread (whose caller already silenced fit warnings)."""
+    return bool(getattr(_local, "fit_thread", False))

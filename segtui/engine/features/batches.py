@@ -10,18 +10,26 @@ saved no memory there either; measured). Each batch is aggregated by Polars
 and folded into running per-customer numpy arrays indexed by the customer's row in the
 customers table (:class:`DenseState`): memory is one batch plus a few numbers per
 customer, whatever the row count. Every merge is exact (integer sums, min, max), so the
-result equals the one-shot aggregation; ``tests/test_fastpath.py`` checks it.
+result equals the one-shot aggregation; ``tests/test_fastpath.py`` checks it. The inner
+split's figures (``inner_pass.py``: the same aggregations over the lines before its cut,
+the next weeks' spend and the counts of those lines) are folded the same way, so the
+split needs no second pass over the file here either (``tests/test_inner_pass.py``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
 
 from segtui.engine.features.fastpath import MAX_ABS, distinct_hashes
+from segtui.engine.features.inner_pass import INNER, NEXT_BOUGHT, NEXT_SPEND
 
 BATCH_ROWS = 1_000_000
-_MERGE = {"max": ("last_purchase",), "min": ("first_purchase",)}
+_MERGE = {"max": ("last_purchase", NEXT_BOUGHT), "min": ("first_purchase",)}
+# How the counts row's figures combine across batches (the rest are sums).
+_COUNT_MERGE = {"earliest_date": "min", "latest_date": "max"}
 # Up to this many rows the cross-batch distinctness check sorts the rows' id hashes
 # (8 bytes a row); above it, it counts them in bucketed passes over the id column.
 HASH_SORT_ROWS = 30_000_000
@@ -56,9 +64,22 @@ def distinct_in_buckets(transactions: pl.LazyFrame) -> bool:
     return True
 
 
+def fold_counts(total: pl.DataFrame, part: pl.DataFrame) -> pl.DataFrame:
+    """Two counts rows (``line_counts``' figures, of the lines so far and of one batch)
+    as one: the date range by min and max, every count summed; exact, as the one-shot
+    query's figures over all lines."""
+    both = pl.concat([total, part])
+    return both.select(
+        getattr(pl.col(n), _COUNT_MERGE.get(n.removeprefix(INNER), "sum"))() for n in both.columns
+    )
+
+
 def merge_kind(name: str) -> str | None:
     """How a per-customer aggregate of several batches combines: "sum", "min", "max", or
-    None when it cannot (distinct counts)."""
+    None when it cannot (distinct counts). The inner split's aggregations (``INNER``
+    names) combine as the run's own; its next weeks' spend (micro-units) is a sum and
+    whether the customer bought then a maximum (any)."""
+    name = name.removeprefix(INNER)
     if name in _MERGE["max"]:
         return "max"
     if name in _MERGE["min"]:
@@ -70,6 +91,7 @@ def merge_kind(name: str) -> str | None:
         "n_lines",
         "n_purchase_lines",
         "n_return_lines",
+        NEXT_SPEND,
     ):
         return "sum"
     if name.startswith("share_"):
@@ -161,22 +183,44 @@ class DenseState:
             merged = pl.concat([self.extra, part]).group_by("CustomerID")
             self.extra = merged.agg(_merge_exprs(self.kinds)).select(part.columns)
 
-    def frame(self, columns: list[str], empty: pl.DataFrame) -> pl.DataFrame:
-        """The per-customer table (``columns`` in order), customers with rows only."""
+    def frame(
+        self, columns: list[str], empty: pl.DataFrame, *, aligned: bool = False
+    ) -> pl.DataFrame:
+        """The per-customer table (``columns`` in order), customers with rows only; with
+        ``aligned``, every customer of the customers table in its order (null figures
+        for those without rows, as a left join gives), then the customers it lacks:
+        ``join_customers`` then puts the tables side by side instead of a hash join. Each
+        running array is let go once its column is made (at 1e7 customers the arrays
+        and the columns together held ~1.3 GB more)."""
         parts = []
-        if self.ids is not None and self.seen.any():
-            data: dict[str, pl.Series] = {"CustomerID": self.ids.filter(pl.Series(self.seen))}
+        if self.ids is not None and (aligned or self.seen.any()):
+            rows = None if aligned else pl.Series(self.seen)
+            data: dict[str, pl.Series] = {
+                "CustomerID": self.ids if rows is None else self.ids.filter(rows)
+            }
             for name, kind in self.kinds.items():
-                values = self.arrays[name][self.seen]
-                series = pl.Series(name, values)
-                if kind != "sum":
-                    sentinel = np.iinfo(np.int64).max if kind == "min" else np.iinfo(np.int64).min
-                    series = pl.Series(name, values).set(pl.Series(values == sentinel), None)
-                data[name] = series.cast(self.dtypes[name])
+                data[name] = self._column(name, kind, aligned, empty.schema[name])
             parts.append(pl.DataFrame(data).select(columns))
         if self.extra is not None:
             parts.append(self.extra.select(columns))
         return pl.concat(parts) if parts else empty
+
+    def _column(self, name: str, kind: str, aligned: bool, dtype: pl.DataType) -> pl.Series:
+        """One aggregate's column for :meth:`frame`, its running array released."""
+        values = self.arrays.pop(name, None)
+        if values is None:  # no batch had a customer of the table
+            return pl.Series(name, [None] * len(self.seen), dtype=dtype)
+        null = ~self.seen if aligned else None
+        if not aligned:
+            values = values[self.seen]
+        if kind != "sum":
+            sentinel = np.iinfo(np.int64).max if kind == "min" else np.iinfo(np.int64).min
+            null = values == sentinel if null is None else null | (values == sentinel)
+        series = pl.Series(name, values)
+        del values
+        if null is not None and null.any():
+            series = series.set(pl.Series(null), None)
+        return series.cast(self.dtypes.get(name, dtype))
 
 
 def _identity(kind: str, values: np.ndarray) -> int | float:
@@ -191,13 +235,20 @@ def aggregate_in_batches(
     check_ids: bool,
     summed: list[str],
     customer_ids: pl.Series | None,
+    counted: Sequence[pl.Expr] = (),
+    aligned: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """Per-customer ``aggs`` and the counts row, computed batch by batch in bounded memory.
 
     ``customer_ids``: the customers table's ids (distinct, no nulls, at least one),
-    which index the running arrays; None without a usable table. Returns None when an
-    aggregation cannot be merged across batches (distinct counts) or when the
-    TransactionIDs are not provably distinct; the caller then takes the one-shot path.
+    which index the running arrays; None without a usable table. ``counted``: more
+    counts-row expressions over all lines (the inner split's ``line_counts``), each
+    batch's row folded into one (:func:`fold_counts`) and added to the counts row.
+    ``aligned``: the per-customer rows are the customers table's in its order, then
+    those of customers it lacks (:meth:`DenseState.frame`).
+    Returns None when an aggregation cannot be merged across batches (distinct counts)
+    or when the TransactionIDs are not provably distinct; the caller then takes the
+    one-shot path.
     """
     names = [a.meta.output_name() for a in aggs]
     kinds = {n: merge_kind(n) for n in names}
@@ -205,7 +256,7 @@ def aggregate_in_batches(
         return None
     state = DenseState(customer_ids, {n: k for n, k in kinds.items() if k is not None})
     needed = {"CustomerID", "TransactionDate", *summed}
-    needed.update(root for a in aggs for root in a.meta.root_names())
+    needed.update(root for a in [*aggs, *counted] for root in a.meta.root_names())
     if check_ids:
         needed.add("TransactionID")
     columns = [c for c in transactions.collect_schema().names() if c in needed]
@@ -216,6 +267,7 @@ def aggregate_in_batches(
     max_abs = dict.fromkeys(summed, 0.0)
     id_ranges: list[tuple[str, str]] = []
     hashes: list[np.ndarray] | None = []
+    folded = transactions.head(0).select(counted).collect() if counted else None
     for batch in transactions.collect_batches(chunk_size=BATCH_ROWS, maintain_order=False):
         rows += batch.height
         missing_customer += batch.get_column("CustomerID").null_count()
@@ -244,6 +296,8 @@ def aggregate_in_batches(
                 hashes.append(hashed.to_numpy())
             else:
                 hashes = None  # too many rows to keep: bucketed passes if needed
+        if folded is not None:
+            folded = fold_counts(folded, batch.select(counted))
         part = batch.filter(pl.col("CustomerID").is_not_null()).group_by("CustomerID").agg(aggs)
         del batch
         state.add(part)
@@ -266,5 +320,7 @@ def aggregate_in_batches(
             **{MAX_ABS + c: [v] for c, v in max_abs.items()},
         }
     )
+    if folded is not None:
+        counts = counts.hstack(folded)
     empty = transactions.head(0).group_by("CustomerID").agg(aggs).collect()
-    return state.frame(empty.columns, empty), counts
+    return state.frame(empty.columns, empty, aligned=aligned), counts

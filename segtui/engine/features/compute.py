@@ -50,6 +50,8 @@ from segtui.engine.features.fastpath import (
     plain_path,
 )
 from segtui.engine.features.inner_pass import (
+    INNER,
+    NEXT_SPEND,
     InnerPass,
     inner_window,
     kept_lines,
@@ -115,9 +117,9 @@ def compute_features(
     proved every TransactionID distinct (its ``ids_distinct``), so they are distinct here
     too and the fast path skips its pass over the id column (``--k auto``'s inner split).
     ``inner``: the inner split's planned (cut, horizon days): on the fast path its
-    features and next weeks' spend are aggregated in the same group-by, and kept as
-    ``FeatureTable.inner_pass`` when the finished table gives that same cut
-    (``inner_pass.py``).
+    features and next weeks' spend are aggregated in the same group-by (or the same
+    batches, ``batches.py``), and kept as ``FeatureTable.inner_pass`` when the finished
+    table gives that same cut (``inner_pass.py``).
     """
     fast = not plain_path(plain)
     features, categories = resolve_features(requested, tables)
@@ -137,8 +139,9 @@ def compute_features(
     )
     summed = ["TotalValue"] + (["Quantity"] if tables.has("transactions", "Quantity") else [])
     spec = tables.files["transactions"]
-    # The inner split's figures ride on this pass only where it is one streaming group-by.
-    if not fast or wants_batches(spec.path, spec.is_parquet):
+    # The inner split's figures ride on this pass: its one streaming group-by, or its
+    # batches (folded exactly, as the run's own figures). The plain path has its own.
+    if not fast:
         inner = None
     keep = kept_lines(inner[0]) if inner is not None else None
     counts_query = tx.select(
@@ -154,11 +157,13 @@ def compute_features(
         ids_unique=check_ids,
         micro=fast,
     )
-    extra = []
+    extra: list[pl.Expr] = []
+    batch_extra: list[pl.Expr] = []  # the same, with next_spend in micro-units
     if inner is not None:
         extra = aggregations(
             tables, categories, need_category, features, check_ids, micro=True, keep=keep
         )
+        batch_extra = extra + next_spend(tables, *inner, micro=True)
         extra += next_spend(tables, *inner)
     agg_query = tx.group_by("CustomerID").agg(aggs + extra)
     customers_query = tables.customers
@@ -169,18 +174,34 @@ def compute_features(
         # The customers table first, on its own: read beside the transactions' group-by,
         # its buffers added to that query's peak (which grows with the row count).
         rest = pl.collect_all(queries[2:], engine="streaming") if fast else []
+        ids = None
         if fast and wants_batches(spec.path, spec.is_parquet):
+            ids = index_ids(rest[0] if rest else None)
+            if ids is not None and not ids.is_sorted():
+                # in the id order join_customers puts it in (once, not per table)
+                rest[0] = rest[0].sort("CustomerID")
+                ids = rest[0].get_column("CustomerID")
             batched = aggregate_in_batches(
-                tx_all, aggs, check_ids, summed, index_ids(rest[0] if rest else None)
+                tx_all,
+                aggs + batch_extra,
+                check_ids,
+                summed,
+                ids,
+                line_counts(summed, fast, keep) if keep is not None else (),
+                aligned=ids is not None,
             )
         if batched is not None:
             collected = [*batched, *rest]
+            proved = check_ids  # the batches proved every TransactionID distinct
+            if inner is not None:
+                collected[0] = from_micro(collected[0], [NEXT_SPEND])
             key = purchase_key(tables)
             if key is not None and not check_ids:
                 # per-batch distinct counts do not add up: an order or a day can span
                 # two batches
                 purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
-                collected[0] = exact_frequency(collected[0], purchases, key)
+                also = {INNER + "frequency": keep} if keep is not None else None
+                collected[0] = exact_frequency(collected[0], purchases, key, also)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
             # Work on the whole file's columns before the group-by, not after it: there
@@ -212,7 +233,8 @@ def compute_features(
     people = [collected[2] if customers_query is not None else None]
     del collected
     if inner is not None:
-        found = list(split_off(found.pop()))
+        # the batched rows are the customers table's (aligned) when it indexed them
+        found = list(split_off(found.pop(), len(ids) if batched and ids is not None else None))
         counts, inner_counts, _ = split_off(counts)
     if fast and not micro_sums_safe(counts):
         return compute_features(tables, requested, as_of, plain=True, side=side)

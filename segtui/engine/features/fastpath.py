@@ -107,18 +107,35 @@ def ids_proved_distinct(transactions: pl.LazyFrame) -> bool:
     return distinct_hashes(hashes.to_series())
 
 
-def exact_frequency(agg: pl.DataFrame, transactions: pl.LazyFrame, key: pl.Expr) -> pl.DataFrame:
+def exact_frequency(
+    agg: pl.DataFrame,
+    transactions: pl.LazyFrame,
+    key: pl.Expr,
+    also: dict[str, pl.Expr] | None = None,
+) -> pl.DataFrame:
     """``agg`` with frequency recomputed as the number of distinct ``key`` values per
     customer over ``transactions`` (already restricted to purchase lines where needed):
     for the batched path, whose per-batch distinct counts cannot be added up (an order
-    or a day can span two batches), and when :func:`ids_proved_distinct` fails."""
+    or a day can span two batches), and when :func:`ids_proved_distinct` fails.
+    ``also``: more frequency columns of ``agg`` by name, each the distinct ``key`` values
+    of the lines where its condition holds (the inner split's, over the lines before its
+    cut), counted in the same group-by."""
+    counts = {
+        "frequency": key.n_unique(),
+        **{n: key.filter(c).n_unique() for n, c in (also or {}).items()},
+    }
     exact = (
         transactions.group_by("CustomerID")
-        .agg(key.n_unique().alias("frequency"))
+        .agg(expr.alias(name) for name, expr in counts.items())
         .collect(engine="streaming")
     )
-    frame = agg.drop("frequency").join(exact, on="CustomerID", how="left")
-    return frame.with_columns(pl.col("frequency").fill_null(0)).select(agg.columns)
+    frame = agg.drop(*counts).join(exact, on="CustomerID", how="left", maintain_order="left")
+    # 0 for customers without a purchase line; null where ``agg`` has none (the batched
+    # path's customers-table rows of customers without a line, batches.DenseState.frame)
+    return frame.with_columns(
+        pl.when(pl.lit(agg.get_column(name).is_not_null())).then(pl.col(name).fill_null(0))
+        for name in counts
+    ).select(agg.columns)
 
 
 # Money and quantities are summed as integer micro-units on the fast path: as exact and
@@ -143,8 +160,12 @@ def from_micro(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     path's Decimal -> Float64 cast bit for bit (Polars divides by a literal through its
     reciprocal, which is off by one unit in the last place for ~30% of values).
     """
+    # A null (a customer without lines, batched) goes through numpy as NaN and back as
+    # null: a micro-unit integer divided is never NaN.
     return frame.with_columns(
-        pl.Series(name, frame.get_column(name).cast(pl.Float64).to_numpy() / MICRO)
+        pl.Series(
+            name, frame.get_column(name).cast(pl.Float64).to_numpy() / MICRO, nan_to_null=True
+        )
         for name in columns
     )
 

@@ -5,8 +5,9 @@ inner cut and their spend from the cut to the as-of date. Computed on their own,
 are a second streaming group-by over the whole file: at 1e7 lines it cost more CPU than
 the first one (docs/performance.md). Here they are extra aggregations of the first
 group-by instead: each is the run's own aggregation over the lines before the cut
-(``compute._aggregations`` with a ``keep`` condition), plus the next weeks' spend, so the
-file is parsed and grouped once.
+(``aggregations.aggregations`` with a ``keep`` condition), plus the next weeks' spend, so
+the file is parsed and grouped once. Files read in batches (``batches.py``, 1e8 lines) fold
+them into their running per-customer arrays as exactly as the run's own figures.
 
 The cut depends on the data's dates (a quarter of the window from the first purchase to
 the as-of date, at most ``INNER_HORIZON_DAYS``), which the group-by itself finds. So the
@@ -146,13 +147,18 @@ def kept_lines(cut: dt.date) -> pl.Expr:
     return (date < pl.lit(dt.datetime.combine(cut, dt.time()))) | date.is_null()
 
 
-def next_spend(tables: Tables, cut: dt.date, horizon_days: int) -> list[pl.Expr]:
+def next_spend(
+    tables: Tables, cut: dt.date, horizon_days: int, *, micro: bool = False
+) -> list[pl.Expr]:
     """Two per-customer aggregations: ``backtest.future.next_period_query``'s next_spend
     (every dated line in [cut, cut + horizon), a return without a value left out; the
     same exact decimal sum) and ``next_bought`` (a purchase line there: a line that is
     not a return, as the backtest's ``next_purchase_days`` counts), as more aggregations
     of the run's group-by. Lines outside those days add nothing (nulls are skipped), so
-    customers without such a line get 0 and false, which the split reads as no spend."""
+    customers without such a line get 0 and false, which the split reads as no spend.
+    ``micro``: next_spend as the decimal sum's Int64 micro-units, which batches add up
+    exactly (``batches.py``); ``fastpath.from_micro`` then gives the same Float64 as the
+    decimal sum's cast."""
     from segtui.engine.features.fastpath import MONEY_DECIMAL
     from segtui.engine.io.returns import RETURN_MARKER, is_marked
 
@@ -163,24 +169,45 @@ def next_spend(tables: Tables, cut: dt.date, horizon_days: int) -> list[pl.Expr]
     if is_marked(tables):
         when = when & (~pl.col(RETURN_MARKER) | (pl.col("TotalValue") != 0))
     value = pl.col("TotalValue").cast(pl.Float64).fill_null(0.0)
+    spend = pl.when(when).then(value).cast(MONEY_DECIMAL).sum()
+    # A Decimal(38, 6)'s physical value is its micro-units (Int128).
+    spend = spend.to_physical().cast(pl.Int64) if micro else spend.cast(pl.Float64)
     return [
-        pl.when(when).then(value).cast(MONEY_DECIMAL).sum().cast(pl.Float64).alias(NEXT_SPEND),
+        spend.alias(NEXT_SPEND),
         (when & (value >= 0)).any().alias(NEXT_BOUGHT),
     ]
 
 
-def split_off(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def split_off(
+    frame: pl.DataFrame, aligned: int | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """``frame`` (the one group-by's or counts query's result) as the run's own columns,
     the inner columns under their own names (only the rows of customers with a line
     before the cut, as the inner group-by alone would give; a counts frame keeps its one
-    row) and the future (CustomerID, next_spend; empty when not collected)."""
+    row) and the future (CustomerID, next_spend; empty when not collected).
+
+    ``aligned``: the first rows are the customers table's, every customer in its order
+    (the batched path's, ``batches.DenseState.frame``): those stay, the inner figures of
+    customers without an inner line set to null, as a join to the table gives them, so
+    the inner table's join needs no hashing either; the future keeps the customers with
+    a line, as the group-by gives it."""
     inner_names = [c for c in frame.columns if c.startswith(INNER)]
     future_names = [c for c in (NEXT_SPEND, NEXT_BOUGHT) if c in frame.columns]
     own = frame.drop(*inner_names, *future_names)
     inner = frame.select(pl.col(c).alias(c.removeprefix(INNER)) for c in inner_names)
     if "CustomerID" in frame.columns:
-        inner = frame.select("CustomerID").hstack(inner).filter(pl.col("n_lines") > 0)
+        inner = frame.select("CustomerID").hstack(inner)
+        lines = pl.col("n_lines") > 0
+        if aligned is None:
+            inner = inner.filter(lines)
+        else:
+            table_rows = inner.slice(0, aligned).with_columns(
+                pl.when(lines).then(pl.col(c)) for c in inner.columns[1:]
+            )
+            inner = pl.concat([table_rows, inner.slice(aligned).filter(lines)])
     future = frame.select("CustomerID", *future_names) if future_names else frame[:0]
+    if aligned is not None and future_names:
+        future = future.filter(frame.get_column("n_lines").is_not_null())
     return own, inner, future
 
 
@@ -188,6 +215,8 @@ __all__ = [
     "INNER",
     "INNER_HORIZON_DAYS",
     "MIN_INNER_HORIZON_DAYS",
+    "NEXT_BOUGHT",
+    "NEXT_SPEND",
     "InnerPass",
     "date_range",
     "inner_window",

@@ -109,6 +109,8 @@ RHYTHM_EDGES = (0.5, 1.0, 2.0, 4.0, 8.0)
 # Weight, in customers, of the purchase bucket's rate in each state's (and of the base's
 # in each bucket's).
 STATE_PRIOR = 20.0
+# The columns of the clustered frame the states read (typical_gap, rhythm, learn_states).
+STATE_COLUMNS = ("frequency", "recency_days", "first_purchase", "last_purchase")
 
 
 def value_tiers(mean_spend: list[float], revenue_share: list[float], base_mean: float) -> list[str]:
