@@ -61,7 +61,14 @@ def profile(
 
     gap = tiers.typical_gap(clustered)
     chance, repeat_model = tiers.repeat_chance(clustered, gap, learned_states(table))
-    profiles = build_profiles(clustered, labels, features, typical_gap=gap, chance=chance)
+    # Computed once for the profiles and the base's figure below.
+    within = tiers.within_rhythm(clustered, gap)
+    profiles = build_profiles(
+        clustered, labels, features, typical_gap=gap, chance=chance, within=within
+    )
+    base = float(np.nanmean(within)) if np.isfinite(within).any() else None
+    base_chance = float(np.nanmean(chance)) if np.isfinite(chance).any() else None
+    del within, chance  # one float per customer each: not held through the segments file
     dominance_rows, dominance_warnings = diagnostics.dominance(clustered, labels, features)
     logged = [c.name for c in space.numeric if c.log]
     skew, skew_warnings = diagnostics.skewness(clustered, features, logged)
@@ -70,9 +77,6 @@ def profile(
         from segtui.engine.features.rfm import add_rfm
 
         segments = add_rfm(segments, table.frame, clustered)
-    within = tiers.within_rhythm(clustered, gap)
-    base = float(np.nanmean(within)) if np.isfinite(within).any() else None
-    base_chance = float(np.nanmean(chance)) if np.isfinite(chance).any() else None
     rule = {
         "typical_gap_days": round(gap, 3),
         "base_in_rhythm": base,
@@ -191,8 +195,9 @@ def segments_frame(
     names = {p.id: p.name for p in profiles}
     has = frame.get_column("has_purchases").fill_null(False)
     ids = clustered.get_column("CustomerID")
+    # The id column alone: filtering the frame would copy every column of every buyer.
     in_order = int(has.sum()) == clustered.height and (
-        frame.filter(has).get_column("CustomerID").equals(ids)
+        frame.get_column("CustomerID").filter(has).equals(ids)
     )
     if in_order:
         # ``clustered`` is ``frame``'s customers with purchases in frame order (the usual

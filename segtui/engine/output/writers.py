@@ -148,8 +148,10 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     One pass finds which text columns have such a cell; only those are rewritten (on a
     million-row segments file the rewrite of every text column cost a tenth of a second).
     """
+    # starts_with gives one bit per cell; the first characters as a column of strings
+    # (str.slice) were a copy of every text column (~0.6 GB at ten million customers).
     risky = {
-        name: pl.col(name).str.slice(0, 1).is_in(FORMULA_START)
+        name: pl.any_horizontal(pl.col(name).str.starts_with(c) for c in FORMULA_START)
         for name, dtype in frame.schema.items()
         if dtype == pl.String
     }

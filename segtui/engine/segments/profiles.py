@@ -73,13 +73,15 @@ def build_profiles(
     *,
     typical_gap: float | None = None,
     chance: np.ndarray | None = None,
+    within: np.ndarray | None = None,
 ) -> list[SegmentProfile]:
     """Profile each segment of ``clustered`` (the clustered customers, row-aligned with
-    ``labels``). ``typical_gap`` is the base's typical days between purchases and
-    ``chance`` each customer's chance to buy again (both computed from ``clustered`` when
-    None; :mod:`.tiers`). Returns profiles ordered by segment id, with unique names."""
+    ``labels``). ``typical_gap`` is the base's typical days between purchases,
+    ``chance`` each customer's chance to buy again and ``within`` whether each is within
+    their rhythm (all computed from ``clustered`` when None; :mod:`.tiers`). Returns
+    profiles ordered by segment id, with unique names."""
     gap = tiers.typical_gap(clustered) if typical_gap is None else typical_gap
-    within = tiers.within_rhythm(clustered, gap)
+    within = tiers.within_rhythm(clustered, gap) if within is None else within
     if chance is None:
         chance = tiers.repeat_chance(clustered, gap)[0]
     base_chance = _nan_stat(np.nanmean, chance)
