@@ -207,6 +207,11 @@ class StepTimer:
 
 def step_run(folder: Path, out: Path, no_preload: bool, report: Path) -> int:
     """``segtui run`` through the CLI's entry point, step-timed; returns its exit code."""
+    import segtui.cli
+
+    # What the CLI sets before Polars is loaded; the hooks below import the engine first.
+    if hasattr(segtui.cli, "bound_peak_memory"):
+        segtui.cli.bound_peak_memory()
     timer = StepTimer()
     timer.install(no_preload)
     threading.Thread(target=timer.sample_rss, name="bench-rss", daemon=True).start()

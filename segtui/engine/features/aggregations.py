@@ -18,7 +18,6 @@ from segtui.engine.io.returns import (
     is_purchase,
     line_count,
     purchase_aggregations,
-    purchases_only,
 )
 from segtui.engine.io.tables import Tables
 
@@ -39,22 +38,27 @@ def aggregations(
 ) -> list[pl.Expr]:
     """Per-customer aggregations. ``wanted`` (fast path): skip distinct_products unless
     asked for; ``ids_unique``: TransactionIDs are known distinct, so frequency is the line
-    count (see ``fastpath.frequency_fast``); ``micro``: sums in Int64 micro-units.
+    count (see ``fastpath.ids_proved_distinct``); ``micro``: sums in Int64 micro-units.
     ``keep``: aggregate only the lines where it holds (the inner split's features at its
     cut inside the run's own group-by, ``inner_pass.py``); the same figures as a group-by
     of those lines alone, for customers with at least one (``n_lines`` > 0)."""
     _exact_sum = micro_sum if micro else decimal_sum
     marked = is_marked(tables)
     # The lines an aggregation reads: purchase lines (of a marked source) and kept lines.
-    purchase = (is_purchase() & keep if marked else keep) if keep is not None else None
+    if keep is not None:
+        purchase: pl.Expr | None = is_purchase() & keep if marked else keep
+    else:
+        purchase = is_purchase() if marked else None
 
     def kept(expr: pl.Expr) -> pl.Expr:  # for sums: other lines become nulls, skipped
         return expr if keep is None else pl.when(keep).then(expr)
 
     def bought(expr: pl.Expr, *, distinct: bool = False) -> pl.Expr:
         if purchase is None:
-            return purchases_only(expr, tables)
-        # max/min/sum skip nulls; a distinct count would count one, so it filters
+            return expr
+        # max/min/sum skip nulls, so other lines become nulls: a filter inside the agg
+        # makes the streaming group-by a second input holding every cold line's key again
+        # (about 200 MB at 1e7 lines). A distinct count would count the null, so it filters.
         return expr.filter(purchase) if distinct else pl.when(purchase).then(expr)
 
     def lines() -> pl.Expr:

@@ -34,16 +34,18 @@ from segtui.engine.features.catalog import (
     with_category,
 )
 from segtui.engine.features.customers import (
+    checked_customers,
     derive,
     drop_not_yet_signed_up,
     join_customers,
     mark_returns_only,
     note_customers,
+    sorted_by_id,
 )
 from segtui.engine.features.fastpath import (
     exact_frequency,
-    frequency_fast,
     from_micro,
+    ids_proved_distinct,
     micro_sums_safe,
     plain_path,
 )
@@ -202,13 +204,17 @@ def compute_features(
                 collected[0] = exact_frequency(collected[0], purchases, key, also)
             side_results = pl.collect_all(side, engine="streaming") if side else []
         elif fast:
+            # Work on the whole file's columns before the group-by, not after it: there
+            # it came on top of the memory the group-by had just freed, which the
+            # allocator still held, and set the run's peak (docs/performance.md). The
+            # customers in id order for the join (checked_customers) and the id proof.
+            rest = [sorted_by_id(frame) for frame in rest]
+            proved = check_ids and (ids_distinct or ids_proved_distinct(tx))
             collected = pl.collect_all([*queries[:2], *side], engine="streaming")
             side_results = [collected.pop() for _ in side][::-1]
-            if check_ids and not ids_distinct:
-                collected[0], proved = frequency_fast(
-                    collected[0], tx, tx.filter(is_purchase()) if is_marked(tables) else None
-                )
-            proved = proved or (check_ids and ids_distinct)
+            if check_ids and not proved:
+                purchases = tx.filter(is_purchase()) if is_marked(tables) else tx
+                collected[0] = exact_frequency(collected[0], purchases, pl.col("TransactionID"))
             collected.extend(rest)
         else:
             collected = pl.collect_all([*queries, *side])
@@ -235,13 +241,15 @@ def compute_features(
     finish = _Finish(tables, requested, features, categories, fast, plain, side)
     if inner is None:
         return finish(found.pop(), counts, people.pop(), as_of, side_results, proved)
-    table = finish(found.pop(0), counts, people[0], as_of, side_results, proved)
+    finish.reuse_customers = True
+    table = finish(found.pop(0), counts, people.pop(), as_of, side_results, proved)
     # Without the proof the frequency was recounted exactly from another pass, which
     # the inner lines would need too: the inner split then makes its own pass.
     if inner_window(table) == inner and (proved or not check_ids):
         inner_agg, future = found
         found.clear()
-        inner_table = finish(inner_agg, inner_counts, people.pop(), inner[0], [], proved)
+        customers, finish.checked = finish.checked, None
+        inner_table = finish(inner_agg, inner_counts, customers, inner[0], [], proved)
         table.inner_pass = InnerPass(inner[0], inner[1], inner_table, future)
     return table
 
@@ -258,6 +266,10 @@ class _Finish:
     fast: bool
     plain: bool | None
     side: Sequence[pl.LazyFrame]
+    # The inner split's table joins the same customers table: checked and sorted once
+    # (``checked``), not once per table.
+    reuse_customers: bool = False
+    checked: pl.DataFrame | None = None
 
     def __call__(
         self,
@@ -288,6 +300,8 @@ class _Finish:
         for spec in tables.files.values():
             data_quality.update(spec.data_quality)  # e.g. an ambiguous date column
         value_warnings(counts, data_quality, warnings, marked=is_marked(tables))
+        if customers is not None and self.reuse_customers:
+            customers = self.checked = checked_customers(customers, tables)
         frame = join_customers(agg, customers, tables, data_quality, warnings)
         del agg, customers  # the join's inputs: copies of its output's columns
         frame = mark_returns_only(frame, tables, data_quality, warnings)

@@ -82,33 +82,29 @@ def distinct_hashes(hashes: list[np.ndarray] | pl.Series) -> bool:
     return n < 2 or not bool((ordered.slice(1) == ordered.slice(0, n - 1)).any())
 
 
-def frequency_fast(
-    agg: pl.DataFrame, transactions: pl.LazyFrame, purchases: pl.LazyFrame | None = None
-) -> tuple[pl.DataFrame, bool]:
-    """``(agg, True)`` (frequency = line count) when the ids prove distinct; otherwise
-    ``agg`` with frequency recomputed exactly as the number of distinct TransactionIDs per
-    customer, and False.
+def ids_proved_distinct(transactions: pl.LazyFrame) -> bool:
+    """True when every TransactionID of ``transactions`` is proved distinct, so each
+    customer's frequency is exactly their (purchase) line count; False when the proof
+    fails (then :func:`exact_frequency` counts the distinct ids).
 
     Counting distinct strings per customer is the costliest aggregation on large logs.
     A pass over the TransactionID column hashes every id; sorted, no two equal
     neighbours proves every TransactionID distinct (equal strings hash equal), so each
     customer's frequency is exactly their line count. A collision can only make the
     check fail, never pass wrongly. Measured on the idle machine at 1e7 CSV rows: the
-    pass takes 0.62 s and the sort 0.16 s after the 2.1 s group-by, where a Polars hash
-    set beside the group-by made it 2.8 s (and raised the peak from 0.64 to 1.14 GB) and
-    collecting the hashes in the group-by's own plan made it 3.3 s.
+    pass takes 0.62 s and the sort 0.16 s, where a Polars hash set beside the group-by
+    made it 2.8 s (and raised the peak from 0.64 to 1.14 GB) and collecting the hashes in
+    the group-by's own plan made it 3.3 s.
 
-    ``purchases``: the purchase lines of a source that marks returns (``agg`` then counts
-    purchase lines). Ids distinct over all lines are distinct over the purchase lines, so
-    the proof reads only the id column of every line (filtering first would parse the
-    number columns again: 2.5 s instead of 0.3 s at 1e6 CSV rows); the exact count, when
-    the proof fails, is over the purchase lines.
+    ``compute_features`` makes this pass before the group-by: right after it, the pass's
+    read buffers and the 80 MB of hashes came on top of the group-by's freshly freed
+    memory, which the allocator still held, and set the run's peak (docs/performance.md).
+    Ids distinct over all lines are distinct over the purchase lines, so the proof reads
+    only the id column of every line (filtering first would parse the number columns
+    again: 2.5 s instead of 0.3 s at 1e6 CSV rows).
     """
     hashes = transactions.select(pl.col("TransactionID").hash(seed=0)).collect(engine="streaming")
-    if distinct_hashes(hashes.to_series()):
-        return agg, True
-    exact_over = purchases if purchases is not None else transactions
-    return exact_frequency(agg, exact_over, pl.col("TransactionID")), False
+    return distinct_hashes(hashes.to_series())
 
 
 def exact_frequency(
@@ -120,9 +116,10 @@ def exact_frequency(
     """``agg`` with frequency recomputed as the number of distinct ``key`` values per
     customer over ``transactions`` (already restricted to purchase lines where needed):
     for the batched path, whose per-batch distinct counts cannot be added up (an order
-    or a day can span two batches). ``also``: more frequency columns of ``agg`` by name,
-    each the distinct ``key`` values of the lines where its condition holds (the inner
-    split's, over the lines before its cut), counted in the same group-by."""
+    or a day can span two batches), and when :func:`ids_proved_distinct` fails.
+    ``also``: more frequency columns of ``agg`` by name, each the distinct ``key`` values
+    of the lines where its condition holds (the inner split's, over the lines before its
+    cut), counted in the same group-by."""
     counts = {
         "frequency": key.n_unique(),
         **{n: key.filter(c).n_unique() for n, c in (also or {}).items()},
