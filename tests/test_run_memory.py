@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from conftest import TINY_PRODUCTS, write_tables
 
-from segtui.cli import MEMORY_ENV
+from segtui.cli import MEMORY_ENV, POLARS_OWN_MALLOC_CONF
 from segtui.config import Settings
 from segtui.engine.errors import InputError
 from segtui.engine.features import compute as compute_module
@@ -240,6 +240,15 @@ def test_polars_memory_settings_of_the_user_are_kept() -> None:
     allocator, hot_table = _polars_settings(SET_THEN_IMPORT, mine)
     assert allocator.endswith(",dirty_decay_ms:5000") and "muzzy_decay_ms:0" not in allocator
     assert hot_table == "4096"
+
+
+def test_polars_defaults_inherited_from_a_parent_that_imported_polars_are_not_a_choice() -> None:
+    # A pipeline or notebook that imported Polars passes Polars' own defaults on to every
+    # process it starts; segtui started that way bounds its memory as from a shell.
+    parent = _polars_settings("import os, polars; print(os.environ['_RJEM_MALLOC_CONF'])", {})
+    assert parent == [POLARS_OWN_MALLOC_CONF]
+    allocator, _ = _polars_settings(SET_THEN_IMPORT, {"_RJEM_MALLOC_CONF": parent[0]})
+    assert allocator == POLARS_OWN_MALLOC_CONF + "," + MEMORY_ENV["_RJEM_MALLOC_CONF"]
 
 
 def test_nothing_is_set_once_polars_is_loaded() -> None:

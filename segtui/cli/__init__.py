@@ -89,13 +89,22 @@ MEMORY_ENV = {
 }
 
 
+# What ``import polars`` writes into ``os.environ`` (its own allocator defaults) when
+# nothing was set: every process started from a Python that imported Polars (a pipeline,
+# a notebook, a scheduler) inherits it, though no user chose it.
+POLARS_OWN_MALLOC_CONF = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+
+
 def bound_peak_memory() -> None:
     """Set :data:`MEMORY_ENV` for Polars, each unless the user set it: Polars reads the
     allocator's ``_RJEM_MALLOC_CONF`` when it is imported (adding it to its own
-    settings), so this works only before that import."""
+    settings), so this works only before that import. Polars' own defaults inherited
+    from a parent process count as not set."""
     if "polars" not in sys.modules:
         import os
 
+        if os.environ.get("_RJEM_MALLOC_CONF") == POLARS_OWN_MALLOC_CONF:
+            del os.environ["_RJEM_MALLOC_CONF"]
         for name, value in MEMORY_ENV.items():
             os.environ.setdefault(name, value)
 
