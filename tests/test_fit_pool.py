@@ -33,6 +33,7 @@ def cpus(monkeypatch):
 
     def set_cpus(n: int) -> None:
         monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _pid: set(range(n)))
+        monkeypatch.setattr(threads, "POOL_MIN_ROWS", 100)  # small test data on threads too
 
     return set_cpus
 
@@ -96,7 +97,8 @@ def test_an_error_in_a_task_reaches_the_caller_and_no_fit_thread_outlives_it(cpu
     def boom() -> int:
         raise ValueError("from a fit thread")
 
-    with pytest.raises(ValueError, match="from a fit thread"), threads.fit_pool(5) as submit:
+    pool = threads.fit_pool(5, rows=10_000)
+    with pytest.raises(ValueError, match="from a fit thread"), pool as submit:
         tasks = [submit(boom)] + [submit(lambda: 1) for _ in range(4)]
         [task.result() for task in tasks]
     assert not [t for t in threading.enumerate() if t.name.startswith("segtui-fit")]
@@ -104,8 +106,17 @@ def test_an_error_in_a_task_reaches_the_caller_and_no_fit_thread_outlives_it(cpu
 
 def test_no_pool_inside_a_fit_thread(cpus):
     cpus(4)
-    with threads.fit_pool(4) as submit:
+    with threads.fit_pool(4, rows=10_000) as submit:
         inner = submit(threads.fit_threads).result()
         marked = submit(threads.in_fit_thread).result()
     assert (inner, marked) == (1, True)
     assert threads.fit_threads() == 4 and not threads.in_fit_thread()
+
+
+def test_small_fits_stay_on_the_callers_thread(cpus, monkeypatch):
+    cpus(4)
+    monkeypatch.setattr(threads, "POOL_MIN_ROWS", 5_000)
+    with threads.fit_pool(9, rows=4_999) as submit:
+        assert submit(threads.in_fit_thread).result() is False
+    with threads.fit_pool(9, rows=5_000) as submit:
+        assert submit(threads.in_fit_thread).result() is True

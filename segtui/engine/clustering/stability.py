@@ -138,7 +138,7 @@ def stability(X: np.ndarray, k: int, plan: StabilityPlan) -> float:
         return assign(evaluation, centers)
 
     # The resamples are independent and seeded: side by side, read back in order.
-    with fit_pool(len(plan.resamples)) as submit:
+    with fit_pool(len(plan.resamples), rows=plan.sample_size) as submit:
         pending = [submit(functools.partial(labeling, b)) for b in range(len(plan.resamples))]
         labelings = [task.result() for task in pending]
     scores = [

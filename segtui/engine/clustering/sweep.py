@@ -279,7 +279,7 @@ def _sweep_matrix(
     rows = []
     # Each k's row depends only on (X, k, seed): the rows are computed side by side and
     # read back in order of k, so the result is the loop's, to the bit.
-    with fit_pool(len(ks)) as submit:
+    with fit_pool(len(ks), rows=n) as submit:
         pending = [submit(functools.partial(row_for, k)) for k in ks]
         for k, task in zip(ks, pending, strict=True):
             step(f"k = {k} ({k - k_min + 1}/{len(ks)})")

@@ -39,6 +39,13 @@ def one_thread(user_api: str | None = None) -> Any:
 # this many threads at most. scikit-learn's Lloyd iterations release the GIL, so two fits
 # overlap on two cores; each keeps OpenMP at one thread, so results do not change.
 MAX_FIT_THREADS = 4
+# ... and only when each fit has this many rows: below it the fits are short and mostly
+# Python (the GIL), and two threads cost more than they save. The sweep of k = 2..10 on a
+# Pareto-like matrix, one thread against two, idle 2-core machine (wall s): 1,000 rows
+# 0.55 / 0.90; 2,500 rows 0.93 / 1.20; 4,000 rows 1.40 / 1.38; 5,000 rows 1.79 / 1.43;
+# 20,000 rows 2.95 / 2.03; 100,000 rows 3.20 / 2.20. The 200-customer reference run took
+# 1.87 s on one thread and 2.05 s on two.
+POOL_MIN_ROWS = 5_000
 
 _local = threading.local()
 
@@ -70,19 +77,20 @@ class _Now(Generic[T]):
 
 
 @contextlib.contextmanager
-def fit_pool(tasks: int) -> Iterator[Callable[[Callable[[], T]], Any]]:
+def fit_pool(tasks: int, rows: int) -> Iterator[Callable[[Callable[[], T]], Any]]:
     """A ``submit(fn)`` that runs ``fn`` on up to :func:`fit_threads` threads; its
     ``.result()`` returns ``fn()``. Read results in submission order: each task must be
-    independent of the others (seeded, reads shared arrays only).
+    independent of the others (seeded, reads shared arrays only). ``rows``: the rows each
+    task fits on (one thread below ``POOL_MIN_ROWS``).
 
-    On one thread (one CPU, or already inside a fit thread) ``fn`` runs when its result
-    is asked for, as a plain loop would. Leaving the block on an error cancels the tasks
+    On one thread (one CPU, small fits, or already inside a fit thread) ``fn`` runs when
+    its result is asked for, as a plain loop would. Leaving the block on an error cancels the tasks
     not yet started and waits for the running ones, so no fit outlives the caller.
     Warnings are process-global and ``warnings.catch_warnings`` is not thread-safe:
     scikit-learn's "fewer distinct clusters than k" warning (expected on data with few
     distinct profiles) is silenced here, in the caller's thread, for the whole pool.
     """
-    threads = min(fit_threads(), tasks)
+    threads = min(fit_threads(), tasks) if rows >= POOL_MIN_ROWS else 1
     if threads <= 1:
         yield _Now
         return
