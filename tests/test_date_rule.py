@@ -230,3 +230,31 @@ def test_validate_gives_the_true_date_range_of_a_month_first_log(month_first_log
         "last": max(stamps).isoformat(sep=" "),
     }
     assert report["read_as"]["date_format"] == "%m/%d/%Y %H:%M"
+
+
+def test_one_query_for_every_format_reads_as_one_query_per_format():
+    # head_candidates, most_parsed and partial_readers parse with every candidate format
+    # in one query; each column must be what parsing with that format alone gives.
+    values = pl.Series(
+        ["01/02/2024", "13/02/2024 10:00", " 2024-03-01 ", "", None, "2024-03-01T10:00:00", "x"]
+    )
+    text = values.drop_nulls().str.strip_chars()
+    text = text.filter(text != "")
+    alone = {
+        fmt: text.to_frame("v").select(dates.parse(pl.col("v"), fmt)).to_series()
+        for fmt in dates.CANDIDATE_FORMATS
+    }
+    counts = {fmt: s.len() - s.null_count() for fmt, s in alone.items()}
+    best = max(counts, key=lambda f: (counts[f], -dates.CANDIDATE_FORMATS.index(f)))
+    assert dates.most_parsed(values) == (best, counts[best])
+    ranked = sorted((f for f in counts if counts[f]), key=lambda f: -counts[f])[:3]
+    assert dates.partial_readers(values) == ranked
+    for head in (pl.Series(["01/02/2024", "03/04/2024"]), pl.Series(["2024-03-01 10:00:00"])):
+        found: list[str] = []
+        seen: list[pl.Series] = []
+        for fmt in dates.CANDIDATE_FORMATS:
+            parsed = head.to_frame("v").select(dates.parse(pl.col("v"), fmt)).to_series()
+            if not parsed.null_count() and not any(parsed.equals(o) for o in seen):
+                found.append(fmt)
+                seen.append(parsed)
+        assert found and dates.head_candidates(head) == found

@@ -148,17 +148,24 @@ def check_format(fmt: str, *, option: str = "--date-format") -> None:
         ) from None
 
 
+def _readings(values: pl.Series) -> list[pl.Series]:
+    """``values`` (non-empty text) parsed with every candidate format, in order: one query
+    whose columns Polars parses side by side (a query per format cost ~0.5 ms each)."""
+    frame = values.to_frame("v")
+    return frame.select(
+        parse(pl.col("v"), fmt).alias(str(i)) for i, fmt in enumerate(CANDIDATE_FORMATS)
+    ).get_columns()
+
+
 def head_candidates(head: pl.Series) -> list[str]:
     """The candidate formats that read every non-empty value of ``head``, with formats
     that read them to the same datetimes as an earlier one left out."""
     sample = _non_empty(head)
     if sample.len() == 0:
         return []
-    frame = sample.to_frame("v")
     found: list[str] = []
     seen: list[pl.Series] = []
-    for fmt in CANDIDATE_FORMATS:
-        parsed = frame.select(parse(pl.col("v"), fmt)).to_series()
+    for fmt, parsed in zip(CANDIDATE_FORMATS, _readings(sample), strict=True):
         if parsed.null_count():
             continue
         if any(parsed.equals(other) for other in seen):
@@ -170,10 +177,9 @@ def head_candidates(head: pl.Series) -> list[str]:
 
 def most_parsed(head: pl.Series) -> tuple[str | None, int]:
     """The candidate format that reads the most values of ``head`` and how many."""
-    frame = _non_empty(head).to_frame("v")
     best, best_count = None, 0
-    for fmt in CANDIDATE_FORMATS:
-        count = frame.select(parse(pl.col("v"), fmt).count()).item()
+    for fmt, parsed in zip(CANDIDATE_FORMATS, _readings(_non_empty(head)), strict=True):
+        count = parsed.len() - parsed.null_count()
         if count > best_count:
             best, best_count = fmt, count
     return best, best_count
@@ -182,8 +188,8 @@ def most_parsed(head: pl.Series) -> tuple[str | None, int]:
 def partial_readers(head: pl.Series, limit: int = 3) -> list[str]:
     """Up to ``limit`` candidate formats that read the most values of ``head`` (at least
     one), most first: the formats an error message suggests."""
-    frame = _non_empty(head).to_frame("v")
-    counts = {f: frame.select(parse(pl.col("v"), f).count()).item() for f in CANDIDATE_FORMATS}
+    readings = _readings(_non_empty(head))
+    counts = {f: r.len() - r.null_count() for f, r in zip(CANDIDATE_FORMATS, readings, strict=True)}
     ranked = sorted((f for f in counts if counts[f]), key=lambda f: -counts[f])
     return ranked[:limit]
 
