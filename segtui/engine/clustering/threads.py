@@ -53,7 +53,7 @@ _local = threading.local()
 def fit_threads() -> int:
     """Threads for independent fits: the CPUs this process may run on, at most
     ``MAX_FIT_THREADS``; 1 inside a fit thread (no nested pools)."""
-    if getattr(_local, "fit_thread", False):
+    if in_fit_thread():
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -84,8 +84,8 @@ def fit_pool(tasks: int, rows: int) -> Iterator[Callable[[Callable[[], T]], Any]
     task fits on (one thread below ``POOL_MIN_ROWS``).
 
     On one thread (one CPU, small fits, or already inside a fit thread) ``fn`` runs when
-    its result is asked for, as a plain loop would. Leaving the block on an error cancels the tasks
-    not yet started and waits for the running ones, so no fit outlives the caller.
+    its result is asked for, as a plain loop would. Leaving the block on an error cancels
+    the tasks not yet started and waits for the running ones, so no fit outlives the caller.
     Warnings are process-global and ``warnings.catch_warnings`` is not thread-safe:
     scikit-learn's "fewer distinct clusters than k" warning (expected on data with few
     distinct profiles) is silenced here, in the caller's thread, for the whole pool.
